@@ -1,0 +1,1 @@
+//! Where the datastore is: flags, environment, config file, default.

@@ -1,0 +1,1 @@
+//! Typed access to v3 resources: get, list, create, update, delete.

@@ -1,0 +1,261 @@
+//! The key/value store under everything: revisions and compare-and-swap transactions.
+//!
+//! Three backends implement [`KvStore`] with etcd's semantics:
+//! - [`etcd`]: a real etcd v3 cluster through etcd-client (Calico's own datastore);
+//! - [`embedded`]: a SQLite file, the default when nothing is configured, safe for many
+//!   processes on one host;
+//! - [`memory`]: a map in memory, for unit tests.
+//!
+//! Semantics shared by all three (and checked by one conformance suite):
+//! - one global revision, bumped by 1 by every successful write transaction;
+//! - every key carries `create_revision`, `mod_revision` (the revision of its last write) and
+//!   `version` (number of writes since creation);
+//! - a [`Txn`] applies all of its operations atomically if all of its comparisons hold, and
+//!   nothing otherwise. Comparing a `mod_revision` against 0 means "the key does not exist".
+//!
+//! The API is synchronous. The etcd backend runs its own single-threaded tokio runtime, so
+//! async stays inside the one module that needs it.
+
+pub mod api;
+pub mod embedded;
+pub mod etcd;
+pub mod keys;
+pub mod memory;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One key with its value and revisions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyValue {
+    /// The full key, e.g. `/calico/resources/v3/projectcalico.org/ippools/default`.
+    pub key: String,
+    /// The stored bytes (JSON for everything Calico writes).
+    pub value: Vec<u8>,
+    /// Revision of the transaction that created the key.
+    pub create_revision: i64,
+    /// Revision of the transaction that last wrote the key.
+    pub mod_revision: i64,
+    /// Number of writes since the key was created (1 after creation).
+    pub version: i64,
+}
+
+/// A condition of a [`Txn`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Compare {
+    /// The key's `mod_revision` equals `revision`; 0 means the key must not exist.
+    ModRevision {
+        /// The key to check.
+        key: String,
+        /// The expected revision.
+        revision: i64,
+    },
+}
+
+/// A write inside a [`Txn`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Create or overwrite the key.
+    Put {
+        /// The key.
+        key: String,
+        /// The new value.
+        value: Vec<u8>,
+    },
+    /// Remove the key (no error if absent).
+    Delete {
+        /// The key.
+        key: String,
+    },
+}
+
+impl Op {
+    /// The key this operation writes.
+    pub fn key(&self) -> &str {
+        match self {
+            Op::Put { key, .. } | Op::Delete { key } => key,
+        }
+    }
+}
+
+/// An atomic compare-and-swap transaction over any number of keys.
+///
+/// ```
+/// use calico::datastore::{memory::MemoryStore, KvStore, Txn};
+/// let store = MemoryStore::new();
+/// // Create only if absent.
+/// let r = store.txn(Txn::new().require_absent("/a").put("/a", b"1".to_vec())).unwrap();
+/// assert!(r.succeeded);
+/// let again = store.txn(Txn::new().require_absent("/a").put("/a", b"2".to_vec())).unwrap();
+/// assert!(!again.succeeded);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Txn {
+    /// All must hold for the operations to run.
+    pub compares: Vec<Compare>,
+    /// Applied in order, atomically, when every comparison holds.
+    pub ops: Vec<Op>,
+}
+
+impl Txn {
+    /// An empty transaction.
+    pub fn new() -> Txn {
+        Txn::default()
+    }
+
+    /// Requires `key` to have the given `mod_revision` (0: absent).
+    pub fn require_revision(mut self, key: impl Into<String>, revision: i64) -> Txn {
+        self.compares.push(Compare::ModRevision {
+            key: key.into(),
+            revision,
+        });
+        self
+    }
+
+    /// Requires `key` not to exist.
+    pub fn require_absent(self, key: impl Into<String>) -> Txn {
+        self.require_revision(key, 0)
+    }
+
+    /// Adds a put.
+    pub fn put(mut self, key: impl Into<String>, value: Vec<u8>) -> Txn {
+        self.ops.push(Op::Put {
+            key: key.into(),
+            value,
+        });
+        self
+    }
+
+    /// Adds a delete.
+    pub fn delete(mut self, key: impl Into<String>) -> Txn {
+        self.ops.push(Op::Delete { key: key.into() });
+        self
+    }
+
+    /// Appends another transaction's comparisons and operations.
+    pub fn merge(mut self, other: Txn) -> Txn {
+        self.compares.extend(other.compares);
+        self.ops.extend(other.ops);
+        self
+    }
+}
+
+/// The outcome of a [`Txn`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxnResponse {
+    /// True when every comparison held and the operations were applied.
+    pub succeeded: bool,
+    /// The store's revision after the transaction (the new revision when it wrote).
+    pub revision: i64,
+}
+
+/// The keys under a prefix, in byte order of their keys, with the revision they were read at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListResponse {
+    /// The keys found, sorted by key bytes (etcd's order).
+    pub kvs: Vec<KeyValue>,
+    /// The store revision the listing reflects.
+    pub revision: i64,
+}
+
+/// Errors of the key/value layer. Messages name the datastore and where it is.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DatastoreError {
+    /// etcd could not be reached, timed out, or refused the request.
+    #[error("etcd ({endpoints}): {message}")]
+    Etcd {
+        /// The configured endpoints, comma-separated.
+        endpoints: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The embedded store could not be opened, read or written.
+    #[error("embedded datastore ({path}): {message}")]
+    Embedded {
+        /// The store's file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A transaction is larger than the store accepts.
+    #[error("transaction too large: {0}")]
+    TooLarge(String),
+    /// The configuration does not describe a usable datastore.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// The result type of the key/value layer.
+pub type Result<T, E = DatastoreError> = std::result::Result<T, E>;
+
+/// A key/value store with etcd's revision and transaction semantics.
+pub trait KvStore: Send + Sync {
+    /// A short description for messages: `etcdv3 (http://127.0.0.1:2379)`.
+    fn describe(&self) -> String;
+
+    /// The key's current value, if present.
+    fn get(&self, key: &str) -> Result<Option<KeyValue>>;
+
+    /// Every key starting with `prefix`, in key order.
+    fn list(&self, prefix: &str) -> Result<ListResponse>;
+
+    /// Applies a transaction atomically.
+    fn txn(&self, txn: Txn) -> Result<TxnResponse>;
+
+    /// The store's current revision.
+    fn revision(&self) -> Result<i64>;
+
+    /// Blocks until a key under `prefix` changes after revision `after`, or `timeout` passes.
+    /// Returns the store's revision when it returned. The default polls the revision.
+    fn wait_for_change(&self, prefix: &str, after: i64, timeout: Duration) -> Result<i64> {
+        let _ = prefix;
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let rev = self.revision()?;
+            if rev > after || std::time::Instant::now() >= deadline {
+                return Ok(rev);
+            }
+            std::thread::sleep(Duration::from_millis(100).min(timeout));
+        }
+    }
+}
+
+/// A shared handle on a store.
+pub type Store = Arc<dyn KvStore>;
+
+/// Where the datastore lives: the resolved configuration of every program.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatastoreConfig {
+    /// An etcd v3 cluster.
+    Etcd(etcd::EtcdConfig),
+    /// The SQLite file at this path.
+    Embedded {
+        /// The store's file.
+        path: std::path::PathBuf,
+    },
+    /// A fresh in-memory store (tests).
+    Memory,
+}
+
+impl std::fmt::Debug for DatastoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatastoreConfig::Etcd(c) => write!(f, "etcdv3 ({})", c.endpoints.join(",")),
+            DatastoreConfig::Embedded { path } => write!(f, "embedded ({})", path.display()),
+            DatastoreConfig::Memory => write!(f, "memory"),
+        }
+    }
+}
+
+/// Opens the configured store.
+pub fn open(config: &DatastoreConfig) -> Result<Store> {
+    Ok(match config {
+        DatastoreConfig::Etcd(c) => Arc::new(etcd::EtcdStore::connect(c)?),
+        DatastoreConfig::Embedded { path } => Arc::new(embedded::EmbeddedStore::open(path)?),
+        DatastoreConfig::Memory => Arc::new(memory::MemoryStore::new()),
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod conformance;

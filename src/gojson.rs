@@ -1,0 +1,119 @@
+//! JSON as Go's `encoding/json` writes it.
+//!
+//! Calico is written in Go, so every value it stores in etcd and every `-o json` document
+//! calicoctl prints comes from `json.Marshal` / `json.MarshalIndent`. Those differ from
+//! serde_json's defaults in one visible way: `<`, `>`, `&`, U+2028 and U+2029 are escaped
+//! (`a && b` is stored as `"a \u0026\u0026 b"`). Field order is the struct order, which the
+//! serde derives already give us.
+
+use serde::Serialize;
+use serde_json::ser::{CharEscape, CompactFormatter, Formatter, PrettyFormatter};
+use std::io::{self, Write};
+
+/// A formatter that adds Go's HTML-safe escapes to an inner serde_json formatter.
+struct GoEscape<F>(F);
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(fn $name<W: ?Sized + Write>(&mut self, w: &mut W $(, $arg: $ty)*) -> io::Result<()> {
+            self.0.$name(w $(, $arg)*)
+        })*
+    };
+}
+
+impl<F: Formatter> Formatter for GoEscape<F> {
+    delegate! {
+        begin_array();
+        end_array();
+        begin_array_value(first: bool);
+        end_array_value();
+        begin_object();
+        end_object();
+        begin_object_key(first: bool);
+        end_object_key();
+        begin_object_value();
+        end_object_value();
+    }
+
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            let escape = match c {
+                '<' => "\\u003c",
+                '>' => "\\u003e",
+                '&' => "\\u0026",
+                '\u{2028}' => "\\u2028",
+                '\u{2029}' => "\\u2029",
+                _ => continue,
+            };
+            w.write_all(fragment[start..i].as_bytes())?;
+            w.write_all(escape.as_bytes())?;
+            start = i + c.len_utf8();
+        }
+        w.write_all(fragment[start..].as_bytes())
+    }
+
+    fn write_char_escape<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        escape: CharEscape,
+    ) -> io::Result<()> {
+        // Go writes \b and \f as \u0008 and \u000c; the rest match serde_json.
+        match escape {
+            CharEscape::Backspace => w.write_all(b"\\u0008"),
+            CharEscape::FormFeed => w.write_all(b"\\u000c"),
+            other => self.0.write_char_escape(w, other),
+        }
+    }
+}
+
+/// `json.Marshal`: compact, Go escapes.
+pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, GoEscape(CompactFormatter));
+    value
+        .serialize(&mut ser)
+        .expect("serialising to memory cannot fail for plain data");
+    out
+}
+
+/// `json.Marshal` as a `String`.
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
+    String::from_utf8(to_vec(value)).expect("serde_json writes UTF-8")
+}
+
+/// `json.MarshalIndent(v, "", "  ")`: two-space indent, Go escapes, no trailing newline.
+pub fn to_string_indent<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut out = Vec::with_capacity(512);
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut out,
+        GoEscape(PrettyFormatter::with_indent(b"  ")),
+    );
+    value
+        .serialize(&mut ser)
+        .expect("serialising to memory cannot fail for plain data");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn escapes_like_go() {
+        let v = json!({"nodeSelector": "a == 'x' && b < c > d", "e": [], "f": {}});
+        assert_eq!(
+            to_string(&v),
+            r#"{"nodeSelector":"a == 'x' \u0026\u0026 b \u003c c \u003e d","e":[],"f":{}}"#
+        );
+        assert_eq!(
+            to_string_indent(&json!({"a": [1, 2], "b": {}})),
+            "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}"
+        );
+    }
+}

@@ -1,0 +1,21 @@
+//! A Rust re-implementation of Calico's IP address management.
+//!
+//! One library, three thin programs (`calicoctl`, `calico-node`, `calico-ipam`). Layers, each
+//! using only the ones above it in this list:
+//! - [`model`]: the `projectcalico.org/v3` kinds, their JSON shape, defaults and validation;
+//! - [`selector`]: Calico's label-selector language;
+//! - [`datastore`]: keys with revisions and compare-and-swap transactions (etcd, embedded
+//!   SQLite, memory), and typed resource access on top;
+//! - [`ipam`]: blocks, affinities, handles, assignment, release, check, split;
+//! - the edges: [`cli`] (calicoctl), [`cni`] (calico-ipam), [`node`] (calico-node), with
+//!   [`output`] and [`config`] shared between them.
+//!
+//! The library reports; it does not print. Only the edges write to stdout or exit.
+
+pub mod config;
+pub mod datastore;
+pub mod gojson;
+pub mod model;
+pub mod output;
+pub mod selector;
+pub mod timeutil;

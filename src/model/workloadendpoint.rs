@@ -1,0 +1,192 @@
+//! WorkloadEndpoint: a pod's interface, its addresses and floating-IP NATs.
+
+use super::validation::{ErroredField, ValidationError};
+use super::{Cidr, ObjectMeta, Resource, resource_basics};
+use serde::{Deserialize, Serialize};
+
+/// `projectcalico.org/v3` WorkloadEndpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadEndpoint {
+    /// Always `WorkloadEndpoint`.
+    #[serde(default)]
+    pub kind: String,
+    /// Always `projectcalico.org/v3`.
+    #[serde(default, rename = "apiVersion")]
+    pub api_version: String,
+    /// Name (`<node>-k8s-<pod>-<iface>`), namespace, labels, revision.
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    /// The endpoint.
+    #[serde(default)]
+    pub spec: WorkloadEndpointSpec,
+}
+
+/// The spec of a [`WorkloadEndpoint`], in Calico's field order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadEndpointSpec {
+    /// `k8s`, `cni`, ...
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub orchestrator: String,
+    /// Non-Kubernetes workload ID.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub workload: String,
+    /// The Calico node hosting it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub node: String,
+    /// The container runtime's ID.
+    #[serde(
+        default,
+        rename = "containerID",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub container_id: String,
+    /// The pod's name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pod: String,
+    /// The endpoint (interface) name inside the workload.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub endpoint: String,
+    /// The pod's service account.
+    #[serde(
+        default,
+        rename = "serviceAccountName",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub service_account_name: String,
+    /// The endpoint's addresses, as /32 or /128 CIDRs.
+    #[serde(default, rename = "ipNetworks", skip_serializing_if = "Vec::is_empty")]
+    pub ip_networks: Vec<String>,
+    /// Floating IPs: 1:1 NAT from an external address to one of `ipNetworks`.
+    #[serde(default, rename = "ipNATs", skip_serializing_if = "Vec::is_empty")]
+    pub ip_nats: Vec<IpNat>,
+    /// IPv4 gateway.
+    #[serde(
+        default,
+        rename = "ipv4Gateway",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub ipv4_gateway: String,
+    /// IPv6 gateway.
+    #[serde(
+        default,
+        rename = "ipv6Gateway",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub ipv6_gateway: String,
+    /// Policy profiles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
+    /// The host-side interface.
+    #[serde(
+        default,
+        rename = "interfaceName",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub interface_name: String,
+    /// The interface's MAC.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub mac: String,
+    /// Named ports, kept verbatim.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<serde_json::Value>,
+    /// Allowed spoofed source prefixes.
+    #[serde(
+        default,
+        rename = "allowSpoofedSourcePrefixes",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub allow_spoofed_source_prefixes: Vec<String>,
+}
+
+/// One floating-IP mapping.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IpNat {
+    /// The pod's own address.
+    #[serde(default, rename = "internalIP")]
+    pub internal_ip: String,
+    /// The floating address.
+    #[serde(default, rename = "externalIP")]
+    pub external_ip: String,
+}
+
+/// Escapes one segment of a WorkloadEndpoint name (`-` doubled).
+fn escape(segment: &str) -> String {
+    segment.replace('-', "--")
+}
+
+/// The Kubernetes WorkloadEndpoint name: `<node>-k8s-<pod>-<iface>`, dashes doubled.
+pub fn k8s_endpoint_name(node: &str, pod: &str, iface: &str) -> String {
+    format!("{}-k8s-{}-{}", escape(node), escape(pod), escape(iface))
+}
+
+impl Resource for WorkloadEndpoint {
+    const KIND: &'static str = "WorkloadEndpoint";
+    const PLURAL: &'static str = "workloadendpoints";
+    const NAMESPACED: bool = true;
+    resource_basics!();
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        let mut errs = match super::validation::validate_metadata::<Self>(&self.metadata) {
+            Ok(()) => Vec::new(),
+            Err(e) => e.fields,
+        };
+        let nets: Vec<Cidr> = self
+            .spec
+            .ip_networks
+            .iter()
+            .filter_map(|n| {
+                let parsed = Cidr::parse_ip_or_cidr(n);
+                if parsed.is_err() {
+                    errs.push(ErroredField::tag("IPNetworks", n, "cidr"));
+                }
+                parsed.ok()
+            })
+            .collect();
+        for nat in &self.spec.ip_nats {
+            let int = crate::model::cidr::parse_ip(&nat.internal_ip);
+            let ext = crate::model::cidr::parse_ip(&nat.external_ip);
+            match (int, ext) {
+                (Some(i), Some(e)) => {
+                    if i.is_ipv4() != e.is_ipv4() {
+                        errs.push(ErroredField::new(
+                            "IPNAT",
+                            &nat.external_ip,
+                            "mismatched IP versions",
+                        ));
+                    } else if !nets.iter().any(|n| n.contains_ip(i)) {
+                        errs.push(ErroredField::new(
+                            "IPNAT",
+                            &nat.internal_ip,
+                            "NAT is not in the endpoint networks",
+                        ));
+                    }
+                }
+                (None, _) => errs.push(ErroredField::new(
+                    "IPNAT.InternalIP",
+                    &nat.internal_ip,
+                    "invalid IP address",
+                )),
+                (_, None) => errs.push(ErroredField::new(
+                    "IPNAT.ExternalIP",
+                    &nat.external_ip,
+                    "invalid IP address",
+                )),
+            }
+        }
+        ValidationError::check(errs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names() {
+        assert_eq!(
+            super::k8s_endpoint_name("node-1", "web-0", "eth0"),
+            "node--1-k8s-web--0-eth0"
+        );
+    }
+}

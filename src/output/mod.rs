@@ -1,0 +1,1 @@
+//! Rendering: calicoctl's tables, Go-compatible YAML and JSON, templates.
