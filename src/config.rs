@@ -1,1 +1,357 @@
-//! Where the datastore is: flags, environment, config file, default.
+//! Where the datastore is: command-line flag, then environment, then config file, then the
+//! embedded default (`../shared/design/contract.md`).
+//!
+//! Environment variables are looked up as `CALICO_<NAME>` first, then `<NAME>`, as calicoctl
+//! does: `DATASTORE_TYPE`, `ETCD_ENDPOINTS`, `ETCD_USERNAME`, `ETCD_PASSWORD`, `ETCD_KEY_FILE`,
+//! `ETCD_CERT_FILE`, `ETCD_CA_CERT_FILE`, and `CALICO_DATASTORE_PATH` for the embedded store.
+//! The config file is a `CalicoAPIConfig` document (YAML or JSON, strict).
+
+use crate::datastore::DatastoreConfig;
+use crate::datastore::etcd::EtcdConfig;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// calicoctl's default config file.
+pub const DEFAULT_CONFIG_FILE: &str = "/etc/calico/calicoctl.cfg";
+
+/// Values given on the command line (or by a CNI network configuration), which win over
+/// everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `etcdv3` or `embedded`.
+    pub datastore_type: Option<String>,
+    /// Comma-separated etcd URLs.
+    pub etcd_endpoints: Option<String>,
+    /// etcd user.
+    pub etcd_username: Option<String>,
+    /// etcd password.
+    pub etcd_password: Option<String>,
+    /// etcd client key.
+    pub etcd_key_file: Option<String>,
+    /// etcd client certificate.
+    pub etcd_cert_file: Option<String>,
+    /// etcd CA bundle.
+    pub etcd_ca_cert_file: Option<String>,
+    /// The embedded store's file.
+    pub datastore_path: Option<String>,
+    /// Per-request timeout for etcd.
+    pub timeout: Option<Duration>,
+}
+
+/// Why the configuration could not be resolved. Messages are calicoctl's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// `-c` names a file that cannot be read (not the default path).
+    #[error("Error reading config file: {0}")]
+    Unreadable(String),
+    /// The file is not valid YAML/JSON, or has unknown keys.
+    #[error("syntax error in {file}: failed to parse config as YAML/JSON: {message}")]
+    Syntax {
+        /// The file.
+        file: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// Wrong apiVersion or kind.
+    #[error("syntax error in {file}: invalid config file: {message}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A datastore type we do not know.
+    #[error("unknown datastore type: {0}")]
+    UnknownType(String),
+    /// etcd chosen without endpoints.
+    #[error("no etcd endpoints specified")]
+    NoEndpoints,
+    /// A setting this build does not support.
+    #[error("{0}")]
+    Unsupported(String),
+    /// No home directory to put the default store in.
+    #[error(
+        "cannot find a place for the embedded datastore: set CALICO_DATASTORE_PATH, XDG_DATA_HOME or HOME"
+    )]
+    NoHome,
+}
+
+/// The `CalicoAPIConfig` file format.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default, rename = "apiVersion")]
+    api_version: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    metadata: Option<serde_json::Value>,
+    #[serde(default)]
+    spec: ConfigFileSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ConfigFileSpec {
+    #[serde(default)]
+    datastore_type: String,
+    #[serde(default)]
+    etcd_endpoints: String,
+    #[serde(default)]
+    etcd_discovery_srv: String,
+    #[serde(default)]
+    etcd_username: String,
+    #[serde(default)]
+    etcd_password: String,
+    #[serde(default)]
+    etcd_key_file: String,
+    #[serde(default)]
+    etcd_cert_file: String,
+    #[serde(default, rename = "etcdCACertFile")]
+    etcd_ca_cert_file: String,
+    #[serde(default)]
+    etcd_key: String,
+    #[serde(default)]
+    etcd_cert: String,
+    #[serde(default, rename = "etcdCACert")]
+    etcd_ca_cert: String,
+    #[serde(default)]
+    datastore_path: String,
+    #[serde(default)]
+    kubeconfig: String,
+    #[serde(default, rename = "k8sAPIEndpoint")]
+    k8s_api_endpoint: String,
+}
+
+/// Reads an environment variable as calicoctl does: `CALICO_<name>` first, then `<name>`.
+/// Empty values count as unset.
+pub fn env(name: &str) -> Option<String> {
+    let prefixed = if name.starts_with("CALICO_") {
+        None
+    } else {
+        std::env::var(format!("CALICO_{name}")).ok()
+    };
+    prefixed
+        .or_else(|| std::env::var(name).ok())
+        .filter(|v| !v.is_empty())
+}
+
+fn read_file(path: &Path, explicit: bool) -> Result<Option<ConfigFileSpec>, ConfigError> {
+    let file = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(_) if !explicit => return Ok(None),
+        Err(_) => return Err(ConfigError::Unreadable(file)),
+    };
+    let value: serde_json::Value =
+        serde_yaml::from_str(&text).map_err(|e| ConfigError::Syntax {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+    let parsed: ConfigFile = serde_json::from_value(value).map_err(|e| ConfigError::Syntax {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
+    if parsed.api_version != crate::model::API_VERSION {
+        return Err(ConfigError::Invalid {
+            file,
+            message: format!("unknown APIVersion '{}'", parsed.api_version),
+        });
+    }
+    if parsed.kind != "CalicoAPIConfig" {
+        return Err(ConfigError::Invalid {
+            file,
+            message: format!("expected kind 'CalicoAPIConfig', got '{}'", parsed.kind),
+        });
+    }
+    let _ = parsed.metadata;
+    Ok(Some(parsed.spec))
+}
+
+/// The embedded store's default file: `$XDG_DATA_HOME/calico/datastore.db`, else
+/// `~/.local/share/calico/datastore.db`.
+pub fn default_datastore_path() -> Result<PathBuf, ConfigError> {
+    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(xdg).join("calico").join("datastore.db"));
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .ok_or(ConfigError::NoHome)?;
+    Ok(PathBuf::from(home).join(".local/share/calico/datastore.db"))
+}
+
+/// Resolves the datastore from overrides, environment, the config file (`config_file`, or the
+/// default path when `None`) and the default.
+pub fn resolve(
+    overrides: &Overrides,
+    config_file: Option<&Path>,
+) -> Result<DatastoreConfig, ConfigError> {
+    let file = match config_file {
+        Some(p) => read_file(p, p != Path::new(DEFAULT_CONFIG_FILE))?,
+        None => read_file(Path::new(DEFAULT_CONFIG_FILE), false)?,
+    }
+    .unwrap_or_default();
+    let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let pick = |flag: &Option<String>, env_name: &str, from_file: &str| {
+        flag.clone()
+            .filter(|v| !v.is_empty())
+            .or_else(|| env(env_name))
+            .or_else(|| nonempty(from_file))
+    };
+    let endpoints = pick(
+        &overrides.etcd_endpoints,
+        "ETCD_ENDPOINTS",
+        &file.etcd_endpoints,
+    );
+    let kind = pick(
+        &overrides.datastore_type,
+        "DATASTORE_TYPE",
+        &file.datastore_type,
+    );
+    let kind = match kind {
+        Some(k) => k,
+        None if endpoints.is_some() => "etcdv3".to_string(),
+        None => "embedded".to_string(),
+    };
+    let _ = (&file.kubeconfig, &file.k8s_api_endpoint);
+    match kind.as_str() {
+        "etcdv3" => {
+            if !file.etcd_discovery_srv.is_empty() {
+                return Err(ConfigError::Unsupported(
+                    "etcdDiscoverySrv is not supported: list the endpoints in etcdEndpoints".into(),
+                ));
+            }
+            let inline = [&file.etcd_key, &file.etcd_cert, &file.etcd_ca_cert];
+            if inline.iter().any(|v| !v.is_empty()) {
+                let files = [
+                    &file.etcd_key_file,
+                    &file.etcd_cert_file,
+                    &file.etcd_ca_cert_file,
+                ];
+                return Err(ConfigError::Unsupported(
+                    if files.iter().any(|v| !v.is_empty()) {
+                        "Cannot mix inline certificate-key and certificate / key files".into()
+                    } else {
+                        "inline certificates (etcdKey, etcdCert, etcdCACert) are not supported: use etcdKeyFile, etcdCertFile and etcdCACertFile".into()
+                    },
+                ));
+            }
+            let endpoints: Vec<String> = endpoints
+                .unwrap_or_default()
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            if endpoints.is_empty() {
+                return Err(ConfigError::NoEndpoints);
+            }
+            let path = |flag: &Option<String>, env_name: &str, from_file: &str| {
+                pick(flag, env_name, from_file).map(PathBuf::from)
+            };
+            Ok(DatastoreConfig::Etcd(EtcdConfig {
+                endpoints,
+                username: pick(
+                    &overrides.etcd_username,
+                    "ETCD_USERNAME",
+                    &file.etcd_username,
+                ),
+                password: pick(
+                    &overrides.etcd_password,
+                    "ETCD_PASSWORD",
+                    &file.etcd_password,
+                ),
+                key_file: path(
+                    &overrides.etcd_key_file,
+                    "ETCD_KEY_FILE",
+                    &file.etcd_key_file,
+                ),
+                cert_file: path(
+                    &overrides.etcd_cert_file,
+                    "ETCD_CERT_FILE",
+                    &file.etcd_cert_file,
+                ),
+                ca_cert_file: path(
+                    &overrides.etcd_ca_cert_file,
+                    "ETCD_CA_CERT_FILE",
+                    &file.etcd_ca_cert_file,
+                ),
+                timeout: overrides.timeout.unwrap_or(Duration::from_secs(10)),
+            }))
+        }
+        "embedded" => {
+            let path = match pick(
+                &overrides.datastore_path,
+                "CALICO_DATASTORE_PATH",
+                &file.datastore_path,
+            ) {
+                Some(p) => PathBuf::from(p),
+                None => default_datastore_path()?,
+            };
+            Ok(DatastoreConfig::Embedded { path })
+        }
+        "memory" => Ok(DatastoreConfig::Memory),
+        other => Err(ConfigError::UnknownType(other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_and_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.cfg");
+        std::fs::write(
+            &f,
+            "apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nmetadata:\nspec:\n  datastoreType: etcdv3\n  etcdEndpoints: http://10.0.0.1:2379,http://10.0.0.2:2379\n",
+        )
+        .unwrap();
+        match resolve(&Overrides::default(), Some(&f)).unwrap() {
+            DatastoreConfig::Etcd(c) => assert_eq!(c.endpoints.len(), 2),
+            other => panic!("{other:?}"),
+        }
+        let o = Overrides {
+            datastore_type: Some("embedded".into()),
+            datastore_path: Some("/tmp/x.db".into()),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            resolve(&o, Some(&f)).unwrap(),
+            DatastoreConfig::Embedded {
+                path: "/tmp/x.db".into()
+            }
+        );
+        std::fs::write(&f, "apiVersion: v1\nkind: CalicoAPIConfig\n").unwrap();
+        assert_eq!(
+            resolve(&Overrides::default(), Some(&f))
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "syntax error in {}: invalid config file: unknown APIVersion 'v1'",
+                f.display()
+            )
+        );
+        std::fs::write(
+            &f,
+            "apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec:\n  bogus: 1\n",
+        )
+        .unwrap();
+        assert!(
+            resolve(&Overrides::default(), Some(&f))
+                .unwrap_err()
+                .to_string()
+                .contains("unknown field `bogus`")
+        );
+        assert_eq!(
+            resolve(&Overrides::default(), Some(&dir.path().join("missing")))
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "Error reading config file: {}",
+                dir.path().join("missing").display()
+            )
+        );
+    }
+}

@@ -1,1 +1,4 @@
-fn main() {}
+//! calicoctl: the admin CLI.
+fn main() -> std::process::ExitCode {
+    calico::cli::main()
+}

@@ -309,3 +309,56 @@ mod tests {
         );
     }
 }
+
+macro_rules! any_from {
+    ($($variant:ident($ty:ty)),*) => {
+        $(impl From<$ty> for AnyResource {
+            fn from(r: $ty) -> AnyResource {
+                AnyResource::$variant(r)
+            }
+        })*
+    };
+}
+any_from!(
+    ClusterInformation(ClusterInformation),
+    IpamConfiguration(IpamConfiguration),
+    IpPool(IpPool),
+    IpReservation(IpReservation),
+    Node(Node),
+    WorkloadEndpoint(WorkloadEndpoint)
+);
+
+/// Runs `$body` with the type alias `$K` bound to the Rust type of the kind named `$kind`
+/// (a `KindInfo::kind` string). Evaluates to `None` for kinds not in the registry.
+#[macro_export]
+macro_rules! with_kind {
+    ($kind:expr, $K:ident => $body:expr) => {
+        match $kind {
+            "ClusterInformation" => {
+                type $K = $crate::model::ClusterInformation;
+                Some($body)
+            }
+            "IPAMConfiguration" => {
+                type $K = $crate::model::IpamConfiguration;
+                Some($body)
+            }
+            "IPPool" => {
+                type $K = $crate::model::IpPool;
+                Some($body)
+            }
+            "IPReservation" => {
+                type $K = $crate::model::IpReservation;
+                Some($body)
+            }
+            "Node" => {
+                type $K = $crate::model::Node;
+                Some($body)
+            }
+            "WorkloadEndpoint" => {
+                type $K = $crate::model::WorkloadEndpoint;
+                Some($body)
+            }
+            _ => None,
+        }
+    };
+}

@@ -1,1 +1,5 @@
-//! Rendering: calicoctl's tables, Go-compatible YAML and JSON, templates.
+//! Rendering (temporary stubs until the renderers land).
+pub mod jsonpath;
+pub mod table;
+pub mod template;
+pub mod yaml;

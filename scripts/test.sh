@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, unit, golden and integration tests, including the ones
+# that start a real etcd and, as root, the CNI and NAT tests in network namespaces.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
+cargo test --locked --release

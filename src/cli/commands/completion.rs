@@ -1,0 +1,46 @@
+//! `calicoctl completion`: shell completion scripts (extension).
+
+use crate::cli::CmdResult;
+use clap::{Args, ValueEnum};
+use std::io::Write;
+
+/// The shells we generate completions for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    /// GNU Bash.
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+}
+
+/// Generate a shell completion script.
+///
+/// Load it in the current shell with, for example, `source <(calicoctl completion bash)`.
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell to generate completions for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// Writes the completion script for `shell` to `out`.
+pub fn generate(shell: Shell, out: &mut dyn Write) {
+    let mut cmd = crate::cli::command();
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+        Shell::Powershell => clap_complete::Shell::PowerShell,
+    };
+    clap_complete::generate(shell, &mut cmd, "calicoctl", out);
+}
+
+/// Runs `completion`.
+pub fn run(args: &CompletionArgs, out: &mut dyn Write) -> CmdResult {
+    generate(args.shell, out);
+    Ok(())
+}

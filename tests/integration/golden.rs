@@ -1,0 +1,319 @@
+//! Golden CLI cases: `testdata/cmd/<case>/script` run against a fresh datastore.
+//!
+//! A script is a sequence of commands, each followed by its expected output:
+//!
+//! ```text
+//! # a comment
+//! $ calicoctl create -f pool.yaml
+//! | Successfully created 1 'IPPool' resource(s)
+//! $ calicoctl get ippool missing
+//! ! resource does not exist: IPPool(missing) with error: <nil>
+//! ? 1
+//! ```
+//!
+//! `| ` lines are stdout, `! ` lines stderr (each exactly, trailing spaces included; a bare
+//! `|` or `!` is an empty line), `? N` the exit status (0 when absent). `[..]` in an expected
+//! line matches any text within that line. `$ cmd < file` feeds a file on stdin. Other files in
+//! the case directory are copied next to the datastore and are visible to the commands.
+//!
+//! `GOLDEN=overwrite cargo test --test integration golden` rewrites the expectations from the
+//! actual output (review the diff before committing).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Gives a case an empty datastore; returns extra environment for its commands.
+pub type Reset = Box<dyn Fn(&Path) -> Vec<(String, String)>>;
+
+/// One backend to run the cases against: extra environment for every command.
+pub struct Backend {
+    pub name: &'static str,
+    pub env: Vec<(String, String)>,
+    /// Called before each case to give it an empty datastore.
+    pub reset: Reset,
+}
+
+struct Step {
+    command: String,
+    stdout: Vec<String>,
+    stderr: Vec<String>,
+    status: i32,
+    /// Comment lines that preceded the command (kept on overwrite).
+    preamble: Vec<String>,
+}
+
+fn parse_script(text: &str) -> Vec<Step> {
+    let mut steps: Vec<Step> = Vec::new();
+    let mut preamble = Vec::new();
+    for line in text.lines() {
+        if let Some(cmd) = line.strip_prefix("$ ") {
+            steps.push(Step {
+                command: cmd.to_string(),
+                stdout: vec![],
+                stderr: vec![],
+                status: 0,
+                preamble: std::mem::take(&mut preamble),
+            });
+            continue;
+        }
+        let Some(step) = steps.last_mut() else {
+            preamble.push(line.to_string());
+            continue;
+        };
+        if line == "|" {
+            step.stdout.push(String::new());
+        } else if let Some(l) = line.strip_prefix("| ") {
+            step.stdout.push(l.to_string());
+        } else if line == "!" {
+            step.stderr.push(String::new());
+        } else if let Some(l) = line.strip_prefix("! ") {
+            step.stderr.push(l.to_string());
+        } else if let Some(s) = line.strip_prefix("? ") {
+            step.status = s.trim().parse().expect("exit status in golden script");
+        } else {
+            preamble.push(line.to_string());
+        }
+    }
+    // Trailing comments belong to no step; keep them on the last one's preamble is wrong, so
+    // they are simply dropped by overwrite (scripts end with a step).
+    steps
+}
+
+/// Splits a command line into words: whitespace-separated, with '...' and "..." quoting.
+fn split_words(s: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                in_word = true;
+                for q in chars.by_ref() {
+                    if q == c {
+                        break;
+                    }
+                    cur.push(q);
+                }
+            }
+            ' ' | '\t' => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            _ => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    words
+}
+
+fn line_matches(expected: &str, actual: &str) -> bool {
+    if !expected.contains("[..]") {
+        return expected == actual;
+    }
+    let parts: Vec<&str> = expected.split("[..]").collect();
+    let mut rest = actual;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(pos) => rest = &rest[pos + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    rest.is_empty()
+}
+
+fn lines_match(expected: &[String], actual: &[String]) -> bool {
+    expected.len() == actual.len() && expected.iter().zip(actual).all(|(e, a)| line_matches(e, a))
+}
+
+fn to_lines(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    if text.is_empty() {
+        return vec![];
+    }
+    let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    if text.ends_with('\n') {
+        lines.pop();
+    } else if let Some(last) = lines.last_mut() {
+        // A missing final newline is made visible.
+        last.push('⏎');
+    }
+    lines
+}
+
+fn bin(name: &str) -> Option<PathBuf> {
+    match name {
+        "calicoctl" => Some(PathBuf::from(env!("CARGO_BIN_EXE_calicoctl"))),
+        "calico-ipam" => Some(PathBuf::from(env!("CARGO_BIN_EXE_calico-ipam"))),
+        "calico-node" => Some(PathBuf::from(env!("CARGO_BIN_EXE_calico-node"))),
+        _ => None,
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_dir(&e.path(), &dest);
+        } else if e.file_name() != "script" {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// Runs every case under `testdata/cmd` against `backend`; returns the failures.
+pub fn run_all(backend: &Backend) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cmd");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("testdata/cmd exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("script").is_file())
+        .collect();
+    cases.sort();
+    assert!(
+        !cases.is_empty(),
+        "no golden cases found under {}",
+        root.display()
+    );
+    let overwrite = std::env::var("GOLDEN").as_deref() == Ok("overwrite");
+    let filter = std::env::var("GOLDEN_CASE").ok();
+    let mut failures = Vec::new();
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
+            continue;
+        }
+        let script_path = case.join("script");
+        let text = std::fs::read_to_string(&script_path).unwrap();
+        let mut steps = parse_script(&text);
+        let sandbox = tempfile::tempdir().unwrap();
+        copy_dir(&case, sandbox.path());
+        let case_env = (backend.reset)(sandbox.path());
+        let mut changed = false;
+        for step in &mut steps {
+            let (cmdline, stdin_file) = match step.command.split_once(" < ") {
+                Some((c, f)) => (c.to_string(), Some(f.trim().to_string())),
+                None => (step.command.clone(), None),
+            };
+            let words = split_words(&cmdline);
+            let program =
+                bin(&words[0]).unwrap_or_else(|| panic!("{name}: unknown program {}", words[0]));
+            let mut cmd = Command::new(program);
+            cmd.args(&words[1..])
+                .current_dir(sandbox.path())
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("HOME", sandbox.path())
+                .env("CALICO_TEST_NOW", "1787392800")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            for (k, v) in backend.env.iter().chain(case_env.iter()) {
+                cmd.env(k, v);
+            }
+            match &stdin_file {
+                Some(f) => {
+                    cmd.stdin(std::fs::File::open(sandbox.path().join(f)).unwrap());
+                }
+                None => {
+                    cmd.stdin(Stdio::null());
+                }
+            }
+            let out = cmd.output().unwrap();
+            let stdout = to_lines(&out.stdout);
+            let stderr = to_lines(&out.stderr);
+            let status = out.status.code().unwrap_or(-1);
+            let ok = lines_match(&step.stdout, &stdout)
+                && lines_match(&step.stderr, &stderr)
+                && status == step.status;
+            if !ok {
+                if overwrite {
+                    step.stdout = stdout;
+                    step.stderr = stderr;
+                    step.status = status;
+                    changed = true;
+                } else {
+                    failures.push(format!(
+                        "[{}] {name}: `{}`\n--- expected stdout\n{}\n--- actual stdout\n{}\n--- expected stderr\n{}\n--- actual stderr\n{}\n--- status expected {} actual {}",
+                        backend.name,
+                        step.command,
+                        step.stdout.join("\n"),
+                        stdout.join("\n"),
+                        step.stderr.join("\n"),
+                        stderr.join("\n"),
+                        step.status,
+                        status
+                    ));
+                    break;
+                }
+            }
+        }
+        if changed {
+            let mut out = String::new();
+            for step in &steps {
+                for p in &step.preamble {
+                    out.push_str(p);
+                    out.push('\n');
+                }
+                out.push_str(&format!("$ {}\n", step.command));
+                for l in &step.stdout {
+                    out.push_str(&if l.is_empty() {
+                        "|\n".to_string()
+                    } else {
+                        format!("| {l}\n")
+                    });
+                }
+                for l in &step.stderr {
+                    out.push_str(&if l.is_empty() {
+                        "!\n".to_string()
+                    } else {
+                        format!("! {l}\n")
+                    });
+                }
+                if step.status != 0 {
+                    out.push_str(&format!("? {}\n", step.status));
+                }
+            }
+            std::fs::write(&script_path, out).unwrap();
+        }
+    }
+    failures
+}
+
+#[test]
+fn golden_embedded() {
+    let backend = Backend {
+        name: "embedded",
+        env: vec![("DATASTORE_TYPE".into(), "embedded".into())],
+        reset: Box::new(|dir| {
+            vec![(
+                "CALICO_DATASTORE_PATH".to_string(),
+                dir.join("datastore.db").display().to_string(),
+            )]
+        }),
+    };
+    let failures = run_all(&backend);
+    assert!(
+        failures.is_empty(),
+        "{} golden failure(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
