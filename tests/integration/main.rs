@@ -2,3 +2,4 @@
 //! that need real processes (etcd, CNI, network namespaces).
 
 mod golden;
+mod generated;

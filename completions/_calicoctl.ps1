@@ -1,0 +1,550 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'calicoctl' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'calicoctl'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'calicoctl' {
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Set the log level (one of panic, fatal, error, warn, info, debug)')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Set the log level (one of panic, fatal, error, warn, info, debug)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print where to find version information')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a resource by file, directory or stdin')
+            [CompletionResult]::new('replace', 'replace', [CompletionResultType]::ParameterValue, 'Replace a resource by file, directory or stdin')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Apply a resource by file, directory or stdin. This creates a resource if it does not exist, and replaces a resource if it does exists')
+            [CompletionResult]::new('patch', 'patch', [CompletionResultType]::ParameterValue, 'Patch a preexisting resource in place')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a resource identified by file, directory, stdin or resource type and name')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Get a resource identified by file, directory, stdin or resource type and name')
+            [CompletionResult]::new('label', 'label', [CompletionResultType]::ParameterValue, 'Add or update labels of resources')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Validate a resource by file, directory or stdin without applying it')
+            [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Convert config files between different API versions')
+            [CompletionResult]::new('ipam', 'ipam', [CompletionResultType]::ParameterValue, 'IP address management')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Display the version of this binary')
+            [CompletionResult]::new('datastore', 'datastore', [CompletionResultType]::ParameterValue, 'Calico datastore management')
+            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Generate a shell completion script')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'calicoctl;create' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Filename to use to create the resource. If set to "-" loads from stdin. If filename is a directory, this command is invoked for each .json .yaml and .yml file within that directory, terminating after the first failure')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Filename to use to create the resource. If set to "-" loads from stdin. If filename is a directory, this command is invoked for each .json .yaml and .yml file within that directory, terminating after the first failure')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Process the filename specified in -f or --filename recursively')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Process the filename specified in -f or --filename recursively')
+            [CompletionResult]::new('--skip-empty', '--skip-empty', [CompletionResultType]::ParameterName, 'Do not error if any files are empty')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Validate and report what would be done, but write nothing (extension)')
+            [CompletionResult]::new('--skip-exists', '--skip-exists', [CompletionResultType]::ParameterName, 'Skip over and treat as successful any attempts to create an entry that already exists')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;replace' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Filename to use to create the resource. If set to "-" loads from stdin. If filename is a directory, this command is invoked for each .json .yaml and .yml file within that directory, terminating after the first failure')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Filename to use to create the resource. If set to "-" loads from stdin. If filename is a directory, this command is invoked for each .json .yaml and .yml file within that directory, terminating after the first failure')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Process the filename specified in -f or --filename recursively')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Process the filename specified in -f or --filename recursively')
+            [CompletionResult]::new('--skip-empty', '--skip-empty', [CompletionResultType]::ParameterName, 'Do not error if any files are empty')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Validate and report what would be done, but write nothing (extension)')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;apply' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Filename to use to create the resource. If set to "-" loads from stdin. If filename is a directory, this command is invoked for each .json .yaml and .yml file within that directory, terminating after the first failure')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Filename to use to create the resource. If set to "-" loads from stdin. If filename is a directory, this command is invoked for each .json .yaml and .yml file within that directory, terminating after the first failure')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Process the filename specified in -f or --filename recursively')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Process the filename specified in -f or --filename recursively')
+            [CompletionResult]::new('--skip-empty', '--skip-empty', [CompletionResultType]::ParameterName, 'Do not error if any files are empty')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Validate and report what would be done, but write nothing (extension)')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;patch' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Spec to use to patch the resource (JSON or YAML)')
+            [CompletionResult]::new('--patch', '--patch', [CompletionResultType]::ParameterName, 'Spec to use to patch the resource (JSON or YAML)')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Format of patch type: strategic (default), json, merge. All behave as a merge patch')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Format of patch type: strategic (default), json, merge. All behave as a merge patch')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Validate the patched resource and report, but write nothing (extension)')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;delete' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Filename to use to delete the resource. If set to "-" loads from stdin')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Filename to use to delete the resource. If set to "-" loads from stdin')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Process the filename specified in -f or --filename recursively')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Process the filename specified in -f or --filename recursively')
+            [CompletionResult]::new('--skip-empty', '--skip-empty', [CompletionResultType]::ParameterName, 'Do not error if any files are empty')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Skip over and treat as successful, resources that don''t exist')
+            [CompletionResult]::new('--skip-not-exists', '--skip-not-exists', [CompletionResultType]::ParameterName, 'Skip over and treat as successful, resources that don''t exist')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Report what would be deleted, but delete nothing (extension)')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;get' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Filename to use to get the resource. If set to "-" loads from stdin. If filename is a directory, this command is invoked for each .json .yaml and .yml file within that directory, terminating after the first failure')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Filename to use to get the resource. If set to "-" loads from stdin. If filename is a directory, this command is invoked for each .json .yaml and .yml file within that directory, terminating after the first failure')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. One of: yaml, json, ps, wide, custom-columns=..., go-template=..., go-template-file=..., jsonpath=...')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. One of: yaml, json, ps, wide, custom-columns=..., go-template=..., go-template-file=..., jsonpath=...')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Only list resources whose labels match this Calico selector (extension)')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Only list resources whose labels match this Calico selector (extension)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Process the filename specified in -f or --filename recursively')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Process the filename specified in -f or --filename recursively')
+            [CompletionResult]::new('--skip-empty', '--skip-empty', [CompletionResultType]::ParameterName, 'Do not error if any files are empty')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'If present, list the requested object(s) across all namespaces')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'If present, list the requested object(s) across all namespaces')
+            [CompletionResult]::new('--export', '--export', [CompletionResultType]::ParameterName, 'If present, returns the requested object(s) stripped of cluster-specific information. This flag will be ignored if NAME is not specified')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;label' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'If true, overwrite the value when the key is already present in labels. Otherwise reports error when the labeled resource already have the key in its labels')
+            [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'If true, remove the specified key in labels of the resource. Reports error when specified key does not exist')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Report what would change, but write nothing (extension)')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;validate' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Filename to validate. If set to "-" loads from stdin')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Filename to validate. If set to "-" loads from stdin')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Process the filename specified in -f or --filename recursively')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Process the filename specified in -f or --filename recursively')
+            [CompletionResult]::new('--skip-empty', '--skip-empty', [CompletionResultType]::ParameterName, 'Do not error if any files are empty')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;convert' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Filename to use to create the resource. If set to "-" loads from stdin')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Filename to use to create the resource. If set to "-" loads from stdin')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. One of: yaml or json')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. One of: yaml or json')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--ignore-validation', '--ignore-validation', [CompletionResultType]::ParameterName, 'Do not validate the converted manifest')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;ipam' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the integrity of the IPAM datastructures')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'calicoctl;ipam;check' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;ipam;help' {
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the integrity of the IPAM datastructures')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'calicoctl;ipam;help;check' {
+            break
+        }
+        'calicoctl;ipam;help;help' {
+            break
+        }
+        'calicoctl;version' {
+            [CompletionResult]::new('--poll', '--poll', [CompletionResultType]::ParameterName, 'Poll for changes to the cluster information at a frequency specified using Go duration format (e.g. 1m, 10s). Polling stops when interrupted')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Display only the client version')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;datastore' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Migrate the contents of an etcdv3 datastore to a Kubernetes datastore')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'calicoctl;datastore;migrate' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Lock the datastore to prevent changes from occurring')
+            [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Unlock the datastore to allow changes once the migration is completed')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'calicoctl;datastore;migrate;lock' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;datastore;migrate;unlock' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;datastore;migrate;help' {
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Lock the datastore to prevent changes from occurring')
+            [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Unlock the datastore to allow changes once the migration is completed')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'calicoctl;datastore;migrate;help;lock' {
+            break
+        }
+        'calicoctl;datastore;migrate;help;unlock' {
+            break
+        }
+        'calicoctl;datastore;migrate;help;help' {
+            break
+        }
+        'calicoctl;datastore;help' {
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Migrate the contents of an etcdv3 datastore to a Kubernetes datastore')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'calicoctl;datastore;help;migrate' {
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Lock the datastore to prevent changes from occurring')
+            [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Unlock the datastore to allow changes once the migration is completed')
+            break
+        }
+        'calicoctl;datastore;help;migrate;lock' {
+            break
+        }
+        'calicoctl;datastore;help;migrate;unlock' {
+            break
+        }
+        'calicoctl;datastore;help;help' {
+            break
+        }
+        'calicoctl;completion' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a resource by file, directory or stdin')
+            [CompletionResult]::new('replace', 'replace', [CompletionResultType]::ParameterValue, 'Replace a resource by file, directory or stdin')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Apply a resource by file, directory or stdin. This creates a resource if it does not exist, and replaces a resource if it does exists')
+            [CompletionResult]::new('patch', 'patch', [CompletionResultType]::ParameterValue, 'Patch a preexisting resource in place')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a resource identified by file, directory, stdin or resource type and name')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Get a resource identified by file, directory, stdin or resource type and name')
+            [CompletionResult]::new('label', 'label', [CompletionResultType]::ParameterValue, 'Add or update labels of resources')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Validate a resource by file, directory or stdin without applying it')
+            [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Convert config files between different API versions')
+            [CompletionResult]::new('ipam', 'ipam', [CompletionResultType]::ParameterValue, 'IP address management')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Display the version of this binary')
+            [CompletionResult]::new('datastore', 'datastore', [CompletionResultType]::ParameterValue, 'Calico datastore management')
+            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Generate a shell completion script')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'calicoctl;help;create' {
+            break
+        }
+        'calicoctl;help;replace' {
+            break
+        }
+        'calicoctl;help;apply' {
+            break
+        }
+        'calicoctl;help;patch' {
+            break
+        }
+        'calicoctl;help;delete' {
+            break
+        }
+        'calicoctl;help;get' {
+            break
+        }
+        'calicoctl;help;label' {
+            break
+        }
+        'calicoctl;help;validate' {
+            break
+        }
+        'calicoctl;help;convert' {
+            break
+        }
+        'calicoctl;help;ipam' {
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the integrity of the IPAM datastructures')
+            break
+        }
+        'calicoctl;help;ipam;check' {
+            break
+        }
+        'calicoctl;help;version' {
+            break
+        }
+        'calicoctl;help;datastore' {
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Migrate the contents of an etcdv3 datastore to a Kubernetes datastore')
+            break
+        }
+        'calicoctl;help;datastore;migrate' {
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Lock the datastore to prevent changes from occurring')
+            [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Unlock the datastore to allow changes once the migration is completed')
+            break
+        }
+        'calicoctl;help;datastore;migrate;lock' {
+            break
+        }
+        'calicoctl;help;datastore;migrate;unlock' {
+            break
+        }
+        'calicoctl;help;completion' {
+            break
+        }
+        'calicoctl;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

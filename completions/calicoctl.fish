@@ -1,0 +1,307 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_calicoctl_global_optspecs
+    string join \n l/log-level= context= allow-version-mismatch version c/config= datastore-type= etcd-endpoints= etcd-username= etcd-key-file= etcd-cert-file= etcd-ca-cert-file= datastore-path= datastore-timeout= h/help
+end
+
+function __fish_calicoctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_calicoctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_calicoctl_using_subcommand
+    set -l cmd (__fish_calicoctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -s l -l log-level -d 'Set the log level (one of panic, fatal, error, warn, info, debug)' -r
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -l version -d 'Print where to find version information'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "create" -d 'Create a resource by file, directory or stdin'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "replace" -d 'Replace a resource by file, directory or stdin'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "apply" -d 'Apply a resource by file, directory or stdin. This creates a resource if it does not exist, and replaces a resource if it does exists'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "patch" -d 'Patch a preexisting resource in place'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "delete" -d 'Delete a resource identified by file, directory, stdin or resource type and name'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "get" -d 'Get a resource identified by file, directory, stdin or resource type and name'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "label" -d 'Add or update labels of resources'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "validate" -d 'Validate a resource by file, directory or stdin without applying it'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "convert" -d 'Convert config files between different API versions'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "ipam" -d 'IP address management'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "version" -d 'Display the version of this binary'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "datastore" -d 'Calico datastore management'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "completion" -d 'Generate a shell completion script'
+complete -c calicoctl -n "__fish_calicoctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -s f -l filename -d 'Filename to use to create the resource. If set to "-" loads from stdin. If filename is a directory, this command is invoked for each .json .yaml and .yml file within that directory, terminating after the first failure' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -s n -l namespace -d 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -s R -l recursive -d 'Process the filename specified in -f or --filename recursively'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -l skip-empty -d 'Do not error if any files are empty'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -l dry-run -d 'Validate and report what would be done, but write nothing (extension)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -l skip-exists -d 'Skip over and treat as successful any attempts to create an entry that already exists'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -s f -l filename -d 'Filename to use to create the resource. If set to "-" loads from stdin. If filename is a directory, this command is invoked for each .json .yaml and .yml file within that directory, terminating after the first failure' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -s n -l namespace -d 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -s R -l recursive -d 'Process the filename specified in -f or --filename recursively'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -l skip-empty -d 'Do not error if any files are empty'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -l dry-run -d 'Validate and report what would be done, but write nothing (extension)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand replace" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -s f -l filename -d 'Filename to use to create the resource. If set to "-" loads from stdin. If filename is a directory, this command is invoked for each .json .yaml and .yml file within that directory, terminating after the first failure' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -s n -l namespace -d 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -s R -l recursive -d 'Process the filename specified in -f or --filename recursively'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l skip-empty -d 'Do not error if any files are empty'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l dry-run -d 'Validate and report what would be done, but write nothing (extension)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -s p -l patch -d 'Spec to use to patch the resource (JSON or YAML)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -s t -l type -d 'Format of patch type: strategic (default), json, merge. All behave as a merge patch' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -s n -l namespace -d 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -l dry-run -d 'Validate the patched resource and report, but write nothing (extension)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -s f -l filename -d 'Filename to use to delete the resource. If set to "-" loads from stdin' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -s n -l namespace -d 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -s R -l recursive -d 'Process the filename specified in -f or --filename recursively'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -l skip-empty -d 'Do not error if any files are empty'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -s s -l skip-not-exists -d 'Skip over and treat as successful, resources that don\'t exist'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -l dry-run -d 'Report what would be deleted, but delete nothing (extension)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -s f -l filename -d 'Filename to use to get the resource. If set to "-" loads from stdin. If filename is a directory, this command is invoked for each .json .yaml and .yml file within that directory, terminating after the first failure' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -s o -l output -d 'Output format. One of: yaml, json, ps, wide, custom-columns=..., go-template=..., go-template-file=..., jsonpath=...' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -s n -l namespace -d 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -s l -l selector -d 'Only list resources whose labels match this Calico selector (extension)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -s R -l recursive -d 'Process the filename specified in -f or --filename recursively'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l skip-empty -d 'Do not error if any files are empty'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -s A -l all-namespaces -d 'If present, list the requested object(s) across all namespaces'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l export -d 'If present, returns the requested object(s) stripped of cluster-specific information. This flag will be ignored if NAME is not specified'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -s n -l namespace -d 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -l overwrite -d 'If true, overwrite the value when the key is already present in labels. Otherwise reports error when the labeled resource already have the key in its labels'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -l remove -d 'If true, remove the specified key in labels of the resource. Reports error when specified key does not exist'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -l dry-run -d 'Report what would change, but write nothing (extension)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand label" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -s f -l filename -d 'Filename to validate. If set to "-" loads from stdin' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -s R -l recursive -d 'Process the filename specified in -f or --filename recursively'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -l skip-empty -d 'Do not error if any files are empty'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -s f -l filename -d 'Filename to use to create the resource. If set to "-" loads from stdin' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -s o -l output -d 'Output format. One of: yaml or json' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l ignore-validation -d 'Do not validate the converted manifest'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Check the integrity of the IPAM datastructures'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the integrity of the IPAM datastructures'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l poll -d 'Poll for changes to the cluster information at a frequency specified using Go duration format (e.g. 1m, 10s). Polling stops when interrupted' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l client -d 'Display only the client version'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -f -a "migrate" -d 'Migrate the contents of an etcdv3 datastore to a Kubernetes datastore'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and not __fish_seen_subcommand_from migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -f -a "lock" -d 'Lock the datastore to prevent changes from occurring'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -f -a "unlock" -d 'Unlock the datastore to allow changes once the migration is completed'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from migrate" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Migrate the contents of an etcdv3 datastore to a Kubernetes datastore'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand datastore; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand completion" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand completion" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand completion" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand completion" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand completion" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand completion" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand completion" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand completion" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand completion" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand completion" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "create" -d 'Create a resource by file, directory or stdin'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "replace" -d 'Replace a resource by file, directory or stdin'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "apply" -d 'Apply a resource by file, directory or stdin. This creates a resource if it does not exist, and replaces a resource if it does exists'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "patch" -d 'Patch a preexisting resource in place'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "delete" -d 'Delete a resource identified by file, directory, stdin or resource type and name'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "get" -d 'Get a resource identified by file, directory, stdin or resource type and name'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "label" -d 'Add or update labels of resources'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "validate" -d 'Validate a resource by file, directory or stdin without applying it'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "convert" -d 'Convert config files between different API versions'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "ipam" -d 'IP address management'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "version" -d 'Display the version of this binary'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "datastore" -d 'Calico datastore management'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "completion" -d 'Generate a shell completion script'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and __fish_seen_subcommand_from ipam" -f -a "check" -d 'Check the integrity of the IPAM datastructures'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and __fish_seen_subcommand_from datastore" -f -a "migrate" -d 'Migrate the contents of an etcdv3 datastore to a Kubernetes datastore'
