@@ -1,0 +1,687 @@
+//! `calico-ipam`: the CNI IPAM plugin.
+//!
+//! ADD assigns addresses (a fixed `ipAddrs` address, pools named by annotation or
+//! configuration, or the pools whose `nodeSelector` matches this node), records the pod's
+//! WorkloadEndpoint (with `ipNATs` for floating IPs) and prints a CNI result. DEL releases by
+//! handle (`<network>.<container ID>`) and removes the endpoint; it succeeds for anything
+//! unknown. CHECK verifies the allocation still belongs to the container.
+//!
+//! Result shape: for Calico's own `calico` plugin, the bare `/32` (`/128`) Calico returns. For
+//! any other delegating plugin (the reference `ptp`, `bridge`), a result that plugin can wire:
+//! the address with its pool's prefix length, a gateway inside that prefix (this node's own
+//! gateway address in the pool, allocated once from IPAM and recorded like a tunnel address),
+//! and the configured routes (a default route via the gateway when none are configured).
+
+pub mod types;
+
+use crate::config::{self, Overrides};
+use crate::datastore::api::{Client, ClientError};
+use crate::ipam::{AssignIpRequest, AutoAssignRequest, IntendedUse, Ipam, IpamError, ReleaseOptions};
+use crate::model::workloadendpoint::{IpNat, k8s_endpoint_name};
+use crate::model::{Cidr, IpPool, ObjectMeta, Resource, WorkloadEndpoint};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::IpAddr;
+use std::process::ExitCode;
+use types::{CniError, IpamResult, NetConf, ResultIp, Route, SUPPORTED_VERSIONS, codes};
+
+/// Pod annotation: fixed addresses.
+pub const ANN_IP_ADDRS: &str = "cni.projectcalico.org/ipAddrs";
+/// Pod annotation: fixed addresses without IPAM.
+pub const ANN_IP_ADDRS_NO_IPAM: &str = "cni.projectcalico.org/ipAddrsNoIpam";
+/// Pod or namespace annotation: IPv4 pools.
+pub const ANN_IPV4_POOLS: &str = "cni.projectcalico.org/ipv4pools";
+/// Pod or namespace annotation: IPv6 pools.
+pub const ANN_IPV6_POOLS: &str = "cni.projectcalico.org/ipv6pools";
+/// Pod annotation: floating IPs.
+pub const ANN_FLOATING_IPS: &str = "cni.projectcalico.org/floatingIPs";
+/// Secondary attribute `type` of a node's gateway address (delegated mode).
+pub const GATEWAY_ADDRESS_TYPE: &str = "cniGatewayAddress";
+
+/// The CNI environment of one invocation.
+#[derive(Debug, Clone, Default)]
+pub struct Invocation {
+    /// `ADD`, `DEL`, `CHECK`, `VERSION`, `STATUS`, `GC`.
+    pub command: String,
+    /// `CNI_CONTAINERID`.
+    pub container_id: String,
+    /// `CNI_NETNS`.
+    pub netns: String,
+    /// `CNI_IFNAME`.
+    pub ifname: String,
+    /// `CNI_ARGS`, parsed.
+    pub args: BTreeMap<String, String>,
+    /// The network configuration (stdin).
+    pub stdin: Vec<u8>,
+}
+
+impl Invocation {
+    /// Reads the process environment and stdin.
+    pub fn from_env() -> Invocation {
+        let var = |k: &str| std::env::var(k).unwrap_or_default();
+        let mut stdin = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut stdin);
+        Invocation {
+            command: var("CNI_COMMAND"),
+            container_id: var("CNI_CONTAINERID"),
+            netns: var("CNI_NETNS"),
+            ifname: var("CNI_IFNAME"),
+            args: types::parse_cni_args(&var("CNI_ARGS")),
+            stdin,
+        }
+    }
+}
+
+/// Runs the plugin: reads the environment, writes the result or error on stdout.
+pub fn main() -> ExitCode {
+    let inv = Invocation::from_env();
+    let mut out = std::io::stdout().lock();
+    match run(&inv) {
+        Ok(Some(v)) => {
+            let _ = writeln!(out, "{v}");
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(out, "{}", serde_json::to_string(&e).unwrap_or_default());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn parse_conf(inv: &Invocation) -> Result<NetConf, CniError> {
+    let conf: NetConf = serde_json::from_slice(&inv.stdin).map_err(|e| {
+        CniError::new(codes::DECODE_FAILURE, "failed to load netconf").with_details(e.to_string())
+    })?;
+    if !SUPPORTED_VERSIONS.contains(&conf.cni_version.as_str()) {
+        return Err(CniError::new(
+            codes::INCOMPATIBLE_VERSION,
+            format!(
+                "incompatible CNI versions; config is \"{}\", plugin supports [\"{}\"]",
+                conf.cni_version,
+                SUPPORTED_VERSIONS.join("\" \"")
+            ),
+        ));
+    }
+    Ok(conf)
+}
+
+/// Runs one invocation; `Ok(Some(json))` is printed on stdout.
+pub fn run(inv: &Invocation) -> Result<Option<serde_json::Value>, CniError> {
+    if inv.command == "VERSION" {
+        let requested = serde_json::from_slice::<serde_json::Value>(&inv.stdin)
+            .ok()
+            .and_then(|v| v.get("cniVersion").and_then(|c| c.as_str()).map(str::to_string))
+            .filter(|v| SUPPORTED_VERSIONS.contains(&v.as_str()))
+            .unwrap_or_else(|| SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.len() - 1].to_string());
+        return Ok(Some(serde_json::json!({
+            "cniVersion": requested,
+            "supportedVersions": SUPPORTED_VERSIONS,
+        })));
+    }
+    let conf = parse_conf(inv)?;
+    let version = conf.cni_version.clone();
+    let with_version = |mut e: CniError| {
+        e.cni_version = version.clone();
+        e
+    };
+    let result = match inv.command.as_str() {
+        "ADD" | "DEL" | "CHECK" if inv.container_id.is_empty() => Err(CniError::new(
+            codes::INVALID_ENV,
+            "required env variables [CNI_CONTAINERID] missing",
+        )),
+        "ADD" => Plugin::open(&conf, inv).and_then(|p| p.add()).map(Some),
+        "DEL" => Plugin::open(&conf, inv).and_then(|p| p.del()).map(|()| None),
+        "CHECK" => {
+            if conf.cni_version.starts_with("0.3") {
+                Err(CniError::new(
+                    codes::INCOMPATIBLE_VERSION,
+                    format!("config version \"{}\" does not allow CHECK", conf.cni_version),
+                ))
+            } else {
+                Plugin::open(&conf, inv).and_then(|p| p.check()).map(|()| None)
+            }
+        }
+        "STATUS" => Plugin::open(&conf, inv)
+            .and_then(|p| {
+                p.client.store().revision().map_err(|e| {
+                    CniError::new(50, "the datastore is not available").with_details(e.to_string())
+                })
+            })
+            .map(|_| None),
+        "GC" => Ok(None),
+        "" => Err(CniError::new(codes::INVALID_ENV, "required env variables [CNI_COMMAND] missing")),
+        other => Err(CniError::new(codes::INVALID_ENV, format!("unknown CNI_COMMAND: {other}"))),
+    };
+    result.map_err(with_version)
+}
+
+fn node_name(conf: &NetConf) -> String {
+    if let Some(n) = conf.nodename.as_ref().filter(|n| !n.is_empty()) {
+        return n.clone();
+    }
+    let file = conf
+        .nodename_file
+        .clone()
+        .unwrap_or_else(|| "/var/lib/calico/nodename".to_string());
+    if let Ok(n) = std::fs::read_to_string(&file)
+        && !n.trim().is_empty()
+    {
+        return n.trim().to_string();
+    }
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_lowercase())
+        .unwrap_or_default()
+}
+
+/// A host-wide lock serialising this plugin's IPAM work (as Calico's `ipam.lock`); best effort:
+/// correctness comes from the datastore's compare-and-swap, the lock only avoids retries.
+struct HostLock(Option<std::fs::File>);
+
+impl HostLock {
+    fn acquire(path: &str) -> HostLock {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .ok();
+        if let Some(f) = &file {
+            let _ = f.lock();
+        }
+        HostLock(file)
+    }
+}
+
+impl Drop for HostLock {
+    fn drop(&mut self) {
+        if let Some(f) = &self.0 {
+            let _ = f.unlock();
+        }
+    }
+}
+
+struct Plugin<'a> {
+    conf: &'a NetConf,
+    inv: &'a Invocation,
+    client: Client,
+    ipam: Ipam,
+    node: String,
+    handle: String,
+    namespace: String,
+    pod: String,
+}
+
+fn ipam_err(e: impl std::fmt::Display) -> CniError {
+    CniError::new(codes::IPAM_FAILURE, e.to_string())
+}
+
+fn client_err(e: ClientError) -> CniError {
+    CniError::new(codes::IO_FAILURE, e.to_string())
+}
+
+fn parse_json_list(annotation: &str, value: &str) -> Result<Vec<String>, CniError> {
+    serde_json::from_str::<Vec<String>>(value).map_err(|e| {
+        CniError::new(
+            codes::INVALID_CONFIG,
+            format!("failed to parse '{value}' as JSON: {e}"),
+        )
+        .with_details(format!("annotation {annotation}"))
+    })
+}
+
+impl<'a> Plugin<'a> {
+    fn open(conf: &'a NetConf, inv: &'a Invocation) -> Result<Plugin<'a>, CniError> {
+        let overrides = Overrides {
+            datastore_type: conf.datastore_type.clone(),
+            etcd_endpoints: conf.etcd_endpoints.clone(),
+            etcd_username: conf.etcd_username.clone(),
+            etcd_password: conf.etcd_password.clone(),
+            etcd_key_file: conf.etcd_key_file.clone(),
+            etcd_cert_file: conf.etcd_cert_file.clone(),
+            etcd_ca_cert_file: conf.etcd_ca_cert_file.clone(),
+            datastore_path: conf.datastore_path.clone(),
+            timeout: None,
+        };
+        let cfg = config::resolve(&overrides, None)
+            .map_err(|e| CniError::new(codes::INVALID_CONFIG, e.to_string()))?;
+        let store = crate::datastore::open(&cfg).map_err(|e| CniError::new(codes::TRY_AGAIN, e.to_string()))?;
+        let client = Client::new(store);
+        let namespace = inv
+            .args
+            .get("K8S_POD_NAMESPACE")
+            .cloned()
+            .unwrap_or_else(|| "default".to_string());
+        let pod = inv.args.get("K8S_POD_NAME").cloned().unwrap_or_default();
+        Ok(Plugin {
+            conf,
+            inv,
+            ipam: Ipam::new(client.clone()),
+            client,
+            node: node_name(conf),
+            handle: format!("{}.{}", conf.name, inv.container_id),
+            namespace,
+            pod,
+        })
+    }
+
+    fn annotation(&self, key: &str) -> Option<&str> {
+        self.conf.args.k8s.annotations.get(key).map(String::as_str)
+    }
+
+    /// Pod annotation, then namespace annotation, then the configuration.
+    fn pools_for(&self, key: &str, configured: &[String]) -> Result<Vec<String>, CniError> {
+        if let Some(v) = self.annotation(key) {
+            return parse_json_list(key, v);
+        }
+        if let Some(v) = self.conf.args.k8s.namespace_annotations.get(key) {
+            return parse_json_list(key, v);
+        }
+        Ok(configured.to_vec())
+    }
+
+    /// Resolves pool names or CIDRs to pool CIDRs of the given family.
+    fn resolve_pools(&self, names: &[String], version: u8, pools: &[IpPool]) -> Result<Vec<Cidr>, CniError> {
+        let mut out = Vec::new();
+        for p in names {
+            let cidr = match Cidr::parse(p) {
+                Ok(c) => c,
+                Err(_) => match pools.iter().find(|pool| pool.metadata.name == *p).and_then(IpPool::cidr) {
+                    Some(c) => c,
+                    None => {
+                        return Err(CniError::new(
+                            codes::IPAM_FAILURE,
+                            format!(
+                                "error parsing pool \"{p}\": resource does not exist: IPPool({p}) with error: <nil>"
+                            ),
+                        ));
+                    }
+                },
+            };
+            if cidr.version() != version {
+                return Err(CniError::new(
+                    codes::IPAM_FAILURE,
+                    format!("\"{}\" isn't a IPv{version} address", cidr.addr()),
+                ));
+            }
+            out.push(cidr);
+        }
+        Ok(out)
+    }
+
+    fn attrs(&self) -> BTreeMap<String, String> {
+        let mut a = BTreeMap::new();
+        a.insert("node".to_string(), self.node.clone());
+        if !self.pod.is_empty() {
+            a.insert("namespace".to_string(), self.namespace.clone());
+            a.insert("pod".to_string(), self.pod.clone());
+        }
+        a.insert(
+            "timestamp".to_string(),
+            crate::timeutil::go_utc_string(crate::timeutil::now()),
+        );
+        a
+    }
+
+    fn delegated(&self) -> bool {
+        self.conf.type_ != "calico"
+    }
+
+    fn endpoint_name(&self) -> String {
+        let iface = if self.inv.ifname.is_empty() { "eth0" } else { &self.inv.ifname };
+        if self.pod.is_empty() {
+            format!(
+                "{}-cni-{}-{}",
+                self.node.replace('-', "--"),
+                self.inv.container_id.replace('-', "--"),
+                iface.replace('-', "--")
+            )
+        } else {
+            k8s_endpoint_name(&self.node, &self.pod, iface)
+        }
+    }
+
+    fn add(&self) -> Result<serde_json::Value, CniError> {
+        let _lock = HostLock::acquire(
+            self.conf
+                .ipam_lock_file
+                .as_deref()
+                .unwrap_or("/var/run/calico/ipam.lock"),
+        );
+        let ip_addrs = self.annotation(ANN_IP_ADDRS);
+        let no_ipam = self.annotation(ANN_IP_ADDRS_NO_IPAM);
+        if ip_addrs.is_some() && no_ipam.is_some() {
+            return Err(CniError::new(
+                codes::INVALID_CONFIG,
+                "can't have both annotations: 'ipAddrs' and 'ipAddrsNoIpam' in use at the same time",
+            ));
+        }
+        let floating = match self.annotation(ANN_FLOATING_IPS) {
+            Some(v) => {
+                if !self.conf.feature_control.floating_ips {
+                    return Err(CniError::new(
+                        codes::INVALID_CONFIG,
+                        "requested feature is not enabled: floating_ips",
+                    ));
+                }
+                parse_json_list(ANN_FLOATING_IPS, v)?
+            }
+            None => Vec::new(),
+        };
+        let pools = self.client.list::<IpPool>(None).map_err(client_err)?.items;
+        // Floating IPs are checked before anything is assigned, so a bad one leaves nothing.
+        let mut floating_ips = Vec::new();
+        for f in &floating {
+            let ip: IpAddr = f.parse().map_err(|_| {
+                CniError::new(codes::INVALID_CONFIG, format!("invalid IP format: {f}"))
+            })?;
+            if !pools.iter().filter_map(IpPool::cidr).any(|c| c.contains_ip(ip)) {
+                return Err(CniError::new(
+                    codes::INVALID_CONFIG,
+                    format!("floating IP {ip} is not within a configured IP pool"),
+                ));
+            }
+            floating_ips.push(ip);
+        }
+
+        let assigned: Vec<Cidr> = if let Some(list) = ip_addrs.or(no_ipam) {
+            let annotation = if ip_addrs.is_some() { ANN_IP_ADDRS } else { ANN_IP_ADDRS_NO_IPAM };
+            if no_ipam.is_some() && !self.conf.feature_control.ip_addrs_no_ipam {
+                return Err(CniError::new(
+                    codes::INVALID_CONFIG,
+                    "requested feature is not enabled: ip_addrs_no_ipam",
+                ));
+            }
+            let ips = self.parse_ip_addrs(annotation, list)?;
+            if ip_addrs.is_some() {
+                self.assign_fixed(&ips)?
+            } else {
+                ips.into_iter().map(Cidr::host).collect()
+            }
+        } else {
+            self.assign_auto(&pools)?
+        };
+
+        let result = self.finish_add(&assigned, &floating_ips, &pools);
+        if result.is_err() && ip_addrs.or(no_ipam).is_none_or(|_| ip_addrs.is_some()) {
+            let _ = self.ipam.release_by_handle(&self.handle);
+        }
+        result
+    }
+
+    fn parse_ip_addrs(&self, annotation: &str, value: &str) -> Result<Vec<IpAddr>, CniError> {
+        let list = parse_json_list(annotation, value)?;
+        if list.is_empty() {
+            return Err(CniError::new(
+                codes::INVALID_CONFIG,
+                format!("annotation \"{annotation}\" specified but empty"),
+            ));
+        }
+        let mut ips = Vec::new();
+        let (mut v4, mut v6) = (0, 0);
+        for s in &list {
+            let ip: IpAddr = s
+                .parse()
+                .map_err(|_| CniError::new(codes::INVALID_CONFIG, format!("invalid IP format: {s}")))?;
+            if ip.is_ipv4() {
+                v4 += 1;
+            } else {
+                v6 += 1;
+            }
+            ips.push(ip);
+        }
+        if v4 > 1 {
+            return Err(CniError::new(
+                codes::INVALID_CONFIG,
+                format!("cannot have more than one IPv4 address for \"{annotation}\" annotation"),
+            ));
+        }
+        if v6 > 1 {
+            return Err(CniError::new(
+                codes::INVALID_CONFIG,
+                format!("cannot have more than one IPv6 address for \"{annotation}\" annotation"),
+            ));
+        }
+        Ok(ips)
+    }
+
+    fn assign_fixed(&self, ips: &[IpAddr]) -> Result<Vec<Cidr>, CniError> {
+        let mut out = Vec::new();
+        for ip in ips {
+            let req = AssignIpRequest {
+                ip: *ip,
+                handle_id: Some(self.handle.clone()),
+                attrs: self.attrs(),
+                hostname: self.node.clone(),
+            };
+            match self.ipam.assign_ip(&req) {
+                Ok(a) => out.push(a.ip),
+                Err(e) => {
+                    let _ = self.ipam.release_by_handle(&self.handle);
+                    return Err(CniError::new(
+                        codes::IPAM_FAILURE,
+                        format!("error getting IP from IPAM: {e}"),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn assign_auto(&self, pools: &[IpPool]) -> Result<Vec<Cidr>, CniError> {
+        let ipam = &self.conf.ipam;
+        let v4_names = self.pools_for(ANN_IPV4_POOLS, &ipam.ipv4_pools)?;
+        let v6_names = self.pools_for(ANN_IPV6_POOLS, &ipam.ipv6_pools)?;
+        let req = AutoAssignRequest {
+            num4: usize::from(types::knob(&ipam.assign_ipv4, true)),
+            num6: usize::from(types::knob(&ipam.assign_ipv6, false)),
+            handle_id: Some(self.handle.clone()),
+            attrs: self.attrs(),
+            hostname: self.node.clone(),
+            ipv4_pools: self.resolve_pools(&v4_names, 4, pools)?,
+            ipv6_pools: self.resolve_pools(&v6_names, 6, pools)?,
+            namespace_labels: self.conf.args.k8s.namespace_labels.clone(),
+            intended_use: IntendedUse::Workload,
+            max_blocks_per_host: 0,
+        };
+        let result = self.ipam.auto_assign(&req).map_err(ipam_err)?;
+        for (fam, v) in [(&result.ipv4, 4), (&result.ipv6, 6)] {
+            if let Some(a) = fam
+                && let Some(msg) = a.partial_fulfillment_error()
+            {
+                let _ = self.ipam.release_ips(&result.release_options(Some(&self.handle)));
+                return Err(CniError::new(
+                    codes::IPAM_FAILURE,
+                    format!("failed to request IPv{v} addresses: {msg}"),
+                ));
+            }
+        }
+        Ok(result.ips())
+    }
+
+    /// This node's gateway address in `pool` (delegated mode), allocated on first use.
+    fn gateway_for(&self, pool: &IpPool) -> Result<IpAddr, CniError> {
+        let handle = format!("cni-gateway-addr-{}-{}", pool.metadata.name, self.node);
+        let cidr = pool.cidr().ok_or_else(|| ipam_err("pool without a valid CIDR"))?;
+        let existing = self.ipam.ips_by_handle(&handle).map_err(ipam_err)?;
+        if let Some(ip) = existing.into_iter().find(|ip| cidr.contains_ip(*ip)) {
+            return Ok(ip);
+        }
+        let mut attrs = BTreeMap::new();
+        attrs.insert("node".to_string(), self.node.clone());
+        attrs.insert("type".to_string(), GATEWAY_ADDRESS_TYPE.to_string());
+        let req = AutoAssignRequest {
+            num4: usize::from(cidr.is_ipv4()),
+            num6: usize::from(!cidr.is_ipv4()),
+            handle_id: Some(handle),
+            attrs,
+            hostname: self.node.clone(),
+            ipv4_pools: if cidr.is_ipv4() { vec![cidr] } else { vec![] },
+            ipv6_pools: if cidr.is_ipv4() { vec![] } else { vec![cidr] },
+            intended_use: IntendedUse::Workload,
+            ..AutoAssignRequest::default()
+        };
+        let r = self.ipam.auto_assign(&req).map_err(ipam_err)?;
+        r.ips()
+            .first()
+            .map(Cidr::addr)
+            .ok_or_else(|| ipam_err(format!("could not allocate a gateway address for node {} in pool {}", self.node, pool.metadata.name)))
+    }
+
+    fn finish_add(&self, assigned: &[Cidr], floating: &[IpAddr], pools: &[IpPool]) -> Result<serde_json::Value, CniError> {
+        if assigned.is_empty() {
+            return Err(CniError::new(codes::IPAM_FAILURE, "IPAM plugin returned missing IP config"));
+        }
+        let mut nats = Vec::new();
+        for f in floating {
+            let internal = assigned.iter().find(|a| a.is_ipv4() == f.is_ipv4()).ok_or_else(|| {
+                CniError::new(
+                    codes::INVALID_CONFIG,
+                    format!("floating IP {f} has no pod address of the same IP version"),
+                )
+            })?;
+            nats.push(IpNat {
+                internal_ip: internal.addr().to_string(),
+                external_ip: f.to_string(),
+            });
+        }
+        let mut result = IpamResult::default();
+        for a in assigned {
+            let version = a.version();
+            if self.delegated() {
+                let pool = pools
+                    .iter()
+                    .filter(|p| p.cidr().is_some_and(|c| c.contains_ip(a.addr())))
+                    .max_by_key(|p| p.cidr().map(|c| c.prefix()))
+                    .ok_or_else(|| ipam_err(format!("{} is not in any IP pool", a.addr())))?;
+                let gw = self.gateway_for(pool)?;
+                let prefix = pool.cidr().map_or(a.prefix(), |c| c.prefix());
+                result.ips.push(ResultIp {
+                    address: format!("{}/{prefix}", a.addr()),
+                    gateway: Some(gw.to_string()),
+                    version,
+                });
+            } else {
+                result.ips.push(ResultIp {
+                    address: Cidr::host(a.addr()).to_string(),
+                    gateway: None,
+                    version,
+                });
+            }
+        }
+        result.routes = self.conf.ipam.routes.clone();
+        if result.routes.is_empty() && self.delegated() {
+            for ip in &result.ips {
+                let dst = if ip.version == 4 { "0.0.0.0/0" } else { "::/0" };
+                if !result.routes.iter().any(|r| r.dst == dst) {
+                    result.routes.push(Route { dst: dst.to_string(), gw: None });
+                }
+            }
+        }
+        self.write_endpoint(assigned, nats)?;
+        Ok(result.to_json(&self.conf.cni_version))
+    }
+
+    fn write_endpoint(&self, assigned: &[Cidr], nats: Vec<IpNat>) -> Result<(), CniError> {
+        let name = self.endpoint_name();
+        let mut wep = WorkloadEndpoint {
+            metadata: ObjectMeta {
+                name: name.clone(),
+                namespace: self.namespace.clone(),
+                labels: [
+                    ("projectcalico.org/namespace".to_string(), self.namespace.clone()),
+                    ("projectcalico.org/orchestrator".to_string(), if self.pod.is_empty() { "cni" } else { "k8s" }.to_string()),
+                ]
+                .into(),
+                ..ObjectMeta::default()
+            },
+            ..WorkloadEndpoint::default()
+        };
+        wep.set_type_meta();
+        let spec = &mut wep.spec;
+        spec.orchestrator = if self.pod.is_empty() { "cni".into() } else { "k8s".into() };
+        spec.node = self.node.clone();
+        spec.container_id = self.inv.container_id.clone();
+        spec.pod = self.pod.clone();
+        spec.endpoint = if self.inv.ifname.is_empty() { "eth0".into() } else { self.inv.ifname.clone() };
+        spec.ip_networks = assigned.iter().map(|a| Cidr::host(a.addr()).to_string()).collect();
+        spec.ip_nats = nats;
+        spec.profiles = vec![format!("kns.{}", self.namespace)];
+        for attempt in 0..5 {
+            let existing = self
+                .client
+                .get_opt::<WorkloadEndpoint>(Some(&self.namespace), &name)
+                .map_err(client_err)?;
+            let r = match existing {
+                None => self.client.create(wep.clone()).map(|_| ()),
+                Some(old) => {
+                    let mut w = wep.clone();
+                    w.metadata.resource_version = old.metadata.resource_version;
+                    w.metadata.uid = old.metadata.uid;
+                    w.metadata.creation_timestamp = old.metadata.creation_timestamp;
+                    self.client.update(w).map(|_| ())
+                }
+            };
+            match r {
+                Ok(()) => return Ok(()),
+                Err(ClientError::Conflict(_) | ClientError::AlreadyExists(_)) if attempt < 4 => continue,
+                Err(e) => return Err(client_err(e)),
+            }
+        }
+        Ok(())
+    }
+
+    fn del(&self) -> Result<(), CniError> {
+        let _lock = HostLock::acquire(
+            self.conf
+                .ipam_lock_file
+                .as_deref()
+                .unwrap_or("/var/run/calico/ipam.lock"),
+        );
+        match self.ipam.release_by_handle(&self.handle) {
+            Ok(()) | Err(IpamError::HandleNotFound(_)) => {}
+            Err(e) => return Err(ipam_err(e)),
+        }
+        let name = self.endpoint_name();
+        match self.client.get_opt::<WorkloadEndpoint>(Some(&self.namespace), &name) {
+            Ok(Some(w)) if w.spec.container_id == self.inv.container_id || w.spec.container_id.is_empty() => {
+                match self.client.delete::<WorkloadEndpoint>(Some(&self.namespace), &name, Some(&w.metadata.resource_version)) {
+                    Ok(_) | Err(ClientError::NotFound(_)) => Ok(()),
+                    Err(e) => Err(client_err(e)),
+                }
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(client_err(e)),
+        }
+    }
+
+    fn check(&self) -> Result<(), CniError> {
+        let held = self.ipam.ips_by_handle(&self.handle).map_err(ipam_err)?;
+        let no_ipam = self.annotation(ANN_IP_ADDRS_NO_IPAM).is_some();
+        if held.is_empty() && !no_ipam {
+            return Err(CniError::new(
+                codes::IPAM_FAILURE,
+                format!("no IP addresses are allocated to container {}", self.inv.container_id),
+            ));
+        }
+        if let Some(prev) = &self.conf.prev_result {
+            for ip in prev.get("ips").and_then(|v| v.as_array()).into_iter().flatten() {
+                let Some(addr) = ip.get("address").and_then(|a| a.as_str()) else {
+                    continue;
+                };
+                let Ok(c) = Cidr::parse(addr) else { continue };
+                if !no_ipam && !held.contains(&c.addr()) {
+                    return Err(CniError::new(
+                        codes::IPAM_FAILURE,
+                        format!("IP address {} is no longer allocated to container {}", c.addr(), self.inv.container_id),
+                    ));
+                }
+            }
+        }
+        let _ = ReleaseOptions::ip;
+        Ok(())
+    }
+}
