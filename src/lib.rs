@@ -15,6 +15,7 @@
 pub mod config;
 pub mod datastore;
 pub mod gojson;
+pub mod ipam;
 pub mod model;
 pub mod output;
 pub mod selector;
