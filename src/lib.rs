@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod datastore;
 pub mod gojson;
+pub mod ipam;
 pub mod model;
 pub mod output;
 pub mod selector;

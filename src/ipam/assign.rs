@@ -1,0 +1,821 @@
+//! Automatic assignment (`auto_assign`) and assignment of a specific address (`assign_ip`).
+//!
+//! Per family, as Calico's `autoAssign`:
+//! 1. pools: the requested ones (exact CIDRs of enabled pools), else enabled `Automatic` pools
+//!    whose nodeSelector selects the node and namespaceSelector the namespace; then those that
+//!    allow the intended use;
+//! 2. the host's affinities in those pools, in key order: take from each block's free list;
+//! 3. out of room: claim a new block (random start per host), unless the host is at its block
+//!    cap (error, no borrowing) or automatic allocation is off;
+//! 4. no free block left and strict affinity off: borrow from existing blocks of the pools.
+//!
+//! Each step that writes is one transaction: block (+ new affinity, + pool revision when
+//! claiming) + handle. A failed compare re-reads and retries.
+
+use super::affinity::BlockAffinity;
+use super::block::AllocationBlock;
+use super::config::block_cap;
+use super::plan::{Plan, Retry};
+use super::random::BlockWalk;
+use super::{
+    AssignIpRequest, AssignedIp, AutoAssignRequest, AutoAssignResult, IntendedUse, Ipam,
+    IpamAssignments, IpamConfig, IpamError, IpamHandle, PoolEntry, Reservations, Result, Stored,
+    host_affinity_value, non_empty,
+};
+use crate::datastore::keys;
+use crate::model::{Cidr, IpPool, Node};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The handle of a request, read once and kept current across the request's transactions.
+pub(crate) struct HandleState {
+    id: String,
+    key: String,
+    cached: Option<Option<Stored<IpamHandle>>>,
+}
+
+impl HandleState {
+    pub(crate) fn new(id: &str) -> HandleState {
+        HandleState {
+            id: id.to_string(),
+            key: keys::handle(id),
+            cached: None,
+        }
+    }
+
+    /// The handle's value and revision (a default value and 0 when absent).
+    fn load(&mut self, ipam: &Ipam) -> Result<(IpamHandle, i64)> {
+        if self.cached.is_none() {
+            self.cached = Some(ipam.read_handle(&self.id)?);
+        }
+        Ok(match self.cached.as_ref().and_then(Option::as_ref) {
+            Some(s) => (s.value.clone(), s.revision),
+            None => (IpamHandle::default(), 0),
+        })
+    }
+
+    fn committed(&mut self, value: IpamHandle, revision: i64) {
+        self.cached = Some(Some(Stored { value, revision }));
+    }
+
+    fn invalidate(&mut self) {
+        self.cached = None;
+    }
+
+    /// Adds the handle's increment for `n` addresses in `block` to `plan`; returns the new value.
+    fn plan_increment(
+        &mut self,
+        ipam: &Ipam,
+        plan: &mut Plan,
+        block: &Cidr,
+        n: usize,
+    ) -> Result<IpamHandle> {
+        let (mut value, revision) = self.load(ipam)?;
+        value.increment(&block.to_string(), n as i64);
+        plan.require(&self.key, revision);
+        plan.put(self.key.clone(), value.to_json());
+        Ok(value)
+    }
+}
+
+/// What one request reads once: configuration, pools, reservations, the node's labels.
+pub(crate) struct RequestCtx {
+    pub config: IpamConfig,
+    pub pools: Vec<PoolEntry>,
+    pub reservations: Reservations,
+    pub node_labels: BTreeMap<String, String>,
+}
+
+/// A block of the family listing, decoded on demand.
+struct CachedBlock {
+    revision: i64,
+    bytes: Vec<u8>,
+    decoded: Option<AllocationBlock>,
+}
+
+enum Take {
+    /// Committed.
+    Committed,
+    /// Nothing free (nothing written).
+    Full,
+    /// A compare failed; re-read and retry.
+    Conflict,
+}
+
+enum Candidate {
+    /// No block exists for this CIDR of the pool at this index.
+    Fresh(Cidr, usize),
+    /// A block already affine to us with room (claimed concurrently by ourselves).
+    Ours(Box<Stored<AllocationBlock>>),
+}
+
+fn now_nanos() -> u64 {
+    crate::timeutil::unix_nanos(crate::timeutil::now())
+}
+
+fn check_strict(block: &AllocationBlock, host: &str) -> Result<()> {
+    match &block.affinity {
+        None => Err(IpamError::NoBlockAffinity(block.cidr)),
+        Some(a) if *a != host_affinity_value(host) => Err(IpamError::BlockAffinityMismatch {
+            affinity: a.clone(),
+            host: host.to_string(),
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
+/// One family of one request.
+struct Family<'a> {
+    ipam: &'a Ipam,
+    ctx: &'a RequestCtx,
+    host: &'a str,
+    version: u8,
+    handle: &'a mut Option<HandleState>,
+    secondary: Option<BTreeMap<String, String>>,
+    out: IpamAssignments,
+    retry: Retry,
+    /// Pools usable for this request, in order.
+    pools: Vec<PoolEntry>,
+    /// Every block of the family, listed once when first needed.
+    blocks: Option<HashMap<Cidr, CachedBlock>>,
+    /// Revisions of our own affinity keys as last seen (absent: 0).
+    affinity_revs: HashMap<Cidr, i64>,
+    /// Blocks affine to us in the usable pools.
+    owned: BTreeSet<Cidr>,
+    /// Labels of the request's namespace.
+    namespace_labels: BTreeMap<String, String>,
+}
+
+impl<'a> Family<'a> {
+    fn remaining(&self) -> usize {
+        self.out.num_requested.saturating_sub(self.out.ips.len())
+    }
+
+    fn strict(&self) -> bool {
+        self.ctx.config.strict_affinity
+    }
+
+    /// Takes what it can from `block` (read at `rev`; 0 = creating it) in one transaction with
+    /// `plan`'s extra conditions and writes.
+    fn try_take(
+        &mut self,
+        mut block: AllocationBlock,
+        rev: i64,
+        mut plan: Plan,
+        strict: bool,
+    ) -> Result<Take> {
+        if strict {
+            check_strict(&block, self.host)?;
+        }
+        let want = self.remaining();
+        let handle_id = self.handle.as_ref().map(|h| h.id.clone());
+        let ordinals = block.auto_assign(
+            want,
+            handle_id.as_deref(),
+            self.secondary.as_ref(),
+            &self.ctx.reservations,
+        );
+        if ordinals.is_empty() {
+            return Ok(Take::Full);
+        }
+        let seq = block.sequence_number;
+        block.bump();
+        let cidr = block.cidr;
+        let key = keys::block(&cidr);
+        let bytes = block.to_json();
+        plan.require(&key, rev);
+        plan.put(key, bytes.clone());
+        let new_handle = match self.handle.as_mut() {
+            Some(h) => Some(h.plan_increment(self.ipam, &mut plan, &cidr, ordinals.len())?),
+            None => None,
+        };
+        match plan.commit(self.ipam.store())? {
+            Some(revision) => {
+                if let (Some(h), Some(v)) = (self.handle.as_mut(), new_handle) {
+                    h.committed(v, revision);
+                }
+                for &o in &ordinals {
+                    let ip = Cidr::new(block.ip_of(o), cidr.prefix())
+                        .expect("a block's prefix fits its family");
+                    self.out.ips.push(ip);
+                    self.out.sequence_numbers.push(seq);
+                }
+                if let Some(cache) = self.blocks.as_mut() {
+                    cache.insert(
+                        cidr,
+                        CachedBlock {
+                            revision,
+                            bytes,
+                            decoded: Some(block),
+                        },
+                    );
+                }
+                Ok(Take::Committed)
+            }
+            None => {
+                if let Some(h) = self.handle.as_mut() {
+                    h.invalidate();
+                }
+                Ok(Take::Conflict)
+            }
+        }
+    }
+
+    /// Pools selected for the request, then filtered by use (Calico's messages on failure).
+    fn choose_pools(&mut self, requested: &[Cidr], use_: IntendedUse) -> Result<Vec<PoolEntry>> {
+        let enabled: Vec<&PoolEntry> = self
+            .ctx
+            .pools
+            .iter()
+            .filter(|p| p.enabled() && p.cidr.version() == self.version)
+            .collect();
+        if enabled.is_empty() {
+            return Err(IpamError::NoQualifiedPool);
+        }
+        let selecting: Vec<PoolEntry> = if !requested.is_empty() {
+            let mut out = Vec::with_capacity(requested.len());
+            for r in requested {
+                let want = r.network();
+                match enabled.iter().find(|p| p.cidr == want) {
+                    Some(p) => out.push((*p).clone()),
+                    None => return Err(IpamError::PoolNotEnabled(want)),
+                }
+            }
+            out
+        } else {
+            let mut out = Vec::new();
+            for p in enabled {
+                if !p.pool.is_manual()
+                    && p.selects_node(&self.ctx.node_labels)?
+                    && p.selects_namespace(&self.namespace_labels)?
+                {
+                    out.push(p.clone());
+                }
+            }
+            out
+        };
+        if selecting.is_empty() {
+            return Err(IpamError::NoPoolsForNode(self.host.to_string()));
+        }
+        let allowed: Vec<PoolEntry> = selecting
+            .into_iter()
+            .filter(|p| p.pool.allows(use_.as_str()))
+            .collect();
+        if allowed.is_empty() {
+            return Err(IpamError::NoPoolForUse(use_));
+        }
+        Ok(allowed)
+    }
+
+    fn pool_index_of(&self, cidr: &Cidr) -> Option<usize> {
+        self.pools
+            .iter()
+            .position(|p| p.cidr.contains_ip(cidr.addr()))
+    }
+
+    fn run(&mut self, req: &AutoAssignRequest, requested: &[Cidr]) -> Result<()> {
+        self.pools = self.choose_pools(requested, req.intended_use)?;
+
+        let affinities = self
+            .ipam
+            .list_affinities_under(&keys::host_affinities_prefix(self.host, self.version))?;
+        let mut mine = Vec::new();
+        for aff in affinities {
+            self.affinity_revs.insert(aff.cidr, aff.revision);
+            if self.pool_index_of(&aff.cidr).is_some() {
+                mine.push(aff);
+            } else {
+                // An affinity in a pool that no longer selects this node: give it up if the
+                // block is empty (errors ignored, as Calico does).
+                let stale = self
+                    .ctx
+                    .pools
+                    .iter()
+                    .find(|p| p.enabled() && p.cidr.contains_ip(aff.cidr.addr()));
+                if let Some(p) = stale
+                    && !p.selects_node(&self.ctx.node_labels).unwrap_or(true)
+                {
+                    let _ = self.ipam.release_block_affinity(self.host, &aff.cidr, true);
+                }
+            }
+        }
+        self.owned = mine.iter().map(|a| a.cidr).collect();
+        let cap = block_cap(&self.ctx.config, req.max_blocks_per_host);
+
+        for aff in mine {
+            if self.remaining() == 0 {
+                break;
+            }
+            self.take_from_affine(
+                aff.cidr,
+                Some(Stored {
+                    value: aff.affinity,
+                    revision: aff.revision,
+                }),
+            )?;
+        }
+
+        let mut no_free_blocks = false;
+        while self.remaining() > 0 {
+            if self.owned.len() >= cap {
+                self.out.add_msg(format!(
+                    "Need to allocate an IPAM block but could not - limit of {cap} blocks reached for this node"
+                ));
+                return Err(IpamError::BlockLimit);
+            }
+            if !self.ctx.config.auto_allocate_blocks {
+                return Err(IpamError::NoBlockClaimed);
+            }
+            match self.find_usable_block()? {
+                None => {
+                    no_free_blocks = true;
+                    break;
+                }
+                Some(Candidate::Fresh(cidr, pool_idx)) => self.claim_fresh(cidr, pool_idx)?,
+                Some(Candidate::Ours(block)) => self.take_from_ours(*block)?,
+            }
+        }
+        if no_free_blocks && self.strict() {
+            self.out
+                .add_msg("No more free affine blocks and strict affinity enabled".to_string());
+        }
+        if self.remaining() > 0 && !self.strict() {
+            self.borrow()?;
+        }
+        Ok(())
+    }
+
+    /// Takes addresses from a block we hold an affinity for, fixing the affinity up as Calico's
+    /// `getBlockFromAffinity` does: a missing block is created (a claim that stopped half
+    /// way), a block owned by someone else makes the affinity stale (deleted), an unconfirmed
+    /// affinity of a block that is ours is confirmed.
+    fn take_from_affine(
+        &mut self,
+        cidr: Cidr,
+        mut affinity: Option<Stored<BlockAffinity>>,
+    ) -> Result<()> {
+        if self.ctx.reservations.covers_whole(&cidr) {
+            return Ok(());
+        }
+        let akey = keys::host_affinity(self.host, &cidr);
+        let mut first = true;
+        while self.remaining() > 0 {
+            if !first {
+                affinity = self.ipam.read_affinity(self.host, &cidr)?;
+            }
+            first = false;
+            let Some(aff) = affinity.clone() else {
+                // Released under our feet: not ours any more.
+                self.owned.remove(&cidr);
+                return Ok(());
+            };
+            self.affinity_revs.insert(cidr, aff.revision);
+            let outcome = match self.ipam.read_block(&cidr)? {
+                None => {
+                    let Some(pi) = self.pool_index_of(&cidr) else {
+                        return Ok(());
+                    };
+                    let pool = &self.pools[pi];
+                    if cidr.prefix() != pool.block_size() {
+                        return Ok(());
+                    }
+                    let mut plan = Plan::new();
+                    plan.require(&akey, aff.revision);
+                    plan.put(akey.clone(), BlockAffinity::confirmed().to_json());
+                    plan.require(&pool.key(), pool.revision);
+                    let block = AllocationBlock::new(
+                        cidr,
+                        Some(host_affinity_value(self.host)),
+                        now_nanos(),
+                    );
+                    self.try_take(block, 0, plan, false)?
+                }
+                Some(b) if !b.value.is_affine_to(self.host) => {
+                    let mut plan = Plan::new();
+                    plan.require(&akey, aff.revision);
+                    plan.delete(akey.clone());
+                    let _ = plan.commit(self.ipam.store())?;
+                    self.owned.remove(&cidr);
+                    return Ok(());
+                }
+                Some(b) => {
+                    let mut plan = Plan::new();
+                    if !aff.value.is_confirmed() {
+                        plan.require(&akey, aff.revision);
+                        plan.put(akey.clone(), BlockAffinity::confirmed().to_json());
+                    }
+                    if b.value.free_count(&self.ctx.reservations) == 0 {
+                        if plan.has_writes() {
+                            // Confirm anyway: rewrite the block (new revision, invalidating
+                            // anyone mid-release) together with the affinity.
+                            let mut blk = b.value;
+                            blk.bump();
+                            let bkey = keys::block(&cidr);
+                            plan.require(&bkey, b.revision);
+                            plan.put(bkey, blk.to_json());
+                            let _ = plan.commit(self.ipam.store())?;
+                        }
+                        return Ok(());
+                    }
+                    let strict = self.strict();
+                    self.try_take(b.value, b.revision, plan, strict)?
+                }
+            };
+            match outcome {
+                // Fewer than wanted means the block has no usable address left.
+                Take::Committed | Take::Full => return Ok(()),
+                Take::Conflict => self.retry.conflict()?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Lists every block of the family once.
+    fn load_blocks(&mut self) -> Result<()> {
+        if self.blocks.is_some() {
+            return Ok(());
+        }
+        let resp = self.ipam.store().list(&keys::blocks_prefix(self.version))?;
+        let mut map = HashMap::with_capacity(resp.kvs.len());
+        for kv in resp.kvs {
+            if let Some(cidr) = keys::parse_block(&kv.key) {
+                map.insert(
+                    cidr.network(),
+                    CachedBlock {
+                        revision: kv.mod_revision,
+                        bytes: kv.value,
+                        decoded: None,
+                    },
+                );
+            }
+        }
+        self.blocks = Some(map);
+        Ok(())
+    }
+
+    /// The cached block, decoded (None when absent or undecodable).
+    fn cached_block(&mut self, cidr: &Cidr) -> Option<Stored<AllocationBlock>> {
+        let entry = self.blocks.as_mut()?.get_mut(cidr)?;
+        if entry.decoded.is_none() {
+            entry.decoded = AllocationBlock::from_json(&entry.bytes).ok();
+        }
+        Some(Stored {
+            value: entry.decoded.clone()?,
+            revision: entry.revision,
+        })
+    }
+
+    /// Re-reads one block into the cache.
+    fn refresh_block(&mut self, cidr: &Cidr) -> Result<()> {
+        let fresh = self.ipam.store().get(&keys::block(cidr))?;
+        if let Some(cache) = self.blocks.as_mut() {
+            match fresh {
+                Some(kv) => {
+                    cache.insert(
+                        *cidr,
+                        CachedBlock {
+                            revision: kv.mod_revision,
+                            bytes: kv.value,
+                            decoded: None,
+                        },
+                    );
+                }
+                None => {
+                    cache.remove(cidr);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Calico's `findUsableBlock`: per usable pool in order, walk the block CIDRs from the
+    /// host's random start; the first one with no block is free; a block already ours with
+    /// room also does.
+    fn find_usable_block(&mut self) -> Result<Option<Candidate>> {
+        self.load_blocks()?;
+        for pi in 0..self.pools.len() {
+            let pool_cidr = self.pools[pi].cidr;
+            let prefix = self.pools[pi].block_size();
+            if prefix < pool_cidr.prefix() {
+                continue;
+            }
+            let mut walk = BlockWalk::new(pool_cidr, prefix, self.host);
+            while let Some(cidr) = walk.next_unreserved(&self.ctx.reservations) {
+                let exists = self.blocks.as_ref().is_some_and(|b| b.contains_key(&cidr));
+                if !exists {
+                    return Ok(Some(Candidate::Fresh(cidr, pi)));
+                }
+                if let Some(b) = self.cached_block(&cidr)
+                    && b.value.is_affine_to(self.host)
+                    && b.value.free_count(&self.ctx.reservations) > 0
+                {
+                    return Ok(Some(Candidate::Ours(Box::new(b))));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Claims a block nobody has: one transaction creating our confirmed affinity and the block
+    /// (already holding our addresses), conditional on the pool being unchanged.
+    fn claim_fresh(&mut self, cidr: Cidr, pool_idx: usize) -> Result<()> {
+        let akey = keys::host_affinity(self.host, &cidr);
+        let aff_rev = self.affinity_revs.get(&cidr).copied().unwrap_or(0);
+        let pool_key = self.pools[pool_idx].key();
+        let pool_rev = self.pools[pool_idx].revision;
+        let mut plan = Plan::new();
+        plan.require(&akey, aff_rev);
+        plan.put(akey, BlockAffinity::confirmed().to_json());
+        plan.require(&pool_key, pool_rev);
+        let block = AllocationBlock::new(cidr, Some(host_affinity_value(self.host)), now_nanos());
+        match self.try_take(block, 0, plan, false)? {
+            Take::Committed => {
+                self.owned.insert(cidr);
+                self.affinity_revs.remove(&cidr);
+                Ok(())
+            }
+            Take::Full => {
+                // Cannot happen for a block that is not wholly reserved; do not loop on it.
+                if let Some(cache) = self.blocks.as_mut() {
+                    cache.insert(
+                        cidr,
+                        CachedBlock {
+                            revision: 0,
+                            bytes: Vec::new(),
+                            decoded: None,
+                        },
+                    );
+                }
+                Ok(())
+            }
+            Take::Conflict => {
+                self.retry.conflict()?;
+                // Someone created the block, our affinity key changed, or the pool changed.
+                self.refresh_block(&cidr)?;
+                match self.ipam.read_affinity(self.host, &cidr)? {
+                    Some(a) => self.affinity_revs.insert(cidr, a.revision),
+                    None => self.affinity_revs.remove(&cidr),
+                };
+                self.refresh_pool(pool_idx)
+            }
+        }
+    }
+
+    /// Re-reads a pool after a failed claim; drops it when it is no longer usable.
+    fn refresh_pool(&mut self, pool_idx: usize) -> Result<()> {
+        let name = self.pools[pool_idx].pool.metadata.name.clone();
+        match self.ipam.client().get_opt::<IpPool>(None, &name)? {
+            Some(p) => match PoolEntry::from_pool(p) {
+                Some(e) if e.enabled() && e.cidr == self.pools[pool_idx].cidr => {
+                    self.pools[pool_idx] = e;
+                }
+                _ => {
+                    self.pools.remove(pool_idx);
+                }
+            },
+            None => {
+                self.pools.remove(pool_idx);
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes from a block that is ours but was not among our affinities when we listed them;
+    /// (re)writes our affinity as confirmed in the same transaction.
+    fn take_from_ours(&mut self, block: Stored<AllocationBlock>) -> Result<()> {
+        let cidr = block.value.cidr;
+        let akey = keys::host_affinity(self.host, &cidr);
+        let mut plan = Plan::new();
+        match self.ipam.read_affinity(self.host, &cidr)? {
+            Some(a) if a.value.is_confirmed() => {}
+            Some(a) => {
+                plan.require(&akey, a.revision);
+                plan.put(akey, BlockAffinity::confirmed().to_json());
+            }
+            None => {
+                plan.require(&akey, 0);
+                plan.put(akey, BlockAffinity::confirmed().to_json());
+            }
+        }
+        let strict = self.strict();
+        match self.try_take(block.value, block.revision, plan, strict)? {
+            Take::Committed => {
+                self.owned.insert(cidr);
+            }
+            Take::Full => {}
+            Take::Conflict => {
+                self.retry.conflict()?;
+                self.refresh_block(&cidr)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Borrowing (strict affinity off): addresses from any existing block of the usable pools,
+    /// visited in the host's random order. Calico probes every block-sized CIDR of each pool;
+    /// we walk only the blocks that exist (the same result, without thousands of reads).
+    fn borrow(&mut self) -> Result<()> {
+        self.load_blocks()?;
+        let mut exhausted = Vec::new();
+        for pi in 0..self.pools.len() {
+            if self.remaining() == 0 {
+                break;
+            }
+            let pool_cidr = self.pools[pi].cidr;
+            let walk = BlockWalk::new(pool_cidr, self.pools[pi].block_size(), self.host);
+            let mut candidates: Vec<(u128, Cidr)> = self
+                .blocks
+                .as_ref()
+                .map(|m| {
+                    m.keys()
+                        .filter(|c| pool_cidr.contains(c))
+                        .map(|c| (walk.rank(c), *c))
+                        .collect()
+                })
+                .unwrap_or_default();
+            candidates.sort_unstable();
+            for (_, cidr) in candidates {
+                if self.remaining() == 0 {
+                    break;
+                }
+                if self.ctx.reservations.covers_whole(&cidr) {
+                    continue;
+                }
+                loop {
+                    let Some(b) = self.cached_block(&cidr) else {
+                        break;
+                    };
+                    if b.value.free_count(&self.ctx.reservations) == 0 {
+                        break;
+                    }
+                    match self.try_take(b.value, b.revision, Plan::new(), false)? {
+                        Take::Committed | Take::Full => break,
+                        Take::Conflict => {
+                            self.retry.conflict()?;
+                            self.refresh_block(&cidr)?;
+                        }
+                    }
+                }
+            }
+            if self.remaining() > 0 {
+                exhausted.push(self.pools[pi].pool.spec.cidr.clone());
+            }
+        }
+        if !exhausted.is_empty() {
+            self.out.add_msg(format!(
+                "No IPs available in pools: [{}]",
+                exhausted.join(" ")
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Ipam {
+    /// Reads what an assignment needs once: configuration (created if missing), pools,
+    /// reservations, and the node (which must exist).
+    pub(crate) fn request_ctx(&self, host: &str) -> Result<RequestCtx> {
+        let node: Node = self.client().get(None, host)?;
+        Ok(RequestCtx {
+            config: self.get_config()?,
+            pools: self.pool_entries()?,
+            reservations: self.reservations()?,
+            node_labels: node.metadata.labels,
+        })
+    }
+
+    /// Assigns `num4` IPv4 and `num6` IPv6 addresses to `hostname` (Calico's `AutoAssign`).
+    ///
+    /// A family that comes up short is not an error: its [`IpamAssignments`] says how many it
+    /// got and why ([`IpamAssignments::partial_fulfillment_error`] renders Calico's
+    /// `Assigned <got> out of <want> requested IPv<v> addresses; ...`). IPv6 is assigned after
+    /// IPv4. On an error, every address this call assigned is released again before the error
+    /// is returned, so a failed call leaves nothing behind.
+    pub fn auto_assign(&self, req: &AutoAssignRequest) -> Result<AutoAssignResult> {
+        if req.num4 > 0 && req.ipv4_pools.iter().any(|c| !c.is_ipv4()) {
+            return Err(IpamError::Ipv6PoolInIpv4List);
+        }
+        if req.num6 > 0 && req.ipv6_pools.iter().any(Cidr::is_ipv4) {
+            return Err(IpamError::Ipv4PoolInIpv6List);
+        }
+        let mut result = AutoAssignResult::default();
+        if req.num4 == 0 && req.num6 == 0 {
+            return Ok(result);
+        }
+        let ctx = self.request_ctx(&req.hostname)?;
+        let mut handle = req.handle_id.as_deref().map(HandleState::new);
+        for (version, num, requested) in [
+            (4u8, req.num4, &req.ipv4_pools),
+            (6u8, req.num6, &req.ipv6_pools),
+        ] {
+            if num == 0 {
+                continue;
+            }
+            let mut family = Family {
+                ipam: self,
+                ctx: &ctx,
+                host: &req.hostname,
+                version,
+                handle: &mut handle,
+                secondary: non_empty(&req.attrs),
+                out: IpamAssignments::new(version, num),
+                retry: Retry::new(),
+                pools: Vec::new(),
+                blocks: None,
+                affinity_revs: HashMap::new(),
+                owned: BTreeSet::new(),
+                namespace_labels: req.namespace_labels.clone(),
+            };
+            let outcome = family.run(req, requested);
+            let out = std::mem::take(&mut family.out);
+            if version == 4 {
+                result.ipv4 = Some(out);
+            } else {
+                result.ipv6 = Some(out);
+            }
+            if let Err(e) = outcome {
+                let undo = result.release_options(req.handle_id.as_deref());
+                if !undo.is_empty() {
+                    let _ = self.release_ips(&undo);
+                }
+                return Err(e);
+            }
+        }
+        Ok(result)
+    }
+
+    /// Assigns one specific address (Calico's `AssignIP`, the `ipAddrs` path). The address must
+    /// lie in an enabled pool; its block is claimed for `hostname` if it does not exist yet.
+    /// Selectors, reservations and the block cap do not apply.
+    pub fn assign_ip(&self, req: &AssignIpRequest) -> Result<AssignedIp> {
+        let pools = self.pool_entries()?;
+        let pool = pools
+            .into_iter()
+            .find(|p| p.enabled() && p.cidr.contains_ip(req.ip))
+            .ok_or(IpamError::NotInPool(req.ip))?;
+        let config = self.get_config()?;
+        let block_cidr = Cidr::enclosing(req.ip, pool.block_size());
+        let host = req.hostname.as_str();
+        let secondary = non_empty(&req.attrs);
+        let mut handle = req.handle_id.as_deref().map(HandleState::new);
+        let mut retry = Retry::new();
+        loop {
+            let mut plan = Plan::new();
+            let (mut block, rev) = match self.read_block(&block_cidr)? {
+                Some(s) => {
+                    if config.strict_affinity {
+                        match &s.value.affinity {
+                            None => return Err(IpamError::NoBlockAffinity(block_cidr)),
+                            Some(a) if *a != host_affinity_value(host) => {
+                                return Err(IpamError::HostAffinityMismatch);
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    (s.value, s.revision)
+                }
+                None => {
+                    let akey = keys::host_affinity(host, &block_cidr);
+                    let aff_rev = self
+                        .read_affinity(host, &block_cidr)?
+                        .map_or(0, |a| a.revision);
+                    plan.require(&akey, aff_rev);
+                    plan.put(akey, BlockAffinity::confirmed().to_json());
+                    plan.require(&pool.key(), pool.revision);
+                    (
+                        AllocationBlock::new(
+                            block_cidr,
+                            Some(host_affinity_value(host)),
+                            now_nanos(),
+                        ),
+                        0,
+                    )
+                }
+            };
+            let ordinal = block
+                .ordinal_of(req.ip)
+                .ok_or(IpamError::NotInPool(req.ip))?;
+            block
+                .assign_ordinal(ordinal, req.handle_id.as_deref(), secondary.as_ref())
+                .map_err(|_| IpamError::AlreadyAssigned(req.ip))?;
+            let seq = block.sequence_number;
+            block.bump();
+            let bkey = keys::block(&block_cidr);
+            plan.require(&bkey, rev);
+            plan.put(bkey, block.to_json());
+            if let Some(h) = handle.as_mut() {
+                h.plan_increment(self, &mut plan, &block_cidr, 1)?;
+            }
+            if plan.commit(self.store())?.is_some() {
+                return Ok(AssignedIp {
+                    ip: Cidr::new(req.ip, block_cidr.prefix())
+                        .expect("a block's prefix fits its family"),
+                    sequence_number: seq,
+                });
+            }
+            if let Some(h) = handle.as_mut() {
+                h.invalidate();
+            }
+            retry.conflict()?;
+        }
+    }
+}

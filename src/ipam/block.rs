@@ -1,0 +1,637 @@
+//! The allocation block: one key per block-sized CIDR, holding who owns each address.
+//!
+//! Stored at `/calico/ipam/v2/assignment/ipv4/block/10.65.12.64-26` as Calico v3.31 writes it:
+//!
+//! ```json
+//! {"cidr":"10.65.12.64/26","affinity":"host:node-1","allocations":[0,null,...],
+//!  "unallocated":[1,2,...],"attributes":[{"handle_id":"h","secondary":{"node":"node-1"}}],
+//!  "sequenceNumber":1787392800123456790,"sequenceNumberForAllocation":{"0":1787392800123456789},
+//!  "deleted":false}
+//! ```
+//!
+//! Field order is Go's struct order; `affinity`, `attributes`, `handle_id` and `secondary` are
+//! always emitted (possibly `null`); map keys are sorted as Go sorts them. Fields written by
+//! newer Calico versions (`affinity_claim_time`, `releasedAt`, `alternateOwnerAttrs`, ...) are
+//! read tolerantly and written back unchanged. The legacy `strictAffinity` flag (removed in
+//! 2020) is dropped on rewrite, as Calico drops it.
+
+use super::reservations::Reservations;
+use crate::model::Cidr;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+/// The handle Windows nodes use for the addresses they pre-reserve in every block; such
+/// allocations do not make a block "non-empty".
+pub const WINDOWS_RESERVED_HANDLE: &str = "windows-reserved-ipam-handle";
+
+/// One entry of a block's `attributes`: who holds the addresses pointing at it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllocationAttribute {
+    /// The handle that owns the allocation (`null` for handle-less allocations).
+    #[serde(default)]
+    pub handle_id: Option<String>,
+    /// Owner attributes: `node`, `namespace`, `pod`, `timestamp`, `type`, ... (`null` when the
+    /// caller gave none). Keys are sorted, as Go sorts map keys.
+    #[serde(default)]
+    pub secondary: Option<BTreeMap<String, String>>,
+    /// Fields of newer Calico versions (`alternateOwnerAttrs`, `releasedAt`), kept verbatim.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl AllocationAttribute {
+    /// The handle with anything after a `\r` dropped (Calico "sanitises" handles written by
+    /// an old host-local migration bug).
+    pub fn handle(&self) -> Option<&str> {
+        self.handle_id.as_deref().map(sanitize_handle)
+    }
+
+    /// True when a newer Calico marked the address as released and cooling down
+    /// (`releasedAt` set): it is neither free nor held by anyone.
+    pub fn is_cooling_down(&self) -> bool {
+        self.extra.contains_key("releasedAt")
+    }
+}
+
+/// Drops anything after the first `\r` of a handle ID.
+pub fn sanitize_handle(handle: &str) -> &str {
+    handle.split('\r').next().unwrap_or(handle)
+}
+
+/// An allocation block as stored in etcd.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllocationBlock {
+    /// The block's network.
+    pub cidr: Cidr,
+    /// `host:<node>` or `virtual:<name>`; `None` = no owner (written as `null`).
+    pub affinity: Option<String>,
+    /// v3.32+ claim time (RFC 3339); never written by us, kept if present.
+    pub affinity_claim_time: Option<String>,
+    /// One entry per address: the index of its attribute, `None` when free.
+    pub allocations: Vec<Option<usize>>,
+    /// Free ordinals in FIFO order: taken from the front, released to the back.
+    pub unallocated: Vec<usize>,
+    /// Shared attributes; `None` (written `null`) for a block that never held an address.
+    pub attributes: Option<Vec<AllocationAttribute>>,
+    /// Bumped by one on every update; starts at the creation time in Unix nanoseconds.
+    pub sequence_number: u64,
+    /// The block's sequence number when each ordinal was allocated (decimal-string keys).
+    /// `None` (written `null`) only for blocks written before Calico v3.23.
+    pub sequence_number_for_allocation: Option<BTreeMap<String, u64>>,
+    /// The Kubernetes soft-delete marker; always false in etcd.
+    pub deleted: bool,
+    /// Deprecated `hostAffinity` field of very old blocks, kept if present.
+    pub host_affinity: Option<String>,
+    /// Unknown fields, kept verbatim and written after the known ones.
+    pub extra: Map<String, Value>,
+}
+
+/// Why a stored block could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BlockDecodeError(pub String);
+
+/// A request to free one address of a block, with Calico's optional guards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockRelease<'a> {
+    /// The address.
+    pub address: IpAddr,
+    /// If set, the allocation must belong to this handle.
+    pub handle: Option<&'a str>,
+    /// If set, the allocation's recorded sequence number must equal this.
+    pub sequence_number: Option<u64>,
+}
+
+/// A guard of a release did not hold; the whole block's release is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReleaseGuardError {
+    /// The allocation was made at another sequence number (it was released and re-allocated
+    /// since the caller looked).
+    #[error(
+        "the given sequence number ({requested}) does not match ({expected}) when attempting to release IP"
+    )]
+    BadSequenceNumber {
+        /// The caller's number.
+        requested: u64,
+        /// The stored number.
+        expected: u64,
+    },
+    /// The allocation belongs to another handle.
+    #[error(
+        "the given handle ({requested}) does not match ({expected}) when attempting to release IP"
+    )]
+    BadHandle {
+        /// The caller's handle.
+        requested: String,
+        /// The stored handle.
+        expected: String,
+    },
+}
+
+/// What a release did to a block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleaseOutcome {
+    /// Requested addresses that were not allocated.
+    pub unallocated: Vec<IpAddr>,
+    /// Addresses freed per handle.
+    pub by_handle: BTreeMap<String, u64>,
+    /// Number of ordinals freed.
+    pub released: usize,
+}
+
+impl AllocationBlock {
+    /// A brand-new, empty block: every ordinal free in ascending order, `attributes: null`,
+    /// sequence number `now_nanos`.
+    pub fn new(cidr: Cidr, affinity: Option<String>, now_nanos: u64) -> AllocationBlock {
+        let cidr = cidr.network();
+        let size = block_size_of(&cidr);
+        AllocationBlock {
+            cidr,
+            affinity,
+            affinity_claim_time: None,
+            allocations: vec![None; size],
+            unallocated: (0..size).collect(),
+            attributes: None,
+            sequence_number: now_nanos,
+            sequence_number_for_allocation: Some(BTreeMap::new()),
+            deleted: false,
+            host_affinity: None,
+            extra: Map::new(),
+        }
+    }
+
+    /// Decodes a stored value.
+    pub fn from_json(bytes: &[u8]) -> Result<AllocationBlock, BlockDecodeError> {
+        let err = |m: String| BlockDecodeError(m);
+        let mut m: Map<String, Value> =
+            serde_json::from_slice(bytes).map_err(|e| err(e.to_string()))?;
+        fn take<T: serde::de::DeserializeOwned + Default>(
+            m: &mut Map<String, Value>,
+            field: &str,
+        ) -> Result<T, BlockDecodeError> {
+            match m.remove(field) {
+                None | Some(Value::Null) => Ok(T::default()),
+                Some(v) => serde_json::from_value(v)
+                    .map_err(|e| BlockDecodeError(format!("field {field}: {e}"))),
+            }
+        }
+        let cidr_s: String = take(&mut m, "cidr")?;
+        let cidr = Cidr::parse(&cidr_s)
+            .map_err(|e| err(format!("field cidr: {e}")))?
+            .network();
+        let affinity: Option<String> = take(&mut m, "affinity")?;
+        let affinity_claim_time: Option<String> = take(&mut m, "affinity_claim_time")?;
+        let allocations: Vec<Option<usize>> = take(&mut m, "allocations")?;
+        let unallocated: Vec<usize> = take(&mut m, "unallocated")?;
+        let attributes: Option<Vec<AllocationAttribute>> = take(&mut m, "attributes")?;
+        let sequence_number: u64 = take(&mut m, "sequenceNumber")?;
+        let sequence_number_for_allocation: Option<BTreeMap<String, u64>> =
+            take(&mut m, "sequenceNumberForAllocation")?;
+        let deleted = match m.remove("deleted") {
+            Some(Value::Bool(b)) => b,
+            Some(Value::String(s)) => s == "true",
+            _ => false,
+        };
+        let host_affinity: Option<String> = take(&mut m, "hostAffinity")?;
+        m.remove("strictAffinity");
+        let size = block_size_of(&cidr);
+        if allocations.len() != size {
+            return Err(err(format!(
+                "block {cidr} has {} allocations, expected {size}",
+                allocations.len()
+            )));
+        }
+        Ok(AllocationBlock {
+            cidr,
+            affinity,
+            affinity_claim_time,
+            allocations,
+            unallocated,
+            attributes,
+            sequence_number,
+            sequence_number_for_allocation,
+            deleted,
+            host_affinity,
+            extra: m,
+        })
+    }
+
+    /// Encodes the block exactly as Calico v3.31 would store it.
+    pub fn to_json(&self) -> Vec<u8> {
+        crate::gojson::to_vec(&Wire {
+            cidr: self.cidr,
+            affinity: &self.affinity,
+            affinity_claim_time: &self.affinity_claim_time,
+            allocations: &self.allocations,
+            unallocated: &self.unallocated,
+            attributes: &self.attributes,
+            sequence_number: self.sequence_number,
+            sequence_number_for_allocation: &self.sequence_number_for_allocation,
+            deleted: self.deleted,
+            host_affinity: &self.host_affinity,
+            extra: &self.extra,
+        })
+    }
+
+    /// Number of addresses in the block.
+    pub fn size(&self) -> usize {
+        self.allocations.len()
+    }
+
+    /// The address of an ordinal.
+    pub fn ip_of(&self, ordinal: usize) -> IpAddr {
+        self.cidr.nth(ordinal as u128)
+    }
+
+    /// The ordinal of an address, if it lies in the block.
+    pub fn ordinal_of(&self, ip: IpAddr) -> Option<usize> {
+        self.cidr
+            .offset_of(ip)
+            .and_then(|o| usize::try_from(o).ok())
+            .filter(|o| *o < self.size())
+    }
+
+    /// The host of a `host:<node>` affinity.
+    pub fn host(&self) -> Option<&str> {
+        self.affinity.as_deref()?.strip_prefix("host:")
+    }
+
+    /// True when the block's affinity is `host:<host>`.
+    pub fn is_affine_to(&self, host: &str) -> bool {
+        self.host() == Some(host)
+    }
+
+    /// The attribute an ordinal points at (None when free or dangling).
+    pub fn attribute_of(&self, ordinal: usize) -> Option<&AllocationAttribute> {
+        let idx = (*self.allocations.get(ordinal)?)?;
+        self.attributes.as_ref()?.get(idx)
+    }
+
+    /// True when the ordinal is allocated.
+    pub fn is_allocated(&self, ordinal: usize) -> bool {
+        self.allocations.get(ordinal).is_some_and(Option::is_some)
+    }
+
+    /// Number of allocated ordinals.
+    pub fn allocated_count(&self) -> usize {
+        self.allocations.iter().filter(|a| a.is_some()).count()
+    }
+
+    /// The recorded allocation sequence number of an ordinal (0 when none).
+    pub fn sequence_number_of(&self, ordinal: usize) -> u64 {
+        self.sequence_number_for_allocation
+            .as_ref()
+            .and_then(|m| m.get(&ordinal.to_string()).copied())
+            .unwrap_or(0)
+    }
+
+    fn set_sequence_number_of(&mut self, ordinal: usize) {
+        let seq = self.sequence_number;
+        self.sequence_number_for_allocation
+            .get_or_insert_with(BTreeMap::new)
+            .insert(ordinal.to_string(), seq);
+    }
+
+    fn clear_sequence_number_of(&mut self, ordinal: usize) {
+        if let Some(m) = self.sequence_number_for_allocation.as_mut() {
+            m.remove(&ordinal.to_string());
+        }
+    }
+
+    /// Free addresses that are not reserved.
+    pub fn free_count(&self, reservations: &Reservations) -> usize {
+        if reservations.covers_whole(&self.cidr) {
+            return 0;
+        }
+        if !reservations.overlaps(&self.cidr) {
+            return self.unallocated.len();
+        }
+        self.unallocated
+            .iter()
+            .filter(|o| !reservations.matches_ip(self.ip_of(**o)))
+            .count()
+    }
+
+    /// True when no address is held, except Windows' pre-reserved ones.
+    pub fn is_empty(&self) -> bool {
+        self.allocations.iter().enumerate().all(|(o, a)| {
+            a.is_none()
+                || self
+                    .attribute_of(o)
+                    .and_then(|attr| attr.handle_id.as_deref())
+                    .is_some_and(|h| h.eq_ignore_ascii_case(WINDOWS_RESERVED_HANDLE))
+        })
+    }
+
+    /// Increments the sequence number, as every update write of a block does.
+    pub fn bump(&mut self) {
+        self.sequence_number = self.sequence_number.wrapping_add(1);
+    }
+
+    /// The index of an attribute equal to (`handle`, `secondary`), appended if absent.
+    fn find_or_add_attribute(
+        &mut self,
+        handle: Option<&str>,
+        secondary: Option<&BTreeMap<String, String>>,
+    ) -> usize {
+        let attrs = self.attributes.get_or_insert_with(Vec::new);
+        if let Some(i) = attrs.iter().position(|a| {
+            a.handle_id.as_deref() == handle
+                && a.secondary.as_ref() == secondary
+                && a.extra.is_empty()
+        }) {
+            return i;
+        }
+        attrs.push(AllocationAttribute {
+            handle_id: handle.map(str::to_string),
+            secondary: secondary.cloned(),
+            extra: Map::new(),
+        });
+        attrs.len() - 1
+    }
+
+    /// Takes up to `num` free, non-reserved ordinals from the front of the free list (reserved
+    /// ones stay where they are), all sharing one attribute, and records the block's current
+    /// sequence number for each. Returns the ordinals taken. The caller bumps the sequence
+    /// number when it writes the block.
+    pub fn auto_assign(
+        &mut self,
+        num: usize,
+        handle: Option<&str>,
+        secondary: Option<&BTreeMap<String, String>>,
+        reservations: &Reservations,
+    ) -> Vec<usize> {
+        if num == 0 {
+            return Vec::new();
+        }
+        let check = reservations.overlaps(&self.cidr);
+        let mut taken = Vec::new();
+        let mut keep = Vec::with_capacity(self.unallocated.len());
+        let free = std::mem::take(&mut self.unallocated);
+        for ordinal in free {
+            let usable = taken.len() < num
+                && ordinal < self.allocations.len()
+                && self.allocations[ordinal].is_none()
+                && !(check && reservations.matches_ip(self.ip_of(ordinal)));
+            if usable {
+                taken.push(ordinal);
+            } else {
+                keep.push(ordinal);
+            }
+        }
+        self.unallocated = keep;
+        if !taken.is_empty() {
+            let idx = self.find_or_add_attribute(handle, secondary);
+            for &o in &taken {
+                self.allocations[o] = Some(idx);
+                self.set_sequence_number_of(o);
+            }
+        }
+        taken
+    }
+
+    /// Allocates one specific ordinal (the `ipAddrs` path). Fails if it is already allocated.
+    pub fn assign_ordinal(
+        &mut self,
+        ordinal: usize,
+        handle: Option<&str>,
+        secondary: Option<&BTreeMap<String, String>>,
+    ) -> Result<(), AlreadyAllocated> {
+        if ordinal >= self.size() || self.allocations[ordinal].is_some() {
+            return Err(AlreadyAllocated);
+        }
+        self.set_sequence_number_of(ordinal);
+        let idx = self.find_or_add_attribute(handle, secondary);
+        self.allocations[ordinal] = Some(idx);
+        if let Some(pos) = self.unallocated.iter().position(|o| *o == ordinal) {
+            self.unallocated.remove(pos);
+        }
+        Ok(())
+    }
+
+    /// Frees the requested addresses (Calico's `ReleaseIPs` on one block). Guards are checked
+    /// first for every address: a sequence number that differs from the recorded one, or a
+    /// handle that differs from the holder, fails the whole block (nothing is changed).
+    /// Duplicate addresses count once (the last request wins). Freed ordinals are appended to
+    /// the free list in request order and lose their recorded sequence number; attributes no
+    /// longer referenced are removed.
+    pub fn release(
+        &mut self,
+        requests: &[BlockRelease<'_>],
+    ) -> Result<ReleaseOutcome, (IpAddr, ReleaseGuardError)> {
+        let mut unique: Vec<&BlockRelease<'_>> = Vec::new();
+        for r in requests {
+            if let Some(pos) = unique.iter().position(|u| u.address == r.address) {
+                unique[pos] = r;
+            } else {
+                unique.push(r);
+            }
+        }
+        let mut out = ReleaseOutcome::default();
+        let mut ordinals = Vec::new();
+        for r in unique {
+            let Some(ordinal) = self.ordinal_of(r.address) else {
+                out.unallocated.push(r.address);
+                continue;
+            };
+            if let Some(requested) = r.sequence_number {
+                let expected = self.sequence_number_of(ordinal);
+                if requested != expected {
+                    return Err((
+                        r.address,
+                        ReleaseGuardError::BadSequenceNumber {
+                            requested,
+                            expected,
+                        },
+                    ));
+                }
+            }
+            if !self.is_allocated(ordinal)
+                || self
+                    .attribute_of(ordinal)
+                    .is_some_and(|a| a.is_cooling_down())
+            {
+                out.unallocated.push(r.address);
+                continue;
+            }
+            let holder = self
+                .attribute_of(ordinal)
+                .and_then(|a| a.handle())
+                .unwrap_or("")
+                .to_string();
+            if let Some(requested) = r.handle.map(sanitize_handle)
+                && !requested.is_empty()
+                && requested != holder
+            {
+                return Err((
+                    r.address,
+                    ReleaseGuardError::BadHandle {
+                        requested: requested.to_string(),
+                        expected: holder,
+                    },
+                ));
+            }
+            if !holder.is_empty() {
+                *out.by_handle.entry(holder).or_insert(0) += 1;
+            }
+            ordinals.push(ordinal);
+        }
+        for &o in &ordinals {
+            self.allocations[o] = None;
+            self.unallocated.push(o);
+            self.clear_sequence_number_of(o);
+        }
+        out.released = ordinals.len();
+        if !ordinals.is_empty() {
+            self.drop_unreferenced_attributes();
+        }
+        Ok(out)
+    }
+
+    /// Frees every address held by `handle` (Calico's `ReleaseByHandle` on one block): ordinals
+    /// in ascending order go to the back of the free list. As in v3.31, the recorded sequence
+    /// numbers of the freed ordinals are left in place. Returns the number freed.
+    pub fn release_by_handle(&mut self, handle: &str) -> usize {
+        let handle = sanitize_handle(handle);
+        let Some(attrs) = self.attributes.as_ref() else {
+            return 0;
+        };
+        let matching: BTreeSet<usize> = attrs
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.handle() == Some(handle))
+            .map(|(i, _)| i)
+            .collect();
+        if matching.is_empty() {
+            return 0;
+        }
+        let ordinals: Vec<usize> = (0..self.size())
+            .filter(|o| self.allocations[*o].is_some_and(|i| matching.contains(&i)))
+            .collect();
+        for &o in &ordinals {
+            self.allocations[o] = None;
+            self.unallocated.push(o);
+        }
+        self.drop_unreferenced_attributes();
+        ordinals.len()
+    }
+
+    /// Removes attributes no allocation points at, compacting indexes (order preserved). The
+    /// list stays an array (`[]`) once it has been compacted, as Calico's does.
+    fn drop_unreferenced_attributes(&mut self) {
+        let Some(attrs) = self.attributes.take() else {
+            return;
+        };
+        let referenced: BTreeSet<usize> = self.allocations.iter().flatten().copied().collect();
+        let mut remap = vec![None; attrs.len()];
+        let mut kept = Vec::with_capacity(referenced.len());
+        for (i, a) in attrs.into_iter().enumerate() {
+            if referenced.contains(&i) {
+                remap[i] = Some(kept.len());
+                kept.push(a);
+            }
+        }
+        for a in self.allocations.iter_mut().flatten() {
+            if let Some(Some(n)) = remap.get(*a) {
+                *a = *n;
+            }
+        }
+        self.attributes = Some(kept);
+    }
+
+    /// The addresses held by a handle.
+    pub fn ips_by_handle(&self, handle: &str) -> Vec<IpAddr> {
+        let handle = sanitize_handle(handle);
+        (0..self.size())
+            .filter(|o| self.attribute_of(*o).and_then(|a| a.handle()) == Some(handle))
+            .map(|o| self.ip_of(o))
+            .collect()
+    }
+
+    /// Calico's block consistency checks (`calicoctl ipam check`'s `validateBlock`), with its
+    /// messages. Empty when the block is sound.
+    pub fn check(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let nattrs = self.attributes.as_ref().map_or(0, Vec::len);
+        let mut referenced = vec![false; nattrs];
+        let mut allocated = 0usize;
+        for (o, a) in self.allocations.iter().enumerate() {
+            if let Some(i) = a {
+                allocated += 1;
+                if *i >= nattrs {
+                    problems.push(format!(
+                        "allocation {o} indexes a nonexistent attribute {i}"
+                    ));
+                } else {
+                    referenced[*i] = true;
+                }
+            }
+        }
+        for (i, r) in referenced.iter().enumerate() {
+            if !r {
+                problems.push(format!(
+                    "attribute index {i} exists but is not indexed by an allocation"
+                ));
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for &o in &self.unallocated {
+            if o >= self.size() {
+                problems.push(format!(
+                    "ordinal {o} appears in the Unallocated array but is out of the block"
+                ));
+                continue;
+            }
+            if !seen.insert(o) {
+                problems.push(format!(
+                    "ordinal {o} appears more than once in Unallocated array"
+                ));
+            }
+            if self.allocations[o].is_some() {
+                problems.push(format!(
+                    "ordinal {o} is allocated but appears in Unallocated"
+                ));
+            }
+        }
+        let sum = self.unallocated.len() + allocated;
+        if sum != self.size() {
+            problems.push(format!(
+                "expected {} addresses in this block, but Unallocated ({}) + Allocated ({allocated}) = {sum}",
+                self.size(),
+                self.unallocated.len()
+            ));
+        }
+        problems
+    }
+}
+
+/// The ordinal is already allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlreadyAllocated;
+
+/// Number of addresses of a block CIDR (blocks are at most /20 or /116: 4096 addresses).
+pub fn block_size_of(cidr: &Cidr) -> usize {
+    usize::try_from(cidr.size()).unwrap_or(usize::MAX)
+}
+
+#[derive(Serialize)]
+struct Wire<'a> {
+    cidr: Cidr,
+    affinity: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    affinity_claim_time: &'a Option<String>,
+    allocations: &'a Vec<Option<usize>>,
+    unallocated: &'a Vec<usize>,
+    attributes: &'a Option<Vec<AllocationAttribute>>,
+    #[serde(rename = "sequenceNumber")]
+    sequence_number: u64,
+    #[serde(rename = "sequenceNumberForAllocation")]
+    sequence_number_for_allocation: &'a Option<BTreeMap<String, u64>>,
+    deleted: bool,
+    #[serde(rename = "hostAffinity", skip_serializing_if = "Option::is_none")]
+    host_affinity: &'a Option<String>,
+    #[serde(flatten)]
+    extra: &'a Map<String, Value>,
+}

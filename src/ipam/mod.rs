@@ -1,0 +1,480 @@
+//! Calico IP address management over the shared datastore.
+//!
+//! Data layout is Calico v3.31's (blocks, host affinities, handles, `/calico/ipam/v2/config`;
+//! see [`block`], [`affinity`], [`handle`]), so Calico's own tools read what we write and we
+//! read what they write. Behaviour follows Calico's IPAM library: pools chosen by node and
+//! namespace selectors (or requested explicitly), per-host blocks claimed from a hostname-seeded
+//! random start, FIFO reuse inside a block, borrowing from other hosts' blocks unless strict
+//! affinity is on, IPReservations skipped by automatic assignment, a per-host block cap.
+//!
+//! The one deliberate difference: every change is a single compare-and-swap transaction over
+//! all the keys it touches (block, handle, affinity, and the pool it claims in), instead of
+//! Calico's sequence of single-key writes. A failed compare re-reads and retries, at most
+//! [`plan::MAX_RETRIES`] times. In the steady state (the host already owns a block with room)
+//! an assignment is one transaction writing the block and the handle.
+//!
+//! ```
+//! use calico::datastore::{api::Client, memory::MemoryStore};
+//! use calico::ipam::{AutoAssignRequest, Ipam};
+//! use calico::model::{IpPool, Node};
+//! let client = Client::new(std::sync::Arc::new(MemoryStore::new()));
+//! client.create(IpPool::new("default-ipv4-ippool", "10.65.0.0/16")).unwrap();
+//! client.create(Node::new("node-1")).unwrap();
+//! let ipam = Ipam::new(client);
+//! let got = ipam
+//!     .auto_assign(&AutoAssignRequest {
+//!         num4: 1,
+//!         handle_id: Some("k8s-pod-network.abc".into()),
+//!         hostname: "node-1".into(),
+//!         ..Default::default()
+//!     })
+//!     .unwrap();
+//! let v4 = got.ipv4.unwrap();
+//! assert_eq!(v4.ips.len(), 1);
+//! assert_eq!(v4.ips[0].prefix(), 26);
+//! ipam.release_by_handle("k8s-pod-network.abc").unwrap();
+//! ```
+
+pub mod affinity;
+mod assign;
+pub mod block;
+mod claim;
+mod config;
+pub mod error;
+pub mod handle;
+pub mod plan;
+pub mod random;
+mod read;
+mod release;
+pub mod reservations;
+
+#[cfg(test)]
+mod tests;
+
+pub use affinity::BlockAffinity;
+pub use block::{AllocationAttribute, AllocationBlock, ReleaseGuardError};
+pub use config::{DEFAULT_MAX_BLOCKS_PER_HOST, IpamConfig};
+pub use error::IpamError;
+pub use handle::IpamHandle;
+pub use read::{AssignmentAttributes, BlockUsage, PoolUsage};
+pub use reservations::Reservations;
+
+use crate::datastore::api::Client;
+use crate::datastore::{Store, keys};
+use crate::model::{Cidr, IpPool, IpReservation, Resource};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// The result type of IPAM.
+pub type Result<T, E = IpamError> = std::result::Result<T, E>;
+
+/// Calico's secondary attribute keys.
+pub mod attr {
+    /// The node the address lives on (Felix routes borrowed addresses by it).
+    pub const NODE: &str = "node";
+    /// The pod's namespace.
+    pub const NAMESPACE: &str = "namespace";
+    /// The pod's name.
+    pub const POD: &str = "pod";
+    /// Creation time, Go's `time.Now().UTC().String()`.
+    pub const TIMESTAMP: &str = "timestamp";
+    /// Tunnel type (`ipipTunnelAddress`, `vxlanTunnelAddress`, ...).
+    pub const TYPE: &str = "type";
+}
+
+/// What an address is for; pools allow uses through `allowedUses`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum IntendedUse {
+    /// A pod or other workload.
+    #[default]
+    Workload,
+    /// A node's IPIP/VXLAN/WireGuard tunnel address.
+    Tunnel,
+}
+
+impl IntendedUse {
+    /// The `allowedUses` value: `Workload` or `Tunnel`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntendedUse::Workload => crate::model::ippool::USE_WORKLOAD,
+            IntendedUse::Tunnel => crate::model::ippool::USE_TUNNEL,
+        }
+    }
+}
+
+impl std::fmt::Display for IntendedUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An automatic assignment request (Calico's `AutoAssignArgs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AutoAssignRequest {
+    /// IPv4 addresses wanted.
+    pub num4: usize,
+    /// IPv6 addresses wanted.
+    pub num6: usize,
+    /// The handle the addresses are recorded under (`<network>.<containerID>` for pods).
+    pub handle_id: Option<String>,
+    /// Secondary attributes (`node`, `namespace`, `pod`, `timestamp`, `type`). Empty: `null`.
+    pub attrs: BTreeMap<String, String>,
+    /// The Calico node name; its Node must exist.
+    pub hostname: String,
+    /// Pools to use instead of selector-based choice (exact pool CIDRs, in order).
+    pub ipv4_pools: Vec<Cidr>,
+    /// The same for IPv6.
+    pub ipv6_pools: Vec<Cidr>,
+    /// Labels of the pod's namespace, for pools' `namespaceSelector` (empty: no namespace).
+    pub namespace_labels: BTreeMap<String, String>,
+    /// Workload or Tunnel.
+    pub intended_use: IntendedUse,
+    /// Per-request block cap (0: unset); the stricter of this and the configured cap wins.
+    pub max_blocks_per_host: usize,
+}
+
+/// The addresses one family got (Calico's `IPAMAssignments`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IpamAssignments {
+    /// The addresses, with their block's prefix length (e.g. `10.65.12.64/26`).
+    pub ips: Vec<Cidr>,
+    /// The allocation sequence number of each address (parallel to `ips`), for guarded release.
+    pub sequence_numbers: Vec<u64>,
+    /// 4 or 6.
+    pub ip_version: u8,
+    /// How many were asked for.
+    pub num_requested: usize,
+    /// Why fewer were assigned, in Calico's words.
+    pub msgs: Vec<String>,
+}
+
+impl IpamAssignments {
+    fn new(version: u8, num: usize) -> IpamAssignments {
+        IpamAssignments {
+            ip_version: version,
+            num_requested: num,
+            ..IpamAssignments::default()
+        }
+    }
+
+    fn add_msg(&mut self, msg: String) {
+        if !self.msgs.contains(&msg) {
+            self.msgs.push(msg);
+        }
+    }
+
+    /// `Assigned <got> out of <want> requested IPv<v> addresses; <msg>; ...` when short.
+    pub fn partial_fulfillment_error(&self) -> Option<String> {
+        if self.ips.len() >= self.num_requested {
+            return None;
+        }
+        let mut s = format!(
+            "Assigned {} out of {} requested IPv{} addresses",
+            self.ips.len(),
+            self.num_requested,
+            self.ip_version
+        );
+        for m in &self.msgs {
+            s.push_str("; ");
+            s.push_str(m);
+        }
+        Some(s)
+    }
+
+    /// Options releasing exactly these allocations (guarded by handle and sequence number).
+    pub fn release_options(&self, handle: Option<&str>) -> Vec<ReleaseOptions> {
+        self.ips
+            .iter()
+            .zip(&self.sequence_numbers)
+            .map(|(ip, seq)| ReleaseOptions {
+                address: ip.addr(),
+                handle: handle.map(str::to_string),
+                sequence_number: Some(*seq),
+            })
+            .collect()
+    }
+}
+
+/// What [`Ipam::auto_assign`] assigned, per family (`None` for a family not asked for).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AutoAssignResult {
+    /// IPv4.
+    pub ipv4: Option<IpamAssignments>,
+    /// IPv6.
+    pub ipv6: Option<IpamAssignments>,
+}
+
+impl AutoAssignResult {
+    /// Every address assigned, IPv4 first.
+    pub fn ips(&self) -> Vec<Cidr> {
+        self.ipv4
+            .iter()
+            .chain(&self.ipv6)
+            .flat_map(|a| a.ips.iter().copied())
+            .collect()
+    }
+
+    /// Options releasing everything assigned (e.g. when the other family came up short).
+    pub fn release_options(&self, handle: Option<&str>) -> Vec<ReleaseOptions> {
+        self.ipv4
+            .iter()
+            .chain(&self.ipv6)
+            .flat_map(|a| a.release_options(handle))
+            .collect()
+    }
+}
+
+/// A request for one specific address (the `ipAddrs` annotation, `IP=` CNI argument).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignIpRequest {
+    /// The address.
+    pub ip: IpAddr,
+    /// The handle it is recorded under.
+    pub handle_id: Option<String>,
+    /// Secondary attributes (empty: `null`).
+    pub attrs: BTreeMap<String, String>,
+    /// The Calico node name (claims the block for it if the block does not exist).
+    pub hostname: String,
+}
+
+/// The address [`Ipam::assign_ip`] assigned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AssignedIp {
+    /// The address with its block's prefix length.
+    pub ip: Cidr,
+    /// Its allocation sequence number.
+    pub sequence_number: u64,
+}
+
+/// One address to release (Calico's `ReleaseOptions`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseOptions {
+    /// The address.
+    pub address: IpAddr,
+    /// If set, only release when this handle holds the address.
+    pub handle: Option<String>,
+    /// If set, only release when the allocation's recorded sequence number is this.
+    pub sequence_number: Option<u64>,
+}
+
+impl ReleaseOptions {
+    /// Release `address` unconditionally.
+    pub fn ip(address: IpAddr) -> ReleaseOptions {
+        ReleaseOptions {
+            address,
+            handle: None,
+            sequence_number: None,
+        }
+    }
+}
+
+/// A stored value with the revision it was read at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored<T> {
+    /// The value.
+    pub value: T,
+    /// The key's `mod_revision`.
+    pub revision: i64,
+}
+
+/// A stored handle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredHandle {
+    /// The handle ID (from the key).
+    pub id: String,
+    /// The value.
+    pub handle: IpamHandle,
+    /// The key's `mod_revision`.
+    pub revision: i64,
+}
+
+/// A stored host affinity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAffinity {
+    /// The host (from the key).
+    pub host: String,
+    /// The block (from the key).
+    pub cidr: Cidr,
+    /// The value.
+    pub affinity: BlockAffinity,
+    /// The key's `mod_revision`.
+    pub revision: i64,
+}
+
+/// A pool as IPAM sees it: parsed CIDR, effective block size, revision.
+#[derive(Debug, Clone)]
+pub(crate) struct PoolEntry {
+    pub pool: IpPool,
+    pub cidr: Cidr,
+    pub revision: i64,
+}
+
+impl PoolEntry {
+    fn from_pool(pool: IpPool) -> Option<PoolEntry> {
+        let cidr = pool.cidr()?;
+        let revision = pool.metadata.resource_version.parse().unwrap_or(0);
+        Some(PoolEntry {
+            pool,
+            cidr,
+            revision,
+        })
+    }
+
+    /// Not disabled and not being deleted.
+    pub fn enabled(&self) -> bool {
+        !self.pool.spec.disabled && self.pool.metadata.deletion_timestamp.is_none()
+    }
+
+    pub fn block_size(&self) -> u8 {
+        self.pool.block_size()
+    }
+
+    pub fn key(&self) -> String {
+        keys::resource(IpPool::PLURAL, None, &self.pool.metadata.name)
+    }
+
+    fn selects(&self, selector: &str, labels: &BTreeMap<String, String>) -> Result<bool> {
+        if selector.trim().is_empty() {
+            return Ok(true);
+        }
+        crate::selector::parse(selector)
+            .map(|s| s.matches(labels))
+            .map_err(|e| IpamError::Selector {
+                pool: self.pool.metadata.name.clone(),
+                message: e.to_string(),
+            })
+    }
+
+    /// True when the pool's `nodeSelector` selects a node with these labels.
+    pub fn selects_node(&self, labels: &BTreeMap<String, String>) -> Result<bool> {
+        self.selects(&self.pool.spec.node_selector, labels)
+    }
+
+    /// True when the pool's `namespaceSelector` selects a namespace with these labels.
+    pub fn selects_namespace(&self, labels: &BTreeMap<String, String>) -> Result<bool> {
+        self.selects(&self.pool.spec.namespace_selector, labels)
+    }
+}
+
+/// Calico IPAM on a datastore.
+#[derive(Clone)]
+pub struct Ipam {
+    client: Client,
+}
+
+impl std::fmt::Debug for Ipam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Ipam({})", self.client.store().describe())
+    }
+}
+
+fn host_affinity_value(host: &str) -> String {
+    format!("host:{host}")
+}
+
+fn decode_err(key: &str, message: impl ToString) -> IpamError {
+    IpamError::Decode {
+        key: key.to_string(),
+        message: message.to_string(),
+    }
+}
+
+fn non_empty(attrs: &BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
+    (!attrs.is_empty()).then(|| attrs.clone())
+}
+
+impl Ipam {
+    /// IPAM over a typed client.
+    pub fn new(client: Client) -> Ipam {
+        Ipam { client }
+    }
+
+    /// IPAM over a store.
+    pub fn from_store(store: Store) -> Ipam {
+        Ipam::new(Client::new(store))
+    }
+
+    /// The typed client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        self.client.store()
+    }
+
+    pub(crate) fn read_block(&self, cidr: &Cidr) -> Result<Option<Stored<AllocationBlock>>> {
+        let key = keys::block(cidr);
+        match self.store().get(&key)? {
+            None => Ok(None),
+            Some(kv) => Ok(Some(Stored {
+                value: AllocationBlock::from_json(&kv.value).map_err(|e| decode_err(&key, e))?,
+                revision: kv.mod_revision,
+            })),
+        }
+    }
+
+    pub(crate) fn read_handle(&self, id: &str) -> Result<Option<Stored<IpamHandle>>> {
+        let key = keys::handle(id);
+        match self.store().get(&key)? {
+            None => Ok(None),
+            Some(kv) => Ok(Some(Stored {
+                value: IpamHandle::from_json(&kv.value).map_err(|e| decode_err(&key, e))?,
+                revision: kv.mod_revision,
+            })),
+        }
+    }
+
+    pub(crate) fn read_affinity(
+        &self,
+        host: &str,
+        cidr: &Cidr,
+    ) -> Result<Option<Stored<BlockAffinity>>> {
+        let key = keys::host_affinity(host, cidr);
+        match self.store().get(&key)? {
+            None => Ok(None),
+            Some(kv) => Ok(Some(Stored {
+                value: BlockAffinity::from_json(&kv.value).map_err(|e| decode_err(&key, e))?,
+                revision: kv.mod_revision,
+            })),
+        }
+    }
+
+    /// Affinities under a prefix, in key order.
+    pub(crate) fn list_affinities_under(&self, prefix: &str) -> Result<Vec<StoredAffinity>> {
+        let resp = self.store().list(prefix)?;
+        let mut out = Vec::with_capacity(resp.kvs.len());
+        for kv in resp.kvs {
+            // The legacy `/calico/ipam/v2/host/<host>` key and anything else not shaped like an
+            // affinity is skipped, as Calico's key parser skips it.
+            let Some((host, cidr)) = keys::parse_host_affinity(&kv.key) else {
+                continue;
+            };
+            out.push(StoredAffinity {
+                host,
+                cidr,
+                affinity: BlockAffinity::from_json(&kv.value)
+                    .map_err(|e| decode_err(&kv.key, e))?,
+                revision: kv.mod_revision,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every pool, in name order, with parsed CIDRs (pools whose CIDR does not parse are left
+    /// out).
+    pub(crate) fn pool_entries(&self) -> Result<Vec<PoolEntry>> {
+        Ok(self
+            .client
+            .list::<IpPool>(None)?
+            .items
+            .into_iter()
+            .filter_map(PoolEntry::from_pool)
+            .collect())
+    }
+
+    pub(crate) fn reservations(&self) -> Result<Reservations> {
+        let list = self.client.list::<IpReservation>(None)?;
+        Ok(Reservations::from_resources(&list.items))
+    }
+}

@@ -1,0 +1,245 @@
+//! Read-only views for the CLI: blocks, handles, affinities, one address's owner, usage.
+
+use super::block::sanitize_handle;
+use super::{
+    AllocationAttribute, AllocationBlock, Ipam, IpamError, IpamHandle, Result, Stored,
+    StoredAffinity, StoredHandle, decode_err,
+};
+use crate::datastore::keys;
+use crate::model::Cidr;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// Who holds one address (`calicoctl ipam show --ip`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentAttributes {
+    /// The address.
+    pub ip: IpAddr,
+    /// Its block.
+    pub block: Cidr,
+    /// The block's affinity (`host:<node>`), if any.
+    pub block_affinity: Option<String>,
+    /// The holder's handle (sanitised).
+    pub handle_id: Option<String>,
+    /// The secondary attributes (empty when `null`).
+    pub attrs: BTreeMap<String, String>,
+    /// The allocation's sequence number.
+    pub sequence_number: u64,
+    /// The raw attribute entry (with fields of newer Calico versions).
+    pub attribute: AllocationAttribute,
+}
+
+/// Use of one block. `allocated + reserved + free == size`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockUsage {
+    /// The block.
+    pub cidr: Cidr,
+    /// The pool holding it, if any.
+    pub pool: Option<String>,
+    /// Its affinity (`host:<node>`), if any.
+    pub affinity: Option<String>,
+    /// Addresses in the block.
+    pub size: u128,
+    /// Addresses allocated.
+    pub allocated: u128,
+    /// Free addresses that automatic assignment may not use (IPReservations).
+    pub reserved: u128,
+    /// Free, usable addresses.
+    pub free: u128,
+}
+
+/// Use of one pool. `allocated + reserved + free == size`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// The pool's name.
+    pub name: String,
+    /// Its CIDR.
+    pub cidr: Cidr,
+    /// False when disabled or being deleted.
+    pub enabled: bool,
+    /// Addresses in the pool.
+    pub size: u128,
+    /// Addresses allocated in blocks of the pool.
+    pub allocated: u128,
+    /// Unallocated addresses covered by IPReservations.
+    pub reserved: u128,
+    /// Everything else.
+    pub free: u128,
+    /// Blocks that exist in the pool.
+    pub blocks: usize,
+}
+
+impl Ipam {
+    /// Every block, IPv4 then IPv6, in key order, with its revision.
+    pub fn list_blocks(&self) -> Result<Vec<Stored<AllocationBlock>>> {
+        let resp = self.store().list(keys::BLOCKS_PREFIX)?;
+        let mut out = Vec::with_capacity(resp.kvs.len());
+        for kv in resp.kvs {
+            if keys::parse_block(&kv.key).is_none() {
+                continue;
+            }
+            out.push(Stored {
+                value: AllocationBlock::from_json(&kv.value).map_err(|e| decode_err(&kv.key, e))?,
+                revision: kv.mod_revision,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every handle, in key order.
+    pub fn list_handles(&self) -> Result<Vec<StoredHandle>> {
+        let resp = self.store().list(keys::HANDLES_PREFIX)?;
+        let mut out = Vec::with_capacity(resp.kvs.len());
+        for kv in resp.kvs {
+            let Some(id) = keys::parse_handle(&kv.key) else {
+                continue;
+            };
+            out.push(StoredHandle {
+                id: id.to_string(),
+                handle: IpamHandle::from_json(&kv.value).map_err(|e| decode_err(&kv.key, e))?,
+                revision: kv.mod_revision,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every host affinity, in key order.
+    pub fn list_affinities(&self) -> Result<Vec<StoredAffinity>> {
+        self.list_affinities_under(keys::HOST_AFFINITY_PREFIX)
+    }
+
+    /// The block holding `ip`: through the pool holding it, else by scanning the blocks.
+    pub fn block_containing(&self, ip: IpAddr) -> Result<Option<Stored<AllocationBlock>>> {
+        if let Some(p) = self
+            .pool_entries()?
+            .into_iter()
+            .find(|p| p.cidr.contains_ip(ip))
+            && let Some(b) = self.read_block(&Cidr::enclosing(ip, p.block_size()))?
+        {
+            return Ok(Some(b));
+        }
+        let version = crate::model::cidr::ip_version(ip);
+        let resp = self.store().list(&keys::blocks_prefix(version))?;
+        match resp
+            .kvs
+            .iter()
+            .filter_map(|kv| keys::parse_block(&kv.key))
+            .find(|c| c.contains_ip(ip))
+        {
+            Some(c) => self.read_block(&c.network()),
+            None => Ok(None),
+        }
+    }
+
+    /// Who holds `ip` (Calico's `GetAssignmentAttributes`); not allocated →
+    /// [`IpamError::NotAssigned`].
+    pub fn get_assignment_attributes(&self, ip: IpAddr) -> Result<AssignmentAttributes> {
+        let block = self
+            .block_containing(ip)?
+            .ok_or(IpamError::NotAssigned(ip))?
+            .value;
+        let ordinal = block.ordinal_of(ip).ok_or(IpamError::NotAssigned(ip))?;
+        if !block.is_allocated(ordinal) {
+            return Err(IpamError::NotAssigned(ip));
+        }
+        let attribute = block.attribute_of(ordinal).cloned().unwrap_or_default();
+        Ok(AssignmentAttributes {
+            ip,
+            block: block.cidr,
+            block_affinity: block.affinity.clone(),
+            handle_id: attribute.handle().map(str::to_string),
+            attrs: attribute.secondary.clone().unwrap_or_default(),
+            sequence_number: block.sequence_number_of(ordinal),
+            attribute,
+        })
+    }
+
+    /// The addresses a handle holds (Calico's `IPsByHandle`).
+    pub fn ips_by_handle(&self, handle_id: &str) -> Result<Vec<IpAddr>> {
+        let id = sanitize_handle(handle_id);
+        let handle = self
+            .read_handle(id)?
+            .ok_or_else(|| IpamError::HandleNotFound(id.to_string()))?;
+        let mut out = Vec::new();
+        for name in handle.value.block.keys() {
+            let Ok(cidr) = Cidr::parse(name) else {
+                continue;
+            };
+            if let Some(b) = self.read_block(&cidr.network())? {
+                out.extend(b.value.ips_by_handle(id));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Use of every block, in key order.
+    pub fn block_usage(&self) -> Result<Vec<BlockUsage>> {
+        let pools = self.pool_entries()?;
+        let reservations = self.reservations()?;
+        Ok(self
+            .list_blocks()?
+            .into_iter()
+            .map(|s| {
+                let b = s.value;
+                let size = b.size() as u128;
+                let allocated = b.allocated_count() as u128;
+                let free = b.free_count(&reservations) as u128;
+                BlockUsage {
+                    cidr: b.cidr,
+                    pool: pools
+                        .iter()
+                        .find(|p| p.cidr.contains_ip(b.cidr.addr()))
+                        .map(|p| p.pool.metadata.name.clone()),
+                    affinity: b.affinity.clone(),
+                    size,
+                    allocated,
+                    reserved: size - allocated - free,
+                    free,
+                }
+            })
+            .collect())
+    }
+
+    /// Use of every pool, in name order (Calico's `GetUtilization`: reserved addresses are not
+    /// free, counted as a set because reservations may overlap).
+    pub fn pool_usage(&self) -> Result<Vec<PoolUsage>> {
+        let pools = self.pool_entries()?;
+        let reservations = self.reservations()?;
+        let blocks = self.list_blocks()?;
+        Ok(pools
+            .iter()
+            .map(|p| {
+                let mut allocated = 0u128;
+                let mut allocated_reserved = 0u128;
+                let mut nblocks = 0;
+                for b in blocks
+                    .iter()
+                    .map(|s| &s.value)
+                    .filter(|b| p.cidr.contains_ip(b.cidr.addr()))
+                {
+                    nblocks += 1;
+                    allocated += b.allocated_count() as u128;
+                    if reservations.overlaps(&b.cidr) {
+                        allocated_reserved += (0..b.size())
+                            .filter(|o| b.is_allocated(*o) && reservations.matches_ip(b.ip_of(*o)))
+                            .count() as u128;
+                    }
+                }
+                let size = p.cidr.size();
+                let reserved = reservations
+                    .count_in(&p.cidr)
+                    .saturating_sub(allocated_reserved);
+                PoolUsage {
+                    name: p.pool.metadata.name.clone(),
+                    cidr: p.cidr,
+                    enabled: p.enabled(),
+                    size,
+                    allocated,
+                    reserved,
+                    free: size.saturating_sub(allocated).saturating_sub(reserved),
+                    blocks: nblocks,
+                }
+            })
+            .collect())
+    }
+}

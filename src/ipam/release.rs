@@ -1,0 +1,278 @@
+//! Releasing addresses: by address (`release_ips`, with Calico's handle and sequence-number
+//! guards) and by handle (`release_by_handle`, CNI DEL).
+//!
+//! Each block's release is one transaction: the block (updated, or deleted when it is empty
+//! and has no owner) together with every handle whose count it changes. Calico writes the
+//! block first and the handles afterwards, so its handles may over-count after a crash; ours
+//! always agree with the blocks.
+
+use super::block::{BlockRelease, sanitize_handle};
+use super::plan::{Plan, Retry};
+use super::{
+    AllocationBlock, Ipam, IpamError, IpamHandle, PoolEntry, ReleaseOptions, Result, Stored,
+};
+use crate::datastore::keys;
+use crate::model::{Cidr, Node};
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+/// Addresses released per transaction: keeps block + handles (+ affinity) within etcd's 128
+/// operations per transaction.
+const RELEASE_CHUNK: usize = 100;
+/// Blocks of one handle released per transaction.
+const HANDLE_BLOCK_CHUNK: usize = 60;
+
+/// What deciding "does this block's pool still select its host" needs, read on first use.
+#[derive(Default)]
+pub(crate) struct AffinityCheck {
+    pools: Option<Vec<PoolEntry>>,
+    nodes: HashMap<String, Option<BTreeMap<String, String>>>,
+}
+
+impl AffinityCheck {
+    /// True when the enabled pool holding `cidr` no longer selects `host` (a node that exists).
+    /// Such a block, once empty, loses its affinity (Calico's `ensureConsistentAffinity`).
+    fn pool_stops_selecting(&mut self, ipam: &Ipam, cidr: &Cidr, host: &str) -> Result<bool> {
+        if self.pools.is_none() {
+            self.pools = Some(ipam.pool_entries()?);
+        }
+        let Some(pool) = self.pools.as_ref().and_then(|ps| {
+            ps.iter()
+                .find(|p| p.enabled() && p.cidr.contains_ip(cidr.addr()))
+        }) else {
+            return Ok(false);
+        };
+        if !self.nodes.contains_key(host) {
+            let node = ipam.client().get_opt::<Node>(None, host)?;
+            self.nodes
+                .insert(host.to_string(), node.map(|n| n.metadata.labels));
+        }
+        let Some(Some(labels)) = self.nodes.get(host) else {
+            return Ok(false);
+        };
+        Ok(!pool.selects_node(labels).unwrap_or(true))
+    }
+}
+
+impl Ipam {
+    /// Adds the write of a block that addresses were freed from: delete it when it is empty and
+    /// unowned, delete it and its affinity when it is empty and its pool no longer selects its
+    /// host, otherwise update it (sequence number + 1).
+    pub(crate) fn plan_block_after_release(
+        &self,
+        plan: &mut Plan,
+        mut block: AllocationBlock,
+        revision: i64,
+        check: &mut AffinityCheck,
+    ) -> Result<()> {
+        let key = keys::block(&block.cidr);
+        plan.require(&key, revision);
+        if block.is_empty() {
+            if block.affinity.is_none() {
+                plan.delete(key);
+                return Ok(());
+            }
+            if let Some(host) = block.host().map(str::to_string)
+                && check.pool_stops_selecting(self, &block.cidr, &host)?
+            {
+                let akey = keys::host_affinity(&host, &block.cidr);
+                match self.read_affinity(&host, &block.cidr)? {
+                    Some(a) => {
+                        plan.require(&akey, a.revision);
+                        plan.delete(akey);
+                    }
+                    None => plan.require(&akey, 0),
+                }
+                plan.delete(key);
+                return Ok(());
+            }
+        }
+        block.bump();
+        plan.put(key, block.to_json());
+        Ok(())
+    }
+
+    /// Releases addresses (Calico's `ReleaseIPs`). Returns the requested addresses that were
+    /// not allocated. Per block, a failed guard (a `handle` that does not hold the address, a
+    /// `sequence_number` that is not the allocation's) refuses that block's whole release with
+    /// `update conflict: <ip>`; other blocks are still processed, and the first error is
+    /// returned.
+    pub fn release_ips(&self, ips: &[ReleaseOptions]) -> Result<Vec<IpAddr>> {
+        let pools = self.pool_entries()?;
+        let mut unallocated = Vec::new();
+        let mut known_blocks: Option<Vec<Cidr>> = None;
+        let mut by_block: BTreeMap<Cidr, Vec<&ReleaseOptions>> = BTreeMap::new();
+        for opt in ips {
+            let block = match pools.iter().find(|p| p.cidr.contains_ip(opt.address)) {
+                Some(p) => Some(Cidr::enclosing(opt.address, p.block_size())),
+                None => {
+                    if known_blocks.is_none() {
+                        known_blocks = Some(
+                            self.store()
+                                .list(keys::BLOCKS_PREFIX)?
+                                .kvs
+                                .iter()
+                                .filter_map(|kv| keys::parse_block(&kv.key))
+                                .collect(),
+                        );
+                    }
+                    known_blocks
+                        .as_ref()
+                        .and_then(|bs| bs.iter().find(|b| b.contains_ip(opt.address)))
+                        .map(Cidr::network)
+                }
+            };
+            match block {
+                Some(b) => by_block.entry(b).or_default().push(opt),
+                None => unallocated.push(opt.address),
+            }
+        }
+        let mut check = AffinityCheck::default();
+        let mut handles: HashMap<String, Option<Stored<IpamHandle>>> = HashMap::new();
+        let mut first_error = None;
+        for (cidr, opts) in by_block {
+            for chunk in opts.chunks(RELEASE_CHUNK) {
+                match self.release_from_block(&cidr, chunk, &mut check, &mut handles) {
+                    Ok(mut u) => unallocated.append(&mut u),
+                    Err(e) => {
+                        if first_error.is_none() {
+                            first_error = Some(e);
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(unallocated),
+        }
+    }
+
+    fn release_from_block(
+        &self,
+        cidr: &Cidr,
+        opts: &[&ReleaseOptions],
+        check: &mut AffinityCheck,
+        handles: &mut HashMap<String, Option<Stored<IpamHandle>>>,
+    ) -> Result<Vec<IpAddr>> {
+        let requests: Vec<BlockRelease<'_>> = opts
+            .iter()
+            .map(|o| BlockRelease {
+                address: o.address,
+                handle: o.handle.as_deref(),
+                sequence_number: o.sequence_number,
+            })
+            .collect();
+        let block_name = cidr.to_string();
+        let mut retry = Retry::new();
+        loop {
+            let Some(stored) = self.read_block(cidr)? else {
+                return Ok(opts.iter().map(|o| o.address).collect());
+            };
+            let mut block = stored.value;
+            let outcome = block
+                .release(&requests)
+                .map_err(|(ip, reason)| IpamError::ReleaseConflict { ip, reason })?;
+            if outcome.released == 0 {
+                return Ok(outcome.unallocated);
+            }
+            let mut plan = Plan::new();
+            self.plan_block_after_release(&mut plan, block, stored.revision, check)?;
+            let mut updated = Vec::new();
+            for (id, n) in &outcome.by_handle {
+                if !handles.contains_key(id) {
+                    handles.insert(id.clone(), self.read_handle(id)?);
+                }
+                let key = keys::handle(id);
+                match handles.get(id).and_then(Option::as_ref) {
+                    None => plan.require(&key, 0),
+                    Some(h) => {
+                        let mut value = h.value.clone();
+                        value.decrement(&block_name, *n as i64);
+                        plan.require(&key, h.revision);
+                        if value.is_empty() {
+                            plan.delete(key);
+                        } else {
+                            plan.put(key, value.to_json());
+                        }
+                        updated.push((id.clone(), value));
+                    }
+                }
+            }
+            match plan.commit(self.store())? {
+                Some(revision) => {
+                    for (id, value) in updated {
+                        let now = (!value.is_empty()).then_some(Stored { value, revision });
+                        handles.insert(id, now);
+                    }
+                    return Ok(outcome.unallocated);
+                }
+                None => {
+                    for id in outcome.by_handle.keys() {
+                        handles.remove(id);
+                    }
+                    retry.conflict()?;
+                }
+            }
+        }
+    }
+
+    /// Releases every address held by a handle and deletes the handle (Calico's
+    /// `ReleaseByHandle`). An unknown handle is [`IpamError::HandleNotFound`]
+    /// (`resource does not exist: IPAMHandleKey(id=<id>) with error: <nil>`), which CNI DEL
+    /// treats as success.
+    pub fn release_by_handle(&self, handle_id: &str) -> Result<()> {
+        let id = sanitize_handle(handle_id);
+        let key = keys::handle(id);
+        let mut retry = Retry::new();
+        let mut check = AffinityCheck::default();
+        let mut progressed = false;
+        loop {
+            let Some(h) = self.read_handle(id)? else {
+                return if progressed {
+                    Ok(())
+                } else {
+                    Err(IpamError::HandleNotFound(id.to_string()))
+                };
+            };
+            let mut value = h.value;
+            let mut plan = Plan::new();
+            plan.require(&key, h.revision);
+            let batch: Vec<String> = value
+                .block
+                .keys()
+                .take(HANDLE_BLOCK_CHUNK)
+                .cloned()
+                .collect();
+            for name in &batch {
+                value.block.remove(name);
+                let Ok(cidr) = Cidr::parse(name) else {
+                    continue;
+                };
+                let Some(stored) = self.read_block(&cidr.network())? else {
+                    continue;
+                };
+                let mut block = stored.value;
+                if block.release_by_handle(id) == 0 {
+                    continue;
+                }
+                self.plan_block_after_release(&mut plan, block, stored.revision, &mut check)?;
+            }
+            let done = value.is_empty();
+            if done {
+                plan.delete(key.clone());
+            } else {
+                plan.put(key.clone(), value.to_json());
+            }
+            if plan.commit(self.store())?.is_some() {
+                if done {
+                    return Ok(());
+                }
+                progressed = true;
+            } else {
+                retry.conflict()?;
+            }
+        }
+    }
+}
