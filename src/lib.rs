@@ -13,6 +13,7 @@
 //! The library reports; it does not print. Only the edges write to stdout or exit.
 
 pub mod cli;
+pub mod cni;
 pub mod config;
 pub mod datastore;
 pub mod gojson;

@@ -1,1 +1,4 @@
-fn main() {}
+//! calico-ipam: the CNI IPAM plugin.
+fn main() -> std::process::ExitCode {
+    calico::cni::main()
+}

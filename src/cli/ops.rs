@@ -53,6 +53,24 @@ pub fn list(
     .expect("registered kind")
 }
 
+/// A failed delete: the message, and whether the resource simply did not exist.
+#[derive(Debug)]
+pub struct DeleteError {
+    /// calicoctl's message.
+    pub message: String,
+    /// True for "resource does not exist" (`--skip-not-exists` turns it into success).
+    pub not_found: bool,
+}
+
+impl From<ClientError> for DeleteError {
+    fn from(e: ClientError) -> DeleteError {
+        DeleteError {
+            not_found: matches!(e, ClientError::NotFound(_)),
+            message: e.to_string(),
+        }
+    }
+}
+
 /// Deletes one resource; IPPools are disabled and their block affinities released first, as
 /// Calico does, so that no new address is handed out of a pool being deleted.
 pub fn delete(
@@ -62,35 +80,28 @@ pub fn delete(
     name: &str,
     resource_version: Option<&str>,
     dry_run: bool,
-) -> Result<AnyResource, ClientError> {
+) -> Result<AnyResource, DeleteError> {
     if dry_run {
-        return get(client, info, ns, name);
+        return Ok(get(client, info, ns, name)?);
     }
     if info.kind == IpPool::KIND {
-        return delete_pool(client, name, resource_version).map(AnyResource::from);
+        if let Some(rv) = resource_version.filter(|rv| !rv.is_empty()) {
+            let current: IpPool = client.get(None, name)?;
+            if current.metadata.resource_version != rv {
+                return Err(ClientError::Conflict(current.id()).into());
+            }
+        }
+        return crate::ipam::Ipam::new(client.clone())
+            .delete_pool(name)
+            .map(AnyResource::from)
+            .map_err(|e| DeleteError {
+                not_found: e.is_not_found(),
+                message: e.to_string(),
+            });
     }
-    with_kind!(info.kind, K => client.delete::<K>(ns, name, resource_version).map(AnyResource::from))
-        .expect("registered kind")
+    Ok(with_kind!(info.kind, K => client.delete::<K>(ns, name, resource_version).map(AnyResource::from))
+        .expect("registered kind")?)
 }
-
-fn delete_pool(
-    client: &Client,
-    name: &str,
-    resource_version: Option<&str>,
-) -> Result<IpPool, ClientError> {
-    let mut pool: IpPool = client.get(None, name)?;
-    if let Some(rv) = resource_version.filter(|rv| !rv.is_empty()) {
-        pool.metadata.resource_version = rv.to_string();
-    }
-    if !pool.spec.disabled {
-        pool.spec.disabled = true;
-        pool = client.update(pool)?;
-    }
-    release_pool_affinities(client, &pool);
-    client.delete::<IpPool>(None, name, Some(&pool.metadata.resource_version))
-}
-
-fn release_pool_affinities(_client: &Client, _pool: &IpPool) {}
 
 /// calicoctl's refusal texts for the read-only ClusterInformation.
 pub fn readonly_error(verb: &str) -> Option<String> {

@@ -16,7 +16,7 @@ pub mod types;
 
 use crate::config::{self, Overrides};
 use crate::datastore::api::{Client, ClientError};
-use crate::ipam::{AssignIpRequest, AutoAssignRequest, IntendedUse, Ipam, IpamError, ReleaseOptions};
+use crate::ipam::{AssignIpRequest, AutoAssignRequest, IntendedUse, Ipam, IpamError};
 use crate::model::workloadendpoint::{IpNat, k8s_endpoint_name};
 use crate::model::{Cidr, IpPool, ObjectMeta, Resource, WorkloadEndpoint};
 use std::collections::BTreeMap;
@@ -111,7 +111,11 @@ pub fn run(inv: &Invocation) -> Result<Option<serde_json::Value>, CniError> {
     if inv.command == "VERSION" {
         let requested = serde_json::from_slice::<serde_json::Value>(&inv.stdin)
             .ok()
-            .and_then(|v| v.get("cniVersion").and_then(|c| c.as_str()).map(str::to_string))
+            .and_then(|v| {
+                v.get("cniVersion")
+                    .and_then(|c| c.as_str())
+                    .map(str::to_string)
+            })
             .filter(|v| SUPPORTED_VERSIONS.contains(&v.as_str()))
             .unwrap_or_else(|| SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.len() - 1].to_string());
         return Ok(Some(serde_json::json!({
@@ -131,15 +135,22 @@ pub fn run(inv: &Invocation) -> Result<Option<serde_json::Value>, CniError> {
             "required env variables [CNI_CONTAINERID] missing",
         )),
         "ADD" => Plugin::open(&conf, inv).and_then(|p| p.add()).map(Some),
-        "DEL" => Plugin::open(&conf, inv).and_then(|p| p.del()).map(|()| None),
+        "DEL" => Plugin::open(&conf, inv)
+            .and_then(|p| p.del())
+            .map(|()| None),
         "CHECK" => {
             if conf.cni_version.starts_with("0.3") {
                 Err(CniError::new(
                     codes::INCOMPATIBLE_VERSION,
-                    format!("config version \"{}\" does not allow CHECK", conf.cni_version),
+                    format!(
+                        "config version \"{}\" does not allow CHECK",
+                        conf.cni_version
+                    ),
                 ))
             } else {
-                Plugin::open(&conf, inv).and_then(|p| p.check()).map(|()| None)
+                Plugin::open(&conf, inv)
+                    .and_then(|p| p.check())
+                    .map(|()| None)
             }
         }
         "STATUS" => Plugin::open(&conf, inv)
@@ -150,8 +161,14 @@ pub fn run(inv: &Invocation) -> Result<Option<serde_json::Value>, CniError> {
             })
             .map(|_| None),
         "GC" => Ok(None),
-        "" => Err(CniError::new(codes::INVALID_ENV, "required env variables [CNI_COMMAND] missing")),
-        other => Err(CniError::new(codes::INVALID_ENV, format!("unknown CNI_COMMAND: {other}"))),
+        "" => Err(CniError::new(
+            codes::INVALID_ENV,
+            "required env variables [CNI_COMMAND] missing",
+        )),
+        other => Err(CniError::new(
+            codes::INVALID_ENV,
+            format!("unknown CNI_COMMAND: {other}"),
+        )),
     };
     result.map_err(with_version)
 }
@@ -248,7 +265,8 @@ impl<'a> Plugin<'a> {
         };
         let cfg = config::resolve(&overrides, None)
             .map_err(|e| CniError::new(codes::INVALID_CONFIG, e.to_string()))?;
-        let store = crate::datastore::open(&cfg).map_err(|e| CniError::new(codes::TRY_AGAIN, e.to_string()))?;
+        let store = crate::datastore::open(&cfg)
+            .map_err(|e| CniError::new(codes::TRY_AGAIN, e.to_string()))?;
         let client = Client::new(store);
         let namespace = inv
             .args
@@ -268,6 +286,15 @@ impl<'a> Plugin<'a> {
         })
     }
 
+    /// The addresses a handle holds (none for an unknown handle).
+    fn held_by(&self, handle: &str) -> Result<Vec<IpAddr>, CniError> {
+        match self.ipam.ips_by_handle(handle) {
+            Ok(ips) => Ok(ips),
+            Err(IpamError::HandleNotFound(_)) => Ok(Vec::new()),
+            Err(e) => Err(ipam_err(e)),
+        }
+    }
+
     fn annotation(&self, key: &str) -> Option<&str> {
         self.conf.args.k8s.annotations.get(key).map(String::as_str)
     }
@@ -284,12 +311,21 @@ impl<'a> Plugin<'a> {
     }
 
     /// Resolves pool names or CIDRs to pool CIDRs of the given family.
-    fn resolve_pools(&self, names: &[String], version: u8, pools: &[IpPool]) -> Result<Vec<Cidr>, CniError> {
+    fn resolve_pools(
+        &self,
+        names: &[String],
+        version: u8,
+        pools: &[IpPool],
+    ) -> Result<Vec<Cidr>, CniError> {
         let mut out = Vec::new();
         for p in names {
             let cidr = match Cidr::parse(p) {
                 Ok(c) => c,
-                Err(_) => match pools.iter().find(|pool| pool.metadata.name == *p).and_then(IpPool::cidr) {
+                Err(_) => match pools
+                    .iter()
+                    .find(|pool| pool.metadata.name == *p)
+                    .and_then(IpPool::cidr)
+                {
                     Some(c) => c,
                     None => {
                         return Err(CniError::new(
@@ -331,7 +367,11 @@ impl<'a> Plugin<'a> {
     }
 
     fn endpoint_name(&self) -> String {
-        let iface = if self.inv.ifname.is_empty() { "eth0" } else { &self.inv.ifname };
+        let iface = if self.inv.ifname.is_empty() {
+            "eth0"
+        } else {
+            &self.inv.ifname
+        };
         if self.pod.is_empty() {
             format!(
                 "{}-cni-{}-{}",
@@ -378,7 +418,11 @@ impl<'a> Plugin<'a> {
             let ip: IpAddr = f.parse().map_err(|_| {
                 CniError::new(codes::INVALID_CONFIG, format!("invalid IP format: {f}"))
             })?;
-            if !pools.iter().filter_map(IpPool::cidr).any(|c| c.contains_ip(ip)) {
+            if !pools
+                .iter()
+                .filter_map(IpPool::cidr)
+                .any(|c| c.contains_ip(ip))
+            {
                 return Err(CniError::new(
                     codes::INVALID_CONFIG,
                     format!("floating IP {ip} is not within a configured IP pool"),
@@ -388,7 +432,11 @@ impl<'a> Plugin<'a> {
         }
 
         let assigned: Vec<Cidr> = if let Some(list) = ip_addrs.or(no_ipam) {
-            let annotation = if ip_addrs.is_some() { ANN_IP_ADDRS } else { ANN_IP_ADDRS_NO_IPAM };
+            let annotation = if ip_addrs.is_some() {
+                ANN_IP_ADDRS
+            } else {
+                ANN_IP_ADDRS_NO_IPAM
+            };
             if no_ipam.is_some() && !self.conf.feature_control.ip_addrs_no_ipam {
                 return Err(CniError::new(
                     codes::INVALID_CONFIG,
@@ -423,9 +471,9 @@ impl<'a> Plugin<'a> {
         let mut ips = Vec::new();
         let (mut v4, mut v6) = (0, 0);
         for s in &list {
-            let ip: IpAddr = s
-                .parse()
-                .map_err(|_| CniError::new(codes::INVALID_CONFIG, format!("invalid IP format: {s}")))?;
+            let ip: IpAddr = s.parse().map_err(|_| {
+                CniError::new(codes::INVALID_CONFIG, format!("invalid IP format: {s}"))
+            })?;
             if ip.is_ipv4() {
                 v4 += 1;
             } else {
@@ -492,7 +540,9 @@ impl<'a> Plugin<'a> {
             if let Some(a) = fam
                 && let Some(msg) = a.partial_fulfillment_error()
             {
-                let _ = self.ipam.release_ips(&result.release_options(Some(&self.handle)));
+                let _ = self
+                    .ipam
+                    .release_ips(&result.release_options(Some(&self.handle)));
                 return Err(CniError::new(
                     codes::IPAM_FAILURE,
                     format!("failed to request IPv{v} addresses: {msg}"),
@@ -505,8 +555,10 @@ impl<'a> Plugin<'a> {
     /// This node's gateway address in `pool` (delegated mode), allocated on first use.
     fn gateway_for(&self, pool: &IpPool) -> Result<IpAddr, CniError> {
         let handle = format!("cni-gateway-addr-{}-{}", pool.metadata.name, self.node);
-        let cidr = pool.cidr().ok_or_else(|| ipam_err("pool without a valid CIDR"))?;
-        let existing = self.ipam.ips_by_handle(&handle).map_err(ipam_err)?;
+        let cidr = pool
+            .cidr()
+            .ok_or_else(|| ipam_err("pool without a valid CIDR"))?;
+        let existing = self.held_by(&handle)?;
         if let Some(ip) = existing.into_iter().find(|ip| cidr.contains_ip(*ip)) {
             return Ok(ip);
         }
@@ -525,24 +577,37 @@ impl<'a> Plugin<'a> {
             ..AutoAssignRequest::default()
         };
         let r = self.ipam.auto_assign(&req).map_err(ipam_err)?;
-        r.ips()
-            .first()
-            .map(Cidr::addr)
-            .ok_or_else(|| ipam_err(format!("could not allocate a gateway address for node {} in pool {}", self.node, pool.metadata.name)))
+        r.ips().first().map(Cidr::addr).ok_or_else(|| {
+            ipam_err(format!(
+                "could not allocate a gateway address for node {} in pool {}",
+                self.node, pool.metadata.name
+            ))
+        })
     }
 
-    fn finish_add(&self, assigned: &[Cidr], floating: &[IpAddr], pools: &[IpPool]) -> Result<serde_json::Value, CniError> {
+    fn finish_add(
+        &self,
+        assigned: &[Cidr],
+        floating: &[IpAddr],
+        pools: &[IpPool],
+    ) -> Result<serde_json::Value, CniError> {
         if assigned.is_empty() {
-            return Err(CniError::new(codes::IPAM_FAILURE, "IPAM plugin returned missing IP config"));
+            return Err(CniError::new(
+                codes::IPAM_FAILURE,
+                "IPAM plugin returned missing IP config",
+            ));
         }
         let mut nats = Vec::new();
         for f in floating {
-            let internal = assigned.iter().find(|a| a.is_ipv4() == f.is_ipv4()).ok_or_else(|| {
-                CniError::new(
-                    codes::INVALID_CONFIG,
-                    format!("floating IP {f} has no pod address of the same IP version"),
-                )
-            })?;
+            let internal = assigned
+                .iter()
+                .find(|a| a.is_ipv4() == f.is_ipv4())
+                .ok_or_else(|| {
+                    CniError::new(
+                        codes::INVALID_CONFIG,
+                        format!("floating IP {f} has no pod address of the same IP version"),
+                    )
+                })?;
             nats.push(IpNat {
                 internal_ip: internal.addr().to_string(),
                 external_ip: f.to_string(),
@@ -577,7 +642,10 @@ impl<'a> Plugin<'a> {
             for ip in &result.ips {
                 let dst = if ip.version == 4 { "0.0.0.0/0" } else { "::/0" };
                 if !result.routes.iter().any(|r| r.dst == dst) {
-                    result.routes.push(Route { dst: dst.to_string(), gw: None });
+                    result.routes.push(Route {
+                        dst: dst.to_string(),
+                        gw: None,
+                    });
                 }
             }
         }
@@ -592,8 +660,14 @@ impl<'a> Plugin<'a> {
                 name: name.clone(),
                 namespace: self.namespace.clone(),
                 labels: [
-                    ("projectcalico.org/namespace".to_string(), self.namespace.clone()),
-                    ("projectcalico.org/orchestrator".to_string(), if self.pod.is_empty() { "cni" } else { "k8s" }.to_string()),
+                    (
+                        "projectcalico.org/namespace".to_string(),
+                        self.namespace.clone(),
+                    ),
+                    (
+                        "projectcalico.org/orchestrator".to_string(),
+                        if self.pod.is_empty() { "cni" } else { "k8s" }.to_string(),
+                    ),
                 ]
                 .into(),
                 ..ObjectMeta::default()
@@ -602,12 +676,23 @@ impl<'a> Plugin<'a> {
         };
         wep.set_type_meta();
         let spec = &mut wep.spec;
-        spec.orchestrator = if self.pod.is_empty() { "cni".into() } else { "k8s".into() };
+        spec.orchestrator = if self.pod.is_empty() {
+            "cni".into()
+        } else {
+            "k8s".into()
+        };
         spec.node = self.node.clone();
         spec.container_id = self.inv.container_id.clone();
         spec.pod = self.pod.clone();
-        spec.endpoint = if self.inv.ifname.is_empty() { "eth0".into() } else { self.inv.ifname.clone() };
-        spec.ip_networks = assigned.iter().map(|a| Cidr::host(a.addr()).to_string()).collect();
+        spec.endpoint = if self.inv.ifname.is_empty() {
+            "eth0".into()
+        } else {
+            self.inv.ifname.clone()
+        };
+        spec.ip_networks = assigned
+            .iter()
+            .map(|a| Cidr::host(a.addr()).to_string())
+            .collect();
         spec.ip_nats = nats;
         spec.profiles = vec![format!("kns.{}", self.namespace)];
         for attempt in 0..5 {
@@ -627,7 +712,9 @@ impl<'a> Plugin<'a> {
             };
             match r {
                 Ok(()) => return Ok(()),
-                Err(ClientError::Conflict(_) | ClientError::AlreadyExists(_)) if attempt < 4 => continue,
+                Err(ClientError::Conflict(_) | ClientError::AlreadyExists(_)) if attempt < 4 => {
+                    continue;
+                }
                 Err(e) => return Err(client_err(e)),
             }
         }
@@ -646,9 +733,19 @@ impl<'a> Plugin<'a> {
             Err(e) => return Err(ipam_err(e)),
         }
         let name = self.endpoint_name();
-        match self.client.get_opt::<WorkloadEndpoint>(Some(&self.namespace), &name) {
-            Ok(Some(w)) if w.spec.container_id == self.inv.container_id || w.spec.container_id.is_empty() => {
-                match self.client.delete::<WorkloadEndpoint>(Some(&self.namespace), &name, Some(&w.metadata.resource_version)) {
+        match self
+            .client
+            .get_opt::<WorkloadEndpoint>(Some(&self.namespace), &name)
+        {
+            Ok(Some(w))
+                if w.spec.container_id == self.inv.container_id
+                    || w.spec.container_id.is_empty() =>
+            {
+                match self.client.delete::<WorkloadEndpoint>(
+                    Some(&self.namespace),
+                    &name,
+                    Some(&w.metadata.resource_version),
+                ) {
                     Ok(_) | Err(ClientError::NotFound(_)) => Ok(()),
                     Err(e) => Err(client_err(e)),
                 }
@@ -659,16 +756,24 @@ impl<'a> Plugin<'a> {
     }
 
     fn check(&self) -> Result<(), CniError> {
-        let held = self.ipam.ips_by_handle(&self.handle).map_err(ipam_err)?;
+        let held = self.held_by(&self.handle)?;
         let no_ipam = self.annotation(ANN_IP_ADDRS_NO_IPAM).is_some();
         if held.is_empty() && !no_ipam {
             return Err(CniError::new(
                 codes::IPAM_FAILURE,
-                format!("no IP addresses are allocated to container {}", self.inv.container_id),
+                format!(
+                    "no IP addresses are allocated to container {}",
+                    self.inv.container_id
+                ),
             ));
         }
         if let Some(prev) = &self.conf.prev_result {
-            for ip in prev.get("ips").and_then(|v| v.as_array()).into_iter().flatten() {
+            for ip in prev
+                .get("ips")
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+            {
                 let Some(addr) = ip.get("address").and_then(|a| a.as_str()) else {
                     continue;
                 };
@@ -676,12 +781,15 @@ impl<'a> Plugin<'a> {
                 if !no_ipam && !held.contains(&c.addr()) {
                     return Err(CniError::new(
                         codes::IPAM_FAILURE,
-                        format!("IP address {} is no longer allocated to container {}", c.addr(), self.inv.container_id),
+                        format!(
+                            "IP address {} is no longer allocated to container {}",
+                            c.addr(),
+                            self.inv.container_id
+                        ),
                     ));
                 }
             }
         }
-        let _ = ReleaseOptions::ip;
         Ok(())
     }
 }

@@ -282,7 +282,8 @@ mod tests {
             r#"{"cniVersion":"1.0.0","ips":[{"address":"10.65.0.5/32"}],"dns":{}}"#
         );
         assert_eq!(
-            parse_cni_args("IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=web-0").get("K8S_POD_NAME"),
+            parse_cni_args("IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=web-0")
+                .get("K8S_POD_NAME"),
             Some(&"web-0".to_string())
         );
     }

@@ -38,6 +38,7 @@
 pub mod affinity;
 mod assign;
 pub mod block;
+pub mod check;
 mod claim;
 mod config;
 pub mod error;
@@ -47,6 +48,7 @@ pub mod random;
 mod read;
 mod release;
 pub mod reservations;
+pub mod split;
 
 #[cfg(test)]
 mod tests;

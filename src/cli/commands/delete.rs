@@ -3,7 +3,6 @@
 use crate::cli::commands::create::load_with_namespaces;
 use crate::cli::ops;
 use crate::cli::{CmdError, CmdResult, Ctx};
-use crate::datastore::api::ClientError;
 use crate::model::kinds::{self, AnyResource, KindInfo};
 use clap::Args;
 use std::io::Write;
@@ -128,8 +127,8 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs, out: &mut dyn Write) -> CmdResult {
                 args.dry_run,
             ) {
                 Ok(_) => Ok(()),
-                Err(ClientError::NotFound(_)) if args.skip_not_exists => Ok(()),
-                Err(e) => Err(e.to_string()),
+                Err(e) if e.not_found && args.skip_not_exists => Ok(()),
+                Err(e) => Err(e.message),
             }
         });
         match result {

@@ -1,0 +1,238 @@
+//! `calicoctl ipam check`.
+
+use super::ipam;
+use crate::cli::{CmdError, CmdResult, Ctx, VERSION};
+use crate::cni::GATEWAY_ADDRESS_TYPE;
+use clap::Args;
+use serde_json::json;
+use std::io::Write;
+
+/// Check the integrity of the IPAM datastructures.
+///
+/// Unlike calicoctl, the check needs no datastore lock: it records the datastore revision in
+/// its report, and `ipam release --from-report` frees an address only if the allocation the
+/// report saw (handle and sequence number) is still the one in the datastore.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print all the IPs in use, not only those that are problems.
+    #[arg(long)]
+    pub show_all_ips: bool,
+    /// Print all the IPs that are problems (leaked, unallocated, not in a pool).
+    #[arg(long)]
+    pub show_problem_ips: bool,
+    /// Write a report of the allocations to FILE (JSON), for `ipam release --from-report`.
+    /// The values `json` and `yaml` instead print the findings on stdout in that format
+    /// (extension; write `./json` for a report file named json).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<String>,
+    /// Accepted for compatibility; Kubernetes services are not checked.
+    #[arg(long, value_name = "KUBECONFIG")]
+    pub kubeconfig: Option<String>,
+}
+
+fn attrs_line(
+    handle: &Option<String>,
+    extra: &std::collections::BTreeMap<String, String>,
+) -> String {
+    let main = handle.clone().unwrap_or_else(|| "<none>".to_string());
+    let extra: Vec<String> = extra.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("Main:{main} Extra:{}", extra.join(","))
+}
+
+/// Runs `ipam check`.
+pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
+    let ipam = ipam(ctx)?;
+    let structured = matches!(args.output.as_deref(), Some("json" | "yaml" | "yml"));
+    let show_problems = args.show_problem_ips || args.show_all_ips;
+    let bar = super::progress(1, "checking IPAM");
+    let r = ipam
+        .check(VERSION, &[GATEWAY_ADDRESS_TYPE])
+        .map_err(|e| CmdError::new(e.to_string()))?;
+    bar.finish_and_clear();
+
+    if structured {
+        let value = json!({
+            "datastoreRevision": r.report.datastore_revision,
+            "clusterGUID": r.report.cluster_guid,
+            "datastoreLocked": r.report.datastore_locked,
+            "blocks": r.blocks.len(),
+            "allocations": r.allocation_count,
+            "activePools": r.active_pools.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "nodeTunnelIPs": r.node_tunnel_ips,
+            "workloadIPs": r.workload_ips,
+            "inUseIPs": r.in_use.len(),
+            "leakedIPs": r.leaked.iter().map(|ip| {
+                let a = &r.report.allocations[&ip.to_string()][0];
+                json!({"ip": ip.to_string(), "handle": a.handle, "sequenceNumber": a.sequence_number, "node": a.node, "namespace": a.namespace, "pod": a.pod})
+            }).collect::<Vec<_>>(),
+            "inUseNotInPool": r.not_in_pool.iter().map(|u| json!({"ip": u.ip.to_string(), "owner": u.owner})).collect::<Vec<_>>(),
+            "inUseUnallocated": r.unallocated.iter().map(|u| json!({"ip": u.ip.to_string(), "owner": u.owner})).collect::<Vec<_>>(),
+            "multipleOwners": r.multiple_owners.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "leakedHandles": r.leaked_handles.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+            "missingHandles": r.missing_handles,
+            "invalidBlocks": r.blocks.iter().filter(|b| !b.problems.is_empty()).map(|b| json!({"cidr": b.cidr.to_string(), "problems": b.problems})).collect::<Vec<_>>(),
+            "problems": r.problems(),
+        });
+        let text = if args.output.as_deref() == Some("json") {
+            crate::output::yaml::to_json(&value)
+        } else {
+            crate::output::yaml::to_yaml(&value)
+        };
+        out.write_all(text.as_bytes())?;
+        return Ok(());
+    }
+
+    writeln!(out, "Checking IPAM for inconsistencies...\n")?;
+    writeln!(out, "Loading all IPAM blocks...")?;
+    writeln!(out, "Found {} IPAM blocks.", r.blocks.len())?;
+    for b in &r.blocks {
+        let aff = b.affinity.clone().unwrap_or_else(|| "<none>".to_string());
+        writeln!(out, " IPAM block {} affinity={aff}:", b.cidr)?;
+        if args.show_all_ips {
+            for (ip, handle, extra) in &b.allocations {
+                writeln!(out, "  {ip} allocated; attrs {}", attrs_line(handle, extra))?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "IPAM blocks record {} allocations.\n",
+        r.allocation_count
+    )?;
+    writeln!(out, "Loading all IPAM pools...")?;
+    for p in &r.active_pools {
+        writeln!(out, "  {p}")?;
+    }
+    writeln!(out, "Found {} active IP pools.\n", r.active_pools.len())?;
+    writeln!(out, "Loading all nodes.")?;
+    writeln!(out, "Found {} node tunnel IPs.\n", r.node_tunnel_ips)?;
+    writeln!(out, "Loading all service load balancer IPs.")?;
+    writeln!(
+        out,
+        "No configuration for LoadBalancer kubecontroller found, skipping service check\n"
+    )?;
+    writeln!(out, "Loading all workload endpoints.")?;
+    writeln!(out, "Found {} workload IPs.", r.workload_ips)?;
+    writeln!(
+        out,
+        "Workloads and nodes are using {} IPs.\n",
+        r.in_use.len()
+    )?;
+    writeln!(out, "Loading all handles")?;
+    writeln!(out, "Looking for top (up to 20) nodes by allocations...")?;
+    for (node, n) in r.node_allocations.iter().take(20) {
+        writeln!(out, "  {node} has {n} allocations")?;
+    }
+    if !r.node_allocations.is_empty() {
+        let max = r.node_allocations[0].1;
+        let mut counts: Vec<usize> = r.node_allocations.iter().map(|(_, n)| *n).collect();
+        counts.sort_unstable();
+        let median = counts[counts.len() / 2];
+        writeln!(
+            out,
+            "Node with most allocations has {max}; median is {median}"
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Scanning for IPs that are allocated but not actually in use..."
+    )?;
+    if show_problems {
+        for ip in &r.leaked {
+            let a = &r.report.allocations[&ip.to_string()][0];
+            let mut extra = std::collections::BTreeMap::new();
+            for (k, v) in [
+                ("node", &a.node),
+                ("namespace", &a.namespace),
+                ("pod", &a.pod),
+                ("timestamp", &a.creation_timestamp),
+                ("type", &a.type_),
+            ] {
+                if let Some(v) = v {
+                    extra.insert(k.to_string(), v.clone());
+                }
+            }
+            writeln!(
+                out,
+                "  {ip} leaked; attrs {}",
+                attrs_line(&a.handle, &extra)
+            )?;
+        }
+    }
+    if args.show_all_ips {
+        for (ip, owners) in &r.in_use {
+            writeln!(out, "  {ip} belongs to {}", owners.join(", "))?;
+        }
+    }
+    writeln!(
+        out,
+        "Found {} IPs that are allocated in IPAM but not actually in use.",
+        r.leaked.len()
+    )?;
+    writeln!(
+        out,
+        "Scanning for IPs that are in use by a workload or node but not allocated in IPAM..."
+    )?;
+    if show_problems {
+        for ip in &r.multiple_owners {
+            writeln!(out, "  {ip} has multiple owners.")?;
+        }
+        for u in &r.not_in_pool {
+            writeln!(
+                out,
+                "  {} in use by {} is not in any active IP pool.",
+                u.ip, u.owner
+            )?;
+        }
+        for u in &r.unallocated {
+            writeln!(
+                out,
+                "  {} in use by {} and in active IPAM pool but has no IPAM allocation.",
+                u.ip, u.owner
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "Found {} in-use IPs that are not in active IP pools.",
+        r.not_in_pool.len()
+    )?;
+    writeln!(
+        out,
+        "Found {} in-use IPs that are in active IP pools but have no corresponding IPAM allocation.\n",
+        r.unallocated.len()
+    )?;
+    writeln!(out, "Scanning for IPAM handles with no matching IPs...")?;
+    if args.show_all_ips {
+        for h in &r.leaked_handles {
+            writeln!(out, "  {} doesn't have any active IPs.", h.id)?;
+        }
+    }
+    writeln!(
+        out,
+        "Found {} handles with no matching IPs (and {} handles with matches).",
+        r.leaked_handles.len(),
+        r.handles_with_matches
+    )?;
+    writeln!(out, "Scanning for IPs with missing handle...")?;
+    if show_problems {
+        for h in &r.missing_handles {
+            writeln!(out, "  {h} is in use in a block but doesn't exist.")?;
+        }
+    }
+    writeln!(
+        out,
+        "Found {} handles mentioned in blocks with no matching handle resource.",
+        r.missing_handles.len()
+    )?;
+    writeln!(out, "Check complete; found {} problems.", r.problems())?;
+    if let Some(path) = &args.output {
+        let text = crate::gojson::to_string_indent(&r.report);
+        let tmp = format!("{path}.tmp");
+        std::fs::write(&tmp, text.as_bytes())
+            .and_then(|_| std::fs::rename(&tmp, path))
+            .map_err(|e| CmdError::new(format!("failed to write report {path}: {e}")))?;
+    }
+    Ok(())
+}

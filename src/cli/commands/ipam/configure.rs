@@ -1,0 +1,55 @@
+//! `calicoctl ipam configure`.
+
+use super::ipam;
+use crate::cli::{CmdError, CmdResult, Ctx};
+use clap::Args;
+use std::io::Write;
+
+/// Modify IPAM configuration.
+#[derive(Debug, Args)]
+pub struct ConfigureArgs {
+    /// Set StrictAffinity to true/false. When StrictAffinity is true, borrowing IP addresses
+    /// is not allowed.
+    #[arg(long = "strictaffinity", value_name = "true/false", required = true)]
+    pub strict_affinity: String,
+    /// Set the maximum number of blocks that can be affine to each host.
+    #[arg(long = "max-blocks-per-host", value_name = "number")]
+    pub max_blocks_per_host: Option<String>,
+}
+
+/// Go's `strconv.ParseBool`.
+pub fn parse_go_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Runs `ipam configure`.
+pub fn run(ctx: &Ctx, args: &ConfigureArgs, out: &mut dyn Write) -> CmdResult {
+    let strict = parse_go_bool(&args.strict_affinity)
+        .ok_or_else(|| CmdError::new("invalid value. Use true or false to set strictaffinity"))?;
+    let max_blocks =
+        match &args.max_blocks_per_host {
+            Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                CmdError::new("invalid value for maxblockhost. Use a valid number")
+            })?),
+            None => None,
+        };
+    let ipam = ipam(ctx)?;
+    let mut cfg = ipam
+        .get_config()
+        .map_err(|e| CmdError::new(format!("error: {e}")))?;
+    cfg.strict_affinity = strict;
+    if let Some(n) = max_blocks {
+        cfg.max_blocks_per_host = n;
+    }
+    ipam.set_config(&cfg)
+        .map_err(|e| CmdError::new(format!("error: {e}")))?;
+    writeln!(out, "Successfully set StrictAffinity to: {strict}")?;
+    if let Some(n) = max_blocks {
+        writeln!(out, "Successfully set MaxBlocksPerHost to: {n}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! `calicoctl ipam release`.
+
+use super::{ipam, parse_ip_arg};
+use crate::cli::{CmdError, CmdResult, Ctx, VERSION};
+use crate::datastore::{Txn, keys};
+use crate::ipam::ReleaseOptions;
+use crate::ipam::check::Report;
+use crate::model::{ClusterInformation, Node, WorkloadEndpoint};
+use clap::Args;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::net::IpAddr;
+
+/// Release a Calico assigned IP address.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// IP address to release.
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<String>,
+    /// Release all IPs reported as leaked in this report (from `ipam check -o`). May be given
+    /// several times: only IPs leaked in every report are released.
+    #[arg(long = "from-report", value_name = "REPORT")]
+    pub from_report: Vec<String>,
+    /// Force release of leaked IPs even if the report is from another calicoctl version or
+    /// the datastore is not locked. Safe here: every release is a compare-and-swap on the
+    /// allocation the report saw.
+    #[arg(long)]
+    pub force: bool,
+    /// Report what would be released, but release nothing (extension).
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn read_report(path: &str) -> Result<Report, CmdError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CmdError::new(format!("failed to read report {path}: {e}")))?;
+    serde_json::from_str(&text)
+        .map_err(|e| CmdError::new(format!("failed to parse report {path}: {e}")))
+}
+
+/// Runs `ipam release`.
+pub fn run(ctx: &Ctx, args: &ReleaseArgs, out: &mut dyn Write) -> CmdResult {
+    let ip = args.ip.as_deref().map(parse_ip_arg).transpose()?;
+    let ipam = ipam(ctx)?;
+    if let Some(ip) = ip {
+        if args.dry_run {
+            return match ipam.get_assignment_attributes(ip) {
+                Ok(_) => {
+                    writeln!(
+                        out,
+                        "Would release IP address {ip} (dry run: nothing was released)"
+                    )?;
+                    Ok(())
+                }
+                Err(e) if e.is_not_found() => {
+                    Err(CmdError::new(format!("IP address {ip} is not assigned")))
+                }
+                Err(e) => Err(CmdError::new(format!("error: {e}"))),
+            };
+        }
+        let unallocated = ipam
+            .release_ips(&[ReleaseOptions::ip(ip)])
+            .map_err(|e| CmdError::new(format!("error: {e}")))?;
+        if unallocated.contains(&ip) {
+            return Err(CmdError::new(format!("IP address {ip} is not assigned")));
+        }
+        writeln!(out, "Successfully released IP address {ip}")?;
+        return Ok(());
+    }
+    if args.from_report.is_empty() {
+        return Ok(());
+    }
+    let client = ipam.client();
+    let info = client
+        .get::<ClusterInformation>(None, "default")
+        .map_err(|e| CmdError::new(e.to_string()))?;
+    let mut reports = Vec::new();
+    for path in &args.from_report {
+        let r = read_report(path)?;
+        if r.cluster_guid != info.spec.cluster_guid {
+            return Err(CmdError::new(format!(
+                "cluster does not match the provided report ({path}): mismatched cluster GUID. Refusing to release"
+            )));
+        }
+        if r.version != VERSION {
+            if !args.force {
+                return Err(CmdError::new(format!(
+                    "the provided report ({path}) was produced using a different version ({}) of calicoctl. Refusing to release",
+                    r.version
+                )));
+            }
+            writeln!(
+                out,
+                "WARNING: Report was produced using a different version of calicoctl. Ignoring due to --force option"
+            )?;
+        }
+        reports.push(r);
+    }
+    if !reports
+        .iter()
+        .any(|r| r.cluster_information_revision == info.metadata.resource_version)
+    {
+        return Err(CmdError::new(
+            "the provided reports are all stale - at least one should be up-to-date. Please generate a new report while the data store is locked and try again",
+        ));
+    }
+    if info.spec.datastore_ready != Some(false) {
+        if !args.force {
+            return Err(CmdError::new(
+                "data store is not locked. Either lock the data store, or re-run with --force",
+            ));
+        }
+        writeln!(
+            out,
+            "WARNING: Data store is not locked. Ignoring due to --force option"
+        )?;
+    }
+
+    // Leaked in every report, with the same handle and sequence number.
+    let first = &reports[0];
+    let mut to_release: Vec<ReleaseOptions> = Vec::new();
+    for (ip, allocs) in &first.allocations {
+        for a in allocs.iter().filter(|a| !a.in_use) {
+            let everywhere = reports[1..].iter().all(|r| {
+                r.allocations.get(ip).is_some_and(|other| {
+                    other.iter().any(|o| {
+                        !o.in_use && o.handle == a.handle && o.sequence_number == a.sequence_number
+                    })
+                })
+            });
+            if everywhere && let Ok(addr) = ip.parse::<IpAddr>() {
+                to_release.push(ReleaseOptions {
+                    address: addr,
+                    handle: a.handle.clone(),
+                    sequence_number: a.sequence_number,
+                });
+            }
+        }
+    }
+    // Re-check the holders now: an address a workload or node took up since the report is
+    // kept, whatever the report says.
+    let mut now_in_use: BTreeSet<IpAddr> = BTreeSet::new();
+    for w in client
+        .list::<WorkloadEndpoint>(None)
+        .map_err(|e| CmdError::new(e.to_string()))?
+        .items
+    {
+        for n in &w.spec.ip_networks {
+            if let Some(ip) = crate::model::cidr::parse_ip(n.split('/').next().unwrap_or(n)) {
+                now_in_use.insert(ip);
+            }
+        }
+    }
+    for n in client
+        .list::<Node>(None)
+        .map_err(|e| CmdError::new(e.to_string()))?
+        .items
+    {
+        let bgp = n
+            .spec
+            .bgp
+            .as_ref()
+            .map(|b| b.ipv4_ipip_tunnel_addr.clone())
+            .unwrap_or_default();
+        for a in [bgp, n.spec.ipv4_vxlan_tunnel_addr.clone()] {
+            if let Some(ip) = crate::model::cidr::parse_ip(&a) {
+                now_in_use.insert(ip);
+            }
+        }
+    }
+    to_release.retain(|o| !now_in_use.contains(&o.address));
+
+    if to_release.is_empty() {
+        writeln!(out, "Report didn't contain any leaked IPs to clean up.")?;
+    } else if args.dry_run {
+        writeln!(
+            out,
+            "Would release {} old IPs (dry run: nothing was released):",
+            to_release.len()
+        )?;
+        for o in &to_release {
+            writeln!(out, "  {}", o.address)?;
+        }
+    } else {
+        writeln!(out, "Releasing {} old IPs...", to_release.len())?;
+        let bar = super::progress(to_release.len() as u64, "releasing");
+        let mut already = 0usize;
+        let mut error = None;
+        for chunk in to_release.chunks(100) {
+            match ipam.release_ips(chunk) {
+                Ok(unallocated) => already += unallocated.len(),
+                Err(e) => {
+                    error.get_or_insert(e);
+                }
+            }
+            bar.inc(chunk.len() as u64);
+        }
+        bar.finish_and_clear();
+        match error {
+            Some(e) => writeln!(
+                out,
+                "An error occurred while releasing some IPs: {e}.  Problems are often caused by an out-of-date IPAM report.  Try regenerating the IPAM report and retry."
+            )?,
+            None => {
+                writeln!(
+                    out,
+                    "Released {} IPs successfully",
+                    to_release.len() - already
+                )?;
+                if already > 0 {
+                    writeln!(
+                        out,
+                        "{already} addresses marked as leaked in the report had already been cleaned up."
+                    )?;
+                }
+            }
+        }
+    }
+
+    // Handles leaked in every report with the same revision.
+    let mut handles: BTreeMap<String, String> = first
+        .leaked_handles
+        .iter()
+        .map(|h| (h.id.clone(), h.revision.clone()))
+        .collect();
+    handles.retain(|id, rev| {
+        reports[1..].iter().all(|r| {
+            r.leaked_handles
+                .iter()
+                .any(|h| h.id == *id && h.revision == *rev)
+        })
+    });
+    if handles.is_empty() {
+        writeln!(out, "Report didn't contain any handles to clean up.")?;
+    } else if args.dry_run {
+        writeln!(
+            out,
+            "Would delete {} handles (dry run: nothing was deleted).",
+            handles.len()
+        )?;
+    } else {
+        writeln!(out, "Deleting {} handles...", handles.len())?;
+        writeln!(
+            out,
+            "Key: '.' = Deleted OK; 'x' = skip, handle missing/changed."
+        )?;
+        let (mut ok, mut skipped, mut errors) = (0, 0, 0);
+        let mut marks = String::new();
+        for (id, rev) in &handles {
+            let key = keys::handle(id);
+            let revision: i64 = rev.parse().unwrap_or(-1);
+            match client
+                .store()
+                .txn(Txn::new().require_revision(&key, revision).delete(&key))
+            {
+                Ok(r) if r.succeeded => {
+                    ok += 1;
+                    marks.push('.');
+                }
+                Ok(_) => {
+                    skipped += 1;
+                    marks.push('x');
+                }
+                Err(_) => {
+                    errors += 1;
+                    marks.push('x');
+                }
+            }
+        }
+        writeln!(out, "{marks}")?;
+        writeln!(
+            out,
+            "Released {ok} handles; {skipped} skipped; {errors} errors."
+        )?;
+    }
+    writeln!(out, "You may now unlock the data store.")?;
+    Ok(())
+}
