@@ -18,4 +18,6 @@ pub mod gojson;
 pub mod model;
 pub mod output;
 pub mod selector;
+#[doc(hidden)]
+pub mod testing;
 pub mod timeutil;
