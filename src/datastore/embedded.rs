@@ -574,6 +574,39 @@ mod tests {
     }
 
     #[test]
+    fn simultaneous_first_opens_of_a_new_file_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new/datastore.db");
+        let barrier = std::sync::Barrier::new(6);
+        let revisions: Vec<i64> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..6)
+                .map(|i| {
+                    let (path, barrier) = (&path, &barrier);
+                    s.spawn(move || {
+                        barrier.wait();
+                        let store = EmbeddedStore::open(path).unwrap();
+                        let r = store
+                            .txn(Txn::new().put(format!("/open/{i}"), b"x".to_vec()))
+                            .unwrap();
+                        assert!(r.succeeded);
+                        r.revision
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut sorted = revisions.clone();
+        sorted.sort_unstable();
+        assert_eq!(
+            sorted,
+            (2..8).collect::<Vec<i64>>(),
+            "one schema, one revision each"
+        );
+        let store = EmbeddedStore::open(&path).unwrap();
+        assert_eq!(store.list("/open/").unwrap().kvs.len(), 6);
+    }
+
+    #[test]
     fn concurrent_cas_increments_from_threads_lose_nothing() {
         let (dir, _store) = temp_store();
         let path = dir.path().join("datastore.db");
