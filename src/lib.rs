@@ -21,4 +21,6 @@ pub mod ipam;
 pub mod model;
 pub mod output;
 pub mod selector;
+#[doc(hidden)]
+pub mod testing;
 pub mod timeutil;

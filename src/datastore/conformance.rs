@@ -1,23 +1,652 @@
 //! One behaviour suite for every backend: the same calls, the same answers as etcd.
+//!
+//! Each backend's tests call [`run_all`] on a fresh store (the etcd one on a real etcd server
+//! started by [`crate::testing::EtcdServer`]), and [`cas_counter`] with several connections to
+//! one store. Every check uses its own key prefix and measures revisions relative to where it
+//! started, so the checks do not depend on each other's writes.
 
-use super::{KvStore, Txn};
+use super::{DatastoreError, KvStore, MAX_TXN_OPS, Txn};
+use std::time::{Duration, Instant};
 
-/// Runs every conformance check against an empty store.
+/// Runs every conformance check against a fresh, empty store.
 pub fn run_all(store: &dyn KvStore) {
-    create_then_conflict(store);
+    fresh_store(store);
+    get_missing_key(store);
+    create_if_absent(store);
+    cas_update(store);
+    delete_with_and_without_revision(store);
+    revision_bookkeeping(store);
+    revision_bumps_once_per_write(store);
+    multi_key_atomicity(store);
+    list_orders_by_bytes(store);
+    prefix_boundaries(store);
+    empty_values(store);
+    large_values_and_limits(store);
+    unicode_and_binary_keys(store);
+    list_revision(store);
+    duplicate_keys_rejected(store);
+    empty_key_rejected(store);
+    wait_for_change(store);
 }
 
-fn create_then_conflict(store: &dyn KvStore) {
+fn put(store: &dyn KvStore, key: &str, value: &str) -> i64 {
+    let r = store
+        .txn(Txn::new().put(key, value.as_bytes().to_vec()))
+        .unwrap();
+    assert!(r.succeeded);
+    r.revision
+}
+
+fn keys(store: &dyn KvStore, prefix: &str) -> Vec<String> {
+    store
+        .list(prefix)
+        .unwrap()
+        .kvs
+        .into_iter()
+        .map(|kv| kv.key)
+        .collect()
+}
+
+fn fresh_store(store: &dyn KvStore) {
+    assert_eq!(
+        store.revision().unwrap(),
+        1,
+        "a fresh store is at revision 1"
+    );
+    let all = store.list("").unwrap();
+    assert!(all.kvs.is_empty(), "a fresh store is empty: {:?}", all.kvs);
+    assert_eq!(all.revision, 1);
+}
+
+fn get_missing_key(store: &dyn KvStore) {
+    assert_eq!(store.get("/t/missing").unwrap(), None);
+    assert!(store.list("/t/missing").unwrap().kvs.is_empty());
+}
+
+fn create_if_absent(store: &dyn KvStore) {
+    let before = store.revision().unwrap();
     let r = store
         .txn(Txn::new().require_absent("/c/a").put("/c/a", b"1".to_vec()))
         .unwrap();
     assert!(r.succeeded);
+    assert_eq!(r.revision, before + 1);
     let kv = store.get("/c/a").unwrap().unwrap();
+    assert_eq!(kv.key, "/c/a");
+    assert_eq!(kv.value, b"1");
+    assert_eq!(kv.create_revision, r.revision);
     assert_eq!(kv.mod_revision, r.revision);
     assert_eq!(kv.version, 1);
+
     let again = store
         .txn(Txn::new().require_absent("/c/a").put("/c/a", b"2".to_vec()))
         .unwrap();
     assert!(!again.succeeded);
-    assert_eq!(store.get("/c/a").unwrap().unwrap().value, b"1");
+    assert_eq!(
+        again.revision, r.revision,
+        "a failed compare reports the current revision"
+    );
+    assert_eq!(store.revision().unwrap(), r.revision);
+    assert_eq!(store.get("/c/a").unwrap().unwrap(), kv);
+}
+
+fn cas_update(store: &dyn KvStore) {
+    let created = put(store, "/cas/k", "v1");
+    let ok = store
+        .txn(
+            Txn::new()
+                .require_revision("/cas/k", created)
+                .put("/cas/k", b"v2".to_vec()),
+        )
+        .unwrap();
+    assert!(ok.succeeded);
+    assert_eq!(ok.revision, created + 1);
+    let kv = store.get("/cas/k").unwrap().unwrap();
+    assert_eq!(
+        (kv.value.as_slice(), kv.mod_revision, kv.version),
+        (&b"v2"[..], ok.revision, 2)
+    );
+
+    // The revision read before the update is now stale.
+    let stale = store
+        .txn(
+            Txn::new()
+                .require_revision("/cas/k", created)
+                .put("/cas/k", b"v3".to_vec()),
+        )
+        .unwrap();
+    assert!(!stale.succeeded);
+    assert_eq!(stale.revision, ok.revision);
+    assert_eq!(store.get("/cas/k").unwrap().unwrap(), kv);
+
+    // Updating a key that is gone (compare against a revision it never had) fails too.
+    let absent = store
+        .txn(
+            Txn::new()
+                .require_revision("/cas/nothing", created)
+                .put("/cas/nothing", b"x".to_vec()),
+        )
+        .unwrap();
+    assert!(!absent.succeeded);
+    assert_eq!(store.get("/cas/nothing").unwrap(), None);
+}
+
+fn delete_with_and_without_revision(store: &dyn KvStore) {
+    let created = put(store, "/d/a", "1");
+
+    let stale = store
+        .txn(
+            Txn::new()
+                .require_revision("/d/a", created + 100)
+                .delete("/d/a"),
+        )
+        .unwrap();
+    assert!(!stale.succeeded);
+    assert!(store.get("/d/a").unwrap().is_some());
+    assert_eq!(store.revision().unwrap(), created);
+
+    let ok = store
+        .txn(Txn::new().require_revision("/d/a", created).delete("/d/a"))
+        .unwrap();
+    assert!(ok.succeeded);
+    assert_eq!(ok.revision, created + 1);
+    assert_eq!(store.get("/d/a").unwrap(), None);
+
+    // Deleting what is not there succeeds and, as in etcd, takes no new revision.
+    let noop = store.txn(Txn::new().delete("/d/a")).unwrap();
+    assert!(noop.succeeded);
+    assert_eq!(noop.revision, ok.revision);
+    let noop = store
+        .txn(Txn::new().require_absent("/d/a").delete("/d/a"))
+        .unwrap();
+    assert!(noop.succeeded);
+    assert_eq!(store.revision().unwrap(), ok.revision);
+
+    // Recreated: a new life, version 1 again.
+    let recreated = put(store, "/d/a", "2");
+    assert_eq!(recreated, ok.revision + 1);
+    let kv = store.get("/d/a").unwrap().unwrap();
+    assert_eq!(
+        (kv.create_revision, kv.mod_revision, kv.version),
+        (recreated, recreated, 1)
+    );
+
+    // Unconditional delete of a present key.
+    let gone = store.txn(Txn::new().delete("/d/a")).unwrap();
+    assert!(gone.succeeded);
+    assert_eq!(gone.revision, recreated + 1);
+    assert_eq!(store.get("/d/a").unwrap(), None);
+}
+
+fn revision_bookkeeping(store: &dyn KvStore) {
+    let first = put(store, "/b/k", "1");
+    let other = put(store, "/b/other", "x");
+    let second = put(store, "/b/k", "2");
+    let third = put(store, "/b/k", "3");
+    assert!(first < other && other < second && second < third);
+    let kv = store.get("/b/k").unwrap().unwrap();
+    assert_eq!(kv.create_revision, first);
+    assert_eq!(kv.mod_revision, third);
+    assert_eq!(kv.version, 3);
+    let o = store.get("/b/other").unwrap().unwrap();
+    assert_eq!(
+        (o.create_revision, o.mod_revision, o.version),
+        (other, other, 1)
+    );
+    // The same bookkeeping through a list.
+    let listed = store.list("/b/").unwrap();
+    assert_eq!(listed.kvs, vec![kv, o]);
+}
+
+fn revision_bumps_once_per_write(store: &dyn KvStore) {
+    let start = store.revision().unwrap();
+    for i in 1..=5 {
+        let r = store
+            .txn(Txn::new().put(format!("/r/{i}"), b"x".to_vec()))
+            .unwrap();
+        assert_eq!(
+            r.revision,
+            start + i,
+            "each write takes exactly one revision"
+        );
+    }
+    assert_eq!(store.revision().unwrap(), start + 5);
+
+    // Several operations, one revision, shared by every key written.
+    let multi = store
+        .txn(
+            Txn::new()
+                .put("/r/m1", b"a".to_vec())
+                .put("/r/m2", b"b".to_vec())
+                .put("/r/1", b"c".to_vec())
+                .delete("/r/2"),
+        )
+        .unwrap();
+    assert_eq!(multi.revision, start + 6);
+    for key in ["/r/m1", "/r/m2", "/r/1"] {
+        assert_eq!(
+            store.get(key).unwrap().unwrap().mod_revision,
+            start + 6,
+            "{key}"
+        );
+    }
+
+    // Failed comparisons write nothing and take no revision.
+    let failed = store
+        .txn(
+            Txn::new()
+                .require_absent("/r/1")
+                .put("/r/new", b"x".to_vec()),
+        )
+        .unwrap();
+    assert!(!failed.succeeded);
+    assert_eq!(failed.revision, start + 6);
+
+    // No operations: succeeds, takes no revision.
+    let empty = store.txn(Txn::new()).unwrap();
+    assert!(empty.succeeded);
+    assert_eq!(empty.revision, start + 6);
+    let compare_only = store
+        .txn(Txn::new().require_revision("/r/m1", start + 6))
+        .unwrap();
+    assert!(compare_only.succeeded);
+    assert_eq!(compare_only.revision, start + 6);
+    assert_eq!(store.revision().unwrap(), start + 6);
+}
+
+fn multi_key_atomicity(store: &dyn KvStore) {
+    let a = put(store, "/m/a", "a1");
+    let b = put(store, "/m/b", "b1");
+
+    // B's comparison fails: A is not written either.
+    let r = store
+        .txn(
+            Txn::new()
+                .require_revision("/m/a", a)
+                .require_revision("/m/b", a)
+                .put("/m/a", b"a2".to_vec()),
+        )
+        .unwrap();
+    assert!(!r.succeeded);
+    assert_eq!(store.get("/m/a").unwrap().unwrap().value, b"a1");
+
+    // A create that depends on another key's state.
+    let r = store
+        .txn(
+            Txn::new()
+                .require_absent("/m/c")
+                .require_revision("/m/b", b + 1)
+                .put("/m/c", b"c".to_vec()),
+        )
+        .unwrap();
+    assert!(!r.succeeded);
+    assert_eq!(store.get("/m/c").unwrap(), None);
+    assert_eq!(store.revision().unwrap(), b);
+
+    // Both hold: a put and a delete land together, at one revision.
+    let r = store
+        .txn(
+            Txn::new()
+                .require_revision("/m/a", a)
+                .require_revision("/m/b", b)
+                .put("/m/a", b"a2".to_vec())
+                .delete("/m/b")
+                .put("/m/c", b"c".to_vec()),
+        )
+        .unwrap();
+    assert!(r.succeeded);
+    assert_eq!(r.revision, b + 1);
+    assert_eq!(keys(store, "/m/"), ["/m/a", "/m/c"]);
+    assert_eq!(store.get("/m/a").unwrap().unwrap().mod_revision, r.revision);
+    assert_eq!(
+        store.get("/m/c").unwrap().unwrap().create_revision,
+        r.revision
+    );
+}
+
+fn list_orders_by_bytes(store: &dyn KvStore) {
+    // Written out of order; read back in byte order (etcd's), not numeric or natural order.
+    let written = [
+        "/o/10.65.0.64-26",
+        "/o/10.65.0.128-26",
+        "/o/10.65.0.0-26",
+        "/o/Z",
+        "/o/a",
+        "/o/10.65.1.0-26",
+        "/o/10.65.0.192-26",
+    ];
+    for key in written {
+        put(store, key, "x");
+    }
+    assert_eq!(
+        keys(store, "/o/"),
+        [
+            "/o/10.65.0.0-26",
+            "/o/10.65.0.128-26",
+            "/o/10.65.0.192-26",
+            "/o/10.65.0.64-26",
+            "/o/10.65.1.0-26",
+            "/o/Z",
+            "/o/a",
+        ]
+    );
+}
+
+fn prefix_boundaries(store: &dyn KvStore) {
+    for key in ["/p/a", "/p/b", "/p/bc", "/p/b/x", "/p/b0", "/p/c", "/pz"] {
+        put(store, key, "x");
+    }
+    assert_eq!(keys(store, "/p/b"), ["/p/b", "/p/b/x", "/p/b0", "/p/bc"]);
+    assert_eq!(keys(store, "/p/b/"), ["/p/b/x"]);
+    assert_eq!(keys(store, "/p/bc"), ["/p/bc"]);
+    assert_eq!(
+        keys(store, "/p/"),
+        ["/p/a", "/p/b", "/p/b/x", "/p/b0", "/p/bc", "/p/c"]
+    );
+    assert_eq!(
+        keys(store, "/p"),
+        ["/p/a", "/p/b", "/p/b/x", "/p/b0", "/p/bc", "/p/c", "/pz"]
+    );
+    assert!(keys(store, "/p/z").is_empty());
+    assert!(keys(store, "/p/bcd").is_empty());
+    // The empty prefix lists everything.
+    let all = keys(store, "");
+    assert!(all.contains(&"/pz".to_string()) && all.contains(&"/c/a".to_string()));
+    assert!(
+        all.windows(2).all(|w| w[0] < w[1]),
+        "all keys sorted and distinct"
+    );
+}
+
+fn empty_values(store: &dyn KvStore) {
+    let r = store
+        .txn(Txn::new().require_absent("/e/k").put("/e/k", Vec::new()))
+        .unwrap();
+    assert!(r.succeeded);
+    let kv = store.get("/e/k").unwrap().unwrap();
+    assert!(kv.value.is_empty());
+    assert_eq!(kv.version, 1);
+    // An empty value is a present key, not an absent one.
+    let again = store
+        .txn(Txn::new().require_absent("/e/k").put("/e/k", b"x".to_vec()))
+        .unwrap();
+    assert!(!again.succeeded);
+    assert_eq!(store.list("/e/").unwrap().kvs, vec![kv]);
+}
+
+fn large_values_and_limits(store: &dyn KvStore) {
+    // About 1 MB, every byte value, fits.
+    let big: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    let r = store.txn(Txn::new().put("/big/1mb", big.clone())).unwrap();
+    assert!(r.succeeded);
+    assert_eq!(store.get("/big/1mb").unwrap().unwrap().value, big);
+    assert_eq!(store.list("/big/").unwrap().kvs[0].value, big);
+
+    // Over the limit, refused without writing.
+    let before = store.revision().unwrap();
+    let err = store
+        .txn(Txn::new().put("/big/too", vec![b'x'; 1_500_000]))
+        .unwrap_err();
+    assert!(matches!(err, DatastoreError::TooLarge(_)), "{err:?}");
+    assert!(err.to_string().contains("1.5 MiB"), "{err}");
+    assert_eq!(store.get("/big/too").unwrap(), None);
+
+    // etcd's --max-txn-ops: 128 operations are fine, 129 are not; comparisons count too.
+    let full = (0..MAX_TXN_OPS).fold(Txn::new(), |t, i| t.put(format!("/big/ops/{i:03}"), vec![]));
+    let r = store.txn(full).unwrap();
+    assert!(r.succeeded);
+    assert_eq!(r.revision, before + 1);
+    assert_eq!(store.list("/big/ops/").unwrap().kvs.len(), MAX_TXN_OPS);
+
+    let over = (0..=MAX_TXN_OPS).fold(Txn::new(), |t, i| {
+        t.put(format!("/big/over/{i:03}"), vec![])
+    });
+    let err = store.txn(over).unwrap_err();
+    assert!(matches!(err, DatastoreError::TooLarge(_)), "{err:?}");
+    assert!(err.to_string().contains("128"), "{err}");
+    let compares = (0..=MAX_TXN_OPS).fold(Txn::new(), |t, i| {
+        t.require_absent(format!("/big/c/{i:03}"))
+    });
+    let err = store.txn(compares.put("/big/c/x", vec![])).unwrap_err();
+    assert!(matches!(err, DatastoreError::TooLarge(_)), "{err:?}");
+    assert!(store.list("/big/over/").unwrap().kvs.is_empty());
+    assert_eq!(store.get("/big/c/x").unwrap(), None);
+    assert_eq!(store.revision().unwrap(), before + 1);
+}
+
+fn unicode_and_binary_keys(store: &dyn KvStore) {
+    let mut written = vec![
+        "/u/a".to_string(),
+        "/u/B".to_string(),
+        "/u/\u{1}".to_string(),
+        "/u/\u{7f}".to_string(),
+        "/u/a\u{0}b".to_string(),
+        "/u/é".to_string(), // C3 A9
+        "/u/éa".to_string(),
+        "/u/ê".to_string(), // C3 AA: just past the prefix "/u/é"
+        "/u/¿".to_string(), // C2 BF: its successor is not UTF-8
+        "/u/¿x".to_string(),
+        "/u/À".to_string(), // C3 80
+        "/u/日本".to_string(),
+        "/u/😀".to_string(),
+        "/u/\u{ffff}".to_string(),
+    ];
+    for (i, key) in written.iter().enumerate() {
+        put(store, key, &format!("v{i}"));
+    }
+    for (i, key) in written.iter().enumerate() {
+        let kv = store
+            .get(key)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{key:?} missing"));
+        assert_eq!(&kv.key, key);
+        assert_eq!(kv.value, format!("v{i}").as_bytes());
+    }
+    written.sort(); // String's order is byte order
+    assert_eq!(keys(store, "/u/"), written);
+    assert_eq!(keys(store, "/u/é"), ["/u/é", "/u/éa"]);
+    assert_eq!(keys(store, "/u/¿"), ["/u/¿", "/u/¿x"]);
+    assert_eq!(keys(store, "/u/a"), ["/u/a", "/u/a\u{0}b"]);
+    assert_eq!(keys(store, "/u/😀"), ["/u/😀"]);
+}
+
+fn list_revision(store: &dyn KvStore) {
+    let last = put(store, "/lr/a", "1");
+    put(store, "/elsewhere/x", "1");
+    let list = store.list("/lr/").unwrap();
+    // The store's revision, not the newest key's under the prefix.
+    assert_eq!(list.revision, last + 1);
+    assert_eq!(list.revision, store.revision().unwrap());
+    let empty = store.list("/lr/nothing/").unwrap();
+    assert!(empty.kvs.is_empty());
+    assert_eq!(empty.revision, last + 1);
+}
+
+fn duplicate_keys_rejected(store: &dyn KvStore) {
+    let before = store.revision().unwrap();
+    let cases = [
+        (
+            "put, put",
+            Txn::new()
+                .put("/dup/k", b"1".to_vec())
+                .put("/dup/k", b"2".to_vec()),
+        ),
+        (
+            "put, delete",
+            Txn::new().put("/dup/k", b"1".to_vec()).delete("/dup/k"),
+        ),
+        (
+            "delete, put",
+            Txn::new().delete("/dup/k").put("/dup/k", b"1".to_vec()),
+        ),
+        (
+            "among others",
+            Txn::new()
+                .put("/dup/a", b"1".to_vec())
+                .put("/dup/k", b"1".to_vec())
+                .put("/dup/b", b"1".to_vec())
+                .put("/dup/k", b"2".to_vec()),
+        ),
+    ];
+    for (what, txn) in cases {
+        // Refused whether the comparisons would hold or not.
+        for txn in [txn.clone(), txn.require_revision("/dup/k", 12345)] {
+            let err = store.txn(txn).unwrap_err();
+            assert!(matches!(err, DatastoreError::Invalid(_)), "{what}: {err:?}");
+            assert!(
+                err.to_string()
+                    .contains("duplicate key given in txn request"),
+                "{what}: {err}"
+            );
+        }
+    }
+    assert!(store.list("/dup/").unwrap().kvs.is_empty());
+    assert_eq!(store.revision().unwrap(), before);
+
+    // Deleting one key twice is allowed (etcd allows it), and is one change.
+    let created = put(store, "/dup/k", "x");
+    let r = store
+        .txn(Txn::new().delete("/dup/k").delete("/dup/k"))
+        .unwrap();
+    assert!(r.succeeded);
+    assert_eq!(r.revision, created + 1);
+    assert_eq!(store.get("/dup/k").unwrap(), None);
+    // Comparing one key several times is fine too.
+    let r = store
+        .txn(
+            Txn::new()
+                .require_absent("/dup/k")
+                .require_absent("/dup/k")
+                .put("/dup/k", b"y".to_vec()),
+        )
+        .unwrap();
+    assert!(r.succeeded);
+}
+
+fn empty_key_rejected(store: &dyn KvStore) {
+    let before = store.revision().unwrap();
+    for txn in [
+        Txn::new().put("", b"x".to_vec()),
+        Txn::new().delete(""),
+        Txn::new().require_absent("").put("/ek/a", b"x".to_vec()),
+    ] {
+        let err = store.txn(txn).unwrap_err();
+        assert!(matches!(err, DatastoreError::Invalid(_)), "{err:?}");
+        assert!(err.to_string().contains("key is not provided"), "{err}");
+    }
+    let err = store.get("").unwrap_err();
+    assert!(matches!(err, DatastoreError::Invalid(_)), "{err:?}");
+    assert_eq!(store.get("/ek/a").unwrap(), None);
+    assert_eq!(store.revision().unwrap(), before);
+}
+
+fn wait_for_change(store: &dyn KvStore) {
+    let written = put(store, "/w/a", "1");
+
+    // Already past `after`: returns at once.
+    let t = Instant::now();
+    let r = store
+        .wait_for_change("/w/", written - 1, Duration::from_secs(10))
+        .unwrap();
+    assert!(r >= written);
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+
+    // Nothing changes: waits out the timeout and reports the current revision.
+    let t = Instant::now();
+    let r = store
+        .wait_for_change("/w/", written, Duration::from_millis(300))
+        .unwrap();
+    assert_eq!(r, written);
+    let waited = t.elapsed();
+    assert!(waited >= Duration::from_millis(280), "{waited:?}");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+
+    // A write from another thread wakes the waiter long before its timeout.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(200));
+            put(store, "/w/b", "2");
+        });
+        let t = Instant::now();
+        let r = store
+            .wait_for_change("/w/", written, Duration::from_secs(20))
+            .unwrap();
+        assert_eq!(r, written + 1);
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    });
+}
+
+/// Increments the counter under `prefix` `count` times by compare-and-swap, retrying on
+/// conflicts. Each increment also creates a marker key `<prefix>/log/<worker>-<n>` holding the
+/// value it set, in the same transaction, so that lost or doubled updates can be found.
+pub fn increment(store: &dyn KvStore, prefix: &str, worker: &str, count: usize) {
+    let counter = format!("{prefix}/counter");
+    for n in 0..count {
+        let marker = format!("{prefix}/log/{worker}-{n:05}");
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            assert!(attempts < 100_000, "{worker}: no progress on increment {n}");
+            let (value, revision) = match store.get(&counter).unwrap() {
+                Some(kv) => (
+                    std::str::from_utf8(&kv.value)
+                        .unwrap()
+                        .parse::<u64>()
+                        .unwrap(),
+                    kv.mod_revision,
+                ),
+                None => (0, 0),
+            };
+            let next = (value + 1).to_string().into_bytes();
+            let r = store
+                .txn(
+                    Txn::new()
+                        .require_revision(&counter, revision)
+                        .require_absent(&marker)
+                        .put(&counter, next.clone())
+                        .put(&marker, next),
+                )
+                .unwrap();
+            if r.succeeded {
+                break;
+            }
+        }
+    }
+}
+
+/// Checks the counter under `prefix` after `total` successful [`increment`]s: its value is
+/// `total`, there are `total` markers, and each value 1..=total was set exactly once.
+pub fn check_counter(store: &dyn KvStore, prefix: &str, total: usize) {
+    let counter = store.get(&format!("{prefix}/counter")).unwrap().unwrap();
+    assert_eq!(
+        counter.value,
+        total.to_string().into_bytes(),
+        "lost updates"
+    );
+    assert_eq!(counter.version, total as i64);
+    let log = store.list(&format!("{prefix}/log/")).unwrap();
+    assert_eq!(log.kvs.len(), total);
+    let mut values: Vec<u64> = log
+        .kvs
+        .iter()
+        .map(|kv| std::str::from_utf8(&kv.value).unwrap().parse().unwrap())
+        .collect();
+    values.sort_unstable();
+    assert!(
+        values.iter().copied().eq(1..=total as u64),
+        "two increments set the same value"
+    );
+}
+
+/// Several clients (one thread each, each with its own handle on one store) increment one
+/// counter by compare-and-swap; no update may be lost, and each takes exactly one revision.
+pub fn cas_counter(stores: &[&dyn KvStore], each: usize) {
+    let start = stores[0].revision().unwrap();
+    std::thread::scope(|s| {
+        for (i, store) in stores.iter().enumerate() {
+            s.spawn(move || increment(*store, "/cas/threads", &format!("client-{i}"), each));
+        }
+    });
+    let total = stores.len() * each;
+    check_counter(stores[0], "/cas/threads", total);
+    assert_eq!(stores[0].revision().unwrap(), start + total as i64);
 }

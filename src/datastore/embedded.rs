@@ -1,19 +1,181 @@
-//! The embedded backend: a SQLite file (WAL, busy timeout) with etcd's revision semantics.
+//! The embedded backend: one SQLite file with etcd's revision semantics.
+//!
+//! Schema (version 1, recorded in `PRAGMA user_version`; the file is marked as ours with
+//! `PRAGMA application_id`):
+//! - `meta(id = 0, revision)`: the global revision, 1 in a fresh store as in a fresh etcd;
+//! - `kv(key BLOB PRIMARY KEY, value BLOB, create_revision, mod_revision, version)`.
+//!
+//! Keys are stored as BLOBs, which SQLite compares with `memcmp`: byte order, etcd's order. A
+//! prefix listing is the range scan `prefix <= key < successor(prefix)`.
+//!
+//! Many processes may use one file at once. The journal is WAL, so readers never wait for the
+//! writer. Every transaction starts with `BEGIN IMMEDIATE`, which takes the single write lock
+//! before the comparisons are read: no other writer can change a compared key between the check
+//! and the write. A writer that finds the lock taken keeps trying for up to [`BUSY_TIMEOUT`]
+//! (our busy handler, with sleeps of at most half a millisecond) and the whole transaction is
+//! then retried a few times before giving up.
+//!
+//! Durability: `synchronous=FULL`. In WAL mode `NORMAL` already survives a crash of any process
+//! (the WAL is in the OS page cache), but an OS crash or power cut can lose the last commits.
+//! An allocation we acknowledged and then forgot would be handed out twice, so every commit
+//! syncs the WAL before returning, as etcd syncs its own WAL before answering. Measured here,
+//! a sync costs about 0.2 ms, well below anything IPAM does per allocation.
 
-use super::{DatastoreError, KeyValue, KvStore, ListResponse, Result, Txn, TxnResponse};
+use super::{
+    DatastoreError, KeyValue, KvStore, ListResponse, Op, Result, Txn, TxnResponse, check_key,
+};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
-/// A store in one SQLite file.
+/// How long a writer waits for another process's write lock before SQLite reports it busy.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many times a transaction that found the store busy is tried again.
+const BUSY_RETRIES: u32 = 3;
+
+/// Our mark in the SQLite header (`PRAGMA application_id`): "CALI".
+const APPLICATION_ID: i32 = 0x4341_4c49;
+
+/// The schema this code writes and reads.
+const SCHEMA_VERSION: i32 = 1;
+
+/// How often [`KvStore::wait_for_change`] looks at the revision.
+const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+const SCHEMA: &str = "
+    CREATE TABLE meta (
+        id INTEGER PRIMARY KEY CHECK (id = 0),
+        revision INTEGER NOT NULL
+    );
+    INSERT INTO meta (id, revision) VALUES (0, 1);
+    CREATE TABLE kv (
+        key BLOB PRIMARY KEY,
+        value BLOB NOT NULL,
+        create_revision INTEGER NOT NULL,
+        mod_revision INTEGER NOT NULL,
+        version INTEGER NOT NULL
+    );
+";
+
+/// A store in one SQLite file, with one connection guarded by a mutex. Open one per process
+/// (or several: each is its own connection, and SQLite's locks keep them consistent).
 pub struct EmbeddedStore {
     path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for EmbeddedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EmbeddedStore {
-    /// Opens (creating if needed) the store at `path`.
+    /// Opens the store at `path`, creating the file and its parent directories if needed.
+    ///
+    /// Fails with [`DatastoreError::Embedded`] naming the path when the file cannot be created,
+    /// is not a SQLite database, is damaged, or is a SQLite database that is not a Calico store.
     pub fn open(path: &Path) -> Result<EmbeddedStore> {
-        Ok(EmbeddedStore {
+        let fail = |message: String| DatastoreError::Embedded {
+            path: path.display().to_string(),
+            message,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                fail(format!(
+                    "cannot create the directory {}: {e}",
+                    parent.display()
+                ))
+            })?;
+        }
+        if path.is_dir() {
+            return Err(fail("is a directory, not a datastore file".to_string()));
+        }
+        let conn = Connection::open(path).map_err(|e| fail(describe("cannot open", &e)))?;
+        let store = EmbeddedStore {
             path: path.to_path_buf(),
+            conn: Mutex::new(conn),
+        };
+        store.with_retry("cannot open", |conn| {
+            conn.busy_handler(Some(busy_handler()))?;
+            // Reading the journal mode is the first statement to read the file's header, so a
+            // file that is not a database fails here. WAL may be refused (some network file
+            // systems lack shared memory); SQLite then keeps its rollback journal, which is
+            // slower under concurrency but just as correct.
+            let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            Ok(())
+        })?;
+        store.init_schema()?;
+        Ok(store)
+    }
+
+    /// The store's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs SQLite's `PRAGMA integrity_check` over the whole file: `"ok"` when the file is
+    /// sound, else SQLite's list of problems, one per line.
+    pub fn integrity_check(&self) -> Result<String> {
+        self.with_retry("integrity check", |conn| {
+            let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+            let lines = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(lines.join("\n"))
         })
+    }
+
+    /// Creates the tables in a new file, or checks that an existing file is ours.
+    fn init_schema(&self) -> Result<()> {
+        enum Found {
+            Ours,
+            Foreign(i32),
+            Newer(i32),
+        }
+        let found = self.with_retry("cannot open", |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let objects: i64 =
+                tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+            let application_id: i32 = tx.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+            let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            let found = if objects == 0 {
+                tx.execute_batch(SCHEMA)?;
+                tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+                tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+                Found::Ours
+            } else if application_id != APPLICATION_ID {
+                Found::Foreign(application_id)
+            } else if version > SCHEMA_VERSION {
+                Found::Newer(version)
+            } else {
+                Found::Ours
+            };
+            tx.commit()?;
+            Ok(found)
+        })?;
+        match found {
+            Found::Ours => {}
+            Found::Foreign(id) => {
+                return Err(self.err(format!(
+                    "is a SQLite database but not a Calico datastore (application_id {id:#x}, \
+                     expected {APPLICATION_ID:#x})"
+                )));
+            }
+            Found::Newer(version) => {
+                return Err(self.err(format!(
+                    "was written by a newer version of this program (schema {version}; this \
+                     one reads schema {SCHEMA_VERSION})"
+                )));
+            }
+        }
+        // Reading the revision touches the tables: a file cut short usually fails here.
+        self.revision().map(|_| ())
     }
 
     fn err(&self, message: impl Into<String>) -> DatastoreError {
@@ -22,22 +184,507 @@ impl EmbeddedStore {
             message: message.into(),
         }
     }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves no half-done SQL transaction behind (rusqlite
+        // rolls back on drop), so the connection is still usable.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the connection, trying again when the store stayed busy (another process
+    /// held the write lock for longer than the busy timeout, or SQLite declined to wait).
+    fn with_retry<T>(
+        &self,
+        what: &str,
+        mut f: impl FnMut(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.lock();
+        let mut attempt = 0;
+        loop {
+            match f(&mut conn) {
+                Ok(v) => return Ok(v),
+                Err(e) if is_busy(&e) && attempt < BUSY_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(10 * u64::from(attempt)));
+                }
+                Err(e) => return Err(self.err(describe(what, &e))),
+            }
+        }
+    }
+}
+
+/// SQLite's busy handler: keeps trying for [`BUSY_TIMEOUT`] with short, jittered sleeps.
+///
+/// A write holds the lock for a fraction of a millisecond (mostly the WAL sync). SQLite's own
+/// `busy_timeout` handler backs off to sleeps of 100 ms, during which other writers take the
+/// lock again and again: with 8 writers on one file, single transactions waited 2 to 3.5 s and
+/// throughput fell to a few hundred per second on a loaded machine. Sleeps growing from 50 µs
+/// to at most 250 µs, plus up to as much jitter, keep every waiter in the race: 3 to 4 times
+/// the throughput and a worst case under 1 s in the same runs (`benches/datastore.rs`).
+fn busy_handler() -> impl FnMut(i32) -> bool + Send + 'static {
+    const FIRST_SLEEP_MICROS: u64 = 50;
+    const MAX_SLEEP_MICROS: u64 = 250;
+    let mut started = std::time::Instant::now();
+    move |count| {
+        if count == 0 {
+            started = std::time::Instant::now();
+        }
+        let waited = started.elapsed();
+        if waited >= BUSY_TIMEOUT {
+            return false;
+        }
+        let doublings = u32::try_from(count).unwrap_or(u32::MAX).min(3);
+        let base = (FIRST_SLEEP_MICROS << doublings).min(MAX_SLEEP_MICROS);
+        // Cheap jitter from the clock and the process id, so that waiters that started
+        // together do not wake together.
+        let jitter =
+            (u64::from(waited.subsec_micros()) + u64::from(std::process::id()) * 7919) % base;
+        std::thread::sleep(Duration::from_micros(base + jitter));
+        true
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+/// A readable message for a SQLite error.
+fn describe(what: &str, e: &rusqlite::Error) -> String {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => {
+            format!("{what}: the file is not a SQLite database (or its header is damaged)")
+        }
+        Some(ErrorCode::DatabaseCorrupt) => format!(
+            "{what}: the file is damaged ({e}); restore it from a backup, or inspect it with \
+             `sqlite3 FILE 'PRAGMA integrity_check'`"
+        ),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => format!(
+            "{what}: another process kept the datastore locked for more than {}s",
+            BUSY_TIMEOUT.as_secs()
+        ),
+        Some(ErrorCode::ReadOnly) => format!("{what}: the file is read-only ({e})"),
+        Some(ErrorCode::CannotOpen) => format!("{what}: cannot open the file ({e})"),
+        _ => format!("{what}: {e}"),
+    }
+}
+
+/// The smallest byte string greater than every string starting with `prefix`, or `None` when
+/// there is none (empty prefix, or only 0xFF bytes, which UTF-8 never contains).
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let last = prefix.iter().rposition(|&b| b < 0xFF)?;
+    let mut end = prefix[..=last].to_vec();
+    end[last] += 1;
+    Some(end)
+}
+
+fn read_revision(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT revision FROM meta WHERE id = 0", [], |r| r.get(0))
+}
+
+/// A stored row as a [`KeyValue`]; keys always come from a Rust `String`, so they are UTF-8.
+fn row_to_kv(row: &rusqlite::Row<'_>) -> rusqlite::Result<KeyValue> {
+    let key: Vec<u8> = row.get(0)?;
+    let key = String::from_utf8(key).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(e))
+    })?;
+    Ok(KeyValue {
+        key,
+        value: row.get(1)?,
+        create_revision: row.get(2)?,
+        mod_revision: row.get(3)?,
+        version: row.get(4)?,
+    })
 }
 
 impl KvStore for EmbeddedStore {
     fn describe(&self) -> String {
         format!("embedded ({})", self.path.display())
     }
-    fn get(&self, _key: &str) -> Result<Option<KeyValue>> {
-        Err(self.err("not implemented yet"))
+
+    fn get(&self, key: &str) -> Result<Option<KeyValue>> {
+        check_key(key)?;
+        self.with_retry("read", |conn| {
+            conn.prepare_cached(
+                "SELECT key, value, create_revision, mod_revision, version FROM kv WHERE key = ?1",
+            )?
+            .query_row(params![key.as_bytes()], row_to_kv)
+            .optional()
+        })
     }
-    fn list(&self, _prefix: &str) -> Result<ListResponse> {
-        Err(self.err("not implemented yet"))
+
+    fn list(&self, prefix: &str) -> Result<ListResponse> {
+        let end = prefix_end(prefix.as_bytes());
+        self.with_retry("list", |conn| {
+            // One read transaction, so the rows and the revision are from the same snapshot.
+            let tx = conn.transaction()?;
+            let revision = read_revision(&tx)?;
+            let kvs = match &end {
+                Some(end) => tx
+                    .prepare_cached(
+                        "SELECT key, value, create_revision, mod_revision, version FROM kv \
+                         WHERE key >= ?1 AND key < ?2 ORDER BY key",
+                    )?
+                    .query_map(params![prefix.as_bytes(), end], row_to_kv)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?,
+                None => tx
+                    .prepare_cached(
+                        "SELECT key, value, create_revision, mod_revision, version FROM kv \
+                         WHERE key >= ?1 ORDER BY key",
+                    )?
+                    .query_map(params![prefix.as_bytes()], row_to_kv)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?,
+            };
+            tx.commit()?;
+            Ok(ListResponse { kvs, revision })
+        })
     }
-    fn txn(&self, _txn: Txn) -> Result<TxnResponse> {
-        Err(self.err("not implemented yet"))
+
+    fn txn(&self, txn: Txn) -> Result<TxnResponse> {
+        txn.validate()?;
+        self.with_retry("transaction", |conn| {
+            // IMMEDIATE: take the write lock now, before reading what we compare.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let revision = read_revision(&tx)?;
+            for compare in &txn.compares {
+                let super::Compare::ModRevision {
+                    key,
+                    revision: expected,
+                } = compare;
+                let actual: i64 = tx
+                    .prepare_cached("SELECT mod_revision FROM kv WHERE key = ?1")?
+                    .query_row(params![key.as_bytes()], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or(0);
+                if actual != *expected {
+                    // Dropping `tx` rolls back; nothing was written.
+                    return Ok(TxnResponse {
+                        succeeded: false,
+                        revision,
+                    });
+                }
+            }
+            let next = revision + 1;
+            let mut changed = false;
+            for op in &txn.ops {
+                match op {
+                    Op::Put { key, value } => {
+                        tx.prepare_cached(
+                            "INSERT INTO kv (key, value, create_revision, mod_revision, version) \
+                             VALUES (?1, ?2, ?3, ?3, 1) \
+                             ON CONFLICT (key) DO UPDATE SET value = excluded.value, \
+                             mod_revision = excluded.mod_revision, version = version + 1",
+                        )?
+                        .execute(params![key.as_bytes(), value, next])?;
+                        changed = true;
+                    }
+                    Op::Delete { key } => {
+                        let deleted = tx
+                            .prepare_cached("DELETE FROM kv WHERE key = ?1")?
+                            .execute(params![key.as_bytes()])?;
+                        changed |= deleted > 0;
+                    }
+                }
+            }
+            // Like etcd: only a transaction that changed something takes a new revision.
+            let revision = if changed {
+                tx.execute("UPDATE meta SET revision = ?1 WHERE id = 0", params![next])?;
+                next
+            } else {
+                revision
+            };
+            tx.commit()?;
+            Ok(TxnResponse {
+                succeeded: true,
+                revision,
+            })
+        })
     }
+
     fn revision(&self) -> Result<i64> {
-        Err(self.err("not implemented yet"))
+        self.with_retry("read the revision", |conn| read_revision(conn))
+    }
+
+    /// Polls the revision every 20 ms without holding the connection in between. (Reading one
+    /// row of a WAL database costs microseconds; `PRAGMA data_version` would save only that
+    /// read, and would miss commits made through this same connection.)
+    fn wait_for_change(&self, _prefix: &str, after: i64, timeout: Duration) -> Result<i64> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let revision = self.revision()?;
+            let now = std::time::Instant::now();
+            if revision > after || now >= deadline {
+                return Ok(revision);
+            }
+            std::thread::sleep(POLL_INTERVAL.min(deadline - now));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::conformance;
+    use super::*;
+
+    fn temp_store() -> (tempfile::TempDir, EmbeddedStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EmbeddedStore::open(&dir.path().join("datastore.db")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn conformance() {
+        let (_dir, store) = temp_store();
+        conformance::run_all(&store);
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
+
+    #[test]
+    fn prefix_end_increments_the_last_byte_below_0xff() {
+        assert_eq!(prefix_end(b"/a/b"), Some(b"/a/c".to_vec()));
+        assert_eq!(prefix_end(b"/a\xff\xff"), Some(b"/b".to_vec()));
+        assert_eq!(prefix_end(b""), None);
+        assert_eq!(prefix_end(b"\xff"), None);
+    }
+
+    #[test]
+    fn creates_parent_directories_and_keeps_data_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/c/datastore.db");
+        let store = EmbeddedStore::open(&path).unwrap();
+        let r = store
+            .txn(Txn::new().require_absent("/k").put("/k", b"v".to_vec()))
+            .unwrap();
+        assert!(r.succeeded);
+        drop(store);
+        let again = EmbeddedStore::open(&path).unwrap();
+        let kv = again.get("/k").unwrap().unwrap();
+        assert_eq!(kv.value, b"v");
+        assert_eq!(kv.mod_revision, r.revision);
+        assert_eq!(again.revision().unwrap(), r.revision);
+        assert_eq!(again.describe(), format!("embedded ({})", path.display()));
+    }
+
+    #[test]
+    fn uses_wal_and_full_sync() {
+        let (_dir, store) = temp_store();
+        let conn = store.lock();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(sync, 2, "synchronous=FULL");
+    }
+
+    fn open_error(path: &Path) -> String {
+        let err = EmbeddedStore::open(path).unwrap_err();
+        assert!(
+            matches!(err, DatastoreError::Embedded { ref path, .. } if !path.is_empty()),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains(&path.display().to_string()),
+            "error does not name the path: {text}"
+        );
+        text
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("datastore.db");
+        std::fs::write(&path, "this is a text file, not a database\n".repeat(200)).unwrap();
+        let text = open_error(&path);
+        assert!(text.contains("not a SQLite database"), "{text}");
+    }
+
+    #[test]
+    fn a_truncated_database_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("datastore.db");
+        {
+            let store = EmbeddedStore::open(&path).unwrap();
+            for i in 0..200 {
+                let key = format!("/calico/ipam/v2/handle/h{i:04}");
+                store.txn(Txn::new().put(key, vec![b'x'; 2000])).unwrap();
+            }
+        } // closing the last connection checkpoints the WAL into the file
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert!(
+            len > 100_000,
+            "expected the data in the main file, got {len} bytes"
+        );
+
+        // Cut to a few bytes: the header itself is gone.
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..50]).unwrap();
+        let text = open_error(&path);
+        assert!(
+            text.contains("not a SQLite database") || text.contains("damaged"),
+            "{text}"
+        );
+
+        // Cut in the middle: the header is fine, the pages are not all there.
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        let failure = match EmbeddedStore::open(&path) {
+            Err(e) => e,
+            Ok(store) => match store.list("/calico/") {
+                Err(e) => e,
+                Ok(list) => panic!("read {} keys from a truncated file", list.kvs.len()),
+            },
+        };
+        let text = failure.to_string();
+        assert!(text.contains(&path.display().to_string()), "{text}");
+        assert!(text.contains("damaged"), "{text}");
+    }
+
+    #[test]
+    fn a_foreign_sqlite_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        let text = open_error(&path);
+        assert!(text.contains("not a Calico datastore"), "{text}");
+    }
+
+    #[test]
+    fn a_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = open_error(dir.path());
+        assert!(text.contains("is a directory"), "{text}");
+    }
+
+    #[test]
+    fn unwritable_location_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, b"").unwrap();
+        // The parent "directory" is a regular file: it cannot be created.
+        let text = open_error(&blocker.join("datastore.db"));
+        assert!(text.contains("cannot create the directory"), "{text}");
+    }
+
+    #[test]
+    fn simultaneous_first_opens_of_a_new_file_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new/datastore.db");
+        let barrier = std::sync::Barrier::new(6);
+        let revisions: Vec<i64> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..6)
+                .map(|i| {
+                    let (path, barrier) = (&path, &barrier);
+                    s.spawn(move || {
+                        barrier.wait();
+                        let store = EmbeddedStore::open(path).unwrap();
+                        let r = store
+                            .txn(Txn::new().put(format!("/open/{i}"), b"x".to_vec()))
+                            .unwrap();
+                        assert!(r.succeeded);
+                        r.revision
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut sorted = revisions.clone();
+        sorted.sort_unstable();
+        assert_eq!(
+            sorted,
+            (2..8).collect::<Vec<i64>>(),
+            "one schema, one revision each"
+        );
+        let store = EmbeddedStore::open(&path).unwrap();
+        assert_eq!(store.list("/open/").unwrap().kvs.len(), 6);
+    }
+
+    #[test]
+    fn concurrent_cas_increments_from_threads_lose_nothing() {
+        let (dir, _store) = temp_store();
+        let path = dir.path().join("datastore.db");
+        let stores: Vec<EmbeddedStore> = (0..4)
+            .map(|_| EmbeddedStore::open(&path).unwrap())
+            .collect();
+        let handles: Vec<&dyn KvStore> = stores.iter().map(|s| s as &dyn KvStore).collect();
+        conformance::cas_counter(&handles, 50);
+    }
+
+    /// Set in child processes of [`concurrent_cas_increments_from_processes_lose_nothing`]: the
+    /// store's path, the worker's name and how many increments it makes.
+    const WORKER_ENV: &str = "CALICO_TEST_EMBEDDED_CAS_WORKER";
+
+    /// Runs as the parent (spawning this same test in child processes) or, with
+    /// [`WORKER_ENV`] set, as one of the children.
+    #[test]
+    fn concurrent_cas_increments_from_processes_lose_nothing() {
+        const PROCESSES: usize = 4;
+        const THREADS: usize = 2;
+        const EACH: usize = 40;
+        if let Ok(spec) = std::env::var(WORKER_ENV) {
+            let mut parts = spec.splitn(3, '\n');
+            let (path, name, count) = (
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+                parts.next().unwrap().parse().unwrap(),
+            );
+            let store = EmbeddedStore::open(Path::new(path)).unwrap();
+            conformance::increment(&store, "/cas/processes", name, count);
+            return;
+        }
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("datastore.db");
+        let store = EmbeddedStore::open(&path).unwrap();
+        let start = store.revision().unwrap();
+        let exe = std::env::current_exe().unwrap();
+        let test_name =
+            "datastore::embedded::tests::concurrent_cas_increments_from_processes_lose_nothing";
+        let children: Vec<_> = (0..PROCESSES)
+            .map(|i| {
+                std::process::Command::new(&exe)
+                    .args([test_name, "--exact", "--test-threads=1", "--quiet"])
+                    .env(
+                        WORKER_ENV,
+                        format!("{}\nprocess-{i}\n{EACH}", path.display()),
+                    )
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        // Threads of this process join in while the children run.
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                let path = &path;
+                s.spawn(move || {
+                    let store = EmbeddedStore::open(path).unwrap();
+                    conformance::increment(&store, "/cas/processes", &format!("thread-{t}"), EACH);
+                });
+            }
+        });
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "worker failed: {}\n{}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let total = (PROCESSES + THREADS) * EACH;
+        conformance::check_counter(&store, "/cas/processes", total);
+        assert_eq!(store.revision().unwrap(), start + total as i64);
+        assert_eq!(store.integrity_check().unwrap(), "ok");
     }
 }

@@ -1,8 +1,43 @@
-//! The etcd v3 backend (etcd-client), with Calico's CAS transactions.
+//! The etcd v3 backend (etcd-client), with Calico's compare-and-swap transactions.
+//!
+//! Each [`EtcdStore`] owns a private single-threaded tokio runtime and blocks on it, so the
+//! [`KvStore`] API stays synchronous and async stays inside this module. Called from a thread
+//! that already has a tokio context (async code, or a `spawn_blocking` thread), it blocks on
+//! its runtime from a helper thread instead, since tokio forbids nesting `block_on`; async
+//! callers should still prefer `spawn_blocking`, as the call blocks their thread.
+//!
+//! Mapping (mirrors libcalico-go `backend/etcdv3/etcdv3.go`):
+//! - a comparison is `Compare::mod_revision(key, Equal, revision)`; etcd compares a missing key
+//!   as if its `mod_revision` were 0, so revision 0 means "absent" (checked against a real
+//!   etcd by the conformance suite);
+//! - a listing is one range request over the prefix, in etcd's key order, at the revision in
+//!   the response header;
+//! - [`KvStore::wait_for_change`] is a watch on the prefix from `after + 1`.
+//!
+//! Every request has a deadline (the configured timeout, 10 s by default) on top of the
+//! connect timeout (5 s by default), so an unreachable cluster fails with "context deadline
+//! exceeded" or "connection refused" instead of hanging. The password never appears in an
+//! error or a `Debug` output.
 
-use super::{DatastoreError, KeyValue, KvStore, ListResponse, Result, Txn, TxnResponse};
-use std::path::PathBuf;
+use super::{
+    DatastoreError, KeyValue, KvStore, ListResponse, Op, Result, Txn, TxnResponse, check_key, keys,
+};
+use etcd_client::{
+    Certificate, Client, Compare, CompareOp, ConnectOptions, GetOptions, Identity, KvClient,
+    TlsOptions, TxnOp, WatchClient, WatchOptions,
+};
+use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// The connect timeout used when [`EtcdConfig::connect_timeout`] is zero.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The request timeout used when [`EtcdConfig::timeout`] is zero.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest response accepted: big enough for a listing of every block and handle of a
+/// cluster with millions of addresses (tonic's default of 4 MiB is not).
+const MAX_RESPONSE_BYTES: usize = 512 * 1024 * 1024;
 
 /// How to reach etcd.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -19,45 +54,729 @@ pub struct EtcdConfig {
     pub cert_file: Option<PathBuf>,
     /// CA bundle (PEM).
     pub ca_cert_file: Option<PathBuf>,
-    /// Per-request timeout.
+    /// Per-request timeout; zero means [`DEFAULT_REQUEST_TIMEOUT`].
     pub timeout: Duration,
+    /// Timeout to establish a connection; zero means [`DEFAULT_CONNECT_TIMEOUT`].
+    pub connect_timeout: Duration,
 }
 
-/// A connection to etcd.
+impl EtcdConfig {
+    /// A configuration for these endpoints, without authentication or TLS, with the default
+    /// timeouts.
+    pub fn new<S: Into<String>>(endpoints: impl IntoIterator<Item = S>) -> EtcdConfig {
+        EtcdConfig {
+            endpoints: endpoints.into_iter().map(Into::into).collect(),
+            ..EtcdConfig::default()
+        }
+    }
+
+    /// The request timeout in force (the default when none is set).
+    pub fn request_timeout(&self) -> Duration {
+        if self.timeout.is_zero() {
+            DEFAULT_REQUEST_TIMEOUT
+        } else {
+            self.timeout
+        }
+    }
+
+    /// The connect timeout in force (the default when none is set).
+    pub fn effective_connect_timeout(&self) -> Duration {
+        if self.connect_timeout.is_zero() {
+            DEFAULT_CONNECT_TIMEOUT
+        } else {
+            self.connect_timeout
+        }
+    }
+}
+
+impl std::fmt::Debug for EtcdConfig {
+    /// Shows everything but the password, which appears as `<redacted>` when set.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EtcdConfig")
+            .field("endpoints", &self.endpoints)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("key_file", &self.key_file)
+            .field("cert_file", &self.cert_file)
+            .field("ca_cert_file", &self.ca_cert_file)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish()
+    }
+}
+
+/// A connection to an etcd cluster.
+///
+/// Cheap requests share one HTTP/2 connection per endpoint. Several threads may use one store
+/// at once (they take turns driving its runtime); for parallel load, open one store per thread.
 pub struct EtcdStore {
-    config: EtcdConfig,
+    endpoints: String,
+    request_timeout: Duration,
+    kv: KvClient,
+    watch: WatchClient,
+    /// Kept for the clients above: it owns the channel that feeds endpoints to the balancer.
+    _client: Client,
+    // Declared last: dropped after the clients whose background tasks it runs.
+    runtime: tokio::runtime::Runtime,
+}
+
+impl std::fmt::Debug for EtcdStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EtcdStore")
+            .field("endpoints", &self.endpoints)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EtcdStore {
-    /// Connects (lazily) to the configured cluster.
+    /// Connects to the configured cluster.
+    ///
+    /// Without authentication the connection is made on the first request; with a username,
+    /// this authenticates at once, so a wrong password fails here. TLS files are read here: a
+    /// missing or unreadable file is an error naming it.
     pub fn connect(config: &EtcdConfig) -> Result<EtcdStore> {
+        let endpoints = config.endpoints.join(",");
+        let fail = |message: String| DatastoreError::Etcd {
+            endpoints: endpoints.clone(),
+            message,
+        };
+        if config.endpoints.is_empty() {
+            return Err(fail("no etcd endpoints configured".to_string()));
+        }
+        let options = connect_options(config, true).map_err(fail)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| fail(format!("cannot start the I/O runtime: {e}")))?;
+        let deadline = config.effective_connect_timeout() + config.request_timeout();
+        let connect = |options: ConnectOptions| {
+            block_on(&runtime, async {
+                tokio::time::timeout(deadline, Client::connect(&config.endpoints, Some(options)))
+                    .await
+            })
+            .map_err(|_| fail(DEADLINE_EXCEEDED.to_string()))
+        };
+        let client = match connect(options)? {
+            Ok(client) => client,
+            // Go's clientv3 (and so Calico) ignores credentials when the cluster has
+            // authentication disabled; do the same rather than refuse to work.
+            Err(e) if describe_client_error(&e).contains(AUTH_NOT_ENABLED) => {
+                connect(connect_options(config, false).map_err(fail)?)?
+                    .map_err(|e| from_client_error(&endpoints, &e))?
+            }
+            Err(e) => return Err(from_client_error(&endpoints, &e)),
+        };
         Ok(EtcdStore {
-            config: config.clone(),
+            request_timeout: config.request_timeout(),
+            kv: client
+                .kv_client()
+                .max_decoding_message_size(MAX_RESPONSE_BYTES),
+            watch: client
+                .watch_client()
+                .max_decoding_message_size(MAX_RESPONSE_BYTES),
+            _client: client,
+            endpoints,
+            runtime,
         })
     }
 
     fn err(&self, message: impl Into<String>) -> DatastoreError {
         DatastoreError::Etcd {
-            endpoints: self.config.endpoints.join(","),
+            endpoints: self.endpoints.clone(),
             message: message.into(),
         }
     }
+
+    /// Runs one request on the runtime with the request deadline.
+    fn run<T: Send>(
+        &self,
+        request: impl Future<Output = std::result::Result<T, etcd_client::Error>> + Send,
+    ) -> Result<T> {
+        let timeout = self.request_timeout;
+        match block_on(&self.runtime, async move {
+            tokio::time::timeout(timeout, request).await
+        }) {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(from_client_error(&self.endpoints, &e)),
+            Err(_) => Err(self.err(DEADLINE_EXCEEDED)),
+        }
+    }
+
+    fn convert(&self, kv: etcd_client::KeyValue) -> Result<KeyValue> {
+        let (create_revision, mod_revision, version) =
+            (kv.create_revision(), kv.mod_revision(), kv.version());
+        let (key, value) = kv.into_key_value();
+        let key = String::from_utf8(key).map_err(|e| {
+            self.err(format!(
+                "key {:?} is not UTF-8",
+                String::from_utf8_lossy(e.as_bytes())
+            ))
+        })?;
+        Ok(KeyValue {
+            key,
+            value,
+            create_revision,
+            mod_revision,
+            version,
+        })
+    }
+
+    /// Sends a transaction as it is, without [`Txn::validate`]: lets tests see what etcd itself
+    /// says about requests the validation refuses.
+    fn send_txn(&self, txn: Txn) -> Result<TxnResponse> {
+        let compares: Vec<Compare> = txn
+            .compares
+            .into_iter()
+            .map(|c| match c {
+                super::Compare::ModRevision { key, revision } => {
+                    Compare::mod_revision(key, CompareOp::Equal, revision)
+                }
+            })
+            .collect();
+        let ops: Vec<TxnOp> = txn
+            .ops
+            .into_iter()
+            .map(|op| match op {
+                Op::Put { key, value } => TxnOp::put(key, value, None),
+                Op::Delete { key } => TxnOp::delete(key, None),
+            })
+            .collect();
+        let request = etcd_client::Txn::new().when(compares).and_then(ops);
+        let mut kv = self.kv.clone();
+        let response = self.run(async move { kv.txn(request).await })?;
+        Ok(TxnResponse {
+            succeeded: response.succeeded(),
+            revision: header_revision(response.header()),
+        })
+    }
+}
+
+/// Runs `future` to completion on `runtime`. From a thread that has a tokio context already,
+/// where tokio would panic on a nested `block_on`, it runs on a helper thread.
+fn block_on<F>(runtime: &tokio::runtime::Runtime, future: F) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    if tokio::runtime::Handle::try_current().is_err() {
+        return runtime.block_on(future);
+    }
+    std::thread::scope(|s| {
+        s.spawn(move || runtime.block_on(future))
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+const DEADLINE_EXCEEDED: &str = "context deadline exceeded";
+const AUTH_NOT_ENABLED: &str = "authentication is not enabled";
+
+fn header_revision(header: Option<&etcd_client::ResponseHeader>) -> i64 {
+    header.map_or(0, |h| h.revision())
+}
+
+/// Reads a TLS file, naming it in the error.
+fn read_file(what: &str, path: &Path) -> std::result::Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))
+}
+
+/// Connect options from the configuration: both timeouts always, TLS when given, and the
+/// credentials when given and `with_user`.
+fn connect_options(
+    config: &EtcdConfig,
+    with_user: bool,
+) -> std::result::Result<ConnectOptions, String> {
+    let mut options = ConnectOptions::new()
+        .with_connect_timeout(config.effective_connect_timeout())
+        .with_timeout(config.request_timeout())
+        // Fail fast with "etcdserver: no leader" on a member cut off from its cluster, rather
+        // than waiting out the deadline.
+        .with_require_leader(true);
+    match (&config.username, &config.password) {
+        (Some(user), password) if !user.is_empty() => {
+            let password = password.clone().unwrap_or_default();
+            options = if with_user {
+                options.with_user(user, password)
+            } else {
+                options
+            };
+        }
+        (_, Some(password)) if !password.is_empty() => {
+            return Err("an etcd password is set without a username".to_string());
+        }
+        _ => {}
+    }
+    let tls_wanted =
+        config.ca_cert_file.is_some() || config.cert_file.is_some() || config.key_file.is_some();
+    if tls_wanted {
+        if let Some(plain) = config.endpoints.iter().find(|e| e.starts_with("http://")) {
+            return Err(format!(
+                "TLS files are configured but the endpoint {plain} is not https://"
+            ));
+        }
+        let mut tls = TlsOptions::new();
+        if let Some(ca) = &config.ca_cert_file {
+            tls = tls.ca_certificate(Certificate::from_pem(read_file("CA certificate file", ca)?));
+        }
+        match (&config.cert_file, &config.key_file) {
+            (Some(cert), Some(key)) => {
+                tls = tls.identity(Identity::from_pem(
+                    read_file("client certificate file", cert)?,
+                    read_file("client key file", key)?,
+                ));
+            }
+            (Some(cert), None) => {
+                return Err(format!(
+                    "the client certificate file {} is set without a key file",
+                    cert.display()
+                ));
+            }
+            (None, Some(key)) => {
+                return Err(format!(
+                    "the client key file {} is set without a certificate file",
+                    key.display()
+                ));
+            }
+            (None, None) => {}
+        }
+        options = options.with_tls(tls);
+    }
+    Ok(options)
+}
+
+/// Turns an etcd-client error into our error with a readable message: etcd's own words for
+/// what the server refused, and "connection refused" or "context deadline exceeded" for what
+/// never reached it. Requests etcd refuses as too large or invalid keep those kinds.
+fn from_client_error(endpoints: &str, error: &etcd_client::Error) -> DatastoreError {
+    let message = describe_client_error(error);
+    if message.contains("request is too large") || message.contains("too many operations") {
+        return DatastoreError::TooLarge(message);
+    }
+    if message.contains("duplicate key given in txn request") || message == KEY_NOT_PROVIDED {
+        return DatastoreError::Invalid(message);
+    }
+    DatastoreError::Etcd {
+        endpoints: endpoints.to_string(),
+        message,
+    }
+}
+
+const KEY_NOT_PROVIDED: &str = "etcdserver: key is not provided";
+
+fn describe_client_error(error: &etcd_client::Error) -> String {
+    use etcd_client::Error as E;
+    // gRPC status codes (tonic's `Code` discriminants, which are the wire values).
+    const CANCELLED: i32 = 1;
+    const DEADLINE: i32 = 4;
+    match error {
+        E::GRpcStatus(status) => {
+            if let Some(cause) = io_cause(status) {
+                return cause;
+            }
+            let code = status.code();
+            match code as i32 {
+                DEADLINE => DEADLINE_EXCEEDED.to_string(),
+                CANCELLED if status.message().contains("Timeout") => DEADLINE_EXCEEDED.to_string(),
+                _ if !status.message().is_empty() => status.message().to_string(),
+                _ => code.description().to_string(),
+            }
+        }
+        E::TransportError(e) => io_cause(e).unwrap_or_else(|| format!("transport error: {e}")),
+        E::InvalidUri(e) => format!("invalid endpoint URL: {e}"),
+        E::InvalidArgs(message) => message.clone(),
+        E::IoError(e) => e.to_string(),
+        E::WatchError(message) => format!("watch failed: {message}"),
+        other => other.to_string(),
+    }
+}
+
+/// The I/O error at the bottom of a transport failure, worded like Go's net package.
+fn io_cause(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+                std::io::ErrorKind::TimedOut => DEADLINE_EXCEEDED.to_string(),
+                _ => io.to_string(),
+            });
+        }
+        current = e.source();
+    }
+    None
 }
 
 impl KvStore for EtcdStore {
     fn describe(&self) -> String {
-        format!("etcdv3 ({})", self.config.endpoints.join(","))
+        format!("etcdv3 ({})", self.endpoints)
     }
-    fn get(&self, _key: &str) -> Result<Option<KeyValue>> {
-        Err(self.err("not implemented yet"))
+
+    fn get(&self, key: &str) -> Result<Option<KeyValue>> {
+        check_key(key)?;
+        let mut kv = self.kv.clone();
+        let key = key.to_string();
+        let mut response = self.run(async move { kv.get(key, None).await })?;
+        response
+            .take_kvs()
+            .into_iter()
+            .next()
+            .map(|kv| self.convert(kv))
+            .transpose()
     }
-    fn list(&self, _prefix: &str) -> Result<ListResponse> {
-        Err(self.err("not implemented yet"))
+
+    fn list(&self, prefix: &str) -> Result<ListResponse> {
+        let mut kv = self.kv.clone();
+        let prefix = prefix.to_string();
+        // etcd returns a range in ascending key order unless asked otherwise.
+        let mut response =
+            self.run(async move { kv.get(prefix, Some(GetOptions::new().with_prefix())).await })?;
+        let revision = header_revision(response.header());
+        let kvs = response
+            .take_kvs()
+            .into_iter()
+            .map(|kv| self.convert(kv))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ListResponse { kvs, revision })
     }
-    fn txn(&self, _txn: Txn) -> Result<TxnResponse> {
-        Err(self.err("not implemented yet"))
+
+    fn txn(&self, txn: Txn) -> Result<TxnResponse> {
+        txn.validate()?;
+        self.send_txn(txn)
     }
+
     fn revision(&self) -> Result<i64> {
-        Err(self.err("not implemented yet"))
+        // A linearizable read of one key returns the cluster's current revision in its header.
+        // The key is under Calico's root so that a user whose etcd role covers only `/calico/`
+        // may read it.
+        let mut kv = self.kv.clone();
+        let response = self.run(async move {
+            kv.get(
+                keys::ROOT_PREFIX,
+                Some(GetOptions::new().with_keys_only().with_limit(1)),
+            )
+            .await
+        })?;
+        Ok(header_revision(response.header()))
+    }
+
+    fn wait_for_change(&self, prefix: &str, after: i64, timeout: Duration) -> Result<i64> {
+        let mut watch = self.watch.clone();
+        let options = WatchOptions::new()
+            .with_prefix()
+            .with_start_revision(after + 1);
+        let prefix = prefix.to_string();
+        let watched = async move {
+            let mut stream = watch.watch(prefix, Some(options)).await?;
+            while let Some(response) = stream.message().await? {
+                if response.canceled() {
+                    // Compacted past `after + 1`, or refused: changes may have been missed;
+                    // let the caller re-read.
+                    return Ok(None);
+                }
+                if let Some(latest) = response
+                    .events()
+                    .iter()
+                    .filter_map(|e| e.kv().map(|kv| kv.mod_revision()))
+                    .max()
+                {
+                    return Ok(Some(latest.max(header_revision(response.header()))));
+                }
+            }
+            Ok::<_, etcd_client::Error>(None)
+        };
+        match block_on(&self.runtime, async move {
+            tokio::time::timeout(timeout, watched).await
+        }) {
+            Ok(Ok(Some(revision))) => Ok(revision),
+            Ok(Ok(None)) | Err(_) => self.revision(),
+            Ok(Err(e)) => Err(from_client_error(&self.endpoints, &e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::conformance;
+    use super::*;
+    use crate::testing::EtcdServer;
+    use std::time::Instant;
+
+    #[test]
+    fn conformance() {
+        let etcd = EtcdServer::start();
+        let store = EtcdStore::connect(&etcd.config()).unwrap();
+        conformance::run_all(&store);
+    }
+
+    #[test]
+    fn concurrent_cas_increments_lose_nothing() {
+        let etcd = EtcdServer::start();
+        let stores: Vec<EtcdStore> = (0..4)
+            .map(|_| EtcdStore::connect(&etcd.config()).unwrap())
+            .collect();
+        let handles: Vec<&dyn KvStore> = stores.iter().map(|s| s as &dyn KvStore).collect();
+        conformance::cas_counter(&handles, 25);
+        // One store shared by several threads works too.
+        let shared = &stores[0];
+        std::thread::scope(|s| {
+            for t in 0..3 {
+                s.spawn(move || {
+                    conformance::increment(shared, "/cas/shared", &format!("t{t}"), 10)
+                });
+            }
+        });
+        conformance::check_counter(shared, "/cas/shared", 30);
+    }
+
+    #[test]
+    fn etcd_itself_refuses_what_validation_refuses() {
+        // Bypass Txn::validate: the server's answers map to the same error kinds, so the
+        // backends agree even if etcd's limits were lowered below ours.
+        let etcd = EtcdServer::start();
+        let store = EtcdStore::connect(&etcd.config()).unwrap();
+        let dup = store
+            .send_txn(Txn::new().put("/k", b"1".to_vec()).put("/k", b"2".to_vec()))
+            .unwrap_err();
+        assert!(matches!(dup, DatastoreError::Invalid(_)), "{dup:?}");
+        assert!(
+            dup.to_string()
+                .contains("duplicate key given in txn request"),
+            "{dup}"
+        );
+        let dup = store
+            .send_txn(
+                Txn::new()
+                    .require_revision("/k", 99)
+                    .put("/k", b"1".to_vec())
+                    .delete("/k"),
+            )
+            .unwrap_err();
+        assert!(matches!(dup, DatastoreError::Invalid(_)), "{dup:?}");
+        let many = (0..=128).fold(Txn::new(), |t, i| t.put(format!("/m/{i}"), vec![]));
+        let err = store.send_txn(many).unwrap_err();
+        assert!(matches!(err, DatastoreError::TooLarge(_)), "{err:?}");
+        assert!(err.to_string().contains("too many operations"), "{err}");
+        let err = store
+            .send_txn(Txn::new().put("/big", vec![b'x'; 1_600_000]))
+            .unwrap_err();
+        assert!(matches!(err, DatastoreError::TooLarge(_)), "{err:?}");
+        assert!(err.to_string().contains("request is too large"), "{err}");
+        let err = store
+            .send_txn(Txn::new().put("", b"x".to_vec()))
+            .unwrap_err();
+        assert!(matches!(err, DatastoreError::Invalid(_)), "{err:?}");
+        // Nothing of it was written.
+        assert_eq!(store.revision().unwrap(), 1);
+        // And the size our validation accepts, etcd accepts.
+        let at_limit = Txn::new().put("/fits", vec![b'x'; super::super::MAX_TXN_BYTES - 100]);
+        at_limit.validate().unwrap();
+        assert!(store.send_txn(at_limit).unwrap().succeeded);
+    }
+
+    #[test]
+    fn watch_ignores_changes_outside_the_prefix() {
+        let etcd = EtcdServer::start();
+        let store = EtcdStore::connect(&etcd.config()).unwrap();
+        let start = store.revision().unwrap();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let writer = EtcdStore::connect(&etcd.config()).unwrap();
+                std::thread::sleep(Duration::from_millis(100));
+                writer
+                    .txn(Txn::new().put("/other/a", b"1".to_vec()))
+                    .unwrap();
+                std::thread::sleep(Duration::from_millis(300));
+                writer
+                    .txn(Txn::new().put("/watched/a", b"1".to_vec()))
+                    .unwrap();
+            });
+            let t = Instant::now();
+            let r = store
+                .wait_for_change("/watched/", start, Duration::from_secs(10))
+                .unwrap();
+            assert_eq!(r, start + 2, "woke for the write under the prefix");
+            assert!(
+                t.elapsed() >= Duration::from_millis(350),
+                "{:?}",
+                t.elapsed()
+            );
+        });
+    }
+
+    #[test]
+    fn a_wait_may_outlast_the_request_timeout() {
+        let etcd = EtcdServer::start();
+        let config = EtcdConfig {
+            timeout: Duration::from_millis(500),
+            ..etcd.config()
+        };
+        let store = EtcdStore::connect(&config).unwrap();
+        let start = store.revision().unwrap();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(1200));
+                etcd.store()
+                    .txn(Txn::new().put("/late/a", b"1".to_vec()))
+                    .unwrap();
+            });
+            let r = store
+                .wait_for_change("/late/", start, Duration::from_secs(10))
+                .unwrap();
+            assert_eq!(r, start + 1);
+        });
+    }
+
+    #[test]
+    fn unreachable_endpoint_fails_fast_with_a_readable_message() {
+        // A port nobody listens on: bind, then free it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = EtcdConfig {
+            timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(1),
+            ..EtcdConfig::new([format!("http://127.0.0.1:{port}")])
+        };
+        let t = Instant::now();
+        let err = EtcdStore::connect(&config)
+            .and_then(|s| s.get("/calico/x"))
+            .unwrap_err();
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("etcd (http://127.0.0.1:{port}): ")),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("connection refused") || text.ends_with(DEADLINE_EXCEEDED),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_password_is_never_shown() {
+        let config = EtcdConfig {
+            username: Some("calico".to_string()),
+            password: Some("s3cret-pw".to_string()),
+            timeout: Duration::from_millis(500),
+            connect_timeout: Duration::from_millis(500),
+            ..EtcdConfig::new(["http://127.0.0.1:1"])
+        };
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("s3cret-pw"), "{debug}");
+        assert!(
+            debug.contains("<redacted>") && debug.contains("calico"),
+            "{debug}"
+        );
+        let wrapped = format!("{:?}", super::super::DatastoreConfig::Etcd(config.clone()));
+        assert!(!wrapped.contains("s3cret-pw"), "{wrapped}");
+        // Authenticating against nothing fails; the error does not carry the password either.
+        let err = EtcdStore::connect(&config).unwrap_err();
+        assert!(!err.to_string().contains("s3cret-pw"), "{err}");
+        assert!(!format!("{err:?}").contains("s3cret-pw"), "{err:?}");
+    }
+
+    #[test]
+    fn credentials_are_ignored_when_etcd_has_auth_disabled() {
+        // As Go's clientv3 does: a username configured for a cluster without auth is not an
+        // error.
+        let etcd = EtcdServer::start();
+        let config = EtcdConfig {
+            username: Some("calico".to_string()),
+            password: Some("pw".to_string()),
+            ..etcd.config()
+        };
+        let store = EtcdStore::connect(&config).unwrap();
+        assert!(
+            store
+                .txn(Txn::new().put("/k", b"v".to_vec()))
+                .unwrap()
+                .succeeded
+        );
+    }
+
+    #[test]
+    fn missing_tls_files_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope/ca.pem");
+        let config = EtcdConfig {
+            ca_cert_file: Some(missing.clone()),
+            ..EtcdConfig::new(["https://127.0.0.1:2379"])
+        };
+        let text = EtcdStore::connect(&config).unwrap_err().to_string();
+        assert!(text.contains("CA certificate file"), "{text}");
+        assert!(text.contains(&missing.display().to_string()), "{text}");
+
+        let cert = dir.path().join("cert.pem");
+        std::fs::write(&cert, "not really a certificate").unwrap();
+        let config = EtcdConfig {
+            cert_file: Some(cert.clone()),
+            ..EtcdConfig::new(["https://127.0.0.1:2379"])
+        };
+        let text = EtcdStore::connect(&config).unwrap_err().to_string();
+        assert!(text.contains("without a key file"), "{text}");
+        let config = EtcdConfig {
+            cert_file: Some(cert),
+            key_file: Some(dir.path().join("key.pem")),
+            ..EtcdConfig::new(["https://127.0.0.1:2379"])
+        };
+        let text = EtcdStore::connect(&config).unwrap_err().to_string();
+        assert!(text.contains("client key file"), "{text}");
+        assert!(text.contains("key.pem"), "{text}");
+
+        let config = EtcdConfig {
+            ca_cert_file: Some(dir.path().join("ca.pem")),
+            ..EtcdConfig::new(["http://127.0.0.1:2379"])
+        };
+        let text = EtcdStore::connect(&config).unwrap_err().to_string();
+        assert!(text.contains("is not https://"), "{text}");
+    }
+
+    #[test]
+    fn no_endpoints_is_an_error() {
+        let err = EtcdStore::connect(&EtcdConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("no etcd endpoints"), "{err}");
+    }
+
+    #[test]
+    fn default_timeouts_apply_when_zero() {
+        let config = EtcdConfig::new(["http://127.0.0.1:2379"]);
+        assert_eq!(config.request_timeout(), DEFAULT_REQUEST_TIMEOUT);
+        assert_eq!(config.effective_connect_timeout(), DEFAULT_CONNECT_TIMEOUT);
+        let config = EtcdConfig {
+            timeout: Duration::from_secs(3),
+            ..config
+        };
+        assert_eq!(config.request_timeout(), Duration::from_secs(3));
+    }
+
+    #[test]
+    fn works_when_called_from_inside_another_runtime() {
+        let etcd = EtcdServer::start();
+        let store = std::sync::Arc::new(EtcdStore::connect(&etcd.config()).unwrap());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // Straight from async code, where a nested block_on would panic.
+        let written = rt
+            .block_on(async { store.txn(Txn::new().put("/x", b"1".to_vec())) })
+            .unwrap();
+        assert!(written.succeeded);
+        // From spawn_blocking, the recommended way.
+        let shared = store.clone();
+        let kv = rt
+            .block_on(async { tokio::task::spawn_blocking(move || shared.get("/x")).await })
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(kv.mod_revision, written.revision);
+        // Connecting from async code works too.
+        let config = etcd.config();
+        let other = rt.block_on(async { EtcdStore::connect(&config) }).unwrap();
+        assert_eq!(other.revision().unwrap(), written.revision);
     }
 }

@@ -8,6 +8,8 @@
 
 use crate::model::cidr::Cidr;
 
+/// Prefix of every key Calico writes.
+pub const ROOT_PREFIX: &str = "/calico/";
 /// Prefix of every v3 resource key.
 pub const RESOURCES_PREFIX: &str = "/calico/resources/v3/projectcalico.org/";
 /// Prefix of every allocation block.

@@ -1,6 +1,6 @@
 //! An in-memory [`KvStore`] for unit tests: a sorted map behind a mutex.
 
-use super::{Compare, KeyValue, KvStore, ListResponse, Op, Result, Txn, TxnResponse};
+use super::{Compare, KeyValue, KvStore, ListResponse, Op, Result, Txn, TxnResponse, check_key};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -17,7 +17,7 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
-    /// An empty store at revision 0... well, 1, as a fresh etcd reports.
+    /// An empty store at revision 1, as a fresh etcd reports.
     pub fn new() -> MemoryStore {
         MemoryStore {
             state: Mutex::new(State {
@@ -38,6 +38,7 @@ impl KvStore for MemoryStore {
     }
 
     fn get(&self, key: &str) -> Result<Option<KeyValue>> {
+        check_key(key)?;
         Ok(self.lock().kvs.get(key).cloned())
     }
 
@@ -56,6 +57,7 @@ impl KvStore for MemoryStore {
     }
 
     fn txn(&self, txn: Txn) -> Result<TxnResponse> {
+        txn.validate()?;
         let mut state = self.lock();
         let holds = txn.compares.iter().all(|c| match c {
             Compare::ModRevision { key, revision } => {
@@ -75,6 +77,9 @@ impl KvStore for MemoryStore {
             });
         }
         let rev = state.revision + 1;
+        // Like etcd, only a transaction that changed something takes a new revision: deleting
+        // absent keys does not count.
+        let mut changed = false;
         for op in txn.ops {
             match op {
                 Op::Put { key, value } => {
@@ -82,6 +87,7 @@ impl KvStore for MemoryStore {
                         Some(kv) => (kv.create_revision, kv.version + 1),
                         None => (rev, 1),
                     };
+                    changed = true;
                     state.kvs.insert(
                         key.clone(),
                         KeyValue {
@@ -94,14 +100,16 @@ impl KvStore for MemoryStore {
                     );
                 }
                 Op::Delete { key } => {
-                    state.kvs.remove(&key);
+                    changed |= state.kvs.remove(&key).is_some();
                 }
             }
         }
-        state.revision = rev;
+        if changed {
+            state.revision = rev;
+        }
         Ok(TxnResponse {
             succeeded: true,
-            revision: rev,
+            revision: state.revision,
         })
     }
 
@@ -112,8 +120,18 @@ impl KvStore for MemoryStore {
 
 #[cfg(test)]
 mod tests {
+    use super::super::conformance;
+    use super::MemoryStore;
+
     #[test]
     fn conformance() {
-        super::super::conformance::run_all(&super::MemoryStore::new());
+        conformance::run_all(&MemoryStore::new());
+    }
+
+    #[test]
+    fn concurrent_cas_increments_lose_nothing() {
+        let store = MemoryStore::new();
+        let handles = [&store as &dyn super::KvStore; 4];
+        conformance::cas_counter(&handles, 200);
     }
 }

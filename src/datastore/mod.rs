@@ -11,7 +11,13 @@
 //! - every key carries `create_revision`, `mod_revision` (the revision of its last write) and
 //!   `version` (number of writes since creation);
 //! - a [`Txn`] applies all of its operations atomically if all of its comparisons hold, and
-//!   nothing otherwise. Comparing a `mod_revision` against 0 means "the key does not exist".
+//!   nothing otherwise. Comparing a `mod_revision` against 0 means "the key does not exist";
+//! - a transaction that changes nothing (no operations, or only deletes of absent keys) leaves
+//!   the revision where it was, as etcd's MVCC store does;
+//! - every backend refuses what etcd refuses with its default limits, before touching
+//!   anything: more than [`MAX_TXN_OPS`] comparisons or operations, more than
+//!   [`MAX_TXN_BYTES`], an empty key, or one key written twice (see [`Txn::validate`]). So code
+//!   tested against the embedded or memory store cannot build a transaction etcd would reject.
 //!
 //! The API is synchronous. The etcd backend runs its own single-threaded tokio runtime, so
 //! async stays inside the one module that needs it.
@@ -78,7 +84,25 @@ impl Op {
     }
 }
 
-/// An atomic compare-and-swap transaction over any number of keys.
+/// The most comparisons, and separately the most operations, one transaction may carry: etcd's
+/// default `--max-txn-ops`.
+pub const MAX_TXN_OPS: usize = 128;
+
+/// The largest transaction accepted, in bytes of keys and values plus a small allowance per
+/// item (see [`Txn::size`]): 1.4 MiB, under etcd's default `--max-request-bytes` of 1.5 MiB so
+/// that gRPC framing never pushes an accepted transaction over etcd's limit.
+pub const MAX_TXN_BYTES: usize = 1024 * 1024 * 14 / 10;
+
+/// Bytes counted for each comparison or operation on top of its key and value: the protobuf
+/// tags, lengths and revision of one entry, rounded up.
+const TXN_ITEM_OVERHEAD: usize = 16;
+
+/// An atomic compare-and-swap transaction over at most [`MAX_TXN_OPS`] keys.
+///
+/// A key may be written by at most one operation of a transaction: two puts of one key, or a
+/// put and a delete of it, are refused with [`DatastoreError::Invalid`] ("duplicate key given
+/// in txn request", etcd's words), whether or not the comparisons hold. Deleting one key twice
+/// is allowed, as etcd allows it. Comparisons may name any key any number of times.
 ///
 /// ```
 /// use calico::datastore::{memory::MemoryStore, KvStore, Txn};
@@ -138,6 +162,87 @@ impl Txn {
         self.ops.extend(other.ops);
         self
     }
+
+    /// The transaction's size as measured against [`MAX_TXN_BYTES`]: every key and value, plus
+    /// a fixed allowance per comparison and operation.
+    pub fn size(&self) -> usize {
+        let compares: usize = self
+            .compares
+            .iter()
+            .map(|c| match c {
+                Compare::ModRevision { key, .. } => key.len() + TXN_ITEM_OVERHEAD,
+            })
+            .sum();
+        let ops: usize = self
+            .ops
+            .iter()
+            .map(|op| match op {
+                Op::Put { key, value } => key.len() + value.len() + TXN_ITEM_OVERHEAD,
+                Op::Delete { key } => key.len() + TXN_ITEM_OVERHEAD,
+            })
+            .sum();
+        compares + ops
+    }
+
+    /// Checks what etcd checks before it runs a transaction: the limits on comparisons,
+    /// operations and bytes ([`DatastoreError::TooLarge`]), empty keys and keys written twice
+    /// ([`DatastoreError::Invalid`]). Every backend calls this first, so they all refuse the
+    /// same transactions.
+    pub fn validate(&self) -> Result<()> {
+        if self.compares.len() > MAX_TXN_OPS {
+            return Err(DatastoreError::TooLarge(format!(
+                "{} comparisons; etcd accepts at most {MAX_TXN_OPS} per transaction \
+                 (its default --max-txn-ops)",
+                self.compares.len()
+            )));
+        }
+        if self.ops.len() > MAX_TXN_OPS {
+            return Err(DatastoreError::TooLarge(format!(
+                "{} operations; etcd accepts at most {MAX_TXN_OPS} per transaction \
+                 (its default --max-txn-ops)",
+                self.ops.len()
+            )));
+        }
+        let size = self.size();
+        if size > MAX_TXN_BYTES {
+            return Err(DatastoreError::TooLarge(format!(
+                "{size} bytes; the limit is {MAX_TXN_BYTES} bytes (1.4 MiB), under etcd's \
+                 default --max-request-bytes of 1.5 MiB"
+            )));
+        }
+        for c in &self.compares {
+            match c {
+                Compare::ModRevision { key, .. } => check_key(key)?,
+            }
+        }
+        let mut puts = std::collections::BTreeSet::new();
+        let mut deletes = std::collections::BTreeSet::new();
+        for op in &self.ops {
+            check_key(op.key())?;
+            let duplicate = match op {
+                Op::Put { key, .. } => !puts.insert(key.as_str()) || deletes.contains(key.as_str()),
+                Op::Delete { key } => {
+                    deletes.insert(key.as_str());
+                    puts.contains(key.as_str())
+                }
+            };
+            if duplicate {
+                return Err(DatastoreError::Invalid(format!(
+                    "duplicate key given in txn request: {}",
+                    op.key()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Refuses the empty key, as etcd does ("key is not provided").
+pub(crate) fn check_key(key: &str) -> Result<()> {
+    if key.is_empty() {
+        return Err(DatastoreError::Invalid("key is not provided".to_string()));
+    }
+    Ok(())
 }
 
 /// The outcome of a [`Txn`].
@@ -178,9 +283,12 @@ pub enum DatastoreError {
         /// What went wrong.
         message: String,
     },
-    /// A transaction is larger than the store accepts.
+    /// A transaction is larger than etcd accepts (see [`MAX_TXN_OPS`], [`MAX_TXN_BYTES`]).
     #[error("transaction too large: {0}")]
     TooLarge(String),
+    /// A request etcd would refuse: an empty key, or a key written twice in one transaction.
+    #[error("invalid request: {0}")]
+    Invalid(String),
     /// The configuration does not describe a usable datastore.
     #[error("{0}")]
     Config(String),
@@ -207,7 +315,11 @@ pub trait KvStore: Send + Sync {
     fn revision(&self) -> Result<i64>;
 
     /// Blocks until a key under `prefix` changes after revision `after`, or `timeout` passes.
-    /// Returns the store's revision when it returned. The default polls the revision.
+    /// Returns the store's revision when it returned.
+    ///
+    /// It may return early, when a key outside `prefix` changed (the default and the embedded
+    /// store watch the global revision); callers re-read and wait again. The default polls the
+    /// revision; etcd uses a watch.
     fn wait_for_change(&self, prefix: &str, after: i64, timeout: Duration) -> Result<i64> {
         let _ = prefix;
         let deadline = std::time::Instant::now() + timeout;

@@ -1,0 +1,657 @@
+//! Test support: real etcd servers on loopback, for unit tests, integration tests and
+//! benchmarks. Not part of the product's API.
+//!
+//! [`EtcdServer::start`] runs Debian's `etcd` (package `etcd-server`, 3.4) on free
+//! `127.0.0.1` ports with a fresh data directory, waits until it answers a real read, and
+//! kills it and removes the directory when dropped. [`EtcdCluster::start`] does the same for a
+//! cluster of several members, with [`EtcdCluster::kill_member`] and [`EtcdCluster::leader`]
+//! for failover tests.
+//!
+//! The etcd binary is `/usr/bin/etcd`, or the path in `CALICO_TEST_ETCD`. When it is missing
+//! the tests fail (they never skip) with a message saying to install `etcd-server`.
+//!
+//! Extension points: [`EtcdOptions`] passes extra flags to every member (auth and TLS set-ups
+//! build on it), and [`EtcdOptions::client_scheme`] makes the client URLs `https`.
+
+use crate::datastore::KvStore;
+use crate::datastore::etcd::{EtcdConfig, EtcdStore};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// The environment variable naming the etcd binary to run instead of [`DEFAULT_ETCD_BIN`].
+pub const ETCD_BIN_ENV: &str = "CALICO_TEST_ETCD";
+/// Where Debian's `etcd-server` package installs etcd.
+pub const DEFAULT_ETCD_BIN: &str = "/usr/bin/etcd";
+/// Set to keep the temporary directories (data and logs) of test servers after they stop.
+pub const KEEP_DIRS_ENV: &str = "CALICO_TEST_KEEP_DIRS";
+
+/// How long a server or cluster may take to answer after it was started.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How many times a start is tried with fresh ports when etcd exits at once (e.g. a port was
+/// taken between choosing it and etcd binding it).
+const START_ATTEMPTS: usize = 3;
+
+/// The etcd binary tests run: `$CALICO_TEST_ETCD`, else `/usr/bin/etcd`. Panics with an
+/// installation hint when it does not exist.
+pub fn etcd_binary() -> PathBuf {
+    locate_etcd(std::env::var_os(ETCD_BIN_ENV))
+}
+
+fn locate_etcd(from_env: Option<std::ffi::OsString>) -> PathBuf {
+    let path = from_env
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_ETCD_BIN));
+    assert!(
+        path.is_file(),
+        "etcd not found at {}: the etcd tests need a real etcd server. Install it with \
+         `apt-get install etcd-server` (or set {ETCD_BIN_ENV} to an etcd binary).",
+        path.display()
+    );
+    path
+}
+
+/// A directory under the system's temporary directory, removed (with its contents) on drop.
+#[derive(Debug)]
+pub struct TestDir {
+    path: PathBuf,
+}
+
+impl TestDir {
+    /// Creates a new, empty, uniquely named directory whose name starts with `prefix`.
+    pub fn new(prefix: &str) -> TestDir {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = std::env::temp_dir()
+                .join(format!("{prefix}-{}-{nanos:09}-{n}", std::process::id()));
+            match std::fs::create_dir(&path) {
+                Ok(()) => return TestDir { path },
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => panic!("cannot create the test directory {}: {e}", path.display()),
+            }
+        }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        if std::env::var_os(KEEP_DIRS_ENV).is_none() {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// Options for the etcd processes a test starts.
+#[derive(Debug, Clone, Default)]
+pub struct EtcdOptions {
+    /// Extra command-line flags for every member, e.g. `--auth-token=simple`, or the
+    /// `--cert-file`/`--key-file`/`--client-cert-auth` flags of a TLS set-up.
+    pub extra_args: Vec<String>,
+    /// `https` to serve clients over TLS (the TLS flags go in `extra_args`); `http` when unset.
+    pub client_scheme: Option<String>,
+}
+
+impl EtcdOptions {
+    fn scheme(&self) -> &str {
+        self.client_scheme.as_deref().unwrap_or("http")
+    }
+}
+
+/// One etcd process of a server or cluster.
+#[derive(Debug)]
+struct Member {
+    name: String,
+    client_url: String,
+    peer_url: String,
+    data_dir: PathBuf,
+    log_path: PathBuf,
+    /// Flags that do not depend on the run: restarting a member reuses them.
+    args: Vec<String>,
+    child: Option<Child>,
+}
+
+impl Member {
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log_path)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", self.log_path.display()));
+        let log2 = log
+            .try_clone()
+            .unwrap_or_else(|e| panic!("cannot reopen {}: {e}", self.log_path.display()));
+        let mut command = Command::new(etcd_binary());
+        command
+            .args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log2);
+        // etcd reads every ETCD_* variable as a flag; ETCD_CERT_FILE, ETCD_KEY_FILE and friends
+        // are also our client's settings, and must not configure the test server.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("ETCD") {
+                command.env_remove(&name);
+            }
+        }
+        let child = command.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot run {}: {e} (install it with `apt-get install etcd-server`)",
+                etcd_binary().display()
+            )
+        });
+        self.child = Some(child);
+    }
+
+    /// Kills the process and waits for it; no-op when not running.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// `Some(status)` when the process exited by itself.
+    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
+    }
+
+    fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// The last lines of the member's log, for failure messages.
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+
+    fn config(&self) -> EtcdConfig {
+        test_config(vec![self.client_url.clone()])
+    }
+}
+
+fn test_config(endpoints: Vec<String>) -> EtcdConfig {
+    EtcdConfig {
+        timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(2),
+        ..EtcdConfig::new(endpoints)
+    }
+}
+
+/// Two free ports on 127.0.0.1 per member (client, peer). The listeners are held until all
+/// ports are chosen, so they are distinct; another process may still take one before etcd
+/// binds it, which the start-up retries cover.
+fn free_ports(count: usize) -> Vec<u16> {
+    let listeners: Vec<_> = (0..count)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0"))
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().expect("local address").port())
+        .collect()
+}
+
+/// Builds the members of a new cluster of `size` under `dir`.
+fn plan_members(dir: &Path, size: usize, options: &EtcdOptions) -> Vec<Member> {
+    let ports = free_ports(2 * size);
+    let token = dir.file_name().map_or_else(
+        || "calico-test".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let members: Vec<(String, String, String)> = (0..size)
+        .map(|i| {
+            (
+                format!("member-{i}"),
+                format!("{}://127.0.0.1:{}", options.scheme(), ports[2 * i]),
+                format!("http://127.0.0.1:{}", ports[2 * i + 1]),
+            )
+        })
+        .collect();
+    let initial_cluster = members
+        .iter()
+        .map(|(name, _, peer)| format!("{name}={peer}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    members
+        .into_iter()
+        .map(|(name, client_url, peer_url)| {
+            let data_dir = dir.join(&name);
+            let log_path = dir.join(format!("{name}.log"));
+            let mut args = vec![
+                format!("--name={name}"),
+                format!("--data-dir={}", data_dir.display()),
+                format!("--listen-client-urls={client_url}"),
+                format!("--advertise-client-urls={client_url}"),
+                format!("--listen-peer-urls={peer_url}"),
+                format!("--initial-advertise-peer-urls={peer_url}"),
+                format!("--initial-cluster={initial_cluster}"),
+                "--initial-cluster-state=new".to_string(),
+                format!("--initial-cluster-token={token}"),
+                "--logger=zap".to_string(),
+                "--log-outputs=stderr".to_string(),
+            ];
+            args.extend(options.extra_args.iter().cloned());
+            Member {
+                name,
+                client_url,
+                peer_url,
+                data_dir,
+                log_path,
+                args,
+                child: None,
+            }
+        })
+        .collect()
+}
+
+/// Waits until every running member answers a linearizable read (which needs a leader).
+/// `Err` with a description when a member exited or the time ran out.
+fn wait_until_ready(members: &mut [Member], options: &EtcdOptions) -> Result<(), String> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    for i in 0..members.len() {
+        if !members[i].is_running() {
+            continue;
+        }
+        let addr = members[i]
+            .client_url
+            .rsplit('/')
+            .next()
+            .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+            .expect("client URL ends with an address");
+        let mut last_error = String::from("no answer yet");
+        loop {
+            for m in members.iter_mut() {
+                if let Some(status) = m.exited() {
+                    return Err(format!(
+                        "etcd {} exited at start-up ({status}); its log ends with:\n{}",
+                        m.name,
+                        m.log_tail()
+                    ));
+                }
+            }
+            if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                // A port that accepts is not yet a server that answers: do a real read. Plain
+                // http only; TLS set-ups add their own readiness check with their config.
+                if options.scheme() != "http" {
+                    break;
+                }
+                match EtcdStore::connect(&members[i].config()).and_then(|s| s.get("/")) {
+                    Ok(_) => break,
+                    Err(e) => last_error = e.to_string(),
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "etcd {} did not answer within {START_TIMEOUT:?} (last error: {last_error}); \
+                     its log ends with:\n{}",
+                    members[i].name,
+                    members[i].log_tail()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    Ok(())
+}
+
+/// Starts a cluster of `size` members, retrying with fresh ports when start-up fails.
+fn start_members(dir: &TestDir, size: usize, options: &EtcdOptions) -> Vec<Member> {
+    let mut failures = Vec::new();
+    for attempt in 0..START_ATTEMPTS {
+        let sub = dir.path().join(format!("attempt-{attempt}"));
+        std::fs::create_dir_all(&sub)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", sub.display()));
+        let mut members = plan_members(&sub, size, options);
+        for m in &mut members {
+            m.spawn();
+        }
+        match wait_until_ready(&mut members, options) {
+            Ok(()) => return members,
+            Err(e) => {
+                for m in &mut members {
+                    m.kill();
+                }
+                failures.push(e);
+            }
+        }
+    }
+    panic!(
+        "could not start etcd ({} attempts):\n{}",
+        START_ATTEMPTS,
+        failures.join("\n---\n")
+    );
+}
+
+/// One etcd server on loopback, killed (and its data removed) on drop.
+///
+/// ```no_run
+/// use calico::datastore::KvStore;
+/// use calico::testing::EtcdServer;
+/// let etcd = EtcdServer::start();
+/// let store = etcd.store();
+/// assert_eq!(store.revision().unwrap(), 1);
+/// ```
+#[derive(Debug)]
+pub struct EtcdServer {
+    member: Member,
+    // Declared after the member: the process is killed before its directory is removed.
+    dir: TestDir,
+}
+
+impl EtcdServer {
+    /// Starts a single-member etcd on free ports and waits until it answers.
+    ///
+    /// Panics (failing the test) when etcd is not installed or does not come up.
+    pub fn start() -> EtcdServer {
+        EtcdServer::start_with(&EtcdOptions::default())
+    }
+
+    /// Starts a single-member etcd with extra options.
+    pub fn start_with(options: &EtcdOptions) -> EtcdServer {
+        let dir = TestDir::new("calico-etcd");
+        let member = start_members(&dir, 1, options).pop().expect("one member");
+        EtcdServer { member, dir }
+    }
+
+    /// Starts a cluster of `size` members; see [`EtcdCluster`].
+    pub fn start_cluster(size: usize) -> EtcdCluster {
+        EtcdCluster::start(size)
+    }
+
+    /// The client URL, `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        self.member.client_url.clone()
+    }
+
+    /// A configuration reaching this server (short timeouts, fit for tests).
+    pub fn config(&self) -> EtcdConfig {
+        self.member.config()
+    }
+
+    /// A new connection to this server.
+    pub fn store(&self) -> EtcdStore {
+        EtcdStore::connect(&self.config()).expect("connect to the test etcd")
+    }
+
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.member.data_dir
+    }
+
+    /// The directory holding the data directory and the log.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.member.child.as_ref().map(Child::id)
+    }
+
+    /// The end of the server's log (stdout and stderr).
+    pub fn log_tail(&self) -> String {
+        self.member.log_tail()
+    }
+}
+
+impl Drop for EtcdServer {
+    fn drop(&mut self) {
+        self.member.kill();
+    }
+}
+
+/// A cluster of etcd members on loopback, all killed (and their data removed) on drop.
+#[derive(Debug)]
+pub struct EtcdCluster {
+    members: Vec<Member>,
+    options: EtcdOptions,
+    dir: TestDir,
+}
+
+impl EtcdCluster {
+    /// Starts `size` members as one new cluster and waits until each answers a linearizable
+    /// read (so a leader has been elected).
+    pub fn start(size: usize) -> EtcdCluster {
+        EtcdCluster::start_with(size, &EtcdOptions::default())
+    }
+
+    /// Starts a cluster with extra options.
+    pub fn start_with(size: usize, options: &EtcdOptions) -> EtcdCluster {
+        assert!(size > 0, "a cluster needs at least one member");
+        let dir = TestDir::new("calico-etcd-cluster");
+        let members = start_members(&dir, size, options);
+        EtcdCluster {
+            members,
+            options: options.clone(),
+            dir,
+        }
+    }
+
+    /// How many members the cluster was started with (running or not).
+    pub fn size(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Every member's client URL, in member order.
+    pub fn endpoints(&self) -> Vec<String> {
+        self.members.iter().map(|m| m.client_url.clone()).collect()
+    }
+
+    /// Member `i`'s client URL.
+    pub fn endpoint(&self, i: usize) -> String {
+        self.members[i].client_url.clone()
+    }
+
+    /// Member `i`'s peer URL (the address other members reach it on).
+    pub fn peer_url(&self, i: usize) -> String {
+        self.members[i].peer_url.clone()
+    }
+
+    /// A configuration listing every member.
+    pub fn config(&self) -> EtcdConfig {
+        test_config(self.endpoints())
+    }
+
+    /// A configuration reaching member `i` only.
+    pub fn member_config(&self, i: usize) -> EtcdConfig {
+        self.members[i].config()
+    }
+
+    /// Whether member `i` is running.
+    pub fn is_running(&self, i: usize) -> bool {
+        self.members[i].is_running()
+    }
+
+    /// Kills member `i` (SIGKILL) and waits for it to exit.
+    pub fn kill_member(&mut self, i: usize) {
+        self.members[i].kill();
+    }
+
+    /// Starts member `i` again on its old ports and data, after [`EtcdCluster::kill_member`],
+    /// and waits until it answers.
+    pub fn restart_member(&mut self, i: usize) {
+        assert!(!self.members[i].is_running(), "member {i} is running");
+        self.members[i].spawn();
+        let options = self.options.clone();
+        if let Err(e) = wait_until_ready(std::slice::from_mut(&mut self.members[i]), &options) {
+            panic!("member {i} did not come back: {e}");
+        }
+    }
+
+    /// The index of the current leader, asked of the running members; `None` when none of
+    /// them knows one (no quorum).
+    pub fn leader(&self) -> Option<usize> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let mut ids = vec![None; self.members.len()];
+        let mut leader_id = None;
+        for (i, m) in self.members.iter().enumerate() {
+            if !m.is_running() {
+                continue;
+            }
+            let status = runtime.block_on(async {
+                let options = etcd_client::ConnectOptions::new()
+                    .with_connect_timeout(Duration::from_secs(1))
+                    .with_timeout(Duration::from_secs(2));
+                let mut client =
+                    etcd_client::Client::connect([m.client_url.as_str()], Some(options)).await?;
+                client.status().await
+            });
+            if let Ok(status) = status {
+                ids[i] = status.header().map(|h| h.member_id());
+                if status.leader() != 0 {
+                    leader_id = Some(status.leader());
+                }
+            }
+        }
+        let leader_id = leader_id?;
+        ids.iter().position(|id| *id == Some(leader_id))
+    }
+
+    /// Waits up to `timeout` for a running member to be leader, and returns its index.
+    pub fn wait_for_leader(&self, timeout: Duration) -> Option<usize> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(i) = self.leader() {
+                return Some(i);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The directory holding every member's data directory and log.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The end of member `i`'s log.
+    pub fn log_tail(&self, i: usize) -> String {
+        self.members[i].log_tail()
+    }
+}
+
+impl Drop for EtcdCluster {
+    fn drop(&mut self) {
+        for m in &mut self.members {
+            m.kill();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datastore::Txn;
+
+    #[test]
+    fn server_starts_answers_and_cleans_up() {
+        let etcd = EtcdServer::start();
+        assert!(etcd.endpoint().starts_with("http://127.0.0.1:"));
+        let store = etcd.store();
+        assert_eq!(store.revision().unwrap(), 1);
+        assert!(
+            store
+                .txn(Txn::new().put("/k", b"v".to_vec()))
+                .unwrap()
+                .succeeded
+        );
+        let pid = etcd.pid().unwrap();
+        let dir = etcd.dir().to_path_buf();
+        assert!(etcd.data_dir().join("member").is_dir());
+        drop(etcd);
+        assert!(!dir.exists(), "{} left behind", dir.display());
+        // The process is gone (reaped: no zombie left in /proc).
+        assert!(!Path::new(&format!("/proc/{pid}")).exists());
+        // And the port no longer answers.
+        let err = EtcdStore::connect(&store_config_of(&store)).and_then(|s| s.get("/k"));
+        assert!(err.is_err());
+    }
+
+    fn store_config_of(store: &EtcdStore) -> EtcdConfig {
+        let endpoint = store
+            .describe()
+            .trim_start_matches("etcdv3 (")
+            .trim_end_matches(')')
+            .to_string();
+        EtcdConfig {
+            timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(1),
+            ..EtcdConfig::new([endpoint])
+        }
+    }
+
+    #[test]
+    fn two_servers_are_independent() {
+        let a = EtcdServer::start();
+        let b = EtcdServer::start();
+        assert_ne!(a.endpoint(), b.endpoint());
+        a.store()
+            .txn(Txn::new().put("/only-a", b"1".to_vec()))
+            .unwrap();
+        assert!(a.store().get("/only-a").unwrap().is_some());
+        assert!(b.store().get("/only-a").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_missing_binary_fails_loudly() {
+        let panic = std::panic::catch_unwind(|| locate_etcd(Some("/nonexistent/etcd".into())))
+            .expect_err("a missing etcd must fail the test");
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.contains("/nonexistent/etcd"), "{message}");
+        assert!(message.contains("apt-get install etcd-server"), "{message}");
+        // Without the variable, the installed binary is found.
+        assert_eq!(locate_etcd(None), PathBuf::from(DEFAULT_ETCD_BIN));
+    }
+
+    #[test]
+    fn three_member_cluster_survives_losing_its_leader() {
+        let mut cluster = EtcdCluster::start(3);
+        assert_eq!(cluster.endpoints().len(), 3);
+        let store = EtcdStore::connect(&cluster.config()).unwrap();
+        assert!(
+            store
+                .txn(Txn::new().put("/k", b"1".to_vec()))
+                .unwrap()
+                .succeeded
+        );
+        let leader = cluster
+            .wait_for_leader(Duration::from_secs(10))
+            .expect("a leader");
+        cluster.kill_member(leader);
+        assert!(!cluster.is_running(leader));
+        let new_leader = cluster
+            .wait_for_leader(Duration::from_secs(20))
+            .expect("a new leader after the old one died");
+        assert_ne!(new_leader, leader);
+        // The survivors still serve reads and writes.
+        let survivor = EtcdStore::connect(&cluster.member_config(new_leader)).unwrap();
+        assert_eq!(survivor.get("/k").unwrap().unwrap().value, b"1");
+        assert!(
+            survivor
+                .txn(Txn::new().put("/k", b"2".to_vec()))
+                .unwrap()
+                .succeeded
+        );
+        cluster.restart_member(leader);
+        let back = EtcdStore::connect(&cluster.member_config(leader)).unwrap();
+        assert_eq!(back.get("/k").unwrap().unwrap().value, b"2");
+    }
+}
