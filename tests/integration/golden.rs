@@ -22,8 +22,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// Gives a case an empty datastore; returns extra environment for its commands.
-pub type Reset = Box<dyn Fn(&Path) -> Vec<(String, String)>>;
+/// Gives a case an empty datastore; returns extra environment for its commands and a guard
+/// that keeps the datastore alive for the case (e.g. a running etcd).
+pub type Reset = Box<dyn Fn(&Path) -> (Vec<(String, String)>, Box<dyn std::any::Any>)>;
 
 /// One backend to run the cases against: extra environment for every command.
 pub struct Backend {
@@ -206,7 +207,7 @@ pub fn run_all(backend: &Backend) -> Vec<String> {
         let mut steps = parse_script(&text);
         let sandbox = tempfile::tempdir().unwrap();
         copy_dir(&case, sandbox.path());
-        let case_env = (backend.reset)(sandbox.path());
+        let (case_env, _guard) = (backend.reset)(sandbox.path());
         let mut changed = false;
         for step in &mut steps {
             let (cmdline, stdin_file) = match step.command.split_once(" < ") {
@@ -297,23 +298,47 @@ pub fn run_all(backend: &Backend) -> Vec<String> {
     failures
 }
 
-#[test]
-fn golden_embedded() {
-    let backend = Backend {
-        name: "embedded",
-        env: vec![("DATASTORE_TYPE".into(), "embedded".into())],
-        reset: Box::new(|dir| {
-            vec![(
-                "CALICO_DATASTORE_PATH".to_string(),
-                dir.join("datastore.db").display().to_string(),
-            )]
-        }),
-    };
-    let failures = run_all(&backend);
+fn assert_clean(failures: Vec<String>) {
     assert!(
         failures.is_empty(),
         "{} golden failure(s):\n\n{}",
         failures.len(),
         failures.join("\n\n")
     );
+}
+
+#[test]
+fn golden_embedded() {
+    let backend = Backend {
+        name: "embedded",
+        env: vec![("DATASTORE_TYPE".into(), "embedded".into())],
+        reset: Box::new(|dir| {
+            let env = vec![(
+                "CALICO_DATASTORE_PATH".to_string(),
+                dir.join("datastore.db").display().to_string(),
+            )];
+            (env, Box::new(()))
+        }),
+    };
+    assert_clean(run_all(&backend));
+}
+
+/// The same cases against a real etcd (a fresh one per case, so revisions match the embedded
+/// store's and one set of expectations serves both).
+#[test]
+fn golden_etcd() {
+    if std::env::var("GOLDEN").as_deref() == Ok("overwrite") {
+        // Expectations are written from the embedded run only.
+        return;
+    }
+    let backend = Backend {
+        name: "etcd",
+        env: vec![("DATASTORE_TYPE".into(), "etcdv3".into())],
+        reset: Box::new(|_dir| {
+            let etcd = calico::testing::EtcdServer::start();
+            let env = vec![("ETCD_ENDPOINTS".to_string(), etcd.endpoint())];
+            (env, Box::new(etcd))
+        }),
+    };
+    assert_clean(run_all(&backend));
 }

@@ -275,7 +275,7 @@ pub fn run(ctx: &Ctx, args: &ShowArgs, out: &mut dyn Write) -> CmdResult {
     for (cidr, _) in &pool_cidrs {
         let inside: Vec<&AllocationBlock> =
             blocks.iter().filter(|b| cidr.contains(&b.cidr)).collect();
-        let in_use: f64 = inside.iter().map(|b| used(b)).sum();
+        let in_use: f64 = inside.iter().map(|b| used(b)).fold(0.0, |a, b| a + b);
         rows.push(row(
             "IP Pool",
             &cidr.to_string(),
