@@ -311,7 +311,7 @@ fn topology_rack_pools(store: Store) {
     ] {
         for i in 0..3 {
             let got = fx.assign4(node, &format!("{node}-{i}"), 1);
-            assert!(c(pool).contains_ip(got[0].addr()), "{node} got {:?}", got);
+            assert!(c(pool).contains_ip(got[0].addr()), "{node} got {got:?}");
         }
     }
     assert_eq!(
