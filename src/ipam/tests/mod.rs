@@ -19,9 +19,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Instantiates store-generic scenarios as `#[test]`s in module `$module`, each calling the
-/// scenario of the same name with a store from `$make`.
+/// scenario of the same name with a store from `$make`, and lists them in `SCENARIOS` so that
+/// [`run_all`] can run them against any backend.
 macro_rules! store_tests {
     ($module:ident, $make:expr; $($name:ident),* $(,)?) => {
+        /// Every scenario of this file, by name.
+        #[allow(dead_code)]
+        pub(crate) const SCENARIOS: &[(&str, fn(Store))] = &[$((stringify!($name), $name)),*];
+
         mod $module {
             #[allow(unused_imports)]
             use super::*;
@@ -35,6 +40,23 @@ macro_rules! store_tests {
     };
 }
 pub(crate) use store_tests;
+
+/// Runs every store-generic IPAM scenario, each on a fresh store from `make`, plus a short
+/// property run: the suite for the embedded and etcd backends, e.g.
+/// `crate::ipam::tests::run_all(&|| open_fresh_embedded())`.
+#[allow(dead_code)]
+pub(crate) fn run_all(make: &dyn Fn() -> Store) {
+    for (name, scenario) in assign::SCENARIOS
+        .iter()
+        .chain(release::SCENARIOS)
+        .chain(affinity::SCENARIOS)
+        .chain(concurrency::SCENARIOS)
+    {
+        eprintln!("ipam scenario {name}");
+        scenario(make());
+    }
+    props::run_random(make, 16);
+}
 
 /// A fresh memory store.
 pub(crate) fn mem() -> Store {
@@ -268,4 +290,11 @@ impl Fx {
             }
         }
     }
+}
+
+/// The whole suite through [`run_all`], on memory stores (checks the runner itself).
+#[test]
+#[ignore = "duplicates the per-scenario tests; run with --ignored to check run_all"]
+fn run_all_on_memory() {
+    run_all(&mem);
 }

@@ -172,6 +172,22 @@ pub(crate) fn run_ops(store: Store, ops: &[Op]) {
     }
 }
 
+/// Runs `cases` random sequences, each on a fresh store from `make` (for other backends).
+#[allow(dead_code)]
+pub(crate) fn run_random(make: &dyn Fn() -> Store, cases: u32) {
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    runner
+        .run(&prop::collection::vec(op(), 1..48), |ops| {
+            run_ops(make(), &ops);
+            Ok(())
+        })
+        .unwrap();
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 96,
