@@ -75,6 +75,8 @@ pub(crate) fn selector_is_real() -> bool {
 pub(crate) struct CountingStore {
     inner: Store,
     pub txns: AtomicUsize,
+    pub gets: AtomicUsize,
+    pub lists: AtomicUsize,
     #[allow(clippy::type_complexity)]
     hook: std::sync::Mutex<Option<(usize, Box<dyn FnOnce(&Store) + Send>)>>,
 }
@@ -84,6 +86,8 @@ impl CountingStore {
         Arc::new(CountingStore {
             inner,
             txns: AtomicUsize::new(0),
+            gets: AtomicUsize::new(0),
+            lists: AtomicUsize::new(0),
             hook: std::sync::Mutex::new(None),
         })
     }
@@ -97,6 +101,15 @@ impl CountingStore {
     pub fn count(&self) -> usize {
         self.txns.load(Ordering::SeqCst)
     }
+
+    /// (transactions, gets, lists) so far.
+    pub fn stats(&self) -> (usize, usize, usize) {
+        (
+            self.txns.load(Ordering::SeqCst),
+            self.gets.load(Ordering::SeqCst),
+            self.lists.load(Ordering::SeqCst),
+        )
+    }
 }
 
 impl KvStore for CountingStore {
@@ -104,9 +117,11 @@ impl KvStore for CountingStore {
         format!("counting {}", self.inner.describe())
     }
     fn get(&self, key: &str) -> crate::datastore::Result<Option<crate::datastore::KeyValue>> {
+        self.gets.fetch_add(1, Ordering::SeqCst);
         self.inner.get(key)
     }
     fn list(&self, prefix: &str) -> crate::datastore::Result<ListResponse> {
+        self.lists.fetch_add(1, Ordering::SeqCst);
         self.inner.list(prefix)
     }
     fn txn(&self, txn: crate::datastore::Txn) -> crate::datastore::Result<TxnResponse> {
