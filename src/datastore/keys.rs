@@ -78,6 +78,12 @@ pub fn host_affinities_prefix(host: &str, version: u8) -> String {
     format!("{HOST_AFFINITY_PREFIX}{host}/{}/block/", family(version))
 }
 
+/// The legacy per-host IPAM key `/calico/ipam/v2/host/<host>` (never created by Calico v3;
+/// deleted by `RemoveIPAMHost` if present).
+pub fn ipam_host(host: &str) -> String {
+    format!("{HOST_AFFINITY_PREFIX}{host}")
+}
+
 /// The listing prefix of all of `host`'s affinities.
 pub fn host_prefix(host: &str) -> String {
     format!("{HOST_AFFINITY_PREFIX}{host}/")

@@ -26,7 +26,11 @@ use crate::datastore::keys;
 use crate::model::{Cidr, IpPool, Node};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// The handle of a request, read once and kept current across the request's transactions.
+/// The handle of a request, kept current across the request's transactions.
+///
+/// It starts out assumed absent (pods and tunnels use a fresh handle per assignment), which
+/// saves a read per assignment; the transaction requires the key to be absent, so if it does
+/// exist the compare fails, the handle is read, and the retry adds to its counts.
 pub(crate) struct HandleState {
     id: String,
     key: String,
@@ -38,7 +42,7 @@ impl HandleState {
         HandleState {
             id: id.to_string(),
             key: keys::handle(id),
-            cached: None,
+            cached: Some(None),
         }
     }
 

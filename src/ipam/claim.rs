@@ -214,6 +214,27 @@ impl Ipam {
         Err(IpamError::MaxRetries)
     }
 
+    /// Removes a host from IPAM (Calico's `RemoveIPAMHost`, used when a node is deleted):
+    /// releases all its affinities (its addresses stay allocated; empty blocks go) and deletes
+    /// the legacy `/calico/ipam/v2/host/<host>` key if present.
+    pub fn remove_ipam_host(&self, host: &str) -> Result<()> {
+        self.release_host_affinities(host, false)?;
+        let key = keys::ipam_host(host);
+        let mut retry = Retry::new();
+        loop {
+            let Some(kv) = self.store().get(&key)? else {
+                return Ok(());
+            };
+            let mut plan = Plan::new();
+            plan.require(&key, kv.mod_revision);
+            plan.delete(key.clone());
+            if plan.commit(self.store())?.is_some() {
+                return Ok(());
+            }
+            retry.conflict()?;
+        }
+    }
+
     /// Deletes a pool the way Calico's client does: disable it, release every affinity in it
     /// (empty blocks go, others keep their addresses but lose their owner), then delete it.
     /// Existing allocations are not released. Claims racing with this fail their compare on

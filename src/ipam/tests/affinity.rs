@@ -7,6 +7,7 @@ store_tests!(memory, mem();
     claim_affinity_rules,
     release_affinity_rules,
     release_host_affinities_both_families,
+    remove_ipam_host_keeps_addresses,
     delete_pool_releases_affinities,
     config_rules_and_shape,
 );
@@ -115,6 +116,34 @@ fn release_host_affinities_both_families(store: Store) {
     assert_eq!(affs[0].host, "b");
     assert_eq!(fx.allocations().len(), 3, "addresses are kept");
     fx.check_invariants();
+}
+
+fn remove_ipam_host_keeps_addresses(store: Store) {
+    let fx = Fx::new(store.clone());
+    fx.pool("p", "10.0.0.0/24");
+    fx.node("a", &[]);
+    let ips = fx.assign4("a", "h", 1);
+    fx.ipam
+        .claim_affinity(c("10.0.0.192/26"), "a")
+        .unwrap_or_default();
+    store
+        .txn(crate::datastore::Txn::new().put(keys::ipam_host("a"), b"{}".to_vec()))
+        .unwrap();
+    fx.ipam.remove_ipam_host("a").unwrap();
+    assert!(fx.raw(&keys::ipam_host("a")).is_none());
+    assert!(fx.ipam.list_affinities().unwrap().is_empty());
+    assert_eq!(fx.allocations().len(), 1);
+    assert_eq!(
+        fx.ipam.list_blocks().unwrap().len(),
+        1,
+        "empty block deleted"
+    );
+    assert_eq!(
+        fx.block(&ips[0].network().to_string()).unwrap().affinity,
+        None
+    );
+    fx.check_invariants();
+    fx.ipam.remove_ipam_host("a").unwrap();
 }
 
 fn delete_pool_releases_affinities(store: Store) {

@@ -5,6 +5,7 @@ use crate::datastore::keys;
 
 store_tests!(memory, mem();
     first_assignment_claims_a_block_then_one_txn_each,
+    steady_state_cost,
     worked_example_through_the_engine,
     fifo_reuse_order,
     multi_address_request_shares_one_attribute,
@@ -76,6 +77,41 @@ fn first_assignment_claims_a_block_then_one_txn_each(store: Store) {
         assert_eq!(counting.count() - before, 1);
         assert_eq!(got[0].network(), block);
     }
+    fx.check_invariants();
+}
+
+fn steady_state_cost(store: Store) {
+    let counting = CountingStore::new(store);
+    let fx = Fx::new(counting.clone());
+    fx.pool("default-ipv4-ippool", "10.65.0.0/16");
+    fx.node("node-1", &[]);
+    fx.node("node-2", &[]);
+    fx.ipam.get_config().unwrap();
+    // 640 serial pod assignments fill 10 blocks: every one, claims included, is one txn.
+    let (t0, _, _) = counting.stats();
+    for i in 0..640 {
+        fx.assign4("node-1", &format!("k8s-pod-network.{i}"), 1);
+    }
+    let (t1, _, _) = counting.stats();
+    assert_eq!(t1 - t0, 640);
+    assert_eq!(fx.ipam.list_blocks().unwrap().len(), 10);
+
+    // Reads of a steady-state assignment: node, config, block (gets); pools, reservations,
+    // the host's affinities (lists).
+    fx.assign4("node-2", "first", 1);
+    let (t1, g1, l1) = counting.stats();
+    fx.assign4("node-2", "second", 1);
+    let (t2, g2, l2) = counting.stats();
+    assert_eq!((t2 - t1, g2 - g1, l2 - l1), (1, 3, 3));
+    // Claiming a block adds one list of the family's blocks, still one txn. (Full affine
+    // blocks are read once each before it, in key order, as Calico does.)
+    fx.assign4("node-1", "claims", 1);
+    let (t3, g3, l3) = counting.stats();
+    assert_eq!((t3 - t2, g3 - g2, l3 - l2), (1, 2 + 10, 4));
+    // CNI DEL: handle and block (gets), one txn.
+    fx.ipam.release_by_handle("k8s-pod-network.7").unwrap();
+    let (t4, g4, l4) = counting.stats();
+    assert_eq!((t4 - t3, g4 - g3, l4 - l3), (1, 2, 0));
     fx.check_invariants();
 }
 
@@ -311,7 +347,7 @@ fn topology_rack_pools(store: Store) {
     ] {
         for i in 0..3 {
             let got = fx.assign4(node, &format!("{node}-{i}"), 1);
-            assert!(c(pool).contains_ip(got[0].addr()), "{node} got {:?}", got);
+            assert!(c(pool).contains_ip(got[0].addr()), "{node} got {got:?}");
         }
     }
     assert_eq!(

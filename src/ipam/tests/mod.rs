@@ -19,9 +19,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Instantiates store-generic scenarios as `#[test]`s in module `$module`, each calling the
-/// scenario of the same name with a store from `$make`.
+/// scenario of the same name with a store from `$make`, and lists them in `SCENARIOS` so that
+/// [`run_all`] can run them against any backend.
 macro_rules! store_tests {
     ($module:ident, $make:expr; $($name:ident),* $(,)?) => {
+        /// Every scenario of this file, by name.
+        #[allow(dead_code)]
+        pub(crate) const SCENARIOS: &[(&str, fn(Store))] = &[$((stringify!($name), $name)),*];
+
         mod $module {
             #[allow(unused_imports)]
             use super::*;
@@ -35,6 +40,23 @@ macro_rules! store_tests {
     };
 }
 pub(crate) use store_tests;
+
+/// Runs every store-generic IPAM scenario, each on a fresh store from `make`, plus a short
+/// property run: the suite for the embedded and etcd backends, e.g.
+/// `crate::ipam::tests::run_all(&|| open_fresh_embedded())`.
+#[allow(dead_code)]
+pub(crate) fn run_all(make: &dyn Fn() -> Store) {
+    for (name, scenario) in assign::SCENARIOS
+        .iter()
+        .chain(release::SCENARIOS)
+        .chain(affinity::SCENARIOS)
+        .chain(concurrency::SCENARIOS)
+    {
+        eprintln!("ipam scenario {name}");
+        scenario(make());
+    }
+    props::run_random(make, 16);
+}
 
 /// A fresh memory store.
 pub(crate) fn mem() -> Store {
@@ -53,6 +75,8 @@ pub(crate) fn selector_is_real() -> bool {
 pub(crate) struct CountingStore {
     inner: Store,
     pub txns: AtomicUsize,
+    pub gets: AtomicUsize,
+    pub lists: AtomicUsize,
     #[allow(clippy::type_complexity)]
     hook: std::sync::Mutex<Option<(usize, Box<dyn FnOnce(&Store) + Send>)>>,
 }
@@ -62,6 +86,8 @@ impl CountingStore {
         Arc::new(CountingStore {
             inner,
             txns: AtomicUsize::new(0),
+            gets: AtomicUsize::new(0),
+            lists: AtomicUsize::new(0),
             hook: std::sync::Mutex::new(None),
         })
     }
@@ -75,6 +101,15 @@ impl CountingStore {
     pub fn count(&self) -> usize {
         self.txns.load(Ordering::SeqCst)
     }
+
+    /// (transactions, gets, lists) so far.
+    pub fn stats(&self) -> (usize, usize, usize) {
+        (
+            self.txns.load(Ordering::SeqCst),
+            self.gets.load(Ordering::SeqCst),
+            self.lists.load(Ordering::SeqCst),
+        )
+    }
 }
 
 impl KvStore for CountingStore {
@@ -82,9 +117,11 @@ impl KvStore for CountingStore {
         format!("counting {}", self.inner.describe())
     }
     fn get(&self, key: &str) -> crate::datastore::Result<Option<crate::datastore::KeyValue>> {
+        self.gets.fetch_add(1, Ordering::SeqCst);
         self.inner.get(key)
     }
     fn list(&self, prefix: &str) -> crate::datastore::Result<ListResponse> {
+        self.lists.fetch_add(1, Ordering::SeqCst);
         self.inner.list(prefix)
     }
     fn txn(&self, txn: crate::datastore::Txn) -> crate::datastore::Result<TxnResponse> {
@@ -268,4 +305,11 @@ impl Fx {
             }
         }
     }
+}
+
+/// The whole suite through [`run_all`], on memory stores (checks the runner itself).
+#[test]
+#[ignore = "duplicates the per-scenario tests; run with --ignored to check run_all"]
+fn run_all_on_memory() {
+    run_all(&mem);
 }

@@ -10,6 +10,8 @@ store_tests!(memory, mem();
     release_by_handle_many_blocks,
     handle_counting_across_requests,
     assignment_attributes_and_usage,
+    over_counting_handle_from_calico_is_cleaned_up,
+    release_of_many_handles_in_one_block_is_chunked,
 );
 
 fn release_ips_guards(store: Store) {
@@ -269,4 +271,46 @@ fn assignment_attributes_and_usage(store: Store) {
     let found = fx.ipam.block_containing(v6.addr()).unwrap().unwrap().value;
     assert_eq!(found.cidr, v6.network());
     assert!(found.is_affine_to("n"));
+}
+
+fn over_counting_handle_from_calico_is_cleaned_up(store: Store) {
+    // Calico writes the handle before the block; a crash in between leaves it over-counting.
+    let fx = Fx::new(store.clone());
+    fx.pool("p", "10.0.0.0/24");
+    fx.node("n", &[]);
+    let ips = fx.assign4("n", "h", 2);
+    let block = ips[0].network();
+    store
+        .txn(
+            crate::datastore::Txn::new().put(
+                "/calico/ipam/v2/handle/h",
+                format!(r#"{{"block":{{"{block}":5,"10.0.0.192/26":1}},"deleted":false}}"#)
+                    .into_bytes(),
+            ),
+        )
+        .unwrap();
+    fx.ipam.release_by_handle("h").unwrap();
+    assert!(fx.raw("/calico/ipam/v2/handle/h").is_none());
+    assert!(fx.allocations().is_empty());
+    fx.check_invariants();
+}
+
+fn release_of_many_handles_in_one_block_is_chunked(store: Store) {
+    // 200 handles in one /24 block: one release touches more keys than a transaction may hold.
+    let fx = Fx::new(store);
+    fx.pool_with("p", "10.0.0.0/24", |p| p.spec.block_size = 24);
+    fx.node("n", &[]);
+    let mut opts = Vec::new();
+    for i in 0..200 {
+        let got = fx
+            .ipam
+            .auto_assign(&Fx::req("n", &format!("h{i}"), 1))
+            .unwrap();
+        opts.extend(got.release_options(Some(&format!("h{i}"))));
+    }
+    assert_eq!(fx.ipam.list_handles().unwrap().len(), 200);
+    assert_eq!(fx.ipam.release_ips(&opts).unwrap(), Vec::<IpAddr>::new());
+    assert!(fx.ipam.list_handles().unwrap().is_empty());
+    assert!(fx.allocations().is_empty());
+    fx.check_invariants();
 }
