@@ -17,6 +17,7 @@ pub mod config;
 pub mod datastore;
 pub mod gojson;
 pub mod model;
+pub mod node;
 pub mod output;
 pub mod selector;
 pub mod timeutil;
