@@ -35,7 +35,11 @@ fn check(expected: Vec<(PathBuf, Vec<u8>)>, dir: &Path, stale: &mut Vec<String>)
 }
 
 fn man_pages(cmd: clap::Command, prefix: &str, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
-    let name = if prefix.is_empty() { cmd.get_name().to_string() } else { format!("{prefix}-{}", cmd.get_name()) };
+    let name = if prefix.is_empty() {
+        cmd.get_name().to_string()
+    } else {
+        format!("{prefix}-{}", cmd.get_name())
+    };
     let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
     let cmd = cmd.name(leaked);
     let mut buf = Vec::new();
@@ -55,10 +59,19 @@ fn completions_and_man_pages_are_current() {
     let comp_dir = root().join("completions");
     let mut comps = Vec::new();
     for (shell, file) in [
-        (calico::cli::commands::completion::Shell::Bash, "calicoctl.bash"),
+        (
+            calico::cli::commands::completion::Shell::Bash,
+            "calicoctl.bash",
+        ),
         (calico::cli::commands::completion::Shell::Zsh, "_calicoctl"),
-        (calico::cli::commands::completion::Shell::Fish, "calicoctl.fish"),
-        (calico::cli::commands::completion::Shell::Powershell, "_calicoctl.ps1"),
+        (
+            calico::cli::commands::completion::Shell::Fish,
+            "calicoctl.fish",
+        ),
+        (
+            calico::cli::commands::completion::Shell::Powershell,
+            "_calicoctl.ps1",
+        ),
     ] {
         let mut buf = Vec::new();
         calico::cli::commands::completion::generate(shell, &mut buf);
