@@ -293,3 +293,57 @@ fn nat_once_applies_in_the_given_namespace() {
         "{stderr}"
     );
 }
+
+#[test]
+fn nat_agent_loop_stops_cleanly_on_sigterm() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let mut child = calico_node()
+        .args([
+            "--datastore-type",
+            "memory",
+            "--nodename",
+            "node-a",
+            "--dry-run",
+        ])
+        .args(["--poll-interval", "10s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the first pass printed its script, i.e. the agent is in its wait.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).ends_with("}\n") {
+        let n = stdout.read(&mut buf).unwrap();
+        assert!(n > 0, "calico-node exited early");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let sent = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(5),
+            "calico-node ignored SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(sent.elapsed() < Duration::from_secs(2), "slow stop");
+    assert!(stderr.contains("stopping"), "{stderr}");
+}
