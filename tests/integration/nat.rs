@@ -347,3 +347,72 @@ fn nat_agent_loop_stops_cleanly_on_sigterm() {
     assert!(sent.elapsed() < Duration::from_secs(2), "slow stop");
     assert!(stderr.contains("stopping"), "{stderr}");
 }
+
+#[test]
+fn nat_agent_loop_follows_endpoints_and_repairs_a_removed_table() {
+    use calico::node::agent::{Agent, AgentConfig};
+    use calico::node::tunnel::NoIpam;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    require_root("calico-node agent loop");
+    let ns = Netns::new("nat_loop", "node");
+    let client = Client::new(Arc::new(MemoryStore::new()));
+    client.create(endpoint("node-a")).unwrap();
+    let mut cfg = AgentConfig::new("node-a");
+    cfg.netns = Some(ns.name().to_string());
+    cfg.poll_interval = Duration::from_millis(100);
+    cfg.resync_interval = Duration::from_millis(500);
+    let mut agent = Agent::new(
+        client.clone(),
+        cfg,
+        Box::new(NoIpam),
+        Box::new(std::io::sink()),
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let handle = {
+        let stop = stop.clone();
+        std::thread::spawn(move || agent.run(&stop))
+    };
+    let name = ns.name().to_string();
+    let wait_for = |what: &str, pred: &dyn Fn(Option<String>) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let table = nat::list_table(Some(&name)).unwrap();
+            if pred(table.clone()) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {table:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let has = |needle: &'static str| move |t: Option<String>| t.is_some_and(|t| t.contains(needle));
+    wait_for(
+        "the first rule",
+        &has("ip daddr 10.0.0.1 dnat ip to 10.65.0.5"),
+    );
+    // A new endpoint is picked up from the datastore.
+    let mut second = endpoint("node-a");
+    second.metadata.name = "node--a-k8s-api-eth0".into();
+    second.spec.ip_networks = vec!["10.65.0.6/32".into()];
+    second.spec.ip_nats = vec![IpNat {
+        internal_ip: "10.65.0.6".into(),
+        external_ip: "10.0.0.9".into(),
+    }];
+    client.create(second).unwrap();
+    wait_for(
+        "the second rule",
+        &has("ip daddr 10.0.0.9 dnat ip to 10.65.0.6"),
+    );
+    // Someone removes the table: the periodic resync puts it back.
+    nat::apply(&nat::delete_script(), Some(&name)).unwrap();
+    assert_eq!(nat::list_table(Some(&name)).unwrap(), None);
+    wait_for(
+        "the table to be restored",
+        &has("ip daddr 10.0.0.9 dnat ip to 10.65.0.6"),
+    );
+    stop.store(true, Ordering::Relaxed);
+    handle.join().unwrap();
+}
