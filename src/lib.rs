@@ -19,6 +19,7 @@ pub mod datastore;
 pub mod gojson;
 pub mod ipam;
 pub mod model;
+pub mod node;
 pub mod output;
 pub mod selector;
 #[doc(hidden)]

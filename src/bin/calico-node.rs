@@ -1,1 +1,4 @@
-fn main() {}
+//! calico-node: the per-node agent.
+fn main() -> std::process::ExitCode {
+    calico::node::main()
+}

@@ -3,3 +3,5 @@
 
 mod generated;
 mod golden;
+mod nat;
+mod netns;

@@ -1,0 +1,573 @@
+//! The agent's loop: start-up, then keep the node's floating-IP NAT in step with its
+//! WorkloadEndpoints until asked to stop.
+
+use super::nat::{self, Ruleset};
+use super::startup::{self, DefaultPools, Registration};
+use super::tunnel::TunnelAddressAllocator;
+use super::{NodeError, log};
+use crate::datastore::api::{Client, Stored};
+use crate::datastore::keys;
+use crate::model::{Resource, WorkloadEndpoint};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Everything the agent needs to know, resolved from flags and environment.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// The Calico node name this agent acts for.
+    pub nodename: String,
+    /// Labels to set on the Node (others are kept).
+    pub labels: BTreeMap<String, String>,
+    /// Default pools to create when a family has none.
+    pub default_pools: DefaultPools,
+    /// `ClusterInformation.spec.clusterType` tags to record (`CLUSTER_TYPE`).
+    pub cluster_type: String,
+    /// The version recorded in ClusterInformation.
+    pub calico_version: String,
+    /// Apply the NAT inside this named network namespace instead of the agent's own.
+    pub netns: Option<String>,
+    /// Print the NAT script instead of applying it, and write nothing to the datastore.
+    pub dry_run: bool,
+    /// Longest wait for a datastore change before looking again anyway.
+    pub poll_interval: Duration,
+    /// Re-apply the NAT (and re-run the tunnel addresses) this often even when nothing
+    /// changed, repairing tables someone else removed.
+    pub resync_interval: Duration,
+    /// Longest pause between retries after an error.
+    pub max_backoff: Duration,
+}
+
+impl AgentConfig {
+    /// A configuration with the defaults and no default pools (tests, benchmarks).
+    pub fn new(nodename: &str) -> AgentConfig {
+        AgentConfig {
+            nodename: nodename.to_string(),
+            labels: BTreeMap::new(),
+            default_pools: DefaultPools::default(),
+            cluster_type: String::new(),
+            calico_version: super::VERSION.to_string(),
+            netns: None,
+            dry_run: false,
+            poll_interval: Duration::from_secs(5),
+            resync_interval: Duration::from_secs(90),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What one [`Agent::reconcile`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcileOutcome {
+    /// The store revision the endpoints were read at.
+    pub revision: i64,
+    /// Local endpoints seen.
+    pub endpoints: usize,
+    /// True when the rules differ from the last ones applied (or printed).
+    pub changed: bool,
+    /// True when `nft` was run.
+    pub applied: bool,
+}
+
+/// This node's WorkloadEndpoints (`spec.node == nodename`, all namespaces), the store revision
+/// they were read at, and a message for each stored value that could not be decoded (such
+/// values are skipped rather than stopping the node's NAT).
+pub fn local_endpoints(
+    client: &Client,
+    nodename: &str,
+) -> Result<(Vec<WorkloadEndpoint>, i64, Vec<String>), NodeError> {
+    let resp = client.store().list(&WorkloadEndpoint::list_prefix(None))?;
+    let mut weps = Vec::new();
+    let mut bad = Vec::new();
+    for kv in &resp.kvs {
+        match WorkloadEndpoint::decode(kv) {
+            Ok(w) if w.spec.node == nodename => weps.push(w),
+            Ok(_) => {}
+            Err(e) => bad.push(e.to_string()),
+        }
+    }
+    Ok((weps, resp.revision, bad))
+}
+
+/// Reads this node's endpoints, renders their NAT and applies it (inside `netns` when given),
+/// unconditionally. The one-shot form of the agent's loop, for tools and tests.
+pub fn reconcile_nat(
+    client: &Client,
+    nodename: &str,
+    netns: Option<&str>,
+) -> Result<Ruleset, NodeError> {
+    let (weps, _, _) = local_endpoints(client, nodename)?;
+    let rules = nat::render(&weps, nodename);
+    nat::apply(&rules.to_nft_script(), netns)?;
+    Ok(rules)
+}
+
+/// Exponential back-off: 0.5 s doubling up to a cap.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(500);
+
+    /// Starts at 0.5 s, never waits longer than `max`.
+    pub fn new(max: Duration) -> Backoff {
+        Backoff {
+            next: Self::FIRST.min(max),
+            max,
+        }
+    }
+
+    /// The pause before the next retry; each call doubles the following one.
+    pub fn next_delay(&mut self) -> Duration {
+        let d = self.next;
+        self.next = (self.next * 2).min(self.max);
+        d
+    }
+
+    /// After a success: start again from 0.5 s.
+    pub fn reset(&mut self) {
+        self.next = Self::FIRST.min(self.max);
+    }
+}
+
+/// Sleeps for `d`, waking early when `stop` is set. Returns true when stopped.
+fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) -> bool {
+    let deadline = Instant::now() + d;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        std::thread::sleep((deadline - now).min(Duration::from_millis(100)));
+    }
+}
+
+/// The calico-node agent for one node.
+pub struct Agent {
+    client: Client,
+    config: AgentConfig,
+    tunnels: Box<dyn TunnelAddressAllocator>,
+    out: Box<dyn Write + Send>,
+    /// The rules last applied (or printed, in a dry run).
+    current: Option<Ruleset>,
+    last_apply: Option<Instant>,
+    last_tunnels: Option<Instant>,
+    tunnel_notice_logged: bool,
+}
+
+impl Agent {
+    /// An agent writing its dry-run output to `out`.
+    pub fn new(
+        client: Client,
+        config: AgentConfig,
+        tunnels: Box<dyn TunnelAddressAllocator>,
+        out: Box<dyn Write + Send>,
+    ) -> Agent {
+        Agent {
+            client,
+            config,
+            tunnels,
+            out,
+            current: None,
+            last_apply: None,
+            last_tunnels: None,
+            tunnel_notice_logged: false,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AgentConfig {
+        &self.config
+    }
+
+    /// The rules last applied (or printed).
+    pub fn current(&self) -> Option<&Ruleset> {
+        self.current.as_ref()
+    }
+
+    /// Start-up: register the Node, create default pools, initialise ClusterInformation and
+    /// bring the tunnel addresses up to date. A dry run writes nothing and skips all of it.
+    pub fn startup(&mut self) -> Result<(), NodeError> {
+        let c = &self.config;
+        if c.dry_run {
+            log(
+                "INFO",
+                &format!(
+                    "dry run: node {} not registered, nothing written",
+                    c.nodename
+                ),
+            );
+            return Ok(());
+        }
+        let (_, reg) = startup::register_node(&self.client, &c.nodename, &c.labels)?;
+        let verb = match reg {
+            Registration::Created => "registered",
+            Registration::Updated => "updated labels of",
+            Registration::Unchanged => "found",
+        };
+        log("INFO", &format!("{verb} node {}", c.nodename));
+        for p in startup::ensure_default_pools(&self.client, &c.default_pools)? {
+            log(
+                "INFO",
+                &format!(
+                    "created default pool {} ({}, NAT outgoing {}, IPIP {}, VXLAN {})",
+                    p.metadata.name,
+                    p.spec.cidr,
+                    p.spec.nat_outgoing,
+                    p.spec.ipip_mode,
+                    p.spec.vxlan_mode
+                ),
+            );
+        }
+        startup::ensure_cluster_information(&self.client, &c.calico_version, &c.cluster_type)?;
+        self.sync_tunnels()?;
+        Ok(())
+    }
+
+    /// Runs the tunnel-address seam once.
+    fn sync_tunnels(&mut self) -> Result<(), NodeError> {
+        if self.config.dry_run {
+            return Ok(());
+        }
+        let report = self
+            .tunnels
+            .reconcile(&self.client, &self.config.nodename)?;
+        self.last_tunnels = Some(Instant::now());
+        for change in &report.changes {
+            log("INFO", &format!("tunnel address: {change}"));
+        }
+        if let Some(why) = report.skipped
+            && !self.tunnel_notice_logged
+        {
+            log("INFO", &why);
+            self.tunnel_notice_logged = true;
+        }
+        Ok(())
+    }
+
+    /// One pass: read the node's endpoints, render, and apply (or print, in a dry run) when
+    /// the rules differ from the last ones, or when `force` is set.
+    pub fn reconcile(&mut self, force: bool) -> Result<ReconcileOutcome, NodeError> {
+        let nodename = self.config.nodename.clone();
+        let (weps, revision, bad) = local_endpoints(&self.client, &nodename)?;
+        for b in &bad {
+            log("WARN", &format!("skipping endpoint: {b}"));
+        }
+        let rules = nat::render(&weps, &nodename);
+        let changed = self.current.as_ref().is_none_or(|c| !c.same_rules(&rules));
+        let mut applied = false;
+        if changed || force {
+            for s in &rules.skipped {
+                log("WARN", &s.to_string());
+            }
+            let script = rules.to_nft_script();
+            if self.config.dry_run {
+                if changed {
+                    print_script(&mut self.out, &script)?;
+                }
+            } else {
+                let started = Instant::now();
+                nat::apply(&script, self.config.netns.as_deref())?;
+                applied = true;
+                self.last_apply = Some(Instant::now());
+                if changed {
+                    log(
+                        "INFO",
+                        &format!(
+                            "applied floating-IP NAT: {} DNAT, {} SNAT rules in {} ms",
+                            rules.dnat.len(),
+                            rules.snat.len(),
+                            started.elapsed().as_millis()
+                        ),
+                    );
+                }
+            }
+            self.current = Some(rules);
+        }
+        Ok(ReconcileOutcome {
+            revision,
+            endpoints: weps.len(),
+            changed,
+            applied,
+        })
+    }
+
+    fn resync_due(&self) -> bool {
+        self.last_apply
+            .is_none_or(|t| t.elapsed() >= self.config.resync_interval)
+    }
+
+    /// Waits until a WorkloadEndpoint may have changed after `revision`, `poll_interval`
+    /// passes, or `stop` is set. Datastore errors end the wait (the next reconcile reports).
+    fn wait(&self, revision: i64, stop: &AtomicBool) {
+        let prefix = keys::resource_prefix(WorkloadEndpoint::PLURAL, None);
+        let deadline = Instant::now() + self.config.poll_interval;
+        // Short slices keep SIGTERM handling prompt even on backends that block for the
+        // whole timeout.
+        let slice = self.config.poll_interval.min(Duration::from_secs(1));
+        while !stop.load(Ordering::Relaxed) {
+            let now = Instant::now();
+            if now >= deadline {
+                return;
+            }
+            match self
+                .client
+                .store()
+                .wait_for_change(&prefix, revision, slice.min(deadline - now))
+            {
+                Ok(r) if r > revision => return,
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Start-up, then reconcile until `stop` is set. Errors are logged and retried with
+    /// exponential back-off. Returns when stopped.
+    pub fn run(&mut self, stop: &AtomicBool) {
+        let mut backoff = Backoff::new(self.config.max_backoff);
+        while let Err(e) = self.startup() {
+            let d = backoff.next_delay();
+            log(
+                "ERROR",
+                &format!("start-up failed: {e}; retrying in {} ms", d.as_millis()),
+            );
+            if sleep_unless_stopped(d, stop) {
+                return;
+            }
+        }
+        backoff.reset();
+        while !stop.load(Ordering::Relaxed) {
+            let resync = self.resync_due();
+            if resync
+                && self.current.is_some()
+                && self
+                    .last_tunnels
+                    .is_some_and(|t| t.elapsed() >= self.config.resync_interval)
+                && let Err(e) = self.sync_tunnels()
+            {
+                log("ERROR", &format!("tunnel addresses: {e}"));
+            }
+            match self.reconcile(resync && !self.config.dry_run) {
+                Ok(outcome) => {
+                    backoff.reset();
+                    self.wait(outcome.revision, stop);
+                }
+                Err(e) => {
+                    let d = backoff.next_delay();
+                    log(
+                        "ERROR",
+                        &format!("reconcile failed: {e}; retrying in {} ms", d.as_millis()),
+                    );
+                    if sleep_unless_stopped(d, stop) {
+                        break;
+                    }
+                }
+            }
+        }
+        log("INFO", "stopping");
+    }
+}
+
+/// The agent's own output: the NAT script of a dry run, on its output stream.
+fn print_script(out: &mut (dyn Write + Send), script: &str) -> Result<(), NodeError> {
+    out.write_all(script.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| NodeError::Io {
+            path: "<stdout>".into(),
+            source: e,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datastore::memory::MemoryStore;
+    use crate::model::workloadendpoint::IpNat;
+    use crate::node::tunnel::NoIpam;
+    use std::sync::{Arc, Mutex};
+
+    /// A writer the test can read back.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    impl Shared {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    fn wep(name: &str, node: &str, internal: &str, external: &str) -> WorkloadEndpoint {
+        let mut w = WorkloadEndpoint::default();
+        w.metadata.namespace = "default".into();
+        w.metadata.name = name.into();
+        w.spec.node = node.into();
+        w.spec.ip_networks = vec![format!("{internal}/32")];
+        w.spec.ip_nats = vec![IpNat {
+            internal_ip: internal.into(),
+            external_ip: external.into(),
+        }];
+        w
+    }
+
+    fn dry_agent(client: &Client) -> (Agent, Shared) {
+        let out = Shared::default();
+        let mut cfg = AgentConfig::new("node-a");
+        cfg.dry_run = true;
+        cfg.poll_interval = Duration::from_millis(200);
+        let agent = Agent::new(client.clone(), cfg, Box::new(NoIpam), Box::new(out.clone()));
+        (agent, out)
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_and_resets() {
+        let mut b = Backoff::new(Duration::from_secs(3));
+        let ms: Vec<u128> = (0..5).map(|_| b.next_delay().as_millis()).collect();
+        assert_eq!(ms, [500, 1000, 2000, 3000, 3000]);
+        b.reset();
+        assert_eq!(b.next_delay(), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn local_endpoints_filters_by_node_and_skips_bad_values() {
+        let client = Client::new(Arc::new(MemoryStore::new()));
+        client
+            .create(wep("a", "node-a", "10.65.0.5", "10.0.0.1"))
+            .unwrap();
+        client
+            .create(wep("b", "node-b", "10.65.0.6", "10.0.0.2"))
+            .unwrap();
+        let bad = "/calico/resources/v3/projectcalico.org/workloadendpoints/default/broken";
+        client
+            .store()
+            .txn(crate::datastore::Txn::new().put(bad, b"{not json".to_vec()))
+            .unwrap();
+        let (weps, rev, errs) = local_endpoints(&client, "node-a").unwrap();
+        assert_eq!(weps.len(), 1);
+        assert_eq!(weps[0].metadata.name, "a");
+        assert_eq!(rev, client.store().revision().unwrap());
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].contains("broken"), "{errs:?}");
+    }
+
+    #[test]
+    fn dry_run_prints_only_when_the_rules_change_and_writes_nothing() {
+        let client = Client::new(Arc::new(MemoryStore::new()));
+        let (mut agent, out) = dry_agent(&client);
+        agent.startup().unwrap();
+        assert!(
+            client
+                .list::<crate::model::Node>(None)
+                .unwrap()
+                .items
+                .is_empty()
+        );
+        let first = agent.reconcile(false).unwrap();
+        assert!(first.changed && !first.applied);
+        assert_eq!(out.text(), nat::render(&[], "node-a").to_nft_script());
+        // No change: nothing printed.
+        assert!(!agent.reconcile(false).unwrap().changed);
+        // A floating IP for this node: printed again, with the rule.
+        client
+            .create(wep("a", "node-a", "10.65.0.5", "10.0.0.1"))
+            .unwrap();
+        let o = agent.reconcile(false).unwrap();
+        assert!(o.changed && !o.applied);
+        assert!(
+            out.text()
+                .contains("ip daddr 10.0.0.1 dnat ip to 10.65.0.5")
+        );
+        // Another node's endpoint changes nothing here.
+        let len = out.text().len();
+        client
+            .create(wep("b", "node-b", "10.65.0.6", "10.0.0.2"))
+            .unwrap();
+        assert!(!agent.reconcile(false).unwrap().changed);
+        assert_eq!(out.text().len(), len);
+    }
+
+    #[test]
+    fn run_follows_changes_and_stops_when_asked() {
+        let client = Client::new(Arc::new(MemoryStore::new()));
+        let (mut agent, out) = dry_agent(&client);
+        let stop = Arc::new(AtomicBool::new(false));
+        let handle = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                agent.run(&stop);
+                agent
+            })
+        };
+        let wait_for = |needle: &str| {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !out.text().contains(needle) {
+                assert!(
+                    Instant::now() < deadline,
+                    "never saw {needle:?} in:\n{}",
+                    out.text()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        };
+        wait_for("chain fip-dnat");
+        client
+            .create(wep("a", "node-a", "10.65.0.5", "10.0.0.1"))
+            .unwrap();
+        wait_for("ip daddr 10.0.0.1 dnat ip to 10.65.0.5");
+        let started = Instant::now();
+        stop.store(true, Ordering::Relaxed);
+        let agent = handle.join().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2), "slow stop");
+        assert_eq!(agent.current().unwrap().dnat.len(), 1);
+    }
+
+    #[test]
+    fn startup_registers_and_initialises() {
+        let client = Client::new(Arc::new(MemoryStore::new()));
+        let mut cfg = AgentConfig::new("node-a");
+        cfg.labels = startup::parse_labels("rack=0").unwrap();
+        cfg.default_pools = DefaultPools::from_lookup(|_| None).unwrap();
+        let mut agent = Agent::new(
+            client.clone(),
+            cfg,
+            Box::new(NoIpam),
+            Box::new(Shared::default()),
+        );
+        agent.startup().unwrap();
+        let node: crate::model::Node = client.get(None, "node-a").unwrap();
+        assert_eq!(node.metadata.labels["rack"], "0");
+        let pool: crate::model::IpPool = client.get(None, "default-ipv4-ippool").unwrap();
+        assert_eq!(pool.spec.cidr, "192.168.0.0/16");
+        let info: crate::model::ClusterInformation = client.get(None, "default").unwrap();
+        assert_eq!(info.spec.calico_version, "v3.31.0");
+    }
+
+    #[test]
+    fn nft_failure_is_reported_and_not_remembered() {
+        let client = Client::new(Arc::new(MemoryStore::new()));
+        let mut cfg = AgentConfig::new("node-a");
+        cfg.netns = Some("calico-test-no-such-netns".into());
+        let mut agent = Agent::new(client, cfg, Box::new(NoIpam), Box::new(Shared::default()));
+        let e = agent.reconcile(false).unwrap_err().to_string();
+        assert!(
+            e.contains("ip netns exec calico-test-no-such-netns nft -f -"),
+            "{e}"
+        );
+        assert!(agent.current().is_none(), "a failed apply must be retried");
+    }
+}

@@ -1,0 +1,313 @@
+//! `calico-node`: the per-node agent.
+//!
+//! At start it registers its Node (labels merged), creates the default IP pools when a family
+//! has none, initialises ClusterInformation `default` and brings its tunnel addresses up to
+//! date (through the [`tunnel`] seam, which the IPAM engine fills). Then it keeps the node's
+//! floating-IP NAT ([`nat`]) in step with the WorkloadEndpoints scheduled on it: it lists them,
+//! renders one nftables table, applies it atomically with `nft -f -` when it changed, and
+//! waits for the next datastore change. Datastore or `nft` errors are logged and retried with
+//! exponential back-off; SIGTERM and SIGINT stop it cleanly (the NAT stays in place, as
+//! Felix's does, so restarting the agent does not interrupt traffic).
+//!
+//! Log lines go to stderr (`<time> <LEVEL> <message>`); stdout carries only `--dry-run`
+//! output (the `nft` script that would be applied).
+//!
+//! Settings, beyond the datastore ones shared with calicoctl:
+//! - the node name: `--nodename`, else `NODENAME`, else the first line of `--nodename-file`
+//!   (`/var/lib/calico/nodename`), else the host name;
+//! - labels: `--labels k=v,...`, else `CALICO_NODE_LABELS` (same syntax);
+//! - default pools: `NO_DEFAULT_POOLS`, `CALICO_IPV4POOL_*`, `CALICO_IPV6POOL_*` (see
+//!   [`startup::DefaultPools`]); ClusterInformation type tags: `CLUSTER_TYPE`.
+
+pub mod agent;
+pub mod bench;
+pub mod nat;
+pub mod startup;
+pub mod tunnel;
+
+use crate::config::{self, Overrides};
+use crate::datastore::DatastoreError;
+use crate::datastore::api::{Client, ClientError};
+use clap::{CommandFactory, Parser};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// The version recorded in ClusterInformation and printed by `--version`.
+pub const VERSION: &str = concat!("v", env!("CARGO_PKG_VERSION"));
+
+/// Why the agent could not do something.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeError {
+    /// A bad setting (flag or environment); fatal at start.
+    #[error("{0}")]
+    Config(String),
+    /// The datastore configuration could not be resolved.
+    #[error(transparent)]
+    DatastoreConfig(#[from] config::ConfigError),
+    /// The datastore failed.
+    #[error(transparent)]
+    Datastore(#[from] DatastoreError),
+    /// Reading or writing a resource failed.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// A start-up step failed (message names the step).
+    #[error("{0}")]
+    Startup(String),
+    /// Applying the NAT failed.
+    #[error(transparent)]
+    Nat(#[from] nat::NatError),
+    /// The tunnel-address seam failed.
+    #[error("tunnel addresses: {0}")]
+    Tunnel(#[from] tunnel::TunnelError),
+    /// A local file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Writes one log line to stderr: `<RFC 3339 time> <LEVEL> <message>`.
+pub fn log(level: &str, message: &str) {
+    eprintln!(
+        "{} {level:<5} {message}",
+        crate::timeutil::rfc3339(crate::timeutil::now())
+    );
+}
+
+/// Parses `500ms`, `5s`, `2m` or a bare number of seconds.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration '{s}': expected e.g. 500ms, 5s or 2m"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("invalid duration '{s}': unit must be ms, s or m")),
+    };
+    if !(secs > 0.0 && secs.is_finite()) {
+        return Err(format!("invalid duration '{s}': must be positive"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// calico-node: registers this node and keeps its floating-IP NAT in step with the datastore.
+#[derive(Debug, Parser)]
+#[command(name = "calico-node", version = VERSION)]
+pub struct NodeArgs {
+    /// Path to the file containing connection configuration in YAML or JSON format.
+    #[arg(short = 'c', long = "config", value_name = "CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE].
+    #[arg(long, value_name = "TYPE")]
+    pub datastore_type: Option<String>,
+    /// Comma-separated etcd endpoints [env: ETCD_ENDPOINTS].
+    #[arg(long, value_name = "URLS")]
+    pub etcd_endpoints: Option<String>,
+    /// etcd user name [env: ETCD_USERNAME].
+    #[arg(long, value_name = "USER")]
+    pub etcd_username: Option<String>,
+    /// etcd client key file [env: ETCD_KEY_FILE].
+    #[arg(long, value_name = "FILE")]
+    pub etcd_key_file: Option<String>,
+    /// etcd client certificate file [env: ETCD_CERT_FILE].
+    #[arg(long, value_name = "FILE")]
+    pub etcd_cert_file: Option<String>,
+    /// etcd CA certificate file [env: ETCD_CA_CERT_FILE].
+    #[arg(long, value_name = "FILE")]
+    pub etcd_ca_cert_file: Option<String>,
+    /// The embedded datastore's file [env: CALICO_DATASTORE_PATH].
+    #[arg(long, value_name = "FILE")]
+    pub datastore_path: Option<String>,
+    /// Timeout for each datastore request, in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub datastore_timeout: Option<u64>,
+
+    /// This node's name (else the nodename file, else the host name).
+    #[arg(long, env = "NODENAME", value_name = "NAME")]
+    pub nodename: Option<String>,
+    /// Where the node name is read from when not given, and written to with
+    /// --write-nodename-file.
+    #[arg(long, value_name = "FILE", default_value = startup::DEFAULT_NODENAME_FILE)]
+    pub nodename_file: PathBuf,
+    /// Write the node name to --nodename-file (for the CNI plugin).
+    #[arg(long)]
+    pub write_nodename_file: bool,
+    /// Labels to set on this node's Node, as k=v,k2=v2 (other labels are kept).
+    #[arg(long, env = "CALICO_NODE_LABELS", value_name = "LABELS")]
+    pub labels: Option<String>,
+
+    /// Register and reconcile once, then exit (status 1 on any error).
+    #[arg(long)]
+    pub once: bool,
+    /// Print the nftables script that would be applied; apply nothing and write nothing to
+    /// the datastore.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply the NAT inside this named network namespace (`ip netns exec`).
+    #[arg(long, value_name = "NAME")]
+    pub netns: Option<String>,
+    /// Longest wait for a datastore change before looking again (e.g. 500ms, 5s, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
+    /// Re-apply the NAT this often even when nothing changed (repairs a removed table).
+    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_duration)]
+    pub resync_interval: Duration,
+}
+
+impl NodeArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            datastore_type: self.datastore_type.clone(),
+            etcd_endpoints: self.etcd_endpoints.clone(),
+            etcd_username: self.etcd_username.clone(),
+            etcd_password: None,
+            etcd_key_file: self.etcd_key_file.clone(),
+            etcd_cert_file: self.etcd_cert_file.clone(),
+            etcd_ca_cert_file: self.etcd_ca_cert_file.clone(),
+            datastore_path: self.datastore_path.clone(),
+            timeout: self.datastore_timeout.map(Duration::from_secs),
+        }
+    }
+
+    /// The agent's configuration from these flags and the environment.
+    pub fn agent_config(&self) -> Result<agent::AgentConfig, NodeError> {
+        let nodename = startup::determine_nodename(self.nodename.as_deref(), &self.nodename_file)?;
+        let mut cfg = agent::AgentConfig::new(&nodename);
+        cfg.labels = startup::parse_labels(self.labels.as_deref().unwrap_or(""))?;
+        cfg.default_pools = startup::DefaultPools::from_env()?;
+        cfg.cluster_type = std::env::var("CLUSTER_TYPE").unwrap_or_default();
+        cfg.netns = self.netns.clone();
+        cfg.dry_run = self.dry_run;
+        cfg.poll_interval = self.poll_interval;
+        cfg.resync_interval = self.resync_interval;
+        Ok(cfg)
+    }
+}
+
+/// The clap command (help, completions, man page).
+pub fn command() -> clap::Command {
+    NodeArgs::command()
+}
+
+/// Runs calico-node with the process's arguments and returns its exit status.
+pub fn main() -> ExitCode {
+    let args = match NodeArgs::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log("ERROR", &e.to_string());
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Runs the agent for parsed arguments.
+pub fn run(args: &NodeArgs) -> Result<(), NodeError> {
+    let cfg = args.agent_config()?;
+    let ds = config::resolve(&args.overrides(), args.config.as_deref())?;
+    let store = crate::datastore::open(&ds)?;
+    log(
+        "INFO",
+        &format!(
+            "calico-node {VERSION} starting: node {}, datastore {}{}",
+            cfg.nodename,
+            store.describe(),
+            cfg.netns
+                .as_deref()
+                .map(|n| format!(", netns {n}"))
+                .unwrap_or_default()
+        ),
+    );
+    if args.write_nodename_file && !cfg.dry_run {
+        startup::write_nodename_file(&args.nodename_file, &cfg.nodename)?;
+    }
+    // SEAM(ipam): replace NoIpam with the IPAM engine's tunnel allocator when it lands.
+    let tunnels: Box<dyn tunnel::TunnelAddressAllocator> = Box::new(tunnel::NoIpam);
+    let mut agent = agent::Agent::new(
+        Client::new(store),
+        cfg,
+        tunnels,
+        Box::new(std::io::stdout()),
+    );
+    if args.once {
+        agent.startup()?;
+        let outcome = agent.reconcile(true)?;
+        log(
+            "INFO",
+            &format!(
+                "reconciled {} local endpoint(s) at revision {}",
+                outcome.endpoints, outcome.revision
+            ),
+        );
+        return Ok(());
+    }
+    // signal-hook sets the flag from the handler (async-signal-safe); the loop polls it at
+    // least every 100 ms, so no thread or self-pipe is needed.
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, stop.clone()).map_err(|e| NodeError::Io {
+            path: "signal handler".into(),
+            source: e,
+        })?;
+    }
+    agent.run(&stop);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5h").is_err());
+        assert!(parse_duration("x").is_err());
+    }
+
+    #[test]
+    fn command_is_consistent() {
+        command().debug_assert();
+        let a = NodeArgs::try_parse_from([
+            "calico-node",
+            "--nodename",
+            "node-a",
+            "--labels",
+            "rack=0",
+            "--once",
+            "--dry-run",
+            "--netns",
+            "ns1",
+            "--poll-interval",
+            "250ms",
+        ])
+        .unwrap();
+        assert_eq!(a.nodename.as_deref(), Some("node-a"));
+        assert!(a.once && a.dry_run);
+        assert_eq!(a.poll_interval, Duration::from_millis(250));
+    }
+}
