@@ -241,8 +241,7 @@ pub fn run(args: &NodeArgs) -> Result<(), NodeError> {
     if args.write_nodename_file && !cfg.dry_run {
         startup::write_nodename_file(&args.nodename_file, &cfg.nodename)?;
     }
-    // SEAM(ipam): replace NoIpam with the IPAM engine's tunnel allocator when it lands.
-    let tunnels: Box<dyn tunnel::TunnelAddressAllocator> = Box::new(tunnel::NoIpam);
+    let tunnels: Box<dyn tunnel::TunnelAddressAllocator> = Box::new(tunnel::IpamTunnels);
     let mut agent = agent::Agent::new(
         Client::new(store),
         cfg,

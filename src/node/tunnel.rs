@@ -1,18 +1,13 @@
-//! Tunnel addresses (calico-node's `allocateip`): the seam where the IPAM engine plugs in.
+//! Tunnel addresses (calico-node's `allocateip`).
 //!
 //! Calico gives a node an address for each tunnel its pools need (IPIP, VXLAN, VXLAN over
 //! IPv6, WireGuard), taken from the pools that allow `Tunnel` use and select the node, and
 //! records it in the Node (`spec.bgp.ipv4IPIPTunnelAddr`, `spec.ipv4VXLANTunnelAddr`, ...).
-//! Assigning and releasing those addresses is IPAM's job (`src/ipam`, written separately), so
-//! the agent only sees the [`TunnelAddressAllocator`] trait. This module also holds the part
-//! that is not IPAM: which pools are eligible for which tunnel ([`eligible_pools`]) and which
-//! Node field each tunnel writes ([`TunnelType::node_field`]).
-//!
-//! SEAM(ipam): until the IPAM engine lands, the agent runs with [`NoIpam`], which changes
-//! nothing and says so once in the log. The engine should provide a type implementing
-//! [`TunnelAddressAllocator`] (following reference/calico-ipam-model.md §5.6, using
-//! [`eligible_pools`] and handle `<type>-tunnel-addr-<node>`), and `node::main` should
-//! construct it where it now constructs `NoIpam` (search for `SEAM(ipam)`).
+//! The agent sees the [`TunnelAddressAllocator`] trait; [`IpamTunnels`] implements it on the
+//! IPAM engine (handle `<type>-tunnel-addr-<node>`, attributes `node` and `type`, intended use
+//! Tunnel, the eligible pools requested explicitly). [`NoIpam`] touches nothing (tests).
+//! This module also says which pools are eligible for which tunnel ([`eligible_pools`]) and
+//! which Node field each tunnel writes ([`TunnelType::node_field`]).
 
 use crate::datastore::api::{Client, ClientError};
 use crate::model::{Cidr, IpPool, Node};
@@ -195,14 +190,14 @@ pub enum TunnelError {
     Ipam(String),
 }
 
-/// SEAM(ipam): keeps a node's tunnel addresses in step with its pools (§5.6). Called at
-/// start-up and on every resync; must be idempotent. Implemented by the IPAM engine.
+/// Keeps a node's tunnel addresses in step with its pools (§5.6). Called at
+/// start-up and on every resync; must be idempotent.
 pub trait TunnelAddressAllocator: Send + Sync {
     /// Brings `nodename`'s tunnel addresses (IPAM allocations and Node fields) up to date.
     fn reconcile(&self, client: &Client, nodename: &str) -> Result<TunnelReport, TunnelError>;
 }
 
-/// The allocator used while this build has no IPAM engine: touches nothing.
+/// An allocator that touches nothing (tests, and agents that must not allocate).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoIpam;
 
@@ -210,8 +205,142 @@ impl TunnelAddressAllocator for NoIpam {
     fn reconcile(&self, _client: &Client, _nodename: &str) -> Result<TunnelReport, TunnelError> {
         Ok(TunnelReport {
             changes: Vec::new(),
-            skipped: Some("tunnel addresses not managed: this build has no IPAM engine".into()),
+            skipped: Some("tunnel addresses not managed".into()),
         })
+    }
+}
+
+/// The real allocator: Calico's `allocateip` on the IPAM engine.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IpamTunnels;
+
+impl IpamTunnels {
+    fn pass(
+        ipam: &crate::ipam::Ipam,
+        node: &mut Node,
+        pools: &[IpPool],
+        assigned: &mut Vec<(String, std::net::IpAddr)>,
+    ) -> Result<Vec<String>, TunnelError> {
+        use crate::ipam::{AutoAssignRequest, IntendedUse, ReleaseOptions};
+        let name = node.metadata.name.clone();
+        let mut changes = Vec::new();
+        for kind in TunnelType::ALL {
+            let eligible = eligible_pools(pools, node, kind);
+            let current = kind.node_field(node).to_string();
+            let handle = kind.handle(&name);
+            if eligible.is_empty() {
+                if !current.is_empty() {
+                    match ipam.release_by_handle(&handle) {
+                        Ok(()) => {}
+                        Err(e) if e.is_not_found() => {
+                            if let Some(ip) = crate::model::cidr::parse_ip(&current) {
+                                let _ = ipam.release_ips(&[ReleaseOptions::ip(ip)]);
+                            }
+                        }
+                        Err(e) => return Err(TunnelError::Ipam(e.to_string())),
+                    }
+                    kind.set_node_field(node, "");
+                    changes.push(format!("{}: released {current}", kind.attribute()));
+                }
+                continue;
+            }
+            let keep = crate::model::cidr::parse_ip(&current).is_some_and(|ip| {
+                eligible.iter().any(|c| c.contains_ip(ip))
+                    && ipam.get_assignment_attributes(ip).is_ok_and(|a| {
+                        a.attrs.get("type").map(String::as_str) == Some(kind.attribute())
+                            && a.attrs.get("node") == Some(&name)
+                    })
+            });
+            if keep {
+                continue;
+            }
+            match ipam.release_by_handle(&handle) {
+                Ok(()) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(TunnelError::Ipam(e.to_string())),
+            }
+            let attrs = [
+                ("node".to_string(), name.clone()),
+                ("type".to_string(), kind.attribute().to_string()),
+            ]
+            .into();
+            let v4 = kind.ip_version() == 4;
+            let req = AutoAssignRequest {
+                num4: usize::from(v4),
+                num6: usize::from(!v4),
+                handle_id: Some(handle.clone()),
+                attrs,
+                hostname: name.clone(),
+                ipv4_pools: if v4 { eligible.clone() } else { vec![] },
+                ipv6_pools: if v4 { vec![] } else { eligible.clone() },
+                intended_use: IntendedUse::Tunnel,
+                ..AutoAssignRequest::default()
+            };
+            let result = ipam
+                .auto_assign(&req)
+                .map_err(|e| TunnelError::Ipam(e.to_string()))?;
+            let ip = result.ips().first().map(Cidr::addr).ok_or_else(|| {
+                TunnelError::Ipam(format!(
+                    "failed to allocate an address for {}: no IPs available in pools {:?}",
+                    kind.attribute(),
+                    eligible.iter().map(ToString::to_string).collect::<Vec<_>>()
+                ))
+            })?;
+            assigned.push((handle, ip));
+            kind.set_node_field(node, &ip.to_string());
+            changes.push(format!("{}: assigned {ip}", kind.attribute()));
+        }
+        Ok(changes)
+    }
+}
+
+impl TunnelAddressAllocator for IpamTunnels {
+    fn reconcile(&self, client: &Client, nodename: &str) -> Result<TunnelReport, TunnelError> {
+        let ipam = crate::ipam::Ipam::new(client.clone());
+        for _ in 0..5 {
+            let mut node: Node = client.get(None, nodename)?;
+            let before = node.clone();
+            let pools = client.list::<IpPool>(None)?.items;
+            let mut assigned = Vec::new();
+            let changes = match Self::pass(&ipam, &mut node, &pools, &mut assigned) {
+                Ok(c) => c,
+                Err(e) => {
+                    for (handle, _) in &assigned {
+                        let _ = ipam.release_by_handle(handle);
+                    }
+                    return Err(e);
+                }
+            };
+            if node == before {
+                return Ok(TunnelReport {
+                    changes,
+                    skipped: None,
+                });
+            }
+            match client.update(node) {
+                Ok(_) => {
+                    return Ok(TunnelReport {
+                        changes,
+                        skipped: None,
+                    });
+                }
+                Err(ClientError::Conflict(_)) => {
+                    for (handle, _) in &assigned {
+                        let _ = ipam.release_by_handle(handle);
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    for (handle, _) in &assigned {
+                        let _ = ipam.release_by_handle(handle);
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+        Err(TunnelError::Ipam(format!(
+            "update conflict: Node({nodename})"
+        )))
     }
 }
 
@@ -306,6 +435,52 @@ mod tests {
         assert_eq!(
             TunnelType::VxlanV6.handle("node-a"),
             "vxlan-v6-tunnel-addr-node-a"
+        );
+    }
+
+    #[test]
+    fn ipam_tunnels_assign_keep_and_release() {
+        use crate::datastore::memory::MemoryStore;
+        let client = Client::new(std::sync::Arc::new(MemoryStore::new()));
+        let mut n = Node::new("node-a");
+        n.metadata.labels.insert("rack".into(), "0".into());
+        client.create(n).unwrap();
+        let mut p = IpPool::new("ipip", "10.70.0.0/24");
+        p.spec.ipip_mode = "Always".into();
+        client.create(p).unwrap();
+        let r = IpamTunnels.reconcile(&client, "node-a").unwrap();
+        assert_eq!(r.changes.len(), 1, "{r:?}");
+        let node: Node = client.get(None, "node-a").unwrap();
+        let addr = TunnelType::Ipip.node_field(&node).to_string();
+        let ip: std::net::IpAddr = addr.parse().unwrap();
+        assert!(Cidr::parse("10.70.0.0/24").unwrap().contains_ip(ip));
+        let ipam = crate::ipam::Ipam::new(client.clone());
+        let attrs = ipam.get_assignment_attributes(ip).unwrap();
+        assert_eq!(attrs.handle_id.as_deref(), Some("ipip-tunnel-addr-node-a"));
+        assert_eq!(
+            attrs.attrs.get("type").map(String::as_str),
+            Some("ipipTunnelAddress")
+        );
+        // A second pass keeps the address.
+        assert!(
+            IpamTunnels
+                .reconcile(&client, "node-a")
+                .unwrap()
+                .changes
+                .is_empty()
+        );
+        // IPIP off: the address is released and the field cleared.
+        let mut pool: IpPool = client.get(None, "ipip").unwrap();
+        pool.spec.ipip_mode = "Never".into();
+        client.update(pool).unwrap();
+        IpamTunnels.reconcile(&client, "node-a").unwrap();
+        let node: Node = client.get(None, "node-a").unwrap();
+        assert_eq!(TunnelType::Ipip.node_field(&node), "");
+        assert!(node.spec.bgp.is_none());
+        assert!(
+            ipam.get_assignment_attributes(ip)
+                .unwrap_err()
+                .is_not_found()
         );
     }
 }
