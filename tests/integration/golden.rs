@@ -13,8 +13,10 @@
 //!
 //! `| ` lines are stdout, `! ` lines stderr (each exactly, trailing spaces included; a bare
 //! `|` or `!` is an empty line), `? N` the exit status (0 when absent). `[..]` in an expected
-//! line matches any text within that line. `$ cmd < file` feeds a file on stdin. Other files in
-//! the case directory are copied next to the datastore and are visible to the commands.
+//! line matches any text within that line. `$ cmd < file` feeds a file on stdin, and leading
+//! `NAME=value` words set environment variables for that one command
+//! (`$ CNI_COMMAND=ADD calico-ipam < net.json`). Other files in the case directory are copied
+//! next to the datastore and are visible to the commands.
 //!
 //! `GOLDEN=overwrite cargo test --test integration golden` rewrites the expectations from the
 //! actual output (review the diff before committing).
@@ -214,7 +216,19 @@ pub fn run_all(backend: &Backend) -> Vec<String> {
                 Some((c, f)) => (c.to_string(), Some(f.trim().to_string())),
                 None => (step.command.clone(), None),
             };
-            let words = split_words(&cmdline);
+            let mut words = split_words(&cmdline);
+            // Leading `NAME=value` words set environment variables for this command.
+            let mut step_env = Vec::new();
+            while let Some((k, v)) = words.first().and_then(|w| w.split_once('=')) {
+                let is_name = !k.is_empty()
+                    && k.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+                if !is_name {
+                    break;
+                }
+                step_env.push((k.to_string(), v.to_string()));
+                words.remove(0);
+            }
             let program =
                 bin(&words[0]).unwrap_or_else(|| panic!("{name}: unknown program {}", words[0]));
             let mut cmd = Command::new(program);
@@ -226,7 +240,12 @@ pub fn run_all(backend: &Backend) -> Vec<String> {
                 .env("CALICO_TEST_NOW", "1787392800")
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped());
-            for (k, v) in backend.env.iter().chain(case_env.iter()) {
+            for (k, v) in backend
+                .env
+                .iter()
+                .chain(case_env.iter())
+                .chain(step_env.iter())
+            {
                 cmd.env(k, v);
             }
             match &stdin_file {
