@@ -194,7 +194,7 @@ pub fn run(args: &ConvertArgs, out: &mut dyn Write) -> CmdResult {
     let value = match values.len() {
         1 => values.into_iter().next().unwrap_or_default(),
         _ => {
-            serde_json::json!({"apiVersion": "v1", "items": values, "kind": "List", "metadata": {}})
+            serde_json::json!({"kind": "List", "apiVersion": "v1", "metadata": {}, "items": values})
         }
     };
     let text = if json {
