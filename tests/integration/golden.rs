@@ -117,7 +117,7 @@ fn split_words(s: &str) -> Vec<String> {
     words
 }
 
-fn line_matches(expected: &str, actual: &str) -> bool {
+pub fn line_matches(expected: &str, actual: &str) -> bool {
     if !expected.contains("[..]") {
         return expected == actual;
     }
@@ -141,7 +141,7 @@ fn line_matches(expected: &str, actual: &str) -> bool {
     rest.is_empty()
 }
 
-fn lines_match(expected: &[String], actual: &[String]) -> bool {
+pub fn lines_match(expected: &[String], actual: &[String]) -> bool {
     expected.len() == actual.len() && expected.iter().zip(actual).all(|(e, a)| line_matches(e, a))
 }
 
@@ -182,6 +182,61 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Runs one script command line in `dir` with `env` (plus the command's own `NAME=value`
+/// prefixes and `< file` stdin); returns stdout lines, stderr lines and the exit status.
+pub fn run_command(
+    context: &str,
+    command: &str,
+    dir: &Path,
+    env: &[(String, String)],
+) -> (Vec<String>, Vec<String>, i32) {
+    let (cmdline, stdin_file) = match command.split_once(" < ") {
+        Some((c, f)) => (c.to_string(), Some(f.trim().to_string())),
+        None => (command.to_string(), None),
+    };
+    let mut words = split_words(&cmdline);
+    // Leading `NAME=value` words set environment variables for this command.
+    let mut step_env = Vec::new();
+    while let Some((k, v)) = words.first().and_then(|w| w.split_once('=')) {
+        let is_name = !k.is_empty()
+            && k.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        if !is_name {
+            break;
+        }
+        step_env.push((k.to_string(), v.to_string()));
+        words.remove(0);
+    }
+    let program =
+        bin(&words[0]).unwrap_or_else(|| panic!("{context}: unknown program {}", words[0]));
+    let mut cmd = Command::new(program);
+    cmd.args(&words[1..])
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("CALICO_TEST_NOW", "1787392800")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env.iter().chain(step_env.iter()) {
+        cmd.env(k, v);
+    }
+    match &stdin_file {
+        Some(f) => {
+            cmd.stdin(std::fs::File::open(dir.join(f)).unwrap());
+        }
+        None => {
+            cmd.stdin(Stdio::null());
+        }
+    }
+    let out = cmd.output().unwrap();
+    (
+        to_lines(&out.stdout),
+        to_lines(&out.stderr),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
 /// Runs every case under `testdata/cmd` against `backend`; returns the failures.
 pub fn run_all(backend: &Backend) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cmd");
@@ -212,54 +267,9 @@ pub fn run_all(backend: &Backend) -> Vec<String> {
         let (case_env, _guard) = (backend.reset)(sandbox.path());
         let mut changed = false;
         for step in &mut steps {
-            let (cmdline, stdin_file) = match step.command.split_once(" < ") {
-                Some((c, f)) => (c.to_string(), Some(f.trim().to_string())),
-                None => (step.command.clone(), None),
-            };
-            let mut words = split_words(&cmdline);
-            // Leading `NAME=value` words set environment variables for this command.
-            let mut step_env = Vec::new();
-            while let Some((k, v)) = words.first().and_then(|w| w.split_once('=')) {
-                let is_name = !k.is_empty()
-                    && k.bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-                if !is_name {
-                    break;
-                }
-                step_env.push((k.to_string(), v.to_string()));
-                words.remove(0);
-            }
-            let program =
-                bin(&words[0]).unwrap_or_else(|| panic!("{name}: unknown program {}", words[0]));
-            let mut cmd = Command::new(program);
-            cmd.args(&words[1..])
-                .current_dir(sandbox.path())
-                .env_clear()
-                .env("PATH", std::env::var("PATH").unwrap_or_default())
-                .env("HOME", sandbox.path())
-                .env("CALICO_TEST_NOW", "1787392800")
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-            for (k, v) in backend
-                .env
-                .iter()
-                .chain(case_env.iter())
-                .chain(step_env.iter())
-            {
-                cmd.env(k, v);
-            }
-            match &stdin_file {
-                Some(f) => {
-                    cmd.stdin(std::fs::File::open(sandbox.path().join(f)).unwrap());
-                }
-                None => {
-                    cmd.stdin(Stdio::null());
-                }
-            }
-            let out = cmd.output().unwrap();
-            let stdout = to_lines(&out.stdout);
-            let stderr = to_lines(&out.stderr);
-            let status = out.status.code().unwrap_or(-1);
+            let env: Vec<(String, String)> =
+                backend.env.iter().chain(case_env.iter()).cloned().collect();
+            let (stdout, stderr, status) = run_command(&name, &step.command, sandbox.path(), &env);
             let ok = lines_match(&step.stdout, &stdout)
                 && lines_match(&step.stderr, &stderr)
                 && status == step.status;

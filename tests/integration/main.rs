@@ -6,3 +6,4 @@ mod generated;
 mod golden;
 mod nat;
 mod netns;
+mod walkthrough;
