@@ -10,10 +10,12 @@
 //! - [`jsonpath`]: kubectl-style JSONPath (`-o jsonpath=`), an extension beyond calicoctl.
 
 mod gofmt;
+pub mod jsonpath;
 pub mod table;
 pub mod template;
 pub mod yaml;
 
+pub use jsonpath::JsonPathError;
 pub use table::{ascii_table, go_g5, go_percent, tabwriter};
 pub use template::TemplateError;
 pub use yaml::{to_json, to_yaml};
