@@ -15,6 +15,7 @@ pub mod table;
 pub mod template;
 pub mod yaml;
 
+pub use jsonpath::JsonPathError;
 pub use table::{ascii_table, go_g5, go_percent, tabwriter};
 pub use template::TemplateError;
 pub use yaml::{to_json, to_yaml};

@@ -762,6 +762,16 @@ mod tests {
     }
 
     #[test]
+    fn tabwriter_cells_with_tabs_or_newlines_split_as_in_go() {
+        // calicoctl writes cell text straight into the tabwriter, so an embedded newline
+        // ends the line and an embedded tab ends the cell.
+        let out = tabwriter(&rows(&[&["NAME", "DESC"], &["x", "l1\nl2"]]));
+        assert_eq!(out, "NAME   DESC   \nx      l1\nl2     \n");
+        let out = tabwriter(&rows(&[&["NAME", "DESC"], &["x\ty", "z"]]));
+        assert_eq!(out, "NAME   DESC   \nx      y      z    \n");
+    }
+
+    #[test]
     fn tabwriter_text_handles_form_feed_and_unterminated_text() {
         assert_eq!(
             tabwriter_text("aaaaaaa\tb\n\u{c}c\td\n"),

@@ -725,8 +725,7 @@ impl Parser {
     }
 
     fn peek_non_space(&mut self) -> &Item {
-        let item = self.next_non_space();
-        let _ = item;
+        self.next_non_space();
         self.backup();
         self.peek()
     }
@@ -1743,13 +1742,31 @@ fn builtin_slice(item: &Val, indexes: &[Val]) -> Result<Val, String> {
     if indexes.len() > 3 {
         return Err(format!("too many slice indexes: {}", indexes.len()));
     }
-    let len = match value {
-        Value::Array(a) => a.len(),
+    // `slice x i j k` is x[i:j:k]: each index within the length, and in order.
+    let bounds = |len: usize| -> Result<(usize, usize), String> {
+        let mut idx = [0, len, len];
+        for (i, index) in indexes.iter().enumerate() {
+            idx[i] = index_arg(index, len, true)?;
+        }
+        if idx[0] > idx[1] {
+            return Err(format!("invalid slice index: {} > {}", idx[0], idx[1]));
+        }
+        if indexes.len() == 3 && idx[1] > idx[2] {
+            return Err(format!("invalid slice index: {} > {}", idx[1], idx[2]));
+        }
+        Ok((idx[0], idx[1]))
+    };
+    let sliced = match value {
+        Value::Array(a) => {
+            let (start, end) = bounds(a.len())?;
+            Value::Array(a[start..end].to_vec())
+        }
         Value::String(s) => {
             if indexes.len() == 3 {
                 return Err("cannot 3-index slice a string".into());
             }
-            s.len()
+            let (start, end) = bounds(s.len())?;
+            Value::String(String::from_utf8_lossy(&s.as_bytes()[start..end]).into_owned())
         }
         other => {
             return Err(format!(
@@ -1758,23 +1775,7 @@ fn builtin_slice(item: &Val, indexes: &[Val]) -> Result<Val, String> {
             ));
         }
     };
-    let mut bounds = [0, len, len];
-    for (i, index) in indexes.iter().enumerate() {
-        bounds[i] = index_arg(index, len, true)?;
-    }
-    if bounds[0] > bounds[1] {
-        return Err(format!(
-            "invalid slice index: {} > {}",
-            bounds[0], bounds[1]
-        ));
-    }
-    Ok(Val::Data(match value {
-        Value::Array(a) => Value::Array(a[bounds[0]..bounds[1]].to_vec()),
-        Value::String(s) => {
-            Value::String(String::from_utf8_lossy(&s.as_bytes()[bounds[0]..bounds[1]]).into_owned())
-        }
-        _ => unreachable!("only arrays and strings have a length here"),
-    }))
+    Ok(Val::Data(sliced))
 }
 
 /// The basic kind of a comparison operand (Go's `basicKind`).
@@ -2152,8 +2153,16 @@ mod tests {
             "b v <no value> 104"
         );
         assert_eq!(
-            r("{{slice .l 1}} {{slice .l 1 2}} {{slice .s 0 1}}"),
-            "[b c] [b] h"
+            r("{{slice .l 1}} {{slice .l 1 2}} {{slice .l 0 1 2}} {{slice .s 0 1}}"),
+            "[b c] [b] [a] h"
+        );
+        assert_eq!(
+            render("{{slice .l 2 1}}", &v).unwrap_err().0,
+            "template: get:1: executing \"get\" at <slice .l 2 1>: error calling slice: invalid slice index: 2 > 1"
+        );
+        assert_eq!(
+            r("{{with $n := .n}}{{$n}}{{end}}{{if $x := .s}}{{$x}}{{end}}"),
+            "26héllo"
         );
         assert_eq!(
             r("{{printf \"%s-%03d %v %q\" .s .n .l .m.k}}"),
