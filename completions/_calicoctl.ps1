@@ -294,10 +294,103 @@ Register-ArgumentCompleter -Native -CommandName 'calicoctl' -ScriptBlock {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the integrity of the IPAM datastructures')
+            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Release a Calico assigned IP address')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show details of a Calico configuration, assigned IP address, or of overall IP usage')
+            [CompletionResult]::new('split', 'split', [CompletionResultType]::ParameterValue, 'Split the IP pool specified by the CIDR into the specified number of smaller IPPools')
+            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Configure IPAM')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'calicoctl;ipam;check' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write a report of the allocations to FILE (JSON), for `ipam release --from-report`. The values `json` and `yaml` instead print the findings on stdout in that format (extension; write `./json` for a report file named json)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write a report of the allocations to FILE (JSON), for `ipam release --from-report`. The values `json` and `yaml` instead print the findings on stdout in that format (extension; write `./json` for a report file named json)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Accepted for compatibility; Kubernetes services are not checked')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--show-all-ips', '--show-all-ips', [CompletionResultType]::ParameterName, 'Print all the IPs in use, not only those that are problems')
+            [CompletionResult]::new('--show-problem-ips', '--show-problem-ips', [CompletionResultType]::ParameterName, 'Print all the IPs that are problems (leaked, unallocated, not in a pool)')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;ipam;release' {
+            [CompletionResult]::new('--ip', '--ip', [CompletionResultType]::ParameterName, 'IP address to release')
+            [CompletionResult]::new('--from-report', '--from-report', [CompletionResultType]::ParameterName, 'Release all IPs reported as leaked in this report (from `ipam check -o`). May be given several times: only IPs leaked in every report are released')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Force release of leaked IPs even if the report is from another calicoctl version or the datastore is not locked. Safe here: every release is a compare-and-swap on the allocation the report saw')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Report what would be released, but release nothing (extension)')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;ipam;show' {
+            [CompletionResult]::new('--ip', '--ip', [CompletionResultType]::ParameterName, 'Report whether this specific IP address is in use')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format (extension): json or yaml, with the schema documented in `calicoctl-ipam-show(1)`. Without it, calicoctl''s tables')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format (extension): json or yaml, with the schema documented in `calicoctl-ipam-show(1)`. Without it, calicoctl''s tables')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--show-blocks', '--show-blocks', [CompletionResultType]::ParameterName, 'Show detailed information for IP blocks as well as pools')
+            [CompletionResult]::new('--show-borrowed', '--show-borrowed', [CompletionResultType]::ParameterName, 'Show detailed information for "borrowed" IP addresses')
+            [CompletionResult]::new('--show-configuration', '--show-configuration', [CompletionResultType]::ParameterName, 'Show current Calico IPAM configuration')
+            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'Show used, reserved and free addresses per pool (extension)')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;ipam;split' {
+            [CompletionResult]::new('--cidr', '--cidr', [CompletionResultType]::ParameterName, 'The CIDR of the IP pool to split')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The name of the IP pool to split')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the pools the split would create, but change nothing (extension)')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;ipam;configure' {
+            [CompletionResult]::new('--strictaffinity', '--strictaffinity', [CompletionResultType]::ParameterName, 'Set StrictAffinity to true/false. When StrictAffinity is true, borrowing IP addresses is not allowed')
+            [CompletionResult]::new('--max-blocks-per-host', '--max-blocks-per-host', [CompletionResultType]::ParameterName, 'Set the maximum number of blocks that can be affine to each host')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
@@ -316,10 +409,26 @@ Register-ArgumentCompleter -Native -CommandName 'calicoctl' -ScriptBlock {
         }
         'calicoctl;ipam;help' {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the integrity of the IPAM datastructures')
+            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Release a Calico assigned IP address')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show details of a Calico configuration, assigned IP address, or of overall IP usage')
+            [CompletionResult]::new('split', 'split', [CompletionResultType]::ParameterValue, 'Split the IP pool specified by the CIDR into the specified number of smaller IPPools')
+            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Configure IPAM')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'calicoctl;ipam;help;check' {
+            break
+        }
+        'calicoctl;ipam;help;release' {
+            break
+        }
+        'calicoctl;ipam;help;show' {
+            break
+        }
+        'calicoctl;ipam;help;split' {
+            break
+        }
+        'calicoctl;ipam;help;configure' {
             break
         }
         'calicoctl;ipam;help;help' {
@@ -514,9 +623,25 @@ Register-ArgumentCompleter -Native -CommandName 'calicoctl' -ScriptBlock {
         }
         'calicoctl;help;ipam' {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the integrity of the IPAM datastructures')
+            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Release a Calico assigned IP address')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show details of a Calico configuration, assigned IP address, or of overall IP usage')
+            [CompletionResult]::new('split', 'split', [CompletionResultType]::ParameterValue, 'Split the IP pool specified by the CIDR into the specified number of smaller IPPools')
+            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Configure IPAM')
             break
         }
         'calicoctl;help;ipam;check' {
+            break
+        }
+        'calicoctl;help;ipam;release' {
+            break
+        }
+        'calicoctl;help;ipam;show' {
+            break
+        }
+        'calicoctl;help;ipam;split' {
+            break
+        }
+        'calicoctl;help;ipam;configure' {
             break
         }
         'calicoctl;help;version' {

@@ -148,17 +148,53 @@ _calicoctl() {
             calicoctl__subcmd__help__subcmd__ipam,check)
                 cmd="calicoctl__subcmd__help__subcmd__ipam__subcmd__check"
                 ;;
+            calicoctl__subcmd__help__subcmd__ipam,configure)
+                cmd="calicoctl__subcmd__help__subcmd__ipam__subcmd__configure"
+                ;;
+            calicoctl__subcmd__help__subcmd__ipam,release)
+                cmd="calicoctl__subcmd__help__subcmd__ipam__subcmd__release"
+                ;;
+            calicoctl__subcmd__help__subcmd__ipam,show)
+                cmd="calicoctl__subcmd__help__subcmd__ipam__subcmd__show"
+                ;;
+            calicoctl__subcmd__help__subcmd__ipam,split)
+                cmd="calicoctl__subcmd__help__subcmd__ipam__subcmd__split"
+                ;;
             calicoctl__subcmd__ipam,check)
                 cmd="calicoctl__subcmd__ipam__subcmd__check"
+                ;;
+            calicoctl__subcmd__ipam,configure)
+                cmd="calicoctl__subcmd__ipam__subcmd__configure"
                 ;;
             calicoctl__subcmd__ipam,help)
                 cmd="calicoctl__subcmd__ipam__subcmd__help"
                 ;;
+            calicoctl__subcmd__ipam,release)
+                cmd="calicoctl__subcmd__ipam__subcmd__release"
+                ;;
+            calicoctl__subcmd__ipam,show)
+                cmd="calicoctl__subcmd__ipam__subcmd__show"
+                ;;
+            calicoctl__subcmd__ipam,split)
+                cmd="calicoctl__subcmd__ipam__subcmd__split"
+                ;;
             calicoctl__subcmd__ipam__subcmd__help,check)
                 cmd="calicoctl__subcmd__ipam__subcmd__help__subcmd__check"
                 ;;
+            calicoctl__subcmd__ipam__subcmd__help,configure)
+                cmd="calicoctl__subcmd__ipam__subcmd__help__subcmd__configure"
+                ;;
             calicoctl__subcmd__ipam__subcmd__help,help)
                 cmd="calicoctl__subcmd__ipam__subcmd__help__subcmd__help"
+                ;;
+            calicoctl__subcmd__ipam__subcmd__help,release)
+                cmd="calicoctl__subcmd__ipam__subcmd__help__subcmd__release"
+                ;;
+            calicoctl__subcmd__ipam__subcmd__help,show)
+                cmd="calicoctl__subcmd__ipam__subcmd__help__subcmd__show"
+                ;;
+            calicoctl__subcmd__ipam__subcmd__help,split)
+                cmd="calicoctl__subcmd__ipam__subcmd__help__subcmd__split"
                 ;;
             *)
                 ;;
@@ -1203,7 +1239,7 @@ _calicoctl() {
             return 0
             ;;
         calicoctl__subcmd__help__subcmd__ipam)
-            opts="check"
+            opts="check release show split configure"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1217,6 +1253,62 @@ _calicoctl() {
             return 0
             ;;
         calicoctl__subcmd__help__subcmd__ipam__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        calicoctl__subcmd__help__subcmd__ipam__subcmd__configure)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        calicoctl__subcmd__help__subcmd__ipam__subcmd__release)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        calicoctl__subcmd__help__subcmd__ipam__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        calicoctl__subcmd__help__subcmd__ipam__subcmd__split)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1301,7 +1393,7 @@ _calicoctl() {
             return 0
             ;;
         calicoctl__subcmd__ipam)
-            opts="-c -h --context --allow-version-mismatch --config --datastore-type --etcd-endpoints --etcd-username --etcd-key-file --etcd-cert-file --etcd-ca-cert-file --datastore-path --datastore-timeout --help check help"
+            opts="-c -h --context --allow-version-mismatch --config --datastore-type --etcd-endpoints --etcd-username --etcd-key-file --etcd-cert-file --etcd-ca-cert-file --datastore-path --datastore-timeout --help check release show split configure help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1359,12 +1451,90 @@ _calicoctl() {
             return 0
             ;;
         calicoctl__subcmd__ipam__subcmd__check)
-            opts="-c -h --context --allow-version-mismatch --config --datastore-type --etcd-endpoints --etcd-username --etcd-key-file --etcd-cert-file --etcd-ca-cert-file --datastore-path --datastore-timeout --help"
+            opts="-o -c -h --show-all-ips --show-problem-ips --output --kubeconfig --context --allow-version-mismatch --config --datastore-type --etcd-endpoints --etcd-username --etcd-key-file --etcd-cert-file --etcd-ca-cert-file --datastore-path --datastore-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datastore-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-ca-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datastore-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datastore-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        calicoctl__subcmd__ipam__subcmd__configure)
+            opts="-c -h --strictaffinity --max-blocks-per-host --context --allow-version-mismatch --config --datastore-type --etcd-endpoints --etcd-username --etcd-key-file --etcd-cert-file --etcd-ca-cert-file --datastore-path --datastore-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --strictaffinity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-blocks-per-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1417,7 +1587,7 @@ _calicoctl() {
             return 0
             ;;
         calicoctl__subcmd__ipam__subcmd__help)
-            opts="check help"
+            opts="check release show split configure help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1444,6 +1614,20 @@ _calicoctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        calicoctl__subcmd__ipam__subcmd__help__subcmd__configure)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         calicoctl__subcmd__ipam__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1451,6 +1635,250 @@ _calicoctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        calicoctl__subcmd__ipam__subcmd__help__subcmd__release)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        calicoctl__subcmd__ipam__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        calicoctl__subcmd__ipam__subcmd__help__subcmd__split)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        calicoctl__subcmd__ipam__subcmd__release)
+            opts="-c -h --ip --from-report --force --dry-run --context --allow-version-mismatch --config --datastore-type --etcd-endpoints --etcd-username --etcd-key-file --etcd-cert-file --etcd-ca-cert-file --datastore-path --datastore-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datastore-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-ca-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datastore-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datastore-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        calicoctl__subcmd__ipam__subcmd__show)
+            opts="-o -c -h --ip --show-blocks --show-borrowed --show-configuration --summary --output --context --allow-version-mismatch --config --datastore-type --etcd-endpoints --etcd-username --etcd-key-file --etcd-cert-file --etcd-ca-cert-file --datastore-path --datastore-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datastore-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-ca-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datastore-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datastore-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        calicoctl__subcmd__ipam__subcmd__split)
+            opts="-c -h --cidr --name --dry-run --context --allow-version-mismatch --config --datastore-type --etcd-endpoints --etcd-username --etcd-key-file --etcd-cert-file --etcd-ca-cert-file --datastore-path --datastore-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cidr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datastore-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-ca-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datastore-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --datastore-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -204,20 +204,26 @@ complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l datastor
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l ignore-validation -d 'Do not validate the converted manifest'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Check the integrity of the IPAM datastructures'
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -f -a "check" -d 'Check the integrity of the IPAM datastructures'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -f -a "release" -d 'Release a Calico assigned IP address'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -f -a "show" -d 'Show details of a Calico configuration, assigned IP address, or of overall IP usage'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -f -a "split" -d 'Split the IP pool specified by the CIDR into the specified number of smaller IPPools'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -f -a "configure" -d 'Configure IPAM'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and not __fish_seen_subcommand_from check release show split configure help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -s o -l output -d 'Write a report of the allocations to FILE (JSON), for `ipam release --from-report`. The values `json` and `yaml` instead print the findings on stdout in that format (extension; write `./json` for a report file named json)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l kubeconfig -d 'Accepted for compatibility; Kubernetes services are not checked' -r
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
@@ -228,9 +234,78 @@ complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_see
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l show-all-ips -d 'Print all the IPs in use, not only those that are problems'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l show-problem-ips -d 'Print all the IPs that are problems (leaked, unallocated, not in a pool)'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l ip -d 'IP address to release' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l from-report -d 'Release all IPs reported as leaked in this report (from `ipam check -o`). May be given several times: only IPs leaked in every report are released' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l force -d 'Force release of leaked IPs even if the report is from another calicoctl version or the datastore is not locked. Safe here: every release is a compare-and-swap on the allocation the report saw'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l dry-run -d 'Report what would be released, but release nothing (extension)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from release" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l ip -d 'Report whether this specific IP address is in use' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format (extension): json or yaml, with the schema documented in `calicoctl-ipam-show(1)`. Without it, calicoctl\'s tables' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l show-blocks -d 'Show detailed information for IP blocks as well as pools'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l show-borrowed -d 'Show detailed information for "borrowed" IP addresses'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l show-configuration -d 'Show current Calico IPAM configuration'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l summary -d 'Show used, reserved and free addresses per pool (extension)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -l cidr -d 'The CIDR of the IP pool to split' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -l name -d 'The name of the IP pool to split' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -l dry-run -d 'Show the pools the split would create, but change nothing (extension)'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from split" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l strictaffinity -d 'Set StrictAffinity to true/false. When StrictAffinity is true, borrowing IP addresses is not allowed' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l max-blocks-per-host -d 'Set the maximum number of blocks that can be affine to each host' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l etcd-endpoints -d 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l etcd-username -d 'etcd user name [env: ETCD_USERNAME]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l etcd-key-file -d 'etcd client key file [env: ETCD_KEY_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l etcd-cert-file -d 'etcd client certificate file [env: ETCD_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the integrity of the IPAM datastructures'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from help" -f -a "release" -d 'Release a Calico assigned IP address'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show details of a Calico configuration, assigned IP address, or of overall IP usage'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from help" -f -a "split" -d 'Split the IP pool specified by the CIDR into the specified number of smaller IPPools'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from help" -f -a "configure" -d 'Configure IPAM'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l poll -d 'Poll for changes to the cluster information at a frequency specified using Go duration format (e.g. 1m, 10s). Polling stops when interrupted' -r
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand version" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
@@ -304,4 +379,8 @@ complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "completion" -d 'Generate a shell completion script'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and not __fish_seen_subcommand_from create replace apply patch delete get label validate convert ipam version datastore completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and __fish_seen_subcommand_from ipam" -f -a "check" -d 'Check the integrity of the IPAM datastructures'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and __fish_seen_subcommand_from ipam" -f -a "release" -d 'Release a Calico assigned IP address'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and __fish_seen_subcommand_from ipam" -f -a "show" -d 'Show details of a Calico configuration, assigned IP address, or of overall IP usage'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and __fish_seen_subcommand_from ipam" -f -a "split" -d 'Split the IP pool specified by the CIDR into the specified number of smaller IPPools'
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and __fish_seen_subcommand_from ipam" -f -a "configure" -d 'Configure IPAM'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand help; and __fish_seen_subcommand_from datastore" -f -a "migrate" -d 'Migrate the contents of an etcdv3 datastore to a Kubernetes datastore'

@@ -352,7 +352,15 @@ pub fn print(
         }
         OutputFormat::GoTemplate(t) => {
             let data = Value::Array(results.iter().map(Printed::to_value).collect());
-            let text = output::template::render(t, &data).map_err(|e| e.to_string())?;
+            // calicoctl's `config "asnumber"`: the global AS number (BGPConfiguration is not
+            // modelled here, so Calico's default).
+            let config = |key: &str| match key {
+                "asnumber" => Ok("64512".to_string()),
+                other => Err(format!("unknown config option: {other}")),
+            };
+            let text = output::template::Template::parse(t)
+                .and_then(|tpl| tpl.execute_with_config(&data, Some(&config)))
+                .map_err(|e| e.to_string())?;
             write(out, &text)
         }
         OutputFormat::JsonPath(p) => {

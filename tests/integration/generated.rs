@@ -83,6 +83,9 @@ fn completions_and_man_pages_are_current() {
     let mut cmd = calico::cli::command();
     cmd.build();
     man_pages(cmd, "", &man_dir, &mut pages);
+    let mut node = calico::node::command();
+    node.build();
+    man_pages(node, "", &man_dir, &mut pages);
     check(pages, &man_dir, &mut stale);
     assert!(
         stale.is_empty(),

@@ -9,8 +9,14 @@ use std::path::Path;
 
 enum Block {
     Text(String),
-    File { info: String, name: String, body: String },
-    Console { commands: Vec<(String, Vec<String>)> },
+    File {
+        info: String,
+        name: String,
+        body: String,
+    },
+    Console {
+        commands: Vec<(String, Vec<String>)>,
+    },
 }
 
 fn parse(text: &str) -> Vec<Block> {
@@ -30,7 +36,10 @@ fn parse(text: &str) -> Vec<Block> {
             }
             body.push(l.trim_end_matches('\n').to_string());
         }
-        if let Some(name) = info.split_whitespace().find_map(|w| w.strip_prefix("file=")) {
+        if let Some(name) = info
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("file="))
+        {
             blocks.push(Block::Text(std::mem::take(&mut prose)));
             blocks.push(Block::File {
                 info: info.to_string(),
@@ -93,7 +102,11 @@ fn walkthrough() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/walkthrough.md");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut blocks = parse(&text);
-    assert_eq!(render(&blocks), text, "the walkthrough parser must round-trip the page");
+    assert_eq!(
+        render(&blocks),
+        text,
+        "the walkthrough parser must round-trip the page"
+    );
     let dir = tempfile::tempdir().unwrap();
     let env = vec![(
         "CALICO_DATASTORE_PATH".to_string(),
@@ -107,7 +120,8 @@ fn walkthrough() {
             Block::File { name, body, .. } => std::fs::write(dir.path().join(name), body).unwrap(),
             Block::Console { commands } => {
                 for (command, expected) in commands.iter_mut() {
-                    let (stdout, stderr, _status) = run_command("walkthrough", command, dir.path(), &env);
+                    let (stdout, stderr, _status) =
+                        run_command("walkthrough", command, dir.path(), &env);
                     ran += 1;
                     let actual: Vec<String> = stdout.into_iter().chain(stderr).collect();
                     if !lines_match(expected, &actual) {
@@ -130,5 +144,9 @@ fn walkthrough() {
         std::fs::write(&path, render(&blocks)).unwrap();
     }
     assert!(ran > 30, "the walkthrough ran only {ran} commands");
-    assert!(failures.is_empty(), "docs/walkthrough.md is out of date:\n\n{}", failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "docs/walkthrough.md is out of date:\n\n{}",
+        failures.join("\n\n")
+    );
 }
