@@ -18,3 +18,13 @@ run label node node-2 rack=1
 run create -f testdata/demo/rack-pools.yaml
 run get ippool -o wide
 run get node --output custom-columns=NAME
+# A pod on each node, assigned by calico-ipam as a runtime would call it: each address comes
+# from the pool that selects its node's rack.
+for n in 1 2; do
+  echo "\$ CNI_COMMAND=ADD ... calico-ipam   # pod web-$n on node-$n"
+  echo "{\"cniVersion\":\"1.0.0\",\"name\":\"k8s-pod-network\",\"type\":\"calico\",\"nodename\":\"node-$n\",\"ipam\":{\"type\":\"calico-ipam\"}}" |
+    CNI_COMMAND=ADD CNI_CONTAINERID="demo-$n" CNI_IFNAME=eth0 \
+    CNI_ARGS="K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-$n" "$bin/calico-ipam"
+done
+run get workloadendpoints
+run ipam show --show-blocks
