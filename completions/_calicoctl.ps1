@@ -402,6 +402,7 @@ Register-ArgumentCompleter -Native -CommandName 'calicoctl' -ScriptBlock {
             [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
             [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
             [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Check the new settings against Calico''s rules, but write nothing (extension)')
             [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

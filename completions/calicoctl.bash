@@ -1521,7 +1521,7 @@ _calicoctl() {
             return 0
             ;;
         calicoctl__subcmd__ipam__subcmd__configure)
-            opts="-c -h --strictaffinity --max-blocks-per-host --context --allow-version-mismatch --config --datastore-type --etcd-endpoints --etcd-username --etcd-key-file --etcd-cert-file --etcd-ca-cert-file --datastore-path --datastore-timeout --help"
+            opts="-c -h --strictaffinity --max-blocks-per-host --dry-run --context --allow-version-mismatch --config --datastore-type --etcd-endpoints --etcd-username --etcd-key-file --etcd-cert-file --etcd-ca-cert-file --datastore-path --datastore-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -299,6 +299,7 @@ complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_see
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l etcd-ca-cert-file -d 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]' -r
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l datastore-path -d 'The embedded datastore\'s file [env: CALICO_DATASTORE_PATH]' -r
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l datastore-timeout -d 'Timeout for each datastore request, in seconds' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l dry-run -d 'Check the new settings against Calico\'s rules, but write nothing (extension)'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from configure" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand ipam; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the integrity of the IPAM datastructures'

@@ -55,7 +55,7 @@ mod tests;
 
 pub use affinity::BlockAffinity;
 pub use block::{AllocationAttribute, AllocationBlock, ReleaseGuardError};
-pub use config::{DEFAULT_MAX_BLOCKS_PER_HOST, IpamConfig};
+pub use config::{DEFAULT_MAX_BLOCKS_PER_HOST, IpamConfig, check_settable};
 pub use error::IpamError;
 pub use handle::IpamHandle;
 pub use read::{AssignmentAttributes, BlockUsage, PoolUsage};

@@ -15,6 +15,9 @@ pub struct ConfigureArgs {
     /// Set the maximum number of blocks that can be affine to each host.
     #[arg(long = "max-blocks-per-host", value_name = "number")]
     pub max_blocks_per_host: Option<String>,
+    /// Check the new settings against Calico's rules, but write nothing (extension).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Go's `strconv.ParseBool`.
@@ -45,11 +48,20 @@ pub fn run(ctx: &Ctx, args: &ConfigureArgs, out: &mut dyn Write) -> CmdResult {
     if let Some(n) = max_blocks {
         cfg.max_blocks_per_host = n;
     }
-    ipam.set_config(&cfg)
-        .map_err(|e| CmdError::new(format!("error: {e}")))?;
-    writeln!(out, "Successfully set StrictAffinity to: {strict}")?;
+    if args.dry_run {
+        crate::ipam::check_settable(&cfg).map_err(|e| CmdError::new(format!("error: {e}")))?;
+    } else {
+        ipam.set_config(&cfg)
+            .map_err(|e| CmdError::new(format!("error: {e}")))?;
+    }
+    let suffix = if args.dry_run {
+        " (dry run: nothing was written)"
+    } else {
+        ""
+    };
+    writeln!(out, "Successfully set StrictAffinity to: {strict}{suffix}")?;
     if let Some(n) = max_blocks {
-        writeln!(out, "Successfully set MaxBlocksPerHost to: {n}")?;
+        writeln!(out, "Successfully set MaxBlocksPerHost to: {n}{suffix}")?;
     }
     Ok(())
 }
