@@ -290,6 +290,62 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
+/// calicoctl v3.31's top-level help (docopt), printed for `calicoctl -h`/`--help` and after
+/// `unknown command`.
+pub const TOP_LEVEL_DOC: &str = "Usage:
+  calicoctl [options] <command> [<args>...]
+
+    create       Create a resource by file, directory or stdin.
+    replace      Replace a resource by file, directory or stdin.
+    apply        Apply a resource by file, directory or stdin.  This creates a resource
+                 if it does not exist, and replaces a resource if it does exists.
+    patch        Patch a preexisting resource in place.
+    delete       Delete a resource identified by file, directory, stdin or resource type and
+                 name.
+    get          Get a resource identified by file, directory, stdin or resource type and
+                 name.
+    label        Add or update labels of resources.
+    validate     Validate a resource by file, directory or stdin without applying it.
+    convert      Convert config files between different API versions.
+    ipam         IP address management.
+    node         Calico node management.
+    version      Display the version of this binary.
+    datastore    Calico datastore management.
+    cluster      Access cluster information.
+
+Options:
+  -h --help                    Show this screen.
+  -l --log-level=<level>       Set the log level (one of panic, fatal, error,
+                               warn, info, debug) [default: panic]
+     --context=<context>       The name of the kubeconfig context to use.
+     --allow-version-mismatch  Allow client and cluster versions mismatch.
+
+Description:
+  The calicoctl command line tool is used to manage Calico network and security
+  policy, to view and manage endpoint configuration, and to manage a Calico
+  node instance.
+
+  See 'calicoctl <command> --help' to read about a specific subcommand.
+";
+
+/// The first argument that is not a global option (the command name), if any.
+fn command_word(args: &[String]) -> Option<&str> {
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].as_str();
+        if a == "-l" || a == "--log-level" || a == "--context" || a == "-c" || a == "--config" {
+            i += 2;
+            continue;
+        }
+        if a.starts_with('-') {
+            i += 1;
+            continue;
+        }
+        return Some(a);
+    }
+    None
+}
+
 fn valid_log_level(l: &str) -> bool {
     matches!(
         l,
@@ -299,10 +355,22 @@ fn valid_log_level(l: &str) -> bool {
 
 /// Runs calicoctl with the process's arguments and returns its exit status.
 pub fn main() -> ExitCode {
-    let matches = match command().try_get_matches() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 2 && (args[1] == "-h" || args[1] == "--help") {
+        print!("{TOP_LEVEL_DOC}");
+        return ExitCode::SUCCESS;
+    }
+    let matches = match command().try_get_matches_from(&args) {
         Ok(m) => m,
         Err(e) => {
             use clap::error::ErrorKind;
+            if e.kind() == ErrorKind::InvalidSubcommand
+                && let Some(word) = command_word(&args)
+                && command().find_subcommand(word).is_none()
+            {
+                eprint!("unknown command: {word:?}\n{TOP_LEVEL_DOC}");
+                return ExitCode::from(1);
+            }
             let code = match e.kind() {
                 ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
                 ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 1,
