@@ -728,10 +728,9 @@ impl<'a> Plugin<'a> {
                 .as_deref()
                 .unwrap_or("/var/run/calico/ipam.lock"),
         );
-        match self.ipam.release_by_handle(&self.handle) {
-            Ok(()) | Err(IpamError::HandleNotFound(_)) => {}
-            Err(e) => return Err(ipam_err(e)),
-        }
+        // The endpoint goes first: a DEL cut short after it leaves a leaked address (which
+        // `ipam check` reports and `ipam release` frees), never an endpoint (and its
+        // floating-IP NAT) pointing at an address IPAM may hand to another pod.
         let name = self.endpoint_name();
         match self
             .client
@@ -746,12 +745,16 @@ impl<'a> Plugin<'a> {
                     &name,
                     Some(&w.metadata.resource_version),
                 ) {
-                    Ok(_) | Err(ClientError::NotFound(_)) => Ok(()),
-                    Err(e) => Err(client_err(e)),
+                    Ok(_) | Err(ClientError::NotFound(_)) => {}
+                    Err(e) => return Err(client_err(e)),
                 }
             }
-            Ok(_) => Ok(()),
-            Err(e) => Err(client_err(e)),
+            Ok(_) => {}
+            Err(e) => return Err(client_err(e)),
+        }
+        match self.ipam.release_by_handle(&self.handle) {
+            Ok(()) | Err(IpamError::HandleNotFound(_)) => Ok(()),
+            Err(e) => Err(ipam_err(e)),
         }
     }
 
