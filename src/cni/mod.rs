@@ -391,6 +391,15 @@ impl<'a> Plugin<'a> {
                 .as_deref()
                 .unwrap_or("/var/run/calico/ipam.lock"),
         );
+        // A runtime retrying ADD for the same container gets the addresses it already holds,
+        // never a second set.
+        let held = self.held_by(&self.handle)?;
+        if !held.is_empty() {
+            let pools = self.client.list::<IpPool>(None).map_err(client_err)?.items;
+            let assigned: Vec<Cidr> = held.into_iter().map(Cidr::host).collect();
+            let floating = self.floating_ips(&pools)?;
+            return self.finish_add(&assigned, &floating, &pools);
+        }
         let ip_addrs = self.annotation(ANN_IP_ADDRS);
         let no_ipam = self.annotation(ANN_IP_ADDRS_NO_IPAM);
         if ip_addrs.is_some() && no_ipam.is_some() {
@@ -399,37 +408,9 @@ impl<'a> Plugin<'a> {
                 "can't have both annotations: 'ipAddrs' and 'ipAddrsNoIpam' in use at the same time",
             ));
         }
-        let floating = match self.annotation(ANN_FLOATING_IPS) {
-            Some(v) => {
-                if !self.conf.feature_control.floating_ips {
-                    return Err(CniError::new(
-                        codes::INVALID_CONFIG,
-                        "requested feature is not enabled: floating_ips",
-                    ));
-                }
-                parse_json_list(ANN_FLOATING_IPS, v)?
-            }
-            None => Vec::new(),
-        };
         let pools = self.client.list::<IpPool>(None).map_err(client_err)?.items;
         // Floating IPs are checked before anything is assigned, so a bad one leaves nothing.
-        let mut floating_ips = Vec::new();
-        for f in &floating {
-            let ip: IpAddr = f.parse().map_err(|_| {
-                CniError::new(codes::INVALID_CONFIG, format!("invalid IP format: {f}"))
-            })?;
-            if !pools
-                .iter()
-                .filter_map(IpPool::cidr)
-                .any(|c| c.contains_ip(ip))
-            {
-                return Err(CniError::new(
-                    codes::INVALID_CONFIG,
-                    format!("floating IP {ip} is not within a configured IP pool"),
-                ));
-            }
-            floating_ips.push(ip);
-        }
+        let floating_ips = self.floating_ips(&pools)?;
 
         let assigned: Vec<Cidr> = if let Some(list) = ip_addrs.or(no_ipam) {
             let annotation = if ip_addrs.is_some() {
@@ -454,10 +435,43 @@ impl<'a> Plugin<'a> {
         };
 
         let result = self.finish_add(&assigned, &floating_ips, &pools);
-        if result.is_err() && ip_addrs.or(no_ipam).is_none_or(|_| ip_addrs.is_some()) {
+        // Nothing is kept from a failed ADD (ipAddrsNoIpam recorded nothing in IPAM).
+        if result.is_err() && no_ipam.is_none() {
             let _ = self.ipam.release_by_handle(&self.handle);
         }
         result
+    }
+
+    /// The pod's floating IPs: allowed only with `feature_control.floating_ips`, each inside
+    /// a configured pool.
+    fn floating_ips(&self, pools: &[IpPool]) -> Result<Vec<IpAddr>, CniError> {
+        let Some(v) = self.annotation(ANN_FLOATING_IPS) else {
+            return Ok(Vec::new());
+        };
+        if !self.conf.feature_control.floating_ips {
+            return Err(CniError::new(
+                codes::INVALID_CONFIG,
+                "requested feature is not enabled: floating_ips",
+            ));
+        }
+        let mut out = Vec::new();
+        for f in parse_json_list(ANN_FLOATING_IPS, v)? {
+            let ip: IpAddr = f.parse().map_err(|_| {
+                CniError::new(codes::INVALID_CONFIG, format!("invalid IP format: {f}"))
+            })?;
+            if !pools
+                .iter()
+                .filter_map(IpPool::cidr)
+                .any(|c| c.contains_ip(ip))
+            {
+                return Err(CniError::new(
+                    codes::INVALID_CONFIG,
+                    format!("floating IP {ip} is not within a configured IP pool"),
+                ));
+            }
+            out.push(ip);
+        }
+        Ok(out)
     }
 
     fn parse_ip_addrs(&self, annotation: &str, value: &str) -> Result<Vec<IpAddr>, CniError> {
