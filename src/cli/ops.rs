@@ -2,7 +2,7 @@
 //! ClusterInformation, IPPool deletion that disables the pool and releases its affinities,
 //! apply = create or update, replace without a resourceVersion retries on conflict).
 
-use crate::datastore::api::{Client, ClientError, Stored};
+use crate::datastore::api::{Client, ClientError};
 use crate::model::kinds::{AnyResource, KindInfo};
 use crate::model::{ClusterInformation, IpPool, Resource};
 use crate::{with_kind, with_resource};
@@ -17,6 +17,9 @@ fn msg(e: ClientError) -> String {
 /// Creates (or, with `dry_run`, only validates) a resource.
 pub fn create(client: &Client, r: AnyResource, dry_run: bool) -> Result<AnyResource, ClientError> {
     if dry_run {
+        if exists(client, &r) {
+            return Err(ClientError::AlreadyExists(r.id()));
+        }
         return with_resource!(r, x => client.prepare_create(x).map(AnyResource::from));
     }
     with_resource!(r, x => client.create(x).map(AnyResource::from))
@@ -154,10 +157,6 @@ pub fn apply(client: &Client, r: AnyResource, dry_run: bool) -> OpResult<AnyReso
     }
     match create(client, r.clone(), dry_run) {
         Err(ClientError::AlreadyExists(_)) => replace(client, r, dry_run),
-        Err(e) if dry_run && exists(client, &r) => {
-            let _ = e;
-            replace(client, r, dry_run)
-        }
         other => other.map_err(msg),
     }
 }
@@ -187,9 +186,4 @@ pub fn ensure_initialized(client: &Client) {
 /// The namespace a resource is addressed in.
 pub fn namespace_of(r: &AnyResource) -> Option<String> {
     r.info().namespaced.then(|| r.metadata().namespace.clone())
-}
-
-/// Used by generic helpers that need the kind's `Stored` impl.
-pub fn key_of<K: Stored>(ns: Option<&str>, name: &str) -> String {
-    K::key(ns, name)
 }
