@@ -83,6 +83,9 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
+/// The agent cache's time-to-live in the "cached" runs.
+const CACHE_TTL: Duration = Duration::from_secs(1);
+
 struct Run {
     addresses: usize,
     requests: usize,
@@ -104,16 +107,10 @@ fn attrs(node: &str, pod: usize) -> BTreeMap<String, String> {
     a
 }
 
-fn run(backend: &Backend, s: &Scenario, scenario: usize, rep: usize) -> Run {
+fn run(backend: &Backend, s: &Scenario, scenario: usize, rep: usize, cached: bool) -> Run {
     let admin = Client::new(backend.connect());
     let nodes: Vec<String> = (0..s.nodes)
-        .map(|n| {
-            format!(
-                "bench-{}-{}-{rep}-{n}",
-                s.name.replace([' ', ',', '/'], ""),
-                s.agents
-            )
-        })
+        .map(|n| format!("bench-{scenario}-{}-{rep}-{n}", u8::from(cached)))
         .collect();
     for n in &nodes {
         admin.create(Node::new(n)).unwrap();
@@ -131,7 +128,10 @@ fn run(backend: &Backend, s: &Scenario, scenario: usize, rep: usize) -> Run {
                 let store: Store = counter.clone();
                 let barrier = &barrier;
                 sc.spawn(move || {
-                    let ipam = Ipam::from_store(store);
+                    let mut ipam = Ipam::from_store(store);
+                    if cached {
+                        ipam = ipam.with_cache(CACHE_TTL);
+                    }
                     barrier.wait();
                     let mut ips = Vec::new();
                     let mut lat = Vec::with_capacity(s.requests);
@@ -141,7 +141,8 @@ fn run(backend: &Backend, s: &Scenario, scenario: usize, rep: usize) -> Run {
                             num4: s.per_request,
                             handle_id: Some(format!(
                                 "k8s-pod-network.{:064x}",
-                                (scenario as u128) << 112
+                                (cached as u128) << 120
+                                    | (scenario as u128) << 112
                                     | (rep as u128) << 96
                                     | (a as u128) << 64
                                     | i as u128
@@ -228,35 +229,48 @@ fn main() {
         println!();
         println!("backend: {} (load {})", backend.name(), common::loadavg());
         println!(
-            "{:<26} {:>6} {:>9} {:>10} {:>9} {:>8} {:>8} {:>12}",
-            "scenario", "addrs", "requests", "addr/s", "req/s", "p50 ms", "p99 ms", "reads+txn/req"
+            "{:<26} {:<9} {:>6} {:>9} {:>10} {:>9} {:>8} {:>8} {:>13}",
+            "scenario",
+            "ipam",
+            "addrs",
+            "requests",
+            "addr/s",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "reads+txn/req"
         );
         let mut rates = BTreeMap::new();
-        for (si, s) in SCENARIOS.iter().enumerate() {
-            let mut runs: Vec<Run> = (0..reps).map(|rep| run(&backend, s, si, rep)).collect();
-            runs.sort_by(|a, b| {
-                let ra = a.addresses as f64 / a.elapsed.as_secs_f64();
-                let rb = b.addresses as f64 / b.elapsed.as_secs_f64();
-                ra.partial_cmp(&rb).unwrap()
-            });
-            let r = &runs[runs.len() / 2];
-            let rate = r.addresses as f64 / r.elapsed.as_secs_f64();
-            rates.insert(s.name, rate);
-            println!(
-                "{:<26} {:>6} {:>9} {:>10.0} {:>9.0} {:>8.2} {:>8.2} {:>12}",
-                s.name,
-                r.addresses,
-                r.requests,
-                rate,
-                r.requests as f64 / r.elapsed.as_secs_f64(),
-                common::quantile_ms(&r.latencies, 0.5),
-                common::quantile_ms(&r.latencies, 0.99),
-                format!(
-                    "{:.2}+{:.2}",
-                    r.reads as f64 / r.requests as f64,
-                    r.txns as f64 / r.requests as f64
-                ),
-            );
+        for cached in [false, true] {
+            for (si, s) in SCENARIOS.iter().enumerate() {
+                let mut runs: Vec<Run> = (0..reps)
+                    .map(|rep| run(&backend, s, si, rep, cached))
+                    .collect();
+                runs.sort_by(|a, b| {
+                    let ra = a.addresses as f64 / a.elapsed.as_secs_f64();
+                    let rb = b.addresses as f64 / b.elapsed.as_secs_f64();
+                    ra.partial_cmp(&rb).unwrap()
+                });
+                let r = &runs[runs.len() / 2];
+                let rate = r.addresses as f64 / r.elapsed.as_secs_f64();
+                rates.insert((cached, s.name), rate);
+                println!(
+                    "{:<26} {:<9} {:>6} {:>9} {:>10.0} {:>9.0} {:>8.2} {:>8.2} {:>13}",
+                    s.name,
+                    if cached { "cached" } else { "uncached" },
+                    r.addresses,
+                    r.requests,
+                    rate,
+                    r.requests as f64 / r.elapsed.as_secs_f64(),
+                    common::quantile_ms(&r.latencies, 0.5),
+                    common::quantile_ms(&r.latencies, 0.99),
+                    format!(
+                        "{:.2}+{:.2}",
+                        r.reads as f64 / r.requests as f64,
+                        r.txns as f64 / r.requests as f64
+                    ),
+                );
+            }
         }
         let block_bytes = mean_block_bytes(&backend);
         let raw1 = common::raw_txn_rate(&backend, 1, 1024, seconds);
@@ -269,18 +283,18 @@ fn main() {
             common::loadavg()
         );
         let pct = |a: f64, b: f64| 100.0 * a / b;
-        println!(
-            "ratios: serial 1/req / raw-1 = {:.0}% ; 8 agents/8 nodes 1/req / raw-8 = {:.0}% ; \
-             8 agents/1 node 1/req / raw-8 = {:.0}%",
-            pct(rates["serial, 1/req"], raw1),
-            pct(rates["8 agents/8 nodes, 1/req"], raw8),
-            pct(rates["8 agents/1 node, 1/req"], raw8),
-        );
-        println!(
-            "         (against block-sized raw values: {:.0}% ; {:.0}% ; {:.0}%)",
-            pct(rates["serial, 1/req"], rawb1),
-            pct(rates["8 agents/8 nodes, 1/req"], rawb8),
-            pct(rates["8 agents/1 node, 1/req"], rawb8),
-        );
+        for cached in [false, true] {
+            let mode = if cached { "cached" } else { "uncached" };
+            println!(
+                "ratios ({mode}): serial 1/req / raw-1 = {:.0}% ; 8 agents/8 nodes 1/req / raw-8 = {:.0}% ; \
+                 8 agents/1 node 1/req / raw-8 = {:.0}%   (block-sized raw values: {:.0}% ; {:.0}% ; {:.0}%)",
+                pct(rates[&(cached, "serial, 1/req")], raw1),
+                pct(rates[&(cached, "8 agents/8 nodes, 1/req")], raw8),
+                pct(rates[&(cached, "8 agents/1 node, 1/req")], raw8),
+                pct(rates[&(cached, "serial, 1/req")], rawb1),
+                pct(rates[&(cached, "8 agents/8 nodes, 1/req")], rawb8),
+                pct(rates[&(cached, "8 agents/1 node, 1/req")], rawb8),
+            );
+        }
     }
 }
