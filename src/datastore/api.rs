@@ -94,24 +94,190 @@ pub trait Stored: Resource {
         let _ = (client, old);
         Ok(())
     }
+
+    /// Called after the create transaction of `self` committed at `revision`: kinds whose
+    /// create checks span other objects (IPPool overlaps) re-check what may have changed
+    /// between their read and the commit, and undo the create when it lost a race.
+    fn after_create(&self, client: &Client, revision: i64) -> Result<()> {
+        let _ = (client, revision);
+        Ok(())
+    }
 }
 
 impl Stored for IpPool {
     fn prepare(&mut self, client: &Client, old: Option<&Self>) -> Result<()> {
-        let (others, blocks) = if old.is_none() {
-            let pools = client.list::<IpPool>(None)?.items;
-            let blocks = client
-                .store()
-                .list(keys::BLOCKS_PREFIX)?
-                .kvs
-                .iter()
-                .filter_map(|kv| keys::parse_block(&kv.key))
-                .collect::<Vec<Cidr>>();
-            (pools, blocks)
+        if old.is_some() {
+            // The cross-pool checks (overlaps, block sizes) are for creates only.
+            self.validate_and_default(old, &[], &[])?;
+            return Ok(());
+        }
+        let mut index = client.pool_index.lock().unwrap_or_else(|p| p.into_inner());
+        let store = client.store();
+        let cached = client.batch && index.loaded;
+        if !cached {
+            // A one-off create reads afresh; only the blocks near the new pool are read.
+            index.load(store, !client.batch)?;
+        }
+        let mut attempt = self.clone();
+        let blocks = index.blocks_near(store, &attempt)?;
+        match attempt.validate_and_default(None, &index.pools, &blocks) {
+            Ok(()) => {}
+            Err(_) if cached => {
+                // The batch's view may be out of date (a pool deleted since, say): the verdict
+                // must come from fresh data.
+                index.load(store, true)?;
+                attempt = self.clone();
+                let blocks = index.blocks_near(store, &attempt)?;
+                attempt.validate_and_default(None, &index.pools, &blocks)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        *self = attempt;
+        let revision = index.revision;
+        index.tickets.insert(self.metadata.name.clone(), revision);
+        Ok(())
+    }
+
+    fn after_create(&self, client: &Client, revision: i64) -> Result<()> {
+        let mut index = client.pool_index.lock().unwrap_or_else(|p| p.into_inner());
+        let read_at = index.tickets.remove(&self.metadata.name);
+        if read_at.is_some_and(|k| revision == k + 1) {
+            // Nothing but this create was written since the pools and blocks it was checked
+            // against were read: the check saw exactly the store this create landed in.
+            if index.loaded && index.revision + 1 == revision {
+                index.pools.push(self.clone());
+                index.revision = revision;
+            }
+            return Ok(());
+        }
+        // Something else was written in between: another client may have created an
+        // overlapping pool (or blocks of another size) after our read. Re-check against every
+        // pool and block created before ours; the later of two conflicting creates undoes
+        // itself, so exactly one of them survives.
+        index.verify_created(client, self, revision)
+    }
+}
+
+/// What IPPool creates are checked against (overlapping pools, blocks of another size), and
+/// the store revision it is exact at.
+///
+/// A one-off create reads it afresh. A batch ([`Client::batch`], `calicoctl create -f` with
+/// many pools) reads it once and keeps it current itself: each create that commits at exactly
+/// `revision + 1` is the only write since, so adding its pool keeps the index exact. When the
+/// store moved on in between (another writer), the create is re-checked after its commit
+/// against everything created before it, and the index is re-read.
+#[derive(Debug, Default)]
+pub(crate) struct PoolIndex {
+    loaded: bool,
+    /// Every stored pool as of `revision`.
+    pools: Vec<IpPool>,
+    /// Every stored block as of `revision`, or `None`: read the blocks near each new pool.
+    blocks: Option<Vec<Cidr>>,
+    revision: i64,
+    /// Revision each pending create (by pool name) was checked at.
+    tickets: std::collections::HashMap<String, i64>,
+}
+
+fn block_cidrs(kvs: &[KeyValue], min_create_revision: Option<i64>) -> Vec<Cidr> {
+    kvs.iter()
+        .filter(|kv| min_create_revision.is_none_or(|r| kv.create_revision < r))
+        .filter_map(|kv| keys::parse_block(&kv.key))
+        .collect()
+}
+
+/// The key prefix under which every block that can overlap `cidr` lives. Blocks are /20 or
+/// smaller (IPv4), so an overlapping block shares the first `min(prefix, 20)` bits with the
+/// pool, hence its first `min(prefix, 20) / 8` octets, and its key starts with them
+/// (`.../ipv4/block/10.65.`). IPv6 key text does not nest that way: all IPv6 blocks.
+fn blocks_near_prefix(cidr: &Cidr) -> String {
+    let base = keys::blocks_prefix(cidr.version());
+    match cidr.addr() {
+        std::net::IpAddr::V4(a) => {
+            let octets = usize::from(cidr.prefix().min(20) / 8);
+            let mut p = base;
+            for o in &a.octets()[..octets] {
+                p.push_str(&format!("{o}."));
+            }
+            p
+        }
+        std::net::IpAddr::V6(_) => base,
+    }
+}
+
+impl PoolIndex {
+    /// Reads every pool, and every block too unless `per_pool_blocks` (then each create
+    /// reads only the blocks near its pool: cheaper for one create, or after a re-read).
+    fn load(&mut self, store: &Store, per_pool_blocks: bool) -> Result<()> {
+        let resp = store.list(&IpPool::list_prefix(None))?;
+        let pools = resp
+            .kvs
+            .iter()
+            .map(Client::from_kv::<IpPool>)
+            .collect::<Result<Vec<_>>>()?;
+        let mut revision = resp.revision;
+        let blocks = if per_pool_blocks {
+            None
         } else {
-            (Vec::new(), Vec::new())
+            let b = store.list(keys::BLOCKS_PREFIX)?;
+            // Exact at the pools' revision only if nothing was written in between; if it was,
+            // the index is exact at neither, and the first create re-checks after committing.
+            revision = revision.min(b.revision);
+            Some(block_cidrs(&b.kvs, None))
         };
-        self.validate_and_default(old, &others, &blocks)?;
+        self.pools = pools;
+        self.blocks = blocks;
+        self.revision = revision;
+        self.loaded = true;
+        Ok(())
+    }
+
+    /// The blocks that may overlap `pool`: from the index, or read now.
+    fn blocks_near(&self, store: &Store, pool: &IpPool) -> Result<Vec<Cidr>> {
+        if let Some(all) = &self.blocks {
+            return Ok(all.clone());
+        }
+        let Some(cidr) = pool.cidr() else {
+            return Ok(Vec::new()); // validation reports the bad CIDR
+        };
+        Ok(block_cidrs(
+            &store.list(&blocks_near_prefix(&cidr))?.kvs,
+            None,
+        ))
+    }
+
+    /// Re-checks `pool`, created at `revision`, against the pools and blocks created before
+    /// it; undoes the create (compare-and-swap on its revision) when the check fails. Leaves
+    /// the index exact at the revision of its new read, reading blocks per pool from then on.
+    fn verify_created(&mut self, client: &Client, pool: &IpPool, revision: i64) -> Result<()> {
+        let store = client.store();
+        let resp = store.list(&IpPool::list_prefix(None))?;
+        let mut all = Vec::with_capacity(resp.kvs.len());
+        let mut older = Vec::new();
+        for kv in &resp.kvs {
+            let p = Client::from_kv::<IpPool>(kv)?;
+            if kv.create_revision < revision && p.metadata.name != pool.metadata.name {
+                older.push(p.clone());
+            }
+            all.push(p);
+        }
+        let older_blocks = match pool.cidr() {
+            Some(cidr) => block_cidrs(&store.list(&blocks_near_prefix(&cidr))?.kvs, Some(revision)),
+            None => Vec::new(),
+        };
+        self.pools = all;
+        self.blocks = None;
+        self.revision = resp.revision;
+        self.loaded = true;
+        let mut check = pool.clone();
+        if let Err(e) = check.validate_and_default(None, &older, &older_blocks) {
+            let key = IpPool::key(None, &pool.metadata.name);
+            let undo = store.txn(Txn::new().require_revision(&key, revision).delete(&key))?;
+            if undo.succeeded {
+                self.pools.retain(|p| p.metadata.name != pool.metadata.name);
+                self.revision = self.revision.max(undo.revision);
+            }
+            return Err(e.into());
+        }
         Ok(())
     }
 }
@@ -170,12 +336,45 @@ impl Stored for IpamConfiguration {
 #[derive(Clone)]
 pub struct Client {
     store: Store,
+    /// The pools and blocks IPPool creates are checked against (see [`PoolIndex`]).
+    pool_index: std::sync::Arc<std::sync::Mutex<PoolIndex>>,
+    /// True for a client made by [`Client::batch`]: the index is read once and kept current.
+    batch: bool,
 }
 
 impl Client {
     /// Wraps a store.
     pub fn new(store: Store) -> Client {
-        Client { store }
+        Client {
+            store,
+            pool_index: Default::default(),
+            batch: false,
+        }
+    }
+
+    /// A client for a batch of writes from one caller (`calicoctl create -f` with many
+    /// resources): IPPool creates check overlaps against one reading of the pools and blocks,
+    /// kept current by the batch's own creates, instead of listing every pool and block for
+    /// each create. The checks stay exact: a create that was not the only write since that
+    /// reading is re-checked after it commits against everything created before it, and
+    /// undone if it conflicts (see [`Stored::after_create`]).
+    pub fn batch(&self) -> Client {
+        Client {
+            store: self.store.clone(),
+            pool_index: Default::default(),
+            batch: true,
+        }
+    }
+
+    /// Records a write this client made: if it was the only write since the pool index was
+    /// read, the index (which the write did not touch) is still exact.
+    fn note_write(&self, revision: i64) {
+        if self.batch {
+            let mut index = self.pool_index.lock().unwrap_or_else(|p| p.into_inner());
+            if index.loaded && index.revision + 1 == revision {
+                index.revision = revision;
+            }
+        }
     }
 
     /// The underlying store.
@@ -281,6 +480,10 @@ impl Client {
         if !resp.succeeded {
             return Err(ClientError::AlreadyExists(obj.id()));
         }
+        obj.after_create(self, resp.revision)?;
+        if K::KIND != IpPool::KIND {
+            self.note_write(resp.revision);
+        }
         obj.metadata_mut().resource_version = resp.revision.to_string();
         obj.default_on_read();
         Ok(obj)
@@ -341,6 +544,8 @@ impl Client {
                 Some(_) => ClientError::Conflict(obj.id()),
             });
         }
+        // An update never changes a pool's CIDR or block size, all the index holds.
+        self.note_write(resp.revision);
         obj.metadata_mut().resource_version = resp.revision.to_string();
         obj.default_on_read();
         Ok(obj)
@@ -452,5 +657,162 @@ mod tests {
         );
         let back: IpamConfiguration = c.get(None, "default").unwrap();
         assert_eq!(back.spec.max_blocks_per_host, 4);
+    }
+
+    /// Runs a hook (once) just before the first transaction that writes `key`.
+    struct Hooked {
+        inner: Store,
+        key: String,
+        #[allow(clippy::type_complexity)]
+        hook: std::sync::Mutex<Option<Box<dyn FnOnce(&Store) + Send>>>,
+    }
+
+    impl crate::datastore::KvStore for Hooked {
+        fn describe(&self) -> String {
+            self.inner.describe()
+        }
+        fn get(&self, key: &str) -> crate::datastore::Result<Option<KeyValue>> {
+            self.inner.get(key)
+        }
+        fn list(&self, prefix: &str) -> crate::datastore::Result<crate::datastore::ListResponse> {
+            self.inner.list(prefix)
+        }
+        fn txn(&self, txn: Txn) -> crate::datastore::Result<crate::datastore::TxnResponse> {
+            if txn.ops.iter().any(|op| op.key() == self.key)
+                && let Some(hook) = self.hook.lock().unwrap().take()
+            {
+                hook(&self.inner);
+            }
+            self.inner.txn(txn)
+        }
+        fn revision(&self) -> crate::datastore::Result<i64> {
+            self.inner.revision()
+        }
+    }
+
+    fn exists(c: &Client, name: &str) -> bool {
+        c.get_opt::<IpPool>(None, name).unwrap().is_some()
+    }
+
+    #[test]
+    fn batch_creates_check_overlaps_within_the_batch() {
+        let c = client();
+        let b = c.batch();
+        b.create(IpPool::new("a", "10.0.0.0/24")).unwrap();
+        b.create(IpPool::new("b", "10.0.1.0/24")).unwrap();
+        let err = b.create(IpPool::new("c", "10.0.0.0/16")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("IPPool(c) CIDR overlaps with IPPool(a) CIDR 10.0.0.0/24"),
+            "{err}"
+        );
+        assert!(!exists(&c, "c"));
+        // Other kinds written through the batch keep its view exact.
+        b.create(Node::new("n1")).unwrap();
+        b.create(IpPool::new("d", "10.0.2.0/24")).unwrap();
+        assert_eq!(c.list::<IpPool>(None).unwrap().items.len(), 3);
+    }
+
+    #[test]
+    fn batch_sees_pools_created_by_others_between_its_creates() {
+        let c = client();
+        let b = c.batch();
+        b.create(IpPool::new("a", "10.0.0.0/24")).unwrap();
+        // Another client creates a pool the batch's view does not have.
+        c.create(IpPool::new("x", "10.1.0.0/16")).unwrap();
+        let err = b.create(IpPool::new("y", "10.1.2.0/24")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("IPPool(y) CIDR overlaps with IPPool(x) CIDR 10.1.0.0/16"),
+            "{err}"
+        );
+        assert!(!exists(&c, "y"), "the losing create was undone");
+        // A pool deleted by someone else no longer blocks the batch (no stale refusal).
+        c.delete::<IpPool>(None, "x", None).unwrap();
+        b.create(IpPool::new("y", "10.1.2.0/24")).unwrap();
+        assert!(exists(&c, "y"));
+    }
+
+    #[test]
+    fn a_concurrent_overlapping_create_between_check_and_commit_is_caught() {
+        for batch in [false, true] {
+            let inner: Store = Arc::new(MemoryStore::new());
+            let hooked: Store = Arc::new(Hooked {
+                inner: inner.clone(),
+                key: IpPool::key(None, "ours"),
+                hook: std::sync::Mutex::new(Some(Box::new(|s: &Store| {
+                    // Another process creates an overlapping pool after our check, before
+                    // our commit.
+                    Client::new(s.clone())
+                        .create(IpPool::new("theirs", "10.5.0.0/16"))
+                        .unwrap();
+                }))),
+            });
+            let plain = Client::new(hooked);
+            let c = if batch { plain.batch() } else { plain };
+            c.create(IpPool::new("first", "192.168.0.0/24")).unwrap();
+            let err = c.create(IpPool::new("ours", "10.5.5.0/24")).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("IPPool(ours) CIDR overlaps with IPPool(theirs) CIDR 10.5.0.0/16"),
+                "batch={batch}: {err}"
+            );
+            let check = Client::new(inner);
+            assert!(exists(&check, "theirs"));
+            assert!(
+                !exists(&check, "ours"),
+                "batch={batch}: the later create is undone"
+            );
+        }
+    }
+
+    #[test]
+    fn pool_creates_check_blocks_of_another_size() {
+        let c = client();
+        let block = Cidr::parse("10.7.3.0/26").unwrap();
+        c.store()
+            .txn(Txn::new().put(keys::block(&block), b"{}".to_vec()))
+            .unwrap();
+        for client in [c.clone(), c.batch()] {
+            let mut p = IpPool::new("p", "10.7.0.0/16");
+            p.spec.block_size = 24;
+            let err = client.create(p).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("conflicts with existing allocations"),
+                "{err}"
+            );
+        }
+        // Blocks far away do not matter; a block inside a pool created by another client
+        // after the batch read its view is found by the re-check.
+        let b = c.batch();
+        b.create(IpPool::new("q", "10.8.0.0/16")).unwrap();
+        let far = Cidr::parse("10.9.0.0/26").unwrap();
+        c.store()
+            .txn(Txn::new().put(keys::block(&far), b"{}".to_vec()))
+            .unwrap();
+        let mut p = IpPool::new("r", "10.9.0.0/16");
+        p.spec.block_size = 24;
+        assert!(b.create(p).is_err());
+        assert!(!exists(&c, "r"));
+    }
+
+    #[test]
+    fn blocks_near_prefix_covers_every_overlapping_block() {
+        let p = |s: &str| blocks_near_prefix(&Cidr::parse(s).unwrap());
+        assert_eq!(
+            p("10.65.0.0/16"),
+            "/calico/ipam/v2/assignment/ipv4/block/10.65."
+        );
+        assert_eq!(
+            p("10.65.12.0/24"),
+            "/calico/ipam/v2/assignment/ipv4/block/10.65."
+        );
+        assert_eq!(p("10.0.0.0/8"), "/calico/ipam/v2/assignment/ipv4/block/10.");
+        assert_eq!(p("0.0.0.0/0"), "/calico/ipam/v2/assignment/ipv4/block/");
+        assert_eq!(p("fd00::/64"), "/calico/ipam/v2/assignment/ipv6/block/");
+        // A /20 block containing a /24 pool shares the first two octets.
+        let block = Cidr::parse("10.65.0.0/20").unwrap();
+        assert!(keys::block(&block).starts_with(&p("10.65.12.0/24")));
     }
 }

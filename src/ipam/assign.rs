@@ -14,6 +14,7 @@
 
 use super::affinity::BlockAffinity;
 use super::block::AllocationBlock;
+use super::cache::{AgentCache, HostCache};
 use super::config::block_cap;
 use super::plan::{Plan, Retry};
 use super::random::BlockWalk;
@@ -23,8 +24,9 @@ use super::{
     host_affinity_value, non_empty,
 };
 use crate::datastore::keys;
-use crate::model::{Cidr, IpPool, Node};
+use crate::model::{Cidr, IpPool, Node, Resource};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// The handle of a request, kept current across the request's transactions.
 ///
@@ -81,12 +83,16 @@ impl HandleState {
     }
 }
 
-/// What one request reads once: configuration, pools, reservations, the node's labels.
+/// What one request reads once: configuration, pools, reservations, the node's labels (with
+/// the revisions of the configuration and node keys, for the agent cache's compares).
+#[derive(Debug)]
 pub(crate) struct RequestCtx {
     pub config: IpamConfig,
+    pub config_revision: i64,
     pub pools: Vec<PoolEntry>,
     pub reservations: Reservations,
     pub node_labels: BTreeMap<String, String>,
+    pub node_revision: i64,
 }
 
 /// A block of the family listing, decoded on demand.
@@ -147,9 +153,145 @@ struct Family<'a> {
     owned: BTreeSet<Cidr>,
     /// Labels of the request's namespace.
     namespace_labels: BTreeMap<String, String>,
+    /// The last block this family committed (kept for the agent cache).
+    last_commit: Option<Stored<AllocationBlock>>,
 }
 
+/// How often the cached path retries a block another writer changed before it gives up and
+/// runs the uncached path.
+const CACHED_RETRIES: usize = 8;
+
 impl<'a> Family<'a> {
+    fn new(
+        ipam: &'a Ipam,
+        ctx: &'a RequestCtx,
+        req: &'a AutoAssignRequest,
+        version: u8,
+        handle: &'a mut Option<HandleState>,
+        out: IpamAssignments,
+    ) -> Family<'a> {
+        Family {
+            ipam,
+            ctx,
+            host: &req.hostname,
+            version,
+            handle,
+            secondary: non_empty(&req.attrs),
+            out,
+            retry: Retry::new(),
+            pools: Vec::new(),
+            blocks: None,
+            affinity_revs: HashMap::new(),
+            owned: BTreeSet::new(),
+            namespace_labels: req.namespace_labels.clone(),
+            last_commit: None,
+        }
+    }
+
+    /// The agent cache's path (see the `cache` module): take from the blocks we hold a
+    /// confirmed affinity for, as remembered, in key order; every transaction also compares
+    /// the affinity, the pool, the node and the configuration keys with the revisions the
+    /// remembered facts were read at. `Ok(true)` when the request is served; `Ok(false)` when
+    /// it must run the uncached path (for what is still missing): no remembered block has
+    /// room, a remembered fact no longer holds, or choosing pools failed (the uncached path
+    /// gives the authoritative answer).
+    fn run_cached(
+        &mut self,
+        cache: &mut AgentCache,
+        req: &AutoAssignRequest,
+        requested: &[Cidr],
+    ) -> Result<bool> {
+        let Ok(pools) = self.choose_pools(requested, req.intended_use) else {
+            return Ok(false);
+        };
+        self.pools = pools;
+        if cache.host(self.host, self.version).is_none() {
+            let affinities = self
+                .ipam
+                .list_affinities_under(&keys::host_affinities_prefix(self.host, self.version))?;
+            cache.set_host(self.host, self.version, HostCache::new(affinities));
+        }
+        let strict = self.strict();
+        let node_key = keys::resource(Node::PLURAL, None, self.host);
+        let mut index = 0;
+        while self.remaining() > 0 {
+            let Some(host) = cache.host(self.host, self.version) else {
+                return Ok(false);
+            };
+            let Some(aff) = host.affinities.get(index).cloned() else {
+                break;
+            };
+            index += 1;
+            if !aff.affinity.is_confirmed() || self.ctx.reservations.covers_whole(&aff.cidr) {
+                continue;
+            }
+            let Some(pi) = self.pool_index_of(&aff.cidr) else {
+                continue;
+            };
+            let mut tries = 0;
+            loop {
+                let host = cache
+                    .host(self.host, self.version)
+                    .expect("checked above, nothing dropped it since");
+                let block = match host.blocks.get(&aff.cidr) {
+                    Some(b) => b.clone(),
+                    None => match self.ipam.read_block(&aff.cidr)? {
+                        Some(b) => {
+                            host.blocks.insert(aff.cidr, b.clone());
+                            b
+                        }
+                        None => return Ok(false),
+                    },
+                };
+                if !block.value.is_affine_to(self.host) {
+                    cache.forget_host(self.host);
+                    return Ok(false);
+                }
+                if block.value.free_count(&self.ctx.reservations) == 0 {
+                    break;
+                }
+                let pool = &self.pools[pi];
+                let mut plan = Plan::new();
+                plan.require(&keys::host_affinity(self.host, &aff.cidr), aff.revision);
+                plan.require(&pool.key(), pool.revision);
+                plan.require(&node_key, self.ctx.node_revision);
+                plan.require(keys::IPAM_CONFIG, self.ctx.config_revision);
+                let read_at = block.revision;
+                match self.try_take(block.value, read_at, plan, strict)? {
+                    Take::Committed => {
+                        if let (Some(host), Some(b)) =
+                            (cache.host(self.host, self.version), self.last_commit.take())
+                        {
+                            host.blocks.insert(aff.cidr, b);
+                        }
+                        // Fewer than wanted means the block is now full: next affinity.
+                        break;
+                    }
+                    Take::Full => break,
+                    Take::Conflict => {
+                        // Was it the block (another writer on this node, a release)? Then
+                        // take again from what it is now. Anything else: forget, fall back.
+                        let now = self.ipam.read_block(&aff.cidr)?;
+                        match now {
+                            Some(b) if b.revision != read_at && tries < CACHED_RETRIES => {
+                                tries += 1;
+                                if let Some(host) = cache.host(self.host, self.version) {
+                                    host.blocks.insert(aff.cidr, b);
+                                }
+                                self.retry.conflict()?;
+                            }
+                            _ => {
+                                cache.forget_host(self.host);
+                                return Ok(false);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(self.remaining() == 0)
+    }
+
     fn remaining(&self) -> usize {
         self.out.num_requested.saturating_sub(self.out.ips.len())
     }
@@ -209,10 +351,14 @@ impl<'a> Family<'a> {
                         CachedBlock {
                             revision,
                             bytes,
-                            decoded: Some(block),
+                            decoded: Some(block.clone()),
                         },
                     );
                 }
+                self.last_commit = Some(Stored {
+                    value: block,
+                    revision,
+                });
                 Ok(Take::Committed)
             }
             None => {
@@ -679,10 +825,13 @@ impl Ipam {
     /// reservations, and the node (which must exist).
     pub(crate) fn request_ctx(&self, host: &str) -> Result<RequestCtx> {
         let node: Node = self.client().get(None, host)?;
+        let config = self.read_config()?;
         Ok(RequestCtx {
-            config: self.get_config()?,
+            config: config.value,
+            config_revision: config.revision,
             pools: self.pool_entries()?,
             reservations: self.reservations()?,
+            node_revision: node.metadata.resource_version.parse().unwrap_or(0),
             node_labels: node.metadata.labels,
         })
     }
@@ -705,8 +854,15 @@ impl Ipam {
         if req.num4 == 0 && req.num6 == 0 {
             return Ok(result);
         }
-        let ctx = self.request_ctx(&req.hostname)?;
+        let host = req.hostname.as_str();
         let mut handle = req.handle_id.as_deref().map(HandleState::new);
+        let mut cache = self
+            .cache
+            .as_ref()
+            .map(|c| c.lock().unwrap_or_else(|p| p.into_inner()));
+        // The context read afresh by this request, if it had to read one.
+        let mut fresh: Option<Arc<RequestCtx>> = None;
+        let mut failure = None;
         for (version, num, requested) in [
             (4u8, req.num4, &req.ipv4_pools),
             (6u8, req.num6, &req.ipv6_pools),
@@ -714,35 +870,74 @@ impl Ipam {
             if num == 0 {
                 continue;
             }
-            let mut family = Family {
-                ipam: self,
-                ctx: &ctx,
-                host: &req.hostname,
-                version,
-                handle: &mut handle,
-                secondary: non_empty(&req.attrs),
-                out: IpamAssignments::new(version, num),
-                retry: Retry::new(),
-                pools: Vec::new(),
-                blocks: None,
-                affinity_revs: HashMap::new(),
-                owned: BTreeSet::new(),
-                namespace_labels: req.namespace_labels.clone(),
-            };
-            let outcome = family.run(req, requested);
-            let out = std::mem::take(&mut family.out);
+            let mut out = IpamAssignments::new(version, num);
+            let mut served = false;
+            if let Some(cache) = cache.as_deref_mut() {
+                let ctx = match cache.ctx(host) {
+                    Some(c) => c,
+                    None => match self.request_ctx(host) {
+                        Ok(c) => {
+                            let c = Arc::new(c);
+                            cache.set_ctx(host, c.clone());
+                            fresh = Some(c.clone());
+                            c
+                        }
+                        Err(e) => {
+                            failure = Some(e);
+                            break;
+                        }
+                    },
+                };
+                let mut family = Family::new(self, &ctx, req, version, &mut handle, out);
+                let outcome = family.run_cached(cache, req, requested);
+                out = std::mem::take(&mut family.out);
+                match outcome {
+                    Ok(done) => served = done,
+                    Err(e) => failure = Some(e),
+                }
+            }
+            if !served && failure.is_none() {
+                let ctx = match &fresh {
+                    Some(c) => Ok(c.clone()),
+                    None => self.request_ctx(host).map(Arc::new),
+                };
+                match ctx {
+                    Ok(ctx) => {
+                        fresh = Some(ctx.clone());
+                        let mut family = Family::new(self, &ctx, req, version, &mut handle, out);
+                        let outcome = family.run(req, requested);
+                        out = std::mem::take(&mut family.out);
+                        if let Some(cache) = cache.as_deref_mut() {
+                            // The uncached path may have claimed blocks or fixed affinities
+                            // up: read the host's affinities again next time; keep the fresh
+                            // context.
+                            cache.forget_host(host);
+                            cache.set_ctx(host, ctx.clone());
+                        }
+                        if let Err(e) = outcome {
+                            failure = Some(e);
+                        }
+                    }
+                    Err(e) => failure = Some(e),
+                }
+            }
             if version == 4 {
                 result.ipv4 = Some(out);
             } else {
                 result.ipv6 = Some(out);
             }
-            if let Err(e) = outcome {
-                let undo = result.release_options(req.handle_id.as_deref());
-                if !undo.is_empty() {
-                    let _ = self.release_ips(&undo);
-                }
-                return Err(e);
+            if failure.is_some() {
+                break;
             }
+        }
+        // Release the cache before undoing (a release updates the cache).
+        drop(cache);
+        if let Some(e) = failure {
+            let undo = result.release_options(req.handle_id.as_deref());
+            if !undo.is_empty() {
+                let _ = self.release_ips(&undo);
+            }
+            return Err(e);
         }
         Ok(result)
     }

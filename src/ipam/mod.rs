@@ -38,6 +38,7 @@
 pub mod affinity;
 mod assign;
 pub mod block;
+mod cache;
 pub mod check;
 mod claim;
 mod config;
@@ -362,6 +363,8 @@ impl PoolEntry {
 #[derive(Clone)]
 pub struct Ipam {
     client: Client,
+    /// The agent cache ([`Ipam::with_cache`]); shared by clones.
+    cache: Option<std::sync::Arc<std::sync::Mutex<cache::AgentCache>>>,
 }
 
 impl std::fmt::Debug for Ipam {
@@ -388,7 +391,34 @@ fn non_empty(attrs: &BTreeMap<String, String>) -> Option<BTreeMap<String, String
 impl Ipam {
     /// IPAM over a typed client.
     pub fn new(client: Client) -> Ipam {
-        Ipam { client }
+        Ipam {
+            client,
+            cache: None,
+        }
+    }
+
+    /// The same IPAM for a long-lived agent that assigns over and over: it remembers the
+    /// configuration, pools, node labels, its host's affinities and blocks between requests,
+    /// so that a steady-state [`Ipam::auto_assign`] is one transaction with no reads. Every
+    /// remembered fact the assignment relies on is compared in that transaction (configuration,
+    /// node, pool, affinity and block keys), so a stale memory costs a retry, never a wrong
+    /// write; IPReservations, which no compare can cover, are re-read at least every `ttl`
+    /// (and everything else too). See the `cache` module. Clones share the cache, and requests
+    /// through one cache are serialised.
+    pub fn with_cache(mut self, ttl: std::time::Duration) -> Ipam {
+        self.cache = Some(std::sync::Arc::new(std::sync::Mutex::new(
+            cache::AgentCache::new(ttl),
+        )));
+        self
+    }
+
+    /// Drops a block from the agent cache (a release through this `Ipam` rewrites it).
+    pub(crate) fn forget_cached_block(&self, cidr: &Cidr) {
+        if let Some(c) = &self.cache {
+            c.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .forget_block(cidr);
+        }
     }
 
     /// IPAM over a store.

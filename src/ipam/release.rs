@@ -66,6 +66,7 @@ impl Ipam {
         check: &mut AffinityCheck,
     ) -> Result<()> {
         let key = keys::block(&block.cidr);
+        self.forget_cached_block(&block.cidr);
         plan.require(&key, revision);
         if block.is_empty() {
             if block.affinity.is_none() {

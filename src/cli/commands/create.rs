@@ -3,6 +3,7 @@
 use crate::cli::ops;
 use crate::cli::resources::{self, LoadError};
 use crate::cli::{CmdError, CmdResult, Ctx};
+use crate::datastore::api::Client;
 use crate::model::kinds::AnyResource;
 use clap::Args;
 use std::io::Write;
@@ -157,7 +158,7 @@ fn strip_for_create(r: &mut AnyResource) {
 }
 
 fn act(
-    ctx: &Ctx,
+    client: Option<&Client>,
     verb: Verb,
     r: AnyResource,
     skip_exists: bool,
@@ -171,7 +172,7 @@ fn act(
     if verb == Verb::Validate {
         return r.validate().map_err(|e| e.to_string());
     }
-    let client = ctx.client().map_err(|e| e.message)?;
+    let client = client.expect("a client for every verb but validate");
     match verb {
         Verb::Create => {
             let mut r = r;
@@ -215,19 +216,24 @@ fn run_verb(
         writeln!(out, "No resources specified")?;
         return Ok(());
     }
-    if verb != Verb::Validate {
+    // One client for the whole file: its IPPool creates share one reading of the pools and
+    // blocks (see `Client::batch`) instead of listing them all again for every pool.
+    let client = if verb != Verb::Validate {
         let client = ctx.client()?;
         ctx.check_version().map_err(CmdError::new)?;
         if !dry_run {
             ops::ensure_initialized(client);
         }
-    }
+        Some(client.batch())
+    } else {
+        None
+    };
     let total = loaded.len();
     let kind = kind_label(&loaded);
     let mut handled = 0usize;
     let mut errors: Vec<String> = Vec::new();
     for r in loaded {
-        let result = r.and_then(|r| act(ctx, verb, r, skip_exists, dry_run));
+        let result = r.and_then(|r| act(client.as_ref(), verb, r, skip_exists, dry_run));
         match result {
             Ok(()) => handled += 1,
             Err(e) => {

@@ -5,6 +5,7 @@
 
 mod affinity;
 mod assign;
+mod cache;
 mod concurrency;
 mod data;
 mod props;

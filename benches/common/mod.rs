@@ -1,0 +1,220 @@
+//! Helpers shared by the benchmarks: the two backends (a local etcd from the test harness and
+//! an embedded SQLite file), a store wrapper that counts requests, simple statistics, and the
+//! machine's load (printed with every table, since other builds may share the machine).
+
+#![allow(dead_code)] // each benchmark uses a different subset
+
+use calico::datastore::embedded::EmbeddedStore;
+use calico::datastore::etcd::EtcdStore;
+use calico::datastore::{KvStore, ListResponse, Result, Store, Txn, TxnResponse};
+use calico::testing::{EtcdServer, TestDir};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Where a benchmark's data lives.
+pub enum Backend {
+    /// A single-member etcd 3.4 on loopback.
+    Etcd(EtcdServer),
+    /// A SQLite file in a temporary directory.
+    Embedded { _dir: TestDir, path: PathBuf },
+}
+
+impl Backend {
+    /// A fresh single-member etcd.
+    pub fn etcd() -> Backend {
+        Backend::Etcd(EtcdServer::start())
+    }
+
+    /// A fresh embedded store file.
+    pub fn embedded() -> Backend {
+        let dir = TestDir::new("calico-bench");
+        let path = dir.path().join("datastore.db");
+        Backend::Embedded { _dir: dir, path }
+    }
+
+    /// `etcd` or `embedded`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Etcd(_) => "etcd",
+            Backend::Embedded { .. } => "embedded",
+        }
+    }
+
+    /// A new connection (its own etcd client, or its own SQLite connection).
+    pub fn connect(&self) -> Store {
+        match self {
+            Backend::Etcd(e) => Arc::new(EtcdStore::connect(&e.config()).expect("connect etcd")),
+            Backend::Embedded { path, .. } => {
+                Arc::new(EmbeddedStore::open(path).expect("open the embedded store"))
+            }
+        }
+    }
+
+    /// The environment that points calicoctl / calico-ipam at this datastore.
+    pub fn env(&self) -> Vec<(String, String)> {
+        match self {
+            Backend::Etcd(e) => vec![
+                ("DATASTORE_TYPE".into(), "etcdv3".into()),
+                ("ETCD_ENDPOINTS".into(), e.endpoint()),
+            ],
+            Backend::Embedded { path, .. } => vec![
+                ("DATASTORE_TYPE".into(), "embedded".into()),
+                ("CALICO_DATASTORE_PATH".into(), path.display().to_string()),
+            ],
+        }
+    }
+
+    /// The same settings as CNI network-configuration fields.
+    pub fn netconf_fields(&self) -> serde_json::Value {
+        match self {
+            Backend::Etcd(e) => {
+                serde_json::json!({"datastore_type": "etcdv3", "etcd_endpoints": e.endpoint()})
+            }
+            Backend::Embedded { path, .. } => {
+                serde_json::json!({"datastore_type": "embedded", "datastore_path": path})
+            }
+        }
+    }
+}
+
+/// Counts the requests going through a store.
+pub struct Counting {
+    inner: Store,
+    pub gets: AtomicU64,
+    pub lists: AtomicU64,
+    pub txns: AtomicU64,
+}
+
+impl Counting {
+    pub fn new(inner: Store) -> Arc<Counting> {
+        Arc::new(Counting {
+            inner,
+            gets: AtomicU64::new(0),
+            lists: AtomicU64::new(0),
+            txns: AtomicU64::new(0),
+        })
+    }
+
+    /// (gets, lists, txns) so far.
+    pub fn counts(&self) -> (u64, u64, u64) {
+        (
+            self.gets.load(Ordering::Relaxed),
+            self.lists.load(Ordering::Relaxed),
+            self.txns.load(Ordering::Relaxed),
+        )
+    }
+}
+
+impl KvStore for Counting {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn get(&self, key: &str) -> Result<Option<calico::datastore::KeyValue>> {
+        self.gets.fetch_add(1, Ordering::Relaxed);
+        self.inner.get(key)
+    }
+    fn list(&self, prefix: &str) -> Result<ListResponse> {
+        self.lists.fetch_add(1, Ordering::Relaxed);
+        self.inner.list(prefix)
+    }
+    fn txn(&self, txn: Txn) -> Result<TxnResponse> {
+        self.txns.fetch_add(1, Ordering::Relaxed);
+        self.inner.txn(txn)
+    }
+    fn revision(&self) -> Result<i64> {
+        self.gets.fetch_add(1, Ordering::Relaxed);
+        self.inner.revision()
+    }
+}
+
+/// The value at quantile `q` (0..=1) of sorted durations, in milliseconds.
+pub fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[i].as_secs_f64() * 1e3
+}
+
+/// Median of unsorted values.
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
+}
+
+/// `/proc/loadavg`'s first three fields.
+pub fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// The header line every benchmark prints: date, cores, load.
+pub fn banner(what: &str) {
+    let date = std::process::Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    println!(
+        "{what} — {date}, {} cores, load average {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        loadavg()
+    );
+}
+
+/// Seconds from `BENCH_SECONDS` (default `default`).
+pub fn seconds(default: f64) -> f64 {
+    std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Raw single-key CAS throughput: `clients` threads, each with its own connection, each
+/// updating its own key with `value_bytes`-byte values until `seconds` pass. Returns txns/s.
+/// The same workload as `benches/datastore.rs` ("own key").
+pub fn raw_txn_rate(backend: &Backend, clients: usize, value_bytes: usize, seconds: f64) -> f64 {
+    let stores: Vec<Store> = (0..clients).map(|_| backend.connect()).collect();
+    for s in &stores {
+        s.revision().unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let start = Instant::now();
+    let counts: Vec<u64> = std::thread::scope(|sc| {
+        let hs: Vec<_> = stores
+            .iter()
+            .enumerate()
+            .map(|(i, store)| {
+                sc.spawn(move || {
+                    let key = format!("/bench/raw/{value_bytes}/{i}");
+                    let value = vec![b'x'; value_bytes];
+                    let mut rev = store.get(&key).unwrap().map_or(0, |kv| kv.mod_revision);
+                    let mut n = 0;
+                    while Instant::now() < deadline {
+                        let r = store
+                            .txn(
+                                Txn::new()
+                                    .require_revision(&key, rev)
+                                    .put(&key, value.clone()),
+                            )
+                            .unwrap();
+                        assert!(r.succeeded);
+                        rev = r.revision;
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    counts.iter().sum::<u64>() as f64 / start.elapsed().as_secs_f64()
+}

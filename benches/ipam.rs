@@ -1,0 +1,300 @@
+//! IPAM assignment throughput against the raw transaction rate of the same datastore.
+//!
+//! For each backend (a local single-member etcd 3.4, the embedded SQLite store) it measures:
+//! - the raw single-key CAS rate from 1 and 8 clients (1 KiB values, and values the size of the
+//!   blocks this run wrote), the workload of `benches/datastore.rs`;
+//! - `Ipam::auto_assign` throughput for long-lived node agents (threads, each with its own
+//!   store connection and its own `Ipam`): 1 agent; 8 agents on 8 nodes; 8 agents on one node;
+//!   each one address per request (num4=1) and eight per request (num4=8). Attributes and
+//!   handles are the CNI plugin's (`k8s-pod-network.<64 hex>`, node/namespace/pod/timestamp).
+//!   Every run starts on fresh nodes, so it includes claiming a block every 64 addresses.
+//!
+//! Each run is a fixed number of addresses (at most 1,200 per node: the default cap of 20
+//! /26 blocks per host is 1,280), repeated `BENCH_REPS` times (default 3); the table shows the
+//! median run. `ops/req` is datastore requests per request (gets+lists / txns).
+//!
+//! Run: `cargo bench --bench ipam` (about 1–2 minutes). `BENCH_SECONDS` sets the length of each
+//! raw-rate run (default 2); `BENCH_BACKENDS=etcd` or `=embedded` runs one backend.
+
+mod common;
+
+use calico::datastore::Store;
+use calico::datastore::api::Client;
+use calico::ipam::{AutoAssignRequest, Ipam};
+use calico::model::{IpPool, Node};
+use common::{Backend, Counting};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+struct Scenario {
+    name: &'static str,
+    agents: usize,
+    /// Distinct nodes (agents are spread over them round-robin).
+    nodes: usize,
+    /// Addresses per request.
+    per_request: usize,
+    /// Requests per agent.
+    requests: usize,
+}
+
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "serial, 1/req",
+        agents: 1,
+        nodes: 1,
+        per_request: 1,
+        requests: 1000,
+    },
+    Scenario {
+        name: "serial, 8/req",
+        agents: 1,
+        nodes: 1,
+        per_request: 8,
+        requests: 125,
+    },
+    Scenario {
+        name: "8 agents/8 nodes, 1/req",
+        agents: 8,
+        nodes: 8,
+        per_request: 1,
+        requests: 1000,
+    },
+    Scenario {
+        name: "8 agents/8 nodes, 8/req",
+        agents: 8,
+        nodes: 8,
+        per_request: 8,
+        requests: 125,
+    },
+    Scenario {
+        name: "8 agents/1 node, 1/req",
+        agents: 8,
+        nodes: 1,
+        per_request: 1,
+        requests: 150,
+    },
+    Scenario {
+        name: "8 agents/1 node, 8/req",
+        agents: 8,
+        nodes: 1,
+        per_request: 8,
+        requests: 18,
+    },
+];
+
+/// The agent cache's time-to-live in the "cached" runs.
+const CACHE_TTL: Duration = Duration::from_secs(1);
+
+struct Run {
+    addresses: usize,
+    requests: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+    reads: u64,
+    txns: u64,
+}
+
+fn attrs(node: &str, pod: usize) -> BTreeMap<String, String> {
+    let mut a = BTreeMap::new();
+    a.insert("node".to_string(), node.to_string());
+    a.insert("namespace".to_string(), "bench".to_string());
+    a.insert("pod".to_string(), format!("pod-{pod}"));
+    a.insert(
+        "timestamp".to_string(),
+        "2026-08-22 09:00:00.123456789 +0000 UTC".to_string(),
+    );
+    a
+}
+
+fn run(backend: &Backend, s: &Scenario, scenario: usize, rep: usize, cached: bool) -> Run {
+    let admin = Client::new(backend.connect());
+    let nodes: Vec<String> = (0..s.nodes)
+        .map(|n| format!("bench-{scenario}-{}-{rep}-{n}", u8::from(cached)))
+        .collect();
+    for n in &nodes {
+        admin.create(Node::new(n)).unwrap();
+    }
+    let counters: Vec<Arc<Counting>> = (0..s.agents)
+        .map(|_| Counting::new(backend.connect()))
+        .collect();
+    let barrier = Barrier::new(s.agents + 1);
+    let (results, elapsed) = std::thread::scope(|sc| {
+        let handles: Vec<_> = counters
+            .iter()
+            .enumerate()
+            .map(|(a, counter)| {
+                let node = nodes[a % nodes.len()].clone();
+                let store: Store = counter.clone();
+                let barrier = &barrier;
+                sc.spawn(move || {
+                    let mut ipam = Ipam::from_store(store);
+                    if cached {
+                        ipam = ipam.with_cache(CACHE_TTL);
+                    }
+                    barrier.wait();
+                    let mut ips = Vec::new();
+                    let mut lat = Vec::with_capacity(s.requests);
+                    for i in 0..s.requests {
+                        let pod = a * 1_000_000 + i;
+                        let req = AutoAssignRequest {
+                            num4: s.per_request,
+                            handle_id: Some(format!(
+                                "k8s-pod-network.{:064x}",
+                                (cached as u128) << 120
+                                    | (scenario as u128) << 112
+                                    | (rep as u128) << 96
+                                    | (a as u128) << 64
+                                    | i as u128
+                            )),
+                            attrs: attrs(&node, pod),
+                            hostname: node.clone(),
+                            ..AutoAssignRequest::default()
+                        };
+                        let t = Instant::now();
+                        let got = ipam
+                            .auto_assign(&req)
+                            .unwrap_or_else(|e| panic!("agent {a} request {i} on {node}: {e}"));
+                        lat.push(t.elapsed());
+                        let v4 = got.ipv4.unwrap();
+                        assert_eq!(v4.ips.len(), s.per_request, "{:?}", v4.msgs);
+                        ips.extend(v4.ips.iter().map(|c| c.addr()));
+                    }
+                    (ips, lat)
+                })
+            })
+            .collect();
+        barrier.wait();
+        let start = Instant::now();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        (results, start.elapsed())
+    });
+    let mut seen = HashSet::new();
+    let mut latencies = Vec::new();
+    for (ips, lat) in results {
+        for ip in ips {
+            assert!(seen.insert(ip), "{ip} handed out twice");
+        }
+        latencies.extend(lat);
+    }
+    latencies.sort_unstable();
+    let (mut reads, mut txns) = (0, 0);
+    for c in &counters {
+        let (g, l, t) = c.counts();
+        reads += g + l;
+        txns += t;
+    }
+    Run {
+        addresses: seen.len(),
+        requests: s.agents * s.requests,
+        elapsed,
+        latencies,
+        reads,
+        txns,
+    }
+}
+
+/// Mean size of the stored blocks' values.
+fn mean_block_bytes(backend: &Backend) -> usize {
+    let store = backend.connect();
+    let l = store
+        .list(calico::datastore::keys::BLOCKS_PREFIX)
+        .unwrap()
+        .kvs;
+    if l.is_empty() {
+        return 1024;
+    }
+    l.iter().map(|kv| kv.value.len()).sum::<usize>() / l.len()
+}
+
+fn main() {
+    let seconds = common::seconds(2.0);
+    let reps: usize = std::env::var("BENCH_REPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let which = std::env::var("BENCH_BACKENDS").unwrap_or_default();
+    common::banner("bench ipam: auto_assign throughput vs raw CAS transactions");
+    for make in [Backend::etcd as fn() -> Backend, Backend::embedded] {
+        let backend = make();
+        if !which.is_empty() && !which.contains(backend.name()) {
+            continue;
+        }
+        let admin = Client::new(backend.connect());
+        admin
+            .create(IpPool::new("bench-pool", "10.0.0.0/8"))
+            .unwrap();
+        Ipam::new(admin.clone()).get_config().unwrap();
+
+        println!();
+        println!("backend: {} (load {})", backend.name(), common::loadavg());
+        println!(
+            "{:<26} {:<9} {:>6} {:>9} {:>10} {:>9} {:>8} {:>8} {:>13}",
+            "scenario",
+            "ipam",
+            "addrs",
+            "requests",
+            "addr/s",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "reads+txn/req"
+        );
+        let mut rates = BTreeMap::new();
+        for cached in [false, true] {
+            for (si, s) in SCENARIOS.iter().enumerate() {
+                let mut runs: Vec<Run> = (0..reps)
+                    .map(|rep| run(&backend, s, si, rep, cached))
+                    .collect();
+                runs.sort_by(|a, b| {
+                    let ra = a.addresses as f64 / a.elapsed.as_secs_f64();
+                    let rb = b.addresses as f64 / b.elapsed.as_secs_f64();
+                    ra.partial_cmp(&rb).unwrap()
+                });
+                let r = &runs[runs.len() / 2];
+                let rate = r.addresses as f64 / r.elapsed.as_secs_f64();
+                rates.insert((cached, s.name), rate);
+                println!(
+                    "{:<26} {:<9} {:>6} {:>9} {:>10.0} {:>9.0} {:>8.2} {:>8.2} {:>13}",
+                    s.name,
+                    if cached { "cached" } else { "uncached" },
+                    r.addresses,
+                    r.requests,
+                    rate,
+                    r.requests as f64 / r.elapsed.as_secs_f64(),
+                    common::quantile_ms(&r.latencies, 0.5),
+                    common::quantile_ms(&r.latencies, 0.99),
+                    format!(
+                        "{:.2}+{:.2}",
+                        r.reads as f64 / r.requests as f64,
+                        r.txns as f64 / r.requests as f64
+                    ),
+                );
+            }
+        }
+        let block_bytes = mean_block_bytes(&backend);
+        let raw1 = common::raw_txn_rate(&backend, 1, 1024, seconds);
+        let raw8 = common::raw_txn_rate(&backend, 8, 1024, seconds);
+        let rawb1 = common::raw_txn_rate(&backend, 1, block_bytes, seconds);
+        let rawb8 = common::raw_txn_rate(&backend, 8, block_bytes, seconds);
+        println!(
+            "raw CAS txn/s (load {}): 1 client {raw1:.0}, 8 clients {raw8:.0} (1 KiB values); \
+             1 client {rawb1:.0}, 8 clients {rawb8:.0} ({block_bytes}-byte values = mean block)",
+            common::loadavg()
+        );
+        let pct = |a: f64, b: f64| 100.0 * a / b;
+        for cached in [false, true] {
+            let mode = if cached { "cached" } else { "uncached" };
+            println!(
+                "ratios ({mode}): serial 1/req / raw-1 = {:.0}% ; 8 agents/8 nodes 1/req / raw-8 = {:.0}% ; \
+                 8 agents/1 node 1/req / raw-8 = {:.0}%   (block-sized raw values: {:.0}% ; {:.0}% ; {:.0}%)",
+                pct(rates[&(cached, "serial, 1/req")], raw1),
+                pct(rates[&(cached, "8 agents/8 nodes, 1/req")], raw8),
+                pct(rates[&(cached, "8 agents/1 node, 1/req")], raw8),
+                pct(rates[&(cached, "serial, 1/req")], rawb1),
+                pct(rates[&(cached, "8 agents/8 nodes, 1/req")], rawb8),
+                pct(rates[&(cached, "8 agents/1 node, 1/req")], rawb8),
+            );
+        }
+    }
+}
