@@ -277,7 +277,9 @@ pub fn resolve(
                     &file.etcd_ca_cert_file,
                 ),
                 timeout: overrides.timeout.unwrap_or(Duration::from_secs(10)),
-                connect_timeout: overrides.timeout.map_or(Duration::from_secs(5), |t| t.min(Duration::from_secs(5))),
+                connect_timeout: overrides
+                    .timeout
+                    .map_or(Duration::from_secs(5), |t| t.min(Duration::from_secs(5))),
             }))
         }
         "embedded" => {

@@ -5,3 +5,4 @@ mod generated;
 mod golden;
 mod nat;
 mod netns;
+mod reliability;
