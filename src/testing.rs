@@ -865,6 +865,37 @@ impl Drop for EtcdCluster {
     }
 }
 
+/// Holds the write lock of an embedded store's SQLite file (an open `BEGIN IMMEDIATE`
+/// transaction on a connection of its own) until dropped, as another process in the middle
+/// of a long write would. Readers are not blocked (WAL); writers wait, then fail as busy.
+pub struct SqliteWriteLock {
+    conn: rusqlite::Connection,
+}
+
+impl std::fmt::Debug for SqliteWriteLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteWriteLock").finish_non_exhaustive()
+    }
+}
+
+impl SqliteWriteLock {
+    /// Takes the lock on the store at `path` (which must exist); panics when it cannot.
+    pub fn acquire(path: &Path) -> SqliteWriteLock {
+        let conn = rusqlite::Connection::open(path)
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+        conn.busy_timeout(Duration::from_secs(10))
+            .and_then(|_| conn.execute_batch("BEGIN IMMEDIATE"))
+            .unwrap_or_else(|e| panic!("cannot lock {}: {e}", path.display()));
+        SqliteWriteLock { conn }
+    }
+}
+
+impl Drop for SqliteWriteLock {
+    fn drop(&mut self) {
+        let _ = self.conn.execute_batch("ROLLBACK");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

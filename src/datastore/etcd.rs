@@ -58,6 +58,11 @@ pub struct EtcdConfig {
     pub timeout: Duration,
     /// Timeout to establish a connection; zero means [`DEFAULT_CONNECT_TIMEOUT`].
     pub connect_timeout: Duration,
+    /// For one-shot commands: once a request went unanswered for the whole timeout (or every
+    /// endpoint refused it), every later request of the store fails at once with the same
+    /// error, so that a command that makes many requests fails within about one timeout, not
+    /// one timeout per request.
+    pub fail_fast: bool,
 }
 
 impl EtcdConfig {
@@ -101,6 +106,7 @@ impl std::fmt::Debug for EtcdConfig {
             .field("ca_cert_file", &self.ca_cert_file)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("fail_fast", &self.fail_fast)
             .finish()
     }
 }
@@ -113,6 +119,11 @@ pub struct EtcdStore {
     endpoints: String,
     /// How many endpoints are configured (requests refused by one are tried on another).
     endpoint_count: usize,
+    /// [`EtcdConfig::fail_fast`].
+    fail_fast: bool,
+    /// Set (used by fail-fast stores only) to the error of a request that went unanswered for
+    /// the whole timeout, or that every endpoint refused.
+    gave_up: std::sync::Mutex<Option<String>>,
     request_timeout: Duration,
     kv: KvClient,
     watch: WatchClient,
@@ -195,6 +206,8 @@ impl EtcdStore {
                 .max_decoding_message_size(MAX_RESPONSE_BYTES),
             _client: client,
             endpoint_count: config.endpoints.len(),
+            fail_fast: config.fail_fast,
+            gave_up: std::sync::Mutex::new(None),
             endpoints,
             runtime,
         })
@@ -226,6 +239,15 @@ impl EtcdStore {
         F: Fn() -> Fut + Send,
         Fut: Future<Output = std::result::Result<T, etcd_client::Error>> + Send,
     {
+        if self.fail_fast
+            && let Some(message) = self
+                .gave_up
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+        {
+            return Err(self.err(message));
+        }
         let timeout = self.request_timeout;
         let refused_budget = if self.endpoint_count > 1 {
             REFUSED_ATTEMPTS * self.endpoint_count
@@ -243,13 +265,16 @@ impl EtcdStore {
                     Err(e) => e,
                 };
                 let message = describe_client_error(&error);
-                let retry = if message == CONNECTION_REFUSED {
+                if message == CONNECTION_REFUSED {
+                    // The balancer picks another endpoint at random: no need to wait long.
                     refused += 1;
-                    refused <= refused_budget
-                } else {
-                    message.contains(NO_LEADER) || (read_only && is_unavailable(&error))
-                };
-                if !retry {
+                    if refused > refused_budget {
+                        return Err(error);
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    continue;
+                }
+                if !(message.contains(NO_LEADER) || (read_only && is_unavailable(&error))) {
                     return Err(error);
                 }
                 *retried.lock().unwrap_or_else(|p| p.into_inner()) = Some(message);
@@ -257,18 +282,28 @@ impl EtcdStore {
                 pause = (pause * 2).min(Duration::from_millis(500));
             }
         };
-        match block_on(&self.runtime, async move {
+        let result = match block_on(&self.runtime, async move {
             tokio::time::timeout(timeout, work).await
         }) {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(from_client_error(&self.endpoints, &e)),
-            Err(_) => Err(self.err(
+            Ok(Ok(v)) => return Ok(v),
+            Ok(Err(e)) => from_client_error(&self.endpoints, &e),
+            Err(_) => self.err(
                 match last_retried.into_inner().unwrap_or_else(|p| p.into_inner()) {
                     Some(last) => format!("{DEADLINE_EXCEEDED} (last error: {last})"),
                     None => DEADLINE_EXCEEDED.to_string(),
                 },
-            )),
+            ),
+        };
+        // Unanswered for the whole timeout (whether our deadline or the client's fired), or
+        // refused by every endpoint: later requests of a one-shot command would fare no better.
+        if matches!(&result, DatastoreError::Etcd { message, .. }
+            if message.starts_with(DEADLINE_EXCEEDED) || message == CONNECTION_REFUSED)
+        {
+            if let DatastoreError::Etcd { message, .. } = &result {
+                *self.gave_up.lock().unwrap_or_else(|p| p.into_inner()) = Some(message.clone());
+            }
         }
+        Err(result)
     }
 
     fn convert(&self, kv: etcd_client::KeyValue) -> Result<KeyValue> {
