@@ -37,6 +37,9 @@ pub struct Overrides {
     pub datastore_path: Option<String>,
     /// Per-request timeout for etcd.
     pub timeout: Option<Duration>,
+    /// A one-shot command (calicoctl, calico-ipam), not an agent: see
+    /// [`EtcdConfig::fail_fast`].
+    pub fail_fast: bool,
 }
 
 /// Why the configuration could not be resolved. Messages are calicoctl's.
@@ -280,6 +283,7 @@ pub fn resolve(
                 connect_timeout: overrides
                     .timeout
                     .map_or(Duration::from_secs(5), |t| t.min(Duration::from_secs(5))),
+                fail_fast: overrides.fail_fast,
             }))
         }
         "embedded" => {

@@ -10,8 +10,11 @@
 //! The etcd binary is `/usr/bin/etcd`, or the path in `CALICO_TEST_ETCD`. When it is missing
 //! the tests fail (they never skip) with a message saying to install `etcd-server`.
 //!
-//! Extension points: [`EtcdOptions`] passes extra flags to every member (auth and TLS set-ups
-//! build on it), and [`EtcdOptions::client_scheme`] makes the client URLs `https`.
+//! Extension points: [`EtcdOptions`] passes extra flags to every member, and
+//! [`EtcdOptions::client_scheme`] makes the client URLs `https`. [`TestPki`] makes a CA, server
+//! and client certificates with `openssl`, and [`EtcdOptions::tls`] turns them into a server
+//! that requires client certificates; [`EtcdServer::enable_auth`] switches on etcd's
+//! username/password authentication with `etcdctl`.
 
 use crate::datastore::KvStore;
 use crate::datastore::etcd::{EtcdConfig, EtcdStore};
@@ -99,11 +102,47 @@ pub struct EtcdOptions {
     pub extra_args: Vec<String>,
     /// `https` to serve clients over TLS (the TLS flags go in `extra_args`); `http` when unset.
     pub client_scheme: Option<String>,
+    /// The files the harness itself uses to reach a TLS server (readiness checks,
+    /// [`EtcdServer::config`]). Without them, a TLS server counts as ready when its port
+    /// accepts connections.
+    pub client_tls: Option<ClientTls>,
+}
+
+/// Client-side TLS files: the CA that signed the server's certificate, and the client's own
+/// certificate and key (for servers started with `--client-cert-auth`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientTls {
+    /// CA bundle trusted for the server's certificate.
+    pub ca_cert_file: PathBuf,
+    /// Client certificate.
+    pub cert_file: Option<PathBuf>,
+    /// Client private key.
+    pub key_file: Option<PathBuf>,
 }
 
 impl EtcdOptions {
     fn scheme(&self) -> &str {
         self.client_scheme.as_deref().unwrap_or("http")
+    }
+
+    /// A server that serves clients over TLS with `pki`'s server certificate and accepts only
+    /// clients with a certificate signed by `pki`'s CA (`--client-cert-auth`). The harness
+    /// reaches it with `pki`'s client certificate.
+    pub fn tls(pki: &TestPki) -> EtcdOptions {
+        EtcdOptions {
+            extra_args: vec![
+                format!("--cert-file={}", pki.server_cert.display()),
+                format!("--key-file={}", pki.server_key.display()),
+                "--client-cert-auth".to_string(),
+                format!("--trusted-ca-file={}", pki.ca_cert.display()),
+            ],
+            client_scheme: Some("https".to_string()),
+            client_tls: Some(ClientTls {
+                ca_cert_file: pki.ca_cert.clone(),
+                cert_file: Some(pki.client_cert.clone()),
+                key_file: Some(pki.client_key.clone()),
+            }),
+        }
     }
 }
 
@@ -117,6 +156,8 @@ struct Member {
     log_path: PathBuf,
     /// Flags that do not depend on the run: restarting a member reuses them.
     args: Vec<String>,
+    /// What the harness reaches a TLS member with.
+    tls: Option<ClientTls>,
     child: Option<Child>,
 }
 
@@ -179,14 +220,17 @@ impl Member {
     }
 
     fn config(&self) -> EtcdConfig {
-        test_config(vec![self.client_url.clone()])
+        test_config(vec![self.client_url.clone()], self.tls.as_ref())
     }
 }
 
-fn test_config(endpoints: Vec<String>) -> EtcdConfig {
+fn test_config(endpoints: Vec<String>, tls: Option<&ClientTls>) -> EtcdConfig {
     EtcdConfig {
         timeout: Duration::from_secs(5),
         connect_timeout: Duration::from_secs(2),
+        ca_cert_file: tls.map(|t| t.ca_cert_file.clone()),
+        cert_file: tls.and_then(|t| t.cert_file.clone()),
+        key_file: tls.and_then(|t| t.key_file.clone()),
         ..EtcdConfig::new(endpoints)
     }
 }
@@ -251,6 +295,7 @@ fn plan_members(dir: &Path, size: usize, options: &EtcdOptions) -> Vec<Member> {
                 data_dir,
                 log_path,
                 args,
+                tls: options.client_tls.clone(),
                 child: None,
             }
         })
@@ -283,9 +328,9 @@ fn wait_until_ready(members: &mut [Member], options: &EtcdOptions) -> Result<(),
                 }
             }
             if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                // A port that accepts is not yet a server that answers: do a real read. Plain
-                // http only; TLS set-ups add their own readiness check with their config.
-                if options.scheme() != "http" {
+                // A port that accepts is not yet a server that answers: do a real read (over
+                // TLS when the options say how; otherwise a TLS port that accepts counts).
+                if options.scheme() != "http" && options.client_tls.is_none() {
                     break;
                 }
                 match EtcdStore::connect(&members[i].config()).and_then(|s| s.get("/")) {
@@ -333,6 +378,171 @@ fn start_members(dir: &TestDir, size: usize, options: &EtcdOptions) -> Vec<Membe
         START_ATTEMPTS,
         failures.join("\n---\n")
     );
+}
+
+/// The `etcdctl` binary (Debian's `etcd-client`): `/usr/bin/etcdctl`, or `$CALICO_TEST_ETCDCTL`.
+/// Panics with an installation hint when it does not exist.
+pub fn etcdctl_binary() -> PathBuf {
+    let path = std::env::var_os("CALICO_TEST_ETCDCTL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/etcdctl"));
+    assert!(
+        path.is_file(),
+        "etcdctl not found at {}: the etcd authentication tests need it. Install it with \
+         `apt-get install etcd-client` (or set CALICO_TEST_ETCDCTL).",
+        path.display()
+    );
+    path
+}
+
+/// The `openssl` command-line tool. Panics with an installation hint when it cannot run.
+pub fn openssl_binary() -> PathBuf {
+    let candidates = [PathBuf::from("/usr/bin/openssl"), PathBuf::from("openssl")];
+    for c in candidates {
+        if Command::new(&c)
+            .arg("version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            return c;
+        }
+    }
+    panic!(
+        "openssl not found: the TLS tests make their certificates with it. Install it with \
+         `apt-get install openssl`."
+    );
+}
+
+/// A throw-away public-key infrastructure made with `openssl` in a temporary directory: a CA,
+/// a server certificate for `127.0.0.1`/`localhost`, a client certificate, and a second,
+/// unrelated ("rogue") CA with a client certificate of its own, for the failure cases. Keys are
+/// ECDSA P-256, certificates valid for two days. Removed on drop.
+#[derive(Debug)]
+pub struct TestPki {
+    /// The CA's certificate.
+    pub ca_cert: PathBuf,
+    /// The server's certificate (SAN `IP:127.0.0.1`, `DNS:localhost`).
+    pub server_cert: PathBuf,
+    /// The server's key.
+    pub server_key: PathBuf,
+    /// A client certificate signed by the CA.
+    pub client_cert: PathBuf,
+    /// Its key.
+    pub client_key: PathBuf,
+    /// Another CA, which signed nothing the server knows.
+    pub rogue_ca_cert: PathBuf,
+    /// A client certificate signed by the rogue CA.
+    pub rogue_client_cert: PathBuf,
+    /// Its key.
+    pub rogue_client_key: PathBuf,
+    dir: TestDir,
+}
+
+impl TestPki {
+    /// Makes every file; panics with openssl's output when a step fails.
+    pub fn generate() -> TestPki {
+        let openssl = openssl_binary();
+        let dir = TestDir::new("calico-pki");
+        let d = dir.path().to_path_buf();
+        let run = |args: &[&str]| {
+            let out = Command::new(&openssl)
+                .args(args)
+                .current_dir(&d)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run openssl: {e}"));
+            assert!(
+                out.status.success(),
+                "openssl {} failed ({}): {}",
+                args.join(" "),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        let make_ca = |name: &str| {
+            let mut args = vec!["req", "-x509"];
+            args.extend(ec);
+            let (key, cert, subj) = (
+                format!("{name}.key"),
+                format!("{name}.pem"),
+                format!("/CN=calico-test-{name}"),
+            );
+            args.extend(["-keyout", &key, "-out", &cert, "-days", "2", "-subj", &subj]);
+            run(&args);
+        };
+        make_ca("ca");
+        make_ca("rogue-ca");
+        std::fs::write(
+            d.join("server.ext"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n\
+             basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n",
+        )
+        .expect("write server.ext");
+        std::fs::write(
+            d.join("client.ext"),
+            "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n\
+             keyUsage=digitalSignature,keyEncipherment\n",
+        )
+        .expect("write client.ext");
+        let make_cert = |name: &str, cn: &str, ca: &str, ext: &str| {
+            let (key, csr, cert, subj) = (
+                format!("{name}.key"),
+                format!("{name}.csr"),
+                format!("{name}.pem"),
+                format!("/CN={cn}"),
+            );
+            let mut args = vec!["req"];
+            args.extend(ec);
+            args.extend(["-keyout", &key, "-out", &csr, "-subj", &subj]);
+            run(&args);
+            let (ca_cert, ca_key) = (format!("{ca}.pem"), format!("{ca}.key"));
+            run(&[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                &ca_cert,
+                "-CAkey",
+                &ca_key,
+                "-CAcreateserial",
+                "-out",
+                &cert,
+                "-days",
+                "2",
+                "-extfile",
+                ext,
+            ]);
+        };
+        make_cert("server", "127.0.0.1", "ca", "server.ext");
+        make_cert("client", "calico-client", "ca", "client.ext");
+        make_cert("rogue-client", "calico-client", "rogue-ca", "client.ext");
+        TestPki {
+            ca_cert: d.join("ca.pem"),
+            server_cert: d.join("server.pem"),
+            server_key: d.join("server.key"),
+            client_cert: d.join("client.pem"),
+            client_key: d.join("client.key"),
+            rogue_ca_cert: d.join("rogue-ca.pem"),
+            rogue_client_cert: d.join("rogue-client.pem"),
+            rogue_client_key: d.join("rogue-client.key"),
+            dir,
+        }
+    }
+
+    /// The directory holding every file.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
 }
 
 /// One etcd server on loopback, killed (and its data removed) on drop.
@@ -405,6 +615,105 @@ impl EtcdServer {
     pub fn log_tail(&self) -> String {
         self.member.log_tail()
     }
+
+    /// Runs `etcdctl` (API v3) against this server with `args`, as `user` (`name:password`)
+    /// when given, over TLS with the harness's client files when the server uses TLS.
+    pub fn etcdctl(&self, user: Option<&str>, args: &[&str]) -> std::process::Output {
+        let mut command = Command::new(etcdctl_binary());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("ETCD") {
+                command.env_remove(&name);
+            }
+        }
+        command
+            .env("ETCDCTL_API", "3")
+            .arg(format!("--endpoints={}", self.member.client_url))
+            .arg("--dial-timeout=5s")
+            .arg("--command-timeout=10s");
+        if let Some(tls) = &self.member.tls {
+            command.arg(format!("--cacert={}", tls.ca_cert_file.display()));
+            if let (Some(cert), Some(key)) = (&tls.cert_file, &tls.key_file) {
+                command
+                    .arg(format!("--cert={}", cert.display()))
+                    .arg(format!("--key={}", key.display()));
+            }
+        }
+        if let Some(user) = user {
+            command.arg(format!("--user={user}"));
+        }
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", etcdctl_binary().display()))
+    }
+
+    /// Like [`EtcdServer::etcdctl`], panicking with etcdctl's output when it fails.
+    pub fn etcdctl_ok(&self, user: Option<&str>, args: &[&str]) -> String {
+        let out = self.etcdctl(user, args);
+        assert!(
+            out.status.success(),
+            "etcdctl {} failed ({}): {}{}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Switches on etcd's authentication: creates `root` with `root_password` and enables auth
+    /// (etcdctl creates the root role and grants it on the way). From then on every request needs credentials; the harness's
+    /// [`EtcdServer::store`] no longer works, use [`EtcdServer::config_as`].
+    pub fn enable_auth(&self, root_password: &str) {
+        self.etcdctl_ok(
+            None,
+            &[
+                "user",
+                "add",
+                &format!("root:{root_password}"),
+                "--interactive=false",
+            ],
+        );
+        self.etcdctl_ok(None, &["auth", "enable"]);
+    }
+
+    /// Adds `user` with `password` and a role of the same name that may read and write every
+    /// key under `prefix` (run after [`EtcdServer::enable_auth`], as root).
+    pub fn add_user(&self, root_password: &str, user: &str, password: &str, prefix: &str) {
+        let root = format!("root:{root_password}");
+        self.etcdctl_ok(
+            Some(&root),
+            &[
+                "user",
+                "add",
+                &format!("{user}:{password}"),
+                "--interactive=false",
+            ],
+        );
+        self.etcdctl_ok(Some(&root), &["role", "add", user]);
+        self.etcdctl_ok(
+            Some(&root),
+            &[
+                "role",
+                "grant-permission",
+                user,
+                "--prefix=true",
+                "readwrite",
+                prefix,
+            ],
+        );
+        self.etcdctl_ok(Some(&root), &["user", "grant-role", user, user]);
+    }
+
+    /// A configuration reaching this server as `user` with `password`.
+    pub fn config_as(&self, user: &str, password: &str) -> EtcdConfig {
+        EtcdConfig {
+            username: Some(user.to_string()),
+            password: Some(password.to_string()),
+            ..self.config()
+        }
+    }
 }
 
 impl Drop for EtcdServer {
@@ -462,7 +771,7 @@ impl EtcdCluster {
 
     /// A configuration listing every member.
     pub fn config(&self) -> EtcdConfig {
-        test_config(self.endpoints())
+        test_config(self.endpoints(), self.options.client_tls.as_ref())
     }
 
     /// A configuration reaching member `i` only.
@@ -553,6 +862,37 @@ impl Drop for EtcdCluster {
         for m in &mut self.members {
             m.kill();
         }
+    }
+}
+
+/// Holds the write lock of an embedded store's SQLite file (an open `BEGIN IMMEDIATE`
+/// transaction on a connection of its own) until dropped, as another process in the middle
+/// of a long write would. Readers are not blocked (WAL); writers wait, then fail as busy.
+pub struct SqliteWriteLock {
+    conn: rusqlite::Connection,
+}
+
+impl std::fmt::Debug for SqliteWriteLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteWriteLock").finish_non_exhaustive()
+    }
+}
+
+impl SqliteWriteLock {
+    /// Takes the lock on the store at `path` (which must exist); panics when it cannot.
+    pub fn acquire(path: &Path) -> SqliteWriteLock {
+        let conn = rusqlite::Connection::open(path)
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+        conn.busy_timeout(Duration::from_secs(10))
+            .and_then(|_| conn.execute_batch("BEGIN IMMEDIATE"))
+            .unwrap_or_else(|e| panic!("cannot lock {}: {e}", path.display()));
+        SqliteWriteLock { conn }
+    }
+}
+
+impl Drop for SqliteWriteLock {
+    fn drop(&mut self) {
+        let _ = self.conn.execute_batch("ROLLBACK");
     }
 }
 

@@ -213,6 +213,7 @@ impl Ctx {
                 etcd_ca_cert_file: args.etcd_ca_cert_file.clone(),
                 datastore_path: args.datastore_path.clone(),
                 timeout: args.datastore_timeout.map(std::time::Duration::from_secs),
+                fail_fast: true,
             },
             config_file: args.config.clone(),
             allow_version_mismatch,

@@ -262,6 +262,7 @@ impl<'a> Plugin<'a> {
             etcd_ca_cert_file: conf.etcd_ca_cert_file.clone(),
             datastore_path: conf.datastore_path.clone(),
             timeout: None,
+            fail_fast: true,
         };
         let cfg = config::resolve(&overrides, None)
             .map_err(|e| CniError::new(codes::INVALID_CONFIG, e.to_string()))?;

@@ -139,6 +139,25 @@ impl EmbeddedStore {
             Newer(i32),
         }
         let found = self.with_retry("cannot open", |conn| {
+            // An existing store is checked with a plain read, which does not wait for another
+            // process's write (WAL); only a new file needs the write lock to create the tables.
+            let tx = conn.transaction()?;
+            let objects: i64 =
+                tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+            if objects > 0 {
+                let application_id: i32 =
+                    tx.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+                let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                tx.commit()?;
+                return Ok(if application_id != APPLICATION_ID {
+                    Found::Foreign(application_id)
+                } else if version > SCHEMA_VERSION {
+                    Found::Newer(version)
+                } else {
+                    Found::Ours
+                });
+            }
+            drop(tx);
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let objects: i64 =
                 tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
@@ -191,8 +210,10 @@ impl EmbeddedStore {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `f` on the connection, trying again when the store stayed busy (another process
-    /// held the write lock for longer than the busy timeout, or SQLite declined to wait).
+    /// Runs `f` on the connection, trying again when SQLite reported the store busy without
+    /// waiting out [`BUSY_TIMEOUT`] (it declines to wait in some cases, e.g. while another
+    /// connection recovers the WAL). A lock held by another process for longer than the busy
+    /// timeout is an error after that timeout, not after several.
     fn with_retry<T>(
         &self,
         what: &str,
@@ -200,10 +221,17 @@ impl EmbeddedStore {
     ) -> Result<T> {
         let mut conn = self.lock();
         let mut attempt = 0;
+        let started = std::time::Instant::now();
         loop {
             match f(&mut conn) {
                 Ok(v) => return Ok(v),
-                Err(e) if is_busy(&e) && attempt < BUSY_RETRIES => {
+                // Not once the busy handler has waited the whole busy timeout already: the
+                // total wait stays within BUSY_TIMEOUT (plus one last try), as the message says.
+                Err(e)
+                    if is_busy(&e)
+                        && attempt < BUSY_RETRIES
+                        && started.elapsed() < BUSY_TIMEOUT =>
+                {
                     attempt += 1;
                     std::thread::sleep(Duration::from_millis(10 * u64::from(attempt)));
                 }

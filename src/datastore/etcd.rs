@@ -58,6 +58,11 @@ pub struct EtcdConfig {
     pub timeout: Duration,
     /// Timeout to establish a connection; zero means [`DEFAULT_CONNECT_TIMEOUT`].
     pub connect_timeout: Duration,
+    /// For one-shot commands: once a request went unanswered for the whole timeout (or every
+    /// endpoint refused it), every later request of the store fails at once with the same
+    /// error, so that a command that makes many requests fails within about one timeout, not
+    /// one timeout per request.
+    pub fail_fast: bool,
 }
 
 impl EtcdConfig {
@@ -101,6 +106,7 @@ impl std::fmt::Debug for EtcdConfig {
             .field("ca_cert_file", &self.ca_cert_file)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("fail_fast", &self.fail_fast)
             .finish()
     }
 }
@@ -111,6 +117,13 @@ impl std::fmt::Debug for EtcdConfig {
 /// at once (they take turns driving its runtime); for parallel load, open one store per thread.
 pub struct EtcdStore {
     endpoints: String,
+    /// How many endpoints are configured (requests refused by one are tried on another).
+    endpoint_count: usize,
+    /// [`EtcdConfig::fail_fast`].
+    fail_fast: bool,
+    /// Set (used by fail-fast stores only) to the error of a request that went unanswered for
+    /// the whole timeout, or that every endpoint refused.
+    gave_up: std::sync::Mutex<Option<String>>,
     request_timeout: Duration,
     kv: KvClient,
     watch: WatchClient,
@@ -157,7 +170,23 @@ impl EtcdStore {
             })
             .map_err(|_| fail(DEADLINE_EXCEEDED.to_string()))
         };
-        let client = match connect(options)? {
+        // With authentication, connecting makes a request (for the token): like any request,
+        // it is tried on another endpoint when one refuses the connection.
+        let mut refused = 0;
+        let first = loop {
+            match connect(options.clone())? {
+                Err(e)
+                    if config.endpoints.len() > 1
+                        && describe_client_error(&e) == CONNECTION_REFUSED
+                        && refused < REFUSED_ATTEMPTS * config.endpoints.len() =>
+                {
+                    refused += 1;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                other => break other,
+            }
+        };
+        let client = match first {
             Ok(client) => client,
             // Go's clientv3 (and so Calico) ignores credentials when the cluster has
             // authentication disabled; do the same rather than refuse to work.
@@ -176,6 +205,9 @@ impl EtcdStore {
                 .watch_client()
                 .max_decoding_message_size(MAX_RESPONSE_BYTES),
             _client: client,
+            endpoint_count: config.endpoints.len(),
+            fail_fast: config.fail_fast,
+            gave_up: std::sync::Mutex::new(None),
             endpoints,
             runtime,
         })
@@ -188,19 +220,90 @@ impl EtcdStore {
         }
     }
 
-    /// Runs one request on the runtime with the request deadline.
-    fn run<T: Send>(
-        &self,
-        request: impl Future<Output = std::result::Result<T, etcd_client::Error>> + Send,
-    ) -> Result<T> {
-        let timeout = self.request_timeout;
-        match block_on(&self.runtime, async move {
-            tokio::time::timeout(timeout, request).await
-        }) {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(from_client_error(&self.endpoints, &e)),
-            Err(_) => Err(self.err(DEADLINE_EXCEEDED)),
+    /// Runs one request on the runtime with the request deadline. `make` builds the request;
+    /// it is sent again, after a short pause, while the failure is one a retry may cure and
+    /// that cannot have changed anything:
+    /// - the connection was refused, when several endpoints are configured: a dead member, and
+    ///   the next attempt is likely balanced onto a live one (at most [`REFUSED_ATTEMPTS`] per
+    ///   endpoint, so a cluster that is down altogether still fails fast);
+    /// - the member had no leader (an election is under way), until the deadline;
+    /// - for a request that only reads (`read_only`), also a connection that broke, a member
+    ///   that lost its leader while answering, or any other "unavailable" answer, until the
+    ///   deadline.
+    ///
+    /// Any other error is returned at once: a write that failed otherwise may have been
+    /// applied, and is the caller's to judge.
+    fn run<T, F, Fut>(&self, read_only: bool, make: F) -> Result<T>
+    where
+        T: Send,
+        F: Fn() -> Fut + Send,
+        Fut: Future<Output = std::result::Result<T, etcd_client::Error>> + Send,
+    {
+        if self.fail_fast
+            && let Some(message) = self
+                .gave_up
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+        {
+            return Err(self.err(message));
         }
+        let timeout = self.request_timeout;
+        let refused_budget = if self.endpoint_count > 1 {
+            REFUSED_ATTEMPTS * self.endpoint_count
+        } else {
+            0
+        };
+        let last_retried = std::sync::Mutex::new(None::<String>);
+        let retried = &last_retried;
+        let work = async move {
+            let mut pause = Duration::from_millis(10);
+            let mut refused = 0;
+            loop {
+                let error = match make().await {
+                    Ok(v) => return Ok(v),
+                    Err(e) => e,
+                };
+                let message = describe_client_error(&error);
+                if message == CONNECTION_REFUSED {
+                    // The balancer picks another endpoint at random: no need to wait long.
+                    refused += 1;
+                    if refused > refused_budget {
+                        return Err(error);
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    continue;
+                }
+                if !(message.contains(NO_LEADER) || (read_only && is_unavailable(&error))) {
+                    return Err(error);
+                }
+                *retried.lock().unwrap_or_else(|p| p.into_inner()) = Some(message);
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(500));
+            }
+        };
+        let result = match block_on(&self.runtime, async move {
+            tokio::time::timeout(timeout, work).await
+        }) {
+            Ok(Ok(v)) => return Ok(v),
+            Ok(Err(e)) => from_client_error(&self.endpoints, &e),
+            Err(_) => self.err(
+                match last_retried.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                    Some(last) => format!("{DEADLINE_EXCEEDED} (last error: {last})"),
+                    None => DEADLINE_EXCEEDED.to_string(),
+                },
+            ),
+        };
+        // Unanswered for the whole timeout (whether our deadline or the client's fired), or
+        // refused by every endpoint: later requests of a one-shot command would fare no better.
+        if matches!(&result, DatastoreError::Etcd { message, .. }
+            if message.starts_with(DEADLINE_EXCEEDED) || message == CONNECTION_REFUSED)
+        {
+            if let DatastoreError::Etcd { message, .. } = &result {
+                *self.gave_up.lock().unwrap_or_else(|p| p.into_inner()) = Some(message.clone());
+            }
+        }
+        Err(result)
     }
 
     fn convert(&self, kv: etcd_client::KeyValue) -> Result<KeyValue> {
@@ -243,8 +346,10 @@ impl EtcdStore {
             })
             .collect();
         let request = etcd_client::Txn::new().when(compares).and_then(ops);
-        let mut kv = self.kv.clone();
-        let response = self.run(async move { kv.txn(request).await })?;
+        let response = self.run(false, || {
+            let (mut kv, request) = (self.kv.clone(), request.clone());
+            async move { kv.txn(request).await }
+        })?;
         Ok(TxnResponse {
             succeeded: response.succeeded(),
             revision: header_revision(response.header()),
@@ -270,6 +375,27 @@ where
 }
 
 const DEADLINE_EXCEEDED: &str = "context deadline exceeded";
+const CONNECTION_REFUSED: &str = "connection refused";
+/// etcd's answer from a member that has no leader (`--require-leader` requests).
+const NO_LEADER: &str = "no leader";
+/// True for failures of the connection or the member rather than of the request: gRPC's
+/// "unavailable" (a member without a leader or whose leader changed), transport errors, and
+/// any I/O error under the status (a broken pipe or a reset connection: a member that died).
+fn is_unavailable(error: &etcd_client::Error) -> bool {
+    const UNAVAILABLE: i32 = 14;
+    match error {
+        etcd_client::Error::GRpcStatus(status) => {
+            status.code() as i32 == UNAVAILABLE
+                || status.message().contains("leader changed")
+                || io_cause(status).is_some()
+        }
+        etcd_client::Error::TransportError(_) => true,
+        _ => false,
+    }
+}
+
+/// How many refused attempts per configured endpoint one request may make.
+const REFUSED_ATTEMPTS: usize = 3;
 const AUTH_NOT_ENABLED: &str = "authentication is not enabled";
 
 fn header_revision(header: Option<&etcd_client::ResponseHeader>) -> i64 {
@@ -397,7 +523,7 @@ fn io_cause(error: &(dyn std::error::Error + 'static)) -> Option<String> {
     while let Some(e) = current {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             return Some(match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+                std::io::ErrorKind::ConnectionRefused => CONNECTION_REFUSED.to_string(),
                 std::io::ErrorKind::TimedOut => DEADLINE_EXCEEDED.to_string(),
                 _ => io.to_string(),
             });
@@ -414,9 +540,10 @@ impl KvStore for EtcdStore {
 
     fn get(&self, key: &str) -> Result<Option<KeyValue>> {
         check_key(key)?;
-        let mut kv = self.kv.clone();
-        let key = key.to_string();
-        let mut response = self.run(async move { kv.get(key, None).await })?;
+        let mut response = self.run(true, || {
+            let (mut kv, key) = (self.kv.clone(), key.to_string());
+            async move { kv.get(key, None).await }
+        })?;
         response
             .take_kvs()
             .into_iter()
@@ -426,11 +553,11 @@ impl KvStore for EtcdStore {
     }
 
     fn list(&self, prefix: &str) -> Result<ListResponse> {
-        let mut kv = self.kv.clone();
-        let prefix = prefix.to_string();
         // etcd returns a range in ascending key order unless asked otherwise.
-        let mut response =
-            self.run(async move { kv.get(prefix, Some(GetOptions::new().with_prefix())).await })?;
+        let mut response = self.run(true, || {
+            let (mut kv, prefix) = (self.kv.clone(), prefix.to_string());
+            async move { kv.get(prefix, Some(GetOptions::new().with_prefix())).await }
+        })?;
         let revision = header_revision(response.header());
         let kvs = response
             .take_kvs()
@@ -449,13 +576,15 @@ impl KvStore for EtcdStore {
         // A linearizable read of one key returns the cluster's current revision in its header.
         // The key is under Calico's root so that a user whose etcd role covers only `/calico/`
         // may read it.
-        let mut kv = self.kv.clone();
-        let response = self.run(async move {
-            kv.get(
-                keys::ROOT_PREFIX,
-                Some(GetOptions::new().with_keys_only().with_limit(1)),
-            )
-            .await
+        let response = self.run(true, || {
+            let mut kv = self.kv.clone();
+            async move {
+                kv.get(
+                    keys::ROOT_PREFIX,
+                    Some(GetOptions::new().with_keys_only().with_limit(1)),
+                )
+                .await
+            }
         })?;
         Ok(header_revision(response.header()))
     }

@@ -180,6 +180,7 @@ impl NodeArgs {
             etcd_ca_cert_file: self.etcd_ca_cert_file.clone(),
             datastore_path: self.datastore_path.clone(),
             timeout: self.datastore_timeout.map(Duration::from_secs),
+            fail_fast: false,
         }
     }
 

@@ -6,4 +6,5 @@ mod generated;
 mod golden;
 mod nat;
 mod netns;
+mod reliability;
 mod walkthrough;
