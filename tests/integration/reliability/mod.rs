@@ -13,7 +13,7 @@
 //! | `CALICO_CRASH_KILL_PERCENT` | 35 | share of them killed with SIGKILL |
 //! | `CALICO_FAILOVER_ROUNDS` | 1 | leader kills in the failover test |
 //! | `CALICO_FAILOVER_OPS_AFTER` | 40 | assignments that must succeed after each kill |
-//! | `CALICO_FUZZ_CASES` | 2000 | generated inputs per fuzz target |
+//! | `CALICO_FUZZ_CASES` | 3000 | generated inputs per fuzz target |
 //! | `CALICO_BIG_POOLS` | 10000 | pools in the big `List` file |
 //!
 //! Figures (iterations, faults injected, duplicates, losses, recovery times, fuzz executions)
