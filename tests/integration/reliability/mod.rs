@@ -25,6 +25,7 @@
 mod crash;
 mod failover;
 mod hostile;
+mod races;
 mod security;
 mod unreachable;
 
