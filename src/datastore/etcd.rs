@@ -314,12 +314,10 @@ impl EtcdStore {
         };
         // Unanswered for the whole timeout (whether our deadline or the client's fired), or
         // refused by every endpoint: later requests of a one-shot command would fare no better.
-        if matches!(&result, DatastoreError::Etcd { message, .. }
-            if message.starts_with(DEADLINE_EXCEEDED) || message == CONNECTION_REFUSED)
+        if let DatastoreError::Etcd { message, .. } = &result
+            && (message.starts_with(DEADLINE_EXCEEDED) || message == CONNECTION_REFUSED)
         {
-            if let DatastoreError::Etcd { message, .. } = &result {
-                *self.gave_up.lock().unwrap_or_else(|p| p.into_inner()) = Some(message.clone());
-            }
+            *self.gave_up.lock().unwrap_or_else(|p| p.into_inner()) = Some(message.clone());
         }
         Err(result)
     }

@@ -12,9 +12,9 @@
 //! would.
 
 use super::{audit, calico_ipam, figure, knob, text};
+use calico::datastore::Store;
 use calico::datastore::api::Client;
 use calico::datastore::etcd::EtcdStore;
-use calico::datastore::{KvStore, Store};
 use calico::ipam::{AutoAssignRequest, Ipam};
 use calico::model::{IpPool, Node};
 use calico::testing::{EtcdCluster, TestDir};
@@ -113,7 +113,7 @@ fn library_stream(store: Store, stop: &AtomicBool, out: &Mutex<Stream>) {
             std::thread::sleep(Duration::from_millis(50));
         }
         // Every third success, release the oldest holder (a pod going away).
-        if result.is_ok() && n % 3 == 0 && held.len() > 5 {
+        if result.is_ok() && n.is_multiple_of(3) && held.len() > 5 {
             let (h, ip) = held.remove(0);
             loop {
                 match ipam.release_by_handle(&h) {

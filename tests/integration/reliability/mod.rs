@@ -29,13 +29,13 @@ mod races;
 mod security;
 mod unreachable;
 
+use calico::datastore::KvStore;
 use calico::datastore::keys;
-use calico::datastore::{KvStore, Store};
 use calico::ipam::{AllocationBlock, IpamHandle};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::net::IpAddr;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 /// A numeric setting from the environment, else `default`.
@@ -109,18 +109,6 @@ pub fn calico_node() -> Command {
     clean(Command::new(env!("CARGO_BIN_EXE_calico-node")))
 }
 
-/// Runs a command to completion with `stdin`.
-pub fn run_with_stdin(mut c: Command, stdin: &[u8]) -> Output {
-    c.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn");
-    if let Some(mut s) = child.stdin.take() {
-        let _ = s.write_all(stdin);
-    }
-    child.wait_with_output().expect("wait")
-}
-
 /// stdout + stderr of an output, for messages.
 pub fn text(o: &Output) -> String {
     format!(
@@ -143,16 +131,6 @@ pub struct Audit {
     pub free: usize,
     /// Invariant violations; must be empty.
     pub problems: Vec<String>,
-}
-
-impl Audit {
-    /// Number of addresses allocated twice (in two blocks, or twice in one block's books).
-    pub fn duplicates(&self) -> usize {
-        self.problems
-            .iter()
-            .filter(|p| p.starts_with("duplicate"))
-            .count()
-    }
 }
 
 /// Reads every block and handle and checks what must always hold, whatever was killed when:
@@ -261,9 +239,4 @@ pub fn wait_timeout(
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-}
-
-/// The store behind a [`Store`] handle, as a trait object.
-pub fn dyn_store(s: &Store) -> &dyn KvStore {
-    s.as_ref()
 }

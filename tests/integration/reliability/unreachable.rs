@@ -10,9 +10,9 @@
 //! lock, and an etcd killed and restarted under a running calico-node.
 
 use super::{audit, calico_ipam, calico_node, calicoctl, figure, text};
+use calico::datastore::Store;
 use calico::datastore::api::Client;
 use calico::datastore::etcd::EtcdStore;
-use calico::datastore::{KvStore, Store};
 use calico::model::{IpPool, Node, Resource, WorkloadEndpoint};
 use calico::testing::{EtcdCluster, EtcdServer, SqliteWriteLock, TestDir};
 use std::io::{Read, Write};
