@@ -642,7 +642,8 @@ fn crash_scenario(backend: Backend) {
 
         // 6. A release run killed half-way, then the real one from a fresh report.
         if !leaked.is_empty() {
-            let d = s.kill_delay("from-report", &mut SplitMix64::new(seed ^ round));
+            // A release from a report does more than one --ip release: up to twice as long.
+            let d = s.kill_delay("release", &mut SplitMix64::new(seed ^ round)) * 2;
             let cmd = s.calicoctl(&[
                 "ipam",
                 "release",
