@@ -43,6 +43,8 @@ struct Stream {
     released: BTreeSet<String>,
     /// Duplicate acknowledgements: an address given while another holder still had it.
     duplicates: Vec<String>,
+    /// Releases that failed and were tried again.
+    release_retries: usize,
 }
 
 /// After `kill`: (time to the first success, errors before it, longest gap between two
@@ -127,6 +129,7 @@ fn library_stream(store: Store, stop: &AtomicBool, out: &Mutex<Stream>) {
                     }
                     Err(_) if !stop.load(Ordering::Relaxed) => {
                         failed = true;
+                        out.lock().unwrap().release_retries += 1;
                         std::thread::sleep(Duration::from_millis(50))
                     }
                     Err(e) => panic!("cannot release {h} at the end: {e}"),
@@ -373,9 +376,12 @@ fn failover_leader_killed_mid_stream() {
     let (lib_n, lib_e) = total(&lib);
     let (cni_n, cni_e) = total(&cni);
     figure(&format!(
-        "failover: {rounds} leader kill(s); library stream {lib_n} assignments ({lib_e} failed), \
-         CNI stream {cni_n} ADD processes ({cni_e} failed); duplicates 0, losses 0, ambiguous \
-         commits of failed requests {ambiguous} (released by handle)"
+        "failover: {rounds} leader kill(s); library stream {lib_n} assignments ({lib_e} failed) \
+         and {} releases ({} retried after an error), CNI stream {cni_n} ADD processes ({cni_e} \
+         failed); duplicates 0, losses 0, ambiguous commits of failed requests {ambiguous} \
+         (released by handle)",
+        lib.released.len(),
+        lib.release_retries
     ));
     for (
         round,

@@ -1,6 +1,6 @@
 //! Reliability and security under the faults a real cluster sees (issue 5): processes killed
 //! with SIGKILL mid-operation, etcd leader loss, an unreachable or silent etcd, TLS and
-//! password authentication, hostile input.
+//! password authentication, hostile input, `ipam check` racing with assignments.
 //!
 //! Every test runs a short version by default (CI, as part of `cargo test`); the environment
 //! variables below raise the volume, and `scripts/soak.sh` sets them for the long version:
@@ -14,13 +14,19 @@
 //! | `CALICO_FAILOVER_ROUNDS` | 1 | leader kills in the failover test |
 //! | `CALICO_FAILOVER_OPS_AFTER` | 40 | assignments that must succeed after each kill |
 //! | `CALICO_FUZZ_CASES` | 3000 | generated inputs per fuzz target |
-//! | `CALICO_BIG_POOLS` | 10000 | pools in the big `List` file |
+//! | `CALICO_BIG_POOLS` | 10000 | pools in the big `List` file (embedded store) |
+//! | `CALICO_BIG_POOLS_ETCD` | 2000 | the same on etcd |
+//!
+//! Diagnostics: `CALICO_FAILOVER_DEBUG=1` prints every request of the failover streams,
+//! `CALICO_SHOW_ERRORS=1` the error of every failure case of the security tests,
+//! `CALICO_PROXY_DEBUG=1` the slow-etcd proxy's traffic and the held-up ADDs' outcomes.
 //!
 //! Figures (iterations, faults injected, duplicates, losses, recovery times, fuzz executions)
 //! are printed as `[reliability] ...` lines on stderr (`cargo test -- --nocapture` shows them)
 //! and appended to the file named by `CALICO_RELIABILITY_REPORT` when it is set.
 //!
-//! Nothing here skips: a missing etcd, etcdctl or openssl fails the test with the reason.
+//! Nothing here skips: a missing etcd, etcdctl or openssl fails the test with the reason, and
+//! the agent test that needs network namespaces fails unless run as root.
 
 mod crash;
 mod failover;
