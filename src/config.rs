@@ -140,6 +140,32 @@ pub fn env(name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// A decoding error's message without the offending value: serde quotes it ("invalid type:
+/// integer `123`, expected a string"), and the value may be a password given with the wrong
+/// type. The kind stays ("invalid type: integer, expected a string").
+pub fn redact_values(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        let Some(start) = message.find(prefix) else {
+            continue;
+        };
+        let rest = &message[start + prefix.len()..];
+        let Some(end) = rest.find(", expected") else {
+            continue;
+        };
+        let unexpected = &rest[..end];
+        let Some(quote) = unexpected.find(['`', '"']) else {
+            continue;
+        };
+        return format!(
+            "{}{prefix}{}{}",
+            &message[..start],
+            unexpected[..quote].trim_end(),
+            &rest[end..]
+        );
+    }
+    message.to_string()
+}
+
 fn read_file(path: &Path, explicit: bool) -> Result<Option<ConfigFileSpec>, ConfigError> {
     let file = path.display().to_string();
     let text = match std::fs::read_to_string(path) {
@@ -150,11 +176,11 @@ fn read_file(path: &Path, explicit: bool) -> Result<Option<ConfigFileSpec>, Conf
     let value: serde_json::Value =
         serde_yaml::from_str(&text).map_err(|e| ConfigError::Syntax {
             file: file.clone(),
-            message: e.to_string(),
+            message: redact_values(&e.to_string()),
         })?;
     let parsed: ConfigFile = serde_json::from_value(value).map_err(|e| ConfigError::Syntax {
         file: file.clone(),
-        message: e.to_string(),
+        message: redact_values(&e.to_string()),
     })?;
     if parsed.api_version != crate::model::API_VERSION {
         return Err(ConfigError::Invalid {
@@ -305,6 +331,34 @@ pub fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoding_errors_do_not_quote_values() {
+        for (from, to) in [
+            (
+                "invalid type: integer `987654321`, expected a string at line 1 column 5",
+                "invalid type: integer, expected a string at line 1 column 5",
+            ),
+            (
+                "spec: invalid type: string \"s3cret\", expected a sequence",
+                "spec: invalid type: string, expected a sequence",
+            ),
+            (
+                "invalid value: floating point `1.5`, expected u32",
+                "invalid value: floating point, expected u32",
+            ),
+            (
+                "invalid type: sequence, expected a string",
+                "invalid type: sequence, expected a string",
+            ),
+            (
+                "unknown field `bogus`, expected one of `a`",
+                "unknown field `bogus`, expected one of `a`",
+            ),
+        ] {
+            assert_eq!(redact_values(from), to);
+        }
+    }
 
     #[test]
     fn file_and_overrides() {

@@ -222,6 +222,62 @@ impl Member {
     fn config(&self) -> EtcdConfig {
         test_config(vec![self.client_url.clone()], self.tls.as_ref())
     }
+
+    fn etcdctl(&self, user: Option<&str>, args: &[&str]) -> std::process::Output {
+        let mut command = Command::new(etcdctl_binary());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("ETCD") {
+                command.env_remove(&name);
+            }
+        }
+        command
+            .env("ETCDCTL_API", "3")
+            .arg(format!("--endpoints={}", self.client_url))
+            .arg("--dial-timeout=5s")
+            .arg("--command-timeout=10s");
+        if let Some(tls) = &self.tls {
+            command.arg(format!("--cacert={}", tls.ca_cert_file.display()));
+            if let (Some(cert), Some(key)) = (&tls.cert_file, &tls.key_file) {
+                command
+                    .arg(format!("--cert={}", cert.display()))
+                    .arg(format!("--key={}", key.display()));
+            }
+        }
+        if let Some(user) = user {
+            command.arg(format!("--user={user}"));
+        }
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", etcdctl_binary().display()))
+    }
+
+    fn etcdctl_ok(&self, user: Option<&str>, args: &[&str]) -> String {
+        let out = self.etcdctl(user, args);
+        assert!(
+            out.status.success(),
+            "etcdctl {} failed ({}): {}{}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn enable_auth(&self, root_password: &str) {
+        self.etcdctl_ok(
+            None,
+            &[
+                "user",
+                "add",
+                &format!("root:{root_password}"),
+                "--interactive=false",
+            ],
+        );
+        self.etcdctl_ok(None, &["auth", "enable"]);
+    }
 }
 
 fn test_config(endpoints: Vec<String>, tls: Option<&ClientTls>) -> EtcdConfig {
@@ -335,6 +391,9 @@ fn wait_until_ready(members: &mut [Member], options: &EtcdOptions) -> Result<(),
                 }
                 match EtcdStore::connect(&members[i].config()).and_then(|s| s.get("/")) {
                     Ok(_) => break,
+                    // With authentication enabled, a refusal for want of credentials is an
+                    // answer: the server is up and has a leader.
+                    Err(e) if e.to_string().contains("user name is empty") => break,
                     Err(e) => last_error = e.to_string(),
                 }
             }
@@ -619,63 +678,20 @@ impl EtcdServer {
     /// Runs `etcdctl` (API v3) against this server with `args`, as `user` (`name:password`)
     /// when given, over TLS with the harness's client files when the server uses TLS.
     pub fn etcdctl(&self, user: Option<&str>, args: &[&str]) -> std::process::Output {
-        let mut command = Command::new(etcdctl_binary());
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("ETCD") {
-                command.env_remove(&name);
-            }
-        }
-        command
-            .env("ETCDCTL_API", "3")
-            .arg(format!("--endpoints={}", self.member.client_url))
-            .arg("--dial-timeout=5s")
-            .arg("--command-timeout=10s");
-        if let Some(tls) = &self.member.tls {
-            command.arg(format!("--cacert={}", tls.ca_cert_file.display()));
-            if let (Some(cert), Some(key)) = (&tls.cert_file, &tls.key_file) {
-                command
-                    .arg(format!("--cert={}", cert.display()))
-                    .arg(format!("--key={}", key.display()));
-            }
-        }
-        if let Some(user) = user {
-            command.arg(format!("--user={user}"));
-        }
-        command
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", etcdctl_binary().display()))
+        self.member.etcdctl(user, args)
     }
 
     /// Like [`EtcdServer::etcdctl`], panicking with etcdctl's output when it fails.
     pub fn etcdctl_ok(&self, user: Option<&str>, args: &[&str]) -> String {
-        let out = self.etcdctl(user, args);
-        assert!(
-            out.status.success(),
-            "etcdctl {} failed ({}): {}{}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.member.etcdctl_ok(user, args)
     }
 
     /// Switches on etcd's authentication: creates `root` with `root_password` and enables auth
-    /// (etcdctl creates the root role and grants it on the way). From then on every request needs credentials; the harness's
-    /// [`EtcdServer::store`] no longer works, use [`EtcdServer::config_as`].
+    /// (etcdctl creates the root role and grants it on the way). From then on every request
+    /// needs credentials; the harness's [`EtcdServer::store`] no longer works, use
+    /// [`EtcdServer::config_as`].
     pub fn enable_auth(&self, root_password: &str) {
-        self.etcdctl_ok(
-            None,
-            &[
-                "user",
-                "add",
-                &format!("root:{root_password}"),
-                "--interactive=false",
-            ],
-        );
-        self.etcdctl_ok(None, &["auth", "enable"]);
+        self.member.enable_auth(root_password);
     }
 
     /// Adds `user` with `password` and a role of the same name that may read and write every
@@ -854,6 +870,31 @@ impl EtcdCluster {
     /// The end of member `i`'s log.
     pub fn log_tail(&self, i: usize) -> String {
         self.members[i].log_tail()
+    }
+
+    /// Runs `etcdctl` against member `i`; see [`EtcdServer::etcdctl`].
+    pub fn etcdctl(&self, i: usize, user: Option<&str>, args: &[&str]) -> std::process::Output {
+        self.members[i].etcdctl(user, args)
+    }
+
+    /// Switches on authentication for the whole cluster (through the first running member);
+    /// see [`EtcdServer::enable_auth`].
+    pub fn enable_auth(&self, root_password: &str) {
+        let m = self
+            .members
+            .iter()
+            .find(|m| m.is_running())
+            .expect("a running member");
+        m.enable_auth(root_password);
+    }
+
+    /// A configuration listing every member, as `user` with `password`.
+    pub fn config_as(&self, user: &str, password: &str) -> EtcdConfig {
+        EtcdConfig {
+            username: Some(user.to_string()),
+            password: Some(password.to_string()),
+            ..self.config()
+        }
     }
 }
 

@@ -146,11 +146,73 @@ pub fn parse_text(text: &str) -> Result<Vec<AnyResource>, LoadError> {
         if doc.trim().is_empty() {
             continue;
         }
+        check_nesting(&doc)?;
         let value: serde_json::Value = serde_yaml::from_str(&doc)
             .map_err(|e| LoadError::Parse(format!("error converting YAML to JSON: yaml: {e}")))?;
         push_value(value, &mut out)?;
     }
     Ok(out)
+}
+
+/// Flow collections (`{`, `[`) nested deeper than this are refused before the YAML parser
+/// sees them. The parser would refuse them anyway (its recursion limit is 128), but only after
+/// work that grows with the square of the nesting: a 600 kB file of `{"a":{"a":...` kept
+/// calicoctl busy for over a minute.
+const MAX_FLOW_NESTING: usize = 1000;
+
+/// A linear scan of a document's flow nesting (brackets inside quotes and comments do not
+/// count). Brackets in plain scalars may be over-counted, hence a limit far above what the
+/// parser accepts.
+fn check_nesting(doc: &str) -> Result<(), LoadError> {
+    let mut depth = 0usize;
+    let mut chars = doc.chars().peekable();
+    let mut line = 1usize;
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => line += 1,
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        '\n' => line += 1,
+                        _ => {}
+                    }
+                }
+            }
+            '\'' => {
+                for c in chars.by_ref() {
+                    match c {
+                        '\'' => break,
+                        '\n' => line += 1,
+                        _ => {}
+                    }
+                }
+            }
+            '{' | '[' => {
+                depth += 1;
+                if depth > MAX_FLOW_NESTING {
+                    return Err(LoadError::Parse(format!(
+                        "error converting YAML to JSON: yaml: line {line}: collections nested \
+                         more than {MAX_FLOW_NESTING} deep"
+                    )));
+                }
+            }
+            '}' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn push_value(value: serde_json::Value, out: &mut Vec<AnyResource>) -> Result<(), LoadError> {
@@ -203,6 +265,27 @@ mod tests {
         let res = parse_text(text).unwrap();
         let names: Vec<_> = res.iter().map(|r| r.id().to_string()).collect();
         assert_eq!(names, ["IPPool(a)", "Node(n1)", "IPPool(b)"]);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_quickly() {
+        let deep = format!("{}{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
+        let t = std::time::Instant::now();
+        let err = parse_text(&deep).unwrap_err().message();
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            t.elapsed()
+        );
+        assert!(err.contains("nested more than 1000 deep"), "{err}");
+        // Brackets in quoted strings and comments do not count.
+        let quoted = format!(
+            "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  name: n\n  annotations:\n    a: \"{}\"\n    b: '{}' # {}\n",
+            "{".repeat(2000),
+            "[".repeat(2000),
+            "{".repeat(2000)
+        );
+        assert_eq!(parse_text(&quoted).unwrap().len(), 1);
     }
 
     #[test]

@@ -91,7 +91,8 @@ pub fn main() -> ExitCode {
 
 fn parse_conf(inv: &Invocation) -> Result<NetConf, CniError> {
     let conf: NetConf = serde_json::from_slice(&inv.stdin).map_err(|e| {
-        CniError::new(codes::DECODE_FAILURE, "failed to load netconf").with_details(e.to_string())
+        CniError::new(codes::DECODE_FAILURE, "failed to load netconf")
+            .with_details(config::redact_values(&e.to_string()))
     })?;
     if !SUPPORTED_VERSIONS.contains(&conf.cni_version.as_str()) {
         return Err(CniError::new(

@@ -121,6 +121,8 @@ pub struct EtcdStore {
     endpoint_count: usize,
     /// [`EtcdConfig::fail_fast`].
     fail_fast: bool,
+    /// The configuration, when it sets up TLS: to explain TLS failures.
+    tls: Option<EtcdConfig>,
     /// Set (used by fail-fast stores only) to the error of a request that went unanswered for
     /// the whole timeout, or that every endpoint refused.
     gave_up: std::sync::Mutex<Option<String>>,
@@ -192,11 +194,12 @@ impl EtcdStore {
             // authentication disabled; do the same rather than refuse to work.
             Err(e) if describe_client_error(&e).contains(AUTH_NOT_ENABLED) => {
                 connect(connect_options(config, false).map_err(fail)?)?
-                    .map_err(|e| from_client_error(&endpoints, &e))?
+                    .map_err(|e| explain_tls(from_client_error(&endpoints, &e), config))?
             }
-            Err(e) => return Err(from_client_error(&endpoints, &e)),
+            Err(e) => return Err(explain_tls(from_client_error(&endpoints, &e), config)),
         };
         Ok(EtcdStore {
+            tls: tls_configured(config).then(|| config.clone()),
             request_timeout: config.request_timeout(),
             kv: client
                 .kv_client()
@@ -294,14 +297,27 @@ impl EtcdStore {
                 },
             ),
         };
+        let result = match (&self.tls, result) {
+            (Some(config), result) => explain_tls(result, config),
+            // A TLS server hangs up on plain http: say so rather than only "broken pipe".
+            (None, DatastoreError::Etcd { endpoints, message })
+                if message.contains("broken pipe") || message.contains("connection reset") =>
+            {
+                DatastoreError::Etcd {
+                    message: format!(
+                        "{message} (if etcd serves TLS, its endpoints must be https:// URLs)"
+                    ),
+                    endpoints,
+                }
+            }
+            (None, result) => result,
+        };
         // Unanswered for the whole timeout (whether our deadline or the client's fired), or
         // refused by every endpoint: later requests of a one-shot command would fare no better.
-        if matches!(&result, DatastoreError::Etcd { message, .. }
-            if message.starts_with(DEADLINE_EXCEEDED) || message == CONNECTION_REFUSED)
+        if let DatastoreError::Etcd { message, .. } = &result
+            && (message.starts_with(DEADLINE_EXCEEDED) || message == CONNECTION_REFUSED)
         {
-            if let DatastoreError::Etcd { message, .. } = &result {
-                *self.gave_up.lock().unwrap_or_else(|p| p.into_inner()) = Some(message.clone());
-            }
+            *self.gave_up.lock().unwrap_or_else(|p| p.into_inner()) = Some(message.clone());
         }
         Err(result)
     }
@@ -376,21 +392,28 @@ where
 
 const DEADLINE_EXCEEDED: &str = "context deadline exceeded";
 const CONNECTION_REFUSED: &str = "connection refused";
+/// etcd (or something in between) closed the connection before answering.
+const CONNECTION_CLOSED: &str = "the connection was closed before etcd answered";
+/// How the client's own TLS files failed.
+const TLS_SETUP: &str = "cannot set up TLS";
 /// etcd's answer from a member that has no leader (`--require-leader` requests).
 const NO_LEADER: &str = "no leader";
-/// True for failures of the connection or the member rather than of the request: gRPC's
-/// "unavailable" (a member without a leader or whose leader changed), transport errors, and
-/// any I/O error under the status (a broken pipe or a reset connection: a member that died).
+/// True for failures of the connection or the member rather than of the request: a connection
+/// that broke (broken pipe, reset, aborted, cut short), or, without an I/O cause, gRPC's
+/// "unavailable" (a member without a leader or whose leader changed). Not a TLS failure (an
+/// untrusted certificate, say): sending again would fail the same way.
 fn is_unavailable(error: &etcd_client::Error) -> bool {
+    use std::io::ErrorKind as K;
     const UNAVAILABLE: i32 = 14;
-    match error {
-        etcd_client::Error::GRpcStatus(status) => {
-            status.code() as i32 == UNAVAILABLE
-                || status.message().contains("leader changed")
-                || io_cause(status).is_some()
-        }
-        etcd_client::Error::TransportError(_) => true,
-        _ => false,
+    let status = match error {
+        etcd_client::Error::GRpcStatus(status) => status,
+        _ => return false,
+    };
+    match io_error(status).map(std::io::Error::kind) {
+        Some(K::BrokenPipe | K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof) => true,
+        Some(K::NotConnected) => true,
+        Some(_) => false,
+        None => status.code() as i32 == UNAVAILABLE || status.message().contains("leader changed"),
     }
 }
 
@@ -433,9 +456,7 @@ fn connect_options(
         }
         _ => {}
     }
-    let tls_wanted =
-        config.ca_cert_file.is_some() || config.cert_file.is_some() || config.key_file.is_some();
-    if tls_wanted {
+    if tls_configured(config) {
         if let Some(plain) = config.endpoints.iter().find(|e| e.starts_with("http://")) {
             return Err(format!(
                 "TLS files are configured but the endpoint {plain} is not https://"
@@ -500,6 +521,11 @@ fn describe_client_error(error: &etcd_client::Error) -> String {
             if let Some(cause) = io_cause(status) {
                 return cause;
             }
+            if status.code() as i32 == CANCELLED
+                && format!("{status:?}").contains("connection closed")
+            {
+                return CONNECTION_CLOSED.to_string();
+            }
             let code = status.code();
             match code as i32 {
                 DEADLINE => DEADLINE_EXCEEDED.to_string(),
@@ -508,7 +534,7 @@ fn describe_client_error(error: &etcd_client::Error) -> String {
                 _ => code.description().to_string(),
             }
         }
-        E::TransportError(e) => io_cause(e).unwrap_or_else(|| format!("transport error: {e}")),
+        E::TransportError(e) => io_cause(e).unwrap_or_else(|| describe_transport(error)),
         E::InvalidUri(e) => format!("invalid endpoint URL: {e}"),
         E::InvalidArgs(message) => message.clone(),
         E::IoError(e) => e.to_string(),
@@ -519,18 +545,105 @@ fn describe_client_error(error: &etcd_client::Error) -> String {
 
 /// The I/O error at the bottom of a transport failure, worded like Go's net package.
 fn io_cause(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    io_error(error).map(|io| match io.kind() {
+        std::io::ErrorKind::ConnectionRefused => CONNECTION_REFUSED.to_string(),
+        std::io::ErrorKind::TimedOut => DEADLINE_EXCEEDED.to_string(),
+        _ => io.to_string(),
+    })
+}
+
+/// The I/O error at the bottom of a transport failure, if any.
+fn io_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = current {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            return Some(match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => CONNECTION_REFUSED.to_string(),
-                std::io::ErrorKind::TimedOut => DEADLINE_EXCEEDED.to_string(),
-                _ => io.to_string(),
-            });
+            return Some(io);
         }
         current = e.source();
     }
     None
+}
+
+fn tls_configured(config: &EtcdConfig) -> bool {
+    config.ca_cert_file.is_some() || config.cert_file.is_some() || config.key_file.is_some()
+}
+
+/// Adds the files involved to a TLS failure: which key and certificate did not fit, or, when
+/// etcd hung up on a TLS client (what etcd does to a client certificate it does not accept),
+/// which certificate it was given.
+fn explain_tls(error: DatastoreError, config: &EtcdConfig) -> DatastoreError {
+    let DatastoreError::Etcd { endpoints, message } = error else {
+        return error;
+    };
+    if !tls_configured(config) {
+        return DatastoreError::Etcd { endpoints, message };
+    }
+    let show = |p: &Option<PathBuf>| {
+        p.as_ref()
+            .map_or_else(|| "none".to_string(), |p| p.display().to_string())
+    };
+    let files = format!(
+        "client certificate {}, client key {}, CA {}",
+        show(&config.cert_file),
+        show(&config.key_file),
+        show(&config.ca_cert_file)
+    );
+    let refused = if config.cert_file.is_some() {
+        "it does not accept the client certificate"
+    } else {
+        "it requires a client certificate and none is configured"
+    };
+    let message = if message.starts_with(TLS_SETUP) {
+        format!("{message} ({files})")
+    } else if message == CONNECTION_CLOSED {
+        format!("{message}; etcd does this when {refused} ({files})")
+    } else if message.contains("received fatal alert") {
+        format!("{message}: etcd refused the connection: {refused} ({files})")
+    } else if message.contains("invalid peer certificate") {
+        let ca = if config.ca_cert_file.is_some() {
+            "the configured CA"
+        } else {
+            "a CA this host trusts (no CA certificate file is configured)"
+        };
+        format!("{message}: etcd's certificate is not signed by {ca} ({files})")
+    } else {
+        message
+    };
+    DatastoreError::Etcd { endpoints, message }
+}
+
+/// Words for a transport error that tonic only describes as "transport error": a client
+/// certificate and key that do not fit together, or files that hold no key or certificate.
+/// The details are in tonic's `Debug` output only (they never hold key material).
+fn describe_transport(error: &etcd_client::Error) -> String {
+    let debug = format!("{error:?}");
+    for (needle, words) in [
+        (
+            "KeyMismatch",
+            "the client key does not belong to the client certificate",
+        ),
+        (
+            "PrivateKeyParseError",
+            "the client key file holds no usable PEM private key",
+        ),
+        (
+            "NoPrivateKey",
+            "the client key file holds no usable PEM private key",
+        ),
+        (
+            "CertificateParseError",
+            "a certificate file holds no usable PEM certificate",
+        ),
+        (
+            "InvalidCertificate",
+            "a certificate file holds no usable PEM certificate",
+        ),
+    ] {
+        if debug.contains(needle) {
+            return format!("{TLS_SETUP}: {words}");
+        }
+    }
+    format!("transport error: {error}")
 }
 
 impl KvStore for EtcdStore {

@@ -197,6 +197,15 @@ impl Ipam {
             .client()
             .get_opt::<ClusterInformation>(None, "default")?
             .unwrap_or_default();
+        // Handles before blocks. The check takes no lock, and a handle the blocks do not
+        // mention is reported leaked and deleted by `ipam release --from-report` (guarded only
+        // by the handle's own revision). Read after the blocks, the handles could include one
+        // created by an assignment that landed in between, whose allocation the blocks read
+        // missed: a live pod's handle, which the release would delete (its address then leaks
+        // on the pod's DEL). Read before the blocks, every handle listed existed when the blocks
+        // were read, so a handle with an allocation is seen referenced; one that gains an
+        // allocation later has a new revision, and its deletion fails.
+        let handles = self.list_handles()?;
         let blocks_resp = self.store().list(crate::datastore::keys::BLOCKS_PREFIX)?;
         let datastore_revision = blocks_resp.revision;
         let mut blocks: Vec<AllocationBlock> = Vec::new();
@@ -242,7 +251,6 @@ impl Ipam {
                 }
             }
         }
-        let handles = self.list_handles()?;
 
         let mut result = CheckResult {
             active_pools: active_pools.clone(),

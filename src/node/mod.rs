@@ -226,7 +226,28 @@ pub fn main() -> ExitCode {
 pub fn run(args: &NodeArgs) -> Result<(), NodeError> {
     let cfg = args.agent_config()?;
     let ds = config::resolve(&args.overrides(), args.config.as_deref())?;
-    let store = crate::datastore::open(&ds)?;
+    // signal-hook sets the flag from the handler (async-signal-safe); the loop polls it at
+    // least every 100 ms, so no thread or self-pipe is needed.
+    let stop = Arc::new(AtomicBool::new(false));
+    if !args.once {
+        for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+            signal_hook::flag::register(sig, stop.clone()).map_err(|e| NodeError::Io {
+                path: "signal handler".into(),
+                source: e,
+            })?;
+        }
+    }
+    let store = if args.once {
+        crate::datastore::open(&ds)?
+    } else {
+        match open_with_retry(&ds, cfg.max_backoff, &stop) {
+            Some(store) => store,
+            None => {
+                log("INFO", "stopping");
+                return Ok(());
+            }
+        }
+    };
     log(
         "INFO",
         &format!(
@@ -261,17 +282,42 @@ pub fn run(args: &NodeArgs) -> Result<(), NodeError> {
         );
         return Ok(());
     }
-    // signal-hook sets the flag from the handler (async-signal-safe); the loop polls it at
-    // least every 100 ms, so no thread or self-pipe is needed.
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register(sig, stop.clone()).map_err(|e| NodeError::Io {
-            path: "signal handler".into(),
-            source: e,
-        })?;
-    }
     agent.run(&stop);
     Ok(())
+}
+
+/// Opens the datastore, retrying with back-off while it cannot be reached: connecting to etcd
+/// with a username authenticates at once, so an etcd that is down when the agent starts would
+/// otherwise end the agent instead of being waited for. `None` when stopped first.
+fn open_with_retry(
+    ds: &crate::datastore::DatastoreConfig,
+    max_backoff: Duration,
+    stop: &AtomicBool,
+) -> Option<crate::datastore::Store> {
+    use std::sync::atomic::Ordering;
+    let mut backoff = agent::Backoff::new(max_backoff);
+    loop {
+        match crate::datastore::open(ds) {
+            Ok(store) => return Some(store),
+            Err(e) => {
+                let d = backoff.next_delay();
+                log(
+                    "ERROR",
+                    &format!(
+                        "cannot connect to the datastore: {e}; retrying in {} ms",
+                        d.as_millis()
+                    ),
+                );
+                let deadline = std::time::Instant::now() + d;
+                while std::time::Instant::now() < deadline {
+                    if stop.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    std::thread::sleep(Duration::from_millis(100).min(d));
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

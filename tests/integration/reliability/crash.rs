@@ -13,15 +13,16 @@
 //!   those (also after a first release run was itself killed half-way); a second check finds
 //!   no problem, and deleting every pod leaves the pool empty.
 //!
-//! The kill delay is drawn from [0, 1.3 × the measured duration of an unkilled ADD], so kills
-//! land before, during and after the datastore writes; the figures say how many killed ADDs
-//! had committed their assignment and how many had written their endpoint.
+//! The kill delay is drawn from [0.3, 1.3] × the median duration of recent unkilled processes
+//! (measured under the test's own load), so kills land during start-up, during the datastore
+//! writes (which come last) and after; the figures say how many killed ADDs had committed their
+//! assignment and how many had written their endpoint.
 
 use super::{audit, calico_ipam, calicoctl, figure, knob, text};
+use calico::datastore::Store;
 use calico::datastore::api::Client;
 use calico::datastore::embedded::EmbeddedStore;
 use calico::datastore::etcd::EtcdStore;
-use calico::datastore::{KvStore, Store};
 use calico::ipam::random::SplitMix64;
 use calico::model::WorkloadEndpoint;
 use calico::testing::{EtcdServer, TestDir};
@@ -40,7 +41,7 @@ const WORKERS: usize = 4;
 const POOL: &str = "10.70.0.0/22";
 
 enum Backend {
-    Etcd(EtcdServer),
+    Etcd(Box<EtcdServer>),
     Embedded(PathBuf),
 }
 
@@ -149,8 +150,10 @@ struct Scenario {
     backend: Backend,
     dir: TestDir,
     kill_percent: u64,
-    /// Upper bound of the random kill delay.
+    /// Calibration: how long an unkilled process takes on an idle machine.
     kill_window: Duration,
+    /// How long the last unkilled processes of each kind took, under the test's own load.
+    recent: Mutex<HashMap<&'static str, std::collections::VecDeque<Duration>>>,
 }
 
 enum Outcome {
@@ -164,8 +167,34 @@ impl Scenario {
         self.dir.path().join(format!("node-{node}.lock"))
     }
 
-    /// Spawns `c`, feeds it `stdin`, and kills it after `kill_after` when given.
-    fn run(&self, mut c: Command, stdin: &[u8], kill_after: Option<Duration>) -> Outcome {
+    /// A kill delay: uniform in [0.3, 1.3] x the median duration of recent unkilled
+    /// processes, so that kills land from start-up through the datastore writes (which come
+    /// last) to just after the exit.
+    fn kill_delay(&self, kind: &'static str, rng: &mut SplitMix64) -> Duration {
+        let us = self.median_recent(kind).as_micros() as u64;
+        Duration::from_micros(us * 3 / 10 + rng.next_u64() % (us + 1))
+    }
+
+    fn median_recent(&self, kind: &'static str) -> Duration {
+        let recent = self.recent.lock().unwrap();
+        let mut v: Vec<Duration> = recent
+            .get(kind)
+            .map(|r| r.iter().copied().collect())
+            .unwrap_or_default();
+        v.sort();
+        v.get(v.len() / 2).copied().unwrap_or(self.kill_window)
+    }
+
+    /// Spawns `c` (a process of `kind`), feeds it `stdin`, and kills it after `kill_after`
+    /// when given.
+    fn run(
+        &self,
+        kind: &'static str,
+        mut c: Command,
+        stdin: &[u8],
+        kill_after: Option<Duration>,
+    ) -> Outcome {
+        let started = Instant::now();
         c.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -182,6 +211,14 @@ impl Scenario {
         let out = child.wait_with_output().expect("wait");
         if out.status.signal() == Some(9) {
             return Outcome::Killed;
+        }
+        if kill_after.is_none() {
+            let mut recent = self.recent.lock().unwrap();
+            let recent = recent.entry(kind).or_default();
+            recent.push_back(started.elapsed());
+            if recent.len() > 64 {
+                recent.pop_front();
+            }
         }
         assert!(
             out.status.code().is_some(),
@@ -269,8 +306,6 @@ fn worker(s: &Scenario, world: &Mutex<World>, budget: &Mutex<u64>, seed: u64) {
             *b -= 1;
         }
         let kill = (rng.next_u64() % 100) < s.kill_percent;
-        let window = s.kill_window.as_micros().max(1) as u64;
-        let kill_after = kill.then(|| Duration::from_micros(rng.next_u64() % window));
         let roll = rng.next_u64() % 100;
         // Choose an action and a pod.
         enum Action {
@@ -319,11 +354,12 @@ fn worker(s: &Scenario, world: &Mutex<World>, budget: &Mutex<u64>, seed: u64) {
         };
         match action {
             Action::Add(i) => {
+                let kill_after = kill.then(|| s.kill_delay("ADD", &mut rng));
                 let (cmd, stdin) = {
                     let w = world.lock().unwrap();
                     (s.cni("ADD", &w.pods[i]), s.netconf(&w.pods[i]))
                 };
-                let outcome = s.run(cmd, &stdin, kill_after);
+                let outcome = s.run("ADD", cmd, &stdin, kill_after);
                 let mut w = world.lock().unwrap();
                 match outcome {
                     Outcome::Ok(out) => {
@@ -351,11 +387,12 @@ fn worker(s: &Scenario, world: &Mutex<World>, budget: &Mutex<u64>, seed: u64) {
                 }
             }
             Action::Del(i) => {
+                let kill_after = kill.then(|| s.kill_delay("DEL", &mut rng));
                 let (cmd, stdin) = {
                     let w = world.lock().unwrap();
                     (s.cni("DEL", &w.pods[i]), s.netconf(&w.pods[i]))
                 };
-                let outcome = s.run(cmd, &stdin, kill_after);
+                let outcome = s.run("DEL", cmd, &stdin, kill_after);
                 let mut w = world.lock().unwrap();
                 match outcome {
                     Outcome::Ok(_) => {
@@ -374,8 +411,9 @@ fn worker(s: &Scenario, world: &Mutex<World>, budget: &Mutex<u64>, seed: u64) {
                 }
             }
             Action::Release(i, ip) => {
+                let kill_after = kill.then(|| s.kill_delay("release", &mut rng));
                 let cmd = s.calicoctl(&["ipam", "release", "--ip", &ip.to_string()]);
-                let outcome = s.run(cmd, b"", kill_after);
+                let outcome = s.run("release", cmd, b"", kill_after);
                 let mut w = world.lock().unwrap();
                 match outcome {
                     Outcome::Ok(out) => {
@@ -434,6 +472,7 @@ fn crash_scenario(backend: Backend) {
         dir,
         kill_percent,
         kill_window: Duration::ZERO,
+        recent: Mutex::new(Default::default()),
     };
     let setup = s.dir.path().join("setup.yaml");
     let mut yaml = format!(
@@ -458,13 +497,13 @@ fn crash_scenario(backend: Backend) {
             phase: Phase::Adding,
         };
         let t = Instant::now();
-        match s.run(s.cni("ADD", &pod), &s.netconf(&pod), None) {
+        match s.run("ADD", s.cni("ADD", &pod), &s.netconf(&pod), None) {
             Outcome::Ok(_) => {}
             Outcome::Failed(e) => panic!("calibration ADD failed: {e}"),
             Outcome::Killed => unreachable!(),
         }
         took.push(t.elapsed());
-        match s.run(s.cni("DEL", &pod), &s.netconf(&pod), None) {
+        match s.run("DEL", s.cni("DEL", &pod), &s.netconf(&pod), None) {
             Outcome::Ok(_) => {}
             Outcome::Failed(e) => panic!("calibration DEL failed: {e}"),
             Outcome::Killed => unreachable!(),
@@ -472,7 +511,7 @@ fn crash_scenario(backend: Backend) {
     }
     took.sort();
     let median = took[took.len() / 2];
-    s.kill_window = median.mul_f64(1.3);
+    s.kill_window = median;
 
     let started = Instant::now();
     let mut totals = Counters::default();
@@ -554,7 +593,7 @@ fn crash_scenario(backend: Backend) {
         for i in 0..world.pods.len() {
             if matches!(world.pods[i].phase, Phase::DelKilled | Phase::Released) {
                 let p = &world.pods[i];
-                match s.run(s.cni("DEL", p), &s.netconf(p), None) {
+                match s.run("DEL-retry", s.cni("DEL", p), &s.netconf(p), None) {
                     Outcome::Ok(_) => world.pods[i].phase = Phase::Gone,
                     Outcome::Failed(e) => panic!("{ctx}: DEL retry of {} failed: {e}", p.name),
                     Outcome::Killed => unreachable!(),
@@ -603,9 +642,10 @@ fn crash_scenario(backend: Backend) {
 
         // 6. A release run killed half-way, then the real one from a fresh report.
         if !leaked.is_empty() {
-            let d = Duration::from_micros(
-                SplitMix64::new(seed ^ round).next_u64() % (s.kill_window.as_micros() as u64 + 1),
-            );
+            // Anywhere in the time a release --ip takes (a release from a report of a few
+            // addresses takes about as long).
+            let median = s.median_recent("release").as_micros() as u64;
+            let d = Duration::from_micros(SplitMix64::new(seed ^ round).next_u64() % (median + 1));
             let cmd = s.calicoctl(&[
                 "ipam",
                 "release",
@@ -613,7 +653,7 @@ fn crash_scenario(backend: Backend) {
                 r0.to_str().unwrap(),
                 "--force",
             ]);
-            if let Outcome::Killed = s.run(cmd, b"", Some(d)) {
+            if let Outcome::Killed = s.run("from-report", cmd, b"", Some(d)) {
                 killed_from_report += 1;
             }
             let a = audit(store.as_ref());
@@ -670,7 +710,7 @@ fn crash_scenario(backend: Backend) {
         // 7. Delete every pod: the pool is empty again, nothing leaked.
         for p in &world.pods {
             if p.phase != Phase::Gone && p.phase != Phase::AddFailed {
-                match s.run(s.cni("DEL", p), &s.netconf(p), None) {
+                match s.run("DEL-retry", s.cni("DEL", p), &s.netconf(p), None) {
                     Outcome::Ok(_) => {}
                     Outcome::Failed(e) => panic!("{ctx}: DEL of {} failed: {e}", p.name),
                     Outcome::Killed => unreachable!(),
@@ -709,7 +749,8 @@ fn crash_scenario(backend: Backend) {
          {faults} SIGKILLs (ADD {}, of which {committed_killed} after the assignment and {wep_killed} \
          after the endpoint; DEL {}; release --ip {}; release --from-report {killed_from_report}), \
          {} other errors; duplicates 0, losses 0; leaks reported {leaks_found}, released \
-         {leaks_released}; kill window {:?}; seed {seed}; {:.1}s",
+         {leaks_released}; kill delays 0.3-1.3 x the median unkilled run of the same kind (ADD: {:.1?} at the end); \
+         seed {seed}; {:.1}s",
         totals.started,
         totals.add_ok,
         totals.del_ok,
@@ -718,7 +759,7 @@ fn crash_scenario(backend: Backend) {
         totals.killed_del,
         totals.killed_release,
         totals.errors.len(),
-        s.kill_window,
+        s.median_recent("ADD"),
         started.elapsed().as_secs_f64()
     ));
     // Errors that are not kills must be rare (contention on a full pool, say) and readable.
@@ -731,7 +772,7 @@ fn crash_scenario(backend: Backend) {
 
 #[test]
 fn crash_sigkill_cni_and_release_on_etcd() {
-    crash_scenario(Backend::Etcd(EtcdServer::start()));
+    crash_scenario(Backend::Etcd(Box::new(EtcdServer::start())));
 }
 
 #[test]

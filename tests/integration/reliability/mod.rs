@@ -1,6 +1,6 @@
 //! Reliability and security under the faults a real cluster sees (issue 5): processes killed
 //! with SIGKILL mid-operation, etcd leader loss, an unreachable or silent etcd, TLS and
-//! password authentication, hostile input.
+//! password authentication, hostile input, `ipam check` racing with assignments.
 //!
 //! Every test runs a short version by default (CI, as part of `cargo test`); the environment
 //! variables below raise the volume, and `scripts/soak.sh` sets them for the long version:
@@ -13,28 +13,35 @@
 //! | `CALICO_CRASH_KILL_PERCENT` | 35 | share of them killed with SIGKILL |
 //! | `CALICO_FAILOVER_ROUNDS` | 1 | leader kills in the failover test |
 //! | `CALICO_FAILOVER_OPS_AFTER` | 40 | assignments that must succeed after each kill |
-//! | `CALICO_FUZZ_CASES` | 2000 | generated inputs per fuzz target |
-//! | `CALICO_BIG_POOLS` | 10000 | pools in the big `List` file |
+//! | `CALICO_FUZZ_CASES` | 3000 | generated inputs per fuzz target |
+//! | `CALICO_BIG_POOLS` | 10000 | pools in the big `List` file (embedded store) |
+//! | `CALICO_BIG_POOLS_ETCD` | 2000 | the same on etcd |
+//!
+//! Diagnostics: `CALICO_FAILOVER_DEBUG=1` prints every request of the failover streams,
+//! `CALICO_SHOW_ERRORS=1` the error of every failure case of the security tests,
+//! `CALICO_PROXY_DEBUG=1` the slow-etcd proxy's traffic and the held-up ADDs' outcomes.
 //!
 //! Figures (iterations, faults injected, duplicates, losses, recovery times, fuzz executions)
 //! are printed as `[reliability] ...` lines on stderr (`cargo test -- --nocapture` shows them)
 //! and appended to the file named by `CALICO_RELIABILITY_REPORT` when it is set.
 //!
-//! Nothing here skips: a missing etcd, etcdctl or openssl fails the test with the reason.
+//! Nothing here skips: a missing etcd, etcdctl or openssl fails the test with the reason, and
+//! the agent test that needs network namespaces fails unless run as root.
 
 mod crash;
 mod failover;
 mod hostile;
+mod races;
 mod security;
 mod unreachable;
 
+use calico::datastore::KvStore;
 use calico::datastore::keys;
-use calico::datastore::{KvStore, Store};
 use calico::ipam::{AllocationBlock, IpamHandle};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::net::IpAddr;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 /// A numeric setting from the environment, else `default`.
@@ -108,18 +115,6 @@ pub fn calico_node() -> Command {
     clean(Command::new(env!("CARGO_BIN_EXE_calico-node")))
 }
 
-/// Runs a command to completion with `stdin`.
-pub fn run_with_stdin(mut c: Command, stdin: &[u8]) -> Output {
-    c.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn");
-    if let Some(mut s) = child.stdin.take() {
-        let _ = s.write_all(stdin);
-    }
-    child.wait_with_output().expect("wait")
-}
-
 /// stdout + stderr of an output, for messages.
 pub fn text(o: &Output) -> String {
     format!(
@@ -142,16 +137,6 @@ pub struct Audit {
     pub free: usize,
     /// Invariant violations; must be empty.
     pub problems: Vec<String>,
-}
-
-impl Audit {
-    /// Number of addresses allocated twice (in two blocks, or twice in one block's books).
-    pub fn duplicates(&self) -> usize {
-        self.problems
-            .iter()
-            .filter(|p| p.starts_with("duplicate"))
-            .count()
-    }
 }
 
 /// Reads every block and handle and checks what must always hold, whatever was killed when:
@@ -260,9 +245,4 @@ pub fn wait_timeout(
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-}
-
-/// The store behind a [`Store`] handle, as a trait object.
-pub fn dyn_store(s: &Store) -> &dyn KvStore {
-    s.as_ref()
 }

@@ -10,9 +10,9 @@
 //! lock, and an etcd killed and restarted under a running calico-node.
 
 use super::{audit, calico_ipam, calico_node, calicoctl, figure, text};
+use calico::datastore::Store;
 use calico::datastore::api::Client;
 use calico::datastore::etcd::EtcdStore;
-use calico::datastore::{KvStore, Store};
 use calico::model::{IpPool, Node, Resource, WorkloadEndpoint};
 use calico::testing::{EtcdCluster, EtcdServer, SqliteWriteLock, TestDir};
 use std::io::{Read, Write};
@@ -871,4 +871,86 @@ fn wait_for_table(ns: &str, needle: &str, limit: Duration) {
         assert!(Instant::now() < deadline, "no {needle:?} in {table:?}");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+#[test]
+fn unreachable_agent_with_authentication_waits_for_etcd() {
+    // With a username, connecting authenticates at once: an etcd that is down when the agent
+    // starts must be waited for, not end the agent.
+    const ROOT_PW: &str = "Agent-r00t-9d2c";
+    let mut cluster = EtcdCluster::start(1);
+    cluster.enable_auth(ROOT_PW);
+    let endpoint = cluster.endpoint(0);
+    cluster.kill_member(0);
+    let mut child = calico_node()
+        .env("DATASTORE_TYPE", "etcdv3")
+        .env("ETCD_ENDPOINTS", &endpoint)
+        .env("ETCD_USERNAME", "root")
+        .env("ETCD_PASSWORD", ROOT_PW)
+        .args(["--nodename", "node-auth", "--dry-run"])
+        .args(["--datastore-timeout", "2", "--poll-interval", "500ms"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = collect_lines(&mut child);
+    let begin = Instant::now();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for d in ["500 ms", "1000 ms"] {
+            wait_line(
+                &lines,
+                begin,
+                &format!("retrying in {d}"),
+                Duration::from_secs(10),
+            );
+        }
+        cluster.restart_member(0);
+        let back = Instant::now();
+        let up = wait_line(
+            &lines,
+            back,
+            "dry run: node node-auth",
+            Duration::from_secs(20),
+        );
+        up - back
+    }));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = super::wait_timeout(&mut child, Duration::from_secs(5));
+    let mut stdout = String::new();
+    if let Some(mut o) = child.stdout.take() {
+        let _ = o.read_to_string(&mut stdout);
+    }
+    let recovered = match result {
+        Ok(v) => v,
+        Err(p) => std::panic::resume_unwind(p),
+    };
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "calico-node did not stop cleanly"
+    );
+    assert!(
+        stdout.contains("table inet calico-fip"),
+        "no NAT script printed: {stdout}"
+    );
+    let log: Vec<String> = lines
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, l)| l.clone())
+        .collect();
+    let log = log.join("\n");
+    assert!(
+        log.contains("cannot connect to the datastore") && log.contains(&endpoint),
+        "{log}"
+    );
+    assert!(
+        !log.contains(ROOT_PW) && !stdout.contains(ROOT_PW),
+        "the password was logged"
+    );
+    figure(&format!(
+        "agent with etcd authentication, etcd down at start: connection retried with back-off \
+         (0.5 s, 1 s, ...), running {recovered:.2?} after etcd returned; password never logged"
+    ));
 }
