@@ -767,7 +767,7 @@ fn unreachable_agent_backs_off_and_recovers() {
                 &lines,
                 begin,
                 &format!("retrying in {d}"),
-                Duration::from_secs(10),
+                Duration::from_secs(30),
             );
         }
         let first = lines
@@ -788,7 +788,7 @@ fn unreachable_agent_backs_off_and_recovers() {
             &lines,
             back,
             "registered node node-r",
-            Duration::from_secs(20),
+            Duration::from_secs(60),
         );
         let startup_recovery = registered - back;
         let store = EtcdStore::connect(&cluster.member_config(0)).unwrap();
@@ -803,7 +803,7 @@ fn unreachable_agent_backs_off_and_recovers() {
                 &lines,
                 killed,
                 &format!("retrying in {d}"),
-                Duration::from_secs(15),
+                Duration::from_secs(45),
             );
         }
         let failing = lines
@@ -901,7 +901,7 @@ fn unreachable_agent_with_authentication_waits_for_etcd() {
                 &lines,
                 begin,
                 &format!("retrying in {d}"),
-                Duration::from_secs(10),
+                Duration::from_secs(30),
             );
         }
         cluster.restart_member(0);
@@ -910,7 +910,7 @@ fn unreachable_agent_with_authentication_waits_for_etcd() {
             &lines,
             back,
             "dry run: node node-auth",
-            Duration::from_secs(20),
+            Duration::from_secs(60),
         );
         up - back
     }));
