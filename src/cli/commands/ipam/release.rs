@@ -22,8 +22,10 @@ pub struct ReleaseArgs {
     #[arg(long = "from-report", value_name = "REPORT")]
     pub from_report: Vec<String>,
     /// Force release of leaked IPs even if the report is from another calicoctl version or
-    /// the datastore is not locked. Safe here: every release is a compare-and-swap on the
-    /// allocation the report saw.
+    /// the datastore is not locked. Each release is a compare-and-swap on the allocation the
+    /// report saw, and addresses an endpoint or node uses by now are kept; only a pod whose
+    /// ADD is still between assigning its address and writing its endpoint can be missed,
+    /// which the datastore lock rules out.
     #[arg(long)]
     pub force: bool,
     /// Report what would be released, but release nothing (extension).
