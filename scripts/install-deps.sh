@@ -2,7 +2,7 @@
 # Installs the Debian packages the build and the tests need, if they are missing.
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
-packages=(protobuf-compiler etcd-server etcd-client openssl nftables containernetworking-plugins iproute2 iputils-ping)
+packages=(protobuf-compiler libprotobuf-dev etcd-server etcd-client openssl nftables containernetworking-plugins iproute2 iputils-ping)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 /// Where a benchmark's data lives.
 pub enum Backend {
     /// A single-member etcd 3.4 on loopback.
-    Etcd(EtcdServer),
+    Etcd(Box<EtcdServer>),
     /// A SQLite file in a temporary directory.
     Embedded { _dir: TestDir, path: PathBuf },
 }
@@ -24,7 +24,7 @@ pub enum Backend {
 impl Backend {
     /// A fresh single-member etcd.
     pub fn etcd() -> Backend {
-        Backend::Etcd(EtcdServer::start())
+        Backend::Etcd(Box::new(EtcdServer::start()))
     }
 
     /// A fresh embedded store file.
