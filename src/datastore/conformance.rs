@@ -24,6 +24,7 @@ pub fn run_all(store: &dyn KvStore) {
     large_values_and_limits(store);
     unicode_and_binary_keys(store);
     list_revision(store);
+    scan_matches_list(store);
     duplicate_keys_rejected(store);
     empty_key_rejected(store);
     wait_for_change(store);
@@ -461,6 +462,63 @@ fn list_revision(store: &dyn KvStore) {
     assert_eq!(empty.revision, last + 1);
 }
 
+fn scan_matches_list(store: &dyn KvStore) {
+    // More keys than one page of the etcd scan, written out of key order, with neighbours
+    // just outside the prefix on both sides.
+    put(store, "/sc", "outside");
+    put(store, "/sc0", "outside");
+    let n = 2_345;
+    let mut txn = Txn::new();
+    for i in (0..n).rev() {
+        txn = txn.put(format!("/sc/{i}"), format!("value-{i}").into_bytes());
+        if txn.ops.len() == MAX_TXN_OPS {
+            assert!(store.txn(std::mem::take(&mut txn)).unwrap().succeeded);
+        }
+    }
+    assert!(store.txn(txn).unwrap().succeeded);
+    put(store, "/elsewhere/after", "1");
+    let list = store.list("/sc/").unwrap();
+    assert_eq!(list.kvs.len(), n);
+    let mut seen = Vec::new();
+    let revision = store
+        .scan("/sc/", &mut |kv| {
+            seen.push(kv);
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(
+        revision, list.revision,
+        "a scan reports the store's revision"
+    );
+    assert_eq!(
+        seen, list.kvs,
+        "a scan visits what a listing returns, in key order"
+    );
+
+    let mut visited = 0;
+    store
+        .scan("/sc/", &mut |_| {
+            visited += 1;
+            if visited == 1_500 {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+    assert_eq!(visited, 1_500, "a scan stops when the visitor breaks");
+
+    let mut none = 0;
+    let revision = store
+        .scan("/sc/nothing/", &mut |_| {
+            none += 1;
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(none, 0);
+    assert_eq!(revision, store.revision().unwrap());
+}
+
 fn duplicate_keys_rejected(store: &dyn KvStore) {
     let before = store.revision().unwrap();
     let cases = [
@@ -649,4 +707,52 @@ pub fn cas_counter(stores: &[&dyn KvStore], each: usize) {
     let total = stores.len() * each;
     check_counter(stores[0], "/cas/threads", total);
     assert_eq!(stores[0].revision().unwrap(), start + total as i64);
+}
+
+/// A scan sees one snapshot: writes made through `writer` (another connection to the same
+/// store) while `scanner` is part-way through a scan of more than one etcd page are not seen.
+pub fn scan_is_one_snapshot(scanner: &dyn KvStore, writer: &dyn KvStore) {
+    let n = 2_100;
+    let mut txn = Txn::new();
+    for i in 0..n {
+        txn = txn.put(format!("/snap/{i:05}"), b"old".to_vec());
+        if txn.ops.len() == MAX_TXN_OPS {
+            assert!(scanner.txn(std::mem::take(&mut txn)).unwrap().succeeded);
+        }
+    }
+    assert!(scanner.txn(txn).unwrap().succeeded);
+    let before = scanner.revision().unwrap();
+    let mut seen: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut wrote = false;
+    let revision = scanner
+        .scan("/snap/", &mut |kv| {
+            if !wrote {
+                let r = writer
+                    .txn(
+                        Txn::new()
+                            .put("/snap/02000", b"new".to_vec())
+                            .delete("/snap/01500")
+                            .put("/snap/99999", b"new".to_vec()),
+                    )
+                    .unwrap();
+                assert!(r.succeeded);
+                wrote = true;
+            }
+            seen.push((kv.key, kv.value));
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(
+        revision, before,
+        "the scan's revision is the one it started at"
+    );
+    assert_eq!(
+        seen.len(),
+        n,
+        "the scan saw the keys as they were when it started"
+    );
+    assert!(seen.iter().all(|(_, v)| v == b"old"));
+    assert!(seen.iter().any(|(k, _)| k == "/snap/01500"));
+    assert!(!seen.iter().any(|(k, _)| k == "/snap/99999"));
+    assert_eq!(scanner.revision().unwrap(), before + 1);
 }

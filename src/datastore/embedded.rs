@@ -23,8 +23,10 @@
 
 use super::{
     DatastoreError, KeyValue, KvStore, ListResponse, Op, Result, Txn, TxnResponse, check_key,
+    prefix_end,
 };
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -299,15 +301,6 @@ fn describe(what: &str, e: &rusqlite::Error) -> String {
     }
 }
 
-/// The smallest byte string greater than every string starting with `prefix`, or `None` when
-/// there is none (empty prefix, or only 0xFF bytes, which UTF-8 never contains).
-fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
-    let last = prefix.iter().rposition(|&b| b < 0xFF)?;
-    let mut end = prefix[..=last].to_vec();
-    end[last] += 1;
-    Some(end)
-}
-
 fn read_revision(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT revision FROM meta WHERE id = 0", [], |r| r.get(0))
 }
@@ -368,6 +361,60 @@ impl KvStore for EmbeddedStore {
             tx.commit()?;
             Ok(ListResponse { kvs, revision })
         })
+    }
+
+    fn scan(
+        &self,
+        prefix: &str,
+        visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>,
+    ) -> Result<i64> {
+        let end = prefix_end(prefix.as_bytes());
+        // A failure after the first row was visited must not be retried (the visitor would see
+        // rows twice): it is kept here and returned as it is.
+        let mut failed_midway: Option<rusqlite::Error> = None;
+        let revision = self.with_retry("list", |conn| {
+            // One read transaction: every row is from the snapshot the revision was read in.
+            let tx = conn.transaction()?;
+            let revision = read_revision(&tx)?;
+            let mut stmt = tx.prepare_cached(if end.is_some() {
+                "SELECT key, value, create_revision, mod_revision, version FROM kv \
+                 WHERE key >= ?1 AND key < ?2 ORDER BY key"
+            } else {
+                "SELECT key, value, create_revision, mod_revision, version FROM kv \
+                 WHERE key >= ?1 ORDER BY key"
+            })?;
+            stmt.raw_bind_parameter(1, prefix.as_bytes())?;
+            if let Some(e) = &end {
+                stmt.raw_bind_parameter(2, e.as_slice())?;
+            }
+            let mut rows = stmt.raw_query();
+            let mut visited = false;
+            loop {
+                let next = rows.next().and_then(|r| r.map(row_to_kv).transpose());
+                match next {
+                    Ok(Some(kv)) => {
+                        visited = true;
+                        if visit(kv).is_break() {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) if visited => {
+                        failed_midway = Some(e);
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            drop(rows);
+            drop(stmt);
+            tx.commit()?;
+            Ok(revision)
+        })?;
+        match failed_midway {
+            Some(e) => Err(self.err(describe("list", &e))),
+            None => Ok(revision),
+        }
     }
 
     fn txn(&self, txn: Txn) -> Result<TxnResponse> {
@@ -467,6 +514,13 @@ mod tests {
         let (_dir, store) = temp_store();
         conformance::run_all(&store);
         assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
+
+    #[test]
+    fn a_scan_is_one_snapshot() {
+        let (dir, store) = temp_store();
+        let writer = EmbeddedStore::open(&dir.path().join("datastore.db")).unwrap();
+        conformance::scan_is_one_snapshot(&store, &writer);
     }
 
     #[test]

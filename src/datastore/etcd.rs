@@ -27,6 +27,7 @@ use etcd_client::{
     TlsOptions, TxnOp, WatchClient, WatchOptions,
 };
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -38,6 +39,12 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest response accepted: big enough for a listing of every block and handle of a
 /// cluster with millions of addresses (tonic's default of 4 MiB is not).
 const MAX_RESPONSE_BYTES: usize = 512 * 1024 * 1024;
+
+/// The most keys one page of a [`KvStore::scan`] asks for.
+const SCAN_PAGE_KEYS: i64 = 1000;
+
+/// The size a page of a scan aims at: pages of bigger values ask for fewer keys.
+const SCAN_PAGE_BYTES: usize = 16 * 1024 * 1024;
 
 /// How to reach etcd.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -680,6 +687,53 @@ impl KvStore for EtcdStore {
         Ok(ListResponse { kvs, revision })
     }
 
+    fn scan(
+        &self,
+        prefix: &str,
+        visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>,
+    ) -> Result<i64> {
+        // Pages of at most `limit` keys, all read at the revision of the first page, so the
+        // scan is one consistent snapshot. The limit shrinks when pages carry big values
+        // (large blocks), so that one page stays around SCAN_PAGE_BYTES.
+        let end = super::prefix_end(prefix.as_bytes()).unwrap_or_else(|| vec![0]);
+        let mut start = prefix.as_bytes().to_vec();
+        let mut limit = SCAN_PAGE_KEYS;
+        let mut revision = 0;
+        loop {
+            let mut response = self.run(true, || {
+                let (mut kv, start, end) = (self.kv.clone(), start.clone(), end.clone());
+                let mut options = GetOptions::new().with_range(end).with_limit(limit);
+                if revision > 0 {
+                    options = options.with_revision(revision);
+                }
+                async move { kv.get(start, Some(options)).await }
+            })?;
+            if revision == 0 {
+                revision = header_revision(response.header());
+            }
+            let more = response.more();
+            let kvs = response.take_kvs();
+            let bytes: usize = kvs.iter().map(|kv| kv.key().len() + kv.value().len()).sum();
+            let Some(last) = kvs.last() else {
+                return Ok(revision);
+            };
+            start = last.key().to_vec();
+            start.push(0);
+            for kv in kvs {
+                if visit(self.convert(kv)?).is_break() {
+                    return Ok(revision);
+                }
+            }
+            if !more {
+                return Ok(revision);
+            }
+            if bytes > SCAN_PAGE_BYTES {
+                let scaled = (limit as usize * SCAN_PAGE_BYTES / bytes).max(1);
+                limit = scaled as i64;
+            }
+        }
+    }
+
     fn txn(&self, txn: Txn) -> Result<TxnResponse> {
         txn.validate()?;
         self.send_txn(txn)
@@ -749,6 +803,8 @@ mod tests {
         let etcd = EtcdServer::start();
         let store = EtcdStore::connect(&etcd.config()).unwrap();
         conformance::run_all(&store);
+        let writer = EtcdStore::connect(&etcd.config()).unwrap();
+        conformance::scan_is_one_snapshot(&store, &writer);
     }
 
     #[test]

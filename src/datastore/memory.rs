@@ -126,6 +126,8 @@ mod tests {
     #[test]
     fn conformance() {
         conformance::run_all(&MemoryStore::new());
+        let store = MemoryStore::new();
+        conformance::scan_is_one_snapshot(&store, &store);
     }
 
     #[test]

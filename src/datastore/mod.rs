@@ -28,6 +28,7 @@ pub mod etcd;
 pub mod keys;
 pub mod memory;
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -245,6 +246,15 @@ pub(crate) fn check_key(key: &str) -> Result<()> {
     Ok(())
 }
 
+/// The first key after every key that starts with `prefix` (the end of a prefix range), or
+/// `None` when no such key exists (an empty prefix, or one of only 0xFF bytes).
+pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let last = prefix.iter().rposition(|&b| b < 0xFF)?;
+    let mut end = prefix[..=last].to_vec();
+    end[last] += 1;
+    Some(end)
+}
+
 /// The outcome of a [`Txn`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TxnResponse {
@@ -307,6 +317,27 @@ pub trait KvStore: Send + Sync {
 
     /// Every key starting with `prefix`, in key order.
     fn list(&self, prefix: &str) -> Result<ListResponse>;
+
+    /// Visits every key starting with `prefix`, in key order, all as of one revision (which
+    /// it returns), without holding the whole listing in memory: etcd is read in pages pinned
+    /// to the revision of the first, the embedded store in one read transaction. `visit`
+    /// returns [`ControlFlow::Break`] to stop early. It must not call into this store (the
+    /// embedded store holds its connection for the whole scan).
+    ///
+    /// The default lists everything at once.
+    fn scan(
+        &self,
+        prefix: &str,
+        visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>,
+    ) -> Result<i64> {
+        let resp = self.list(prefix)?;
+        for kv in resp.kvs {
+            if visit(kv).is_break() {
+                break;
+            }
+        }
+        Ok(resp.revision)
+    }
 
     /// Applies a transaction atomically.
     fn txn(&self, txn: Txn) -> Result<TxnResponse>;

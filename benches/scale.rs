@@ -1,0 +1,328 @@
+//! `calicoctl ipam show --show-blocks` and `calicoctl ipam check` over large datastores: wall
+//! time and peak memory (the child's maximum resident set size, from `wait4`).
+//!
+//! For each size N (`BENCH_SIZES`, default `100000,1000000` allocated addresses) and backend
+//! (`BENCH_BACKENDS`, default `embedded,etcd`), the datastore is seeded directly, in bulk
+//! transactions, with what a cluster of N pods holds: one /8 pool, N/64 nodes each owning one
+//! full /26 block (confirmed affinity), one CNI-style handle per pod
+//! (`k8s-pod-network.<64 hex>`, node/namespace/pod/timestamp attributes) and one
+//! WorkloadEndpoint per pod, except one pod in a thousand whose endpoint is missing (a leak the
+//! check must report: N/1000 leaked addresses and handles). The seeding time is printed but
+//! is not what is measured.
+//!
+//! Measured, `BENCH_RUNS` times each (default 3; the table shows the median time and the
+//! largest peak RSS), with stdout drained through a pipe and its bytes counted:
+//! - `calicoctl ipam show` (the pool table), `ipam show --show-blocks`;
+//! - `calicoctl ipam check` (the text report);
+//! - `calicoctl ipam check -o report.json` (also writes the report `release --from-report`
+//!   reads);
+//! and each run's output is checked: the block count and the leak count must be the seeded
+//! ones.
+//!
+//! etcd runs with `--quota-backend-bytes` of 8 GiB, since 1,000,000 pods are about 1.3 GB of
+//! keys and values. Run: `cargo bench --bench scale` (about 10 minutes on 2 cores, most of it
+//! seeding etcd); `BENCH_SIZES=100000 BENCH_BACKENDS=embedded` for a quick look.
+
+mod common;
+
+use calico::datastore::api::{Client, Stored};
+use calico::datastore::{Store, Txn, keys};
+use calico::ipam::affinity::BlockAffinity;
+use calico::ipam::handle::IpamHandle;
+use calico::ipam::reservations::Reservations;
+use calico::ipam::{AllocationBlock, Ipam};
+use calico::model::{Cidr, IpPool, Node, ObjectMeta, Resource, WorkloadEndpoint};
+use calico::testing::{EtcdOptions, EtcdServer};
+use common::Backend;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BLOCK: usize = 64;
+const LEAK_EVERY: usize = 1000;
+
+/// Writes puts in transactions as large as etcd accepts.
+struct Batch<'a> {
+    store: &'a Store,
+    txn: Txn,
+    txns: usize,
+}
+
+impl<'a> Batch<'a> {
+    fn new(store: &'a Store) -> Batch<'a> {
+        Batch {
+            store,
+            txn: Txn::new(),
+            txns: 0,
+        }
+    }
+
+    fn put(&mut self, key: String, value: Vec<u8>) {
+        let next = std::mem::take(&mut self.txn).put(key, value);
+        if next.validate().is_err() {
+            let mut ops = next.ops;
+            let last = ops.pop().unwrap();
+            self.send(Txn {
+                compares: vec![],
+                ops,
+            });
+            self.txn = Txn {
+                compares: vec![],
+                ops: vec![last],
+            };
+        } else {
+            self.txn = next;
+        }
+    }
+
+    fn send(&mut self, txn: Txn) {
+        if txn.ops.is_empty() {
+            return;
+        }
+        let r = self.store.txn(txn).expect("seed transaction");
+        assert!(r.succeeded);
+        self.txns += 1;
+    }
+
+    fn finish(mut self) -> usize {
+        let txn = std::mem::take(&mut self.txn);
+        self.send(txn);
+        self.txns
+    }
+}
+
+/// Seeds `n` pods (a multiple of 64); returns (blocks, leaked addresses, transactions).
+fn seed(store: &Store, n: usize) -> (usize, usize, usize) {
+    let client = Client::new(store.clone());
+    client
+        .create(IpPool::new("bench-pool", "10.0.0.0/8"))
+        .unwrap();
+    Ipam::new(client.clone()).get_config().unwrap();
+    let now = calico::timeutil::go_utc_string(calico::timeutil::now());
+    let none = Reservations::default();
+    let mut batch = Batch::new(store);
+    let nodes = n / BLOCK;
+    let mut leaked = 0;
+    for node_i in 0..nodes {
+        let node = format!("node-{node_i:06}.rack-{:02}.example.com", node_i % 40);
+        let mut nobj = Node::new(&node);
+        nobj.set_type_meta();
+        batch.put(Node::key(None, &node), nobj.encode());
+        let base = u32::from(Ipv4Addr::new(10, 0, 0, 0)) + (node_i * BLOCK) as u32;
+        let cidr = Cidr::parse(&format!("{}/26", Ipv4Addr::from(base))).unwrap();
+        let mut block = AllocationBlock::new(cidr, Some(format!("host:{node}")), 1_787_000_000);
+        for o in 0..BLOCK {
+            let pod_i = node_i * BLOCK + o;
+            let ns = format!("namespace-{:03}", pod_i % 200);
+            let pod = format!("deployment-{pod_i:07}-7c9f8d6b5-x2k4q");
+            let handle = format!("k8s-pod-network.{pod_i:064x}");
+            let attrs: BTreeMap<String, String> = [
+                ("namespace", ns.as_str()),
+                ("node", node.as_str()),
+                ("pod", pod.as_str()),
+                ("timestamp", now.as_str()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+            let got = block.auto_assign(1, Some(&handle), Some(&attrs), &none);
+            assert_eq!(got, vec![o]);
+            block.bump();
+            let mut h = IpamHandle::default();
+            h.increment(&cidr.to_string(), 1);
+            batch.put(keys::handle(&handle), h.to_json());
+            if pod_i % LEAK_EVERY == LEAK_EVERY - 1 {
+                leaked += 1;
+                continue;
+            }
+            let name = format!("{node}-k8s-{pod}-eth0").replace('.', "--");
+            let ip: IpAddr = block.ip_of(o);
+            let mut wep = WorkloadEndpoint {
+                metadata: ObjectMeta {
+                    name: name.clone(),
+                    namespace: ns.clone(),
+                    labels: [
+                        ("projectcalico.org/namespace".to_string(), ns.clone()),
+                        ("projectcalico.org/orchestrator".to_string(), "k8s".into()),
+                    ]
+                    .into(),
+                    ..ObjectMeta::default()
+                },
+                ..WorkloadEndpoint::default()
+            };
+            wep.set_type_meta();
+            wep.spec.orchestrator = "k8s".into();
+            wep.spec.node = node.clone();
+            wep.spec.container_id = format!("{pod_i:064x}");
+            wep.spec.pod = pod.clone();
+            wep.spec.endpoint = "eth0".into();
+            wep.spec.ip_networks = vec![Cidr::host(ip).to_string()];
+            wep.spec.profiles = vec![format!("kns.{ns}")];
+            batch.put(WorkloadEndpoint::key(Some(&ns), &name), wep.encode());
+        }
+        batch.put(keys::block(&cidr), block.to_json());
+        batch.put(
+            keys::host_affinity(&node, &cidr),
+            calico::gojson::to_vec(&BlockAffinity::confirmed()),
+        );
+    }
+    (nodes, leaked, batch.finish())
+}
+
+struct Run {
+    wall: Duration,
+    max_rss_kib: i64,
+    stdout: Vec<u8>,
+}
+
+/// Runs calicoctl, draining stdout; returns wall time, peak RSS and output. Panics on failure.
+fn calicoctl(backend: &Backend, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_calicoctl"));
+    cmd.args(args)
+        .args(["--datastore-timeout", "120"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(backend.env())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("spawn calicoctl");
+    let mut stdout = Vec::new();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        err.read_to_string(&mut s).ok();
+        s
+    });
+    out.read_to_end(&mut stdout).unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own unreaped child; status and usage are valid out-pointers.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4: {}", std::io::Error::last_os_error());
+    let wall = start.elapsed();
+    let stderr = err_reader.join().unwrap();
+    let status = std::process::ExitStatus::from_raw(status);
+    assert!(
+        status.success(),
+        "calicoctl {args:?} failed ({status}): {stderr}"
+    );
+    // The child is reaped; forget it so that Drop does not wait again.
+    std::mem::forget(child);
+    Run {
+        wall,
+        max_rss_kib: usage.ru_maxrss,
+        stdout,
+    }
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
+        .unwrap_or_else(|_| "100000,1000000".into())
+        .split(',')
+        .map(|s| s.trim().parse::<usize>().expect("BENCH_SIZES: numbers"))
+        .map(|n| n.div_ceil(BLOCK) * BLOCK)
+        .collect();
+    let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "embedded,etcd".into());
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    common::banner("bench scale: ipam show --show-blocks and ipam check over large datastores");
+    println!(
+        "\n{:<9} {:>9} {:<31} {:>9} {:>10} {:>10}",
+        "backend", "addrs", "command", "median s", "peak MiB", "out MiB"
+    );
+    for &n in &sizes {
+        for name in backends.split(',') {
+            let backend = match name.trim() {
+                "embedded" => Backend::embedded(),
+                "etcd" => Backend::Etcd(Box::new(EtcdServer::start_with(&EtcdOptions {
+                    extra_args: vec!["--quota-backend-bytes=8589934592".into()],
+                    ..EtcdOptions::default()
+                }))),
+                other => panic!("BENCH_BACKENDS: unknown backend {other}"),
+            };
+            let store = backend.connect();
+            let t = Instant::now();
+            let (blocks, leaked, txns) = seed(&store, n);
+            eprintln!(
+                "seeded {n} addresses ({blocks} blocks, {leaked} leaked) on {} in {:.1} s \
+                 ({txns} transactions; load {})",
+                backend.name(),
+                t.elapsed().as_secs_f64(),
+                common::loadavg()
+            );
+            drop(store);
+            let dir = calico::testing::TestDir::new("calico-bench-scale");
+            let report = dir.path().join("report.json");
+            let report_s = report.display().to_string();
+            let commands: Vec<(&str, Vec<&str>)> = vec![
+                ("ipam show", vec!["ipam", "show"]),
+                (
+                    "ipam show --show-blocks",
+                    vec!["ipam", "show", "--show-blocks"],
+                ),
+                ("ipam check", vec!["ipam", "check"]),
+                (
+                    "ipam check -o report.json",
+                    vec!["ipam", "check", "-o", &report_s],
+                ),
+            ];
+            for (label, args) in &commands {
+                let mut walls = Vec::new();
+                let mut rss = 0;
+                let mut out_bytes = 0;
+                for _ in 0..runs {
+                    let r = calicoctl(&backend, args);
+                    let text = String::from_utf8_lossy(&r.stdout);
+                    if label.starts_with("ipam check") {
+                        assert!(
+                            text.contains(&format!("Found {blocks} IPAM blocks.")),
+                            "{label}: wrong block count"
+                        );
+                        assert!(
+                            text.contains(&format!(
+                                "Found {leaked} IPs that are allocated in IPAM but not actually in use."
+                            )),
+                            "{label}: wrong leak count"
+                        );
+                        assert!(
+                            text.contains(&format!("Check complete; found {leaked} problems.")),
+                            "{label}: wrong problem count"
+                        );
+                    } else if label.ends_with("--show-blocks") {
+                        assert_eq!(
+                            text.matches("| Block").count(),
+                            blocks,
+                            "{label}: block rows"
+                        );
+                    }
+                    walls.push(r.wall.as_secs_f64());
+                    rss = rss.max(r.max_rss_kib);
+                    out_bytes = r.stdout.len();
+                }
+                if label.contains("report") {
+                    let size = std::fs::metadata(&report).unwrap().len();
+                    assert!(size > 0);
+                    out_bytes = size as usize;
+                }
+                println!(
+                    "{:<9} {:>9} {:<31} {:>9.2} {:>10.1} {:>10.1}",
+                    backend.name(),
+                    n,
+                    label,
+                    common::median(walls),
+                    rss as f64 / 1024.0,
+                    out_bytes as f64 / (1024.0 * 1024.0)
+                );
+            }
+        }
+    }
+}
