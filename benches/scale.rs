@@ -15,9 +15,11 @@
 //! - `calicoctl ipam show` (the pool table), `ipam show --show-blocks`;
 //! - `calicoctl ipam check` (the text report);
 //! - `calicoctl ipam check -o report.json` (also writes the report `release --from-report`
-//!   reads);
-//! and each run's output is checked: the block count and the leak count must be the seeded
-//! ones.
+//!   reads; "out MiB" is then the report's size);
+//! - `calicoctl ipam release --from-report report.json --force --dry-run` (reads the report,
+//!   re-checks every leaked address against the endpoints and nodes, releases nothing);
+//!
+//! Each run's output is checked: the block count and the leak count must be the seeded ones.
 //!
 //! etcd runs with `--quota-backend-bytes` of 8 GiB, since 1,000,000 pods are about 1.3 GB of
 //! keys and values. Run: `cargo bench --bench scale` (about 10 minutes on 2 cores, most of it
@@ -97,6 +99,7 @@ impl<'a> Batch<'a> {
 /// Seeds `n` pods (a multiple of 64); returns (blocks, leaked addresses, transactions).
 fn seed(store: &Store, n: usize) -> (usize, usize, usize) {
     let client = Client::new(store.clone());
+    calico::cli::ops::ensure_initialized(&client);
     client
         .create(IpPool::new("bench-pool", "10.0.0.0/8"))
         .unwrap();
@@ -274,6 +277,17 @@ fn main() {
                     "ipam check -o report.json",
                     vec!["ipam", "check", "-o", &report_s],
                 ),
+                (
+                    "release --from-report --dry-run",
+                    vec![
+                        "ipam",
+                        "release",
+                        "--from-report",
+                        &report_s,
+                        "--force",
+                        "--dry-run",
+                    ],
+                ),
             ];
             for (label, args) in &commands {
                 let mut walls = Vec::new();
@@ -297,6 +311,12 @@ fn main() {
                             text.contains(&format!("Check complete; found {leaked} problems.")),
                             "{label}: wrong problem count"
                         );
+                    } else if label.starts_with("release") {
+                        assert!(
+                            text.contains(&format!("Would release {leaked} old IPs")),
+                            "{label}: {}",
+                            text.lines().next().unwrap_or_default()
+                        );
                     } else if label.ends_with("--show-blocks") {
                         assert_eq!(
                             text.matches("| Block").count(),
@@ -308,7 +328,7 @@ fn main() {
                     rss = rss.max(r.max_rss_kib);
                     out_bytes = r.stdout.len();
                 }
-                if label.contains("report") {
+                if label.starts_with("ipam check -o") {
                     let size = std::fs::metadata(&report).unwrap().len();
                     assert!(size > 0);
                     out_bytes = size as usize;

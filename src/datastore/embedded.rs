@@ -1,9 +1,13 @@
 //! The embedded backend: one SQLite file with etcd's revision semantics.
 //!
-//! Schema (version 1, recorded in `PRAGMA user_version`; the file is marked as ours with
+//! Schema (version 2, recorded in `PRAGMA user_version`; the file is marked as ours with
 //! `PRAGMA application_id`):
 //! - `meta(id = 0, revision)`: the global revision, 1 in a fresh store as in a fresh etcd;
-//! - `kv(key BLOB PRIMARY KEY, value BLOB, create_revision, mod_revision, version)`.
+//! - `kv(key BLOB PRIMARY KEY, value BLOB, create_revision, mod_revision, version)`, a
+//!   `WITHOUT ROWID` table: rows are kept in key order, so a prefix listing reads the table's
+//!   pages in order instead of seeking from an index into a table kept in insertion order
+//!   (a million-address `ipam check` went from 10–11 s to 7–8 s). Version 1 was the same table
+//!   with a rowid; a version-1 file is converted when it is first opened.
 //!
 //! Keys are stored as BLOBs, which SQLite compares with `memcmp`: byte order, etcd's order. A
 //! prefix listing is the range scan `prefix <= key < successor(prefix)`.
@@ -41,25 +45,48 @@ const BUSY_RETRIES: u32 = 3;
 const APPLICATION_ID: i32 = 0x4341_4c49;
 
 /// The schema this code writes and reads.
-const SCHEMA_VERSION: i32 = 1;
+const SCHEMA_VERSION: i32 = 2;
 
 /// How often [`KvStore::wait_for_change`] looks at the revision.
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
 
-const SCHEMA: &str = "
-    CREATE TABLE meta (
+/// The columns and options of the `kv` table (one definition for new files and conversions).
+macro_rules! kv_table {
+    ($name:literal) => {
+        concat!(
+            "CREATE TABLE ",
+            $name,
+            " (
+                key BLOB PRIMARY KEY,
+                value BLOB NOT NULL,
+                create_revision INTEGER NOT NULL,
+                mod_revision INTEGER NOT NULL,
+                version INTEGER NOT NULL
+            ) WITHOUT ROWID;"
+        )
+    };
+}
+
+const SCHEMA: &str = concat!(
+    "CREATE TABLE meta (
         id INTEGER PRIMARY KEY CHECK (id = 0),
         revision INTEGER NOT NULL
     );
     INSERT INTO meta (id, revision) VALUES (0, 1);
-    CREATE TABLE kv (
-        key BLOB PRIMARY KEY,
-        value BLOB NOT NULL,
-        create_revision INTEGER NOT NULL,
-        mod_revision INTEGER NOT NULL,
-        version INTEGER NOT NULL
-    );
-";
+    ",
+    kv_table!("kv")
+);
+
+/// Converts a version-1 file (the same `kv` table with a rowid) to version 2.
+const MIGRATE_FROM_1: &str = concat!(
+    kv_table!("kv_v2"),
+    "
+    INSERT INTO kv_v2 (key, value, create_revision, mod_revision, version)
+        SELECT key, value, create_revision, mod_revision, version FROM kv ORDER BY key;
+    DROP TABLE kv;
+    ALTER TABLE kv_v2 RENAME TO kv;
+    "
+);
 
 /// A store in one SQLite file, with one connection guarded by a mutex. Open one per process
 /// (or several: each is its own connection, and SQLite's locks keep them consistent).
@@ -133,12 +160,27 @@ impl EmbeddedStore {
         })
     }
 
+    /// Brings an older file to [`SCHEMA_VERSION`], in one write transaction (another process
+    /// may have done it first: the version is read again under the write lock).
+    fn migrate(&self) -> Result<()> {
+        self.with_retry("cannot convert the store to the current schema", |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if version == 1 {
+                tx.execute_batch(MIGRATE_FROM_1)?;
+                tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            }
+            tx.commit()
+        })
+    }
+
     /// Creates the tables in a new file, or checks that an existing file is ours.
     fn init_schema(&self) -> Result<()> {
         enum Found {
             Ours,
             Foreign(i32),
             Newer(i32),
+            Older,
         }
         let found = self.with_retry("cannot open", |conn| {
             // An existing store is checked with a plain read, which does not wait for another
@@ -155,6 +197,8 @@ impl EmbeddedStore {
                     Found::Foreign(application_id)
                 } else if version > SCHEMA_VERSION {
                     Found::Newer(version)
+                } else if version < SCHEMA_VERSION {
+                    Found::Older
                 } else {
                     Found::Ours
                 });
@@ -174,6 +218,8 @@ impl EmbeddedStore {
                 Found::Foreign(application_id)
             } else if version > SCHEMA_VERSION {
                 Found::Newer(version)
+            } else if version < SCHEMA_VERSION {
+                Found::Older
             } else {
                 Found::Ours
             };
@@ -182,6 +228,7 @@ impl EmbeddedStore {
         })?;
         match found {
             Found::Ours => {}
+            Found::Older => self.migrate()?,
             Found::Foreign(id) => {
                 return Err(self.err(format!(
                     "is a SQLite database but not a Calico datastore (application_id {id:#x}, \
@@ -636,6 +683,67 @@ mod tests {
             .unwrap();
         let text = open_error(&path);
         assert!(text.contains("not a Calico datastore"), "{text}");
+    }
+
+    #[test]
+    fn a_version_1_store_is_converted_with_its_data_and_revisions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        {
+            // A file as version 1 wrote it: the kv table with a rowid.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 0), revision INTEGER NOT NULL);
+                 INSERT INTO meta (id, revision) VALUES (0, 7);
+                 CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB NOT NULL,
+                     create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL,
+                     version INTEGER NOT NULL);
+                 INSERT INTO kv VALUES (CAST('/b' AS BLOB), CAST('2' AS BLOB), 3, 6, 2);
+                 INSERT INTO kv VALUES (CAST('/a' AS BLOB), CAST('1' AS BLOB), 2, 2, 1);",
+            )
+            .unwrap();
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let store = EmbeddedStore::open(&path).unwrap();
+        assert_eq!(store.revision().unwrap(), 7);
+        let list = store.list("/").unwrap();
+        let got: Vec<(&str, &[u8], i64, i64, i64)> = list
+            .kvs
+            .iter()
+            .map(|kv| {
+                (
+                    kv.key.as_str(),
+                    kv.value.as_slice(),
+                    kv.create_revision,
+                    kv.mod_revision,
+                    kv.version,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![("/a", &b"1"[..], 2, 2, 1), ("/b", &b"2"[..], 3, 6, 2)]
+        );
+        let r = store.txn(Txn::new().put("/c", b"3".to_vec())).unwrap();
+        assert_eq!(r.revision, 8);
+        drop(store);
+        let conn = Connection::open(&path).unwrap();
+        let version: i32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let sql: String = conn
+            .query_row("SELECT sql FROM sqlite_master WHERE name = 'kv'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(sql.contains("WITHOUT ROWID"), "{sql}");
+        // Opening again is a no-op.
+        let again = EmbeddedStore::open(&path).unwrap();
+        assert_eq!(again.list("/").unwrap().kvs.len(), 3);
+        assert_eq!(again.integrity_check().unwrap(), "ok");
     }
 
     #[test]

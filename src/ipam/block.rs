@@ -27,7 +27,7 @@ use std::net::IpAddr;
 pub const WINDOWS_RESERVED_HANDLE: &str = "windows-reserved-ipam-handle";
 
 /// One entry of a block's `attributes`: who holds the addresses pointing at it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AllocationAttribute {
     /// The handle that owns the allocation (`null` for handle-less allocations).
     #[serde(default)]
@@ -39,6 +39,38 @@ pub struct AllocationAttribute {
     /// Fields of newer Calico versions (`alternateOwnerAttrs`, `releasedAt`), kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+// Decoded by hand rather than derived: `#[serde(flatten)]` buffers every field of every
+// attribute before decoding it, which made reading a million allocations twice as slow.
+impl<'de> Deserialize<'de> for AllocationAttribute {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = AllocationAttribute;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an allocation attribute object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AllocationAttribute, A::Error> {
+                let mut a = AllocationAttribute::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "handle_id" => a.handle_id = map.next_value()?,
+                        "secondary" => a.secondary = map.next_value()?,
+                        _ => {
+                            let v: Value = map.next_value()?;
+                            a.extra.insert(key, v);
+                        }
+                    }
+                }
+                Ok(a)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 impl AllocationAttribute {
@@ -162,40 +194,14 @@ impl AllocationBlock {
         }
     }
 
-    /// Decodes a stored value.
+    /// Decodes a stored value. `null` reads as the field's default; unknown fields are kept.
     pub fn from_json(bytes: &[u8]) -> Result<AllocationBlock, BlockDecodeError> {
         let err = |m: String| BlockDecodeError(m);
-        let mut m: Map<String, Value> =
-            serde_json::from_slice(bytes).map_err(|e| err(e.to_string()))?;
-        fn take<T: serde::de::DeserializeOwned + Default>(
-            m: &mut Map<String, Value>,
-            field: &str,
-        ) -> Result<T, BlockDecodeError> {
-            match m.remove(field) {
-                None | Some(Value::Null) => Ok(T::default()),
-                Some(v) => serde_json::from_value(v)
-                    .map_err(|e| BlockDecodeError(format!("field {field}: {e}"))),
-            }
-        }
-        let cidr_s: String = take(&mut m, "cidr")?;
-        let cidr = Cidr::parse(&cidr_s)
+        let w: WireIn = serde_json::from_slice(bytes).map_err(|e| err(e.to_string()))?;
+        let cidr = Cidr::parse(&w.cidr.unwrap_or_default())
             .map_err(|e| err(format!("field cidr: {e}")))?
             .network();
-        let affinity: Option<String> = take(&mut m, "affinity")?;
-        let affinity_claim_time: Option<String> = take(&mut m, "affinity_claim_time")?;
-        let allocations: Vec<Option<usize>> = take(&mut m, "allocations")?;
-        let unallocated: Vec<usize> = take(&mut m, "unallocated")?;
-        let attributes: Option<Vec<AllocationAttribute>> = take(&mut m, "attributes")?;
-        let sequence_number: u64 = take(&mut m, "sequenceNumber")?;
-        let sequence_number_for_allocation: Option<BTreeMap<String, u64>> =
-            take(&mut m, "sequenceNumberForAllocation")?;
-        let deleted = match m.remove("deleted") {
-            Some(Value::Bool(b)) => b,
-            Some(Value::String(s)) => s == "true",
-            _ => false,
-        };
-        let host_affinity: Option<String> = take(&mut m, "hostAffinity")?;
-        m.remove("strictAffinity");
+        let allocations = w.allocations.unwrap_or_default();
         let size = block_size_of(&cidr);
         if allocations.len() != size {
             return Err(err(format!(
@@ -205,16 +211,16 @@ impl AllocationBlock {
         }
         Ok(AllocationBlock {
             cidr,
-            affinity,
-            affinity_claim_time,
+            affinity: w.affinity,
+            affinity_claim_time: w.affinity_claim_time,
             allocations,
-            unallocated,
-            attributes,
-            sequence_number,
-            sequence_number_for_allocation,
-            deleted,
-            host_affinity,
-            extra: m,
+            unallocated: w.unallocated.unwrap_or_default(),
+            attributes: w.attributes,
+            sequence_number: w.sequence_number.unwrap_or_default(),
+            sequence_number_for_allocation: w.sequence_number_for_allocation,
+            deleted: w.deleted,
+            host_affinity: w.host_affinity,
+            extra: w.extra,
         })
     }
 
@@ -614,6 +620,84 @@ pub struct AlreadyAllocated;
 /// Number of addresses of a block CIDR (blocks are at most /20 or /116: 4096 addresses).
 pub fn block_size_of(cidr: &Cidr) -> usize {
     usize::try_from(cidr.size()).unwrap_or(usize::MAX)
+}
+
+/// A stored block as read: every known field optional (`null` and absent alike), unknown
+/// fields kept in order, the legacy `strictAffinity` dropped. Decoded by hand, field by field,
+/// so that a field's error names it and nothing is decoded twice.
+#[derive(Default)]
+struct WireIn {
+    cidr: Option<String>,
+    affinity: Option<String>,
+    affinity_claim_time: Option<String>,
+    allocations: Option<Vec<Option<usize>>>,
+    unallocated: Option<Vec<usize>>,
+    attributes: Option<Vec<AllocationAttribute>>,
+    sequence_number: Option<u64>,
+    sequence_number_for_allocation: Option<BTreeMap<String, u64>>,
+    deleted: bool,
+    host_affinity: Option<String>,
+    extra: Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for WireIn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = WireIn;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an allocation block object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WireIn, A::Error> {
+                use serde::de::Error;
+                fn field<'de, A: serde::de::MapAccess<'de>, T: Deserialize<'de>>(
+                    map: &mut A,
+                    name: &str,
+                ) -> Result<T, A::Error> {
+                    map.next_value()
+                        .map_err(|e| A::Error::custom(format!("field {name}: {e}")))
+                }
+                let mut w = WireIn::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "cidr" => w.cidr = field(&mut map, "cidr")?,
+                        "affinity" => w.affinity = field(&mut map, "affinity")?,
+                        "affinity_claim_time" => {
+                            w.affinity_claim_time = field(&mut map, "affinity_claim_time")?
+                        }
+                        "allocations" => w.allocations = field(&mut map, "allocations")?,
+                        "unallocated" => w.unallocated = field(&mut map, "unallocated")?,
+                        "attributes" => w.attributes = field(&mut map, "attributes")?,
+                        "sequenceNumber" => w.sequence_number = field(&mut map, "sequenceNumber")?,
+                        "sequenceNumberForAllocation" => {
+                            w.sequence_number_for_allocation =
+                                field(&mut map, "sequenceNumberForAllocation")?
+                        }
+                        "deleted" => {
+                            w.deleted = match map.next_value::<Value>()? {
+                                Value::Bool(b) => b,
+                                Value::String(s) => s == "true",
+                                _ => false,
+                            }
+                        }
+                        "hostAffinity" => w.host_affinity = field(&mut map, "hostAffinity")?,
+                        "strictAffinity" => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                        _ => {
+                            let v: Value = map.next_value()?;
+                            w.extra.insert(key, v);
+                        }
+                    }
+                }
+                Ok(w)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[derive(Serialize)]

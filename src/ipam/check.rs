@@ -5,12 +5,22 @@
 //! The check takes no lock: it reads the store, and every later release from its report is
 //! guarded by the allocation's handle and sequence number (compare-and-swap), so an address
 //! that changed hands since the report is never freed.
+//!
+//! Memory stays proportional to the number of addresses, a few dozen bytes each, not to the
+//! size of the stored values: every kind is scanned (never listed whole), a handle is its ID
+//! and revision, an address in use is its IP and owner, and the report's entries go to a
+//! caller's visitor ([`ReportWriter`] spills them to a file and writes them in the report's
+//! order) instead of staying in memory.
 
 use super::{AllocationBlock, Ipam, Result};
+use crate::datastore::api::Stored;
+use crate::datastore::keys;
 use crate::model::{Cidr, ClusterInformation, IpPool, Node, WorkloadEndpoint};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
 use std::net::IpAddr;
+use std::ops::ControlFlow;
 
 /// One allocation as the report records it (Calico's field names and order).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +99,176 @@ pub struct Report {
     pub datastore_revision: Option<i64>,
 }
 
+impl Report {
+    /// Reads a report keeping only the allocations that were not in use (the only ones
+    /// `ipam release --from-report` acts on), decoding it as it streams in: a report of a
+    /// million allocations needs memory for its leaks, not for all of it.
+    pub fn read_leaked(reader: impl std::io::Read) -> serde_json::Result<Report> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct LeakedOnly {
+            version: String,
+            #[serde(rename = "clusterGUID")]
+            cluster_guid: String,
+            datastore_locked: bool,
+            cluster_information_revision: String,
+            cluster_type: String,
+            #[serde(deserialize_with = "leaked_allocations")]
+            allocations: BTreeMap<String, Vec<Allocation>>,
+            #[serde(default)]
+            leaked_handles: Vec<LeakedHandle>,
+            #[serde(default)]
+            datastore_revision: Option<i64>,
+        }
+        fn leaked_allocations<'de, D: serde::Deserializer<'de>>(
+            d: D,
+        ) -> std::result::Result<BTreeMap<String, Vec<Allocation>>, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = BTreeMap<String, Vec<Allocation>>;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a map of addresses to allocations")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> std::result::Result<Self::Value, A::Error> {
+                    let mut out = BTreeMap::new();
+                    while let Some((ip, mut allocs)) =
+                        map.next_entry::<String, Vec<Allocation>>()?
+                    {
+                        allocs.retain(|a| !a.in_use);
+                        if !allocs.is_empty() {
+                            out.insert(ip, allocs);
+                        }
+                    }
+                    Ok(out)
+                }
+            }
+            d.deserialize_map(V)
+        }
+        let r: LeakedOnly = serde_json::from_reader(std::io::BufReader::new(reader))?;
+        Ok(Report {
+            version: r.version,
+            cluster_guid: r.cluster_guid,
+            datastore_locked: r.datastore_locked,
+            cluster_information_revision: r.cluster_information_revision,
+            cluster_type: r.cluster_type,
+            allocations: r.allocations,
+            leaked_handles: r.leaked_handles,
+            datastore_revision: r.datastore_revision,
+        })
+    }
+}
+
+/// Writes a report with exactly the bytes of `gojson::to_string_indent(&report)` (Go's
+/// `json.MarshalIndent`, allocations keyed and sorted by address string), from allocations
+/// given one at a time in any order, keeping only a small index in memory: each entry is
+/// serialized when it arrives, appended to a spill file, and copied out in the report's order
+/// at the end. A million allocations need about 30 MB here instead of several hundred.
+pub struct ReportWriter {
+    spill: std::io::BufWriter<std::fs::File>,
+    spilled: u64,
+    /// The addresses, as text, back to back.
+    keys: Vec<u8>,
+    index: Vec<SpilledEntry>,
+}
+
+struct SpilledEntry {
+    key_start: u32,
+    key_len: u8,
+    offset: u64,
+    len: u32,
+}
+
+impl ReportWriter {
+    /// A writer that spills to `spill` (an empty file open for reading and writing; the
+    /// caller may unlink it right away).
+    pub fn new(spill: std::fs::File) -> ReportWriter {
+        ReportWriter {
+            spill: std::io::BufWriter::with_capacity(1 << 20, spill),
+            spilled: 0,
+            keys: Vec::new(),
+            index: Vec::new(),
+        }
+    }
+
+    /// Adds one allocation.
+    pub fn add(&mut self, a: &Allocation) -> std::io::Result<()> {
+        // An entry sits three levels deep: its lines after the first get six spaces.
+        let text = crate::gojson::to_string_indent(a).replace('\n', "\n      ");
+        self.spill.write_all(text.as_bytes())?;
+        let key_start = u32::try_from(self.keys.len()).map_err(std::io::Error::other)?;
+        let key_len = u8::try_from(a.ip.len()).map_err(std::io::Error::other)?;
+        self.keys.extend_from_slice(a.ip.as_bytes());
+        let len = u32::try_from(text.len()).map_err(std::io::Error::other)?;
+        self.index.push(SpilledEntry {
+            key_start,
+            key_len,
+            offset: self.spilled,
+            len,
+        });
+        self.spilled += u64::from(len);
+        Ok(())
+    }
+
+    fn key(&self, e: &SpilledEntry) -> &[u8] {
+        &self.keys[e.key_start as usize..e.key_start as usize + e.key_len as usize]
+    }
+
+    /// Writes the whole report to `out`: `header`'s fields (its own allocations are ignored)
+    /// with every allocation added.
+    pub fn finish(mut self, header: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        self.spill.flush()?;
+        let mut index = std::mem::take(&mut self.index);
+        // Stable: the entries of one address keep the order they were added in.
+        index.sort_by(|a, b| self.key(a).cmp(self.key(b)));
+        let header = Report {
+            allocations: BTreeMap::new(),
+            ..header.clone()
+        };
+        let text = crate::gojson::to_string_indent(&header);
+        const EMPTY: &str = "\n  \"allocations\": {}";
+        let at = text
+            .find(EMPTY)
+            .ok_or_else(|| std::io::Error::other("report header without allocations"))?;
+        let (before, after) = (&text[..at + EMPTY.len() - 2], &text[at + EMPTY.len()..]);
+        out.write_all(before.as_bytes())?;
+        if index.is_empty() {
+            out.write_all(b"{}")?;
+        } else {
+            let file = self.spill.get_ref();
+            let mut buf = Vec::new();
+            out.write_all(b"{")?;
+            for (i, group) in index
+                .chunk_by(|a, b| self.key(a) == self.key(b))
+                .enumerate()
+            {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                out.write_all(b"\n    \"")?;
+                out.write_all(self.key(&group[0]))?;
+                out.write_all(b"\": [")?;
+                for (j, e) in group.iter().enumerate() {
+                    if j > 0 {
+                        out.write_all(b",")?;
+                    }
+                    out.write_all(b"\n      ")?;
+                    buf.resize(e.len as usize, 0);
+                    file.read_exact_at(&mut buf, e.offset)?;
+                    out.write_all(&buf)?;
+                }
+                out.write_all(b"\n    ]")?;
+            }
+            out.write_all(b"\n  }")?;
+        }
+        out.write_all(after.as_bytes())?;
+        out.flush()
+    }
+}
+
 /// A block as the check saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedBlock {
@@ -96,7 +276,10 @@ pub struct CheckedBlock {
     pub cidr: Cidr,
     /// `host:<node>` or none.
     pub affinity: Option<String>,
-    /// Its allocations in ordinal order: address, handle, sorted extra attributes.
+    /// Number of allocations in the block.
+    pub allocation_count: usize,
+    /// Its allocations in ordinal order: address, handle, sorted extra attributes. Only kept
+    /// when [`CheckOptions::keep_block_allocations`] is set.
     pub allocations: Vec<(IpAddr, Option<String>, BTreeMap<String, String>)>,
     /// Structural problems (Calico's `validateBlock` messages).
     pub problems: Vec<String>,
@@ -111,10 +294,159 @@ pub struct Unaccounted {
     pub owner: String,
 }
 
+/// The addresses workloads and nodes use, with their owners, in address order.
+#[derive(Debug, Clone, Default)]
+pub struct InUse {
+    /// (address, owner) sorted by address; an address with several owners appears once per
+    /// owner, in the order they were read.
+    entries: Vec<(IpAddr, u32)>,
+    /// Owner names (`Workload(ns/name)`, `Node(name)`), end offsets into `names`.
+    names: String,
+    ends: Vec<u32>,
+}
+
+impl InUse {
+    fn push(&mut self, ip: IpAddr, owner: std::fmt::Arguments<'_>) {
+        use std::fmt::Write as _;
+        let _ = self.names.write_fmt(owner);
+        self.ends.push(self.names.len() as u32);
+        self.entries.push((ip, self.ends.len() as u32 - 1));
+    }
+
+    fn finish(&mut self) {
+        self.entries.sort_by_key(|e| e.0);
+    }
+
+    fn owner(&self, i: u32) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i as usize - 1] };
+        &self.names[start as usize..self.ends[i as usize] as usize]
+    }
+
+    /// The range of `entries` holding `ip`.
+    fn range(&self, ip: IpAddr) -> std::ops::Range<usize> {
+        self.range_from(ip, 0)
+    }
+
+    /// The range of `entries` holding `ip`, which is known not to be before `from`. Starts
+    /// with a short gallop, since successive addresses of a block are usually close.
+    fn range_from(&self, ip: IpAddr, from: usize) -> std::ops::Range<usize> {
+        let rest = &self.entries[from..];
+        let mut bound = 1;
+        while bound < rest.len() && rest[bound - 1].0 < ip {
+            bound *= 2;
+        }
+        let bound = bound.min(rest.len());
+        let start = from + rest[..bound].partition_point(|e| e.0 < ip);
+        let end = start + self.entries[start..].partition_point(|e| e.0 == ip);
+        start..end
+    }
+
+    /// Number of distinct addresses in use.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// True when nothing is in use.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every address in use with its owners, in address order.
+    pub fn iter(&self) -> impl Iterator<Item = (IpAddr, Vec<&str>)> + '_ {
+        self.entries
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|group| (group[0].0, group.iter().map(|e| self.owner(e.1)).collect()))
+    }
+
+    /// The owners of `ip` (empty when unused).
+    pub fn owners(&self, ip: IpAddr) -> Vec<&str> {
+        self.entries[self.range(ip)]
+            .iter()
+            .map(|e| self.owner(e.1))
+            .collect()
+    }
+}
+
+/// The handles that exist, by ID (their keys' order), with their revisions and whether an
+/// allocation refers to them.
+#[derive(Debug, Default)]
+struct Handles {
+    ids: String,
+    ends: Vec<u32>,
+    revisions: Vec<i64>,
+    referenced: Vec<bool>,
+}
+
+impl Handles {
+    fn id(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.ids[start..self.ends[i] as usize]
+    }
+
+    fn push(&mut self, id: &str, revision: i64) {
+        self.ids.push_str(id);
+        self.ends.push(self.ids.len() as u32);
+        self.revisions.push(revision);
+        self.referenced.push(false);
+    }
+
+    /// Marks `id` referenced; false when no such handle exists.
+    fn reference(&mut self, id: &str) -> bool {
+        let (mut lo, mut hi) = (0, self.ends.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.id(mid).cmp(id) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => {
+                    self.referenced[mid] = true;
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// What `ipam check` needs of a WorkloadEndpoint: its name and addresses. Other fields, known
+/// or not, are skipped unread.
+#[derive(Deserialize)]
+struct EndpointAddresses {
+    #[serde(default)]
+    metadata: EndpointName,
+    #[serde(default)]
+    spec: EndpointNetworks,
+}
+
+#[derive(Deserialize, Default)]
+struct EndpointName {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    namespace: String,
+}
+
+#[derive(Deserialize, Default)]
+struct EndpointNetworks {
+    #[serde(default, rename = "ipNetworks")]
+    ip_networks: Vec<String>,
+}
+
+/// How to run the check.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOptions<'a> {
+    /// Attribute `type`s whose allocations their node owns (e.g. the CNI plugin's gateway
+    /// addresses), so that they are not reported as leaks.
+    pub node_owned_types: &'a [&'a str],
+    /// Keep every block's allocations in [`CheckedBlock::allocations`] (`--show-all-ips`).
+    pub keep_block_allocations: bool,
+}
+
 /// Everything `ipam check` found.
 #[derive(Debug, Clone, Default)]
 pub struct CheckResult {
-    /// The report (also what `-o FILE` writes).
+    /// The report's header (everything but the allocations, which go to the visitor of
+    /// [`Ipam::check_with`]; [`Ipam::check`] fills them in).
     pub report: Report,
     /// Blocks in key order.
     pub blocks: Vec<CheckedBlock>,
@@ -127,11 +459,11 @@ pub struct CheckResult {
     /// Number of workload addresses.
     pub workload_ips: usize,
     /// Addresses in use by workloads and nodes, with their owners.
-    pub in_use: BTreeMap<IpAddr, Vec<String>>,
+    pub in_use: InUse,
     /// Allocations per node, most first (ties by name).
     pub node_allocations: Vec<(String, usize)>,
-    /// Allocated but not in use, in address order.
-    pub leaked: Vec<IpAddr>,
+    /// Allocated but not in use, in address order, with the allocation as the report has it.
+    pub leaked: Vec<(IpAddr, Allocation)>,
     /// In use but not inside an active pool.
     pub not_in_pool: Vec<Unaccounted>,
     /// In use, inside an active pool, but not allocated.
@@ -188,11 +520,107 @@ fn parse_addr(s: &str) -> Option<IpAddr> {
     crate::model::cidr::parse_ip(s)
 }
 
+/// Runs a scan whose visitor may fail: the visitor's first error stops the scan and is
+/// returned.
+fn scan_fallible(
+    store: &crate::datastore::Store,
+    prefix: &str,
+    mut visit: impl FnMut(crate::datastore::KeyValue) -> Result<()>,
+) -> Result<i64> {
+    let mut failed = None;
+    let revision = store.scan(prefix, &mut |kv| match visit(kv) {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(e) => {
+            failed = Some(e);
+            ControlFlow::Break(())
+        }
+    })?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(revision),
+    }
+}
+
 impl Ipam {
-    /// Runs the check. `version` is the calicoctl version stamped on the report; `attribute
-    /// owner types` (`gateway_types`) name allocations owned by their node (e.g. the CNI
-    /// plugin's gateway addresses) so that they are not reported as leaks.
+    /// Visits every address of every WorkloadEndpoint, reading one endpoint at a time and
+    /// only its name and addresses.
+    fn scan_endpoint_addresses(
+        &self,
+        mut visit: impl FnMut(&EndpointAddresses, IpAddr),
+    ) -> Result<()> {
+        scan_fallible(
+            self.store(),
+            &<WorkloadEndpoint as Stored>::list_prefix(None),
+            |kv| {
+                let w: EndpointAddresses =
+                    serde_json::from_slice(&kv.value).map_err(|e| super::decode_err(&kv.key, e))?;
+                for net in &w.spec.ip_networks {
+                    if let Some(ip) = parse_addr(net) {
+                        visit(&w, ip);
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        Ok(())
+    }
+
+    /// The addresses among `candidates` that a WorkloadEndpoint or a Node's tunnel address
+    /// uses right now (`ipam release --from-report` keeps those, whatever its report says).
+    /// Memory is that of the candidates, however many endpoints there are.
+    pub fn in_use_among(
+        &self,
+        candidates: &std::collections::BTreeSet<IpAddr>,
+    ) -> Result<std::collections::BTreeSet<IpAddr>> {
+        let mut used = std::collections::BTreeSet::new();
+        if candidates.is_empty() {
+            return Ok(used);
+        }
+        self.scan_endpoint_addresses(|_, ip| {
+            if candidates.contains(&ip) {
+                used.insert(ip);
+            }
+        })?;
+        for n in self.client().list::<Node>(None)?.items {
+            for a in node_tunnel_ips(&n) {
+                if let Some(ip) = parse_addr(&a)
+                    && candidates.contains(&ip)
+                {
+                    used.insert(ip);
+                }
+            }
+        }
+        Ok(used)
+    }
+
+    /// Runs the check, with the whole report in memory ([`CheckResult::report`]'s
+    /// allocations). `node_owned_types` as in [`CheckOptions`].
     pub fn check(&self, version: &str, node_owned_types: &[&str]) -> Result<CheckResult> {
+        let mut allocations: BTreeMap<String, Vec<Allocation>> = BTreeMap::new();
+        let options = CheckOptions {
+            node_owned_types,
+            keep_block_allocations: true,
+        };
+        let mut r = self.check_with(
+            version,
+            &options,
+            Some(&mut |a: Allocation| {
+                allocations.entry(a.ip.clone()).or_default().push(a);
+                Ok(())
+            }),
+        )?;
+        r.report.allocations = allocations;
+        Ok(r)
+    }
+
+    /// Runs the check, handing every allocation's report entry to `each_allocation` (in block
+    /// order, then ordinal order) instead of keeping them; an error from it stops the check.
+    pub fn check_with(
+        &self,
+        version: &str,
+        options: &CheckOptions<'_>,
+        mut each_allocation: Option<&mut dyn FnMut(Allocation) -> std::io::Result<()>>,
+    ) -> Result<CheckResult> {
         let info = self
             .client()
             .get_opt::<ClusterInformation>(None, "default")?
@@ -205,52 +633,63 @@ impl Ipam {
         // on the pod's DEL). Read before the blocks, every handle listed existed when the blocks
         // were read, so a handle with an allocation is seen referenced; one that gains an
         // allocation later has a new revision, and its deletion fails.
-        let handles = self.list_handles()?;
-        let blocks_resp = self.store().list(crate::datastore::keys::BLOCKS_PREFIX)?;
-        let datastore_revision = blocks_resp.revision;
-        let mut blocks: Vec<AllocationBlock> = Vec::new();
-        for kv in &blocks_resp.kvs {
-            if crate::datastore::keys::parse_block(&kv.key).is_none() {
-                continue;
+        //
+        // A handle is only its ID (from the key) and revision: its value is not needed.
+        let mut handles = Handles::default();
+        let mut sorted = true;
+        self.store().scan(keys::HANDLES_PREFIX, &mut |kv| {
+            if let Some(id) = keys::parse_handle(&kv.key) {
+                if let Some(last) = handles.ends.len().checked_sub(1) {
+                    sorted &= handles.id(last) < id;
+                }
+                handles.push(id, kv.mod_revision);
             }
-            blocks.push(
-                AllocationBlock::from_json(&kv.value).map_err(|e| super::decode_err(&kv.key, e))?,
-            );
+            ControlFlow::Continue(())
+        })?;
+        if !sorted {
+            // Every backend lists in key order; a store that did not would only cost this.
+            let mut all: Vec<(String, i64)> = (0..handles.ends.len())
+                .map(|i| (handles.id(i).to_string(), handles.revisions[i]))
+                .collect();
+            all.sort();
+            all.dedup_by(|a, b| a.0 == b.0);
+            handles = Handles::default();
+            for (id, rev) in all {
+                handles.push(&id, rev);
+            }
         }
+
         let pools = self.client().list::<IpPool>(None)?.items;
         let active_pools: Vec<Cidr> = pools
             .iter()
             .filter(|p| !p.spec.disabled && p.metadata.deletion_timestamp.is_none())
             .filter_map(IpPool::cidr)
             .collect();
+
+        // Who uses which address: Nodes' tunnel addresses, then WorkloadEndpoints.
         let nodes = self.client().list::<Node>(None)?.items;
-        let node_names: BTreeSet<&str> = nodes.iter().map(|n| n.metadata.name.as_str()).collect();
-        let mut in_use: BTreeMap<IpAddr, Vec<String>> = BTreeMap::new();
+        let mut node_names: Vec<&str> = nodes.iter().map(|n| n.metadata.name.as_str()).collect();
+        node_names.sort_unstable();
+        let mut in_use = InUse::default();
         let mut node_tunnel_count = 0;
         for n in &nodes {
             for a in node_tunnel_ips(n) {
                 if let Some(ip) = parse_addr(&a) {
                     node_tunnel_count += 1;
-                    in_use
-                        .entry(ip)
-                        .or_default()
-                        .push(format!("Node({})", n.metadata.name));
+                    in_use.push(ip, format_args!("Node({})", n.metadata.name));
                 }
             }
         }
-        let weps = self.client().list::<WorkloadEndpoint>(None)?.items;
         let mut workload_ips = 0;
-        for w in &weps {
-            for net in &w.spec.ip_networks {
-                if let Some(ip) = parse_addr(net) {
-                    workload_ips += 1;
-                    in_use.entry(ip).or_default().push(format!(
-                        "Workload({}/{})",
-                        w.metadata.namespace, w.metadata.name
-                    ));
-                }
-            }
-        }
+        self.scan_endpoint_addresses(|w, ip| {
+            workload_ips += 1;
+            in_use.push(
+                ip,
+                format_args!("Workload({}/{})", w.metadata.namespace, w.metadata.name),
+            );
+        })?;
+        in_use.finish();
+        let mut allocated = vec![false; in_use.entries.len()];
 
         let mut result = CheckResult {
             active_pools: active_pools.clone(),
@@ -258,17 +697,24 @@ impl Ipam {
             workload_ips,
             ..CheckResult::default()
         };
-        let mut per_node: BTreeMap<String, usize> = BTreeMap::new();
-        let mut allocated: BTreeSet<IpAddr> = BTreeSet::new();
-        let mut referenced_handles: BTreeSet<String> = BTreeSet::new();
-        for b in &blocks {
+        let mut per_node: HashMap<String, usize> = HashMap::new();
+        let mut missing_handles: Vec<String> = Vec::new();
+        let datastore_revision = scan_fallible(self.store(), keys::BLOCKS_PREFIX, |kv| {
+            if keys::parse_block(&kv.key).is_none() {
+                return Ok(());
+            }
+            let b =
+                AllocationBlock::from_json(&kv.value).map_err(|e| super::decode_err(&kv.key, e))?;
+            drop(kv);
             let host = b.host().map(str::to_string);
             let mut checked = CheckedBlock {
                 cidr: b.cidr,
                 affinity: b.affinity.clone(),
+                allocation_count: 0,
                 allocations: Vec::new(),
                 problems: b.check(),
             };
+            let mut cursor = 0;
             for ordinal in 0..b.size() {
                 let Some(attr) = b.attribute_of(ordinal) else {
                     continue;
@@ -277,83 +723,107 @@ impl Ipam {
                     continue;
                 }
                 let ip = b.ip_of(ordinal);
-                let secondary = attr.secondary.clone().unwrap_or_default();
-                let handle = attr.handle().map(str::to_string);
-                if let Some(h) = &handle {
-                    referenced_handles.insert(h.clone());
-                }
-                let node = secondary.get("node").cloned().or_else(|| host.clone());
-                *per_node
-                    .entry(node.clone().unwrap_or_default())
-                    .or_default() += 1;
-                allocated.insert(ip);
-                result.allocation_count += 1;
-                let mut owners = in_use.get(&ip).cloned().unwrap_or_default();
-                if let (Some(t), Some(n)) = (secondary.get("type"), &node)
-                    && node_owned_types.contains(&t.as_str())
-                    && node_names.contains(n.as_str())
-                    && owners.is_empty()
+                let empty = BTreeMap::new();
+                let secondary = attr.secondary.as_ref().unwrap_or(&empty);
+                let handle = attr.handle();
+                if let Some(h) = handle
+                    && !handles.reference(h)
+                    && !missing_handles.iter().any(|m| m == h)
                 {
+                    missing_handles.push(h.to_string());
+                }
+                let node = secondary.get("node").or(host.as_ref());
+                let node_key = node.map_or("", String::as_str);
+                match per_node.get_mut(node_key) {
+                    Some(n) => *n += 1,
+                    None => {
+                        per_node.insert(node_key.to_string(), 1);
+                    }
+                }
+                checked.allocation_count += 1;
+                result.allocation_count += 1;
+                // The block's addresses ascend: search only past the previous one's owners.
+                let range = in_use.range_from(ip, cursor);
+                cursor = range.end;
+                let node_owned = range.is_empty()
+                    && secondary
+                        .get("type")
+                        .is_some_and(|t| options.node_owned_types.contains(&t.as_str()))
+                    && node.is_some_and(|n| node_names.binary_search(&n.as_str()).is_ok());
+                let used = !range.is_empty() || node_owned;
+                for a in &mut allocated[range.clone()] {
+                    *a = true;
+                }
+                if options.keep_block_allocations {
+                    checked
+                        .allocations
+                        .push((ip, handle.map(str::to_string), secondary.clone()));
+                }
+                // The report entry, only when someone needs it.
+                if used && each_allocation.is_none() {
+                    continue;
+                }
+                let mut owners: Vec<String> = in_use.entries[range]
+                    .iter()
+                    .map(|e| in_use.owner(e.1).to_string())
+                    .collect();
+                if node_owned && let Some(n) = node {
                     owners.push(format!("Node({n})"));
                 }
                 let record = Allocation {
                     ip: ip.to_string(),
-                    handle: handle.clone(),
+                    handle: handle.map(str::to_string),
                     sequence_number: Some(b.sequence_number_of(ordinal)),
                     pod: secondary.get("pod").cloned(),
                     namespace: secondary.get("namespace").cloned(),
-                    node: node.clone(),
+                    node: node.cloned(),
                     type_: secondary.get("type").cloned(),
                     creation_timestamp: secondary.get("timestamp").cloned(),
-                    in_use: !owners.is_empty(),
-                    borrowed: node.is_some() && node != host,
+                    in_use: used,
+                    borrowed: node.is_some() && node != host.as_ref(),
                     owners,
                 };
-                if !record.in_use {
-                    result.leaked.push(ip);
+                if !used {
+                    result.leaked.push((ip, record.clone()));
                 }
-                result
-                    .report
-                    .allocations
-                    .entry(ip.to_string())
-                    .or_default()
-                    .push(record);
-                checked.allocations.push((ip, handle, secondary));
+                if let Some(visit) = each_allocation.as_mut() {
+                    visit(record).map_err(|e| super::IpamError::Aborted(e.to_string()))?;
+                }
             }
             result.blocks.push(checked);
+            Ok(())
+        })?;
+        result.leaked.sort_by_key(|l| l.0);
+        let mut i = 0;
+        while i < in_use.entries.len() {
+            let ip = in_use.entries[i].0;
+            let range = in_use.range(ip);
+            if range.len() > 1 {
+                result.multiple_owners.push(ip);
+            }
+            if !allocated[range.start] {
+                let owner = in_use.owners(ip).join(", ");
+                if active_pools.iter().any(|p| p.contains_ip(ip)) {
+                    result.unallocated.push(Unaccounted { ip, owner });
+                } else {
+                    result.not_in_pool.push(Unaccounted { ip, owner });
+                }
+            }
+            i = range.end;
         }
-        result.leaked.sort();
-        for (ip, owners) in &in_use {
-            if owners.len() > 1 {
-                result.multiple_owners.push(*ip);
-            }
-            if allocated.contains(ip) {
-                continue;
-            }
-            let owner = owners.join(", ");
-            if active_pools.iter().any(|p| p.contains_ip(*ip)) {
-                result.unallocated.push(Unaccounted { ip: *ip, owner });
-            } else {
-                result.not_in_pool.push(Unaccounted { ip: *ip, owner });
-            }
-        }
-        for h in &handles {
-            if referenced_handles.contains(&h.id) {
+        for i in 0..handles.ends.len() {
+            if handles.referenced[i] {
                 result.handles_with_matches += 1;
             } else {
                 result.leaked_handles.push(LeakedHandle {
-                    id: h.id.clone(),
+                    id: handles.id(i).to_string(),
                     uid: String::new(),
-                    revision: h.revision.to_string(),
+                    revision: handles.revisions[i].to_string(),
                 });
             }
         }
-        let existing: BTreeSet<&str> = handles.iter().map(|h| h.id.as_str()).collect();
-        result.missing_handles = referenced_handles
-            .iter()
-            .filter(|h| !existing.contains(h.as_str()))
-            .cloned()
-            .collect();
+        missing_handles.sort();
+        result.missing_handles = missing_handles;
         let mut nodes_sorted: Vec<(String, usize)> = per_node.into_iter().collect();
         nodes_sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         result.node_allocations = nodes_sorted;
@@ -364,10 +834,109 @@ impl Ipam {
             datastore_locked: info.spec.datastore_ready == Some(false),
             cluster_information_revision: info.metadata.resource_version.clone(),
             cluster_type: info.spec.cluster_type.clone(),
-            allocations: std::mem::take(&mut result.report.allocations),
+            allocations: BTreeMap::new(),
             leaked_handles: result.leaked_handles.clone(),
             datastore_revision: Some(datastore_revision),
         };
         Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alloc(ip: &str, handle: &str, in_use: bool) -> Allocation {
+        Allocation {
+            ip: ip.to_string(),
+            handle: Some(handle.to_string()),
+            sequence_number: Some(7),
+            pod: Some("p \"quoted\"\n".to_string()),
+            namespace: Some("ns".to_string()),
+            node: Some("n1".to_string()),
+            in_use,
+            owners: if in_use {
+                vec!["Workload(ns/p)".to_string()]
+            } else {
+                vec![]
+            },
+            ..Allocation::default()
+        }
+    }
+
+    fn header(leaked_handles: Vec<LeakedHandle>) -> Report {
+        Report {
+            version: "v3.31.0".into(),
+            cluster_guid: "abc".into(),
+            datastore_locked: true,
+            cluster_information_revision: "12".into(),
+            cluster_type: "typha,kdd".into(),
+            allocations: BTreeMap::new(),
+            leaked_handles,
+            datastore_revision: Some(99),
+        }
+    }
+
+    fn streamed(report: &Report, order: &[Allocation]) -> String {
+        let spill = tempfile::tempfile().unwrap();
+        let mut w = ReportWriter::new(spill);
+        for a in order {
+            w.add(a).unwrap();
+        }
+        let mut out = Vec::new();
+        w.finish(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn streamed_report_is_byte_for_byte_the_in_memory_one() {
+        // Added in block order; the report orders addresses as strings ("10.0.0.10" before
+        // "10.0.0.2"), and keeps two entries of one address in the order they came.
+        let order = vec![
+            alloc("10.0.0.2", "h2", true),
+            alloc("10.0.0.10", "h10", false),
+            alloc("fd00::1", "h6", true),
+            alloc("10.0.0.1", "h1", false),
+            alloc("10.0.0.2", "h2b", false),
+        ];
+        for handles in [
+            vec![],
+            vec![LeakedHandle {
+                id: "gone".into(),
+                uid: String::new(),
+                revision: "5".into(),
+            }],
+        ] {
+            let mut full = header(handles);
+            for a in &order {
+                full.allocations
+                    .entry(a.ip.clone())
+                    .or_default()
+                    .push(a.clone());
+            }
+            let expected = crate::gojson::to_string_indent(&full);
+            assert_eq!(streamed(&full, &order), expected);
+            let back: Report = serde_json::from_str(&expected).unwrap();
+            assert_eq!(back, full);
+            let leaked = Report::read_leaked(expected.as_bytes()).unwrap();
+            let mut only = full.clone();
+            only.allocations = [
+                ("10.0.0.1".to_string(), vec![order[3].clone()]),
+                ("10.0.0.10".to_string(), vec![order[1].clone()]),
+                ("10.0.0.2".to_string(), vec![order[4].clone()]),
+            ]
+            .into();
+            assert_eq!(leaked, only);
+            assert_eq!(
+                back.allocations["10.0.0.2"][1].handle.as_deref(),
+                Some("h2b")
+            );
+        }
+    }
+
+    #[test]
+    fn streamed_report_without_allocations() {
+        let h = header(vec![]);
+        assert_eq!(streamed(&h, &[]), crate::gojson::to_string_indent(&h));
     }
 }

@@ -118,6 +118,10 @@ pub enum IpamError {
     /// The datastore failed.
     #[error(transparent)]
     Datastore(#[from] DatastoreError),
+    /// The caller's handling of what a long read produced failed (writing `ipam check`'s
+    /// report as it is read), which stopped the read.
+    #[error("{0}")]
+    Aborted(String),
 }
 
 impl IpamError {

@@ -86,6 +86,35 @@ impl Ipam {
         Ok(out)
     }
 
+    /// Visits every block, IPv4 then IPv6, in key order, as of one revision (which it
+    /// returns), decoding one at a time: memory stays that of one block however many there
+    /// are. An error from `visit` stops the scan and is returned.
+    pub fn for_each_block(
+        &self,
+        mut visit: impl FnMut(AllocationBlock) -> Result<()>,
+    ) -> Result<i64> {
+        let mut failed = None;
+        let revision = self.store().scan(keys::BLOCKS_PREFIX, &mut |kv| {
+            if keys::parse_block(&kv.key).is_none() {
+                return std::ops::ControlFlow::Continue(());
+            }
+            let step = AllocationBlock::from_json(&kv.value)
+                .map_err(|e| decode_err(&kv.key, e))
+                .and_then(&mut visit);
+            match step {
+                Ok(()) => std::ops::ControlFlow::Continue(()),
+                Err(e) => {
+                    failed = Some(e);
+                    std::ops::ControlFlow::Break(())
+                }
+            }
+        })?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(revision),
+        }
+    }
+
     /// Every handle, in key order.
     pub fn list_handles(&self) -> Result<Vec<StoredHandle>> {
         let resp = self.store().list(keys::HANDLES_PREFIX)?;
@@ -176,28 +205,26 @@ impl Ipam {
     pub fn block_usage(&self) -> Result<Vec<BlockUsage>> {
         let pools = self.pool_entries()?;
         let reservations = self.reservations()?;
-        Ok(self
-            .list_blocks()?
-            .into_iter()
-            .map(|s| {
-                let b = s.value;
-                let size = b.size() as u128;
-                let allocated = b.allocated_count() as u128;
-                let free = b.free_count(&reservations) as u128;
-                BlockUsage {
-                    cidr: b.cidr,
-                    pool: pools
-                        .iter()
-                        .find(|p| p.cidr.contains_ip(b.cidr.addr()))
-                        .map(|p| p.pool.metadata.name.clone()),
-                    affinity: b.affinity.clone(),
-                    size,
-                    allocated,
-                    reserved: size - allocated - free,
-                    free,
-                }
-            })
-            .collect())
+        let mut out = Vec::new();
+        self.for_each_block(|b| {
+            let size = b.size() as u128;
+            let allocated = b.allocated_count() as u128;
+            let free = b.free_count(&reservations) as u128;
+            out.push(BlockUsage {
+                cidr: b.cidr,
+                pool: pools
+                    .iter()
+                    .find(|p| p.cidr.contains_ip(b.cidr.addr()))
+                    .map(|p| p.pool.metadata.name.clone()),
+                affinity: b.affinity,
+                size,
+                allocated,
+                reserved: size - allocated - free,
+                free,
+            });
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// Use of every pool, in name order (Calico's `GetUtilization`: reserved addresses are not
@@ -205,26 +232,27 @@ impl Ipam {
     pub fn pool_usage(&self) -> Result<Vec<PoolUsage>> {
         let pools = self.pool_entries()?;
         let reservations = self.reservations()?;
-        let blocks = self.list_blocks()?;
+        // Per pool: blocks, allocated, allocated-and-reserved.
+        let mut counts = vec![(0usize, 0u128, 0u128); pools.len()];
+        self.for_each_block(|b| {
+            for (p, c) in pools.iter().zip(counts.iter_mut()) {
+                if !p.cidr.contains_ip(b.cidr.addr()) {
+                    continue;
+                }
+                c.0 += 1;
+                c.1 += b.allocated_count() as u128;
+                if reservations.overlaps(&b.cidr) {
+                    c.2 += (0..b.size())
+                        .filter(|o| b.is_allocated(*o) && reservations.matches_ip(b.ip_of(*o)))
+                        .count() as u128;
+                }
+            }
+            Ok(())
+        })?;
         Ok(pools
             .iter()
-            .map(|p| {
-                let mut allocated = 0u128;
-                let mut allocated_reserved = 0u128;
-                let mut nblocks = 0;
-                for b in blocks
-                    .iter()
-                    .map(|s| &s.value)
-                    .filter(|b| p.cidr.contains_ip(b.cidr.addr()))
-                {
-                    nblocks += 1;
-                    allocated += b.allocated_count() as u128;
-                    if reservations.overlaps(&b.cidr) {
-                        allocated_reserved += (0..b.size())
-                            .filter(|o| b.is_allocated(*o) && reservations.matches_ip(b.ip_of(*o)))
-                            .count() as u128;
-                    }
-                }
+            .zip(counts)
+            .map(|(p, (nblocks, allocated, allocated_reserved))| {
                 let size = p.cidr.size();
                 let reserved = reservations
                     .count_in(&p.cidr)

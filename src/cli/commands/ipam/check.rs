@@ -3,6 +3,7 @@
 use super::ipam;
 use crate::cli::{CmdError, CmdResult, Ctx, VERSION};
 use crate::cni::GATEWAY_ADDRESS_TYPE;
+use crate::ipam::check::{CheckOptions, ReportWriter};
 use clap::Args;
 use serde_json::json;
 use std::io::Write;
@@ -44,10 +45,45 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
     let ipam = ipam(ctx)?;
     let structured = matches!(args.output.as_deref(), Some("json" | "yaml" | "yml"));
     let show_problems = args.show_problem_ips || args.show_all_ips;
+    let report_path = args.output.as_deref().filter(|_| !structured);
+    // The report's entries go to a spill file next to the report as they are read (unlinked
+    // at once, so nothing is left behind), and are written out in order at the end.
+    let mut writer = match report_path {
+        Some(path) => {
+            let spill_path = format!("{path}.entries.tmp");
+            let spill = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&spill_path)
+                .map_err(|e| CmdError::new(format!("failed to write report {path}: {e}")))?;
+            let _ = std::fs::remove_file(&spill_path);
+            Some(ReportWriter::new(spill))
+        }
+        None => None,
+    };
+    let options = CheckOptions {
+        node_owned_types: &[GATEWAY_ADDRESS_TYPE],
+        keep_block_allocations: args.show_all_ips,
+    };
     let bar = super::progress(1, "checking IPAM");
+    let mut add = |a: crate::ipam::check::Allocation| match &mut writer {
+        Some(w) => w.add(&a),
+        None => Ok(()),
+    };
+    let visit: Option<&mut dyn FnMut(_) -> _> = match report_path {
+        Some(_) => Some(&mut add),
+        None => None,
+    };
     let r = ipam
-        .check(VERSION, &[GATEWAY_ADDRESS_TYPE])
-        .map_err(|e| CmdError::new(e.to_string()))?;
+        .check_with(VERSION, &options, visit)
+        .map_err(|e| match (&e, report_path) {
+            (crate::ipam::IpamError::Aborted(m), Some(path)) => {
+                CmdError::new(format!("failed to write report {path}: {m}"))
+            }
+            _ => CmdError::new(e.to_string()),
+        })?;
     bar.finish_and_clear();
 
     if structured {
@@ -61,8 +97,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
             "nodeTunnelIPs": r.node_tunnel_ips,
             "workloadIPs": r.workload_ips,
             "inUseIPs": r.in_use.len(),
-            "leakedIPs": r.leaked.iter().map(|ip| {
-                let a = &r.report.allocations[&ip.to_string()][0];
+            "leakedIPs": r.leaked.iter().map(|(ip, a)| {
                 json!({"ip": ip.to_string(), "handle": a.handle, "sequenceNumber": a.sequence_number, "node": a.node, "namespace": a.namespace, "pod": a.pod})
             }).collect::<Vec<_>>(),
             "inUseNotInPool": r.not_in_pool.iter().map(|u| json!({"ip": u.ip.to_string(), "owner": u.owner})).collect::<Vec<_>>(),
@@ -139,8 +174,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
         "Scanning for IPs that are allocated but not actually in use..."
     )?;
     if show_problems {
-        for ip in &r.leaked {
-            let a = &r.report.allocations[&ip.to_string()][0];
+        for (ip, a) in &r.leaked {
             let mut extra = std::collections::BTreeMap::new();
             for (k, v) in [
                 ("node", &a.node),
@@ -161,7 +195,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
         }
     }
     if args.show_all_ips {
-        for (ip, owners) in &r.in_use {
+        for (ip, owners) in r.in_use.iter() {
             writeln!(out, "  {ip} belongs to {}", owners.join(", "))?;
         }
     }
@@ -227,12 +261,15 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
         r.missing_handles.len()
     )?;
     writeln!(out, "Check complete; found {} problems.", r.problems())?;
-    if let Some(path) = &args.output {
-        let text = crate::gojson::to_string_indent(&r.report);
+    if let (Some(path), Some(writer)) = (report_path, writer) {
         let tmp = format!("{path}.tmp");
-        std::fs::write(&tmp, text.as_bytes())
+        std::fs::File::create(&tmp)
+            .and_then(|f| writer.finish(&r.report, &mut std::io::BufWriter::new(f)))
             .and_then(|_| std::fs::rename(&tmp, path))
-            .map_err(|e| CmdError::new(format!("failed to write report {path}: {e}")))?;
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                CmdError::new(format!("failed to write report {path}: {e}"))
+            })?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@ use crate::cli::{CmdError, CmdResult, Ctx, VERSION};
 use crate::datastore::{Txn, keys};
 use crate::ipam::ReleaseOptions;
 use crate::ipam::check::Report;
-use crate::model::{ClusterInformation, Node, WorkloadEndpoint};
+use crate::model::ClusterInformation;
 use clap::Args;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -34,10 +34,15 @@ pub struct ReleaseArgs {
 }
 
 fn read_report(path: &str) -> Result<Report, CmdError> {
-    let text = std::fs::read_to_string(path)
+    let file = std::fs::File::open(path)
         .map_err(|e| CmdError::new(format!("failed to read report {path}: {e}")))?;
-    serde_json::from_str(&text)
-        .map_err(|e| CmdError::new(format!("failed to parse report {path}: {e}")))
+    Report::read_leaked(file).map_err(|e| {
+        if e.is_io() {
+            CmdError::new(format!("failed to read report {path}: {e}"))
+        } else {
+            CmdError::new(format!("failed to parse report {path}: {e}"))
+        }
+    })
 }
 
 /// Runs `ipam release`.
@@ -141,35 +146,10 @@ pub fn run(ctx: &Ctx, args: &ReleaseArgs, out: &mut dyn Write) -> CmdResult {
     }
     // Re-check the holders now: an address a workload or node took up since the report is
     // kept, whatever the report says.
-    let mut now_in_use: BTreeSet<IpAddr> = BTreeSet::new();
-    for w in client
-        .list::<WorkloadEndpoint>(None)
-        .map_err(|e| CmdError::new(e.to_string()))?
-        .items
-    {
-        for n in &w.spec.ip_networks {
-            if let Some(ip) = crate::model::cidr::parse_ip(n.split('/').next().unwrap_or(n)) {
-                now_in_use.insert(ip);
-            }
-        }
-    }
-    for n in client
-        .list::<Node>(None)
-        .map_err(|e| CmdError::new(e.to_string()))?
-        .items
-    {
-        let bgp = n
-            .spec
-            .bgp
-            .as_ref()
-            .map(|b| b.ipv4_ipip_tunnel_addr.clone())
-            .unwrap_or_default();
-        for a in [bgp, n.spec.ipv4_vxlan_tunnel_addr.clone()] {
-            if let Some(ip) = crate::model::cidr::parse_ip(&a) {
-                now_in_use.insert(ip);
-            }
-        }
-    }
+    let candidates: BTreeSet<IpAddr> = to_release.iter().map(|o| o.address).collect();
+    let now_in_use = ipam
+        .in_use_among(&candidates)
+        .map_err(|e| CmdError::new(e.to_string()))?;
     to_release.retain(|o| !now_in_use.contains(&o.address));
 
     if to_release.is_empty() {

@@ -136,18 +136,11 @@ pub fn run(ctx: &Ctx, args: &ShowArgs, out: &mut dyn Write) -> CmdResult {
         return Ok(());
     }
 
-    let blocks: Vec<AllocationBlock> = ipam
-        .list_blocks()
-        .map_err(fail)?
-        .into_iter()
-        .map(|s| s.value)
-        .collect();
-
     if args.show_borrowed {
         let mut rows = Vec::new();
         let mut no_node = 0usize;
         let mut borrowed_json = Vec::new();
-        for b in &blocks {
+        ipam.for_each_block(|b| {
             let host = b.host();
             for o in 0..b.size() {
                 let Some(attr) = b.attribute_of(o) else {
@@ -176,7 +169,9 @@ pub fn run(ctx: &Ctx, args: &ShowArgs, out: &mut dyn Write) -> CmdResult {
                     to,
                 ]);
             }
-        }
+            Ok(())
+        })
+        .map_err(fail)?;
         if let Some(f) = &args.output {
             out.write_all(
                 structured(
@@ -270,12 +265,26 @@ pub fn run(ctx: &Ctx, args: &ShowArgs, out: &mut dyn Write) -> CmdResult {
         .iter()
         .filter_map(|p| p.cidr().map(|c| (c, p)))
         .collect();
+    // Each block as its size and the addresses in use, read one block at a time.
+    struct BlockUse {
+        cidr: Cidr,
+        size: f64,
+        used: f64,
+    }
+    let mut blocks: Vec<BlockUse> = Vec::new();
+    ipam.for_each_block(|b: AllocationBlock| {
+        blocks.push(BlockUse {
+            cidr: b.cidr,
+            size: b.size() as f64,
+            used: (b.size() - b.unallocated.len().min(b.size())) as f64,
+        });
+        Ok(())
+    })
+    .map_err(fail)?;
     let mut rows = Vec::new();
-    let used = |b: &AllocationBlock| (b.size() - b.unallocated.len().min(b.size())) as f64;
     for (cidr, _) in &pool_cidrs {
-        let inside: Vec<&AllocationBlock> =
-            blocks.iter().filter(|b| cidr.contains(&b.cidr)).collect();
-        let in_use: f64 = inside.iter().map(|b| used(b)).fold(0.0, |a, b| a + b);
+        let inside: Vec<&BlockUse> = blocks.iter().filter(|b| cidr.contains(&b.cidr)).collect();
+        let in_use: f64 = inside.iter().map(|b| b.used).fold(0.0, |a, b| a + b);
         rows.push(row(
             "IP Pool",
             &cidr.to_string(),
@@ -290,8 +299,8 @@ pub fn run(ctx: &Ctx, args: &ShowArgs, out: &mut dyn Write) -> CmdResult {
                     "Block",
                     &b.cidr.to_string(),
                     &Usage {
-                        total: b.size() as f64,
-                        in_use: used(b),
+                        total: b.size,
+                        in_use: b.used,
                     },
                 ));
             }
@@ -306,8 +315,8 @@ pub fn run(ctx: &Ctx, args: &ShowArgs, out: &mut dyn Write) -> CmdResult {
                 "Block",
                 &b.cidr.to_string(),
                 &Usage {
-                    total: b.size() as f64,
-                    in_use: used(b),
+                    total: b.size,
+                    in_use: b.used,
                 },
             ));
         }
