@@ -19,6 +19,9 @@
 //! - `calicoctl ipam release --from-report report.json --force --dry-run` (reads the report,
 //!   re-checks every leaked address against the endpoints and nodes, releases nothing);
 //!
+//! First, as the floor for anything that reads everything, one in-process `KvStore::scan`
+//! of every key under `/calico/` (its time, and the MiB of keys and values read).
+//!
 //! Each run's output is checked: the block count and the leak count must be the seeded ones.
 //!
 //! etcd runs with `--quota-backend-bytes` of 8 GiB, since 1,000,000 pods are about 1.3 GB of
@@ -262,7 +265,36 @@ fn main() {
                 t.elapsed().as_secs_f64(),
                 common::loadavg()
             );
+            // The floor for anything that reads everything: one in-process scan of every
+            // key, values untouched.
+            let t = Instant::now();
+            let (mut keys_seen, mut bytes) = (0usize, 0usize);
+            store
+                .scan("/calico/", &mut |kv| {
+                    keys_seen += 1;
+                    bytes += kv.key.len() + kv.value.len();
+                    std::ops::ControlFlow::Continue(())
+                })
+                .unwrap();
+            let raw = t.elapsed();
             drop(store);
+            if std::env::var_os(calico::testing::KEEP_DIRS_ENV).is_some()
+                && let Backend::Etcd(e) = &backend
+            {
+                eprintln!("etcd data kept in {}", e.data_dir().display());
+            }
+            if runs == 0 {
+                continue;
+            }
+            println!(
+                "{:<9} {:>9} {:<31} {:>9.2} {:>10} {:>10.1}",
+                backend.name(),
+                n,
+                format!("raw scan, {keys_seen} keys"),
+                raw.as_secs_f64(),
+                "-",
+                bytes as f64 / (1024.0 * 1024.0)
+            );
             let dir = calico::testing::TestDir::new("calico-bench-scale");
             let report = dir.path().join("report.json");
             let report_s = report.display().to_string();

@@ -40,11 +40,16 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// cluster with millions of addresses (tonic's default of 4 MiB is not).
 const MAX_RESPONSE_BYTES: usize = 512 * 1024 * 1024;
 
-/// The most keys one page of a [`KvStore::scan`] asks for.
+/// The keys the first page of a [`KvStore::scan`] asks for, before value sizes are known.
 const SCAN_PAGE_KEYS: i64 = 1000;
 
-/// The size a page of a scan aims at: pages of bigger values ask for fewer keys.
+/// The size a page of a scan aims at: later pages ask for as many keys as fit, by the average
+/// size of the keys seen so far. Big pages matter with etcd 3.4, which collects the whole rest
+/// of the range for every page it answers (a page costs as much as the keys after it).
 const SCAN_PAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The most keys a page asks for, however small they are.
+const SCAN_PAGE_MAX_KEYS: usize = 100_000;
 
 /// How to reach etcd.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -693,8 +698,7 @@ impl KvStore for EtcdStore {
         visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>,
     ) -> Result<i64> {
         // Pages of at most `limit` keys, all read at the revision of the first page, so the
-        // scan is one consistent snapshot. The limit shrinks when pages carry big values
-        // (large blocks), so that one page stays around SCAN_PAGE_BYTES.
+        // scan is one consistent snapshot; each page is sized to about SCAN_PAGE_BYTES.
         let end = super::prefix_end(prefix.as_bytes()).unwrap_or_else(|| vec![0]);
         let mut start = prefix.as_bytes().to_vec();
         let mut limit = SCAN_PAGE_KEYS;
@@ -713,6 +717,7 @@ impl KvStore for EtcdStore {
             }
             let more = response.more();
             let kvs = response.take_kvs();
+            let kvs_len = kvs.len().max(1);
             let bytes: usize = kvs.iter().map(|kv| kv.key().len() + kv.value().len()).sum();
             let Some(last) = kvs.last() else {
                 return Ok(revision);
@@ -727,10 +732,10 @@ impl KvStore for EtcdStore {
             if !more {
                 return Ok(revision);
             }
-            if bytes > SCAN_PAGE_BYTES {
-                let scaled = (limit as usize * SCAN_PAGE_BYTES / bytes).max(1);
-                limit = scaled as i64;
-            }
+            // Size the next page to about SCAN_PAGE_BYTES from this page's average key and
+            // value size.
+            let per_key = (bytes / kvs_len).max(1);
+            limit = (SCAN_PAGE_BYTES / per_key).clamp(1, SCAN_PAGE_MAX_KEYS) as i64;
         }
     }
 
