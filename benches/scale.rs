@@ -1,5 +1,6 @@
 //! `calicoctl ipam show --show-blocks` and `calicoctl ipam check` over large datastores: wall
-//! time and peak memory (the child's maximum resident set size, from `wait4`).
+//! time and peak memory (the child's maximum resident set size, from `wait4` in a small
+//! launcher process, so that the benchmark's own memory does not count).
 //!
 //! For each size N (`BENCH_SIZES`, default `100000,1000000` allocated addresses) and backend
 //! (`BENCH_BACKENDS`, default `embedded,etcd`), the datastore is seeded directly, in bulk
@@ -184,51 +185,127 @@ struct Run {
     stdout: Vec<u8>,
 }
 
-/// Runs calicoctl, draining stdout; returns wall time, peak RSS and output. Panics on failure.
-fn calicoctl(backend: &Backend, args: &[&str]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_calicoctl"));
-    cmd.args(args)
-        .args(["--datastore-timeout", "120"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(backend.env())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child = cmd.spawn().expect("spawn calicoctl");
-    let mut stdout = Vec::new();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        err.read_to_string(&mut s).ok();
-        s
-    });
-    out.read_to_end(&mut stdout).unwrap();
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our own unreaped child; status and usage are valid out-pointers.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid, "wait4: {}", std::io::Error::last_os_error());
-    let wall = start.elapsed();
-    let stderr = err_reader.join().unwrap();
-    let status = std::process::ExitStatus::from_raw(status);
-    assert!(
-        status.success(),
-        "calicoctl {args:?} failed ({status}): {stderr}"
-    );
-    // The child is reaped; forget it so that Drop does not wait again.
-    std::mem::forget(child);
-    Run {
-        wall,
-        max_rss_kib: usage.ru_maxrss,
-        stdout,
+/// The environment variable that makes this program the launcher (see [`Launcher`]).
+const LAUNCHER_ENV: &str = "BENCH_SCALE_LAUNCHER";
+
+/// A small process, started before anything is seeded, that runs each measured command and
+/// reaps it with `wait4`. A child's `ru_maxrss` starts from the memory of the process it was
+/// forked from (Linux carries the parent's high-water mark over fork and exec), so commands
+/// forked from this benchmark after it has seeded a million addresses would report its peak,
+/// not theirs. Requests and answers are JSON lines on the launcher's stdin and stdout.
+struct Launcher {
+    child: std::process::Child,
+    to: std::process::ChildStdin,
+    from: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Launcher {
+    fn start() -> Launcher {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .env(LAUNCHER_ENV, "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the launcher");
+        let to = child.stdin.take().unwrap();
+        let from = std::io::BufReader::new(child.stdout.take().unwrap());
+        Launcher { child, to, from }
+    }
+
+    /// Runs calicoctl with `args` against `backend`; panics on failure.
+    fn calicoctl(&mut self, backend: &Backend, args: &[&str]) -> Run {
+        use std::io::{BufRead, Write};
+        let mut argv = vec![env!("CARGO_BIN_EXE_calicoctl").to_string()];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        argv.extend(["--datastore-timeout".to_string(), "120".to_string()]);
+        let request = serde_json::json!({"argv": argv, "env": backend.env()});
+        writeln!(self.to, "{request}").unwrap();
+        self.to.flush().unwrap();
+        let mut line = String::new();
+        self.from.read_line(&mut line).expect("launcher answer");
+        let answer: serde_json::Value = serde_json::from_str(&line).expect("launcher JSON");
+        assert!(
+            answer["success"].as_bool().unwrap_or(false),
+            "calicoctl {args:?} failed ({}): {}",
+            answer["status"],
+            answer["stderr"].as_str().unwrap_or_default()
+        );
+        Run {
+            wall: Duration::from_secs_f64(answer["wall"].as_f64().unwrap()),
+            max_rss_kib: answer["max_rss_kib"].as_i64().unwrap(),
+            stdout: answer["stdout"]
+                .as_str()
+                .unwrap_or_default()
+                .as_bytes()
+                .to_vec(),
+        }
+    }
+}
+
+impl Drop for Launcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The launcher's loop: one command per request line, one answer line each.
+fn launcher_main() {
+    use std::io::{BufRead, Write};
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout();
+    for line in stdin.lock().lines() {
+        let request: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        let argv: Vec<String> = serde_json::from_value(request["argv"].clone()).unwrap();
+        let env: Vec<(String, String)> = serde_json::from_value(request["env"].clone()).unwrap();
+        let mut cmd = Command::new(&argv[0]);
+        cmd.args(&argv[1..])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let start = Instant::now();
+        let mut child = cmd.spawn().expect("spawn calicoctl");
+        let mut out = child.stdout.take().unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let err_reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            err.read_to_string(&mut s).ok();
+            s
+        });
+        let mut text = Vec::new();
+        out.read_to_end(&mut text).unwrap();
+        let pid = child.id() as libc::pid_t;
+        let mut status = 0;
+        // SAFETY: an all-zero rusage is a valid value of this plain C struct.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `pid` is our own unreaped child; status and usage are valid out-pointers.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        assert_eq!(r, pid, "wait4: {}", std::io::Error::last_os_error());
+        let wall = start.elapsed();
+        // The child is reaped; forget it so that Drop does not wait again.
+        std::mem::forget(child);
+        let status = std::process::ExitStatus::from_raw(status);
+        let answer = serde_json::json!({
+            "success": status.success(),
+            "status": status.to_string(),
+            "wall": wall.as_secs_f64(),
+            "max_rss_kib": usage.ru_maxrss,
+            "stdout": String::from_utf8_lossy(&text),
+            "stderr": err_reader.join().unwrap(),
+        });
+        writeln!(stdout, "{answer}").unwrap();
+        stdout.flush().unwrap();
     }
 }
 
 fn main() {
+    if std::env::var_os(LAUNCHER_ENV).is_some() {
+        return launcher_main();
+    }
+    let mut launcher = Launcher::start();
     let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
         .unwrap_or_else(|_| "100000,1000000".into())
         .split(',')
@@ -326,7 +403,7 @@ fn main() {
                 let mut rss = 0;
                 let mut out_bytes = 0;
                 for _ in 0..runs {
-                    let r = calicoctl(&backend, args);
+                    let r = launcher.calicoctl(&backend, args);
                     let text = String::from_utf8_lossy(&r.stdout);
                     if label.starts_with("ipam check") {
                         assert!(

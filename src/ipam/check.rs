@@ -698,7 +698,7 @@ impl Ipam {
             ..CheckResult::default()
         };
         let mut per_node: HashMap<String, usize> = HashMap::new();
-        let mut missing_handles: Vec<String> = Vec::new();
+        let mut missing_handles: std::collections::BTreeSet<String> = Default::default();
         let datastore_revision = scan_fallible(self.store(), keys::BLOCKS_PREFIX, |kv| {
             if keys::parse_block(&kv.key).is_none() {
                 return Ok(());
@@ -728,9 +728,9 @@ impl Ipam {
                 let handle = attr.handle();
                 if let Some(h) = handle
                     && !handles.reference(h)
-                    && !missing_handles.iter().any(|m| m == h)
+                    && !missing_handles.contains(h)
                 {
-                    missing_handles.push(h.to_string());
+                    missing_handles.insert(h.to_string());
                 }
                 let node = secondary.get("node").or(host.as_ref());
                 let node_key = node.map_or("", String::as_str);
@@ -822,8 +822,7 @@ impl Ipam {
                 });
             }
         }
-        missing_handles.sort();
-        result.missing_handles = missing_handles;
+        result.missing_handles = missing_handles.into_iter().collect();
         let mut nodes_sorted: Vec<(String, usize)> = per_node.into_iter().collect();
         nodes_sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         result.node_allocations = nodes_sorted;
