@@ -6,11 +6,18 @@
 //! guarded by the allocation's handle and sequence number (compare-and-swap), so an address
 //! that changed hands since the report is never freed.
 //!
-//! Memory stays proportional to the number of addresses, a few dozen bytes each, not to the
-//! size of the stored values: every kind is scanned (never listed whole), a handle is its ID
-//! and revision, an address in use is its IP and owner, and the report's entries go to a
-//! caller's visitor ([`ReportWriter`] spills them to a file and writes them in the report's
-//! order) instead of staying in memory.
+//! Memory stays proportional to the number of addresses, not to the size of the stored
+//! values: every kind is scanned (never listed whole), a handle is its ID and revision, an
+//! address in use is its IP and owner's name, and the report's entries go to a caller's
+//! visitor ([`ReportWriter`] spills them to a file and writes them in the report's order)
+//! instead of staying in memory. About 250 bytes per address, mostly names and handle IDs
+//! (`cargo bench --bench scale`: 1,000,000 addresses in about 250 MB).
+//!
+//! Order of reading: handles, pools, nodes, endpoints, then blocks. Endpoints come before
+//! blocks so that each allocation's owner is known as its block is read. An assignment that
+//! completes between the two reads shows as allocated-but-unused in this report; that is safe,
+//! because `ipam release --from-report` looks at the endpoints again before it frees anything
+//! (Calico's own order, blocks first, has the mirror case: a pod deleted in between).
 
 use super::{AllocationBlock, Ipam, Result};
 use crate::datastore::api::Stored;
