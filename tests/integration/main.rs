@@ -7,4 +7,5 @@ mod golden;
 mod nat;
 mod netns;
 mod reliability;
+mod stress;
 mod walkthrough;

@@ -325,10 +325,6 @@ fn manual_pool_is_not_used_automatically(store: Store) {
 }
 
 fn topology_rack_pools(store: Store) {
-    if !selector_is_real() {
-        eprintln!("selector stub: skipping topology_rack_pools");
-        return;
-    }
     let fx = Fx::new(store);
     fx.pool_with("rack-0-ippool", "192.168.0.0/24", |p| {
         p.spec.node_selector = r#"rack == "0""#.into()
@@ -361,10 +357,6 @@ fn topology_rack_pools(store: Store) {
 }
 
 fn not_all_pool_only_via_explicit_request(store: Store) {
-    if !selector_is_real() {
-        eprintln!("selector stub: skipping not_all_pool_only_via_explicit_request");
-        return;
-    }
     let fx = Fx::new(store);
     fx.pool_with("reserved-for-manual", "10.9.0.0/24", |p| {
         p.spec.node_selector = "!all()".into()
@@ -383,10 +375,6 @@ fn not_all_pool_only_via_explicit_request(store: Store) {
 }
 
 fn namespace_selector(store: Store) {
-    if !selector_is_real() {
-        eprintln!("selector stub: skipping namespace_selector");
-        return;
-    }
     let fx = Fx::new(store);
     fx.pool_with("team-a", "10.0.0.0/24", |p| {
         p.spec.namespace_selector = "team == 'a'".into();
@@ -783,10 +771,6 @@ fn claim_fails_when_pool_is_disabled_meanwhile(store: Store) {
 }
 
 fn affinity_of_pool_no_longer_selecting_node_is_dropped(store: Store) {
-    if !selector_is_real() {
-        eprintln!("selector stub: skipping affinity_of_pool_no_longer_selecting_node_is_dropped");
-        return;
-    }
     let fx = Fx::new(store);
     fx.pool_with("rack-0", "10.0.0.0/24", |p| {
         p.spec.node_selector = "rack == '0'".into()

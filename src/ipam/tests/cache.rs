@@ -61,9 +61,6 @@ fn a_disabled_pool_is_not_used_from_the_cache() {
 
 #[test]
 fn a_relabelled_node_stops_using_a_pool_that_no_longer_selects_it() {
-    if !selector_is_real() {
-        return;
-    }
     let store = mem();
     let fx = Fx::new(store.clone());
     fx.pool_with("rack0", "10.0.0.0/16", |p| {

@@ -45,7 +45,6 @@ pub(crate) use store_tests;
 /// Runs every store-generic IPAM scenario, each on a fresh store from `make`, plus a short
 /// property run: the suite for the embedded and etcd backends, e.g.
 /// `crate::ipam::tests::run_all(&|| open_fresh_embedded())`.
-#[allow(dead_code)]
 pub(crate) fn run_all(make: &dyn Fn() -> Store) {
     for (name, scenario) in assign::SCENARIOS
         .iter()
@@ -62,14 +61,6 @@ pub(crate) fn run_all(make: &dyn Fn() -> Store) {
 /// A fresh memory store.
 pub(crate) fn mem() -> Store {
     Arc::new(MemoryStore::new())
-}
-
-/// False while `src/selector` is the match-everything stub; selector-dependent assertions are
-/// skipped until the real parser lands.
-pub(crate) fn selector_is_real() -> bool {
-    crate::selector::parse("rack == \"0\"")
-        .map(|s| !s.matches(&BTreeMap::new()))
-        .unwrap_or(false)
 }
 
 /// A store wrapper that counts transactions and can run a hook before one of them.
@@ -306,6 +297,39 @@ impl Fx {
             }
         }
     }
+}
+
+/// The whole suite on the embedded store: a fresh SQLite file for every scenario.
+#[test]
+fn run_all_on_embedded() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = AtomicUsize::new(0);
+    run_all(&|| {
+        let path = dir
+            .path()
+            .join(format!("store-{}.db", n.fetch_add(1, Ordering::Relaxed)));
+        Arc::new(crate::datastore::embedded::EmbeddedStore::open(&path).unwrap())
+    });
+}
+
+/// The whole suite on a real etcd (started for this test on a free loopback port), emptied
+/// before every scenario.
+#[test]
+fn run_all_on_etcd() {
+    use crate::datastore::etcd::EtcdStore;
+    let etcd = crate::testing::EtcdServer::start();
+    run_all(&|| {
+        let store = EtcdStore::connect(&etcd.config()).unwrap();
+        let all = store.list("/").unwrap();
+        for chunk in all.kvs.chunks(crate::datastore::MAX_TXN_OPS) {
+            let txn = chunk.iter().fold(crate::datastore::Txn::new(), |t, kv| {
+                t.delete(kv.key.clone())
+            });
+            assert!(store.txn(txn).unwrap().succeeded);
+        }
+        assert!(store.list("/").unwrap().kvs.is_empty());
+        Arc::new(store)
+    });
 }
 
 /// The whole suite through [`run_all`], on memory stores (checks the runner itself).
