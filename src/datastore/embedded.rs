@@ -384,30 +384,12 @@ impl KvStore for EmbeddedStore {
     }
 
     fn list(&self, prefix: &str) -> Result<ListResponse> {
-        let end = prefix_end(prefix.as_bytes());
-        self.with_retry("list", |conn| {
-            // One read transaction, so the rows and the revision are from the same snapshot.
-            let tx = conn.transaction()?;
-            let revision = read_revision(&tx)?;
-            let kvs = match &end {
-                Some(end) => tx
-                    .prepare_cached(
-                        "SELECT key, value, create_revision, mod_revision, version FROM kv \
-                         WHERE key >= ?1 AND key < ?2 ORDER BY key",
-                    )?
-                    .query_map(params![prefix.as_bytes(), end], row_to_kv)?
-                    .collect::<rusqlite::Result<Vec<_>>>()?,
-                None => tx
-                    .prepare_cached(
-                        "SELECT key, value, create_revision, mod_revision, version FROM kv \
-                         WHERE key >= ?1 ORDER BY key",
-                    )?
-                    .query_map(params![prefix.as_bytes()], row_to_kv)?
-                    .collect::<rusqlite::Result<Vec<_>>>()?,
-            };
-            tx.commit()?;
-            Ok(ListResponse { kvs, revision })
-        })
+        let mut kvs = Vec::new();
+        let revision = self.scan(prefix, &mut |kv| {
+            kvs.push(kv);
+            ControlFlow::Continue(())
+        })?;
+        Ok(ListResponse { kvs, revision })
     }
 
     fn scan(

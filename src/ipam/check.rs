@@ -19,7 +19,7 @@
 //! because `ipam release --from-report` looks at the endpoints again before it frees anything
 //! (Calico's own order, blocks first, has the mirror case: a pod deleted in between).
 
-use super::{AllocationBlock, Ipam, Result};
+use super::{Ipam, Result};
 use crate::datastore::api::Stored;
 use crate::datastore::keys;
 use crate::model::{Cidr, ClusterInformation, IpPool, Node, WorkloadEndpoint};
@@ -283,8 +283,6 @@ pub struct CheckedBlock {
     pub cidr: Cidr,
     /// `host:<node>` or none.
     pub affinity: Option<String>,
-    /// Number of allocations in the block.
-    pub allocation_count: usize,
     /// Its allocations in ordinal order: address, handle, sorted extra attributes. Only kept
     /// when [`CheckOptions::keep_block_allocations`] is set.
     pub allocations: Vec<(IpAddr, Option<String>, BTreeMap<String, String>)>,
@@ -329,11 +327,6 @@ impl InUse {
         &self.names[start as usize..self.ends[i as usize] as usize]
     }
 
-    /// The range of `entries` holding `ip`.
-    fn range(&self, ip: IpAddr) -> std::ops::Range<usize> {
-        self.range_from(ip, 0)
-    }
-
     /// The range of `entries` holding `ip`, which is known not to be before `from`. Starts
     /// with a short gallop, since successive addresses of a block are usually close.
     fn range_from(&self, ip: IpAddr, from: usize) -> std::ops::Range<usize> {
@@ -363,14 +356,6 @@ impl InUse {
         self.entries
             .chunk_by(|a, b| a.0 == b.0)
             .map(|group| (group[0].0, group.iter().map(|e| self.owner(e.1)).collect()))
-    }
-
-    /// The owners of `ip` (empty when unused).
-    pub fn owners(&self, ip: IpAddr) -> Vec<&str> {
-        self.entries[self.range(ip)]
-            .iter()
-            .map(|e| self.owner(e.1))
-            .collect()
     }
 }
 
@@ -527,27 +512,6 @@ fn parse_addr(s: &str) -> Option<IpAddr> {
     crate::model::cidr::parse_ip(s)
 }
 
-/// Runs a scan whose visitor may fail: the visitor's first error stops the scan and is
-/// returned.
-fn scan_fallible(
-    store: &crate::datastore::Store,
-    prefix: &str,
-    mut visit: impl FnMut(crate::datastore::KeyValue) -> Result<()>,
-) -> Result<i64> {
-    let mut failed = None;
-    let revision = store.scan(prefix, &mut |kv| match visit(kv) {
-        Ok(()) => ControlFlow::Continue(()),
-        Err(e) => {
-            failed = Some(e);
-            ControlFlow::Break(())
-        }
-    })?;
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(revision),
-    }
-}
-
 impl Ipam {
     /// Visits every address of every WorkloadEndpoint, reading one endpoint at a time and
     /// only its name and addresses.
@@ -555,7 +519,7 @@ impl Ipam {
         &self,
         mut visit: impl FnMut(&EndpointAddresses, IpAddr),
     ) -> Result<()> {
-        scan_fallible(
+        super::scan_fallible(
             self.store(),
             &<WorkloadEndpoint as Stored>::list_prefix(None),
             |kv| {
@@ -642,29 +606,15 @@ impl Ipam {
         // allocation later has a new revision, and its deletion fails.
         //
         // A handle is only its ID (from the key) and revision: its value is not needed.
+        // Scans come in key order (every backend's contract, checked by the conformance
+        // suite), so the table is sorted for `Handles::reference`'s binary search.
         let mut handles = Handles::default();
-        let mut sorted = true;
         self.store().scan(keys::HANDLES_PREFIX, &mut |kv| {
             if let Some(id) = keys::parse_handle(&kv.key) {
-                if let Some(last) = handles.ends.len().checked_sub(1) {
-                    sorted &= handles.id(last) < id;
-                }
                 handles.push(id, kv.mod_revision);
             }
             ControlFlow::Continue(())
         })?;
-        if !sorted {
-            // Every backend lists in key order; a store that did not would only cost this.
-            let mut all: Vec<(String, i64)> = (0..handles.ends.len())
-                .map(|i| (handles.id(i).to_string(), handles.revisions[i]))
-                .collect();
-            all.sort();
-            all.dedup_by(|a, b| a.0 == b.0);
-            handles = Handles::default();
-            for (id, rev) in all {
-                handles.push(&id, rev);
-            }
-        }
 
         let pools = self.client().list::<IpPool>(None)?.items;
         let active_pools: Vec<Cidr> = pools
@@ -706,18 +656,11 @@ impl Ipam {
         };
         let mut per_node: HashMap<String, usize> = HashMap::new();
         let mut missing_handles: std::collections::BTreeSet<String> = Default::default();
-        let datastore_revision = scan_fallible(self.store(), keys::BLOCKS_PREFIX, |kv| {
-            if keys::parse_block(&kv.key).is_none() {
-                return Ok(());
-            }
-            let b =
-                AllocationBlock::from_json(&kv.value).map_err(|e| super::decode_err(&kv.key, e))?;
-            drop(kv);
+        let datastore_revision = self.for_each_block(|b| {
             let host = b.host().map(str::to_string);
             let mut checked = CheckedBlock {
                 cidr: b.cidr,
                 affinity: b.affinity.clone(),
-                allocation_count: 0,
                 allocations: Vec::new(),
                 problems: b.check(),
             };
@@ -747,7 +690,6 @@ impl Ipam {
                         per_node.insert(node_key.to_string(), 1);
                     }
                 }
-                checked.allocation_count += 1;
                 result.allocation_count += 1;
                 // The block's addresses ascend: search only past the previous one's owners.
                 let range = in_use.range_from(ip, cursor);
@@ -801,22 +743,20 @@ impl Ipam {
             Ok(())
         })?;
         result.leaked.sort_by_key(|l| l.0);
-        let mut i = 0;
-        while i < in_use.entries.len() {
-            let ip = in_use.entries[i].0;
-            let range = in_use.range(ip);
-            if range.len() > 1 {
+        let mut start = 0;
+        for (ip, owners) in in_use.iter() {
+            if owners.len() > 1 {
                 result.multiple_owners.push(ip);
             }
-            if !allocated[range.start] {
-                let owner = in_use.owners(ip).join(", ");
+            if !allocated[start] {
+                let owner = owners.join(", ");
                 if active_pools.iter().any(|p| p.contains_ip(ip)) {
                     result.unallocated.push(Unaccounted { ip, owner });
                 } else {
                     result.not_in_pool.push(Unaccounted { ip, owner });
                 }
             }
-            i = range.end;
+            start += owners.len();
         }
         for i in 0..handles.ends.len() {
             if handles.referenced[i] {

@@ -377,6 +377,27 @@ fn host_affinity_value(host: &str) -> String {
     format!("host:{host}")
 }
 
+/// Runs a scan whose visitor may fail: the visitor's first error stops the scan and is
+/// returned.
+pub(crate) fn scan_fallible(
+    store: &crate::datastore::Store,
+    prefix: &str,
+    mut visit: impl FnMut(crate::datastore::KeyValue) -> Result<()>,
+) -> Result<i64> {
+    let mut failed = None;
+    let revision = store.scan(prefix, &mut |kv| match visit(kv) {
+        Ok(()) => std::ops::ControlFlow::Continue(()),
+        Err(e) => {
+            failed = Some(e);
+            std::ops::ControlFlow::Break(())
+        }
+    })?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(revision),
+    }
+}
+
 fn decode_err(key: &str, message: impl ToString) -> IpamError {
     IpamError::Decode {
         key: key.to_string(),

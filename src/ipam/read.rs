@@ -93,26 +93,12 @@ impl Ipam {
         &self,
         mut visit: impl FnMut(AllocationBlock) -> Result<()>,
     ) -> Result<i64> {
-        let mut failed = None;
-        let revision = self.store().scan(keys::BLOCKS_PREFIX, &mut |kv| {
+        super::scan_fallible(self.store(), keys::BLOCKS_PREFIX, |kv| {
             if keys::parse_block(&kv.key).is_none() {
-                return std::ops::ControlFlow::Continue(());
+                return Ok(());
             }
-            let step = AllocationBlock::from_json(&kv.value)
-                .map_err(|e| decode_err(&kv.key, e))
-                .and_then(&mut visit);
-            match step {
-                Ok(()) => std::ops::ControlFlow::Continue(()),
-                Err(e) => {
-                    failed = Some(e);
-                    std::ops::ControlFlow::Break(())
-                }
-            }
-        })?;
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(revision),
-        }
+            visit(AllocationBlock::from_json(&kv.value).map_err(|e| decode_err(&kv.key, e))?)
+        })
     }
 
     /// Every handle, in key order.

@@ -68,14 +68,10 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
         keep_block_allocations: args.show_all_ips,
     };
     let bar = super::progress(1, "checking IPAM");
-    let mut add = |a: crate::ipam::check::Allocation| match &mut writer {
-        Some(w) => w.add(&a),
-        None => Ok(()),
-    };
-    let visit: Option<&mut dyn FnMut(_) -> _> = match report_path {
-        Some(_) => Some(&mut add),
-        None => None,
-    };
+    let mut add = |a: crate::ipam::check::Allocation| writer.as_mut().map_or(Ok(()), |w| w.add(&a));
+    let visit = report_path
+        .is_some()
+        .then_some(&mut add as &mut dyn FnMut(_) -> _);
     let r = ipam
         .check_with(VERSION, &options, visit)
         .map_err(|e| match (&e, report_path) {
