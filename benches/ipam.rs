@@ -14,7 +14,9 @@
 //! median run. `ops/req` is datastore requests per request (gets+lists / txns).
 //!
 //! Run: `cargo bench --bench ipam` (about 1–2 minutes). `BENCH_SECONDS` sets the length of each
-//! raw-rate run (default 2); `BENCH_BACKENDS=etcd` or `=embedded` runs one backend.
+//! raw-rate run (default 2); `BENCH_BACKENDS=etcd` or `=embedded` runs one backend;
+//! `BENCH_SCENARIOS=serial` runs the scenarios whose name contains one of the `|`-separated
+//! words; `BENCH_MODES=cached` runs only that mode (the ratios need the serial and 8-node runs).
 
 mod common;
 
@@ -214,8 +216,14 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3);
     let which = std::env::var("BENCH_BACKENDS").unwrap_or_default();
+    let scenarios = std::env::var("BENCH_SCENARIOS").unwrap_or_default();
+    let modes = std::env::var("BENCH_MODES").unwrap_or_default();
     common::banner("bench ipam: auto_assign throughput vs raw CAS transactions");
-    for make in [Backend::etcd as fn() -> Backend, Backend::embedded] {
+    for make in [
+        Backend::etcd as fn() -> Backend,
+        Backend::embedded,
+        Backend::memory,
+    ] {
         let backend = make();
         if !which.is_empty() && !which.contains(backend.name()) {
             continue;
@@ -242,7 +250,13 @@ fn main() {
         );
         let mut rates = BTreeMap::new();
         for cached in [false, true] {
+            if !modes.is_empty() && !modes.contains(if cached { "cached" } else { "uncached" }) {
+                continue;
+            }
             for (si, s) in SCENARIOS.iter().enumerate() {
+                if !scenarios.is_empty() && !scenarios.split('|').any(|w| s.name.contains(w)) {
+                    continue;
+                }
                 let mut runs: Vec<Run> = (0..reps)
                     .map(|rep| run(&backend, s, si, rep, cached))
                     .collect();
@@ -285,15 +299,22 @@ fn main() {
         let pct = |a: f64, b: f64| 100.0 * a / b;
         for cached in [false, true] {
             let mode = if cached { "cached" } else { "uncached" };
+            let (Some(serial), Some(eight), Some(one)) = (
+                rates.get(&(cached, "serial, 1/req")),
+                rates.get(&(cached, "8 agents/8 nodes, 1/req")),
+                rates.get(&(cached, "8 agents/1 node, 1/req")),
+            ) else {
+                continue;
+            };
             println!(
                 "ratios ({mode}): serial 1/req / raw-1 = {:.0}% ; 8 agents/8 nodes 1/req / raw-8 = {:.0}% ; \
                  8 agents/1 node 1/req / raw-8 = {:.0}%   (block-sized raw values: {:.0}% ; {:.0}% ; {:.0}%)",
-                pct(rates[&(cached, "serial, 1/req")], raw1),
-                pct(rates[&(cached, "8 agents/8 nodes, 1/req")], raw8),
-                pct(rates[&(cached, "8 agents/1 node, 1/req")], raw8),
-                pct(rates[&(cached, "serial, 1/req")], rawb1),
-                pct(rates[&(cached, "8 agents/8 nodes, 1/req")], rawb8),
-                pct(rates[&(cached, "8 agents/1 node, 1/req")], rawb8),
+                pct(*serial, raw1),
+                pct(*eight, raw8),
+                pct(*one, raw8),
+                pct(*serial, rawb1),
+                pct(*eight, rawb8),
+                pct(*one, rawb8),
             );
         }
     }

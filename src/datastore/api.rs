@@ -382,7 +382,11 @@ impl Client {
         &self.store
     }
 
-    fn from_kv<K: Stored>(kv: &KeyValue) -> Result<K> {
+    /// Decodes a resource read from the store (as `get` and `list` do: type meta, resource
+    /// version, defaults), for callers that read it themselves (a [`read_many`] batch).
+    ///
+    /// [`read_many`]: crate::datastore::KvStore::read_many
+    pub fn from_kv<K: Stored>(kv: &KeyValue) -> Result<K> {
         let mut obj = K::decode(kv)?;
         obj.set_type_meta();
         obj.metadata_mut().resource_version = kv.mod_revision.to_string();

@@ -5,7 +5,7 @@
 //! one store. Every check uses its own key prefix and measures revisions relative to where it
 //! started, so the checks do not depend on each other's writes.
 
-use super::{DatastoreError, KvStore, MAX_TXN_OPS, Txn};
+use super::{DatastoreError, KvStore, MAX_TXN_OPS, Read, Txn};
 use std::time::{Duration, Instant};
 
 /// Runs every conformance check against a fresh, empty store.
@@ -25,6 +25,7 @@ pub fn run_all(store: &dyn KvStore) {
     unicode_and_binary_keys(store);
     list_revision(store);
     scan_matches_list(store);
+    read_many_matches_single_reads(store);
     duplicate_keys_rejected(store);
     empty_key_rejected(store);
     wait_for_change(store);
@@ -517,6 +518,79 @@ fn scan_matches_list(store: &dyn KvStore) {
         .unwrap();
     assert_eq!(none, 0);
     assert_eq!(revision, store.revision().unwrap());
+}
+
+fn read_many_matches_single_reads(store: &dyn KvStore) {
+    put(store, "/rm/a", "1");
+    put(store, "/rm/b/1", "2");
+    put(store, "/rm/b/0", "3");
+    put(store, "/rm/b0", "outside");
+    let last = put(store, "/elsewhere/rm", "4");
+    let reads = vec![
+        Read::Key("/rm/a".into()),
+        Read::Prefix("/rm/b/".into()),
+        Read::Key("/rm/missing".into()),
+        Read::Prefix("/rm/none/".into()),
+        Read::Key("/rm/b/0".into()),
+    ];
+    let got = store.read_many(&reads).unwrap();
+    assert_eq!(got.revision, last, "read at the store's current revision");
+    assert_eq!(
+        got.results.len(),
+        reads.len(),
+        "one answer per read, in order"
+    );
+    assert_eq!(
+        got.results[0],
+        vec![store.get("/rm/a").unwrap().unwrap()],
+        "a key read is what get returns"
+    );
+    assert_eq!(
+        got.results[1],
+        store.list("/rm/b/").unwrap().kvs,
+        "a prefix read is what list returns, in key order"
+    );
+    assert_eq!(got.results[1].len(), 2);
+    assert!(got.results[2].is_empty(), "an absent key reads as nothing");
+    assert!(got.results[3].is_empty());
+    assert_eq!(got.results[4][0].value, b"3");
+    assert!(store.read_many(&[]).unwrap().results.is_empty());
+    // Keys only: the listing without its values.
+    let keys_only = store.list_keys("/rm/b/").unwrap();
+    let full = store.list("/rm/b/").unwrap();
+    assert_eq!(keys_only.revision, full.revision);
+    assert_eq!(keys_only.kvs.len(), full.kvs.len());
+    for (k, f) in keys_only.kvs.iter().zip(&full.kvs) {
+        assert_eq!(k.key, f.key);
+        assert_eq!(k.mod_revision, f.mod_revision);
+        assert_eq!(k.create_revision, f.create_revision);
+        assert_eq!(k.version, f.version);
+        assert!(k.value.is_empty(), "{} listed with its value", k.key);
+    }
+    // More reads than one etcd transaction may hold: answered in order all the same.
+    let mut txn = Txn::new();
+    for i in 0..MAX_TXN_OPS {
+        txn = txn.put(format!("/rm/many/{i:04}"), format!("{i}").into_bytes());
+    }
+    assert!(store.txn(txn).unwrap().succeeded);
+    let many: Vec<Read> = (0..MAX_TXN_OPS * 2 + 3)
+        .map(|i| Read::Key(format!("/rm/many/{:04}", i % (MAX_TXN_OPS + 7))))
+        .collect();
+    let got = store.read_many(&many).unwrap();
+    assert_eq!(got.results.len(), many.len());
+    for (i, r) in got.results.iter().enumerate() {
+        let n = i % (MAX_TXN_OPS + 7);
+        if n < MAX_TXN_OPS {
+            assert_eq!(r.len(), 1, "read {i}");
+            assert_eq!(r[0].value, format!("{n}").into_bytes(), "read {i}");
+        } else {
+            assert!(r.is_empty(), "read {i}");
+        }
+    }
+    assert!(matches!(
+        store.read_many(&[Read::Key(String::new())]),
+        Err(DatastoreError::Invalid(_))
+    ));
 }
 
 fn duplicate_keys_rejected(store: &dyn KvStore) {

@@ -26,8 +26,8 @@
 //! a sync costs about 0.2 ms, well below anything IPAM does per allocation.
 
 use super::{
-    DatastoreError, KeyValue, KvStore, ListResponse, Op, Result, Txn, TxnResponse, check_key,
-    prefix_end,
+    DatastoreError, KeyValue, KvStore, ListResponse, Op, Read, ReadManyResponse, Result, Txn,
+    TxnResponse, check_key, prefix_end,
 };
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use std::ops::ControlFlow;
@@ -367,6 +367,80 @@ fn row_to_kv(row: &rusqlite::Row<'_>) -> rusqlite::Result<KeyValue> {
     })
 }
 
+fn get_row(conn: &Connection, key: &str) -> rusqlite::Result<Option<KeyValue>> {
+    conn.prepare_cached(
+        "SELECT key, value, create_revision, mod_revision, version FROM kv WHERE key = ?1",
+    )?
+    .query_row(params![key.as_bytes()], row_to_kv)
+    .optional()
+}
+
+/// What a range read returns of each row.
+#[derive(Clone, Copy)]
+enum Columns {
+    All,
+    /// Empty values, as etcd's keys-only ranges.
+    KeysOnly,
+}
+
+fn visit_prefix(
+    conn: &Connection,
+    prefix: &str,
+    end: Option<&[u8]>,
+    visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>,
+) -> std::result::Result<(), (rusqlite::Error, bool)> {
+    visit_rows(conn, Columns::All, prefix, end, visit)
+}
+
+/// Visits the rows from `prefix` up to `end` (exclusive; `None`: to the last key) in key
+/// order until `visit` breaks. An error says whether a row had been visited before it.
+fn visit_rows(
+    conn: &Connection,
+    columns: Columns,
+    prefix: &str,
+    end: Option<&[u8]>,
+    visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>,
+) -> std::result::Result<(), (rusqlite::Error, bool)> {
+    let sql = match (columns, end.is_some()) {
+        (Columns::All, true) => {
+            "SELECT key, value, create_revision, mod_revision, version FROM kv \
+             WHERE key >= ?1 AND key < ?2 ORDER BY key"
+        }
+        (Columns::All, false) => {
+            "SELECT key, value, create_revision, mod_revision, version FROM kv \
+             WHERE key >= ?1 ORDER BY key"
+        }
+        (Columns::KeysOnly, true) => {
+            "SELECT key, x'', create_revision, mod_revision, version FROM kv \
+             WHERE key >= ?1 AND key < ?2 ORDER BY key"
+        }
+        (Columns::KeysOnly, false) => {
+            "SELECT key, x'', create_revision, mod_revision, version FROM kv \
+             WHERE key >= ?1 ORDER BY key"
+        }
+    };
+    let mut stmt = conn.prepare_cached(sql).map_err(|e| (e, false))?;
+    stmt.raw_bind_parameter(1, prefix.as_bytes())
+        .map_err(|e| (e, false))?;
+    if let Some(e) = end {
+        stmt.raw_bind_parameter(2, e).map_err(|e| (e, false))?;
+    }
+    let mut rows = stmt.raw_query();
+    let mut visited = false;
+    loop {
+        match rows.next().and_then(|r| r.map(row_to_kv).transpose()) {
+            Ok(Some(kv)) => {
+                visited = true;
+                if visit(kv).is_break() {
+                    return Ok(());
+                }
+            }
+            Ok(None) => return Ok(()),
+            Err(e) => return Err((e, visited)),
+        }
+    }
+}
+
 impl KvStore for EmbeddedStore {
     fn describe(&self) -> String {
         format!("embedded ({})", self.path.display())
@@ -374,12 +448,37 @@ impl KvStore for EmbeddedStore {
 
     fn get(&self, key: &str) -> Result<Option<KeyValue>> {
         check_key(key)?;
+        self.with_retry("read", |conn| get_row(conn, key))
+    }
+
+    fn read_many(&self, reads: &[Read]) -> Result<ReadManyResponse> {
+        for read in reads {
+            if let Read::Key(key) = read {
+                check_key(key)?;
+            }
+        }
         self.with_retry("read", |conn| {
-            conn.prepare_cached(
-                "SELECT key, value, create_revision, mod_revision, version FROM kv WHERE key = ?1",
-            )?
-            .query_row(params![key.as_bytes()], row_to_kv)
-            .optional()
+            // One read transaction: one snapshot, whatever the number of reads.
+            let tx = conn.transaction()?;
+            let revision = read_revision(&tx)?;
+            let mut results = Vec::with_capacity(reads.len());
+            for read in reads {
+                results.push(match read {
+                    Read::Key(key) => get_row(&tx, key)?.into_iter().collect(),
+                    Read::Prefix(prefix) => {
+                        let mut kvs = Vec::new();
+                        let end = prefix_end(prefix.as_bytes());
+                        visit_prefix(&tx, prefix, end.as_deref(), &mut |kv| {
+                            kvs.push(kv);
+                            ControlFlow::Continue(())
+                        })
+                        .map_err(|(e, _)| e)?;
+                        kvs
+                    }
+                });
+            }
+            tx.commit()?;
+            Ok(ReadManyResponse { results, revision })
         })
     }
 
@@ -390,6 +489,22 @@ impl KvStore for EmbeddedStore {
             ControlFlow::Continue(())
         })?;
         Ok(ListResponse { kvs, revision })
+    }
+
+    fn list_keys(&self, prefix: &str) -> Result<ListResponse> {
+        let end = prefix_end(prefix.as_bytes());
+        self.with_retry("list", |conn| {
+            let tx = conn.transaction()?;
+            let revision = read_revision(&tx)?;
+            let mut kvs = Vec::new();
+            visit_rows(&tx, Columns::KeysOnly, prefix, end.as_deref(), &mut |kv| {
+                kvs.push(kv);
+                ControlFlow::Continue(())
+            })
+            .map_err(|(e, _)| e)?;
+            tx.commit()?;
+            Ok(ListResponse { kvs, revision })
+        })
     }
 
     fn scan(
@@ -405,38 +520,11 @@ impl KvStore for EmbeddedStore {
             // One read transaction: every row is from the snapshot the revision was read in.
             let tx = conn.transaction()?;
             let revision = read_revision(&tx)?;
-            let mut stmt = tx.prepare_cached(if end.is_some() {
-                "SELECT key, value, create_revision, mod_revision, version FROM kv \
-                 WHERE key >= ?1 AND key < ?2 ORDER BY key"
-            } else {
-                "SELECT key, value, create_revision, mod_revision, version FROM kv \
-                 WHERE key >= ?1 ORDER BY key"
-            })?;
-            stmt.raw_bind_parameter(1, prefix.as_bytes())?;
-            if let Some(e) = &end {
-                stmt.raw_bind_parameter(2, e.as_slice())?;
+            match visit_prefix(&tx, prefix, end.as_deref(), visit) {
+                Ok(()) => {}
+                Err((e, true)) => failed_midway = Some(e),
+                Err((e, false)) => return Err(e),
             }
-            let mut rows = stmt.raw_query();
-            let mut visited = false;
-            loop {
-                let next = rows.next().and_then(|r| r.map(row_to_kv).transpose());
-                match next {
-                    Ok(Some(kv)) => {
-                        visited = true;
-                        if visit(kv).is_break() {
-                            break;
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) if visited => {
-                        failed_midway = Some(e);
-                        break;
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            drop(rows);
-            drop(stmt);
             tx.commit()?;
             Ok(revision)
         })?;

@@ -20,7 +20,8 @@
 //! error or a `Debug` output.
 
 use super::{
-    DatastoreError, KeyValue, KvStore, ListResponse, Op, Result, Txn, TxnResponse, check_key, keys,
+    DatastoreError, KeyValue, KvStore, ListResponse, MAX_TXN_OPS, Op, Read, ReadManyResponse,
+    Result, Txn, TxnResponse, check_key, keys,
 };
 use etcd_client::{
     Certificate, Client, Compare, CompareOp, ConnectOptions, GetOptions, Identity, KvClient,
@@ -355,6 +356,21 @@ impl EtcdStore {
 
     /// Sends a transaction as it is, without [`Txn::validate`]: lets tests see what etcd itself
     /// says about requests the validation refuses.
+    /// One range request (`options` say which), in ascending key order (etcd's default).
+    fn range(&self, prefix: &str, options: GetOptions) -> Result<ListResponse> {
+        let mut response = self.run(true, || {
+            let (mut kv, prefix, options) = (self.kv.clone(), prefix.to_string(), options.clone());
+            async move { kv.get(prefix, Some(options)).await }
+        })?;
+        let revision = header_revision(response.header());
+        let kvs = response
+            .take_kvs()
+            .into_iter()
+            .map(|kv| self.convert(kv))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ListResponse { kvs, revision })
+    }
+
     fn send_txn(&self, txn: Txn) -> Result<TxnResponse> {
         let compares: Vec<Compare> = txn
             .compares
@@ -678,18 +694,11 @@ impl KvStore for EtcdStore {
     }
 
     fn list(&self, prefix: &str) -> Result<ListResponse> {
-        // etcd returns a range in ascending key order unless asked otherwise.
-        let mut response = self.run(true, || {
-            let (mut kv, prefix) = (self.kv.clone(), prefix.to_string());
-            async move { kv.get(prefix, Some(GetOptions::new().with_prefix())).await }
-        })?;
-        let revision = header_revision(response.header());
-        let kvs = response
-            .take_kvs()
-            .into_iter()
-            .map(|kv| self.convert(kv))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(ListResponse { kvs, revision })
+        self.range(prefix, GetOptions::new().with_prefix())
+    }
+
+    fn list_keys(&self, prefix: &str) -> Result<ListResponse> {
+        self.range(prefix, GetOptions::new().with_prefix().with_keys_only())
     }
 
     fn scan(
@@ -737,6 +746,66 @@ impl KvStore for EtcdStore {
             let per_key = (bytes / kvs_len).max(1);
             limit = (SCAN_PAGE_BYTES / per_key).clamp(1, SCAN_PAGE_MAX_KEYS) as i64;
         }
+    }
+
+    fn read_many(&self, reads: &[Read]) -> Result<ReadManyResponse> {
+        for read in reads {
+            if let Read::Key(key) = read {
+                check_key(key)?;
+            }
+        }
+        // One transaction of range requests per MAX_TXN_OPS reads (etcd's limit on operations
+        // per transaction); the later ones read at the first one's revision.
+        let mut out = ReadManyResponse {
+            results: Vec::with_capacity(reads.len()),
+            revision: 0,
+        };
+        for chunk in reads.chunks(MAX_TXN_OPS) {
+            let revision = out.revision;
+            let ops: Vec<TxnOp> = chunk
+                .iter()
+                .map(|read| {
+                    let (key, mut options) = match read {
+                        Read::Key(key) => (key, GetOptions::new()),
+                        Read::Prefix(prefix) => (prefix, GetOptions::new().with_prefix()),
+                    };
+                    if revision > 0 {
+                        options = options.with_revision(revision);
+                    }
+                    TxnOp::get(key.as_str(), Some(options))
+                })
+                .collect();
+            let request = etcd_client::Txn::new().and_then(ops);
+            let response = self.run(true, || {
+                let (mut kv, request) = (self.kv.clone(), request.clone());
+                async move { kv.txn(request).await }
+            })?;
+            if out.revision == 0 {
+                out.revision = header_revision(response.header());
+            }
+            for op in response.op_responses() {
+                let etcd_client::TxnOpResponse::Get(mut get) = op else {
+                    return Err(self.err("etcd answered a read with a write".to_string()));
+                };
+                out.results.push(
+                    get.take_kvs()
+                        .into_iter()
+                        .map(|kv| self.convert(kv))
+                        .collect::<Result<Vec<_>>>()?,
+                );
+            }
+        }
+        if out.results.len() != reads.len() {
+            return Err(self.err(format!(
+                "etcd answered {} of {} reads",
+                out.results.len(),
+                reads.len()
+            )));
+        }
+        if out.revision == 0 {
+            out.revision = self.revision()?;
+        }
+        Ok(out)
     }
 
     fn txn(&self, txn: Txn) -> Result<TxnResponse> {

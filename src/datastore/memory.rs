@@ -1,6 +1,9 @@
 //! An in-memory [`KvStore`] for unit tests: a sorted map behind a mutex.
 
-use super::{Compare, KeyValue, KvStore, ListResponse, Op, Result, Txn, TxnResponse, check_key};
+use super::{
+    Compare, KeyValue, KvStore, ListResponse, Op, Read, ReadManyResponse, Result, Txn, TxnResponse,
+    check_key,
+};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -8,6 +11,16 @@ use std::sync::Mutex;
 struct State {
     revision: i64,
     kvs: BTreeMap<String, KeyValue>,
+}
+
+impl State {
+    fn under(&self, prefix: &str) -> Vec<KeyValue> {
+        self.kvs
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
 }
 
 /// A store that lives as long as the value; shared by cloning the `Arc` around it.
@@ -44,14 +57,27 @@ impl KvStore for MemoryStore {
 
     fn list(&self, prefix: &str) -> Result<ListResponse> {
         let state = self.lock();
-        let kvs = state
-            .kvs
-            .range(prefix.to_string()..)
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .map(|(_, v)| v.clone())
-            .collect();
         Ok(ListResponse {
-            kvs,
+            kvs: state.under(prefix),
+            revision: state.revision,
+        })
+    }
+
+    fn read_many(&self, reads: &[Read]) -> Result<ReadManyResponse> {
+        for read in reads {
+            if let Read::Key(key) = read {
+                check_key(key)?;
+            }
+        }
+        let state = self.lock();
+        Ok(ReadManyResponse {
+            results: reads
+                .iter()
+                .map(|read| match read {
+                    Read::Key(key) => state.kvs.get(key).cloned().into_iter().collect(),
+                    Read::Prefix(prefix) => state.under(prefix),
+                })
+                .collect(),
             revision: state.revision,
         })
     }

@@ -13,7 +13,7 @@
 //! claiming) + handle. A failed compare re-reads and retries.
 
 use super::affinity::BlockAffinity;
-use super::block::AllocationBlock;
+use super::block::{AllocationBlock, LazyBlock};
 use super::cache::{AgentCache, HostCache};
 use super::config::block_cap;
 use super::plan::{Plan, Retry};
@@ -21,10 +21,12 @@ use super::random::BlockWalk;
 use super::{
     AssignIpRequest, AssignedIp, AutoAssignRequest, AutoAssignResult, IntendedUse, Ipam,
     IpamAssignments, IpamConfig, IpamError, IpamHandle, PoolEntry, Reservations, Result, Stored,
-    host_affinity_value, non_empty,
+    StoredAffinity, affinities_from, host_affinity_value, lazy_decode, non_empty,
+    pool_entries_from, reservations_from,
 };
-use crate::datastore::keys;
-use crate::model::{Cidr, IpPool, Node, Resource};
+use crate::datastore::api::{Client, Stored as _};
+use crate::datastore::{Read, keys};
+use crate::model::{Cidr, IpPool, IpReservation, Node, Resource};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -95,13 +97,6 @@ pub(crate) struct RequestCtx {
     pub node_revision: i64,
 }
 
-/// A block of the family listing, decoded on demand.
-struct CachedBlock {
-    revision: i64,
-    bytes: Vec<u8>,
-    decoded: Option<AllocationBlock>,
-}
-
 enum Take {
     /// Committed.
     Committed,
@@ -145,8 +140,11 @@ struct Family<'a> {
     retry: Retry,
     /// Pools usable for this request, in order.
     pools: Vec<PoolEntry>,
-    /// Every block of the family, listed once when first needed.
-    blocks: Option<HashMap<Cidr, CachedBlock>>,
+    /// Every block of the family, listed keys-only once when first needed, with the values
+    /// read so far (`None`: exists, not read).
+    blocks: Option<HashMap<Cidr, Option<LazyBlock>>>,
+    /// True once `blocks` holds every value (borrowing reads them all).
+    blocks_complete: bool,
     /// Revisions of our own affinity keys as last seen (absent: 0).
     affinity_revs: HashMap<Cidr, i64>,
     /// Blocks affine to us in the usable pools.
@@ -181,6 +179,7 @@ impl<'a> Family<'a> {
             retry: Retry::new(),
             pools: Vec::new(),
             blocks: None,
+            blocks_complete: false,
             affinity_revs: HashMap::new(),
             owned: BTreeSet::new(),
             namespace_labels: req.namespace_labels.clone(),
@@ -200,16 +199,35 @@ impl<'a> Family<'a> {
         cache: &mut AgentCache,
         req: &AutoAssignRequest,
         requested: &[Cidr],
+        pre_read: &mut Option<Vec<StoredAffinity>>,
     ) -> Result<bool> {
         let Ok(pools) = self.choose_pools(requested, req.intended_use) else {
             return Ok(false);
         };
         self.pools = pools;
         if cache.host(self.host, self.version).is_none() {
-            let affinities = self
-                .ipam
-                .list_affinities_under(&keys::host_affinities_prefix(self.host, self.version))?;
-            cache.set_host(self.host, self.version, HostCache::new(affinities));
+            let affinities = match pre_read.take() {
+                Some(a) => a,
+                None => self
+                    .ipam
+                    .list_affinities_under(&keys::host_affinities_prefix(
+                        self.host,
+                        self.version,
+                    ))?,
+            };
+            // The blocks we may take from, in one round trip.
+            let wanted: Vec<Cidr> = affinities
+                .iter()
+                .filter(|a| a.affinity.is_confirmed() && self.pool_index_of(&a.cidr).is_some())
+                .map(|a| a.cidr)
+                .collect();
+            let mut host = HostCache::new(affinities);
+            for (cidr, block) in wanted.iter().zip(self.ipam.read_lazy_blocks(&wanted)?) {
+                if let Some(b) = block {
+                    host.blocks.insert(*cidr, b);
+                }
+            }
+            cache.set_host(self.host, self.version, host);
         }
         let strict = self.strict();
         let node_key = keys::resource(Node::PLURAL, None, self.host);
@@ -233,36 +251,43 @@ impl<'a> Family<'a> {
                 let host = cache
                     .host(self.host, self.version)
                     .expect("checked above, nothing dropped it since");
-                let block = match host.blocks.get(&aff.cidr) {
-                    Some(b) => b.clone(),
-                    None => match self.ipam.read_block(&aff.cidr)? {
-                        Some(b) => {
-                            host.blocks.insert(aff.cidr, b.clone());
-                            b
-                        }
+                // Taken out of the cache, not cloned (a block of 64 attributes costs more to
+                // clone than the rest of the request): put back as committed, or as it is
+                // when it has no room; after a conflict it is read again.
+                let mut lazy = match host.blocks.remove(&aff.cidr) {
+                    Some(b) => b,
+                    None => match self.ipam.read_lazy_block(&aff.cidr)? {
+                        Some(b) => b,
                         None => return Ok(false),
                     },
                 };
-                if !block.value.is_affine_to(self.host) {
+                if !lazy_decode(&aff.cidr, lazy.is_affine_to(self.host))? {
                     cache.forget_host(self.host);
                     return Ok(false);
                 }
-                if block.value.free_count(&self.ctx.reservations) == 0 {
+                if lazy_decode(
+                    &aff.cidr,
+                    lazy.free_count(&aff.cidr, &self.ctx.reservations),
+                )? == 0
+                {
+                    host.blocks.insert(aff.cidr, lazy);
                     break;
                 }
+                let read_at = lazy.revision;
+                let block = lazy_decode(&aff.cidr, lazy.into_block())?;
                 let pool = &self.pools[pi];
                 let mut plan = Plan::new();
                 plan.require(&keys::host_affinity(self.host, &aff.cidr), aff.revision);
                 plan.require(&pool.key(), pool.revision);
                 plan.require(&node_key, self.ctx.node_revision);
                 plan.require(keys::IPAM_CONFIG, self.ctx.config_revision);
-                let read_at = block.revision;
-                match self.try_take(block.value, read_at, plan, strict)? {
+                match self.try_take(block, read_at, plan, strict)? {
                     Take::Committed => {
                         if let (Some(host), Some(b)) =
                             (cache.host(self.host, self.version), self.last_commit.take())
                         {
-                            host.blocks.insert(aff.cidr, b);
+                            host.blocks
+                                .insert(aff.cidr, LazyBlock::decoded(b.value, b.revision));
                         }
                         // Fewer than wanted means the block is now full: next affinity.
                         break;
@@ -271,7 +296,7 @@ impl<'a> Family<'a> {
                     Take::Conflict => {
                         // Was it the block (another writer on this node, a release)? Then
                         // take again from what it is now. Anything else: forget, fall back.
-                        let now = self.ipam.read_block(&aff.cidr)?;
+                        let now = self.ipam.read_lazy_block(&aff.cidr)?;
                         match now {
                             Some(b) if b.revision != read_at && tries < CACHED_RETRIES => {
                                 tries += 1;
@@ -329,7 +354,7 @@ impl<'a> Family<'a> {
         let key = keys::block(&cidr);
         let bytes = block.to_json();
         plan.require(&key, rev);
-        plan.put(key, bytes.clone());
+        plan.put(key, bytes);
         let new_handle = match self.handle.as_mut() {
             Some(h) => Some(h.plan_increment(self.ipam, &mut plan, &cidr, ordinals.len())?),
             None => None,
@@ -346,14 +371,7 @@ impl<'a> Family<'a> {
                     self.out.sequence_numbers.push(seq);
                 }
                 if let Some(cache) = self.blocks.as_mut() {
-                    cache.insert(
-                        cidr,
-                        CachedBlock {
-                            revision,
-                            bytes,
-                            decoded: Some(block.clone()),
-                        },
-                    );
+                    cache.insert(cidr, Some(LazyBlock::decoded(block.clone(), revision)));
                 }
                 self.last_commit = Some(Stored {
                     value: block,
@@ -422,12 +440,22 @@ impl<'a> Family<'a> {
             .position(|p| p.cidr.contains_ip(cidr.addr()))
     }
 
-    fn run(&mut self, req: &AutoAssignRequest, requested: &[Cidr]) -> Result<()> {
+    /// The uncached algorithm; `pre_read`: the host's affinities of this family, if the
+    /// request read them with its context.
+    fn run(
+        &mut self,
+        req: &AutoAssignRequest,
+        requested: &[Cidr],
+        pre_read: Option<Vec<StoredAffinity>>,
+    ) -> Result<()> {
         self.pools = self.choose_pools(requested, req.intended_use)?;
 
-        let affinities = self
-            .ipam
-            .list_affinities_under(&keys::host_affinities_prefix(self.host, self.version))?;
+        let affinities = match pre_read {
+            Some(a) => a,
+            None => self
+                .ipam
+                .list_affinities_under(&keys::host_affinities_prefix(self.host, self.version))?,
+        };
         let mut mine = Vec::new();
         for aff in affinities {
             self.affinity_revs.insert(aff.cidr, aff.revision);
@@ -451,16 +479,30 @@ impl<'a> Family<'a> {
         self.owned = mine.iter().map(|a| a.cidr).collect();
         let cap = block_cap(&self.ctx.config, req.max_blocks_per_host);
 
+        // Every affine block we may take from, in one round trip; each is decoded only as far
+        // as needed (full blocks are skipped after a light pass).
+        let wanted: Vec<Cidr> = mine
+            .iter()
+            .filter(|a| !self.ctx.reservations.covers_whole(&a.cidr))
+            .map(|a| a.cidr)
+            .collect();
+        let mut prefetched: HashMap<Cidr, Option<LazyBlock>> = wanted
+            .iter()
+            .copied()
+            .zip(self.ipam.read_lazy_blocks(&wanted)?)
+            .collect();
         for aff in mine {
             if self.remaining() == 0 {
                 break;
             }
+            let block = prefetched.remove(&aff.cidr);
             self.take_from_affine(
                 aff.cidr,
                 Some(Stored {
                     value: aff.affinity,
                     revision: aff.revision,
                 }),
+                block,
             )?;
         }
 
@@ -498,10 +540,12 @@ impl<'a> Family<'a> {
     /// `getBlockFromAffinity` does: a missing block is created (a claim that stopped half
     /// way), a block owned by someone else makes the affinity stale (deleted), an unconfirmed
     /// affinity of a block that is ours is confirmed.
+    /// `block`: the block as read with the request's other reads (`Some(None)`: absent).
     fn take_from_affine(
         &mut self,
         cidr: Cidr,
         mut affinity: Option<Stored<BlockAffinity>>,
+        mut block: Option<Option<LazyBlock>>,
     ) -> Result<()> {
         if self.ctx.reservations.covers_whole(&cidr) {
             return Ok(());
@@ -519,7 +563,11 @@ impl<'a> Family<'a> {
                 return Ok(());
             };
             self.affinity_revs.insert(cidr, aff.revision);
-            let outcome = match self.ipam.read_block(&cidr)? {
+            let current = match block.take() {
+                Some(b) => b,
+                None => self.ipam.read_lazy_block(&cidr)?,
+            };
+            let outcome = match current {
                 None => {
                     let Some(pi) = self.pool_index_of(&cidr) else {
                         return Ok(());
@@ -539,35 +587,38 @@ impl<'a> Family<'a> {
                     );
                     self.try_take(block, 0, plan, false)?
                 }
-                Some(b) if !b.value.is_affine_to(self.host) => {
-                    let mut plan = Plan::new();
-                    plan.require(&akey, aff.revision);
-                    plan.delete(akey.clone());
-                    let _ = plan.commit(self.ipam.store())?;
-                    self.owned.remove(&cidr);
-                    return Ok(());
-                }
-                Some(b) => {
+                Some(mut b) => {
+                    if !lazy_decode(&cidr, b.is_affine_to(self.host))? {
+                        // Someone else's block: our affinity is stale.
+                        let mut plan = Plan::new();
+                        plan.require(&akey, aff.revision);
+                        plan.delete(akey.clone());
+                        let _ = plan.commit(self.ipam.store())?;
+                        self.owned.remove(&cidr);
+                        return Ok(());
+                    }
                     let mut plan = Plan::new();
                     if !aff.value.is_confirmed() {
                         plan.require(&akey, aff.revision);
                         plan.put(akey.clone(), BlockAffinity::confirmed().to_json());
                     }
-                    if b.value.free_count(&self.ctx.reservations) == 0 {
+                    let rev = b.revision;
+                    if lazy_decode(&cidr, b.free_count(&cidr, &self.ctx.reservations))? == 0 {
                         if plan.has_writes() {
                             // Confirm anyway: rewrite the block (new revision, invalidating
                             // anyone mid-release) together with the affinity.
-                            let mut blk = b.value;
+                            let mut blk = lazy_decode(&cidr, b.into_block())?;
                             blk.bump();
                             let bkey = keys::block(&cidr);
-                            plan.require(&bkey, b.revision);
+                            plan.require(&bkey, rev);
                             plan.put(bkey, blk.to_json());
                             let _ = plan.commit(self.ipam.store())?;
                         }
                         return Ok(());
                     }
                     let strict = self.strict();
-                    self.try_take(b.value, b.revision, plan, strict)?
+                    let blk = lazy_decode(&cidr, b.into_block())?;
+                    self.try_take(blk, rev, plan, strict)?
                 }
             };
             match outcome {
@@ -579,9 +630,29 @@ impl<'a> Family<'a> {
         Ok(())
     }
 
-    /// Lists every block of the family once.
-    fn load_blocks(&mut self) -> Result<()> {
+    /// Lists which blocks of the family exist, once (keys only: a claim must not read every
+    /// block's value in a big cluster).
+    fn load_block_keys(&mut self) -> Result<()> {
         if self.blocks.is_some() {
+            return Ok(());
+        }
+        let resp = self
+            .ipam
+            .store()
+            .list_keys(&keys::blocks_prefix(self.version))?;
+        self.blocks = Some(
+            resp.kvs
+                .iter()
+                .filter_map(|kv| keys::parse_block(&kv.key))
+                .map(|cidr| (cidr.network(), None))
+                .collect(),
+        );
+        Ok(())
+    }
+
+    /// Lists every block of the family with its value, once.
+    fn load_block_values(&mut self) -> Result<()> {
+        if self.blocks_complete {
             return Ok(());
         }
         let resp = self.ipam.store().list(&keys::blocks_prefix(self.version))?;
@@ -590,44 +661,71 @@ impl<'a> Family<'a> {
             if let Some(cidr) = keys::parse_block(&kv.key) {
                 map.insert(
                     cidr.network(),
-                    CachedBlock {
-                        revision: kv.mod_revision,
-                        bytes: kv.value,
-                        decoded: None,
-                    },
+                    Some(LazyBlock::stored(kv.value, kv.mod_revision)),
                 );
             }
         }
         self.blocks = Some(map);
+        self.blocks_complete = true;
         Ok(())
     }
 
-    /// The cached block, decoded (None when absent or undecodable).
-    fn cached_block(&mut self, cidr: &Cidr) -> Option<Stored<AllocationBlock>> {
-        let entry = self.blocks.as_mut()?.get_mut(cidr)?;
-        if entry.decoded.is_none() {
-            entry.decoded = AllocationBlock::from_json(&entry.bytes).ok();
+    /// Reads the values of listed blocks not read yet, in one round trip.
+    fn read_values(&mut self, cidrs: &[Cidr]) -> Result<()> {
+        let Some(map) = self.blocks.as_ref() else {
+            return Ok(());
+        };
+        let missing: Vec<Cidr> = cidrs
+            .iter()
+            .filter(|c| matches!(map.get(c), Some(None)))
+            .copied()
+            .collect();
+        let values = self.ipam.read_lazy_blocks(&missing)?;
+        if let Some(map) = self.blocks.as_mut() {
+            for (cidr, value) in missing.into_iter().zip(values) {
+                match value {
+                    Some(b) => {
+                        map.insert(cidr, Some(b));
+                    }
+                    None => {
+                        map.remove(&cidr);
+                    }
+                }
+            }
         }
+        Ok(())
+    }
+
+    /// The listed block, decoded (None when absent, not read, or undecodable).
+    fn cached_block(&self, cidr: &Cidr) -> Option<Stored<AllocationBlock>> {
+        let entry = self.blocks.as_ref()?.get(cidr)?.as_ref()?;
         Some(Stored {
-            value: entry.decoded.clone()?,
             revision: entry.revision,
+            value: entry.clone().into_block().ok()?,
         })
     }
 
-    /// Re-reads one block into the cache.
+    /// True when the listed block `cidr` has room and, with `ours`, is affine to us (false
+    /// when absent, not read, or undecodable), without decoding its attributes.
+    fn listed_has_room(&mut self, cidr: &Cidr, ours: bool) -> bool {
+        let (host, reservations) = (self.host, &self.ctx.reservations);
+        self.blocks
+            .as_mut()
+            .and_then(|m| m.get_mut(cidr))
+            .and_then(Option::as_mut)
+            .is_some_and(|b| {
+                (!ours || b.is_affine_to(host).unwrap_or(false))
+                    && b.free_count(cidr, reservations).unwrap_or(0) > 0
+            })
+    }
+
+    /// Re-reads one block into the listing.
     fn refresh_block(&mut self, cidr: &Cidr) -> Result<()> {
-        let fresh = self.ipam.store().get(&keys::block(cidr))?;
+        let fresh = self.ipam.read_lazy_block(cidr)?;
         if let Some(cache) = self.blocks.as_mut() {
             match fresh {
-                Some(kv) => {
-                    cache.insert(
-                        *cidr,
-                        CachedBlock {
-                            revision: kv.mod_revision,
-                            bytes: kv.value,
-                            decoded: None,
-                        },
-                    );
+                Some(b) => {
+                    cache.insert(*cidr, Some(b));
                 }
                 None => {
                     cache.remove(cidr);
@@ -639,9 +737,11 @@ impl<'a> Family<'a> {
 
     /// Calico's `findUsableBlock`: per usable pool in order, walk the block CIDRs from the
     /// host's random start; the first one with no block is free; a block already ours with
-    /// room also does.
+    /// room also does (one another process on this host claimed since we listed our
+    /// affinities). The blocks of our affinities were all just tried and are skipped; the
+    /// others met before the first free CIDR are read in one round trip.
     fn find_usable_block(&mut self) -> Result<Option<Candidate>> {
-        self.load_blocks()?;
+        self.load_block_keys()?;
         for pi in 0..self.pools.len() {
             let pool_cidr = self.pools[pi].cidr;
             let prefix = self.pools[pi].block_size();
@@ -649,17 +749,28 @@ impl<'a> Family<'a> {
                 continue;
             }
             let mut walk = BlockWalk::new(pool_cidr, prefix, self.host);
+            let mut met = Vec::new();
+            let mut free = None;
             while let Some(cidr) = walk.next_unreserved(&self.ctx.reservations) {
                 let exists = self.blocks.as_ref().is_some_and(|b| b.contains_key(&cidr));
                 if !exists {
-                    return Ok(Some(Candidate::Fresh(cidr, pi)));
+                    free = Some(cidr);
+                    break;
                 }
-                if let Some(b) = self.cached_block(&cidr)
-                    && b.value.is_affine_to(self.host)
-                    && b.value.free_count(&self.ctx.reservations) > 0
+                if !self.owned.contains(&cidr) {
+                    met.push(cidr);
+                }
+            }
+            self.read_values(&met)?;
+            for cidr in met {
+                if self.listed_has_room(&cidr, true)
+                    && let Some(b) = self.cached_block(&cidr)
                 {
                     return Ok(Some(Candidate::Ours(Box::new(b))));
                 }
+            }
+            if let Some(cidr) = free {
+                return Ok(Some(Candidate::Fresh(cidr, pi)));
             }
         }
         Ok(None)
@@ -686,14 +797,7 @@ impl<'a> Family<'a> {
             Take::Full => {
                 // Cannot happen for a block that is not wholly reserved; do not loop on it.
                 if let Some(cache) = self.blocks.as_mut() {
-                    cache.insert(
-                        cidr,
-                        CachedBlock {
-                            revision: 0,
-                            bytes: Vec::new(),
-                            decoded: None,
-                        },
-                    );
+                    cache.insert(cidr, Some(LazyBlock::stored(Vec::new(), 0)));
                 }
                 Ok(())
             }
@@ -764,7 +868,7 @@ impl<'a> Family<'a> {
     /// visited in the host's random order. Calico probes every block-sized CIDR of each pool;
     /// we walk only the blocks that exist (the same result, without thousands of reads).
     fn borrow(&mut self) -> Result<()> {
-        self.load_blocks()?;
+        self.load_block_values()?;
         let mut exhausted = Vec::new();
         for pi in 0..self.pools.len() {
             if self.remaining() == 0 {
@@ -791,12 +895,12 @@ impl<'a> Family<'a> {
                     continue;
                 }
                 loop {
+                    if !self.listed_has_room(&cidr, false) {
+                        break;
+                    }
                     let Some(b) = self.cached_block(&cidr) else {
                         break;
                     };
-                    if b.value.free_count(&self.ctx.reservations) == 0 {
-                        break;
-                    }
                     match self.try_take(b.value, b.revision, Plan::new(), false)? {
                         Take::Committed | Take::Full => break,
                         Take::Conflict => {
@@ -821,19 +925,53 @@ impl<'a> Family<'a> {
 }
 
 impl Ipam {
-    /// Reads what an assignment needs once: configuration (created if missing), pools,
-    /// reservations, and the node (which must exist).
-    pub(crate) fn request_ctx(&self, host: &str) -> Result<RequestCtx> {
-        let node: Node = self.client().get(None, host)?;
-        let config = self.read_config()?;
-        Ok(RequestCtx {
-            config: config.value,
-            config_revision: config.revision,
-            pools: self.pool_entries()?,
-            reservations: self.reservations()?,
-            node_revision: node.metadata.resource_version.parse().unwrap_or(0),
-            node_labels: node.metadata.labels,
-        })
+    /// Reads what an assignment needs, in one round trip: configuration (created if missing),
+    /// pools, reservations, the node (which must exist), and the host's affinities of each
+    /// family in `families` (returned in that order).
+    pub(crate) fn read_request(
+        &self,
+        host: &str,
+        families: &[u8],
+    ) -> Result<(RequestCtx, Vec<Vec<StoredAffinity>>)> {
+        let mut reads = vec![
+            Read::Key(keys::resource(Node::PLURAL, None, host)),
+            Read::Key(keys::IPAM_CONFIG.to_string()),
+            Read::Prefix(IpPool::list_prefix(None)),
+            Read::Prefix(IpReservation::list_prefix(None)),
+        ];
+        reads.extend(
+            families
+                .iter()
+                .map(|v| Read::Prefix(keys::host_affinities_prefix(host, *v))),
+        );
+        let mut results = self.store().read_many(&reads)?.results.into_iter();
+        let mut next = || results.next().unwrap_or_default();
+        let node: Node = match next().first() {
+            Some(kv) => Client::from_kv(kv)?,
+            // Absent: the client's own read gives its error (or the node, created since).
+            None => self.client().get(None, host)?,
+        };
+        let config = match next().first() {
+            Some(kv) => super::config::stored_config(kv)?,
+            None => self.read_config()?,
+        };
+        let pools = pool_entries_from(&next())?;
+        let reservations = reservations_from(&next())?;
+        let affinities = families
+            .iter()
+            .map(|_| affinities_from(next()))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((
+            RequestCtx {
+                config: config.value,
+                config_revision: config.revision,
+                pools,
+                reservations,
+                node_revision: node.metadata.resource_version.parse().unwrap_or(0),
+                node_labels: node.metadata.labels,
+            },
+            affinities,
+        ))
     }
 
     /// Assigns `num4` IPv4 and `num6` IPv6 addresses to `hostname` (Calico's `AutoAssign`).
@@ -855,13 +993,26 @@ impl Ipam {
             return Ok(result);
         }
         let host = req.hostname.as_str();
+        let families: Vec<u8> = [(4u8, req.num4), (6u8, req.num6)]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(v, _)| v)
+            .collect();
         let mut handle = req.handle_id.as_deref().map(HandleState::new);
         let mut cache = self
             .cache
             .as_ref()
             .map(|c| c.lock().unwrap_or_else(|p| p.into_inner()));
-        // The context read afresh by this request, if it had to read one.
+        // The context read afresh by this request, if it had to read one, and the host's
+        // affinities per family read with it (each used at most once).
         let mut fresh: Option<Arc<RequestCtx>> = None;
+        let mut pre_read: HashMap<u8, Vec<StoredAffinity>> = HashMap::new();
+        let read_fresh = |pre_read: &mut HashMap<u8, Vec<StoredAffinity>>| {
+            self.read_request(host, &families).map(|(ctx, affinities)| {
+                pre_read.extend(families.iter().copied().zip(affinities));
+                Arc::new(ctx)
+            })
+        };
         let mut failure = None;
         for (version, num, requested) in [
             (4u8, req.num4, &req.ipv4_pools),
@@ -872,12 +1023,12 @@ impl Ipam {
             }
             let mut out = IpamAssignments::new(version, num);
             let mut served = false;
+            let mut affinities = None;
             if let Some(cache) = cache.as_deref_mut() {
                 let ctx = match cache.ctx(host) {
                     Some(c) => c,
-                    None => match self.request_ctx(host) {
+                    None => match read_fresh(&mut pre_read) {
                         Ok(c) => {
-                            let c = Arc::new(c);
                             cache.set_ctx(host, c.clone());
                             fresh = Some(c.clone());
                             c
@@ -889,7 +1040,8 @@ impl Ipam {
                     },
                 };
                 let mut family = Family::new(self, &ctx, req, version, &mut handle, out);
-                let outcome = family.run_cached(cache, req, requested);
+                affinities = pre_read.remove(&version);
+                let outcome = family.run_cached(cache, req, requested, &mut affinities);
                 out = std::mem::take(&mut family.out);
                 match outcome {
                     Ok(done) => served = done,
@@ -899,13 +1051,15 @@ impl Ipam {
             if !served && failure.is_none() {
                 let ctx = match &fresh {
                     Some(c) => Ok(c.clone()),
-                    None => self.request_ctx(host).map(Arc::new),
+                    None => read_fresh(&mut pre_read),
                 };
                 match ctx {
                     Ok(ctx) => {
                         fresh = Some(ctx.clone());
                         let mut family = Family::new(self, &ctx, req, version, &mut handle, out);
-                        let outcome = family.run(req, requested);
+                        // Affinities read with the context, unless the cached path used them.
+                        let pre = affinities.take().or_else(|| pre_read.remove(&version));
+                        let outcome = family.run(req, requested, pre);
                         out = std::mem::take(&mut family.out);
                         if let Some(cache) = cache.as_deref_mut() {
                             // The uncached path may have claimed blocks or fixed affinities

@@ -120,6 +120,121 @@ pub struct AllocationBlock {
     pub extra: Map<String, Value>,
 }
 
+/// Free ordinals of `cidr` in `unallocated` that no reservation covers.
+fn free_count_of(cidr: &Cidr, unallocated: &[usize], reservations: &Reservations) -> usize {
+    if reservations.covers_whole(cidr) {
+        return 0;
+    }
+    if !reservations.overlaps(cidr) {
+        return unallocated.len();
+    }
+    unallocated
+        .iter()
+        .filter(|o| !reservations.matches_ip(cidr.nth(**o as u128)))
+        .count()
+}
+
+/// A block as read from the store, decoded only as far as asked: its owner and free count
+/// come from a light pass that skips the allocations and attributes (a full /26 holds 64
+/// attributes, most of the cost of decoding it), the whole block only when it is written.
+/// Walking a host's full blocks to the one with room costs one light pass per full block.
+#[derive(Debug, Clone)]
+pub(crate) struct LazyBlock {
+    /// The key's `mod_revision`.
+    pub revision: i64,
+    bytes: Vec<u8>,
+    decoded: Option<AllocationBlock>,
+    peeked: Option<Peek>,
+}
+
+/// What the light pass reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct Peek {
+    #[serde(default)]
+    cidr: Option<String>,
+    #[serde(default)]
+    affinity: Option<String>,
+    #[serde(default)]
+    unallocated: Option<Vec<usize>>,
+}
+
+impl LazyBlock {
+    /// A stored value, not decoded yet.
+    pub fn stored(bytes: Vec<u8>, revision: i64) -> LazyBlock {
+        LazyBlock {
+            revision,
+            bytes,
+            decoded: None,
+            peeked: None,
+        }
+    }
+
+    /// A block already decoded (one we just wrote).
+    pub fn decoded(block: AllocationBlock, revision: i64) -> LazyBlock {
+        LazyBlock {
+            revision,
+            bytes: Vec::new(),
+            decoded: Some(block),
+            peeked: None,
+        }
+    }
+
+    fn peek(&mut self) -> Result<&Peek, BlockDecodeError> {
+        if self.peeked.is_none() && self.decoded.is_none() {
+            match serde_json::from_slice::<Peek>(&self.bytes) {
+                Ok(p) if p.cidr.is_some() => self.peeked = Some(p),
+                // Not shaped like a block: the full decoder says why.
+                _ => {
+                    self.decoded = Some(AllocationBlock::from_json(&self.bytes)?);
+                }
+            }
+        }
+        Ok(self.peeked.get_or_insert_with(Peek::default))
+    }
+
+    /// The block's affinity (`host:<node>`, ...).
+    pub fn affinity(&mut self) -> Result<Option<&str>, BlockDecodeError> {
+        self.peek()?;
+        Ok(match &self.decoded {
+            Some(b) => b.affinity.as_deref(),
+            None => self.peeked.as_ref().and_then(|p| p.affinity.as_deref()),
+        })
+    }
+
+    /// True when the block's affinity is `host:<host>`.
+    pub fn is_affine_to(&mut self, host: &str) -> Result<bool, BlockDecodeError> {
+        Ok(self.affinity()?.and_then(|a| a.strip_prefix("host:")) == Some(host))
+    }
+
+    /// [`AllocationBlock::free_count`] of the block `cidr`.
+    pub fn free_count(
+        &mut self,
+        cidr: &Cidr,
+        reservations: &Reservations,
+    ) -> Result<usize, BlockDecodeError> {
+        self.peek()?;
+        Ok(match &self.decoded {
+            Some(b) => b.free_count(reservations),
+            None => free_count_of(
+                cidr,
+                self.peeked
+                    .as_ref()
+                    .and_then(|p| p.unallocated.as_deref())
+                    .unwrap_or_default(),
+                reservations,
+            ),
+        })
+    }
+
+    /// The whole block.
+    pub fn into_block(self) -> Result<AllocationBlock, BlockDecodeError> {
+        match self.decoded {
+            Some(b) => Ok(b),
+            None => AllocationBlock::from_json(&self.bytes),
+        }
+    }
+}
+
 /// Why a stored block could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -308,16 +423,7 @@ impl AllocationBlock {
 
     /// Free addresses that are not reserved.
     pub fn free_count(&self, reservations: &Reservations) -> usize {
-        if reservations.covers_whole(&self.cidr) {
-            return 0;
-        }
-        if !reservations.overlaps(&self.cidr) {
-            return self.unallocated.len();
-        }
-        self.unallocated
-            .iter()
-            .filter(|o| !reservations.matches_ip(self.ip_of(**o)))
-            .count()
+        free_count_of(&self.cidr, &self.unallocated, reservations)
     }
 
     /// True when no address is held, except Windows' pre-reserved ones.

@@ -25,8 +25,9 @@
 //! (no cached block with room, a conflict it cannot explain) the request falls back to the
 //! uncached path, which claims blocks, borrows, fixes affinities up, and refreshes the cache.
 
+use super::StoredAffinity;
 use super::assign::RequestCtx;
-use super::{AllocationBlock, Stored, StoredAffinity};
+use super::block::LazyBlock;
 use crate::model::Cidr;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -47,7 +48,7 @@ pub(crate) struct AgentCache {
 pub(crate) struct HostCache {
     at: Instant,
     pub affinities: Vec<StoredAffinity>,
-    pub blocks: HashMap<Cidr, Stored<AllocationBlock>>,
+    pub blocks: HashMap<Cidr, LazyBlock>,
 }
 
 impl HostCache {

@@ -2,7 +2,7 @@
 
 use super::plan::{MAX_RETRIES, Plan, Retry};
 use super::{Ipam, IpamError, Result, Stored};
-use crate::datastore::keys;
+use crate::datastore::{KeyValue, keys};
 
 /// The IPAM configuration as stored (`strict_affinity`, `auto_allocate_blocks`,
 /// `maxBlocksPerHost`, and the HEAD-only fields read tolerantly).
@@ -53,6 +53,14 @@ fn decode(bytes: &[u8]) -> Result<IpamConfig> {
     serde_json::from_slice(bytes).map_err(|e| super::decode_err(keys::IPAM_CONFIG, e))
 }
 
+/// The configuration key as read.
+pub(crate) fn stored_config(kv: &KeyValue) -> Result<Stored<IpamConfig>> {
+    Ok(Stored {
+        value: decode(&kv.value)?,
+        revision: kv.mod_revision,
+    })
+}
+
 impl Ipam {
     /// The IPAM configuration. Like Calico v3.31, creates the key with
     /// `{"auto_allocate_blocks":true}` when it is missing (only if still absent).
@@ -63,10 +71,7 @@ impl Ipam {
     pub(crate) fn read_config(&self) -> Result<Stored<IpamConfig>> {
         for _ in 0..MAX_RETRIES {
             if let Some(kv) = self.store().get(keys::IPAM_CONFIG)? {
-                return Ok(Stored {
-                    value: decode(&kv.value)?,
-                    revision: kv.mod_revision,
-                });
+                return stored_config(&kv);
             }
             let value = initial_config();
             let mut plan = Plan::new();

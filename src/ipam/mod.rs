@@ -62,9 +62,10 @@ pub use handle::IpamHandle;
 pub use read::{AssignmentAttributes, BlockUsage, PoolUsage};
 pub use reservations::Reservations;
 
-use crate::datastore::api::Client;
-use crate::datastore::{Store, keys};
+use crate::datastore::api::{Client, Stored as _};
+use crate::datastore::{KeyValue, Read, Store, keys};
 use crate::model::{Cidr, IpPool, IpReservation, Resource};
+use block::LazyBlock;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -457,14 +458,43 @@ impl Ipam {
     }
 
     pub(crate) fn read_block(&self, cidr: &Cidr) -> Result<Option<Stored<AllocationBlock>>> {
-        let key = keys::block(cidr);
-        match self.store().get(&key)? {
+        match self.read_lazy_block(cidr)? {
             None => Ok(None),
-            Some(kv) => Ok(Some(Stored {
-                value: AllocationBlock::from_json(&kv.value).map_err(|e| decode_err(&key, e))?,
-                revision: kv.mod_revision,
+            Some(b) => Ok(Some(Stored {
+                revision: b.revision,
+                value: lazy_decode(cidr, b.into_block())?,
             })),
         }
+    }
+
+    /// One block, not decoded yet.
+    pub(crate) fn read_lazy_block(&self, cidr: &Cidr) -> Result<Option<LazyBlock>> {
+        Ok(self
+            .store()
+            .get(&keys::block(cidr))?
+            .map(|kv| LazyBlock::stored(kv.value, kv.mod_revision)))
+    }
+
+    /// Several blocks in one round trip ([`KvStore::read_many`]), in the order asked, not
+    /// decoded yet.
+    ///
+    /// [`KvStore::read_many`]: crate::datastore::KvStore::read_many
+    pub(crate) fn read_lazy_blocks(&self, cidrs: &[Cidr]) -> Result<Vec<Option<LazyBlock>>> {
+        if cidrs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let reads: Vec<Read> = cidrs.iter().map(|c| Read::Key(keys::block(c))).collect();
+        Ok(self
+            .store()
+            .read_many(&reads)?
+            .results
+            .into_iter()
+            .map(|kvs| {
+                kvs.into_iter()
+                    .next()
+                    .map(|kv| LazyBlock::stored(kv.value, kv.mod_revision))
+            })
+            .collect())
     }
 
     pub(crate) fn read_handle(&self, id: &str) -> Result<Option<Stored<IpamHandle>>> {
@@ -495,39 +525,63 @@ impl Ipam {
 
     /// Affinities under a prefix, in key order.
     pub(crate) fn list_affinities_under(&self, prefix: &str) -> Result<Vec<StoredAffinity>> {
-        let resp = self.store().list(prefix)?;
-        let mut out = Vec::with_capacity(resp.kvs.len());
-        for kv in resp.kvs {
-            // The legacy `/calico/ipam/v2/host/<host>` key and anything else not shaped like an
-            // affinity is skipped, as Calico's key parser skips it.
-            let Some((host, cidr)) = keys::parse_host_affinity(&kv.key) else {
-                continue;
-            };
-            out.push(StoredAffinity {
-                host,
-                cidr,
-                affinity: BlockAffinity::from_json(&kv.value)
-                    .map_err(|e| decode_err(&kv.key, e))?,
-                revision: kv.mod_revision,
-            });
-        }
-        Ok(out)
+        affinities_from(self.store().list(prefix)?.kvs)
     }
 
     /// Every pool, in name order, with parsed CIDRs (pools whose CIDR does not parse are left
     /// out).
     pub(crate) fn pool_entries(&self) -> Result<Vec<PoolEntry>> {
-        Ok(self
-            .client
-            .list::<IpPool>(None)?
-            .items
-            .into_iter()
-            .filter_map(PoolEntry::from_pool)
-            .collect())
+        pool_entries_from(&self.store().list(&IpPool::list_prefix(None))?.kvs)
     }
 
     pub(crate) fn reservations(&self) -> Result<Reservations> {
-        let list = self.client.list::<IpReservation>(None)?;
-        Ok(Reservations::from_resources(&list.items))
+        reservations_from(&self.store().list(&IpReservation::list_prefix(None))?.kvs)
     }
+}
+
+/// A block's decode error, naming its key.
+pub(crate) fn lazy_decode<T>(
+    cidr: &Cidr,
+    r: std::result::Result<T, block::BlockDecodeError>,
+) -> Result<T> {
+    r.map_err(|e| decode_err(&keys::block(cidr), e))
+}
+
+/// Affinities as read from the store, in key order. The legacy `/calico/ipam/v2/host/<host>`
+/// key and anything else not shaped like an affinity is skipped, as Calico's key parser skips
+/// it.
+pub(crate) fn affinities_from(kvs: Vec<KeyValue>) -> Result<Vec<StoredAffinity>> {
+    let mut out = Vec::with_capacity(kvs.len());
+    for kv in kvs {
+        let Some((host, cidr)) = keys::parse_host_affinity(&kv.key) else {
+            continue;
+        };
+        out.push(StoredAffinity {
+            host,
+            cidr,
+            affinity: BlockAffinity::from_json(&kv.value).map_err(|e| decode_err(&kv.key, e))?,
+            revision: kv.mod_revision,
+        });
+    }
+    Ok(out)
+}
+
+/// Pools as read from the store (see [`Ipam::pool_entries`]).
+pub(crate) fn pool_entries_from(kvs: &[KeyValue]) -> Result<Vec<PoolEntry>> {
+    let mut out = Vec::with_capacity(kvs.len());
+    for kv in kvs {
+        if let Some(e) = PoolEntry::from_pool(Client::from_kv::<IpPool>(kv)?) {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// IPReservations as read from the store.
+pub(crate) fn reservations_from(kvs: &[KeyValue]) -> Result<Reservations> {
+    let items = kvs
+        .iter()
+        .map(Client::from_kv::<IpReservation>)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(Reservations::from_resources(&items))
 }
