@@ -25,7 +25,7 @@ use super::{
     pool_entries_from, reservations_from,
 };
 use crate::datastore::api::{Client, Stored as _};
-use crate::datastore::{Read, keys};
+use crate::datastore::{MAX_TXN_OPS, Read, keys};
 use crate::model::{Cidr, IpPool, IpReservation, Node, Resource};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -140,10 +140,9 @@ struct Family<'a> {
     retry: Retry,
     /// Pools usable for this request, in order.
     pools: Vec<PoolEntry>,
-    /// Every block of the family, listed keys-only once when first needed, with the values
-    /// read so far (`None`: exists, not read).
-    blocks: Option<HashMap<Cidr, Option<LazyBlock>>>,
-    /// True once `blocks` holds every value (borrowing reads them all).
+    /// Blocks of the family read so far (`None`: known to be absent); every block once
+    /// `blocks_complete` (borrowing lists them all).
+    blocks: HashMap<Cidr, Option<LazyBlock>>,
     blocks_complete: bool,
     /// Revisions of our own affinity keys as last seen (absent: 0).
     affinity_revs: HashMap<Cidr, i64>,
@@ -178,7 +177,7 @@ impl<'a> Family<'a> {
             out,
             retry: Retry::new(),
             pools: Vec::new(),
-            blocks: None,
+            blocks: HashMap::new(),
             blocks_complete: false,
             affinity_revs: HashMap::new(),
             owned: BTreeSet::new(),
@@ -370,9 +369,8 @@ impl<'a> Family<'a> {
                     self.out.ips.push(ip);
                     self.out.sequence_numbers.push(seq);
                 }
-                if let Some(cache) = self.blocks.as_mut() {
-                    cache.insert(cidr, Some(LazyBlock::decoded(block.clone(), revision)));
-                }
+                self.blocks
+                    .insert(cidr, Some(LazyBlock::decoded(block.clone(), revision)));
                 self.last_commit = Some(Stored {
                     value: block,
                     revision,
@@ -630,88 +628,50 @@ impl<'a> Family<'a> {
         Ok(())
     }
 
-    /// Lists which blocks of the family exist, once (keys only: a claim must not read every
-    /// block's value in a big cluster).
-    fn load_block_keys(&mut self) -> Result<()> {
-        if self.blocks.is_some() {
-            return Ok(());
-        }
-        let resp = self
-            .ipam
-            .store()
-            .list_keys(&keys::blocks_prefix(self.version))?;
-        self.blocks = Some(
-            resp.kvs
-                .iter()
-                .filter_map(|kv| keys::parse_block(&kv.key))
-                .map(|cidr| (cidr.network(), None))
-                .collect(),
-        );
-        Ok(())
-    }
-
     /// Lists every block of the family with its value, once.
     fn load_block_values(&mut self) -> Result<()> {
         if self.blocks_complete {
             return Ok(());
         }
         let resp = self.ipam.store().list(&keys::blocks_prefix(self.version))?;
-        let mut map = HashMap::with_capacity(resp.kvs.len());
+        self.blocks.clear();
         for kv in resp.kvs {
             if let Some(cidr) = keys::parse_block(&kv.key) {
-                map.insert(
+                self.blocks.insert(
                     cidr.network(),
                     Some(LazyBlock::stored(kv.value, kv.mod_revision)),
                 );
             }
         }
-        self.blocks = Some(map);
         self.blocks_complete = true;
         Ok(())
     }
 
-    /// Reads the values of listed blocks not read yet, in one round trip.
-    fn read_values(&mut self, cidrs: &[Cidr]) -> Result<()> {
-        let Some(map) = self.blocks.as_ref() else {
-            return Ok(());
-        };
-        let missing: Vec<Cidr> = cidrs
-            .iter()
-            .filter(|c| matches!(map.get(c), Some(None)))
-            .copied()
-            .collect();
-        let values = self.ipam.read_lazy_blocks(&missing)?;
-        if let Some(map) = self.blocks.as_mut() {
-            for (cidr, value) in missing.into_iter().zip(values) {
-                match value {
-                    Some(b) => {
-                        map.insert(cidr, Some(b));
-                    }
-                    None => {
-                        map.remove(&cidr);
-                    }
-                }
-            }
-        }
-        Ok(())
+    /// Records blocks read: present or absent.
+    fn record(&mut self, cidrs: impl IntoIterator<Item = (Cidr, Option<LazyBlock>)>) {
+        self.blocks.extend(cidrs);
     }
 
-    /// The listed block, decoded (None when absent, not read, or undecodable).
+    /// True when block `cidr` is known to exist (read, or listed).
+    fn exists(&self, cidr: &Cidr) -> bool {
+        matches!(self.blocks.get(cidr), Some(Some(_)))
+    }
+
+    /// The block as read, decoded (None when absent, not read, or undecodable).
     fn cached_block(&self, cidr: &Cidr) -> Option<Stored<AllocationBlock>> {
-        let entry = self.blocks.as_ref()?.get(cidr)?.as_ref()?;
+        let entry = self.blocks.get(cidr)?.as_ref()?;
         Some(Stored {
             revision: entry.revision,
             value: entry.clone().into_block().ok()?,
         })
     }
 
-    /// True when the listed block `cidr` has room and, with `ours`, is affine to us (false
+    /// True when the block `cidr` as read has room and, with `ours`, is affine to us (false
     /// when absent, not read, or undecodable), without decoding its attributes.
     fn listed_has_room(&mut self, cidr: &Cidr, ours: bool) -> bool {
         let (host, reservations) = (self.host, &self.ctx.reservations);
         self.blocks
-            .as_mut()
-            .and_then(|m| m.get_mut(cidr))
+            .get_mut(cidr)
             .and_then(Option::as_mut)
             .is_some_and(|b| {
                 (!ours || b.is_affine_to(host).unwrap_or(false))
@@ -719,58 +679,125 @@ impl<'a> Family<'a> {
             })
     }
 
-    /// Re-reads one block into the listing.
+    /// Re-reads one block.
     fn refresh_block(&mut self, cidr: &Cidr) -> Result<()> {
         let fresh = self.ipam.read_lazy_block(cidr)?;
-        if let Some(cache) = self.blocks.as_mut() {
-            match fresh {
-                Some(b) => {
-                    cache.insert(*cidr, Some(b));
-                }
-                None => {
-                    cache.remove(cidr);
-                }
-            }
-        }
+        self.blocks.insert(*cidr, fresh);
         Ok(())
     }
 
-    /// Calico's `findUsableBlock`: per usable pool in order, walk the block CIDRs from the
-    /// host's random start; the first one with no block is free; a block already ours with
-    /// room also does (one another process on this host claimed since we listed our
-    /// affinities). The blocks of our affinities were all just tried and are skipped; the
-    /// others met before the first free CIDR are read in one round trip.
-    fn find_usable_block(&mut self) -> Result<Option<Candidate>> {
-        self.load_block_keys()?;
-        for pi in 0..self.pools.len() {
-            let pool_cidr = self.pools[pi].cidr;
-            let prefix = self.pools[pi].block_size();
-            if prefix < pool_cidr.prefix() {
-                continue;
+    /// Up to `n` next CIDRs of `walk` that are not ours (ours were all just tried) and whose
+    /// block we have not read yet; `None` when the walk is over and none is left.
+    fn next_unread(&self, walk: &mut BlockWalk, n: usize) -> Vec<Cidr> {
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            let Some(cidr) = walk.next_unreserved(&self.ctx.reservations) else {
+                break;
+            };
+            if !self.owned.contains(&cidr) {
+                out.push(cidr);
             }
-            let mut walk = BlockWalk::new(pool_cidr, prefix, self.host);
-            let mut met = Vec::new();
-            let mut free = None;
-            while let Some(cidr) = walk.next_unreserved(&self.ctx.reservations) {
-                let exists = self.blocks.as_ref().is_some_and(|b| b.contains_key(&cidr));
-                if !exists {
-                    free = Some(cidr);
+        }
+        out
+    }
+
+    /// Calico's `findUsableBlock`: per usable pool in order, walk the block CIDRs from the
+    /// host's random start; the first one with no block is free. Before that, a block that
+    /// became ours since we listed our affinities (another process on this host claimed it)
+    /// and has room is taken instead of claiming one more.
+    ///
+    /// Reads: our affinities and the first CIDRs of the walk in one round trip, then batches
+    /// of the walk twice as large each time (a dense pool) — never a listing of every block,
+    /// whose cost would grow with the cluster.
+    fn find_usable_block(&mut self) -> Result<Option<Candidate>> {
+        const FIRST_BATCH: usize = 8;
+        let mut walks: Vec<(usize, BlockWalk)> = (0..self.pools.len())
+            .filter(|&pi| self.pools[pi].block_size() >= self.pools[pi].cidr.prefix())
+            .map(|pi| {
+                let p = &self.pools[pi];
+                (pi, BlockWalk::new(p.cidr, p.block_size(), self.host))
+            })
+            .collect();
+        let mut first = match walks.first_mut() {
+            Some((_, walk)) if !self.blocks_complete => {
+                let mut walk_copy = walk.clone();
+                let batch = self.next_unread(&mut walk_copy, FIRST_BATCH);
+                batch
+                    .into_iter()
+                    .filter(|c| !self.blocks.contains_key(c))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let mut reads = vec![Read::Prefix(keys::host_affinities_prefix(
+            self.host,
+            self.version,
+        ))];
+        reads.extend(first.iter().map(|c| Read::Key(keys::block(c))));
+        let mut results = self.ipam.store().read_many(&reads)?.results.into_iter();
+        let affinities = affinities_from(results.next().unwrap_or_default())?;
+        let read: Vec<(Cidr, Option<LazyBlock>)> = first
+            .drain(..)
+            .zip(results.by_ref())
+            .map(|(c, kvs)| {
+                let b = kvs
+                    .into_iter()
+                    .next()
+                    .map(|kv| LazyBlock::stored(kv.value, kv.mod_revision));
+                (c, b)
+            })
+            .collect();
+        self.record(read);
+
+        // Blocks that became ours since we listed our affinities.
+        let new: Vec<Cidr> = affinities
+            .iter()
+            .filter(|a| {
+                a.affinity.state != super::affinity::STATE_PENDING_DELETION
+                    && !self.owned.contains(&a.cidr)
+                    && self.pool_index_of(&a.cidr).is_some()
+                    && !self.ctx.reservations.covers_whole(&a.cidr)
+            })
+            .map(|a| a.cidr)
+            .collect();
+        for a in &affinities {
+            self.affinity_revs.insert(a.cidr, a.revision);
+        }
+        let unread: Vec<Cidr> = new
+            .iter()
+            .filter(|c| !self.blocks.contains_key(c))
+            .copied()
+            .collect();
+        let values = self.ipam.read_lazy_blocks(&unread)?;
+        self.record(unread.into_iter().zip(values));
+        for cidr in &new {
+            if self.listed_has_room(cidr, true)
+                && let Some(b) = self.cached_block(cidr)
+            {
+                return Ok(Some(Candidate::Ours(Box::new(b))));
+            }
+        }
+
+        for (pi, walk) in &mut walks {
+            let mut batch = FIRST_BATCH;
+            loop {
+                let next = self.next_unread(walk, batch);
+                if next.is_empty() {
                     break;
                 }
-                if !self.owned.contains(&cidr) {
-                    met.push(cidr);
+                if !self.blocks_complete {
+                    let unread: Vec<Cidr> = next
+                        .iter()
+                        .filter(|c| !self.blocks.contains_key(c))
+                        .copied()
+                        .collect();
+                    let values = self.ipam.read_lazy_blocks(&unread)?;
+                    self.record(unread.into_iter().zip(values));
                 }
-            }
-            self.read_values(&met)?;
-            for cidr in met {
-                if self.listed_has_room(&cidr, true)
-                    && let Some(b) = self.cached_block(&cidr)
-                {
-                    return Ok(Some(Candidate::Ours(Box::new(b))));
+                if let Some(free) = next.iter().find(|c| !self.exists(c)) {
+                    return Ok(Some(Candidate::Fresh(*free, *pi)));
                 }
-            }
-            if let Some(cidr) = free {
-                return Ok(Some(Candidate::Fresh(cidr, pi)));
+                batch = (batch * 2).min(MAX_TXN_OPS);
             }
         }
         Ok(None)
@@ -796,9 +823,8 @@ impl<'a> Family<'a> {
             }
             Take::Full => {
                 // Cannot happen for a block that is not wholly reserved; do not loop on it.
-                if let Some(cache) = self.blocks.as_mut() {
-                    cache.insert(cidr, Some(LazyBlock::stored(Vec::new(), 0)));
-                }
+                self.blocks
+                    .insert(cidr, Some(LazyBlock::stored(Vec::new(), 0)));
                 Ok(())
             }
             Take::Conflict => {
@@ -878,14 +904,10 @@ impl<'a> Family<'a> {
             let walk = BlockWalk::new(pool_cidr, self.pools[pi].block_size(), self.host);
             let mut candidates: Vec<(u128, Cidr)> = self
                 .blocks
-                .as_ref()
-                .map(|m| {
-                    m.keys()
-                        .filter(|c| pool_cidr.contains(c))
-                        .map(|c| (walk.rank(c), *c))
-                        .collect()
-                })
-                .unwrap_or_default();
+                .iter()
+                .filter(|(c, b)| b.is_some() && pool_cidr.contains(c))
+                .map(|(c, _)| (walk.rank(c), *c))
+                .collect();
             candidates.sort_unstable();
             for (_, cidr) in candidates {
                 if self.remaining() == 0 {

@@ -69,6 +69,8 @@ pub(crate) struct CountingStore {
     pub txns: AtomicUsize,
     pub gets: AtomicUsize,
     pub lists: AtomicUsize,
+    /// `read_many` batches (one round trip each).
+    pub batches: AtomicUsize,
     #[allow(clippy::type_complexity)]
     hook: std::sync::Mutex<Option<(usize, Box<dyn FnOnce(&Store) + Send>)>>,
 }
@@ -80,6 +82,7 @@ impl CountingStore {
             txns: AtomicUsize::new(0),
             gets: AtomicUsize::new(0),
             lists: AtomicUsize::new(0),
+            batches: AtomicUsize::new(0),
             hook: std::sync::Mutex::new(None),
         })
     }
@@ -94,12 +97,13 @@ impl CountingStore {
         self.txns.load(Ordering::SeqCst)
     }
 
-    /// (transactions, gets, lists) so far.
-    pub fn stats(&self) -> (usize, usize, usize) {
+    /// (transactions, gets, lists, read_many batches) so far.
+    pub fn stats(&self) -> (usize, usize, usize, usize) {
         (
             self.txns.load(Ordering::SeqCst),
             self.gets.load(Ordering::SeqCst),
             self.lists.load(Ordering::SeqCst),
+            self.batches.load(Ordering::SeqCst),
         )
     }
 }
@@ -115,6 +119,13 @@ impl KvStore for CountingStore {
     fn list(&self, prefix: &str) -> crate::datastore::Result<ListResponse> {
         self.lists.fetch_add(1, Ordering::SeqCst);
         self.inner.list(prefix)
+    }
+    fn read_many(
+        &self,
+        reads: &[crate::datastore::Read],
+    ) -> crate::datastore::Result<crate::datastore::ReadManyResponse> {
+        self.batches.fetch_add(1, Ordering::SeqCst);
+        self.inner.read_many(reads)
     }
     fn txn(&self, txn: crate::datastore::Txn) -> crate::datastore::Result<TxnResponse> {
         let n = self.txns.fetch_add(1, Ordering::SeqCst);
