@@ -647,9 +647,24 @@ impl<'a> Family<'a> {
         Ok(())
     }
 
-    /// Records blocks read: present or absent.
-    fn record(&mut self, cidrs: impl IntoIterator<Item = (Cidr, Option<LazyBlock>)>) {
-        self.blocks.extend(cidrs);
+    /// Those of `cidrs` whose block we have not read (none once every block is listed).
+    fn unread(&self, cidrs: &[Cidr]) -> Vec<Cidr> {
+        if self.blocks_complete {
+            return Vec::new();
+        }
+        cidrs
+            .iter()
+            .filter(|c| !self.blocks.contains_key(c))
+            .copied()
+            .collect()
+    }
+
+    /// Reads the blocks of `cidrs` not read yet, in one round trip.
+    fn read_missing(&mut self, cidrs: &[Cidr]) -> Result<()> {
+        let unread = self.unread(cidrs);
+        let values = self.ipam.read_lazy_blocks(&unread)?;
+        self.blocks.extend(unread.into_iter().zip(values));
+        Ok(())
     }
 
     /// True when block `cidr` is known to exist (read, or listed).
@@ -686,9 +701,9 @@ impl<'a> Family<'a> {
         Ok(())
     }
 
-    /// Up to `n` next CIDRs of `walk` that are not ours (ours were all just tried) and whose
-    /// block we have not read yet; `None` when the walk is over and none is left.
-    fn next_unread(&self, walk: &mut BlockWalk, n: usize) -> Vec<Cidr> {
+    /// Up to `n` next CIDRs of `walk` that are not ours (ours were all just tried); none when
+    /// the walk is over.
+    fn next_not_ours(&self, walk: &mut BlockWalk, n: usize) -> Vec<Cidr> {
         let mut out = Vec::with_capacity(n);
         while out.len() < n {
             let Some(cidr) = walk.next_unreserved(&self.ctx.reservations) else {
@@ -718,16 +733,9 @@ impl<'a> Family<'a> {
                 (pi, BlockWalk::new(p.cidr, p.block_size(), self.host))
             })
             .collect();
-        let mut first = match walks.first_mut() {
-            Some((_, walk)) if !self.blocks_complete => {
-                let mut walk_copy = walk.clone();
-                let batch = self.next_unread(&mut walk_copy, FIRST_BATCH);
-                batch
-                    .into_iter()
-                    .filter(|c| !self.blocks.contains_key(c))
-                    .collect()
-            }
-            _ => Vec::new(),
+        let first = match walks.first() {
+            Some((_, walk)) => self.unread(&self.next_not_ours(&mut walk.clone(), FIRST_BATCH)),
+            None => Vec::new(),
         };
         let mut reads = vec![Read::Prefix(keys::host_affinities_prefix(
             self.host,
@@ -736,18 +744,8 @@ impl<'a> Family<'a> {
         reads.extend(first.iter().map(|c| Read::Key(keys::block(c))));
         let mut results = self.ipam.store().read_many(&reads)?.results.into_iter();
         let affinities = affinities_from(results.next().unwrap_or_default())?;
-        let read: Vec<(Cidr, Option<LazyBlock>)> = first
-            .drain(..)
-            .zip(results.by_ref())
-            .map(|(c, kvs)| {
-                let b = kvs
-                    .into_iter()
-                    .next()
-                    .map(|kv| LazyBlock::stored(kv.value, kv.mod_revision));
-                (c, b)
-            })
-            .collect();
-        self.record(read);
+        self.blocks
+            .extend(first.into_iter().zip(results.map(super::lazy_block_from)));
 
         // Blocks that became ours since we listed our affinities.
         let new: Vec<Cidr> = affinities
@@ -763,13 +761,7 @@ impl<'a> Family<'a> {
         for a in &affinities {
             self.affinity_revs.insert(a.cidr, a.revision);
         }
-        let unread: Vec<Cidr> = new
-            .iter()
-            .filter(|c| !self.blocks.contains_key(c))
-            .copied()
-            .collect();
-        let values = self.ipam.read_lazy_blocks(&unread)?;
-        self.record(unread.into_iter().zip(values));
+        self.read_missing(&new)?;
         for cidr in &new {
             if self.listed_has_room(cidr, true)
                 && let Some(b) = self.cached_block(cidr)
@@ -781,19 +773,11 @@ impl<'a> Family<'a> {
         for (pi, walk) in &mut walks {
             let mut batch = FIRST_BATCH;
             loop {
-                let next = self.next_unread(walk, batch);
+                let next = self.next_not_ours(walk, batch);
                 if next.is_empty() {
                     break;
                 }
-                if !self.blocks_complete {
-                    let unread: Vec<Cidr> = next
-                        .iter()
-                        .filter(|c| !self.blocks.contains_key(c))
-                        .copied()
-                        .collect();
-                    let values = self.ipam.read_lazy_blocks(&unread)?;
-                    self.record(unread.into_iter().zip(values));
-                }
+                self.read_missing(&next)?;
                 if let Some(free) = next.iter().find(|c| !self.exists(c)) {
                     return Ok(Some(Candidate::Fresh(*free, *pi)));
                 }

@@ -489,11 +489,7 @@ impl Ipam {
             .read_many(&reads)?
             .results
             .into_iter()
-            .map(|kvs| {
-                kvs.into_iter()
-                    .next()
-                    .map(|kv| LazyBlock::stored(kv.value, kv.mod_revision))
-            })
+            .map(lazy_block_from)
             .collect())
     }
 
@@ -537,6 +533,13 @@ impl Ipam {
     pub(crate) fn reservations(&self) -> Result<Reservations> {
         reservations_from(&self.store().list(&IpReservation::list_prefix(None))?.kvs)
     }
+}
+
+/// The block of a [`Read::Key`] answer, not decoded yet.
+pub(crate) fn lazy_block_from(kvs: Vec<KeyValue>) -> Option<LazyBlock> {
+    kvs.into_iter()
+        .next()
+        .map(|kv| LazyBlock::stored(kv.value, kv.mod_revision))
 }
 
 /// A block's decode error, naming its key.
