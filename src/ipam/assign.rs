@@ -109,8 +109,9 @@ enum Take {
 enum Candidate {
     /// No block exists for this CIDR of the pool at this index.
     Fresh(Cidr, usize),
-    /// A block already affine to us with room (claimed concurrently by ourselves).
-    Ours(Box<Stored<AllocationBlock>>),
+    /// A block with room that became ours after we listed our affinities (another process
+    /// on this host claimed it), with its affinity; its block is in `blocks`.
+    Affine(Cidr, Stored<BlockAffinity>),
 }
 
 fn now_nanos() -> u64 {
@@ -521,7 +522,11 @@ impl<'a> Family<'a> {
                     break;
                 }
                 Some(Candidate::Fresh(cidr, pool_idx)) => self.claim_fresh(cidr, pool_idx)?,
-                Some(Candidate::Ours(block)) => self.take_from_ours(*block)?,
+                Some(Candidate::Affine(cidr, affinity)) => {
+                    self.owned.insert(cidr);
+                    let block = self.blocks.remove(&cidr);
+                    self.take_from_affine(cidr, Some(affinity), block)?;
+                }
             }
         }
         if no_free_blocks && self.strict() {
@@ -552,7 +557,10 @@ impl<'a> Family<'a> {
         let mut first = true;
         while self.remaining() > 0 {
             if !first {
-                affinity = self.ipam.read_affinity(self.host, &cidr)?;
+                // Both again, in one round trip.
+                let (a, b) = self.ipam.read_affinity_and_block(self.host, &cidr)?;
+                affinity = a;
+                block = Some(b);
             }
             first = false;
             let Some(aff) = affinity.clone() else {
@@ -748,25 +756,27 @@ impl<'a> Family<'a> {
             .extend(first.into_iter().zip(results.map(super::lazy_block_from)));
 
         // Blocks that became ours since we listed our affinities.
-        let new: Vec<Cidr> = affinities
-            .iter()
+        for a in &affinities {
+            self.affinity_revs.insert(a.cidr, a.revision);
+        }
+        let new: Vec<StoredAffinity> = affinities
+            .into_iter()
             .filter(|a| {
                 a.affinity.state != super::affinity::STATE_PENDING_DELETION
                     && !self.owned.contains(&a.cidr)
                     && self.pool_index_of(&a.cidr).is_some()
                     && !self.ctx.reservations.covers_whole(&a.cidr)
             })
-            .map(|a| a.cidr)
             .collect();
-        for a in &affinities {
-            self.affinity_revs.insert(a.cidr, a.revision);
-        }
-        self.read_missing(&new)?;
-        for cidr in &new {
-            if self.listed_has_room(cidr, true)
-                && let Some(b) = self.cached_block(cidr)
-            {
-                return Ok(Some(Candidate::Ours(Box::new(b))));
+        let cidrs: Vec<Cidr> = new.iter().map(|a| a.cidr).collect();
+        self.read_missing(&cidrs)?;
+        for a in new {
+            if self.listed_has_room(&a.cidr, true) {
+                let stored = Stored {
+                    value: a.affinity,
+                    revision: a.revision,
+                };
+                return Ok(Some(Candidate::Affine(a.cidr, stored)));
             }
         }
 
@@ -838,37 +848,6 @@ impl<'a> Family<'a> {
             },
             None => {
                 self.pools.remove(pool_idx);
-            }
-        }
-        Ok(())
-    }
-
-    /// Takes from a block that is ours but was not among our affinities when we listed them;
-    /// (re)writes our affinity as confirmed in the same transaction.
-    fn take_from_ours(&mut self, block: Stored<AllocationBlock>) -> Result<()> {
-        let cidr = block.value.cidr;
-        let akey = keys::host_affinity(self.host, &cidr);
-        let mut plan = Plan::new();
-        match self.ipam.read_affinity(self.host, &cidr)? {
-            Some(a) if a.value.is_confirmed() => {}
-            Some(a) => {
-                plan.require(&akey, a.revision);
-                plan.put(akey, BlockAffinity::confirmed().to_json());
-            }
-            None => {
-                plan.require(&akey, 0);
-                plan.put(akey, BlockAffinity::confirmed().to_json());
-            }
-        }
-        let strict = self.strict();
-        match self.try_take(block.value, block.revision, plan, strict)? {
-            Take::Committed => {
-                self.owned.insert(cidr);
-            }
-            Take::Full => {}
-            Take::Conflict => {
-                self.retry.conflict()?;
-                self.refresh_block(&cidr)?;
             }
         }
         Ok(())
@@ -999,6 +978,10 @@ impl Ipam {
             return Ok(result);
         }
         let host = req.hostname.as_str();
+        let lock = self.lock_host(host);
+        let _turn = lock
+            .as_ref()
+            .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
         let families: Vec<u8> = [(4u8, req.num4), (6u8, req.num6)]
             .into_iter()
             .filter(|(_, n)| *n > 0)
@@ -1114,6 +1097,10 @@ impl Ipam {
         let config = self.get_config()?;
         let block_cidr = Cidr::enclosing(req.ip, pool.block_size());
         let host = req.hostname.as_str();
+        let lock = self.lock_host(host);
+        let _turn = lock
+            .as_ref()
+            .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
         let secondary = non_empty(&req.attrs);
         let mut handle = req.handle_id.as_deref().map(HandleState::new);
         let mut retry = Retry::new();

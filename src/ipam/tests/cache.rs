@@ -206,11 +206,13 @@ fn concurrent_cached_agents_on_one_node_never_share_an_address() {
                 let host = hosts[0].clone();
                 s.spawn(move || {
                     // Half the agents cache, half do not.
+                    // Lock-free: the agents race for the blocks for real.
                     let ipam = if t % 2 == 0 {
                         cached(&store, LONG)
                     } else {
                         Ipam::from_store(store)
-                    };
+                    }
+                    .lock_free();
                     (0..60)
                         .map(|i| {
                             let h = format!("t{t}-{i}");

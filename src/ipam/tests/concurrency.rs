@@ -7,6 +7,7 @@ store_tests!(memory, mem();
     concurrent_same_host,
     concurrent_many_hosts,
     concurrent_churn_with_borrowing,
+    same_host_threads_take_turns,
 );
 
 const THREADS: usize = 8;
@@ -29,7 +30,8 @@ pub(crate) fn assign_concurrently(
                 let store = store.clone();
                 let host = hosts[t % hosts.len()].clone();
                 s.spawn(move || {
-                    let ipam = Ipam::from_store(store);
+                    // Lock-free: the threads race for the blocks for real.
+                    let ipam = Ipam::from_store(store).lock_free();
                     barrier.wait();
                     (0..per_thread)
                         .map(|i| {
@@ -86,6 +88,46 @@ pub(crate) fn concurrent_same_host(store: Store) {
     assert_eq!(got.len(), THREADS * PER_THREAD);
     verify(&fx, &got);
     // Blocks were filled, not scattered: 320 addresses fit in 5 blocks of 64.
+    assert_eq!(fx.ipam.list_blocks().unwrap().len(), 5);
+}
+
+/// Eight threads on one host through the default (host-locked) `Ipam`: they take turns, so no
+/// transaction loses a compare: exactly one per assignment, claims included.
+pub(crate) fn same_host_threads_take_turns(store: Store) {
+    let counting = CountingStore::new(store);
+    let store: Store = counting.clone();
+    let (fx, hosts) = setup(&store, 1);
+    let before = counting.count();
+    let barrier = Barrier::new(THREADS);
+    let got: BTreeMap<String, Cidr> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (barrier, store, host) = (&barrier, store.clone(), hosts[0].clone());
+                s.spawn(move || {
+                    let ipam = Ipam::from_store(store);
+                    barrier.wait();
+                    (0..PER_THREAD)
+                        .map(|i| {
+                            let handle = format!("turns-t{t}-{i}");
+                            let got = ipam.auto_assign(&Fx::req(&host, &handle, 1)).unwrap();
+                            (handle, got.ipv4.unwrap().ips[0])
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert_eq!(got.len(), THREADS * PER_THREAD);
+    verify(&fx, &got);
+    assert_eq!(
+        counting.count() - before,
+        THREADS * PER_THREAD,
+        "one transaction per assignment: no compare lost to a thread of the same host"
+    );
     assert_eq!(fx.ipam.list_blocks().unwrap().len(), 5);
 }
 
