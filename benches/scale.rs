@@ -20,6 +20,10 @@
 //! - `calicoctl ipam release --from-report report.json --force --dry-run` (reads the report,
 //!   re-checks every leaked address against the endpoints and nodes, releases nothing);
 //!
+//! - the first assignment on a new node (uncached, in process: a block claim), its time and
+//!   round trips (reads+transactions), and beside it one listing of every IPv4 block with its
+//!   value, which is what each claim cost before claims stopped listing the blocks.
+//!
 //! First, as the floor for anything that reads everything, one in-process `KvStore::scan`
 //! of every key under `/calico/` (its time, and the MiB of keys and values read).
 //!
@@ -452,6 +456,76 @@ fn main() {
                     out_bytes as f64 / (1024.0 * 1024.0)
                 );
             }
+            claims(&backend, n, runs);
         }
     }
+}
+
+/// The first assignment on a new node in this big cluster (it claims a block), in process
+/// and uncached as the CNI plugin makes it: its time and round trips, against what a claim
+/// cost when it listed every block of the family (one values listing of the IPv4 blocks, timed
+/// here). Runs after the commands above (it adds blocks).
+fn claims(backend: &Backend, n: usize, runs: usize) {
+    let counting = common::Counting::new(backend.connect());
+    let store: Store = counting.clone();
+    let admin = Client::new(store.clone());
+    let ipam = Ipam::new(admin.clone());
+    let mut walls = Vec::new();
+    let (mut reads, mut txns) = (0, 0);
+    for i in 0..runs {
+        let node = format!("bench-new-node-{i}");
+        admin.create(Node::new(&node)).unwrap();
+        let req = calico::ipam::AutoAssignRequest {
+            num4: 1,
+            handle_id: Some(format!(
+                "k8s-pod-network.{:064x}",
+                0xC1A1_u128 << 64 | i as u128
+            )),
+            hostname: node.clone(),
+            ..Default::default()
+        };
+        let before = counting.counts();
+        let t = Instant::now();
+        let got = ipam.auto_assign(&req).unwrap().ipv4.unwrap();
+        walls.push(t.elapsed().as_secs_f64());
+        let after = counting.counts();
+        reads += after.0 + after.1 - before.0 - before.1;
+        txns += after.2 - before.2;
+        assert_eq!(got.ips.len(), 1, "{:?}", got.msgs);
+        let block = ipam
+            .get_assignment_attributes(got.ips[0].addr())
+            .unwrap()
+            .block_affinity;
+        assert_eq!(
+            block,
+            Some(format!("host:{node}")),
+            "a block claimed for the node"
+        );
+    }
+    let per = |x: u64| x as f64 / runs.max(1) as f64;
+    println!(
+        "{:<9} {:>9} {:<31} {:>9.4} {:>10} {:>10}",
+        backend.name(),
+        n,
+        format!(
+            "claim on a new node ({:.0}+{:.0} rt)",
+            per(reads),
+            per(txns)
+        ),
+        common::median(walls),
+        "-",
+        "-"
+    );
+    let t = Instant::now();
+    let listed = store.list(&keys::blocks_prefix(4)).unwrap();
+    let bytes: usize = listed.kvs.iter().map(|kv| kv.value.len()).sum();
+    println!(
+        "{:<9} {:>9} {:<31} {:>9.2} {:>10} {:>10.1}",
+        backend.name(),
+        n,
+        "(listing every block: old claim)",
+        t.elapsed().as_secs_f64(),
+        "-",
+        bytes as f64 / (1024.0 * 1024.0)
+    );
 }

@@ -11,6 +11,14 @@
 //!
 //! Each step that writes is one transaction: block (+ new affinity, + pool revision when
 //! claiming) + handle. A failed compare re-reads and retries.
+//!
+//! Reads go in batches ([`KvStore::read_many`]): node, configuration, pools, reservations and
+//! the host's affinities in one round trip; the host's affine blocks in a second; a claim adds
+//! one (the host's affinities again, and the first CIDRs of its walk). Blocks are decoded only
+//! as far as needed: owner and free list for the full ones walked past, whole when written.
+//! Assignments for one host take turns within the process ([`Ipam::lock_free`]).
+//!
+//! [`KvStore::read_many`]: crate::datastore::KvStore::read_many
 
 use super::affinity::BlockAffinity;
 use super::block::{AllocationBlock, LazyBlock};

@@ -1,6 +1,6 @@
 //! The agent cache: what a long-lived allocator (a node agent calling `auto_assign` over and
 //! over) may remember between requests, so that a steady-state assignment is one transaction
-//! instead of six reads and a transaction.
+//! instead of two batches of reads and a transaction.
 //!
 //! Enabled with [`Ipam::with_cache`](super::Ipam::with_cache); off by default (a one-shot
 //! process such as the CNI plugin reads everything afresh, as Calico does).
