@@ -452,11 +452,7 @@ impl KvStore for EmbeddedStore {
     }
 
     fn read_many(&self, reads: &[Read]) -> Result<ReadManyResponse> {
-        for read in reads {
-            if let Read::Key(key) = read {
-                check_key(key)?;
-            }
-        }
+        super::check_reads(reads)?;
         self.with_retry("read", |conn| {
             // One read transaction: one snapshot, whatever the number of reads.
             let tx = conn.transaction()?;

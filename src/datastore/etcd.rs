@@ -749,11 +749,7 @@ impl KvStore for EtcdStore {
     }
 
     fn read_many(&self, reads: &[Read]) -> Result<ReadManyResponse> {
-        for read in reads {
-            if let Read::Key(key) = read {
-                check_key(key)?;
-            }
-        }
+        super::check_reads(reads)?;
         // One transaction of range requests per MAX_TXN_OPS reads (etcd's limit on operations
         // per transaction); the later ones read at the first one's revision.
         let mut out = ReadManyResponse {

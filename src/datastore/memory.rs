@@ -64,11 +64,7 @@ impl KvStore for MemoryStore {
     }
 
     fn read_many(&self, reads: &[Read]) -> Result<ReadManyResponse> {
-        for read in reads {
-            if let Read::Key(key) = read {
-                check_key(key)?;
-            }
-        }
+        super::check_reads(reads)?;
         let state = self.lock();
         Ok(ReadManyResponse {
             results: reads

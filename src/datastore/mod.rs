@@ -246,6 +246,16 @@ pub(crate) fn check_key(key: &str) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a batch with an empty key, as etcd would.
+pub(crate) fn check_reads(reads: &[Read]) -> Result<()> {
+    for read in reads {
+        if let Read::Key(key) = read {
+            check_key(key)?;
+        }
+    }
+    Ok(())
+}
+
 /// The first key after every key that starts with `prefix` (the end of a prefix range), or
 /// `None` when no such key exists (an empty prefix, or one of only 0xFF bytes).
 pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
