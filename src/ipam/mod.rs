@@ -502,10 +502,9 @@ impl Ipam {
 
     /// One block, not decoded yet.
     pub(crate) fn read_lazy_block(&self, cidr: &Cidr) -> Result<Option<LazyBlock>> {
-        Ok(self
-            .store()
-            .get(&keys::block(cidr))?
-            .map(|kv| LazyBlock::stored(kv.value, kv.mod_revision)))
+        Ok(lazy_block_from(
+            self.store().get(&keys::block(cidr))?.into_iter().collect(),
+        ))
     }
 
     /// Several blocks in one round trip ([`KvStore::read_many`]), in the order asked, not
@@ -543,13 +542,10 @@ impl Ipam {
         cidr: &Cidr,
     ) -> Result<Option<Stored<BlockAffinity>>> {
         let key = keys::host_affinity(host, cidr);
-        match self.store().get(&key)? {
-            None => Ok(None),
-            Some(kv) => Ok(Some(Stored {
-                value: BlockAffinity::from_json(&kv.value).map_err(|e| decode_err(&key, e))?,
-                revision: kv.mod_revision,
-            })),
-        }
+        self.store()
+            .get(&key)?
+            .map(|kv| stored_affinity(&key, &kv))
+            .transpose()
     }
 
     /// A host's affinity of a block and the block, in one round trip.
@@ -561,13 +557,12 @@ impl Ipam {
         let akey = keys::host_affinity(host, cidr);
         let reads = [Read::Key(akey.clone()), Read::Key(keys::block(cidr))];
         let mut results = self.store().read_many(&reads)?.results.into_iter();
-        let affinity = match results.next().unwrap_or_default().into_iter().next() {
-            None => None,
-            Some(kv) => Some(Stored {
-                value: BlockAffinity::from_json(&kv.value).map_err(|e| decode_err(&akey, e))?,
-                revision: kv.mod_revision,
-            }),
-        };
+        let affinity = results
+            .next()
+            .unwrap_or_default()
+            .first()
+            .map(|kv| stored_affinity(&akey, kv))
+            .transpose()?;
         Ok((
             affinity,
             lazy_block_from(results.next().unwrap_or_default()),
@@ -588,6 +583,14 @@ impl Ipam {
     pub(crate) fn reservations(&self) -> Result<Reservations> {
         reservations_from(&self.store().list(&IpReservation::list_prefix(None))?.kvs)
     }
+}
+
+/// An affinity key's value as read.
+fn stored_affinity(key: &str, kv: &KeyValue) -> Result<Stored<BlockAffinity>> {
+    Ok(Stored {
+        value: BlockAffinity::from_json(&kv.value).map_err(|e| decode_err(key, e))?,
+        revision: kv.mod_revision,
+    })
 }
 
 /// The block of a [`Read::Key`] answer, not decoded yet.
