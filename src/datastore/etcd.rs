@@ -12,6 +12,9 @@
 //!   etcd by the conformance suite);
 //! - a listing is one range request over the prefix, in etcd's key order, at the revision in
 //!   the response header;
+//! - a scan is a series of range requests pinned to the first one's revision, each bounded by
+//!   an end key the pager guesses (`pager`: etcd 3.4 walks a request's whole range whatever
+//!   its limit), fetched one page ahead of the visitor on a helper thread;
 //! - [`KvStore::wait_for_change`] is a watch on the prefix from `after + 1`.
 //!
 //! Every request has a deadline (the configured timeout, 10 s by default) on top of the
@@ -19,6 +22,7 @@
 //! exceeded" or "connection refused" instead of hanging. The password never appears in an
 //! error or a `Debug` output.
 
+use super::pager::{Page, Pager};
 use super::{
     DatastoreError, KeyValue, KvStore, ListResponse, MAX_TXN_OPS, Op, Read, ReadManyResponse,
     Result, Txn, TxnResponse, check_key, keys,
@@ -40,17 +44,6 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest response accepted: big enough for a listing of every block and handle of a
 /// cluster with millions of addresses (tonic's default of 4 MiB is not).
 const MAX_RESPONSE_BYTES: usize = 512 * 1024 * 1024;
-
-/// The keys the first page of a [`KvStore::scan`] asks for, before value sizes are known.
-const SCAN_PAGE_KEYS: i64 = 1000;
-
-/// The size a page of a scan aims at: later pages ask for as many keys as fit, by the average
-/// size of the keys seen so far. Big pages matter with etcd 3.4, which collects the whole rest
-/// of the range for every page it answers (a page costs as much as the keys after it).
-const SCAN_PAGE_BYTES: usize = 16 * 1024 * 1024;
-
-/// The most keys a page asks for, however small they are.
-const SCAN_PAGE_MAX_KEYS: usize = 100_000;
 
 /// How to reach etcd.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -369,6 +362,52 @@ impl EtcdStore {
             .map(|kv| self.convert(kv))
             .collect::<Result<Vec<_>>>()?;
         Ok(ListResponse { kvs, revision })
+    }
+
+    /// The pages of [`KvStore::scan`], each handed to `deliver` with the scan's revision (an
+    /// empty scan delivers one empty page); `deliver` returns false to stop the scan.
+    fn scan_pages(
+        &self,
+        prefix: &str,
+        deliver: &mut dyn FnMut(i64, Vec<KeyValue>) -> bool,
+    ) -> Result<()> {
+        // Pages all read at the revision of the first, so the scan is one consistent
+        // snapshot, over ranges the pager bounds (see `pager`).
+        let mut pager = Pager::new(prefix.as_bytes(), super::prefix_end(prefix.as_bytes()));
+        let mut revision = 0;
+        loop {
+            let mut response = self.run(true, || {
+                let (mut kv, start) = (self.kv.clone(), pager.start.clone());
+                // etcd's "every key from `start` on" is the range end "\0".
+                let range_end = pager.end.clone().unwrap_or_else(|| vec![0]);
+                let mut options = GetOptions::new()
+                    .with_range(range_end)
+                    .with_limit(pager.limit as i64);
+                if revision > 0 {
+                    options = options.with_revision(revision);
+                }
+                async move { kv.get(start, Some(options)).await }
+            })?;
+            if revision == 0 {
+                revision = header_revision(response.header());
+            }
+            let (more, in_range) = (response.more(), response.count().max(0) as usize);
+            let kvs = response.take_kvs();
+            let go_on = pager.advance(Page {
+                first_last: kvs.first().zip(kvs.last()).map(|(f, l)| (f.key(), l.key())),
+                count: kvs.len(),
+                bytes: kvs.iter().map(|kv| kv.key().len() + kv.value().len()).sum(),
+                in_range,
+                more,
+            });
+            let page = kvs
+                .into_iter()
+                .map(|kv| self.convert(kv))
+                .collect::<Result<Vec<_>>>()?;
+            if !deliver(revision, page) || !go_on {
+                return Ok(());
+            }
+        }
     }
 
     fn send_txn(&self, txn: Txn) -> Result<TxnResponse> {
@@ -706,46 +745,31 @@ impl KvStore for EtcdStore {
         prefix: &str,
         visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>,
     ) -> Result<i64> {
-        // Pages of at most `limit` keys, all read at the revision of the first page, so the
-        // scan is one consistent snapshot; each page is sized to about SCAN_PAGE_BYTES.
-        let end = super::prefix_end(prefix.as_bytes()).unwrap_or_else(|| vec![0]);
-        let mut start = prefix.as_bytes().to_vec();
-        let mut limit = SCAN_PAGE_KEYS;
-        let mut revision = 0;
-        loop {
-            let mut response = self.run(true, || {
-                let (mut kv, start, end) = (self.kv.clone(), start.clone(), end.clone());
-                let mut options = GetOptions::new().with_range(end).with_limit(limit);
-                if revision > 0 {
-                    options = options.with_revision(revision);
+        // A helper thread fetches the pages, one ahead of the caller, which visits them: etcd
+        // prepares the next page while the caller decodes this one. A visitor that stops the
+        // scan drops the receiver, and the helper stops after the page it is fetching.
+        let (pages, received) = std::sync::mpsc::sync_channel::<Result<(i64, Vec<KeyValue>)>>(1);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let fetched = self.scan_pages(prefix, &mut |revision, page| {
+                    pages.send(Ok((revision, page))).is_ok()
+                });
+                if let Err(e) = fetched {
+                    let _ = pages.send(Err(e));
                 }
-                async move { kv.get(start, Some(options)).await }
-            })?;
-            if revision == 0 {
-                revision = header_revision(response.header());
-            }
-            let more = response.more();
-            let kvs = response.take_kvs();
-            let kvs_len = kvs.len().max(1);
-            let bytes: usize = kvs.iter().map(|kv| kv.key().len() + kv.value().len()).sum();
-            let Some(last) = kvs.last() else {
-                return Ok(revision);
-            };
-            start = last.key().to_vec();
-            start.push(0);
-            for kv in kvs {
-                if visit(self.convert(kv)?).is_break() {
-                    return Ok(revision);
+            });
+            let mut revision = 0;
+            for page in received {
+                let (at, kvs) = page?;
+                revision = at;
+                for kv in kvs {
+                    if visit(kv).is_break() {
+                        return Ok(revision);
+                    }
                 }
             }
-            if !more {
-                return Ok(revision);
-            }
-            // Size the next page to about SCAN_PAGE_BYTES from this page's average key and
-            // value size.
-            let per_key = (bytes / kvs_len).max(1);
-            limit = (SCAN_PAGE_BYTES / per_key).clamp(1, SCAN_PAGE_MAX_KEYS) as i64;
-        }
+            Ok(revision)
+        })
     }
 
     fn read_many(&self, reads: &[Read]) -> Result<ReadManyResponse> {

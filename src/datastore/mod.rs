@@ -27,6 +27,7 @@ pub mod embedded;
 pub mod etcd;
 pub mod keys;
 pub mod memory;
+mod pager;
 
 use std::ops::ControlFlow;
 use std::sync::Arc;

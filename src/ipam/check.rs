@@ -13,7 +13,8 @@
 //! instead of staying in memory. About 250 bytes per address, mostly names and handle IDs
 //! (`cargo bench --bench scale`: 1,000,000 addresses in about 250 MB).
 //!
-//! Order of reading: handles, pools, nodes, endpoints, then blocks. Endpoints come before
+//! Order of reading: handles (on a helper thread) beside pools, nodes and endpoints, then
+//! blocks. Handles come before blocks (see `check_with`). Endpoints come before
 //! blocks so that each allocation's owner is known as its block is read. An assignment that
 //! completes between the two reads shows as allocated-but-unused in this report; that is safe,
 //! because `ipam release --from-report` looks at the endpoints again before it frees anything
@@ -359,6 +360,15 @@ impl InUse {
     }
 }
 
+/// What [`Ipam::read_owners`] reads: the pools, the nodes and every address in use.
+struct Owners {
+    pools: Vec<IpPool>,
+    nodes: Vec<Node>,
+    in_use: InUse,
+    node_tunnel_count: usize,
+    workload_ips: usize,
+}
+
 /// The handles that exist, by ID (their keys' order), with their revisions and whether an
 /// allocation refers to them.
 #[derive(Debug, Default)]
@@ -536,6 +546,39 @@ impl Ipam {
         Ok(())
     }
 
+    /// The pools, the nodes, and who uses which address: Nodes' tunnel addresses, then
+    /// WorkloadEndpoints.
+    fn read_owners(&self) -> Result<Owners> {
+        let pools = self.client().list::<IpPool>(None)?.items;
+        let nodes = self.client().list::<Node>(None)?.items;
+        let mut in_use = InUse::default();
+        let mut node_tunnel_count = 0;
+        for n in &nodes {
+            for a in node_tunnel_ips(n) {
+                if let Some(ip) = parse_addr(&a) {
+                    node_tunnel_count += 1;
+                    in_use.push(ip, format_args!("Node({})", n.metadata.name));
+                }
+            }
+        }
+        let mut workload_ips = 0;
+        self.scan_endpoint_addresses(|w, ip| {
+            workload_ips += 1;
+            in_use.push(
+                ip,
+                format_args!("Workload({}/{})", w.metadata.namespace, w.metadata.name),
+            );
+        })?;
+        in_use.finish();
+        Ok(Owners {
+            pools,
+            nodes,
+            in_use,
+            node_tunnel_count,
+            workload_ips,
+        })
+    }
+
     /// The addresses among `candidates` that a WorkloadEndpoint or a Node's tunnel address
     /// uses right now (`ipam release --from-report` keeps those, whatever its report says).
     /// Memory is that of the candidates, however many endpoints there are.
@@ -608,44 +651,45 @@ impl Ipam {
         // A handle is only its ID (from the key) and revision: its value is not needed.
         // Scans come in key order (every backend's contract, checked by the conformance
         // suite), so the table is sorted for `Handles::reference`'s binary search.
-        let mut handles = Handles::default();
-        self.store().scan(keys::HANDLES_PREFIX, &mut |kv| {
-            if let Some(id) = keys::parse_handle(&kv.key) {
-                handles.push(id, kv.mod_revision);
-            }
-            ControlFlow::Continue(())
-        })?;
+        //
+        // The handles are read on a helper thread while this one reads the pools, nodes and
+        // endpoints (on etcd, the two scans keep both of its cores busy); both are done before
+        // the blocks are read.
+        let store = self.store();
+        let (handles, endpoints) = std::thread::scope(|scope| {
+            let handles = scope.spawn(|| {
+                let mut handles = Handles::default();
+                store.scan(keys::HANDLES_PREFIX, &mut |kv| {
+                    if let Some(id) = keys::parse_handle(&kv.key) {
+                        handles.push(id, kv.mod_revision);
+                    }
+                    ControlFlow::Continue(())
+                })?;
+                Ok::<_, super::IpamError>(handles)
+            });
+            let endpoints = self.read_owners();
+            let handles = handles
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (handles, endpoints)
+        });
+        let mut handles = handles?;
+        let Owners {
+            pools,
+            nodes,
+            in_use,
+            node_tunnel_count,
+            workload_ips,
+        } = endpoints?;
 
-        let pools = self.client().list::<IpPool>(None)?.items;
         let active_pools: Vec<Cidr> = pools
             .iter()
             .filter(|p| !p.spec.disabled && p.metadata.deletion_timestamp.is_none())
             .filter_map(IpPool::cidr)
             .collect();
 
-        // Who uses which address: Nodes' tunnel addresses, then WorkloadEndpoints.
-        let nodes = self.client().list::<Node>(None)?.items;
         let mut node_names: Vec<&str> = nodes.iter().map(|n| n.metadata.name.as_str()).collect();
         node_names.sort_unstable();
-        let mut in_use = InUse::default();
-        let mut node_tunnel_count = 0;
-        for n in &nodes {
-            for a in node_tunnel_ips(n) {
-                if let Some(ip) = parse_addr(&a) {
-                    node_tunnel_count += 1;
-                    in_use.push(ip, format_args!("Node({})", n.metadata.name));
-                }
-            }
-        }
-        let mut workload_ips = 0;
-        self.scan_endpoint_addresses(|w, ip| {
-            workload_ips += 1;
-            in_use.push(
-                ip,
-                format_args!("Workload({}/{})", w.metadata.namespace, w.metadata.name),
-            );
-        })?;
-        in_use.finish();
         let mut allocated = vec![false; in_use.entries.len()];
 
         let mut result = CheckResult {
