@@ -115,5 +115,12 @@ mod tests {
             to_string_indent(&json!({"a": [1, 2], "b": {}})),
             "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}"
         );
+        // Line and paragraph separators are escaped; other characters starting with the
+        // same UTF-8 byte (E2), like the euro sign, are not.
+        assert_eq!(
+            to_string(&json!("a\u{2028}b\u{2029}c € plain")),
+            r#""a\u2028b\u2029c € plain""#
+        );
+        assert_eq!(to_string(&json!("€")), "\"€\"");
     }
 }
