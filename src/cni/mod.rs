@@ -1,10 +1,11 @@
 //! `calico-ipam`: the CNI IPAM plugin.
 //!
-//! ADD assigns addresses (a fixed `ipAddrs` address, pools named by annotation or
+//! ADD assigns addresses (an address asked for with `IP=` in `CNI_ARGS`, as Calico's own
+//! plugin does for a pod's `ipAddrs`; a fixed `ipAddrs` address, pools named by annotation or
 //! configuration, or the pools whose `nodeSelector` matches this node), records the pod's
 //! WorkloadEndpoint (with `ipNATs` for floating IPs) and prints a CNI result. DEL releases by
-//! handle (`<network>.<container ID>`) and removes the endpoint; it succeeds for anything
-//! unknown. CHECK verifies the allocation still belongs to the container.
+//! handle (`<network>.<container ID>`, then the pre-v3 `<namespace>.<pod>`) and removes the
+//! endpoint; it succeeds for anything unknown. CHECK verifies the allocation still belongs to the container.
 //!
 //! Result shape: for Calico's own `calico` plugin, the bare `/32` (`/128`) Calico returns. For
 //! any other delegating plugin (the reference `ptp`, `bridge`), a result that plugin can wire:
@@ -16,7 +17,9 @@ pub mod types;
 
 use crate::config::{self, Overrides};
 use crate::datastore::api::{Client, ClientError};
-use crate::ipam::{AssignIpRequest, AutoAssignRequest, IntendedUse, Ipam, IpamError};
+use crate::ipam::{
+    AssignIpRequest, AutoAssignRequest, IntendedUse, Ipam, IpamError, ReleaseOptions,
+};
 use crate::model::workloadendpoint::{IpNat, k8s_endpoint_name};
 use crate::model::{Cidr, IpPool, ObjectMeta, Resource, WorkloadEndpoint};
 use std::collections::BTreeMap;
@@ -393,6 +396,12 @@ impl<'a> Plugin<'a> {
                 .as_deref()
                 .unwrap_or("/var/run/calico/ipam.lock"),
         );
+        // `IP=<addr>` in CNI_ARGS is how Calico's own `calico` plugin asks for one specific
+        // address (once per address of the pod's `ipAddrs` annotation, all under one handle).
+        // An empty `IP=` asks for nothing in particular.
+        if let Some(ip) = self.inv.args.get("IP").filter(|ip| !ip.is_empty()) {
+            return self.add_requested_ip(ip);
+        }
         // A runtime retrying ADD for the same container gets the addresses it already holds,
         // never a second set.
         let held = self.held_by(&self.handle)?;
@@ -400,7 +409,7 @@ impl<'a> Plugin<'a> {
             let pools = self.client.list::<IpPool>(None).map_err(client_err)?.items;
             let assigned: Vec<Cidr> = held.into_iter().map(Cidr::host).collect();
             let floating = self.floating_ips(&pools)?;
-            return self.finish_add(&assigned, &floating, &pools);
+            return self.finish_add(&assigned, &assigned, &floating, &pools);
         }
         let ip_addrs = self.annotation(ANN_IP_ADDRS);
         let no_ipam = self.annotation(ANN_IP_ADDRS_NO_IPAM);
@@ -436,10 +445,52 @@ impl<'a> Plugin<'a> {
             self.assign_auto(&pools)?
         };
 
-        let result = self.finish_add(&assigned, &floating_ips, &pools);
+        let result = self.finish_add(&assigned, &assigned, &floating_ips, &pools);
         // Nothing is kept from a failed ADD (ipAddrsNoIpam recorded nothing in IPAM).
         if result.is_err() && no_ipam.is_none() {
             let _ = self.ipam.release_by_handle(&self.handle);
+        }
+        result
+    }
+
+    /// ADD with `IP=<addr>`: assigns exactly that address to the handle (Calico's `AssignIP`:
+    /// it must lie in a pool and be free; reservations do not apply) and returns it alone, as
+    /// Calico's IPAM plugin does, with the assignment's own error text (the `calico` plugin
+    /// that asked adds its `error getting IP from IPAM:`). A retried ADD for an address the
+    /// handle already holds returns it again. The endpoint lists every address the handle
+    /// holds, so the pod's IPv4 and IPv6 requests end with one endpoint carrying both.
+    fn add_requested_ip(&self, requested: &str) -> Result<serde_json::Value, CniError> {
+        let ip: IpAddr = requested.parse().map_err(|_| {
+            CniError::new(
+                codes::INVALID_CONFIG,
+                format!("invalid IP format: {requested}"),
+            )
+        })?;
+        let pools = self.client.list::<IpPool>(None).map_err(client_err)?.items;
+        let floating_ips = self.floating_ips(&pools)?;
+        let mut held = self.held_by(&self.handle)?;
+        let newly_assigned = !held.contains(&ip);
+        if newly_assigned {
+            let req = AssignIpRequest {
+                ip,
+                handle_id: Some(self.handle.clone()),
+                attrs: self.attrs(),
+                hostname: self.node.clone(),
+            };
+            self.ipam
+                .assign_ip(&req)
+                .map_err(|e| CniError::new(codes::IPAM_FAILURE, e.to_string()))?;
+            held.push(ip);
+        }
+        held.sort();
+        let on_endpoint: Vec<Cidr> = held.into_iter().map(Cidr::host).collect();
+        let result = self.finish_add(&[Cidr::host(ip)], &on_endpoint, &floating_ips, &pools);
+        // Only this request's address goes back; another request's stays with the handle.
+        if result.is_err() && newly_assigned {
+            let _ = self.ipam.release_ips(&[ReleaseOptions {
+                handle: Some(self.handle.clone()),
+                ..ReleaseOptions::ip(ip)
+            }]);
         }
         result
     }
@@ -601,9 +652,12 @@ impl<'a> Plugin<'a> {
         })
     }
 
+    /// Builds the result for `assigned` and records the endpoint with `on_endpoint` (the
+    /// same addresses, except for one of several `IP=` requests).
     fn finish_add(
         &self,
         assigned: &[Cidr],
+        on_endpoint: &[Cidr],
         floating: &[IpAddr],
         pools: &[IpPool],
     ) -> Result<serde_json::Value, CniError> {
@@ -615,7 +669,7 @@ impl<'a> Plugin<'a> {
         }
         let mut nats = Vec::new();
         for f in floating {
-            let internal = assigned
+            let internal = on_endpoint
                 .iter()
                 .find(|a| a.is_ipv4() == f.is_ipv4())
                 .ok_or_else(|| {
@@ -665,7 +719,7 @@ impl<'a> Plugin<'a> {
                 }
             }
         }
-        self.write_endpoint(assigned, nats)?;
+        self.write_endpoint(on_endpoint, nats)?;
         Ok(result.to_json(&self.conf.cni_version))
     }
 
@@ -768,10 +822,19 @@ impl<'a> Plugin<'a> {
             Ok(_) => {}
             Err(e) => return Err(client_err(e)),
         }
-        match self.ipam.release_by_handle(&self.handle) {
-            Ok(()) | Err(IpamError::HandleNotFound(_)) => Ok(()),
-            Err(e) => Err(ipam_err(e)),
+        let mut handles = vec![self.handle.clone()];
+        // Calico before v3 keyed a pod's addresses by its workload ID, `<namespace>.<pod>`;
+        // DEL releases that handle too, so that such allocations do not outlive the pod.
+        if !self.pod.is_empty() {
+            handles.push(format!("{}.{}", self.namespace, self.pod));
         }
+        for handle in &handles {
+            match self.ipam.release_by_handle(handle) {
+                Ok(()) | Err(IpamError::HandleNotFound(_)) => {}
+                Err(e) => return Err(ipam_err(e)),
+            }
+        }
+        Ok(())
     }
 
     fn check(&self) -> Result<(), CniError> {

@@ -573,6 +573,16 @@ impl AllocationBlock {
                 .and_then(|a| a.handle())
                 .unwrap_or("")
                 .to_string();
+            // Windows' reservations are never leaks. A report-driven release (a sequence
+            // number, no handle: what calicoctl's report records for them, marked not in use)
+            // keeps them.
+            if r.sequence_number.is_some()
+                && r.handle.is_none()
+                && holder == WINDOWS_RESERVED_HANDLE
+            {
+                out.unallocated.push(r.address);
+                continue;
+            }
             if let Some(requested) = r.handle.map(sanitize_handle)
                 && !requested.is_empty()
                 && requested != holder

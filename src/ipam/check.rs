@@ -63,9 +63,43 @@ pub struct Allocation {
     /// True when the node differs from the block's host.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub borrowed: bool,
-    /// Who uses it: `Workload(ns/name)`, `Node(name)`.
-    #[serde(default)]
+    /// Who uses it: `Workload(ns/name)`, `Node(name)`, `Reserved for Windows`. Written as
+    /// `null` when nobody does, as Go writes its empty slice (and read either way).
+    #[serde(
+        default,
+        serialize_with = "empty_as_null",
+        deserialize_with = "null_as_empty"
+    )]
     pub owners: Vec<String>,
+}
+
+fn empty_as_null<S: serde::Serializer>(v: &[String], s: S) -> std::result::Result<S::Ok, S::Error> {
+    if v.is_empty() {
+        s.serialize_none()
+    } else {
+        s.collect_seq(v)
+    }
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// The owner `ipam check` names for the addresses Calico's Windows IPAM reserves in each of a
+/// Windows node's blocks (network, gateway, broadcast): they are in use, never leaked.
+pub const RESERVED_FOR_WINDOWS: &str = "Reserved for Windows";
+
+/// An allocation's attributes as `ipam check` prints them:
+/// `Main:<handle|<none>> Extra:<key=value,...>` (keys sorted).
+pub fn format_attrs(handle: Option<&str>, secondary: &BTreeMap<String, String>) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!("Main:{} Extra:", handle.unwrap_or("<none>"));
+    for (i, (k, v)) in secondary.iter().enumerate() {
+        let _ = write!(out, "{}{k}={v}", if i > 0 { "," } else { "" });
+    }
+    out
 }
 
 /// A handle no allocation refers to.
@@ -74,9 +108,9 @@ pub struct LeakedHandle {
     /// The handle ID.
     #[serde(rename = "ID")]
     pub id: String,
-    /// Unused in etcd mode (empty).
+    /// The handle's Kubernetes UID: none (`null`) on etcd and the embedded store.
     #[serde(rename = "UID", default)]
-    pub uid: String,
+    pub uid: Option<String>,
     /// The handle key's revision when read.
     #[serde(rename = "Revision", default)]
     pub revision: String,
@@ -112,21 +146,32 @@ impl Report {
     /// `ipam release --from-report` acts on), decoding it as it streams in: a report of a
     /// million allocations needs memory for its leaks, not for all of it.
     pub fn read_leaked(reader: impl std::io::Read) -> serde_json::Result<Report> {
+        // Missing fields read as empty, as Go reads them: a report that is not one then fails
+        // the release's cluster checks, in Calico's words.
         #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
+        #[serde(rename = "report", rename_all = "camelCase")]
         struct LeakedOnly {
-            version: String,
-            #[serde(rename = "clusterGUID")]
-            cluster_guid: String,
-            datastore_locked: bool,
-            cluster_information_revision: String,
-            cluster_type: String,
-            #[serde(deserialize_with = "leaked_allocations")]
-            allocations: BTreeMap<String, Vec<Allocation>>,
             #[serde(default)]
+            version: String,
+            #[serde(default, rename = "clusterGUID")]
+            cluster_guid: String,
+            #[serde(default)]
+            datastore_locked: bool,
+            #[serde(default)]
+            cluster_information_revision: String,
+            #[serde(default)]
+            cluster_type: String,
+            #[serde(default, deserialize_with = "leaked_allocations")]
+            allocations: BTreeMap<String, Vec<Allocation>>,
+            #[serde(default, deserialize_with = "null_as_default")]
             leaked_handles: Vec<LeakedHandle>,
             #[serde(default)]
             datastore_revision: Option<i64>,
+        }
+        fn null_as_default<'de, D: serde::Deserializer<'de>, T: Default + Deserialize<'de>>(
+            d: D,
+        ) -> std::result::Result<T, D::Error> {
+            Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
         }
         fn leaked_allocations<'de, D: serde::Deserializer<'de>>(
             d: D,
@@ -296,8 +341,8 @@ pub struct CheckedBlock {
 pub struct Unaccounted {
     /// The address.
     pub ip: IpAddr,
-    /// Who uses it.
-    pub owner: String,
+    /// Who uses it, in the order they were read.
+    pub owners: Vec<String>,
 }
 
 /// The addresses workloads and nodes use, with their owners, in address order.
@@ -350,6 +395,16 @@ impl InUse {
     /// True when nothing is in use.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Every (address, owner) in the order they were read: the Nodes' tunnel addresses, then
+    /// the WorkloadEndpoints' (the order calicoctl's `--show-all-ips` prints them in).
+    pub fn in_read_order(&self) -> Vec<(IpAddr, &str)> {
+        let mut read: Vec<(u32, IpAddr)> = self.entries.iter().map(|e| (e.1, e.0)).collect();
+        read.sort_unstable_by_key(|e| e.0);
+        read.into_iter()
+            .map(|(i, ip)| (ip, self.owner(i)))
+            .collect()
     }
 
     /// Every address in use with its owners, in address order.
@@ -465,7 +520,9 @@ pub struct CheckResult {
     /// Allocations per node, most first (ties by name).
     pub node_allocations: Vec<(String, usize)>,
     /// Allocated but not in use, in address order, with the allocation as the report has it.
-    pub leaked: Vec<(IpAddr, Allocation)>,
+    pub leaked: Vec<Leaked>,
+    /// Allocations Calico's Windows IPAM reserved: in use, owned by [`RESERVED_FOR_WINDOWS`].
+    pub windows_reserved: usize,
     /// In use but not inside an active pool.
     pub not_in_pool: Vec<Unaccounted>,
     /// In use, inside an active pool, but not allocated.
@@ -480,7 +537,33 @@ pub struct CheckResult {
     pub missing_handles: Vec<String>,
 }
 
+/// An allocation nobody uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leaked {
+    /// The address.
+    pub ip: IpAddr,
+    /// The allocation, as the report records it.
+    pub allocation: Allocation,
+    /// Its attributes as [`format_attrs`] prints them.
+    pub attrs: String,
+}
+
 impl CheckResult {
+    /// The allocation count of the node in the middle when the nodes are ordered by
+    /// allocations, most first (calicoctl's "median"; with an even count, the smaller of the
+    /// two middle ones). `None` without allocations.
+    pub fn median_node_allocations(&self) -> Option<usize> {
+        self.node_allocations
+            .get(self.node_allocations.len() / 2)
+            .map(|n| n.1)
+    }
+
+    /// Distinct addresses in use (calicoctl's "Workloads and nodes are using N IPs"),
+    /// Windows' reserved ones included.
+    pub fn in_use_count(&self) -> usize {
+        self.in_use.len() + self.windows_reserved
+    }
+
     /// Calico's problem count: leaked addresses + in-use-not-in-pool + in-use-unallocated +
     /// leaked handles.
     pub fn problems(&self) -> usize {
@@ -499,13 +582,9 @@ impl CheckResult {
     }
 }
 
+/// A Node's tunnel addresses, in calicoctl's order: VXLAN, WireGuard, IPIP.
 fn node_tunnel_ips(node: &Node) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(bgp) = &node.spec.bgp
-        && !bgp.ipv4_ipip_tunnel_addr.is_empty()
-    {
-        out.push(bgp.ipv4_ipip_tunnel_addr.clone());
-    }
     if !node.spec.ipv4_vxlan_tunnel_addr.is_empty() {
         out.push(node.spec.ipv4_vxlan_tunnel_addr.clone());
     }
@@ -513,6 +592,11 @@ fn node_tunnel_ips(node: &Node) -> Vec<String> {
         && !wg.interface_ipv4_address.is_empty()
     {
         out.push(wg.interface_ipv4_address.clone());
+    }
+    if let Some(bgp) = &node.spec.bgp
+        && !bgp.ipv4_ipip_tunnel_addr.is_empty()
+    {
+        out.push(bgp.ipv4_ipip_tunnel_addr.clone());
     }
     out
 }
@@ -719,7 +803,9 @@ impl Ipam {
                 let ip = b.ip_of(ordinal);
                 let empty = BTreeMap::new();
                 let secondary = attr.secondary.as_ref().unwrap_or(&empty);
-                let handle = attr.handle();
+                // Windows' reservations are in use; their handle is no handle resource.
+                let windows = attr.handle() == Some(super::block::WINDOWS_RESERVED_HANDLE);
+                let handle = attr.handle().filter(|_| !windows);
                 if let Some(h) = handle
                     && !handles.reference(h)
                     && !missing_handles.contains(h)
@@ -738,19 +824,25 @@ impl Ipam {
                 // The block's addresses ascend: search only past the previous one's owners.
                 let range = in_use.range_from(ip, cursor);
                 cursor = range.end;
+                if windows {
+                    result.windows_reserved += 1;
+                }
                 let node_owned = range.is_empty()
+                    && !windows
                     && secondary
                         .get("type")
                         .is_some_and(|t| options.node_owned_types.contains(&t.as_str()))
                     && node.is_some_and(|n| node_names.binary_search(&n.as_str()).is_ok());
-                let used = !range.is_empty() || node_owned;
+                let used = !range.is_empty() || node_owned || windows;
                 for a in &mut allocated[range.clone()] {
                     *a = true;
                 }
                 if options.keep_block_allocations {
-                    checked
-                        .allocations
-                        .push((ip, handle.map(str::to_string), secondary.clone()));
+                    checked.allocations.push((
+                        ip,
+                        attr.handle().map(str::to_string),
+                        secondary.clone(),
+                    ));
                 }
                 // The report entry, only when someone needs it.
                 if used && each_allocation.is_none() {
@@ -762,6 +854,9 @@ impl Ipam {
                     .collect();
                 if node_owned && let Some(n) = node {
                     owners.push(format!("Node({n})"));
+                }
+                if windows {
+                    owners.insert(0, RESERVED_FOR_WINDOWS.to_string());
                 }
                 let record = Allocation {
                     ip: ip.to_string(),
@@ -777,7 +872,11 @@ impl Ipam {
                     owners,
                 };
                 if !used {
-                    result.leaked.push((ip, record.clone()));
+                    result.leaked.push(Leaked {
+                        ip,
+                        allocation: record.clone(),
+                        attrs: format_attrs(attr.handle(), secondary),
+                    });
                 }
                 if let Some(visit) = each_allocation.as_mut() {
                     visit(record).map_err(|e| super::IpamError::Aborted(e.to_string()))?;
@@ -786,18 +885,18 @@ impl Ipam {
             result.blocks.push(checked);
             Ok(())
         })?;
-        result.leaked.sort_by_key(|l| l.0);
+        result.leaked.sort_by_key(|l| l.ip);
         let mut start = 0;
         for (ip, owners) in in_use.iter() {
             if owners.len() > 1 {
                 result.multiple_owners.push(ip);
             }
             if !allocated[start] {
-                let owner = owners.join(", ");
+                let owners = owners.iter().map(|o| o.to_string()).collect();
                 if active_pools.iter().any(|p| p.contains_ip(ip)) {
-                    result.unallocated.push(Unaccounted { ip, owner });
+                    result.unallocated.push(Unaccounted { ip, owners });
                 } else {
-                    result.not_in_pool.push(Unaccounted { ip, owner });
+                    result.not_in_pool.push(Unaccounted { ip, owners });
                 }
             }
             start += owners.len();
@@ -808,7 +907,7 @@ impl Ipam {
             } else {
                 result.leaked_handles.push(LeakedHandle {
                     id: handles.id(i).to_string(),
-                    uid: String::new(),
+                    uid: None,
                     revision: handles.revisions[i].to_string(),
                 });
             }
@@ -893,7 +992,7 @@ mod tests {
             vec![],
             vec![LeakedHandle {
                 id: "gone".into(),
-                uid: String::new(),
+                uid: None,
                 revision: "5".into(),
             }],
         ] {
@@ -922,6 +1021,112 @@ mod tests {
                 Some("h2b")
             );
         }
+    }
+
+    #[test]
+    fn windows_reservations_are_in_use_and_never_released() {
+        use crate::datastore::Txn;
+        use crate::ipam::block::WINDOWS_RESERVED_HANDLE;
+        use crate::ipam::tests::{Fx, ip, mem};
+        use crate::ipam::{AssignIpRequest, ReleaseOptions};
+        let fx = Fx::new(mem());
+        fx.pool("p", "10.0.0.0/24");
+        fx.node("win-1", &[]);
+        let assign = |addr: &str, handle: &str, attrs: &[(&str, &str)]| {
+            let req = AssignIpRequest {
+                ip: ip(addr),
+                handle_id: Some(handle.to_string()),
+                attrs: attrs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                hostname: "win-1".into(),
+            };
+            fx.ipam.assign_ip(&req).unwrap();
+        };
+        for a in ["10.0.0.1", "10.0.0.2"] {
+            assign(
+                a,
+                WINDOWS_RESERVED_HANDLE,
+                &[("note", "reserved for windows")],
+            );
+        }
+        assign(
+            "10.0.0.9",
+            "lb-web",
+            &[("service", "web"), ("namespace", "prod")],
+        );
+        // Windows' IPAM keeps no handle resource for its reservations.
+        let txn = Txn::new().delete(keys::handle(WINDOWS_RESERVED_HANDLE));
+        assert!(fx.store().txn(txn).unwrap().succeeded);
+
+        let r = fx.ipam.check("v3.31.0", &[]).unwrap();
+        let leaked: Vec<_> = r
+            .leaked
+            .iter()
+            .map(|l| (l.ip.to_string(), &l.attrs))
+            .collect();
+        // The leak's attributes are the stored ones, every key.
+        assert_eq!(
+            leaked,
+            [(
+                "10.0.0.9".to_string(),
+                &"Main:lb-web Extra:namespace=prod,service=web".to_string()
+            )]
+        );
+        assert_eq!(r.windows_reserved, 2);
+        assert_eq!(r.in_use_count(), 2);
+        assert!(r.missing_handles.is_empty(), "{:?}", r.missing_handles);
+        assert_eq!(r.problems(), 1);
+        let reserved = &r.report.allocations["10.0.0.1"][0];
+        assert!(reserved.in_use);
+        assert_eq!(reserved.owners, [RESERVED_FOR_WINDOWS]);
+        assert_eq!(reserved.handle, None);
+
+        // A release driven by a report that marks them not in use (calicoctl's own reports
+        // do) keeps them; the real leak goes.
+        let guarded = |addr: &str, handle: Option<&str>| {
+            let a = &r.report.allocations[addr][0];
+            ReleaseOptions {
+                address: ip(addr),
+                handle: handle.map(str::to_string),
+                sequence_number: a.sequence_number,
+            }
+        };
+        let kept = fx
+            .ipam
+            .release_ips(&[
+                guarded("10.0.0.1", None),
+                guarded("10.0.0.9", Some("lb-web")),
+            ])
+            .unwrap();
+        assert_eq!(kept, [ip("10.0.0.1")]);
+        let after = fx.ipam.check("v3.31.0", &[]).unwrap();
+        assert_eq!(after.windows_reserved, 2);
+        assert!(after.leaked.is_empty());
+    }
+
+    #[test]
+    fn reports_as_go_writes_them() {
+        // Go writes a nil slice as null: every leaked allocation's owners, and on etcd every
+        // leaked handle's UID. Such a report reads, and ours is written the same way.
+        let mut full = header(vec![LeakedHandle {
+            id: "gone".into(),
+            uid: None,
+            revision: "5".into(),
+        }]);
+        let leak = alloc("10.0.0.1", "h1", false);
+        full.allocations.insert(leak.ip.clone(), vec![leak.clone()]);
+        let text = crate::gojson::to_string_indent(&full);
+        assert!(text.contains("\"owners\": null"), "{text}");
+        assert!(text.contains("\"UID\": null"), "{text}");
+        let leaked = Report::read_leaked(text.as_bytes()).unwrap();
+        assert_eq!(leaked.allocations["10.0.0.1"], [leak]);
+        assert_eq!(leaked.leaked_handles, full.leaked_handles);
+        // Fields Go would read as empty are not errors here either.
+        let empty = Report::read_leaked("{}".as_bytes()).unwrap();
+        assert_eq!(empty.cluster_guid, "");
+        assert!(empty.allocations.is_empty());
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub mod reservations;
 pub mod split;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use affinity::BlockAffinity;
 pub use block::{AllocationAttribute, AllocationBlock, ReleaseGuardError};

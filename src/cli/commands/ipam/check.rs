@@ -3,7 +3,8 @@
 use super::ipam;
 use crate::cli::{CmdError, CmdResult, Ctx, VERSION};
 use crate::cni::GATEWAY_ADDRESS_TYPE;
-use crate::ipam::check::{CheckOptions, ReportWriter};
+use crate::ipam::block::WINDOWS_RESERVED_HANDLE;
+use crate::ipam::check::{CheckOptions, RESERVED_FOR_WINDOWS, ReportWriter, format_attrs};
 use clap::Args;
 use serde_json::json;
 use std::io::Write;
@@ -29,15 +30,6 @@ pub struct CheckArgs {
     /// Accepted for compatibility; Kubernetes services are not checked.
     #[arg(long, value_name = "KUBECONFIG")]
     pub kubeconfig: Option<String>,
-}
-
-fn attrs_line(
-    handle: &Option<String>,
-    extra: &std::collections::BTreeMap<String, String>,
-) -> String {
-    let main = handle.clone().unwrap_or_else(|| "<none>".to_string());
-    let extra: Vec<String> = extra.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    format!("Main:{main} Extra:{}", extra.join(","))
 }
 
 /// Runs `ipam check`.
@@ -92,12 +84,13 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
             "activePools": r.active_pools.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "nodeTunnelIPs": r.node_tunnel_ips,
             "workloadIPs": r.workload_ips,
-            "inUseIPs": r.in_use.len(),
-            "leakedIPs": r.leaked.iter().map(|(ip, a)| {
-                json!({"ip": ip.to_string(), "handle": a.handle, "sequenceNumber": a.sequence_number, "node": a.node, "namespace": a.namespace, "pod": a.pod})
+            "inUseIPs": r.in_use_count(),
+            "leakedIPs": r.leaked.iter().map(|l| {
+                let a = &l.allocation;
+                json!({"ip": l.ip.to_string(), "handle": a.handle, "sequenceNumber": a.sequence_number, "node": a.node, "namespace": a.namespace, "pod": a.pod})
             }).collect::<Vec<_>>(),
-            "inUseNotInPool": r.not_in_pool.iter().map(|u| json!({"ip": u.ip.to_string(), "owner": u.owner})).collect::<Vec<_>>(),
-            "inUseUnallocated": r.unallocated.iter().map(|u| json!({"ip": u.ip.to_string(), "owner": u.owner})).collect::<Vec<_>>(),
+            "inUseNotInPool": r.not_in_pool.iter().map(|u| json!({"ip": u.ip.to_string(), "owner": u.owners.join(", ")})).collect::<Vec<_>>(),
+            "inUseUnallocated": r.unallocated.iter().map(|u| json!({"ip": u.ip.to_string(), "owner": u.owners.join(", ")})).collect::<Vec<_>>(),
             "multipleOwners": r.multiple_owners.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "leakedHandles": r.leaked_handles.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
             "missingHandles": r.missing_handles,
@@ -121,7 +114,14 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
         writeln!(out, " IPAM block {} affinity={aff}:", b.cidr)?;
         if args.show_all_ips {
             for (ip, handle, extra) in &b.allocations {
-                writeln!(out, "  {ip} allocated; attrs {}", attrs_line(handle, extra))?;
+                if handle.as_deref() == Some(WINDOWS_RESERVED_HANDLE) {
+                    writeln!(out, "  {ip} belongs to {RESERVED_FOR_WINDOWS}")?;
+                }
+                writeln!(
+                    out,
+                    "  {ip} allocated; attrs {}",
+                    format_attrs(handle.as_deref(), extra)
+                )?;
             }
         }
     }
@@ -135,7 +135,18 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
         writeln!(out, "  {p}")?;
     }
     writeln!(out, "Found {} active IP pools.\n", r.active_pools.len())?;
+    // With --show-all-ips, each owner's addresses as they were read: the Nodes', then the
+    // WorkloadEndpoints'.
+    let read_order = if args.show_all_ips {
+        r.in_use.in_read_order()
+    } else {
+        Vec::new()
+    };
+    let (node_ips, workload_ips) = read_order.split_at(r.node_tunnel_ips.min(read_order.len()));
     writeln!(out, "Loading all nodes.")?;
+    for (ip, owner) in node_ips {
+        writeln!(out, "  {ip} belongs to {owner}")?;
+    }
     writeln!(out, "Found {} node tunnel IPs.\n", r.node_tunnel_ips)?;
     writeln!(out, "Loading all service load balancer IPs.")?;
     writeln!(
@@ -143,22 +154,22 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
         "No configuration for LoadBalancer kubecontroller found, skipping service check\n"
     )?;
     writeln!(out, "Loading all workload endpoints.")?;
+    for (ip, owner) in workload_ips {
+        writeln!(out, "  {ip} belongs to {owner}")?;
+    }
     writeln!(out, "Found {} workload IPs.", r.workload_ips)?;
     writeln!(
         out,
         "Workloads and nodes are using {} IPs.\n",
-        r.in_use.len()
+        r.in_use_count()
     )?;
     writeln!(out, "Loading all handles")?;
     writeln!(out, "Looking for top (up to 20) nodes by allocations...")?;
     for (node, n) in r.node_allocations.iter().take(20) {
         writeln!(out, "  {node} has {n} allocations")?;
     }
-    if !r.node_allocations.is_empty() {
+    if let Some(median) = r.median_node_allocations() {
         let max = r.node_allocations[0].1;
-        let mut counts: Vec<usize> = r.node_allocations.iter().map(|(_, n)| *n).collect();
-        counts.sort_unstable();
-        let median = counts[counts.len() / 2];
         writeln!(
             out,
             "Node with most allocations has {max}; median is {median}"
@@ -170,29 +181,8 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
         "Scanning for IPs that are allocated but not actually in use..."
     )?;
     if show_problems {
-        for (ip, a) in &r.leaked {
-            let mut extra = std::collections::BTreeMap::new();
-            for (k, v) in [
-                ("node", &a.node),
-                ("namespace", &a.namespace),
-                ("pod", &a.pod),
-                ("timestamp", &a.creation_timestamp),
-                ("type", &a.type_),
-            ] {
-                if let Some(v) = v {
-                    extra.insert(k.to_string(), v.clone());
-                }
-            }
-            writeln!(
-                out,
-                "  {ip} leaked; attrs {}",
-                attrs_line(&a.handle, &extra)
-            )?;
-        }
-    }
-    if args.show_all_ips {
-        for (ip, owners) in r.in_use.iter() {
-            writeln!(out, "  {ip} belongs to {}", owners.join(", "))?;
+        for l in &r.leaked {
+            writeln!(out, "  {} leaked; attrs {}", l.ip, l.attrs)?;
         }
     }
     writeln!(
@@ -209,18 +199,22 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
             writeln!(out, "  {ip} has multiple owners.")?;
         }
         for u in &r.not_in_pool {
-            writeln!(
-                out,
-                "  {} in use by {} is not in any active IP pool.",
-                u.ip, u.owner
-            )?;
+            for owner in &u.owners {
+                writeln!(
+                    out,
+                    "  {} in use by {owner} is not in any active IP pool.",
+                    u.ip
+                )?;
+            }
         }
         for u in &r.unallocated {
-            writeln!(
-                out,
-                "  {} in use by {} and in active IPAM pool but has no IPAM allocation.",
-                u.ip, u.owner
-            )?;
+            for owner in &u.owners {
+                writeln!(
+                    out,
+                    "  {} in use by {owner} and in active IPAM pool but has no IPAM allocation.",
+                    u.ip
+                )?;
+            }
         }
     }
     writeln!(
