@@ -124,6 +124,12 @@ impl EmbeddedStore {
         if path.is_dir() {
             return Err(fail("is a directory, not a datastore file".to_string()));
         }
+        if let Some(problem) = truncation(path) {
+            return Err(fail(format!(
+                "cannot open: the file is damaged ({problem}); restore it from a backup, or \
+                 inspect it with `sqlite3 FILE 'PRAGMA integrity_check'`"
+            )));
+        }
         let conn = Connection::open(path).map_err(|e| fail(describe("cannot open", &e)))?;
         let store = EmbeddedStore {
             path: path.to_path_buf(),
@@ -326,6 +332,42 @@ fn is_busy(e: &rusqlite::Error) -> bool {
         e.sqlite_error_code(),
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
     )
+}
+
+/// Why the file at `path` is shorter than its own header says, if it is: SQLite reads the
+/// missing end of a cut file as zeros, so a file cut inside its last page would otherwise
+/// open as a store with rows missing, and accept writes. The header's page count is only
+/// trusted when SQLite marks it valid (its change counter matches), and not while a WAL file
+/// with content exists (a checkpoint cut short by a crash is finished from it).
+fn truncation(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let mut header = [0u8; 100];
+    file.read_exact(&mut header).ok()?;
+    if &header[..16] != b"SQLite format 3\0" {
+        return None;
+    }
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        return None;
+    }
+    let be32 = |at: usize| {
+        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65536,
+        n => u64::from(n),
+    };
+    let pages = u64::from(be32(28));
+    if pages == 0 || be32(24) != be32(92) {
+        return None;
+    }
+    let expected = pages * page_size;
+    (len < expected).then(|| {
+        format!("it is {len} bytes long, but its header says {pages} pages of {page_size} bytes: it was cut short")
+    })
 }
 
 /// A readable message for a SQLite error.
@@ -724,6 +766,16 @@ mod tests {
             text.contains("not a SQLite database") || text.contains("damaged"),
             "{text}"
         );
+
+        // Cut inside the last page: SQLite alone would read the missing end as zeros.
+        std::fs::write(&path, &bytes[..bytes.len() - 1000]).unwrap();
+        let text = open_error(&path);
+        assert!(
+            text.contains("damaged") && text.contains("cut short"),
+            "{text}"
+        );
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        assert!(open_error(&path).contains("cut short"));
 
         // Cut in the middle: the header is fine, the pages are not all there.
         std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
