@@ -118,6 +118,21 @@ pub enum IpamError {
     /// The datastore failed.
     #[error(transparent)]
     Datastore(#[from] DatastoreError),
+    /// A split too big for one transaction stopped part-way: the children created so far
+    /// stay beside the (disabled) parent, as when Calico's one-at-a-time split stops.
+    #[error(
+        "{error} (after creating {created} of the {total} pools; the rest were not created and {parent} was not deleted)"
+    )]
+    SplitCutShort {
+        /// What stopped it.
+        error: Box<IpamError>,
+        /// Children created.
+        created: usize,
+        /// Children planned.
+        total: usize,
+        /// The pool being split.
+        parent: String,
+    },
     /// The caller's handling of what a long read produced failed (writing `ipam check`'s
     /// report as it is read), which stopped the read.
     #[error("{0}")]

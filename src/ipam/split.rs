@@ -6,7 +6,7 @@
 //! affinities stay valid: they sit inside the children with the same block size.
 
 use super::{Ipam, IpamError, Result};
-use crate::datastore::{Txn, keys};
+use crate::datastore::{MAX_TXN_OPS, Txn, keys};
 use crate::model::{Cidr, IpPool, Resource};
 
 /// Why a split is refused (Calico's texts).
@@ -20,7 +20,7 @@ pub enum SplitError {
         /// The pool's CIDR.
         cidr: Cidr,
         /// The number asked for.
-        n: u64,
+        n: i64,
     },
     /// The children would be smaller than an address (or than a block).
     #[error(
@@ -30,17 +30,17 @@ pub enum SplitError {
         /// The pool's CIDR.
         cidr: Cidr,
         /// The number asked for.
-        n: u64,
+        n: i64,
     },
 }
 
 /// The child CIDRs of a split, in ascending order.
 pub fn split_cidr(
     cidr: Cidr,
-    n: u64,
+    n: i64,
     block_size: u8,
 ) -> std::result::Result<Vec<Cidr>, SplitError> {
-    if n < 2 || !n.is_power_of_two() {
+    if n < 2 || !n.unsigned_abs().is_power_of_two() {
         return Err(SplitError::NotPowerOfTwo { cidr, n });
     }
     let extra = n.trailing_zeros() as u8;
@@ -71,7 +71,7 @@ impl Ipam {
     pub fn split_children(
         &self,
         parent: &IpPool,
-        n: u64,
+        n: i64,
     ) -> Result<std::result::Result<Vec<IpPool>, SplitError>> {
         let cidr = parent.cidr().ok_or_else(|| IpamError::Decode {
             key: keys::resource(IpPool::PLURAL, None, &parent.metadata.name),
@@ -97,13 +97,21 @@ impl Ipam {
             .collect()))
     }
 
-    /// Replaces `parent` (read at its current revision) by `children` in one transaction.
-    pub fn replace_pool(&self, parent: &IpPool, children: Vec<IpPool>) -> Result<Vec<IpPool>> {
+    /// Replaces `parent` (read at its current revision) by `children`: one transaction when
+    /// they fit in one ([`MAX_TXN_OPS`]), else the children in transactions of up to
+    /// `MAX_TXN_OPS - 1` and then the parent's deletion, each guarded by the parent's revision
+    /// (so a pool changed meanwhile stops the split). Calico creates the children one at a
+    /// time, so a split cut short leaves the children created so far beside the disabled
+    /// parent, here as there; the error says how many. `progress` hears of every child
+    /// written.
+    pub fn replace_pool(
+        &self,
+        parent: &IpPool,
+        children: Vec<IpPool>,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<IpPool>> {
         let parent_key = keys::resource(IpPool::PLURAL, None, &parent.metadata.name);
         let revision: i64 = parent.metadata.resource_version.parse().unwrap_or(0);
-        let mut txn = Txn::new()
-            .require_revision(&parent_key, revision)
-            .delete(&parent_key);
         let mut prepared = Vec::new();
         for child in children {
             let mut child = child;
@@ -118,18 +126,59 @@ impl Ipam {
             child.metadata.creation_timestamp =
                 Some(crate::timeutil::rfc3339(crate::timeutil::now()));
             child.set_type_meta();
-            let key = keys::resource(IpPool::PLURAL, None, &child.metadata.name);
-            txn = txn
-                .require_absent(&key)
-                .put(&key, crate::gojson::to_vec(&child));
             prepared.push(child);
         }
-        let resp = self.store().txn(txn)?;
-        if !resp.succeeded {
-            return Err(crate::datastore::api::ClientError::Conflict(parent.id()).into());
+        let guarded = || Txn::new().require_revision(&parent_key, revision);
+        let create = |txn: Txn, children: &[IpPool]| {
+            children.iter().fold(txn, |txn, child| {
+                let key = keys::resource(IpPool::PLURAL, None, &child.metadata.name);
+                txn.require_absent(&key)
+                    .put(&key, crate::gojson::to_vec(child))
+            })
+        };
+        let conflict =
+            || -> IpamError { crate::datastore::api::ClientError::Conflict(parent.id()).into() };
+        let mut revisions = Vec::with_capacity(prepared.len());
+        if prepared.len() < MAX_TXN_OPS {
+            let resp = self
+                .store()
+                .txn(create(guarded(), &prepared).delete(&parent_key))?;
+            if !resp.succeeded {
+                return Err(conflict());
+            }
+            revisions.resize(prepared.len(), resp.revision);
+            progress(prepared.len());
+        } else {
+            for chunk in prepared.chunks(MAX_TXN_OPS - 1) {
+                let created = revisions.len();
+                let stopped = |e: IpamError| -> IpamError {
+                    if created == 0 {
+                        return e;
+                    }
+                    IpamError::SplitCutShort {
+                        error: Box::new(e),
+                        created,
+                        total: prepared.len(),
+                        parent: parent.metadata.name.clone(),
+                    }
+                };
+                let resp = self
+                    .store()
+                    .txn(create(guarded(), chunk))
+                    .map_err(|e| stopped(e.into()))?;
+                if !resp.succeeded {
+                    return Err(stopped(conflict()));
+                }
+                revisions.resize(created + chunk.len(), resp.revision);
+                progress(chunk.len());
+            }
+            let resp = self.store().txn(guarded().delete(&parent_key))?;
+            if !resp.succeeded {
+                return Err(conflict());
+            }
         }
-        for c in &mut prepared {
-            c.metadata.resource_version = resp.revision.to_string();
+        for (c, r) in prepared.iter_mut().zip(revisions) {
+            c.metadata.resource_version = r.to_string();
         }
         Ok(prepared)
     }
@@ -138,6 +187,51 @@ impl Ipam {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn splits_bigger_than_one_transaction() {
+        use crate::ipam::tests::{Fx, mem};
+        for n in [64, 256] {
+            let fx = Fx::new(mem());
+            let mut parent = fx.pool("big", "10.0.0.0/16");
+            parent.spec.disabled = true;
+            let parent = fx.ipam.client().update(parent).unwrap();
+            let children = fx.ipam.split_children(&parent, n).unwrap().unwrap();
+            let mut written = 0;
+            let created = fx
+                .ipam
+                .replace_pool(&parent, children, &mut |k| written += k)
+                .unwrap();
+            assert_eq!((created.len(), written), (n as usize, n as usize));
+            let pools = fx.ipam.client().list::<IpPool>(None).unwrap().items;
+            assert_eq!(
+                pools.len(),
+                n as usize,
+                "the parent is gone, every child is there"
+            );
+            assert!(
+                pools
+                    .iter()
+                    .all(|p| p.metadata.name.starts_with("split-big-"))
+            );
+        }
+        // A pool changed since it was read stops the split before anything is written.
+        let fx = Fx::new(mem());
+        let parent = fx.pool("big", "10.0.0.0/16");
+        let children = fx.ipam.split_children(&parent, 256).unwrap().unwrap();
+        let mut changed = parent.clone();
+        changed.spec.disabled = true;
+        fx.ipam.client().update(changed).unwrap();
+        assert!(
+            fx.ipam
+                .replace_pool(&parent, children, &mut |_| {})
+                .is_err()
+        );
+        assert_eq!(
+            fx.ipam.client().list::<IpPool>(None).unwrap().items.len(),
+            1
+        );
+    }
 
     #[test]
     fn splits() {
@@ -155,6 +249,10 @@ mod tests {
         assert_eq!(
             split_cidr(c, 3, 26).unwrap_err().to_string(),
             "error splitting the CIDR 172.0.0.0/8 into 3 CIDRs: number to split CIDR into is not a valid power of 2: 3"
+        );
+        assert_eq!(
+            split_cidr(c, -2, 26).unwrap_err().to_string(),
+            "error splitting the CIDR 172.0.0.0/8 into -2 CIDRs: number to split CIDR into is not a valid power of 2: -2"
         );
         assert!(matches!(
             split_cidr(Cidr::parse("10.0.0.0/26").unwrap(), 2, 26),

@@ -454,6 +454,38 @@ pub(crate) fn quote(s: &str, ascii_only: bool) -> String {
     out
 }
 
+/// Go's `strconv.Atoi` on a 64-bit platform: an optional sign and decimal digits, with Go's
+/// error text (`strconv.Atoi: parsing "<s>": invalid syntax` or `...: value out of range`).
+/// As in Go, the digits are read as an unsigned magnitude first, so a syntax error after a
+/// magnitude that only overflows `int64` is still a syntax error.
+pub(crate) fn go_atoi(s: &str) -> Result<i64, String> {
+    let fail = |why: &str| format!("strconv.Atoi: parsing {}: {why}", quote(s, false));
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() {
+        return Err(fail("invalid syntax"));
+    }
+    let mut magnitude: u64 = 0;
+    for c in digits.bytes() {
+        if !c.is_ascii_digit() {
+            return Err(fail("invalid syntax"));
+        }
+        magnitude = magnitude
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(u64::from(c - b'0')))
+            .ok_or_else(|| fail("value out of range"))?;
+    }
+    if negative {
+        0i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
+    }
+    .ok_or_else(|| fail("value out of range"))
+}
+
 fn quote_rune(c: char) -> String {
     let mut out = String::from("'");
     escape_char(&mut out, c, '\'', false);
@@ -632,6 +664,40 @@ mod tests {
         );
         assert_eq!(sprintf("%t", &args(&[json!(1.5)])), "%!t(float64=1.5)");
         assert_eq!(sprintf("100%", &[]), "100%!(NOVERB)");
+    }
+
+    #[test]
+    fn atoi_like_strconv() {
+        assert_eq!(go_atoi("42"), Ok(42));
+        assert_eq!(go_atoi("+3"), Ok(3));
+        assert_eq!(go_atoi("-2"), Ok(-2));
+        assert_eq!(go_atoi("-9223372036854775808"), Ok(i64::MIN));
+        assert_eq!(go_atoi("9223372036854775807"), Ok(i64::MAX));
+        let err = |s: &str, why: &str| Err(format!("strconv.Atoi: parsing {s}: {why}"));
+        assert_eq!(
+            go_atoi("9223372036854775808"),
+            err("\"9223372036854775808\"", "value out of range")
+        );
+        assert_eq!(
+            go_atoi("-9223372036854775809"),
+            err("\"-9223372036854775809\"", "value out of range")
+        );
+        assert_eq!(
+            go_atoi("99999999999999999999x"),
+            err("\"99999999999999999999x\"", "value out of range")
+        );
+        assert_eq!(
+            go_atoi("10000000000000000000x"),
+            err("\"10000000000000000000x\"", "invalid syntax")
+        );
+        for bad in ["", "+", "-", "+-1", " 1", "1_000", "0x10", "1.0"] {
+            assert_eq!(
+                go_atoi(bad),
+                err(&quote(bad, false), "invalid syntax"),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(go_atoi("2\""), err("\"2\\\"\"", "invalid syntax"));
     }
 
     #[test]

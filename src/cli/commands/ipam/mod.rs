@@ -33,13 +33,16 @@ pub fn ipam(ctx: &Ctx) -> Result<Ipam, CmdError> {
     Ok(Ipam::new(client.clone()))
 }
 
-/// Parses an IP as calicoctl does for `--ip`; failure is printed on stdout.
+/// Parses an IP as calicoctl does for `--ip` (`cnet.ParseIP`: an IPv4-mapped IPv6 address
+/// such as `::ffff:10.0.0.1` is the IPv4 address); failure is printed on stdout.
 pub fn parse_ip_arg(s: &str) -> Result<std::net::IpAddr, CmdError> {
-    crate::model::cidr::parse_ip(s).ok_or_else(|| {
-        CmdError::on_stdout(format!(
-            "Error executing command: invalid IP address specified: {s}"
-        ))
-    })
+    crate::model::cidr::parse_ip(s)
+        .map(|ip| ip.to_canonical())
+        .ok_or_else(|| {
+            CmdError::on_stdout(format!(
+                "Error executing command: invalid IP address specified: {s}"
+            ))
+        })
 }
 
 /// A progress bar on stderr when it is a terminal; hidden (and silent) otherwise.

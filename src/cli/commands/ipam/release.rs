@@ -47,7 +47,13 @@ fn read_report(path: &str) -> Result<Report, CmdError> {
 
 /// Runs `ipam release`.
 pub fn run(ctx: &Ctx, args: &ReleaseArgs, out: &mut dyn Write) -> CmdResult {
-    let ip = args.ip.as_deref().map(parse_ip_arg).transpose()?;
+    // As in calicoctl, reports take precedence: with `--from-report`, `--ip` is ignored (not
+    // even parsed).
+    let ip = if args.from_report.is_empty() {
+        args.ip.as_deref().map(parse_ip_arg).transpose()?
+    } else {
+        None
+    };
     let ipam = ipam(ctx)?;
     if let Some(ip) = ip {
         if args.dry_run {

@@ -77,10 +77,22 @@ pub fn run(ctx: &Ctx, args: &ShowArgs, out: &mut dyn Write) -> CmdResult {
     let fail = |e: IpamError| CmdError::new(e.to_string());
 
     if let Some(ip) = ip {
-        let attrs = match ipam.get_assignment_attributes(ip) {
-            Ok(a) => Some(a),
-            Err(e) if e.is_not_found() => None,
-            Err(e) => return Err(fail(e)),
+        // As Calico's GetAssignmentAttributes: an address in no pool is "not assigned",
+        // whatever blocks remain. (Calico looks only in enabled pools; a disabled pool's
+        // addresses are still in use, and are shown.)
+        let in_pool = ipam
+            .pool_entries()
+            .map_err(fail)?
+            .iter()
+            .any(|p| p.cidr.contains_ip(ip));
+        let attrs = if !in_pool {
+            None
+        } else {
+            match ipam.get_assignment_attributes(ip) {
+                Ok(a) => Some(a),
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(fail(e)),
+            }
         };
         if let Some(f) = &args.output {
             let v = match &attrs {

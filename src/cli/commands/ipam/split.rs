@@ -67,10 +67,11 @@ pub fn run(ctx: &Ctx, args: &SplitArgs, out: &mut dyn Write) -> CmdResult {
             .update(pool)
             .map_err(|e| CmdError::new(e.to_string()))?;
     }
-    let n: u64 = args.number.parse().map_err(|_| {
+    // Go's strconv.Atoi: a negative number parses and fails the power-of-2 check below.
+    let n = crate::output::go_atoi(&args.number).map_err(|e| {
         CmdError::new(format!(
-            "error reading number to split IP pools into. {} is not a valid number: strconv.Atoi: parsing \"{}\": invalid syntax",
-            args.number, args.number
+            "error reading number to split IP pools into. {} is not a valid number: {e}",
+            args.number
         ))
     })?;
     let children = ipam
@@ -90,7 +91,7 @@ pub fn run(ctx: &Ctx, args: &SplitArgs, out: &mut dyn Write) -> CmdResult {
     }
     let bar = super::progress(children.len() as u64, "splitting");
     let created = ipam
-        .replace_pool(&pool, children)
+        .replace_pool(&pool, children, &mut |n| bar.inc(n as u64))
         .map_err(|e| CmdError::new(e.to_string()))?;
     bar.finish_and_clear();
     write!(
