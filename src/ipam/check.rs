@@ -535,6 +535,9 @@ pub struct CheckResult {
     pub handles_with_matches: usize,
     /// Handles allocations name but that do not exist.
     pub missing_handles: Vec<String>,
+    /// Blocks whose value does not decode (each also in [`CheckResult::blocks`], with the
+    /// reason as its problem): `failed to decode the value of <key>: <reason>`.
+    pub unreadable_blocks: Vec<String>,
 }
 
 /// An allocation nobody uses.
@@ -784,7 +787,28 @@ impl Ipam {
         };
         let mut per_node: HashMap<String, usize> = HashMap::new();
         let mut missing_handles: std::collections::BTreeSet<String> = Default::default();
-        let datastore_revision = self.for_each_block(|b| {
+        let datastore_revision = self.for_each_block_or_unreadable(|b| {
+            let b = match b {
+                Ok(b) => b,
+                Err(super::IpamError::Decode { key, message }) => {
+                    // Listed (with the affinity, if that much reads), its allocations
+                    // unchecked: the check is what one runs when the data is bad.
+                    let Some(cidr) = keys::parse_block(&key) else {
+                        return Ok(());
+                    };
+                    result.blocks.push(CheckedBlock {
+                        cidr,
+                        affinity: None,
+                        allocations: Vec::new(),
+                        problems: vec![format!("cannot be read: {message}")],
+                    });
+                    result
+                        .unreadable_blocks
+                        .push(format!("failed to decode the value of {key}: {message}"));
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            };
             let host = b.host().map(str::to_string);
             let mut checked = CheckedBlock {
                 cidr: b.cidr,
@@ -1104,6 +1128,33 @@ mod tests {
         let after = fx.ipam.check("v3.31.0", &[]).unwrap();
         assert_eq!(after.windows_reserved, 2);
         assert!(after.leaked.is_empty());
+    }
+
+    #[test]
+    fn an_unreadable_block_is_reported_and_the_rest_checked() {
+        use crate::datastore::Txn;
+        use crate::ipam::tests::{Fx, c, mem};
+        let fx = Fx::new(mem());
+        fx.pool("p", "10.0.0.0/24");
+        fx.node("n1", &[]);
+        let used = fx.assign4("n1", "net.leak", 1)[0];
+        let bad = ["10.0.0.0/26", "10.0.0.64/26"]
+            .map(c)
+            .into_iter()
+            .find(|b| !b.contains_ip(used.addr()))
+            .unwrap();
+        let value = format!(
+            r#"{{"cidr":"{bad}","affinity":null,"allocations":[0],"unallocated":[],"attributes":[],"deleted":false}}"#
+        );
+        let txn = Txn::new().put(keys::block(&bad), value.into_bytes());
+        assert!(fx.store().txn(txn).unwrap().succeeded);
+        let r = fx.ipam.check("v3.31.0", &[]).unwrap();
+        assert_eq!(r.unreadable_blocks.len(), 1, "{:?}", r.unreadable_blocks);
+        assert!(r.unreadable_blocks[0].contains(&keys::block(&bad)));
+        assert_eq!(r.blocks.len(), 2);
+        assert_eq!(r.invalid_blocks(), 1);
+        // The readable block is still checked: its allocation is found leaked.
+        assert_eq!(r.leaked.len(), 1);
     }
 
     #[test]

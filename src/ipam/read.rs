@@ -93,11 +93,21 @@ impl Ipam {
         &self,
         mut visit: impl FnMut(AllocationBlock) -> Result<()>,
     ) -> Result<i64> {
+        self.for_each_block_or_unreadable(|b| visit(b?))
+    }
+
+    /// As [`Ipam::for_each_block`], but a block whose value does not decode is handed to
+    /// `visit` as its [`IpamError::Decode`] instead of stopping the scan (`ipam check`
+    /// reports it and goes on).
+    pub fn for_each_block_or_unreadable(
+        &self,
+        mut visit: impl FnMut(Result<AllocationBlock>) -> Result<()>,
+    ) -> Result<i64> {
         super::scan_fallible(self.store(), keys::BLOCKS_PREFIX, |kv| {
             if keys::parse_block(&kv.key).is_none() {
                 return Ok(());
             }
-            visit(AllocationBlock::from_json(&kv.value).map_err(|e| decode_err(&kv.key, e))?)
+            visit(AllocationBlock::from_json(&kv.value).map_err(|e| decode_err(&kv.key, e)))
         })
     }
 

@@ -73,6 +73,11 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
             _ => CmdError::new(e.to_string()),
         })?;
     bar.finish_and_clear();
+    // A block that cannot be read is listed and left unchecked; say so where it cannot be
+    // missed (the text report itself stays calicoctl's).
+    for problem in &r.unreadable_blocks {
+        eprintln!("warning: {problem}; its allocations are not checked");
+    }
 
     if structured {
         let value = json!({
