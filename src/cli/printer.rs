@@ -53,8 +53,12 @@ impl OutputFormat {
                     if f.is_empty() {
                         return Err("need to specify a template file".to_string());
                     }
-                    let t = std::fs::read_to_string(f)
-                        .map_err(|e| format!("error reading template file {f}: {e}"))?;
+                    let t = std::fs::read_to_string(f).map_err(|e| {
+                        format!(
+                            "error reading template file {f}: {}",
+                            crate::output::go_io_reason(&e)
+                        )
+                    })?;
                     OutputFormat::GoTemplate(t)
                 } else if let Some(p) = s.strip_prefix("jsonpath=") {
                     if p.is_empty() {

@@ -79,13 +79,7 @@ pub fn load(
     Ok(res)
 }
 
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    }
-}
+use crate::output::go_io_reason as io_reason;
 
 fn read_file(path: &Path) -> Result<String, LoadError> {
     let bytes = std::fs::read(path)

@@ -116,8 +116,9 @@ impl EmbeddedStore {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| {
                 fail(format!(
-                    "cannot create the directory {}: {e}",
-                    parent.display()
+                    "cannot create the directory {}: {}",
+                    parent.display(),
+                    crate::output::go_io_reason(&e)
                 ))
             })?;
         }

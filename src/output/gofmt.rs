@@ -543,6 +543,24 @@ fn is_go_print(c: char) -> bool {
         || u >= 0xf0000)
 }
 
+/// An I/O error's reason as Go's `syscall.Errno` words it: `no such file or directory`,
+/// `permission denied`, `is a directory` (the system's text, lower-cased, without Rust's
+/// ` (os error N)`); other errors as they are.
+pub(crate) fn go_io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    if e.raw_os_error().is_none() {
+        return text;
+    }
+    let reason = text
+        .rsplit_once(" (os error")
+        .map_or(text.as_str(), |(r, _)| r);
+    let mut chars = reason.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

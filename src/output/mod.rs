@@ -15,7 +15,7 @@ pub mod table;
 pub mod template;
 pub mod yaml;
 
-pub(crate) use gofmt::go_atoi;
+pub(crate) use gofmt::{go_atoi, go_io_reason};
 pub use jsonpath::JsonPathError;
 pub use table::{ascii_table, go_g5, go_percent, tabwriter};
 pub use template::TemplateError;

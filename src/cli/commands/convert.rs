@@ -141,8 +141,9 @@ pub fn run(args: &ConvertArgs, out: &mut dyn Write) -> CmdResult {
     } else {
         std::fs::read_to_string(&args.filename).map_err(|e| {
             CmdError::new(format!(
-                "failed to create resources from file: open {}: {e}",
-                args.filename
+                "failed to create resources from file: open {}: {}",
+                args.filename,
+                crate::output::go_io_reason(&e)
             ))
         })?
     };

@@ -49,7 +49,12 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
                 .create(true)
                 .truncate(true)
                 .open(&spill_path)
-                .map_err(|e| CmdError::new(format!("failed to write report {path}: {e}")))?;
+                .map_err(|e| {
+                    CmdError::new(format!(
+                        "failed to write report {path}: {}",
+                        crate::output::go_io_reason(&e)
+                    ))
+                })?;
             let _ = std::fs::remove_file(&spill_path);
             Some(ReportWriter::new(spill))
         }
@@ -263,7 +268,10 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
             .and_then(|_| std::fs::rename(&tmp, path))
             .map_err(|e| {
                 let _ = std::fs::remove_file(&tmp);
-                CmdError::new(format!("failed to write report {path}: {e}"))
+                CmdError::new(format!(
+                    "failed to write report {path}: {}",
+                    crate::output::go_io_reason(&e)
+                ))
             })?;
     }
     Ok(())

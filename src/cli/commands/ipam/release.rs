@@ -34,11 +34,14 @@ pub struct ReleaseArgs {
 }
 
 fn read_report(path: &str) -> Result<Report, CmdError> {
+    use crate::output::go_io_reason;
+    // Go's os.ReadFile errors: `open <path>: <reason>`, `read <path>: <reason>`.
     let file = std::fs::File::open(path)
-        .map_err(|e| CmdError::new(format!("failed to read report {path}: {e}")))?;
+        .map_err(|e| CmdError::new(format!("open {path}: {}", go_io_reason(&e))))?;
     Report::read_leaked(file).map_err(|e| {
         if e.is_io() {
-            CmdError::new(format!("failed to read report {path}: {e}"))
+            let reason = std::io::Error::from(e);
+            CmdError::new(format!("read {path}: {}", go_io_reason(&reason)))
         } else {
             CmdError::new(format!("failed to parse report {path}: {e}"))
         }
