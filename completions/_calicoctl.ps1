@@ -131,8 +131,8 @@ Register-ArgumentCompleter -Native -CommandName 'calicoctl' -ScriptBlock {
             break
         }
         'calicoctl;patch' {
-            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Spec to use to patch the resource (JSON or YAML)')
-            [CompletionResult]::new('--patch', '--patch', [CompletionResultType]::ParameterName, 'Spec to use to patch the resource (JSON or YAML)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Spec to use to patch the resource: a JSON object, merged into the resource')
+            [CompletionResult]::new('--patch', '--patch', [CompletionResultType]::ParameterName, 'Spec to use to patch the resource: a JSON object, merged into the resource')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Format of patch type: strategic (default), json, merge. All behave as a merge patch')
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Format of patch type: strategic (default), json, merge. All behave as a merge patch')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')

@@ -104,7 +104,7 @@ complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l skip-empty
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l dry-run -d 'Validate and report what would be done, but write nothing (extension)'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -l allow-version-mismatch -d 'Allow client and cluster versions mismatch'
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -s p -l patch -d 'Spec to use to patch the resource (JSON or YAML)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -s p -l patch -d 'Spec to use to patch the resource: a JSON object, merged into the resource' -r
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -s t -l type -d 'Format of patch type: strategic (default), json, merge. All behave as a merge patch' -r
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -s n -l namespace -d 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified' -r
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand patch" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r

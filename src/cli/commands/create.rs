@@ -106,24 +106,32 @@ impl Verb {
     }
 }
 
-/// Loads resources and settles their namespaces as calicoctl does. Per-resource namespace
-/// problems come back as errors in place of the resource.
+/// One resource from a file, with the namespace problem calicoctl reports for it (if any).
+/// The resource is kept even when it fails the namespace checks: calicoctl names the kind in
+/// its summary from every loaded resource, before any is processed.
+pub struct Loaded {
+    pub resource: AnyResource,
+    pub namespace_error: Option<String>,
+}
+
+/// Loads resources and settles their namespaces as calicoctl does.
 pub fn load_with_namespaces(
     filename: &str,
     recursive: bool,
     skip_empty: bool,
     cli_namespace: Option<&str>,
-) -> Result<Vec<Result<AnyResource, String>>, LoadError> {
+) -> Result<Vec<Loaded>, LoadError> {
     let loaded = resources::load(filename, recursive, skip_empty)?;
     Ok(loaded
         .into_iter()
         .map(|mut r| {
             let info = r.info();
             let file_ns = r.metadata().namespace.clone();
+            let mut namespace_error = None;
             if info.namespaced {
                 match (cli_namespace, file_ns.is_empty()) {
                     (Some(cli), false) if cli != file_ns => {
-                        return Err(format!(
+                        namespace_error = Some(format!(
                             "resource namespace does not match client namespace. {file_ns} != {cli}"
                         ));
                     }
@@ -132,14 +140,24 @@ pub fn load_with_namespaces(
                     _ => {}
                 }
             } else if !file_ns.is_empty() {
-                return Err(format!(
+                namespace_error = Some(format!(
                     "namespace should not be specified for a non-namespaced resource. {} is not a namespaced resource",
                     info.kind
                 ));
             }
-            Ok(r)
+            Loaded {
+                resource: r,
+                namespace_error,
+            }
         })
         .collect())
+}
+
+/// The kind calicoctl names in its summary lines: the one kind every loaded resource shares.
+pub fn single_kind<'a>(kinds: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut kinds = kinds.into_iter();
+    let first = kinds.next()?;
+    kinds.all(|k| k == first).then_some(first)
 }
 
 /// Keeps only what calicoctl keeps from input metadata on create.
@@ -189,15 +207,6 @@ fn act(
     }
 }
 
-fn kind_label(resources: &[Result<AnyResource, String>]) -> Option<&'static str> {
-    let mut kinds = resources
-        .iter()
-        .filter_map(|r| r.as_ref().ok())
-        .map(AnyResource::kind);
-    let first = kinds.next()?;
-    kinds.all(|k| k == first).then_some(first)
-}
-
 #[allow(clippy::too_many_arguments)]
 fn run_verb(
     ctx: &Ctx,
@@ -229,11 +238,14 @@ fn run_verb(
         None
     };
     let total = loaded.len();
-    let kind = kind_label(&loaded);
+    let kind = single_kind(loaded.iter().map(|l| l.resource.kind()));
     let mut handled = 0usize;
     let mut errors: Vec<String> = Vec::new();
-    for r in loaded {
-        let result = r.and_then(|r| act(client.as_ref(), verb, r, skip_exists, dry_run));
+    for l in loaded {
+        let result = match l.namespace_error {
+            Some(e) => Err(e),
+            None => act(client.as_ref(), verb, l.resource, skip_exists, dry_run),
+        };
         match result {
             Ok(()) => handled += 1,
             Err(e) => {

@@ -1,6 +1,6 @@
 //! `calicoctl delete`.
 
-use crate::cli::commands::create::load_with_namespaces;
+use crate::cli::commands::create::{load_with_namespaces, single_kind};
 use crate::cli::ops;
 use crate::cli::{CmdError, CmdResult, Ctx};
 use crate::model::kinds::{self, AnyResource, KindInfo};
@@ -49,8 +49,10 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs, out: &mut dyn Write) -> CmdResult {
         namespace: Option<String>,
         name: String,
         resource_version: Option<String>,
+        /// A namespace problem found while loading: reported for this target, never deleted.
+        error: Option<String>,
     }
-    let targets: Vec<Result<Target, String>> = if let Some(f) = &args.filename {
+    let targets: Vec<Target> = if let Some(f) = &args.filename {
         let loaded = load_with_namespaces(
             f,
             args.recursive,
@@ -60,14 +62,16 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs, out: &mut dyn Write) -> CmdResult {
         .map_err(|e| CmdError::new(e.message()))?;
         loaded
             .into_iter()
-            .map(|r| {
-                r.map(|r: AnyResource| Target {
+            .map(|l| {
+                let r: &AnyResource = &l.resource;
+                Target {
                     info: r.info(),
-                    namespace: ops::namespace_of(&r),
+                    namespace: ops::namespace_of(r),
                     name: r.metadata().name.clone(),
                     resource_version: Some(r.metadata().resource_version.clone())
                         .filter(|v| !v.is_empty()),
-                })
+                    error: l.namespace_error,
+                }
             })
             .collect()
     } else {
@@ -82,17 +86,16 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs, out: &mut dyn Write) -> CmdResult {
         }
         args.names
             .iter()
-            .map(|n| {
-                Ok(Target {
-                    info,
-                    namespace: info.namespaced.then(|| {
-                        args.namespace
-                            .clone()
-                            .unwrap_or_else(|| "default".to_string())
-                    }),
-                    name: n.clone(),
-                    resource_version: None,
-                })
+            .map(|n| Target {
+                info,
+                namespace: info.namespaced.then(|| {
+                    args.namespace
+                        .clone()
+                        .unwrap_or_else(|| "default".to_string())
+                }),
+                name: n.clone(),
+                resource_version: None,
+                error: None,
             })
             .collect()
     };
@@ -102,22 +105,15 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs, out: &mut dyn Write) -> CmdResult {
     }
     let client = ctx.client()?;
     ctx.check_version().map_err(CmdError::new)?;
-    let kinds: Vec<&str> = targets
-        .iter()
-        .filter_map(|t| t.as_ref().ok())
-        .map(|t| t.info.kind)
-        .collect();
-    let single_kind = kinds
-        .first()
-        .filter(|k| kinds.iter().all(|x| x == *k))
-        .copied();
+    let single_kind = single_kind(targets.iter().map(|t| t.info.kind));
     let mut deleted = 0usize;
     let mut errors = Vec::new();
     for t in targets {
-        let result = t.and_then(|t| {
-            if t.info.kind == "ClusterInformation" {
-                return Err(ops::readonly_error("delete").unwrap_or_default());
-            }
+        let result = if let Some(e) = t.error {
+            Err(e)
+        } else if t.info.kind == "ClusterInformation" {
+            Err(ops::readonly_error("delete").unwrap_or_default())
+        } else {
             match ops::delete(
                 client,
                 t.info,
@@ -130,7 +126,7 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs, out: &mut dyn Write) -> CmdResult {
                 Err(e) if e.not_found && args.skip_not_exists => Ok(()),
                 Err(e) => Err(e.message),
             }
-        });
+        };
         match result {
             Ok(()) => deleted += 1,
             Err(e) => errors.push(e),

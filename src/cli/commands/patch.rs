@@ -15,7 +15,7 @@ pub struct PatchArgs {
     /// The name of the resource to patch.
     #[arg(value_name = "NAME")]
     pub name: String,
-    /// Spec to use to patch the resource (JSON or YAML).
+    /// Spec to use to patch the resource: a JSON object, merged into the resource.
     #[arg(short = 'p', long = "patch", value_name = "PATCH", required = true)]
     pub patch: String,
     /// Format of patch type: strategic (default), json, merge. All behave as a merge patch.
@@ -51,18 +51,25 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
+/// apimachinery's `mergepatch.ErrBadJSONDoc`, the one error for a patch that does not decode.
+const BAD_JSON_DOC: &str = "invalid JSON document";
+
+/// Decodes a patch as Go's `json.Unmarshal` into a `map[string]interface{}` does: one JSON
+/// object (surrounding whitespace allowed), or `null`, which leaves the map empty. Anything
+/// else (YAML, arrays, scalars, trailing text, the empty string) is `invalid JSON document`.
+pub fn decode_patch(text: &str) -> Result<Value, &'static str> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Null) => Ok(Value::Object(Default::default())),
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(BAD_JSON_DOC),
+    }
+}
+
 /// Runs `patch`.
 pub fn run(ctx: &Ctx, args: &PatchArgs, out: &mut dyn Write) -> CmdResult {
     let hit = |e: String| CmdError::new(format!("hit error: {e}"));
     let info = kinds::lookup(&args.kind)
         .ok_or_else(|| hit(format!("resource type '{}' is not supported", args.kind)))?;
-    let patch: Value = serde_yaml::from_str(&args.patch)
-        .map_err(|e| hit(format!("performing strategic merge patch: {e}")))?;
-    if !patch.is_object() {
-        return Err(hit(
-            "performing strategic merge patch: the patch must be an object".into(),
-        ));
-    }
     let client = ctx.client()?;
     ctx.check_version().map_err(CmdError::new)?;
     if info.kind == "ClusterInformation" {
@@ -75,6 +82,9 @@ pub fn run(ctx: &Ctx, args: &PatchArgs, out: &mut dyn Write) -> CmdResult {
     });
     let current =
         ops::get(client, info, ns.as_deref(), &args.name).map_err(|e| hit(e.to_string()))?;
+    // As in calicoctl, the stored resource is read before the patch is decoded.
+    let patch = decode_patch(&args.patch)
+        .map_err(|e| hit(format!("performing strategic merge patch: {e}")))?;
     let mut value = current.to_value();
     merge_patch(&mut value, &patch);
     let patched = AnyResource::from_value(value)
