@@ -177,7 +177,8 @@ impl AnyResource {
         if api_version != super::API_VERSION {
             return Err(unknown());
         }
-        fn decode<K: Resource>(v: serde_json::Value) -> Result<K, DecodeError> {
+        fn decode<K: Resource>(mut v: serde_json::Value) -> Result<K, DecodeError> {
+            drop_nulls(&mut v, false);
             let unknown = collect_unknown_fields::<K>(&v);
             if !unknown.is_empty() {
                 return Err(DecodeError::UnknownFields(unknown));
@@ -266,6 +267,28 @@ fn collect_unknown_fields<K: Resource>(value: &serde_json::Value) -> Vec<String>
     found
 }
 
+/// Gives an explicit `null` Go's meaning: a field set to `null` keeps its zero value (as if
+/// absent), and a `null` label or annotation value is the empty string.
+fn drop_nulls(v: &mut serde_json::Value, string_map: bool) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            if string_map {
+                for value in map.values_mut().filter(|v| v.is_null()) {
+                    *value = Value::String(String::new());
+                }
+            } else {
+                map.retain(|_, value| !value.is_null());
+            }
+            for (key, value) in map.iter_mut() {
+                drop_nulls(value, matches!(key.as_str(), "labels" | "annotations"));
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| drop_nulls(i, false)),
+        _ => {}
+    }
+}
+
 fn remove_first_key(v: &mut serde_json::Value, key: &str) -> bool {
     match v {
         serde_json::Value::Object(map) => {
@@ -292,6 +315,28 @@ mod tests {
         assert_eq!(lookup("pool").unwrap().kind, "IPPool");
         assert_eq!(lookup("wep").unwrap().kind, "WorkloadEndpoint");
         assert!(lookup("bogus").is_none());
+    }
+
+    #[test]
+    fn explicit_nulls_are_zero_values() {
+        let doc = serde_json::json!({
+            "apiVersion": "projectcalico.org/v3",
+            "kind": "IPPool",
+            "metadata": {"name": "p", "labels": {"a": null}, "namespace": null},
+            "spec": {"cidr": "10.0.0.0/24", "nodeSelector": null, "allowedUses": null}
+        });
+        let AnyResource::IpPool(p) = AnyResource::from_value(doc).unwrap() else {
+            panic!("not a pool")
+        };
+        assert_eq!(p.metadata.labels["a"], "");
+        assert_eq!(p.spec.node_selector, "");
+        // A null name is an empty one, which validation then refuses in Calico's words.
+        let doc = serde_json::json!({
+            "apiVersion": "projectcalico.org/v3", "kind": "IPPool",
+            "metadata": {"name": null}, "spec": {"cidr": "10.0.0.0/24"}
+        });
+        let r = AnyResource::from_value(doc).unwrap();
+        assert_eq!(r.metadata().name, "");
     }
 
     #[test]
