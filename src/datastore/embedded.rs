@@ -338,8 +338,9 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 /// Why the file at `path` is shorter than its own header says, if it is: SQLite reads the
 /// missing end of a cut file as zeros, so a file cut inside its last page would otherwise
 /// open as a store with rows missing, and accept writes. The header's page count is only
-/// trusted when SQLite marks it valid (its change counter matches), and not while a WAL file
-/// with content exists (a checkpoint cut short by a crash is finished from it).
+/// trusted when SQLite marks it valid (its change counter matches), and not while a WAL or
+/// rollback journal with content exists (a write in progress, or one a crash cut short that
+/// SQLite finishes or undoes from it).
 fn truncation(path: &Path) -> Option<String> {
     use std::io::Read;
     let mut file = std::fs::File::open(path).ok()?;
@@ -349,10 +350,14 @@ fn truncation(path: &Path) -> Option<String> {
     if &header[..16] != b"SQLite format 3\0" {
         return None;
     }
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
-        return None;
+    // A WAL, or a rollback journal (when WAL is refused), means a writer may be at work or
+    // SQLite has a write to finish: the header need not match the file's length then.
+    for suffix in ["-wal", "-journal"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        if std::fs::metadata(&side).is_ok_and(|m| m.len() > 0) {
+            return None;
+        }
     }
     let be32 = |at: usize| {
         u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
