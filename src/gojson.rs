@@ -72,6 +72,16 @@ impl<F: Formatter> Formatter for GoEscape<F> {
 }
 
 /// `json.Marshal`: compact, Go escapes.
+/// Decodes `null` as Go's `encoding/json` leaves a map or slice it meets: empty (for
+/// `#[serde(default, deserialize_with = "crate::gojson::null_as_default")]`).
+pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    Ok(<Option<T> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
+}
+
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, GoEscape(CompactFormatter));

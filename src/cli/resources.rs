@@ -2,6 +2,7 @@
 //! `<Kind>List` objects, strictly decoded.
 
 use crate::model::kinds::AnyResource;
+use crate::output::go_io_reason;
 use std::io::Read;
 use std::path::Path;
 
@@ -45,11 +46,11 @@ pub fn load(
     }
     let path = Path::new(filename);
     let meta = std::fs::metadata(path)
-        .map_err(|e| LoadError::Parse(format!("open {filename}: {}", io_reason(&e))))?;
+        .map_err(|e| LoadError::Parse(format!("open {filename}: {}", go_io_reason(&e))))?;
     if meta.is_dir() {
         let mut files = Vec::new();
         collect_dir(path, recursive, &mut files)
-            .map_err(|e| LoadError::Parse(format!("open {filename}: {}", io_reason(&e))))?;
+            .map_err(|e| LoadError::Parse(format!("open {filename}: {}", go_io_reason(&e))))?;
         let mut all = Vec::new();
         for f in files {
             let text = read_file(&f)?;
@@ -79,11 +80,9 @@ pub fn load(
     Ok(res)
 }
 
-use crate::output::go_io_reason as io_reason;
-
 fn read_file(path: &Path) -> Result<String, LoadError> {
     let bytes = std::fs::read(path)
-        .map_err(|e| LoadError::Parse(format!("open {}: {}", path.display(), io_reason(&e))))?;
+        .map_err(|e| LoadError::Parse(format!("open {}: {}", path.display(), go_io_reason(&e))))?;
     String::from_utf8(bytes).map_err(|_| {
         LoadError::Parse(format!(
             "{}: the file is not valid UTF-8 text",

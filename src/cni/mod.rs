@@ -5,7 +5,8 @@
 //! configuration, or the pools whose `nodeSelector` matches this node), records the pod's
 //! WorkloadEndpoint (with `ipNATs` for floating IPs) and prints a CNI result. DEL releases by
 //! handle (`<network>.<container ID>`, then the pre-v3 `<namespace>.<pod>`) and removes the
-//! endpoint; it succeeds for anything unknown. CHECK verifies the allocation still belongs to the container.
+//! endpoint; it succeeds for anything unknown. CHECK verifies the allocation still belongs to
+//! the container.
 //!
 //! Result shape: for Calico's own `calico` plugin, the bare `/32` (`/128`) Calico returns. For
 //! any other delegating plugin (the reference `ptp`, `bridge`), a result that plugin can wire:

@@ -26,6 +26,11 @@ use std::net::IpAddr;
 /// allocations do not make a block "non-empty".
 pub const WINDOWS_RESERVED_HANDLE: &str = "windows-reserved-ipam-handle";
 
+/// True for the handle of Calico's Windows reservations (network, gateway, broadcast).
+pub fn is_windows_reserved(handle: &str) -> bool {
+    handle.eq_ignore_ascii_case(WINDOWS_RESERVED_HANDLE)
+}
+
 /// One entry of a block's `attributes`: who holds the addresses pointing at it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AllocationAttribute {
@@ -433,7 +438,7 @@ impl AllocationBlock {
                 || self
                     .attribute_of(o)
                     .and_then(|attr| attr.handle_id.as_deref())
-                    .is_some_and(|h| h.eq_ignore_ascii_case(WINDOWS_RESERVED_HANDLE))
+                    .is_some_and(is_windows_reserved)
         })
     }
 
@@ -576,10 +581,7 @@ impl AllocationBlock {
             // Windows' reservations are never leaks. A report-driven release (a sequence
             // number, no handle: what calicoctl's report records for them, marked not in use)
             // keeps them.
-            if r.sequence_number.is_some()
-                && r.handle.is_none()
-                && holder == WINDOWS_RESERVED_HANDLE
-            {
+            if r.sequence_number.is_some() && r.handle.is_none() && is_windows_reserved(&holder) {
                 out.unallocated.push(r.address);
                 continue;
             }

@@ -68,7 +68,7 @@ pub struct Allocation {
     #[serde(
         default,
         serialize_with = "empty_as_null",
-        deserialize_with = "null_as_empty"
+        deserialize_with = "crate::gojson::null_as_default"
     )]
     pub owners: Vec<String>,
 }
@@ -79,12 +79,6 @@ fn empty_as_null<S: serde::Serializer>(v: &[String], s: S) -> std::result::Resul
     } else {
         s.collect_seq(v)
     }
-}
-
-fn null_as_empty<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Vec<String>, D::Error> {
-    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// The owner `ipam check` names for the addresses Calico's Windows IPAM reserves in each of a
@@ -163,15 +157,10 @@ impl Report {
             cluster_type: String,
             #[serde(default, deserialize_with = "leaked_allocations")]
             allocations: BTreeMap<String, Vec<Allocation>>,
-            #[serde(default, deserialize_with = "null_as_default")]
+            #[serde(default, deserialize_with = "crate::gojson::null_as_default")]
             leaked_handles: Vec<LeakedHandle>,
             #[serde(default)]
             datastore_revision: Option<i64>,
-        }
-        fn null_as_default<'de, D: serde::Deserializer<'de>, T: Default + Deserialize<'de>>(
-            d: D,
-        ) -> std::result::Result<T, D::Error> {
-            Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
         }
         fn leaked_allocations<'de, D: serde::Deserializer<'de>>(
             d: D,
@@ -828,7 +817,7 @@ impl Ipam {
                 let empty = BTreeMap::new();
                 let secondary = attr.secondary.as_ref().unwrap_or(&empty);
                 // Windows' reservations are in use; their handle is no handle resource.
-                let windows = attr.handle() == Some(super::block::WINDOWS_RESERVED_HANDLE);
+                let windows = attr.handle().is_some_and(super::block::is_windows_reserved);
                 let handle = attr.handle().filter(|_| !windows);
                 if let Some(h) = handle
                     && !handles.reference(h)

@@ -1,7 +1,7 @@
 //! IPAM handles: `/calico/ipam/v2/handle/<id>` = `{"block":{"10.65.12.64/26":1},"deleted":false}`,
 //! the number of addresses the handle holds in each block. The ID is only in the key.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IpamHandle {
     /// Block CIDR (with `/`) → number of addresses held there. Keys sorted as Go sorts them.
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "crate::gojson::null_as_default")]
     pub block: BTreeMap<String, i64>,
     /// Kubernetes soft-delete marker; always false in etcd.
     #[serde(default)]
@@ -17,10 +17,6 @@ pub struct IpamHandle {
     /// Unknown fields, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
-}
-
-fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, i64>, D::Error> {
-    Ok(Option::<BTreeMap<String, i64>>::deserialize(d)?.unwrap_or_default())
 }
 
 impl IpamHandle {

@@ -40,7 +40,7 @@ pub fn split_cidr(
     n: i64,
     block_size: u8,
 ) -> std::result::Result<Vec<Cidr>, SplitError> {
-    if n < 2 || !n.unsigned_abs().is_power_of_two() {
+    if n < 2 || !(n as u64).is_power_of_two() {
         return Err(SplitError::NotPowerOfTwo { cidr, n });
     }
     let extra = n.trailing_zeros() as u8;
@@ -138,7 +138,11 @@ impl Ipam {
         };
         let conflict =
             || -> IpamError { crate::datastore::api::ClientError::Conflict(parent.id()).into() };
-        let mut revisions = Vec::with_capacity(prepared.len());
+        let set_revision = |children: &mut [IpPool], revision: i64| {
+            for c in children {
+                c.metadata.resource_version = revision.to_string();
+            }
+        };
         if prepared.len() < MAX_TXN_OPS {
             let resp = self
                 .store()
@@ -146,39 +150,37 @@ impl Ipam {
             if !resp.succeeded {
                 return Err(conflict());
             }
-            revisions.resize(prepared.len(), resp.revision);
+            set_revision(&mut prepared, resp.revision);
             progress(prepared.len());
-        } else {
-            for chunk in prepared.chunks(MAX_TXN_OPS - 1) {
-                let created = revisions.len();
-                let stopped = |e: IpamError| -> IpamError {
-                    if created == 0 {
-                        return e;
-                    }
-                    IpamError::SplitCutShort {
-                        error: Box::new(e),
-                        created,
-                        total: prepared.len(),
-                        parent: parent.metadata.name.clone(),
-                    }
-                };
-                let resp = self
-                    .store()
-                    .txn(create(guarded(), chunk))
-                    .map_err(|e| stopped(e.into()))?;
-                if !resp.succeeded {
-                    return Err(stopped(conflict()));
-                }
-                revisions.resize(created + chunk.len(), resp.revision);
-                progress(chunk.len());
-            }
-            let resp = self.store().txn(guarded().delete(&parent_key))?;
-            if !resp.succeeded {
-                return Err(conflict());
-            }
+            return Ok(prepared);
         }
-        for (c, r) in prepared.iter_mut().zip(revisions) {
-            c.metadata.resource_version = r.to_string();
+        let (total, mut created) = (prepared.len(), 0);
+        for chunk in prepared.chunks_mut(MAX_TXN_OPS - 1) {
+            let stopped = |e: IpamError| -> IpamError {
+                if created == 0 {
+                    return e;
+                }
+                IpamError::SplitCutShort {
+                    error: Box::new(e),
+                    created,
+                    total,
+                    parent: parent.metadata.name.clone(),
+                }
+            };
+            let resp = self
+                .store()
+                .txn(create(guarded(), chunk))
+                .map_err(|e| stopped(e.into()))?;
+            if !resp.succeeded {
+                return Err(stopped(conflict()));
+            }
+            set_revision(chunk, resp.revision);
+            created += chunk.len();
+            progress(chunk.len());
+        }
+        let resp = self.store().txn(guarded().delete(&parent_key))?;
+        if !resp.succeeded {
+            return Err(conflict());
         }
         Ok(prepared)
     }

@@ -3,7 +3,7 @@
 use super::ipam;
 use crate::cli::{CmdError, CmdResult, Ctx, VERSION};
 use crate::cni::GATEWAY_ADDRESS_TYPE;
-use crate::ipam::block::WINDOWS_RESERVED_HANDLE;
+use crate::ipam::block::is_windows_reserved;
 use crate::ipam::check::{CheckOptions, RESERVED_FOR_WINDOWS, ReportWriter, format_attrs};
 use clap::Args;
 use serde_json::json;
@@ -124,7 +124,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
         writeln!(out, " IPAM block {} affinity={aff}:", b.cidr)?;
         if args.show_all_ips {
             for (ip, handle, extra) in &b.allocations {
-                if handle.as_deref() == Some(WINDOWS_RESERVED_HANDLE) {
+                if handle.as_deref().is_some_and(is_windows_reserved) {
                     writeln!(out, "  {ip} belongs to {RESERVED_FOR_WINDOWS}")?;
                 }
                 writeln!(
