@@ -35,8 +35,8 @@ mod races;
 mod security;
 mod unreachable;
 
-use calico::datastore::KvStore;
 use calico::datastore::keys;
+use calico::datastore::{KvStore, Read};
 use calico::ipam::{AllocationBlock, IpamHandle};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -143,13 +143,26 @@ pub struct Audit {
 /// each block is structurally sound (an ordinal is either allocated or on the free list, never
 /// both, never twice), blocks do not overlap (so no address is in two blocks), and the
 /// handles agree exactly with the blocks (every allocation's handle exists and counts it; no
-/// handle counts more than its blocks hold).
+/// handle counts more than its blocks hold). Blocks and handles are read in one snapshot
+/// (one etcd transaction, one SQLite read transaction), so a write landing meanwhile (a
+/// request a timed-out client left in flight) cannot pass for a torn one.
 pub fn audit(store: &dyn KvStore) -> Audit {
     let mut a = Audit::default();
-    let blocks = store.list(keys::BLOCKS_PREFIX).expect("list blocks");
+    let mut read = store
+        .read_many(&[
+            Read::Prefix(keys::BLOCKS_PREFIX.to_string()),
+            Read::Prefix(keys::HANDLES_PREFIX.to_string()),
+        ])
+        .expect("read blocks and handles")
+        .results
+        .into_iter();
+    let (blocks, handles) = (
+        read.next().unwrap_or_default(),
+        read.next().unwrap_or_default(),
+    );
     let mut cidrs = Vec::new();
     let mut from_blocks: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    for kv in &blocks.kvs {
+    for kv in &blocks {
         let b = match AllocationBlock::from_json(&kv.value) {
             Ok(b) => b,
             Err(e) => {
@@ -197,8 +210,7 @@ pub fn audit(store: &dyn KvStore) -> Audit {
             }
         }
     }
-    let handles = store.list(keys::HANDLES_PREFIX).expect("list handles");
-    for kv in &handles.kvs {
+    for kv in &handles {
         let Some(id) = keys::parse_handle(&kv.key).map(str::to_string) else {
             a.problems
                 .push(format!("unexpected key {} under the handles", kv.key));
