@@ -111,3 +111,34 @@ impl Ipam {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(max: i64) -> IpamConfig {
+        IpamConfig {
+            max_blocks_per_host: max,
+            ..initial_config()
+        }
+    }
+
+    #[test]
+    fn block_cap_treats_zero_and_negative_as_unset() {
+        assert_eq!(block_cap(&cfg(0), 0), DEFAULT_MAX_BLOCKS_PER_HOST);
+        assert_eq!(block_cap(&cfg(-1), 0), DEFAULT_MAX_BLOCKS_PER_HOST);
+        assert_eq!(block_cap(&cfg(-1), 3), 3);
+        assert_eq!(block_cap(&cfg(4), 0), 4);
+        assert_eq!(block_cap(&cfg(4), 2), 2);
+        assert_eq!(block_cap(&cfg(2), 4), 2);
+    }
+
+    #[test]
+    fn negative_cap_needs_no_strict_affinity() {
+        assert!(check_settable(&cfg(-1)).is_ok());
+        assert!(matches!(
+            check_settable(&cfg(1)),
+            Err(IpamError::MaxBlocksNeedStrictAffinity)
+        ));
+    }
+}

@@ -35,7 +35,7 @@ pub struct IpamConfigurationSpec {
     #[serde(default)]
     pub strict_affinity: bool,
     /// Maximum blocks per node (0: the default of 20).
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "super::meta::is_zero")]
     pub max_blocks_per_host: i64,
     /// Claim new blocks automatically.
     #[serde(default = "yes")]
@@ -44,7 +44,7 @@ pub struct IpamConfigurationSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kube_virt_vm_address_persistence: Option<String>,
     /// Seconds a released address rests before reuse (read tolerantly).
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "super::meta::is_zero")]
     pub ip_cooldown_seconds: i64,
 }
 
@@ -64,10 +64,6 @@ fn yes() -> bool {
     true
 }
 
-fn is_zero(v: &i64) -> bool {
-    *v == 0
-}
-
 /// The value stored at `/calico/ipam/v2/config`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IpamConfigKey {
@@ -78,7 +74,11 @@ pub struct IpamConfigKey {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub auto_allocate_blocks: bool,
     /// Block cap per node (0: default).
-    #[serde(default, rename = "maxBlocksPerHost", skip_serializing_if = "is_zero")]
+    #[serde(
+        default,
+        rename = "maxBlocksPerHost",
+        skip_serializing_if = "super::meta::is_zero"
+    )]
     pub max_blocks_per_host: i64,
     /// Read tolerantly (HEAD).
     #[serde(
@@ -88,7 +88,11 @@ pub struct IpamConfigKey {
     )]
     pub kube_virt_vm_address_persistence: Option<String>,
     /// Read tolerantly (HEAD).
-    #[serde(default, rename = "ipCooldownSeconds", skip_serializing_if = "is_zero")]
+    #[serde(
+        default,
+        rename = "ipCooldownSeconds",
+        skip_serializing_if = "super::meta::is_zero"
+    )]
     pub ip_cooldown_seconds: i64,
 }
 

@@ -57,8 +57,12 @@ pub struct IpPoolSpec {
     )]
     pub disable_bgp_export: bool,
     /// Prefix length of the pool's allocation blocks.
-    #[serde(default, rename = "blockSize", skip_serializing_if = "is_zero")]
-    pub block_size: u32,
+    #[serde(
+        default,
+        rename = "blockSize",
+        skip_serializing_if = "super::meta::is_zero"
+    )]
+    pub block_size: i64,
     /// Which nodes assign from this pool automatically.
     #[serde(
         default,
@@ -93,10 +97,6 @@ pub struct IpPoolSpec {
         skip_serializing_if = "Option::is_none"
     )]
     pub assignment_mode: Option<String>,
-}
-
-fn is_zero(v: &u32) -> bool {
-    *v == 0
 }
 
 /// The uses a pool may allow.
@@ -136,7 +136,7 @@ impl IpPool {
         match (self.spec.block_size, self.cidr()) {
             (0, Some(c)) if !c.is_ipv4() => 122,
             (0, _) => 26,
-            (n, _) => n.min(128) as u8,
+            (n, _) => n.clamp(0, 128) as u8,
         }
     }
 
@@ -228,7 +228,7 @@ impl IpPool {
         }
         if let Some(old) = old {
             let old_size = if old.spec.block_size == 0 {
-                old.block_size() as u32
+                i64::from(old.block_size())
             } else {
                 old.spec.block_size
             };
@@ -253,7 +253,7 @@ impl IpPool {
                 "IPv6 block size must be between 116 and 128",
             ));
         }
-        if !spec.disabled && u32::from(cidr.prefix()) > spec.block_size {
+        if !spec.disabled && i64::from(cidr.prefix()) > spec.block_size {
             errs.push(ErroredField::new(
                 CIDR_FIELD,
                 cidr,
@@ -326,7 +326,7 @@ impl IpPool {
         if old.is_none()
             && blocks
                 .iter()
-                .any(|b| b.overlaps(&cidr) && u32::from(b.prefix()) != spec.block_size)
+                .any(|b| b.overlaps(&cidr) && i64::from(b.prefix()) != spec.block_size)
         {
             errs.push(ErroredField::new(
                 "IPPool.Spec.BlockSize",
@@ -346,7 +346,7 @@ impl Resource for IpPool {
 
     fn default_on_read(&mut self) {
         if self.spec.block_size == 0 {
-            self.spec.block_size = self.block_size() as u32;
+            self.spec.block_size = i64::from(self.block_size());
         }
         if self.spec.node_selector.is_empty() {
             self.spec.node_selector = "all()".to_string();

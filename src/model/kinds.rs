@@ -177,14 +177,7 @@ impl AnyResource {
         if api_version != super::API_VERSION {
             return Err(unknown());
         }
-        fn decode<K: Resource>(mut v: serde_json::Value) -> Result<K, DecodeError> {
-            drop_nulls(&mut v, false);
-            let unknown = collect_unknown_fields::<K>(&v);
-            if !unknown.is_empty() {
-                return Err(DecodeError::UnknownFields(unknown));
-            }
-            serde_json::from_value::<K>(v).map_err(|e| DecodeError::Other(e.to_string()))
-        }
+        use super::decode::decode;
         Ok(match kind.as_str() {
             "ClusterInformation" => AnyResource::ClusterInformation(decode(value)?),
             "IPAMConfiguration" => AnyResource::IpamConfiguration(decode(value)?),
@@ -238,69 +231,6 @@ impl AnyResource {
 impl Serialize for AnyResource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         with_resource!(self, r => r.serialize(s))
-    }
-}
-
-/// Lists the fields of `value` that `K` does not know, with dotted paths relative to the
-/// document, by decoding into `K` and catching serde's `unknown field` errors one at a time.
-fn collect_unknown_fields<K: Resource>(value: &serde_json::Value) -> Vec<String> {
-    let mut v = value.clone();
-    let mut found = Vec::new();
-    for _ in 0..64 {
-        let err = match serde_json::from_value::<K>(v.clone()) {
-            Ok(_) => break,
-            Err(e) => e.to_string(),
-        };
-        let Some(field) = err
-            .strip_prefix("unknown field `")
-            .and_then(|r| r.split('`').next())
-            .map(str::to_string)
-        else {
-            break;
-        };
-        // Remove the first occurrence (depth-first, document order) so the next error shows.
-        if !remove_first_key(&mut v, &field) {
-            break;
-        }
-        found.push(field);
-    }
-    found
-}
-
-/// Gives an explicit `null` Go's meaning: a field set to `null` keeps its zero value (as if
-/// absent), and a `null` label or annotation value is the empty string.
-fn drop_nulls(v: &mut serde_json::Value, string_map: bool) {
-    use serde_json::Value;
-    match v {
-        Value::Object(map) => {
-            if string_map {
-                for value in map.values_mut().filter(|v| v.is_null()) {
-                    *value = Value::String(String::new());
-                }
-            } else {
-                map.retain(|_, value| !value.is_null());
-            }
-            for (key, value) in map.iter_mut() {
-                drop_nulls(value, matches!(key.as_str(), "labels" | "annotations"));
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|i| drop_nulls(i, false)),
-        _ => {}
-    }
-}
-
-fn remove_first_key(v: &mut serde_json::Value, key: &str) -> bool {
-    match v {
-        serde_json::Value::Object(map) => {
-            if map.shift_remove(key).is_some() {
-                return true;
-            }
-            map.values_mut().any(|child| remove_first_key(child, key))
-        }
-        serde_json::Value::Array(items) => {
-            items.iter_mut().any(|child| remove_first_key(child, key))
-        }
-        _ => false,
     }
 }
 

@@ -55,7 +55,7 @@ pub struct ObjectMeta {
     pub managed_fields: Vec<serde_json::Value>,
 }
 
-fn is_zero(v: &i64) -> bool {
+pub(crate) fn is_zero(v: &i64) -> bool {
     *v == 0
 }
 

@@ -150,7 +150,7 @@ impl PoolTemplate {
     /// The IPPool to create.
     pub fn to_pool(&self) -> IpPool {
         let mut p = IpPool::new(&self.name, &self.cidr.to_string());
-        p.spec.block_size = self.block_size;
+        p.spec.block_size = i64::from(self.block_size);
         p.spec.node_selector = self.node_selector.clone();
         p.spec.ipip_mode = self.ipip_mode.clone();
         p.spec.vxlan_mode = self.vxlan_mode.clone();

@@ -13,7 +13,12 @@ pub struct ConfigureArgs {
     #[arg(long = "strictaffinity", value_name = "true/false", required = true)]
     pub strict_affinity: String,
     /// Set the maximum number of blocks that can be affine to each host.
-    #[arg(long = "max-blocks-per-host", value_name = "number")]
+    // Go's `strconv.Atoi`, as calicoctl v3.31: a negative number is accepted (no cap).
+    #[arg(
+        long = "max-blocks-per-host",
+        value_name = "number",
+        allow_negative_numbers = true
+    )]
     pub max_blocks_per_host: Option<String>,
     /// Check the new settings against Calico's rules, but write nothing (extension).
     #[arg(long)]
@@ -33,13 +38,13 @@ pub fn parse_go_bool(s: &str) -> Option<bool> {
 pub fn run(ctx: &Ctx, args: &ConfigureArgs, out: &mut dyn Write) -> CmdResult {
     let strict = parse_go_bool(&args.strict_affinity)
         .ok_or_else(|| CmdError::new("invalid value. Use true or false to set strictaffinity"))?;
-    let max_blocks =
-        match &args.max_blocks_per_host {
-            Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                CmdError::new("invalid value for maxblockhost. Use a valid number")
-            })?),
-            None => None,
-        };
+    let max_blocks = match &args.max_blocks_per_host {
+        Some(s) => Some(
+            crate::output::go_atoi(s)
+                .map_err(|_| CmdError::new("invalid value for maxblockhost. Use a valid number"))?,
+        ),
+        None => None,
+    };
     let ipam = ipam(ctx)?;
     let mut cfg = ipam
         .get_config()

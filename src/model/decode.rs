@@ -1,0 +1,414 @@
+//! Decoding a user's document into a typed resource the way calicoctl v3.31 does.
+//!
+//! calicoctl converts YAML to JSON knowing the target type: a number or boolean written where
+//! the resource has a string (a label `rack: 1`, a name `5`) becomes that string. What is left
+//! is decoded strictly: unknown fields are collected and reported together, and a value of
+//! the wrong type names the Go field and type it missed (`cannot parse string 'True' into
+//! field IPPoolSpec.disabled of type bool`). An explicit `null` is the field's zero value.
+
+use super::Resource;
+use super::kinds::DecodeError;
+use serde_json::Value;
+use serde_path_to_error::{Path, Segment};
+
+/// At most this many repairs (unknown fields dropped, scalars made strings) per document.
+const MAX_REPAIRS: usize = 4096;
+
+/// Decodes `value` into `K`. Unknown fields win over a wrong type: all of them are reported
+/// (the decoder goes on past the first wrong value to find them); else the first wrong value.
+pub(crate) fn decode<K: Resource>(mut value: Value) -> Result<K, DecodeError> {
+    drop_nulls(&mut value, false);
+    let mut unknown = Vec::new();
+    let mut wrong_type = None;
+    for _ in 0..MAX_REPAIRS {
+        let err = match serde_path_to_error::deserialize::<_, K>(value.clone()) {
+            Ok(resource) if unknown.is_empty() && wrong_type.is_none() => return Ok(resource),
+            Ok(_) => break,
+            Err(err) => err,
+        };
+        let segments: Vec<&Segment> = err.path().iter().collect();
+        let message = err.inner().to_string();
+        if let Some(field) = unknown_field(&message) {
+            if !remove_at(&mut value, &segments) {
+                break;
+            }
+            unknown.push(field.to_string());
+            continue;
+        }
+        if message.ends_with("expected a string") && stringify_at(&mut value, &segments) {
+            continue;
+        }
+        wrong_type.get_or_insert_with(|| type_error(K::KIND, &value, err.path(), &message));
+        if !remove_at(&mut value, &segments) {
+            break;
+        }
+    }
+    Err(match wrong_type {
+        Some(message) if unknown.is_empty() => DecodeError::Other(message),
+        _ => DecodeError::UnknownFields(unknown),
+    })
+}
+
+/// `unknown field `x`, expected ...` → `x`.
+fn unknown_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next())
+}
+
+fn value_at_mut<'a>(value: &'a mut Value, segments: &[&Segment]) -> Option<&'a mut Value> {
+    segments.iter().try_fold(value, |v, segment| match segment {
+        Segment::Map { key } => v.as_object_mut()?.get_mut(key.as_str()),
+        Segment::Seq { index } => v.as_array_mut()?.get_mut(*index),
+        _ => None,
+    })
+}
+
+fn value_at<'a>(value: &'a Value, path: &Path) -> Option<&'a Value> {
+    path.iter().try_fold(value, |v, segment| match segment {
+        Segment::Map { key } => v.as_object()?.get(key.as_str()),
+        Segment::Seq { index } => v.as_array()?.get(*index),
+        _ => None,
+    })
+}
+
+/// Removes the key or the sequence item the path ends in.
+fn remove_at(value: &mut Value, segments: &[&Segment]) -> bool {
+    let Some((last, parent)) = segments.split_last() else {
+        return false;
+    };
+    match (last, value_at_mut(value, parent)) {
+        (Segment::Map { key }, Some(Value::Object(map))) => {
+            map.shift_remove(key.as_str()).is_some()
+        }
+        (Segment::Seq { index }, Some(Value::Array(items))) if *index < items.len() => {
+            items.remove(*index);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Replaces a number or boolean with the string calicoctl's YAML conversion makes of it.
+fn stringify_at(value: &mut Value, segments: &[&Segment]) -> bool {
+    let Some(v) = value_at_mut(value, segments) else {
+        return false;
+    };
+    let text = match v {
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) if n.is_f64() => go_float32_g(n.as_f64().unwrap_or_default()),
+        Value::Number(n) => n.to_string(),
+        _ => return false,
+    };
+    *v = Value::String(text);
+    true
+}
+
+/// Go's `strconv.FormatFloat(f, 'g', -1, 32)`: the shortest digits that read back as the same
+/// float32, in exponent form when the decimal exponent is below -4 or at least 6.
+fn go_float32_g(f: f64) -> String {
+    let f = f as f32;
+    if f.is_nan() {
+        return "NaN".to_string();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf" } else { "-Inf" }.to_string();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0" } else { "0" }.to_string();
+    }
+    // Rust's `{:e}` gives the shortest round-tripping digits: `-1.2345e5`.
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if !(-4..6).contains(&exp) {
+        let (first, rest) = digits.split_at(1);
+        let dot = if rest.is_empty() { "" } else { "." };
+        let esign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{first}{dot}{rest}e{esign}{:02}", exp.abs());
+    }
+    let point = exp + 1;
+    let text = if point <= 0 {
+        let zeros = "0".repeat(usize::try_from(-point).unwrap_or(0));
+        format!("0.{zeros}{digits}")
+    } else {
+        let point = usize::try_from(point).unwrap_or(0);
+        if digits.len() <= point {
+            format!("{digits}{}", "0".repeat(point - digits.len()))
+        } else {
+            format!("{}.{}", &digits[..point], &digits[point..])
+        }
+    };
+    format!("{sign}{text}")
+}
+
+/// `cannot parse string 'True' into field IPPoolSpec.disabled of type bool`.
+fn type_error(kind: &str, document: &Value, path: &Path, message: &str) -> String {
+    let Some(value) = value_at(document, path) else {
+        return message.to_string();
+    };
+    // The Go field path: struct fields only (no indices, no map keys).
+    let mut fields: Vec<&str> = Vec::new();
+    let mut in_map = false;
+    for segment in path.iter() {
+        match segment {
+            Segment::Map { key } if !in_map => {
+                fields.push(key.as_str());
+                in_map = matches!(key.as_str(), "labels" | "annotations");
+            }
+            _ => {}
+        }
+    }
+    let Some((field, parents)) = fields.split_last() else {
+        return message.to_string();
+    };
+    let parent = parents.join(".");
+    let whole = fields.join(".");
+    let structure = go_struct(kind, &parent, field);
+    let go_type = go_type(kind, &whole, message);
+    let (json_kind, text) = match value {
+        Value::String(s) => ("string", s.clone()),
+        Value::Number(n) => ("number", n.to_string()),
+        Value::Bool(b) => ("bool", b.to_string()),
+        Value::Array(_) => ("array", value.to_string()),
+        Value::Object(_) => ("object", value.to_string()),
+        Value::Null => ("null", "null".to_string()),
+    };
+    format!("cannot parse {json_kind} '{text}' into field {structure}.{field} of type {go_type}")
+}
+
+/// The Go struct that holds the field `field` found under `parent` (dotted JSON names).
+fn go_struct(kind: &str, parent: &str, field: &str) -> String {
+    let named = match parent {
+        "" if matches!(field, "kind" | "apiVersion") => "TypeMeta",
+        "" => return kind.to_string(),
+        "metadata" => "ObjectMeta",
+        "spec" => return format!("{kind}Spec"),
+        "status" => return format!("{kind}Status"),
+        "spec.bgp" => "NodeBGPSpec",
+        "spec.orchRefs" => "OrchRef",
+        "spec.wireguard" => "NodeWireguardSpec",
+        "spec.addresses" => "NodeAddress",
+        "spec.ipNATs" => "IPNAT",
+        other => other.rsplit('.').next().unwrap_or(other),
+    };
+    named.to_string()
+}
+
+/// The Go type of the field at `path`, where it is not what serde's expectation suggests.
+fn go_type(kind: &str, path: &str, message: &str) -> String {
+    let special = match (kind, path) {
+        (_, "metadata") => Some("v1.ObjectMeta"),
+        (_, "metadata.uid") => Some("types.UID"),
+        (_, "metadata.generation" | "metadata.deletionGracePeriodSeconds") => Some("int64"),
+        (_, "metadata.creationTimestamp" | "metadata.deletionTimestamp") => Some("v1.Time"),
+        (_, "metadata.ownerReferences") => Some("[]v1.OwnerReference"),
+        (_, "metadata.managedFields") => Some("[]v1.ManagedFieldsEntry"),
+        (_, "spec") => return format!("v3.{kind}Spec"),
+        (_, "status") => return format!("v3.{kind}Status"),
+        ("IPPool", "spec.ipipMode") => Some("v3.IPIPMode"),
+        ("IPPool", "spec.vxlanMode") => Some("v3.VXLANMode"),
+        ("IPPool", "spec.assignmentMode") => Some("v3.AssignmentMode"),
+        ("IPPool", "spec.allowedUses") if message.ends_with("a sequence") => {
+            Some("[]v3.IPPoolAllowedUse")
+        }
+        ("IPPool", "spec.allowedUses") => Some("v3.IPPoolAllowedUse"),
+        ("IPAMConfiguration", "spec.maxBlocksPerHost") => Some("int32"),
+        ("IPAMConfiguration", "spec.kubeVirtVMAddressPersistence") => {
+            Some("v3.VMAddressPersistence")
+        }
+        ("Node", "spec.bgp") => Some("v3.NodeBGPSpec"),
+        ("Node", "spec.wireguard") => Some("v3.NodeWireguardSpec"),
+        ("Node", "spec.orchRefs") if message.ends_with("a sequence") => Some("[]v3.OrchRef"),
+        ("Node", "spec.orchRefs") => Some("v3.OrchRef"),
+        ("Node", "spec.addresses") if message.ends_with("a sequence") => Some("[]v3.NodeAddress"),
+        ("Node", "spec.addresses") => Some("v3.NodeAddress"),
+        ("WorkloadEndpoint", "spec.ipNATs") if message.ends_with("a sequence") => {
+            Some("[]v3.IPNAT")
+        }
+        ("WorkloadEndpoint", "spec.ipNATs") => Some("v3.IPNAT"),
+        ("WorkloadEndpoint", "spec.ports") => Some("[]v3.WorkloadEndpointPort"),
+        _ => None,
+    };
+    if let Some(t) = special {
+        return t.to_string();
+    }
+    let expected = message.rsplit("expected ").next().unwrap_or_default();
+    match expected {
+        "a boolean" => "bool",
+        "a string" => "string",
+        "a sequence" => "[]string",
+        "a map" => "map[string]string",
+        e if e.starts_with('i') || e.starts_with('u') => "int",
+        e => e,
+    }
+    .to_string()
+}
+
+/// Gives an explicit `null` Go's meaning: a field set to `null` keeps its zero value (as if
+/// absent), and a `null` label or annotation value is the empty string.
+fn drop_nulls(v: &mut Value, string_map: bool) {
+    match v {
+        Value::Object(map) => {
+            if string_map {
+                for value in map.values_mut().filter(|v| v.is_null()) {
+                    *value = Value::String(String::new());
+                }
+            } else {
+                map.retain(|_, value| !value.is_null());
+            }
+            for (key, value) in map.iter_mut() {
+                drop_nulls(value, matches!(key.as_str(), "labels" | "annotations"));
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| drop_nulls(i, false)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{IpPool, Node, WorkloadEndpoint};
+    use serde_json::json;
+
+    fn pool(spec: Value) -> Value {
+        json!({"apiVersion": "projectcalico.org/v3", "kind": "IPPool",
+               "metadata": {"name": "p"}, "spec": spec})
+    }
+
+    fn err<K: Resource>(doc: Value) -> String {
+        decode::<K>(doc).map(|_| ()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn type_errors_name_the_go_field_and_type() {
+        let cases = [
+            (
+                json!({"cidr": "10.0.0.0/24", "disabled": "True"}),
+                "cannot parse string 'True' into field IPPoolSpec.disabled of type bool",
+            ),
+            (
+                json!({"blockSize": "26"}),
+                "cannot parse string '26' into field IPPoolSpec.blockSize of type int",
+            ),
+            (
+                json!({"blockSize": 26.5}),
+                "cannot parse number '26.5' into field IPPoolSpec.blockSize of type int",
+            ),
+            (
+                json!({"cidr": [1, 2]}),
+                "cannot parse array '[1,2]' into field IPPoolSpec.cidr of type string",
+            ),
+            (
+                json!({"allowedUses": "Workload"}),
+                "cannot parse string 'Workload' into field IPPoolSpec.allowedUses of type \
+                 []v3.IPPoolAllowedUse",
+            ),
+            (
+                json!({"allowedUses": [["Workload"]]}),
+                "cannot parse array '[\"Workload\"]' into field IPPoolSpec.allowedUses of type \
+                 v3.IPPoolAllowedUse",
+            ),
+            (
+                json!({"ipipMode": {"a": 1}}),
+                "cannot parse object '{\"a\":1}' into field IPPoolSpec.ipipMode of type \
+                 v3.IPIPMode",
+            ),
+        ];
+        for (spec, want) in cases {
+            assert_eq!(err::<IpPool>(pool(spec)), want);
+        }
+        let doc = json!({"apiVersion": "projectcalico.org/v3", "kind": "IPPool",
+                         "metadata": {"name": "p", "labels": "rack"}});
+        assert_eq!(
+            err::<IpPool>(doc),
+            "cannot parse string 'rack' into field ObjectMeta.labels of type map[string]string"
+        );
+        let doc = json!({"apiVersion": "projectcalico.org/v3", "kind": "IPPool", "spec": "x"});
+        assert_eq!(
+            err::<IpPool>(doc),
+            "cannot parse string 'x' into field IPPool.spec of type v3.IPPoolSpec"
+        );
+        let doc = json!({"apiVersion": "projectcalico.org/v3", "kind": "Node",
+                         "metadata": {"name": "n"}, "spec": {"bgp": {"ipv4Address": ["x"]}}});
+        assert_eq!(
+            err::<Node>(doc),
+            "cannot parse array '[\"x\"]' into field NodeBGPSpec.ipv4Address of type string"
+        );
+        let doc = json!({"apiVersion": "projectcalico.org/v3", "kind": "WorkloadEndpoint",
+                         "metadata": {"name": "w"},
+                         "spec": {"ipNATs": [{"internalIP": "10.0.0.1", "externalIP": {}}]}});
+        assert_eq!(
+            err::<WorkloadEndpoint>(doc),
+            "cannot parse object '{}' into field IPNAT.externalIP of type string"
+        );
+    }
+
+    #[test]
+    fn scalars_where_strings_belong_become_strings() {
+        let doc = json!({"apiVersion": "projectcalico.org/v3", "kind": "Node",
+            "metadata": {"name": 5, "labels": {"rack": 1, "edge": true, "ratio": 0.5,
+                                               "big": 1e7, "tiny": 0.00001}},
+            "spec": {"orchRefs": [{"nodeName": 7, "orchestrator": "k8s"}]}});
+        let node = decode::<Node>(doc).unwrap();
+        assert_eq!(node.metadata.name, "5");
+        let labels: Vec<(&str, &str)> = node
+            .metadata
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("big", "1e+07"),
+                ("edge", "true"),
+                ("rack", "1"),
+                ("ratio", "0.5"),
+                ("tiny", "1e-05")
+            ]
+        );
+        assert_eq!(node.spec.orch_refs[0].node_name, "7");
+        // A number where a bool or a number belongs is left alone.
+        let p = decode::<IpPool>(pool(json!({"cidr": "10.0.0.0/24", "blockSize": 28}))).unwrap();
+        assert_eq!(p.spec.block_size, 28);
+    }
+
+    #[test]
+    fn unknown_fields_are_all_reported_even_after_a_repair() {
+        let doc = json!({"apiVersion": "projectcalico.org/v3", "kind": "IPPool",
+            "metadata": {"name": 5, "bogus": 1},
+            "spec": {"cidr": "10.0.0.0/24", "disabled": "yes", "name": "x"}});
+        // `spec.name` is unknown (metadata.name must survive its removal), and found past the
+        // wrong `disabled`.
+        assert_eq!(
+            err::<IpPool>(doc),
+            "error parsing document: fields in document are not recognized or are in the \
+             wrong location: bogus, name"
+        );
+    }
+
+    #[test]
+    fn float32_g_format() {
+        for (f, want) in [
+            (1.0, "1"),
+            (0.5, "0.5"),
+            (123456.0, "123456"),
+            (1234567.0, "1.234567e+06"),
+            (1e6, "1e+06"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (-2.5, "-2.5"),
+            (1.1, "1.1"),
+            (f64::INFINITY, "+Inf"),
+        ] {
+            assert_eq!(go_float32_g(f), want, "{f}");
+        }
+    }
+}
