@@ -176,7 +176,7 @@ fn read_file(path: &Path, explicit: bool) -> Result<Option<ConfigFileSpec>, Conf
     let value: serde_json::Value =
         serde_yaml::from_str(&text).map_err(|e| ConfigError::Syntax {
             file: file.clone(),
-            message: redact_values(&e.to_string()),
+            message: crate::model::yaml_error(&e),
         })?;
     let parsed: ConfigFile = serde_json::from_value(value).map_err(|e| ConfigError::Syntax {
         file: file.clone(),

@@ -141,7 +141,7 @@ pub fn parse_text(text: &str) -> Result<Vec<AnyResource>, LoadError> {
         }
         check_nesting(&doc)?;
         let value: serde_json::Value = serde_yaml::from_str(&doc)
-            .map_err(|e| LoadError::Parse(format!("error converting YAML to JSON: yaml: {e}")))?;
+            .map_err(|e| LoadError::Parse(crate::model::yaml_error(&e)))?;
         push_value(value, &mut out)?;
     }
     Ok(out)

@@ -250,6 +250,46 @@ fn go_type(kind: &str, path: &str, message: &str) -> String {
     .to_string()
 }
 
+/// A YAML syntax error as calicoctl's YAML-to-JSON conversion reports it (go-yaml v2):
+/// `error converting YAML to JSON: yaml: line 4: did not find expected key`. go-yaml names
+/// the problem's line counted from 0 (from 1 for the scanner's errors), else the context's,
+/// and no line when both are 0; the column and the context text are not shown.
+pub(crate) fn yaml_error(err: &serde_yaml::Error) -> String {
+    // serde_norway's Debug form is the only one with the error's kind and both marks:
+    // `Error { kind: PARSER, problem: "...", problem_mark: Mark { line: 5, column: 2 }, ... }`
+    // (lines from 1; a mark at the very start is left out).
+    let debug = format!("{err:?}");
+    let field = |name: &str| -> Option<&str> {
+        let start = debug.find(&format!("{name}: "))? + name.len() + 2;
+        Some(&debug[start..])
+    };
+    let (Some(kind), Some(problem)) = (field("kind"), field("problem")) else {
+        return format!("error converting YAML to JSON: yaml: {err}");
+    };
+    let problem = serde_json::Deserializer::from_str(problem)
+        .into_iter::<String>()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_else(|| err.to_string());
+    let line0 = |name: &str| -> u64 {
+        field(name)
+            .and_then(|rest| rest.strip_prefix("Mark { line: "))
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .map_or(0, |line| line.saturating_sub(1))
+    };
+    let line = match (line0("problem_mark"), line0("context_mark")) {
+        (0, 0) => None,
+        (0, context) => Some(context),
+        (problem, _) if kind.starts_with("SCANNER") => Some(problem + 1),
+        (problem, _) => Some(problem),
+    };
+    match line {
+        Some(line) => format!("error converting YAML to JSON: yaml: line {line}: {problem}"),
+        None => format!("error converting YAML to JSON: yaml: {problem}"),
+    }
+}
+
 /// Gives an explicit `null` Go's meaning: a field set to `null` keeps its zero value (as if
 /// absent), and a `null` label or annotation value is the empty string.
 fn drop_nulls(v: &mut Value, string_map: bool) {
@@ -392,6 +432,44 @@ mod tests {
             "error parsing document: fields in document are not recognized or are in the \
              wrong location: bogus, name"
         );
+    }
+
+    #[test]
+    fn yaml_errors_read_as_go_yaml_v2_reports_them() {
+        let cases = [
+            // A parser error: the problem's line counted from 0 (libyaml: line 5).
+            (
+                "kind: IPPool\nmetadata:\n  name: p\n spec:\n  cidr: x\n",
+                "yaml: line 3: did not find expected key",
+            ),
+            (
+                "a: 1\nb: {c: 2\n",
+                "yaml: line 2: did not find expected ',' or '}'",
+            ),
+            // A scanner error: counted from 1.
+            (
+                "a:\n\tb: 1\n",
+                "yaml: line 2: found character that cannot start any token",
+            ),
+            ("a: 'open\n", "yaml: line 2: found unexpected end of stream"),
+            // On the first line there is no line at all.
+            (
+                "a: b: c\n",
+                "yaml: mapping values are not allowed in this context",
+            ),
+            (
+                "a: \"x\u{1}\"\n",
+                "yaml: control characters are not allowed",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = serde_yaml::from_str::<Value>(text).unwrap_err();
+            assert_eq!(
+                yaml_error(&err),
+                format!("error converting YAML to JSON: {want}"),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

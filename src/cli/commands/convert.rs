@@ -152,8 +152,12 @@ pub fn run(args: &ConvertArgs, out: &mut dyn Write) -> CmdResult {
         if doc.trim().is_empty() {
             continue;
         }
-        let v: Value = serde_yaml::from_str(&doc)
-            .map_err(|e| CmdError::new(format!("failed to create resources from file: {e}")))?;
+        let v: Value = serde_yaml::from_str(&doc).map_err(|e| {
+            CmdError::new(format!(
+                "failed to create resources from file: {}",
+                crate::model::yaml_error(&e)
+            ))
+        })?;
         let items = match &v {
             Value::Object(m) if m.get("kind").and_then(Value::as_str) == Some("List") => m
                 .get("items")
