@@ -53,8 +53,8 @@ pub struct Invocation {
     pub netns: String,
     /// `CNI_IFNAME`.
     pub ifname: String,
-    /// `CNI_ARGS`, parsed.
-    pub args: BTreeMap<String, String>,
+    /// `CNI_ARGS`, as given (parsed by [`types::load_cni_args`] when the plugin opens).
+    pub args: String,
     /// The network configuration (stdin).
     pub stdin: Vec<u8>,
 }
@@ -70,7 +70,7 @@ impl Invocation {
             container_id: var("CNI_CONTAINERID"),
             netns: var("CNI_NETNS"),
             ifname: var("CNI_IFNAME"),
-            args: types::parse_cni_args(&var("CNI_ARGS")),
+            args: var("CNI_ARGS"),
             stdin,
         }
     }
@@ -235,6 +235,8 @@ struct Plugin<'a> {
     handle: String,
     namespace: String,
     pod: String,
+    /// `CNI_ARGS`, parsed.
+    args: BTreeMap<String, String>,
 }
 
 fn ipam_err(e: impl std::fmt::Display) -> CniError {
@@ -274,12 +276,14 @@ impl<'a> Plugin<'a> {
         let store = crate::datastore::open(&cfg)
             .map_err(|e| CniError::new(codes::TRY_AGAIN, e.to_string()))?;
         let client = Client::new(store);
-        let namespace = inv
-            .args
+        // As Calico's plugin, after the client is made.
+        let args =
+            types::load_cni_args(&inv.args).map_err(|e| CniError::new(codes::INTERNAL, e))?;
+        let namespace = args
             .get("K8S_POD_NAMESPACE")
             .cloned()
             .unwrap_or_else(|| "default".to_string());
-        let pod = inv.args.get("K8S_POD_NAME").cloned().unwrap_or_default();
+        let pod = args.get("K8S_POD_NAME").cloned().unwrap_or_default();
         Ok(Plugin {
             conf,
             inv,
@@ -289,6 +293,7 @@ impl<'a> Plugin<'a> {
             handle: format!("{}.{}", conf.name, inv.container_id),
             namespace,
             pod,
+            args,
         })
     }
 
@@ -400,7 +405,7 @@ impl<'a> Plugin<'a> {
         // `IP=<addr>` in CNI_ARGS is how Calico's own `calico` plugin asks for one specific
         // address (once per address of the pod's `ipAddrs` annotation, all under one handle).
         // An empty `IP=` asks for nothing in particular.
-        if let Some(ip) = self.inv.args.get("IP").filter(|ip| !ip.is_empty()) {
+        if let Some(ip) = self.args.get("IP").filter(|ip| !ip.is_empty()) {
             return self.add_requested_ip(ip);
         }
         // A runtime retrying ADD for the same container gets the addresses it already holds,

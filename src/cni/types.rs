@@ -28,6 +28,8 @@ pub mod codes {
     pub const TRY_AGAIN: u32 = 11;
     /// Plugin-specific: the IPAM operation failed.
     pub const IPAM_FAILURE: u32 = 100;
+    /// What libcni's skeleton gives an error that carries no code of its own.
+    pub const INTERNAL: u32 = 999;
 }
 
 /// A CNI error object, printed on stdout with a non-zero exit.
@@ -241,12 +243,71 @@ impl IpamResult {
     }
 }
 
-/// Parses `CNI_ARGS` (`K=V;K2=V2`).
-pub fn parse_cni_args(s: &str) -> BTreeMap<String, String> {
-    s.split(';')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect()
+/// The `CNI_ARGS` keys calico-ipam reads (Calico's `K8sArgs` with libcni's `CommonArgs`).
+pub const KNOWN_CNI_ARGS: &[&str] = &[
+    "IgnoreUnknown",
+    "IP",
+    "K8S_POD_NAME",
+    "K8S_POD_NAMESPACE",
+    "K8S_POD_INFRA_CONTAINER_ID",
+    "K8S_POD_UID",
+];
+
+/// Parses `CNI_ARGS` (`K=V;K2=V2`) as libcni's `LoadArgs` does for calico-ipam: every pair
+/// needs exactly one `=` (`ARGS: invalid pair "x"`); `IgnoreUnknown` is a boolean (`1`,
+/// `true`, `0`, `false`, any case) and `IP` an address or empty; keys other than
+/// [`KNOWN_CNI_ARGS`] are refused unless `IgnoreUnknown` is true
+/// (`ARGS: unknown args ["FOO=bar"]`). Keys are case-sensitive; the last of a repeated key wins.
+pub fn load_cni_args(s: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut args = BTreeMap::new();
+    if s.is_empty() {
+        return Ok(args);
+    }
+    let mut unknown = Vec::new();
+    let mut ignore_unknown = false;
+    for pair in s.split(';') {
+        let mut parts = pair.split('=');
+        let (Some(key), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format!("ARGS: invalid pair {}", go_quote(pair)));
+        };
+        if !KNOWN_CNI_ARGS.contains(&key) {
+            unknown.push(go_quote(pair));
+            continue;
+        }
+        let bad = |why: String| {
+            format!(
+                "ARGS: error parsing value of pair {}: {why}",
+                go_quote(pair)
+            )
+        };
+        match key {
+            "IgnoreUnknown" => {
+                ignore_unknown = match value.to_lowercase().as_str() {
+                    "1" | "true" => true,
+                    "0" | "false" => false,
+                    other => {
+                        return Err(bad(format!(
+                            "boolean unmarshal error: invalid input {other}"
+                        )));
+                    }
+                }
+            }
+            "IP" if !value.is_empty() && value.parse::<std::net::IpAddr>().is_err() => {
+                return Err(bad(format!("invalid IP address: {value}")));
+            }
+            _ => {}
+        }
+        args.insert(key.to_string(), value.to_string());
+    }
+    if !unknown.is_empty() && !ignore_unknown {
+        return Err(format!("ARGS: unknown args [{}]", unknown.join(" ")));
+    }
+    Ok(args)
+}
+
+/// Go's `%q` of a string of printable text: double quotes, `"` and `\` escaped.
+fn go_quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
 }
 
 /// Reads a `"true"`/`"false"` knob that may also be a JSON bool.
@@ -281,10 +342,46 @@ mod tests {
             r.to_json("1.0.0").to_string(),
             r#"{"cniVersion":"1.0.0","ips":[{"address":"10.65.0.5/32"}],"dns":{}}"#
         );
-        assert_eq!(
-            parse_cni_args("IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=web-0")
-                .get("K8S_POD_NAME"),
-            Some(&"web-0".to_string())
-        );
+    }
+
+    #[test]
+    fn cni_args_as_libcni_loads_them() {
+        let args = load_cni_args(
+            "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=web-0;K8S_POD_UID=u;X=y",
+        )
+        .unwrap();
+        assert_eq!(args.get("K8S_POD_NAME").map(String::as_str), Some("web-0"));
+        assert!(!args.contains_key("X"));
+        assert_eq!(load_cni_args("").unwrap().len(), 0);
+        assert_eq!(load_cni_args("IP=").unwrap()["IP"], "");
+        assert!(load_cni_args("IgnoreUnknown=TRUE;FOO=1").is_ok());
+        for (args, want) in [
+            ("K8S_POD_NAME", r#"ARGS: invalid pair "K8S_POD_NAME""#),
+            (
+                "K8S_POD_NAME=a=b",
+                r#"ARGS: invalid pair "K8S_POD_NAME=a=b""#,
+            ),
+            ("K8S_POD_NAME=a;", r#"ARGS: invalid pair """#),
+            (
+                "FOO=bar;K8S_POD_NAME=a;x=1",
+                r#"ARGS: unknown args ["FOO=bar" "x=1"]"#,
+            ),
+            (
+                "IgnoreUnknown=0;FOO=bar",
+                r#"ARGS: unknown args ["FOO=bar"]"#,
+            ),
+            (
+                "IgnoreUnknown=Yes",
+                r#"ARGS: error parsing value of pair "IgnoreUnknown=Yes": boolean unmarshal error: invalid input yes"#,
+            ),
+            (
+                "IP=10.0.0.300",
+                r#"ARGS: error parsing value of pair "IP=10.0.0.300": invalid IP address: 10.0.0.300"#,
+            ),
+            // Keys are Go field names: case matters.
+            ("ip=10.0.0.1", r#"ARGS: unknown args ["ip=10.0.0.1"]"#),
+        ] {
+            assert_eq!(load_cni_args(args).unwrap_err(), want, "{args}");
+        }
     }
 }

@@ -688,7 +688,7 @@ fn hostile_fuzz_cni_netconf() {
                 container_id: container,
                 netns: "/var/run/netns/x".into(),
                 ifname: "eth0".into(),
-                args: calico::cni::types::parse_cni_args(&args),
+                args: args.clone(),
                 stdin,
             };
             match calico::cni::run(&inv) {
