@@ -6,6 +6,10 @@
 //! (`a && b` is stored as `"a \u0026\u0026 b"`). Field order is the struct order, which the
 //! serde derives already give us.
 
+mod syntax;
+
+pub use syntax::syntax_error;
+
 use serde::Serialize;
 use serde_json::ser::{CharEscape, CompactFormatter, Formatter, PrettyFormatter};
 use std::io::{self, Write};

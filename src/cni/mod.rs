@@ -93,21 +93,67 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// libcni's first look at the configuration, before the plugin runs: the whole document must
+/// be JSON and `cniVersion` a string; a missing version is `0.1.0`.
+fn config_version(stdin: &[u8]) -> Result<String, CniError> {
+    let fail = |why: String| {
+        CniError::new(
+            codes::DECODE_FAILURE,
+            format!("decoding version from network config: {why}"),
+        )
+    };
+    if let Some(why) = crate::gojson::syntax_error(stdin) {
+        return Err(fail(why));
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(stdin).map_err(|e| fail(e.to_string()))?;
+    let kind = |v: &serde_json::Value| match v {
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        _ => "object",
+    };
+    let version = match &value {
+        serde_json::Value::Null => None,
+        serde_json::Value::Object(map) => match map.get("cniVersion") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(v)) => Some(v.clone()),
+            Some(other) => {
+                return Err(fail(format!(
+                    "json: cannot unmarshal {} into Go struct field .cniVersion of type string",
+                    kind(other)
+                )));
+            }
+        },
+        other => {
+            return Err(fail(format!(
+                "json: cannot unmarshal {} into Go value of type struct {{ CNIVersion string \
+                 \"json:\\\"cniVersion\\\"\" }}",
+                kind(other)
+            )));
+        }
+    };
+    Ok(version
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "0.1.0".to_string()))
+}
+
 fn parse_conf(inv: &Invocation) -> Result<NetConf, CniError> {
-    let conf: NetConf = serde_json::from_slice(&inv.stdin).map_err(|e| {
-        CniError::new(codes::DECODE_FAILURE, "failed to load netconf")
-            .with_details(config::redact_values(&e.to_string()))
-    })?;
-    if !SUPPORTED_VERSIONS.contains(&conf.cni_version.as_str()) {
+    let version = config_version(&inv.stdin)?;
+    if !SUPPORTED_VERSIONS.contains(&version.as_str()) {
         return Err(CniError::new(
             codes::INCOMPATIBLE_VERSION,
             format!(
-                "incompatible CNI versions; config is \"{}\", plugin supports [\"{}\"]",
-                conf.cni_version,
+                "incompatible CNI versions; config is \"{version}\", plugin supports [\"{}\"]",
                 SUPPORTED_VERSIONS.join("\" \"")
             ),
         ));
     }
+    let conf: NetConf = serde_json::from_slice(&inv.stdin).map_err(|e| {
+        CniError::new(codes::DECODE_FAILURE, "failed to load netconf")
+            .with_details(config::redact_values(&e.to_string()))
+    })?;
     Ok(conf)
 }
 

@@ -43,7 +43,12 @@ fn read_report(path: &str) -> Result<Report, CmdError> {
             let reason = std::io::Error::from(e);
             CmdError::new(format!("read {path}: {}", go_io_reason(&reason)))
         } else {
-            CmdError::new(format!("failed to parse report {path}: {e}"))
+            // A file that is not JSON at all (cut short, say) gets Go's words for it.
+            let why = std::fs::read(path)
+                .ok()
+                .and_then(|bytes| crate::gojson::syntax_error(&bytes))
+                .unwrap_or_else(|| e.to_string());
+            CmdError::new(format!("failed to parse report {path}: {why}"))
         }
     })
 }
