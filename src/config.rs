@@ -178,10 +178,12 @@ fn read_file(path: &Path, explicit: bool) -> Result<Option<ConfigFileSpec>, Conf
             file: file.clone(),
             message: crate::model::yaml_error(&e),
         })?;
-    let parsed: ConfigFile = serde_json::from_value(value).map_err(|e| ConfigError::Syntax {
-        file: file.clone(),
-        message: redact_values(&e.to_string()),
-    })?;
+    // As calicoctl reads it: its YAML conversion, strict, no values in messages (passwords).
+    let parsed: ConfigFile = crate::model::decode_document(value, "CalicoAPIConfig", false)
+        .map_err(|e| ConfigError::Syntax {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
     if parsed.api_version != crate::model::API_VERSION {
         return Err(ConfigError::Invalid {
             file,
@@ -403,7 +405,10 @@ mod tests {
             resolve(&Overrides::default(), Some(&f))
                 .unwrap_err()
                 .to_string()
-                .contains("unknown field `bogus`")
+                .ends_with(
+                    "error parsing document: field in document is not recognized or is in the \
+                     wrong location: bogus"
+                )
         );
         assert_eq!(
             resolve(&Overrides::default(), Some(&dir.path().join("missing")))

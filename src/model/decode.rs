@@ -8,6 +8,7 @@
 
 use super::Resource;
 use super::kinds::DecodeError;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_path_to_error::{Path, Segment};
 
@@ -16,12 +17,24 @@ const MAX_REPAIRS: usize = 4096;
 
 /// Decodes `value` into `K`. Unknown fields win over a wrong type: all of them are reported
 /// (the decoder goes on past the first wrong value to find them); else the first wrong value.
-pub(crate) fn decode<K: Resource>(mut value: Value) -> Result<K, DecodeError> {
+pub(crate) fn decode<K: Resource>(value: Value) -> Result<K, DecodeError> {
+    decode_document(value, K::KIND, true)
+}
+
+/// [`decode`] for any document calicoctl reads through its YAML conversion: `kind` names the
+/// Go types in messages (`<kind>Spec` for `spec`), and without `show_values` a wrong value is
+/// described by its type alone (`cannot parse array into field ...`), for documents that may
+/// hold secrets.
+pub(crate) fn decode_document<T: DeserializeOwned>(
+    mut value: Value,
+    kind: &str,
+    show_values: bool,
+) -> Result<T, DecodeError> {
     drop_nulls(&mut value, false);
     let mut unknown = Vec::new();
     let mut wrong_type = None;
     for _ in 0..MAX_REPAIRS {
-        let err = match serde_path_to_error::deserialize::<_, K>(value.clone()) {
+        let err = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
             Ok(resource) if unknown.is_empty() && wrong_type.is_none() => return Ok(resource),
             Ok(_) => break,
             Err(err) => err,
@@ -38,7 +51,8 @@ pub(crate) fn decode<K: Resource>(mut value: Value) -> Result<K, DecodeError> {
         if message.ends_with("expected a string") && stringify_at(&mut value, &segments) {
             continue;
         }
-        wrong_type.get_or_insert_with(|| type_error(K::KIND, &value, err.path(), &message));
+        wrong_type
+            .get_or_insert_with(|| type_error(kind, &value, err.path(), &message, show_values));
         if !remove_at(&mut value, &segments) {
             break;
         }
@@ -148,7 +162,13 @@ fn go_float32_g(f: f64) -> String {
 }
 
 /// `cannot parse string 'True' into field IPPoolSpec.disabled of type bool`.
-fn type_error(kind: &str, document: &Value, path: &Path, message: &str) -> String {
+fn type_error(
+    kind: &str,
+    document: &Value,
+    path: &Path,
+    message: &str,
+    show_values: bool,
+) -> String {
     let Some(value) = value_at(document, path) else {
         return message.to_string();
     };
@@ -179,6 +199,11 @@ fn type_error(kind: &str, document: &Value, path: &Path, message: &str) -> Strin
         Value::Object(_) => ("object", value.to_string()),
         Value::Null => ("null", "null".to_string()),
     };
+    if !show_values {
+        return format!(
+            "cannot parse {json_kind} into field {structure}.{field} of type {go_type}"
+        );
+    }
     format!("cannot parse {json_kind} '{text}' into field {structure}.{field} of type {go_type}")
 }
 
@@ -209,6 +234,7 @@ fn go_type(kind: &str, path: &str, message: &str) -> String {
         (_, "metadata.creationTimestamp" | "metadata.deletionTimestamp") => Some("v1.Time"),
         (_, "metadata.ownerReferences") => Some("[]v1.OwnerReference"),
         (_, "metadata.managedFields") => Some("[]v1.ManagedFieldsEntry"),
+        ("CalicoAPIConfig", "spec") => Some("apiconfig.CalicoAPIConfigSpec"),
         (_, "spec") => return format!("v3.{kind}Spec"),
         (_, "status") => return format!("v3.{kind}Status"),
         ("IPPool", "spec.ipipMode") => Some("v3.IPIPMode"),
