@@ -53,12 +53,26 @@ pub(crate) fn decode_document<T: DeserializeOwned>(
         }
         wrong_type
             .get_or_insert_with(|| type_error(kind, &value, err.path(), &message, show_values));
-        if !remove_at(&mut value, &segments) {
+        // Go on looking for unknown fields without the wrong value: a list item or a label
+        // value takes its whole list or map along (its siblings would fail the same way).
+        let mut end = segments.len();
+        let in_string_map = |end: usize| {
+            end >= 2
+                && matches!(segments[end - 2], Segment::Map { key } if key == "labels" || key == "annotations")
+        };
+        if matches!(segments.last(), Some(Segment::Seq { .. })) || in_string_map(end) {
+            end -= 1;
+        }
+        if !remove_at(&mut value, &segments[..end]) {
             break;
         }
     }
     Err(match wrong_type {
         Some(message) if unknown.is_empty() => DecodeError::Other(message),
+        None if unknown.is_empty() => DecodeError::Other(format!(
+            "error parsing document: more than {MAX_REPAIRS} values of the wrong type or in \
+             the wrong place"
+        )),
         _ => DecodeError::UnknownFields(unknown),
     })
 }
@@ -103,11 +117,43 @@ fn remove_at(value: &mut Value, segments: &[&Segment]) -> bool {
     }
 }
 
-/// Replaces a number or boolean with the string calicoctl's YAML conversion makes of it.
+/// Replaces a number or boolean with the string calicoctl's YAML conversion makes of it. Its
+/// siblings of one type (the other items of a list, the other values of labels or
+/// annotations) are converted with it, so a long list costs one more decoding, not one per item.
 fn stringify_at(value: &mut Value, segments: &[&Segment]) -> bool {
-    let Some(v) = value_at_mut(value, segments) else {
+    let Some((last, parent)) = segments.split_last() else {
         return false;
     };
+    let string_map = matches!(
+        parent.last(),
+        Some(Segment::Map { key }) if key == "labels" || key == "annotations"
+    );
+    let Some(container) = value_at_mut(value, parent) else {
+        return false;
+    };
+    match (last, container) {
+        (Segment::Seq { .. }, Value::Array(items)) => {
+            let mut changed = false;
+            for item in items {
+                changed |= stringify(item);
+            }
+            changed
+        }
+        (Segment::Map { .. }, Value::Object(map)) if string_map => {
+            let mut changed = false;
+            for item in map.values_mut() {
+                changed |= stringify(item);
+            }
+            changed
+        }
+        (Segment::Map { key }, Value::Object(map)) => {
+            map.get_mut(key.as_str()).is_some_and(stringify)
+        }
+        _ => false,
+    }
+}
+
+fn stringify(v: &mut Value) -> bool {
     let text = match v {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) if n.is_f64() => go_float32_g(n.as_f64().unwrap_or_default()),
@@ -441,6 +487,15 @@ mod tests {
             ]
         );
         assert_eq!(node.spec.orch_refs[0].node_name, "7");
+        // Thousands of numeric labels or list items: converted together, not one by one.
+        let labels: serde_json::Map<String, Value> =
+            (0..10_000).map(|i| (format!("l{i}"), json!(i))).collect();
+        let doc = json!({"apiVersion": "projectcalico.org/v3", "kind": "IPReservation",
+            "metadata": {"name": "r", "labels": labels},
+            "spec": {"reservedCIDRs": (0..10_000).collect::<Vec<u32>>()}});
+        let r = decode::<crate::model::IpReservation>(doc).unwrap();
+        assert_eq!(r.metadata.labels["l9999"], "9999");
+        assert_eq!(r.spec.reserved_cidrs[9_999], "9999");
         // A number where a bool or a number belongs is left alone.
         let p = decode::<IpPool>(pool(json!({"cidr": "10.0.0.0/24", "blockSize": 28}))).unwrap();
         assert_eq!(p.spec.block_size, 28);
@@ -496,6 +551,17 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_wrong_list_item_takes_its_list_along_in_the_hunt_for_unknown_fields() {
+        let items: Vec<Value> = (0..10_000).map(|i| json!([i])).collect();
+        let doc = pool(json!({"cidr": "10.0.0.0/24", "allowedUses": items, "bogus": 1}));
+        assert_eq!(
+            err::<IpPool>(doc),
+            "error parsing document: field in document is not recognized or is in the wrong \
+             location: bogus"
+        );
     }
 
     #[test]
