@@ -56,11 +56,8 @@ pub(crate) fn decode_document<T: DeserializeOwned>(
         // Go on looking for unknown fields without the wrong value: a list item or a label
         // value takes its whole list or map along (its siblings would fail the same way).
         let mut end = segments.len();
-        let in_string_map = |end: usize| {
-            end >= 2
-                && matches!(segments[end - 2], Segment::Map { key } if key == "labels" || key == "annotations")
-        };
-        if matches!(segments.last(), Some(Segment::Seq { .. })) || in_string_map(end) {
+        let in_string_map = end >= 2 && is_string_map(segments[end - 2]);
+        if matches!(segments.last(), Some(Segment::Seq { .. })) || in_string_map {
             end -= 1;
         }
         if !remove_at(&mut value, &segments[..end]) {
@@ -75,6 +72,15 @@ pub(crate) fn decode_document<T: DeserializeOwned>(
         )),
         _ => DecodeError::UnknownFields(unknown),
     })
+}
+
+/// The maps of strings in Calico's resources: `metadata.labels` and `metadata.annotations`.
+fn is_string_key(key: &str) -> bool {
+    matches!(key, "labels" | "annotations")
+}
+
+fn is_string_map(segment: &Segment) -> bool {
+    matches!(segment, Segment::Map { key } if is_string_key(key))
 }
 
 /// `unknown field `x`, expected ...` → `x`.
@@ -124,10 +130,7 @@ fn stringify_at(value: &mut Value, segments: &[&Segment]) -> bool {
     let Some((last, parent)) = segments.split_last() else {
         return false;
     };
-    let string_map = matches!(
-        parent.last(),
-        Some(Segment::Map { key }) if key == "labels" || key == "annotations"
-    );
+    let string_map = parent.last().is_some_and(|s| is_string_map(s));
     let Some(container) = value_at_mut(value, parent) else {
         return false;
     };
@@ -225,7 +228,7 @@ fn type_error(
         match segment {
             Segment::Map { key } if !in_map => {
                 fields.push(key.as_str());
-                in_map = matches!(key.as_str(), "labels" | "annotations");
+                in_map = is_string_map(segment);
             }
             _ => {}
         }
@@ -375,7 +378,7 @@ fn drop_nulls(v: &mut Value, string_map: bool) {
                 map.retain(|_, value| !value.is_null());
             }
             for (key, value) in map.iter_mut() {
-                drop_nulls(value, matches!(key.as_str(), "labels" | "annotations"));
+                drop_nulls(value, is_string_key(key));
             }
         }
         Value::Array(items) => items.iter_mut().for_each(|i| drop_nulls(i, false)),
