@@ -150,11 +150,68 @@ fn parse_conf(inv: &Invocation) -> Result<NetConf, CniError> {
             ),
         ));
     }
-    let conf: NetConf = serde_json::from_slice(&inv.stdin).map_err(|e| {
-        CniError::new(codes::DECODE_FAILURE, "failed to load netconf")
-            .with_details(config::redact_values(&e.to_string()))
+    let mut de = serde_json::Deserializer::from_slice(&inv.stdin);
+    let conf: NetConf = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let mut err = CniError::new(
+            codes::INTERNAL,
+            format!("failed to load netconf: {}", netconf_type_error(&e)),
+        );
+        // The version is known by now: the error answers in it.
+        err.cni_version = version.clone();
+        err
     })?;
     Ok(conf)
+}
+
+/// Calico's plugin decodes its configuration with Go's `json.Unmarshal`, whose type errors
+/// name the field and never the value: `json: cannot unmarshal string into Go struct field
+/// NetConf.mtu of type int` (`.ipam.assign_ipv4` for the anonymous `ipam` struct).
+fn netconf_type_error(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    use serde_path_to_error::Segment;
+    let inner = e.inner().to_string();
+    let message = match inner.rfind(" at line ") {
+        Some(at) => &inner[..at],
+        None => &inner,
+    };
+    if !message.starts_with("invalid type: ") && !message.starts_with("invalid value: ") {
+        return config::redact_values(message);
+    }
+    let mut fields: Vec<&str> = Vec::new();
+    for segment in e.path().iter() {
+        if let Segment::Map { key } = segment {
+            if matches!(
+                fields.last().copied(),
+                Some("annotations" | "namespace_annotations" | "namespace_labels")
+            ) {
+                break;
+            }
+            fields.push(key);
+        }
+    }
+    let parent = fields.len().saturating_sub(1);
+    let structure = match fields[..parent] {
+        [] => "NetConf",
+        ["ipam"] => "",
+        ["ipam", "routes"] => "Route",
+        ["feature_control"] => "FeatureControl",
+        ["args"] => "Args",
+        ["args", "k8s"] => "K8sArgs",
+        _ => "",
+    };
+    let go_type = match fields.as_slice() {
+        ["ipam"] => "struct { Name string; Type string; ... }".to_string(),
+        ["ipam", "routes"] if message.ends_with("a sequence") => "[]types.Route".to_string(),
+        ["ipam", "routes"] => "types.Route".to_string(),
+        ["feature_control"] => "types.FeatureControl".to_string(),
+        ["args"] => "types.Args".to_string(),
+        ["args", "k8s"] => "types.K8sArgs".to_string(),
+        _ => crate::model::go_type_expected(message),
+    };
+    format!(
+        "json: cannot unmarshal {} into Go struct field {structure}.{} of type {go_type}",
+        crate::model::go_json_kind(message),
+        fields.join(".")
+    )
 }
 
 /// Runs one invocation; `Ok(Some(json))` is printed on stdout.
@@ -925,5 +982,56 @@ impl<'a> Plugin<'a> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conf_error(stdin: &str) -> CniError {
+        let inv = Invocation {
+            stdin: stdin.as_bytes().to_vec(),
+            ..Invocation::default()
+        };
+        parse_conf(&inv).unwrap_err()
+    }
+
+    #[test]
+    fn configuration_errors_in_libcni_and_calico_words() {
+        for (stdin, code, msg) in [
+            (
+                r#"{"cniVersion":"1.0.0""#,
+                codes::DECODE_FAILURE,
+                "decoding version from network config: unexpected end of JSON input",
+            ),
+            (
+                r#"[{"cniVersion":"1.0.0"}]"#,
+                codes::DECODE_FAILURE,
+                "decoding version from network config: json: cannot unmarshal array into Go \
+                 value of type struct { CNIVersion string \"json:\\\"cniVersion\\\"\" }",
+            ),
+            (
+                r#"{"name":"n"}"#,
+                codes::INCOMPATIBLE_VERSION,
+                "incompatible CNI versions; config is \"0.1.0\", plugin supports [\"0.3.0\" \
+                 \"0.3.1\" \"0.4.0\" \"1.0.0\" \"1.1.0\"]",
+            ),
+            (
+                r#"{"cniVersion":"1.0.0","etcd_password":["s3cret"]}"#,
+                codes::INTERNAL,
+                "failed to load netconf: json: cannot unmarshal array into Go struct field \
+                 NetConf.etcd_password of type string",
+            ),
+            (
+                r#"{"cniVersion":"1.0.0","ipam":{"routes":[{"dst":"0.0.0.0/0","gw":7}]}}"#,
+                codes::INTERNAL,
+                "failed to load netconf: json: cannot unmarshal number into Go struct field \
+                 Route.ipam.routes.gw of type string",
+            ),
+        ] {
+            let e = conf_error(stdin);
+            assert_eq!((e.code, e.msg.as_str()), (code, msg), "{stdin}");
+        }
     }
 }

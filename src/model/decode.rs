@@ -313,6 +313,11 @@ fn go_type(kind: &str, path: &str, message: &str) -> String {
     if let Some(t) = special {
         return t.to_string();
     }
+    go_type_expected(message)
+}
+
+/// The Go type serde's `..., expected a boolean` (and the like) asks for.
+pub(crate) fn go_type_expected(message: &str) -> String {
     let expected = message.rsplit("expected ").next().unwrap_or_default();
     match expected {
         "a boolean" => "bool",
@@ -323,6 +328,24 @@ fn go_type(kind: &str, path: &str, message: &str) -> String {
         e => e,
     }
     .to_string()
+}
+
+/// What serde found where it wanted something else, as Go's JSON decoder names it
+/// (`invalid type: integer `5`, expected ...` → `number`).
+pub(crate) fn go_json_kind(message: &str) -> &'static str {
+    let found = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .unwrap_or_default();
+    match found.split([' ', ',']).next().unwrap_or_default() {
+        "integer" | "floating" => "number",
+        "boolean" => "bool",
+        "string" => "string",
+        "sequence" => "array",
+        "map" => "object",
+        "null" => "null",
+        _ => "value",
+    }
 }
 
 /// A YAML syntax error as calicoctl's YAML-to-JSON conversion reports it (go-yaml v2):
