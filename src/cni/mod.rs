@@ -94,26 +94,17 @@ pub fn main() -> ExitCode {
 }
 
 /// libcni's first look at the configuration, before the plugin runs: the whole document must
-/// be JSON and `cniVersion` a string; a missing version is `0.1.0`.
-fn config_version(stdin: &[u8]) -> Result<String, CniError> {
+/// be JSON (Go's scanner messages, worked out only for a document that fails) and `cniVersion`
+/// a string; a missing version is `0.1.0`. Returns the document, parsed once, and the version.
+fn config_version(stdin: &[u8]) -> Result<(serde_json::Value, String), CniError> {
     let fail = |why: String| {
         CniError::new(
             codes::DECODE_FAILURE,
             format!("decoding version from network config: {why}"),
         )
     };
-    if let Some(why) = crate::gojson::syntax_error(stdin) {
-        return Err(fail(why));
-    }
-    let value: serde_json::Value =
-        serde_json::from_slice(stdin).map_err(|e| fail(e.to_string()))?;
-    let kind = |v: &serde_json::Value| match v {
-        serde_json::Value::Number(_) => "number",
-        serde_json::Value::Bool(_) => "bool",
-        serde_json::Value::String(_) => "string",
-        serde_json::Value::Array(_) => "array",
-        _ => "object",
-    };
+    let value: serde_json::Value = serde_json::from_slice(stdin)
+        .map_err(|e| fail(crate::gojson::syntax_error(stdin).unwrap_or_else(|| e.to_string())))?;
     let version = match &value {
         serde_json::Value::Null => None,
         serde_json::Value::Object(map) => match map.get("cniVersion") {
@@ -122,7 +113,7 @@ fn config_version(stdin: &[u8]) -> Result<String, CniError> {
             Some(other) => {
                 return Err(fail(format!(
                     "json: cannot unmarshal {} into Go struct field .cniVersion of type string",
-                    kind(other)
+                    crate::gojson::kind_name(other)
                 )));
             }
         },
@@ -130,17 +121,18 @@ fn config_version(stdin: &[u8]) -> Result<String, CniError> {
             return Err(fail(format!(
                 "json: cannot unmarshal {} into Go value of type struct {{ CNIVersion string \
                  \"json:\\\"cniVersion\\\"\" }}",
-                kind(other)
+                crate::gojson::kind_name(other)
             )));
         }
     };
-    Ok(version
+    let version = version
         .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "0.1.0".to_string()))
+        .unwrap_or_else(|| "0.1.0".to_string());
+    Ok((value, version))
 }
 
 fn parse_conf(inv: &Invocation) -> Result<NetConf, CniError> {
-    let version = config_version(&inv.stdin)?;
+    let (value, version) = config_version(&inv.stdin)?;
     if !SUPPORTED_VERSIONS.contains(&version.as_str()) {
         return Err(CniError::new(
             codes::INCOMPATIBLE_VERSION,
@@ -150,11 +142,10 @@ fn parse_conf(inv: &Invocation) -> Result<NetConf, CniError> {
             ),
         ));
     }
-    let mut de = serde_json::Deserializer::from_slice(&inv.stdin);
-    let conf: NetConf = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let conf: NetConf = serde_path_to_error::deserialize(&value).map_err(|e| {
         let mut err = CniError::new(
             codes::INTERNAL,
-            format!("failed to load netconf: {}", netconf_type_error(&e)),
+            format!("failed to load netconf: {}", netconf_type_error(&value, &e)),
         );
         // The version is known by now: the error answers in it.
         err.cni_version = version.clone();
@@ -166,18 +157,24 @@ fn parse_conf(inv: &Invocation) -> Result<NetConf, CniError> {
 /// Calico's plugin decodes its configuration with Go's `json.Unmarshal`, whose type errors
 /// name the field and never the value: `json: cannot unmarshal string into Go struct field
 /// NetConf.mtu of type int` (`.ipam.assign_ipv4` for the anonymous `ipam` struct).
-fn netconf_type_error(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+fn netconf_type_error(
+    conf: &serde_json::Value,
+    e: &serde_path_to_error::Error<serde_json::Error>,
+) -> String {
     use serde_path_to_error::Segment;
-    let inner = e.inner().to_string();
-    let message = match inner.rfind(" at line ") {
-        Some(at) => &inner[..at],
-        None => &inner,
-    };
+    let message = e.inner().to_string();
+    let message = message.as_str();
     if !message.starts_with("invalid type: ") && !message.starts_with("invalid value: ") {
         return config::redact_values(message);
     }
     let mut fields: Vec<&str> = Vec::new();
+    let mut found = Some(conf);
     for segment in e.path().iter() {
+        found = found.and_then(|v| match segment {
+            Segment::Map { key } => v.get(key.as_str()),
+            Segment::Seq { index } => v.get(*index),
+            _ => None,
+        });
         if let Segment::Map { key } = segment {
             if matches!(
                 fields.last().copied(),
@@ -209,7 +206,7 @@ fn netconf_type_error(e: &serde_path_to_error::Error<serde_json::Error>) -> Stri
     };
     format!(
         "json: cannot unmarshal {} into Go struct field {structure}.{} of type {go_type}",
-        crate::model::go_json_kind(message),
+        found.map_or("value", crate::gojson::kind_name),
         fields.join(".")
     )
 }

@@ -240,13 +240,10 @@ fn type_error(
     let whole = fields.join(".");
     let structure = go_struct(kind, &parent, field);
     let go_type = go_type(kind, &whole, message);
-    let (json_kind, text) = match value {
-        Value::String(s) => ("string", s.clone()),
-        Value::Number(n) => ("number", n.to_string()),
-        Value::Bool(b) => ("bool", b.to_string()),
-        Value::Array(_) => ("array", value.to_string()),
-        Value::Object(_) => ("object", value.to_string()),
-        Value::Null => ("null", "null".to_string()),
+    let json_kind = crate::gojson::kind_name(value);
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     };
     if !show_values {
         return format!(
@@ -328,24 +325,6 @@ pub(crate) fn go_type_expected(message: &str) -> String {
         e => e,
     }
     .to_string()
-}
-
-/// What serde found where it wanted something else, as Go's JSON decoder names it
-/// (`invalid type: integer `5`, expected ...` → `number`).
-pub(crate) fn go_json_kind(message: &str) -> &'static str {
-    let found = message
-        .strip_prefix("invalid type: ")
-        .or_else(|| message.strip_prefix("invalid value: "))
-        .unwrap_or_default();
-    match found.split([' ', ',']).next().unwrap_or_default() {
-        "integer" | "floating" => "number",
-        "boolean" => "bool",
-        "string" => "string",
-        "sequence" => "array",
-        "map" => "object",
-        "null" => "null",
-        _ => "value",
-    }
 }
 
 /// A YAML syntax error as calicoctl's YAML-to-JSON conversion reports it (go-yaml v2):

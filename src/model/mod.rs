@@ -18,7 +18,7 @@ pub mod workloadendpoint;
 
 pub use cidr::Cidr;
 pub use clusterinfo::ClusterInformation;
-pub(crate) use decode::{decode_document, go_json_kind, go_type_expected, yaml_error};
+pub(crate) use decode::{decode_document, go_type_expected, yaml_error};
 pub use ipamconfig::IpamConfiguration;
 pub use ippool::IpPool;
 pub use ipreservation::IpReservation;
