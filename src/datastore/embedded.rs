@@ -24,6 +24,16 @@
 //! An allocation we acknowledged and then forgot would be handed out twice, so every commit
 //! syncs the WAL before returning, as etcd syncs its own WAL before answering. Measured here,
 //! a sync costs about 0.2 ms, well below anything IPAM does per allocation.
+//!
+//! Read-only access: a user who may read the file but not write it (a store kept by root,
+//! readable by all, as on most hosts) can still run `get`, `ipam show` and `ipam check`. The
+//! file is opened read-only; SQLite then reads a live WAL through the writers' shared-memory
+//! index (`-shm`). When no writer has the file open there is no WAL and no index, and a
+//! reader without write access to the directory cannot create one: the file is then read as
+//! *immutable*, and every read checks that the file was neither changed nor opened by a writer
+//! meanwhile (its length, modification time and the absence of a WAL). A read that finds it
+//! was is done again on a fresh connection, or, for a listing already handed out in part,
+//! fails with a message saying so. Writes fail at once with a message naming the file.
 
 use super::{
     DatastoreError, KeyValue, KvStore, ListResponse, Op, Read, ReadManyResponse, Result, Txn,
@@ -33,7 +43,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, pa
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// How long a writer waits for another process's write lock before SQLite reports it busy.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -92,7 +102,121 @@ const MIGRATE_FROM_1: &str = concat!(
 /// (or several: each is its own connection, and SQLite's locks keep them consistent).
 pub struct EmbeddedStore {
     path: PathBuf,
-    conn: Mutex<Connection>,
+    /// False when this process may only read the file (see the module's comment).
+    writable: bool,
+    conn: Mutex<Conn>,
+}
+
+/// The connection, and for a read-only connection that reads the file as immutable, what the
+/// file looked like when it was opened.
+struct Conn {
+    conn: Connection,
+    immutable: Option<FileStamp>,
+}
+
+impl std::ops::Deref for Conn {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+/// What tells an immutable reader that a writer has been at the file: the main file changes
+/// only when a WAL is checkpointed into it, and a writer's connection keeps a WAL beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    wal: bool,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> Option<FileStamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            wal: std::fs::symlink_metadata(side_file(path, "-wal")).is_ok(),
+        })
+    }
+}
+
+/// `path` with `suffix` appended (SQLite's `-wal`, `-shm` and `-journal` files).
+fn side_file(path: &Path, suffix: &str) -> PathBuf {
+    let mut side = path.as_os_str().to_owned();
+    side.push(suffix);
+    PathBuf::from(side)
+}
+
+/// Whether this process may write the existing file at `path`: it is opened for writing
+/// (without changing it) to find out, as SQLite would.
+fn may_write(path: &Path) -> bool {
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+    {
+        Ok(_) => true,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+        ),
+    }
+}
+
+/// Opens `path` for reading only; `immutable`: without SQLite's locks or WAL index, for a
+/// file no writer has open (see the module's comment).
+fn open_read_only(path: &Path, immutable: bool) -> rusqlite::Result<Conn> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for c in absolute.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str(if immutable {
+        "?immutable=1"
+    } else {
+        "?mode=ro"
+    });
+    let stamp = if immutable { FileStamp::of(path) } else { None };
+    let mut conn = Connection::open_with_flags(uri, flags)?;
+    conn.busy_handler(Some(busy_handler()))?;
+    Ok(Conn {
+        conn,
+        immutable: stamp,
+    })
+}
+
+/// A read-only connection that can read the file now: through the WAL index when a writer
+/// keeps one, else as immutable.
+fn connect_read_only(path: &Path) -> rusqlite::Result<Conn> {
+    let conn = open_read_only(path, false)?;
+    match read_revision(&conn) {
+        Ok(_) => Ok(conn),
+        // No index to read through, and no right to create one; no writer has the file open.
+        Err(e)
+            if matches!(
+                e.sqlite_error_code(),
+                Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)
+            ) && !side_file(path, "-wal").exists() =>
+        {
+            open_read_only(path, true)
+        }
+        // Anything else (not a database, damaged, another schema) is for the caller to judge.
+        Err(_) => Ok(conn),
+    }
 }
 
 impl std::fmt::Debug for EmbeddedStore {
@@ -131,10 +255,17 @@ impl EmbeddedStore {
                  inspect it with `sqlite3 FILE 'PRAGMA integrity_check'`"
             )));
         }
+        if path.is_file() && !may_write(path) {
+            return Self::open_read_only(path);
+        }
         let conn = Connection::open(path).map_err(|e| fail(describe("cannot open", &e)))?;
         let store = EmbeddedStore {
             path: path.to_path_buf(),
-            conn: Mutex::new(conn),
+            writable: true,
+            conn: Mutex::new(Conn {
+                conn,
+                immutable: None,
+            }),
         };
         store.with_retry("cannot open", |conn| {
             conn.busy_handler(Some(busy_handler()))?;
@@ -150,9 +281,37 @@ impl EmbeddedStore {
         Ok(store)
     }
 
+    /// Opens the existing store at `path` for reading only.
+    fn open_read_only(path: &Path) -> Result<EmbeddedStore> {
+        let conn = connect_read_only(path).map_err(|e| DatastoreError::Embedded {
+            path: path.display().to_string(),
+            message: describe("cannot open", &e),
+        })?;
+        let store = EmbeddedStore {
+            path: path.to_path_buf(),
+            writable: false,
+            conn: Mutex::new(conn),
+        };
+        store.init_schema()?;
+        Ok(store)
+    }
+
     /// The store's file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether this process may write the file (else it was opened for reading only).
+    pub fn writable(&self) -> bool {
+        self.writable
+    }
+
+    /// The error of a write through a read-only store.
+    fn read_only_error(&self, what: &str) -> DatastoreError {
+        self.err(format!(
+            "{what}: the file is read-only for this user (it was opened for reading only; \
+             writing needs write access to the file and its directory)"
+        ))
     }
 
     /// Runs SQLite's `PRAGMA integrity_check` over the whole file: `"ok"` when the file is
@@ -170,6 +329,11 @@ impl EmbeddedStore {
     /// Brings an older file to [`SCHEMA_VERSION`], in one write transaction (another process
     /// may have done it first: the version is read again under the write lock).
     fn migrate(&self) -> Result<()> {
+        if !self.writable {
+            return Err(self.read_only_error(
+                "was written by an older version of this program and cannot be converted",
+            ));
+        }
         self.with_retry("cannot convert the store to the current schema", |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -185,6 +349,7 @@ impl EmbeddedStore {
     fn init_schema(&self) -> Result<()> {
         enum Found {
             Ours,
+            Empty,
             Foreign(i32),
             Newer(i32),
             Older,
@@ -211,6 +376,9 @@ impl EmbeddedStore {
                 });
             }
             drop(tx);
+            if !self.writable {
+                return Ok(Found::Empty);
+            }
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let objects: i64 =
                 tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
@@ -235,6 +403,9 @@ impl EmbeddedStore {
         })?;
         match found {
             Found::Ours => {}
+            Found::Empty => {
+                return Err(self.read_only_error("is empty and cannot be made a datastore"));
+            }
             Found::Older => self.migrate()?,
             Found::Foreign(id) => {
                 return Err(self.err(format!(
@@ -260,7 +431,7 @@ impl EmbeddedStore {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    fn lock(&self) -> MutexGuard<'_, Conn> {
         // A panic while holding the lock leaves no half-done SQL transaction behind (rusqlite
         // rolls back on drop), so the connection is still usable.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
@@ -273,14 +444,45 @@ impl EmbeddedStore {
     fn with_retry<T>(
         &self,
         what: &str,
+        f: impl FnMut(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        self.with_retry_if(what, &|| true, f)
+    }
+
+    /// [`with_retry`](Self::with_retry) for a read that may not be repeatable: an immutable
+    /// reader that finds a writer was at the file during `f` runs `f` again on a fresh
+    /// connection only while `repeatable()` says so, and fails otherwise.
+    fn with_retry_if<T>(
+        &self,
+        what: &str,
+        repeatable: &dyn Fn() -> bool,
         mut f: impl FnMut(&mut Connection) -> rusqlite::Result<T>,
     ) -> Result<T> {
         let mut conn = self.lock();
         let mut attempt = 0;
+        let mut reconnects = 0;
+        let mut torn = false;
         let started = std::time::Instant::now();
         loop {
-            match f(&mut conn) {
-                Ok(v) => return Ok(v),
+            // The file as this connection first saw it, or a fresh connection.
+            if conn.immutable.is_some() && (torn || conn.immutable != FileStamp::of(&self.path)) {
+                *conn = connect_read_only(&self.path).map_err(|e| self.err(describe(what, &e)))?;
+            }
+            let before = conn.immutable.clone();
+            match f(&mut conn.conn) {
+                Ok(v) if before.is_none() || before == FileStamp::of(&self.path) => return Ok(v),
+                // A writer was at the file while it was read as immutable: what was read may
+                // mix two states of it.
+                Ok(_) if repeatable() && reconnects < BUSY_RETRIES => {
+                    reconnects += 1;
+                    torn = true;
+                }
+                Ok(_) => {
+                    return Err(self.err(format!(
+                        "{what}: the datastore was changed by another process while it was \
+                         being read (read-only); run the command again"
+                    )));
+                }
                 // Not once the busy handler has waited the whole busy timeout already: the
                 // total wait stays within BUSY_TIMEOUT (plus one last try), as the message says.
                 Err(e)
@@ -560,7 +762,13 @@ impl KvStore for EmbeddedStore {
         // A failure after the first row was visited must not be retried (the visitor would see
         // rows twice): it is kept here and returned as it is.
         let mut failed_midway: Option<rusqlite::Error> = None;
-        let revision = self.with_retry("list", |conn| {
+        // Nor may a read-only reader's listing that a writer may have torn, once handed out.
+        let visited = std::cell::Cell::new(false);
+        let visit = &mut |kv| {
+            visited.set(true);
+            visit(kv)
+        };
+        let revision = self.with_retry_if("list", &|| !visited.get(), |conn| {
             // One read transaction: every row is from the snapshot the revision was read in.
             let tx = conn.transaction()?;
             let revision = read_revision(&tx)?;
@@ -580,6 +788,9 @@ impl KvStore for EmbeddedStore {
 
     fn txn(&self, txn: Txn) -> Result<TxnResponse> {
         txn.validate()?;
+        if !self.writable {
+            return Err(self.read_only_error("cannot write"));
+        }
         self.with_retry("transaction", |conn| {
             // IMMEDIATE: take the write lock now, before reading what we compare.
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -868,6 +1079,129 @@ mod tests {
         let again = EmbeddedStore::open(&path).unwrap();
         assert_eq!(again.list("/").unwrap().kvs.len(), 3);
         assert_eq!(again.integrity_check().unwrap(), "ok");
+    }
+
+    /// A store of two keys whose writer has closed it (so no WAL is left).
+    fn closed_store() -> (tempfile::TempDir, PathBuf, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("datastore.db");
+        let store = EmbeddedStore::open(&path).unwrap();
+        store.txn(Txn::new().put("/a/1", b"one".to_vec())).unwrap();
+        let r = store.txn(Txn::new().put("/a/2", b"two".to_vec())).unwrap();
+        drop(store);
+        assert!(
+            !side_file(&path, "-wal").exists(),
+            "the last close checkpoints"
+        );
+        (dir, path, r.revision)
+    }
+
+    /// A read-only store that reads the file as immutable (what a user without write access
+    /// to the directory gets when no writer has the file open).
+    fn immutable_reader(path: &Path) -> EmbeddedStore {
+        let store = EmbeddedStore {
+            path: path.to_path_buf(),
+            writable: false,
+            conn: Mutex::new(open_read_only(path, true).unwrap()),
+        };
+        store.init_schema().unwrap();
+        assert!(store.lock().immutable.is_some());
+        store
+    }
+
+    #[test]
+    fn a_read_only_store_reads_and_refuses_writes() {
+        let (_dir, path, revision) = closed_store();
+        let before = std::fs::read(&path).unwrap();
+        for reader in [
+            EmbeddedStore::open_read_only(&path).unwrap(),
+            immutable_reader(&path),
+        ] {
+            assert!(!reader.writable());
+            assert_eq!(reader.get("/a/2").unwrap().unwrap().value, b"two");
+            assert_eq!(reader.list("/a/").unwrap().kvs.len(), 2);
+            assert_eq!(reader.list_keys("/a/").unwrap().revision, revision);
+            let reads = reader
+                .read_many(&[Read::Key("/a/1".into()), Read::Prefix("/a/".into())])
+                .unwrap();
+            assert_eq!((reads.results[1].len(), reads.revision), (2, revision));
+            let err = reader
+                .txn(Txn::new().put("/a/3", b"three".to_vec()))
+                .unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains("read-only for this user"), "{text}");
+            assert!(text.contains(&path.display().to_string()), "{text}");
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), before, "nothing written");
+        let again = EmbeddedStore::open(&path).unwrap();
+        assert_eq!(again.revision().unwrap(), revision);
+        assert!(again.get("/a/3").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_read_only_empty_file_is_refused_without_being_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("datastore.db");
+        std::fs::write(&path, b"").unwrap();
+        let err = EmbeddedStore::open_read_only(&path)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("is empty") && err.contains("read-only"),
+            "{err}"
+        );
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn an_immutable_reader_follows_a_writer_that_arrives() {
+        let (_dir, path, _) = closed_store();
+        let reader = immutable_reader(&path);
+        assert_eq!(reader.get("/a/1").unwrap().unwrap().value, b"one");
+        // A writer that stays open keeps its changes in its WAL, which the main file does not
+        // show: the reader must notice and read through the WAL index instead.
+        let writer = EmbeddedStore::open(&path).unwrap();
+        let r = writer.txn(Txn::new().put("/a/1", b"uno".to_vec())).unwrap();
+        assert_eq!(reader.get("/a/1").unwrap().unwrap().value, b"uno");
+        assert_eq!(reader.revision().unwrap(), r.revision);
+        assert!(
+            reader.lock().immutable.is_none(),
+            "reads through the WAL now"
+        );
+        // And once the writer has gone (its WAL checkpointed into the file and removed).
+        drop(writer);
+        assert_eq!(reader.get("/a/1").unwrap().unwrap().value, b"uno");
+    }
+
+    #[test]
+    fn an_immutable_listing_that_a_writer_tears_fails_instead_of_mixing_states() {
+        let (_dir, path, _) = closed_store();
+        let reader = immutable_reader(&path);
+        let mut writer = None;
+        let mut seen = Vec::new();
+        let err = reader
+            .scan("/a/", &mut |kv| {
+                seen.push(kv.key);
+                if writer.is_none() {
+                    let w = EmbeddedStore::open(&path).unwrap();
+                    w.txn(Txn::new().put("/a/0", b"zero".to_vec())).unwrap();
+                    writer = Some(w);
+                }
+                ControlFlow::Continue(())
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("changed by another process"), "{err}");
+        assert_eq!(seen.len(), 2, "the rows were handed out once, not again");
+        // The next read is of the new state.
+        let keys: Vec<String> = reader
+            .list("/a/")
+            .unwrap()
+            .kvs
+            .into_iter()
+            .map(|kv| kv.key)
+            .collect();
+        assert_eq!(keys, ["/a/0", "/a/1", "/a/2"]);
     }
 
     #[test]

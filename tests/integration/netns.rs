@@ -20,7 +20,8 @@ const PREFIX: &str = "calico-t-";
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 static SWEEP: Once = Once::new();
 
-fn effective_uid() -> Option<u32> {
+/// This process's effective uid, from `/proc/self/status`.
+pub fn effective_uid() -> Option<u32> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("Uid:"))?;
     line.split_whitespace().nth(2)?.parse().ok()

@@ -32,6 +32,7 @@ mod crash;
 mod failover;
 mod hostile;
 mod races;
+mod readonly;
 mod security;
 mod unreachable;
 
