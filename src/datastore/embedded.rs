@@ -555,9 +555,7 @@ fn truncation(path: &Path) -> Option<String> {
     // A WAL, or a rollback journal (when WAL is refused), means a writer may be at work or
     // SQLite has a write to finish: the header need not match the file's length then.
     for suffix in ["-wal", "-journal"] {
-        let mut side = path.as_os_str().to_owned();
-        side.push(suffix);
-        if std::fs::metadata(&side).is_ok_and(|m| m.len() > 0) {
+        if std::fs::metadata(side_file(path, suffix)).is_ok_and(|m| m.len() > 0) {
             return None;
         }
     }
