@@ -114,19 +114,6 @@ struct Conn {
     immutable: Option<FileStamp>,
 }
 
-impl std::ops::Deref for Conn {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        &self.conn
-    }
-}
-
-impl std::ops::DerefMut for Conn {
-    fn deref_mut(&mut self) -> &mut Connection {
-        &mut self.conn
-    }
-}
-
 /// What tells an immutable reader that a writer has been at the file: the main file changes
 /// only when a WAL is checkpointed into it, and a writer's connection keeps a WAL beside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,7 +190,7 @@ fn open_read_only(path: &Path, immutable: bool) -> rusqlite::Result<Conn> {
 /// keeps one, else as immutable.
 fn connect_read_only(path: &Path) -> rusqlite::Result<Conn> {
     let conn = open_read_only(path, false)?;
-    match read_revision(&conn) {
+    match read_revision(&conn.conn) {
         Ok(_) => Ok(conn),
         // No index to read through, and no right to create one; no writer has the file open.
         Err(e)
@@ -922,7 +909,7 @@ mod tests {
     #[test]
     fn uses_wal_and_full_sync() {
         let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = &store.lock().conn;
         let mode: String = conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();

@@ -37,11 +37,9 @@ fn restrict(dir: &Path, db: &Path, read_only: bool) {
 /// calicoctl as the owner (`as_reader` false) or as the read-only reader.
 fn ctl(db: &Path, as_reader: bool, args: &[&str]) -> Output {
     let mut c = if as_reader && is_root() {
-        let mut c = calicoctl();
-        let program = c.get_program().to_owned();
-        c = super::clean(Command::new("setpriv"));
+        let mut c = super::clean(Command::new("setpriv"));
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(program);
+            .arg(env!("CARGO_BIN_EXE_calicoctl"));
         c
     } else {
         calicoctl()
