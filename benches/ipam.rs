@@ -2,7 +2,9 @@
 //!
 //! For each backend (a local single-member etcd 3.4, the embedded SQLite store) it measures:
 //! - the raw single-key CAS rate from 1 and 8 clients (1 KiB values, and values the size of the
-//!   blocks this run wrote), the workload of `benches/datastore.rs`;
+//!   blocks this run wrote), the workload of `benches/datastore.rs`; and the rate of raw
+//!   transactions shaped like a cached assignment's (a mean-sized block, four more compares, a
+//!   new handle): the floor of what an assignment costs the store, client work aside;
 //! - `Ipam::auto_assign` throughput for long-lived node agents (threads, each with its own
 //!   store connection and its own `Ipam`): 1 agent; 8 agents on 8 nodes; 8 agents on one node;
 //!   each one address per request (num4=1) and eight per request (num4=8). Attributes and
@@ -196,15 +198,12 @@ fn run(backend: &Backend, s: &Scenario, scenario: usize, rep: usize, cached: boo
     }
 }
 
-/// Mean size of the stored blocks' values.
-fn mean_block_bytes(backend: &Backend) -> usize {
+/// Mean size of the stored values under `prefix` (`default` when there are none).
+fn mean_value_bytes(backend: &Backend, prefix: &str, default: usize) -> usize {
     let store = backend.connect();
-    let l = store
-        .list(calico::datastore::keys::BLOCKS_PREFIX)
-        .unwrap()
-        .kvs;
+    let l = store.list(prefix).unwrap().kvs;
     if l.is_empty() {
-        return 1024;
+        return default;
     }
     l.iter().map(|kv| kv.value.len()).sum::<usize>() / l.len()
 }
@@ -286,14 +285,26 @@ fn main() {
                 );
             }
         }
-        let block_bytes = mean_block_bytes(&backend);
+        let block_bytes = mean_value_bytes(&backend, calico::datastore::keys::BLOCKS_PREFIX, 1024);
+        let handle_bytes = mean_value_bytes(&backend, calico::datastore::keys::HANDLES_PREFIX, 128);
         let raw1 = common::raw_txn_rate(&backend, 1, 1024, seconds);
         let raw8 = common::raw_txn_rate(&backend, 8, 1024, seconds);
         let rawb1 = common::raw_txn_rate(&backend, 1, block_bytes, seconds);
         let rawb8 = common::raw_txn_rate(&backend, 8, block_bytes, seconds);
+        // What a cached assignment's transaction is: CAS on the block, compares on its
+        // affinity, pool, node and the IPAM configuration, a new handle.
+        let shape = common::TxnShape {
+            value_bytes: block_bytes,
+            compares: 4,
+            side_bytes: handle_bytes,
+        };
+        let raws1 = common::raw_shaped_txn_rate(&backend, 1, shape, seconds);
+        let raws8 = common::raw_shaped_txn_rate(&backend, 8, shape, seconds);
         println!(
             "raw CAS txn/s (load {}): 1 client {raw1:.0}, 8 clients {raw8:.0} (1 KiB values); \
-             1 client {rawb1:.0}, 8 clients {rawb8:.0} ({block_bytes}-byte values = mean block)",
+             1 client {rawb1:.0}, 8 clients {rawb8:.0} ({block_bytes}-byte values = mean block); \
+             1 client {raws1:.0}, 8 clients {raws8:.0} (assignment-shaped: mean block + 4 \
+             compares + a new {handle_bytes}-byte handle)",
             common::loadavg()
         );
         let pct = |a: f64, b: f64| 100.0 * a / b;
@@ -308,13 +319,17 @@ fn main() {
             };
             println!(
                 "ratios ({mode}): serial 1/req / raw-1 = {:.0}% ; 8 agents/8 nodes 1/req / raw-8 = {:.0}% ; \
-                 8 agents/1 node 1/req / raw-8 = {:.0}%   (block-sized raw values: {:.0}% ; {:.0}% ; {:.0}%)",
+                 8 agents/1 node 1/req / raw-8 = {:.0}%   (block-sized raw values: {:.0}% ; {:.0}% ; {:.0}%; \
+                 assignment-shaped: {:.0}% ; {:.0}% ; {:.0}%)",
                 pct(*serial, raw1),
                 pct(*eight, raw8),
                 pct(*one, raw8),
                 pct(*serial, rawb1),
                 pct(*eight, rawb8),
                 pct(*one, rawb8),
+                pct(*serial, raws1),
+                pct(*eight, raws8),
+                pct(*one, raws8),
             );
         }
     }

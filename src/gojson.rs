@@ -56,21 +56,35 @@ impl<F: Formatter> Formatter for GoEscape<F> {
         w: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // A byte scan: the five characters are `<`, `>`, `&` and the two three-byte
+        // sequences E2 80 A8 / E2 80 A9, and no other character's encoding contains them.
+        let bytes = fragment.as_bytes();
         let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            let escape = match c {
-                '<' => "\\u003c",
-                '>' => "\\u003e",
-                '&' => "\\u0026",
-                '\u{2028}' => "\\u2028",
-                '\u{2029}' => "\\u2029",
-                _ => continue,
+        let mut i = 0;
+        while i < bytes.len() {
+            let (escape, len) = match bytes[i] {
+                b'<' => ("\\u003c", 1),
+                b'>' => ("\\u003e", 1),
+                b'&' => ("\\u0026", 1),
+                0xE2 if bytes.get(i + 1) == Some(&0x80) => match bytes.get(i + 2) {
+                    Some(0xA8) => ("\\u2028", 3),
+                    Some(0xA9) => ("\\u2029", 3),
+                    _ => {
+                        i += 1;
+                        continue;
+                    }
+                },
+                _ => {
+                    i += 1;
+                    continue;
+                }
             };
-            w.write_all(&fragment.as_bytes()[start..i])?;
+            w.write_all(&bytes[start..i])?;
             w.write_all(escape.as_bytes())?;
-            start = i + c.len_utf8();
+            i += len;
+            start = i;
         }
-        w.write_all(&fragment.as_bytes()[start..])
+        w.write_all(&bytes[start..])
     }
 
     fn write_char_escape<W: ?Sized + Write>(
@@ -144,8 +158,8 @@ mod tests {
         // Line and paragraph separators are escaped; other characters starting with the
         // same UTF-8 byte (E2), like the euro sign, are not.
         assert_eq!(
-            to_string(&json!("a\u{2028}b\u{2029}c € plain")),
-            r#""a\u2028b\u2029c € plain""#
+            to_string(&json!("a\u{2028}b\u{2029}c € \u{2027}\u{202a} plain")),
+            "\"a\\u2028b\\u2029c € \u{2027}\u{202a} plain\"",
         );
         assert_eq!(to_string(&json!("€")), "\"€\"");
     }

@@ -198,14 +198,53 @@ pub fn seconds(default: f64) -> f64 {
         .unwrap_or(default)
 }
 
+/// What one raw transaction does.
+#[derive(Debug, Clone, Copy)]
+pub struct TxnShape {
+    /// Bytes of the value put under the client's own key (compared on its revision).
+    pub value_bytes: usize,
+    /// Further keys compared on their (unchanging) revisions.
+    pub compares: usize,
+    /// Bytes of a second value put under a fresh key (compared absent); 0 = none.
+    pub side_bytes: usize,
+}
+
+impl TxnShape {
+    /// One compare, one put.
+    pub fn single(value_bytes: usize) -> TxnShape {
+        TxnShape {
+            value_bytes,
+            compares: 0,
+            side_bytes: 0,
+        }
+    }
+}
+
 /// Raw single-key CAS throughput: `clients` threads, each with its own connection, each
 /// updating its own key with `value_bytes`-byte values until `seconds` pass. Returns txns/s.
 /// The same workload as `benches/datastore.rs` ("own key").
 pub fn raw_txn_rate(backend: &Backend, clients: usize, value_bytes: usize, seconds: f64) -> f64 {
+    raw_shaped_txn_rate(backend, clients, TxnShape::single(value_bytes), seconds)
+}
+
+/// [`raw_txn_rate`] with transactions of `shape`: besides the CAS on its own key, each one
+/// compares `shape.compares` other keys of the client and puts a `side_bytes` value under a
+/// key that did not exist (as an assignment compares a block, its affinity, pool, node and
+/// the IPAM configuration and creates a handle).
+pub fn raw_shaped_txn_rate(
+    backend: &Backend,
+    clients: usize,
+    shape: TxnShape,
+    seconds: f64,
+) -> f64 {
     let stores: Vec<Store> = (0..clients).map(|_| backend.connect()).collect();
     for s in &stores {
         s.revision().unwrap();
     }
+    let tag = format!(
+        "{}-{}-{}",
+        shape.value_bytes, shape.compares, shape.side_bytes
+    );
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let start = Instant::now();
     let counts: Vec<u64> = std::thread::scope(|sc| {
@@ -213,19 +252,32 @@ pub fn raw_txn_rate(backend: &Backend, clients: usize, value_bytes: usize, secon
             .iter()
             .enumerate()
             .map(|(i, store)| {
+                let tag = &tag;
                 sc.spawn(move || {
-                    let key = format!("/bench/raw/{value_bytes}/{i}");
-                    let value = vec![b'x'; value_bytes];
+                    let key = format!("/bench/raw/{tag}/{i}");
+                    let value = vec![b'x'; shape.value_bytes];
+                    let side = vec![b'y'; shape.side_bytes];
+                    let fixed: Vec<(String, i64)> = (0..shape.compares)
+                        .map(|c| {
+                            let k = format!("/bench/raw/{tag}/{i}/fixed/{c}");
+                            let r = store.txn(Txn::new().put(&k, b"{}".to_vec())).unwrap();
+                            (k, r.revision)
+                        })
+                        .collect();
                     let mut rev = store.get(&key).unwrap().map_or(0, |kv| kv.mod_revision);
-                    let mut n = 0;
+                    let mut n = 0u64;
                     while Instant::now() < deadline {
-                        let r = store
-                            .txn(
-                                Txn::new()
-                                    .require_revision(&key, rev)
-                                    .put(&key, value.clone()),
-                            )
-                            .unwrap();
+                        let mut txn = Txn::new()
+                            .require_revision(&key, rev)
+                            .put(&key, value.clone());
+                        for (k, r) in &fixed {
+                            txn = txn.require_revision(k, *r);
+                        }
+                        if shape.side_bytes > 0 {
+                            let k = format!("/bench/raw/{tag}/{i}/side/{n}-{rev}");
+                            txn = txn.require_absent(&k).put(k, side.clone());
+                        }
+                        let r = store.txn(txn).unwrap();
                         assert!(r.succeeded);
                         rev = r.revision;
                         n += 1;

@@ -159,8 +159,6 @@ struct Family<'a> {
     owned: BTreeSet<Cidr>,
     /// Labels of the request's namespace.
     namespace_labels: BTreeMap<String, String>,
-    /// The last block this family committed (kept for the agent cache).
-    last_commit: Option<Stored<AllocationBlock>>,
 }
 
 /// How often the cached path retries a block another writer changed before it gives up and
@@ -191,7 +189,6 @@ impl<'a> Family<'a> {
             affinity_revs: HashMap::new(),
             owned: BTreeSet::new(),
             namespace_labels: req.namespace_labels.clone(),
-            last_commit: None,
         }
     }
 
@@ -291,11 +288,13 @@ impl<'a> Family<'a> {
                 plan.require(keys::IPAM_CONFIG, self.ctx.config_revision);
                 match self.try_take(block, read_at, plan, strict)? {
                     Take::Committed => {
-                        if let (Some(host), Some(b)) =
-                            (cache.host(self.host, self.version), self.last_commit.take())
-                        {
-                            host.blocks
-                                .insert(aff.cidr, LazyBlock::decoded(b.value, b.revision));
+                        // Moved, not cloned, into the cache: should this request fall back
+                        // to the uncached path it reads the block again.
+                        if let (Some(host), Some(Some(b))) = (
+                            cache.host(self.host, self.version),
+                            self.blocks.remove(&aff.cidr),
+                        ) {
+                            host.blocks.insert(aff.cidr, b);
                         }
                         // Fewer than wanted means the block is now full: next affinity.
                         break;
@@ -379,11 +378,7 @@ impl<'a> Family<'a> {
                     self.out.sequence_numbers.push(seq);
                 }
                 self.blocks
-                    .insert(cidr, Some(LazyBlock::decoded(block.clone(), revision)));
-                self.last_commit = Some(Stored {
-                    value: block,
-                    revision,
-                });
+                    .insert(cidr, Some(LazyBlock::decoded(block, revision)));
                 Ok(Take::Committed)
             }
             None => {
