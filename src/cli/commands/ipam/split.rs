@@ -60,13 +60,6 @@ pub fn run(ctx: &Ctx, args: &SplitArgs, out: &mut dyn Write) -> CmdResult {
             })?,
         (None, None) => unreachable!(),
     };
-    // Calico disables the pool before it even parses the number.
-    if !pool.spec.disabled && !args.dry_run {
-        pool.spec.disabled = true;
-        pool = client
-            .update(pool)
-            .map_err(|e| CmdError::new(e.to_string()))?;
-    }
     // Go's strconv.Atoi: a negative number parses and fails the power-of-2 check below.
     let n = crate::output::go_atoi(&args.number).map_err(|e| {
         CmdError::new(format!(
@@ -78,6 +71,16 @@ pub fn run(ctx: &Ctx, args: &SplitArgs, out: &mut dyn Write) -> CmdResult {
         .split_children(&pool, n)
         .map_err(|e| CmdError::new(e.to_string()))?
         .map_err(|e| CmdError::new(e.to_string()))?;
+    // Calico disables the pool before it even parses the number, so a typo leaves the pool
+    // disabled; we disable it only once the split is known to be possible (and so keep new
+    // allocations out of it while the children are written), and a refused split changes
+    // nothing.
+    if !pool.spec.disabled && !args.dry_run {
+        pool.spec.disabled = true;
+        pool = client
+            .update(pool)
+            .map_err(|e| CmdError::new(e.to_string()))?;
+    }
     if args.dry_run {
         for c in &children {
             writeln!(
