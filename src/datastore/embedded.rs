@@ -584,7 +584,8 @@ fn describe(what: &str, e: &rusqlite::Error) -> String {
 }
 
 fn read_revision(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT revision FROM meta WHERE id = 0", [], |r| r.get(0))
+    conn.prepare_cached("SELECT revision FROM meta WHERE id = 0")?
+        .query_row([], |r| r.get(0))
 }
 
 /// A stored row as a [`KeyValue`]; keys always come from a Rust `String`, so they are UTF-8.
@@ -822,7 +823,8 @@ impl KvStore for EmbeddedStore {
             }
             // Like etcd: only a transaction that changed something takes a new revision.
             let revision = if changed {
-                tx.execute("UPDATE meta SET revision = ?1 WHERE id = 0", params![next])?;
+                tx.prepare_cached("UPDATE meta SET revision = ?1 WHERE id = 0")?
+                    .execute(params![next])?;
                 next
             } else {
                 revision
