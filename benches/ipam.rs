@@ -27,8 +27,9 @@ mod common;
 
 use calico::datastore::Store;
 use calico::datastore::api::Client;
+use calico::datastore::keys;
 use calico::ipam::{AutoAssignRequest, Ipam};
-use calico::model::{IpPool, Node};
+use calico::model::{Cidr, IpPool, Node};
 use common::{Backend, Counting};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Barrier};
@@ -201,6 +202,115 @@ fn run(backend: &Backend, s: &Scenario, scenario: usize, rep: usize, cached: boo
     }
 }
 
+/// Operations per slice of an interleaved run.
+const SLICE: usize = 10;
+
+/// Slices per agent in an interleaved run (600 assignments per node).
+const SLICES: usize = 60;
+
+/// Rates (per second) of an interleaved run: cached assignments, raw 1 KiB CAS transactions,
+/// assignment-shaped raw transactions.
+struct Interleaved {
+    assign: f64,
+    raw: f64,
+    shaped: f64,
+}
+
+/// `agents` cached agents on as many fresh nodes, each with its own raw clients: all do
+/// [`SLICE`] assignments, then [`SLICE`] raw 1 KiB CAS transactions, then [`SLICE`] raw
+/// transactions shaped like the assignment just made (the size of the block it wrote, four
+/// more compares, a new handle), in step (a barrier between phases), [`SLICES`] times. Every
+/// phase of a slice sees the store in the same state, so the store's drift cancels out.
+fn interleaved(backend: &Backend, agents: usize) -> Interleaved {
+    let admin = Client::new(backend.connect());
+    let nodes: Vec<String> = (0..agents)
+        .map(|n| format!("bench-interleaved-{agents}-{n}"))
+        .collect();
+    for n in &nodes {
+        admin.create(Node::new(n)).unwrap();
+    }
+    let handle_bytes = mean_value_bytes(backend, keys::HANDLES_PREFIX, 128);
+    let barrier = Barrier::new(agents + 1);
+    let mut phases = [Duration::ZERO; 3];
+    std::thread::scope(|sc| {
+        for (a, node) in nodes.iter().enumerate() {
+            let barrier = &barrier;
+            let (store, raw_store) = (backend.connect(), backend.connect());
+            sc.spawn(move || {
+                let ipam = Ipam::from_store(store.clone()).with_cache(CACHE_TTL);
+                let mut raw = common::ShapedWriter::new(
+                    raw_store.clone(),
+                    1000 + a,
+                    common::TxnShape::single(1024),
+                );
+                let mut shaped = common::ShapedWriter::new(
+                    raw_store,
+                    2000 + a,
+                    common::TxnShape {
+                        value_bytes: 0,
+                        compares: 4,
+                        side_bytes: handle_bytes,
+                    },
+                );
+                let mut last = None;
+                for slice in 0..SLICES {
+                    barrier.wait();
+                    for i in 0..SLICE {
+                        let n = slice * SLICE + i;
+                        let req = AutoAssignRequest {
+                            num4: 1,
+                            handle_id: Some(format!(
+                                "k8s-pod-network.{:064x}",
+                                0xffu128 << 120
+                                    | (agents as u128) << 112
+                                    | (a as u128) << 64
+                                    | n as u128
+                            )),
+                            attrs: attrs(node, a * 1_000_000 + n),
+                            hostname: node.clone(),
+                            ..AutoAssignRequest::default()
+                        };
+                        let got = ipam.auto_assign(&req).unwrap();
+                        last = Some(got.ipv4.unwrap().ips[0].addr());
+                    }
+                    barrier.wait();
+                    for _ in 0..SLICE {
+                        raw.step(1024);
+                    }
+                    barrier.wait();
+                    // The size of the block the last assignment wrote (read between phases).
+                    let block = keys::block(&Cidr::enclosing(last.unwrap(), 26));
+                    let bytes = store.get(&block).unwrap().map_or(1024, |kv| kv.value.len());
+                    barrier.wait();
+                    for _ in 0..SLICE {
+                        shaped.step(bytes);
+                    }
+                    barrier.wait();
+                }
+            });
+        }
+        for _ in 0..SLICES {
+            barrier.wait();
+            let t = Instant::now();
+            barrier.wait();
+            phases[0] += t.elapsed();
+            let t = Instant::now();
+            barrier.wait();
+            phases[1] += t.elapsed();
+            barrier.wait();
+            let t = Instant::now();
+            barrier.wait();
+            phases[2] += t.elapsed();
+        }
+    });
+    let ops = (agents * SLICES * SLICE) as f64;
+    Interleaved {
+        assign: ops / phases[0].as_secs_f64(),
+        raw: ops / phases[1].as_secs_f64(),
+        shaped: ops / phases[2].as_secs_f64(),
+    }
+}
+
 /// Mean size of the stored values under `prefix` (`default` when there are none).
 fn mean_value_bytes(backend: &Backend, prefix: &str, default: usize) -> usize {
     let store = backend.connect();
@@ -303,8 +413,8 @@ fn main() {
                 );
             }
         }
-        let block_bytes = mean_value_bytes(&backend, calico::datastore::keys::BLOCKS_PREFIX, 1024);
-        let handle_bytes = mean_value_bytes(&backend, calico::datastore::keys::HANDLES_PREFIX, 128);
+        let block_bytes = mean_value_bytes(&backend, keys::BLOCKS_PREFIX, 1024);
+        let handle_bytes = mean_value_bytes(&backend, keys::HANDLES_PREFIX, 128);
         let raw1 = common::raw_txn_rate(&backend, 1, 1024, seconds);
         let raw8 = common::raw_txn_rate(&backend, 8, 1024, seconds);
         let rawb1 = common::raw_txn_rate(&backend, 1, block_bytes, seconds);
@@ -326,6 +436,29 @@ fn main() {
             common::loadavg()
         );
         let pct = |a: f64, b: f64| 100.0 * a / b;
+        for (name, agents) in [
+            ("interleaved, serial", 1),
+            ("interleaved, 8 agents/8 nodes", 8),
+        ] {
+            let wanted = scenarios.is_empty() || scenarios.split('|').any(|w| name.contains(w));
+            if !wanted
+                || backend.name() == "memory"
+                || !(modes.is_empty() || modes.contains("cached"))
+            {
+                continue;
+            }
+            let r = interleaved(&backend, agents);
+            println!(
+                "{name} (cached, 1/req, {SLICE} at a time; load {}): assignments {:.0}/s, raw 1 KiB \
+                 CAS {:.0}/s ({:.0}%), assignment-shaped {:.0}/s ({:.0}%)",
+                common::loadavg(),
+                r.assign,
+                r.raw,
+                pct(r.assign, r.raw),
+                r.shaped,
+                pct(r.assign, r.shaped),
+            );
+        }
         for cached in [false, true] {
             let mode = if cached { "cached" } else { "uncached" };
             let (Some(serial), Some(eight)) = (

@@ -227,59 +227,84 @@ pub fn raw_txn_rate(backend: &Backend, clients: usize, value_bytes: usize, secon
     raw_shaped_txn_rate(backend, clients, TxnShape::single(value_bytes), seconds)
 }
 
-/// [`raw_txn_rate`] with transactions of `shape`: besides the CAS on its own key, each one
+/// One raw client's transactions of a [`TxnShape`]: besides the CAS on its own key, each one
 /// compares `shape.compares` other keys of the client and puts a `side_bytes` value under a
 /// key that did not exist (as an assignment compares a block, its affinity, pool, node and
 /// the IPAM configuration and creates a handle).
+pub struct ShapedWriter {
+    store: Store,
+    key: String,
+    rev: i64,
+    fixed: Vec<(String, i64)>,
+    side: Vec<u8>,
+    n: u64,
+}
+
+impl ShapedWriter {
+    /// Sets up client `i`'s keys for `shape` (the value size may change per transaction).
+    pub fn new(store: Store, i: usize, shape: TxnShape) -> ShapedWriter {
+        let tag = format!(
+            "{}-{}-{}",
+            shape.value_bytes, shape.compares, shape.side_bytes
+        );
+        let key = format!("/bench/raw/{tag}/{i}");
+        let fixed = (0..shape.compares)
+            .map(|c| {
+                let k = format!("/bench/raw/{tag}/{i}/fixed/{c}");
+                let r = store.txn(Txn::new().put(&k, b"{}".to_vec())).unwrap();
+                (k, r.revision)
+            })
+            .collect();
+        let rev = store.get(&key).unwrap().map_or(0, |kv| kv.mod_revision);
+        ShapedWriter {
+            store,
+            key,
+            rev,
+            fixed,
+            side: vec![b'y'; shape.side_bytes],
+            n: 0,
+        }
+    }
+
+    /// One transaction putting a `value_bytes`-byte value.
+    pub fn step(&mut self, value_bytes: usize) {
+        let mut txn = Txn::new()
+            .require_revision(&self.key, self.rev)
+            .put(&self.key, vec![b'x'; value_bytes]);
+        for (k, r) in &self.fixed {
+            txn = txn.require_revision(k, *r);
+        }
+        if !self.side.is_empty() {
+            let k = format!("{}/side/{}-{}", self.key, self.n, self.rev);
+            txn = txn.require_absent(&k).put(k, self.side.clone());
+        }
+        let r = self.store.txn(txn).unwrap();
+        assert!(r.succeeded);
+        self.rev = r.revision;
+        self.n += 1;
+    }
+}
+
+/// [`raw_txn_rate`] with transactions of `shape` (see [`ShapedWriter`]).
 pub fn raw_shaped_txn_rate(
     backend: &Backend,
     clients: usize,
     shape: TxnShape,
     seconds: f64,
 ) -> f64 {
-    let stores: Vec<Store> = (0..clients).map(|_| backend.connect()).collect();
-    for s in &stores {
-        s.revision().unwrap();
-    }
-    let tag = format!(
-        "{}-{}-{}",
-        shape.value_bytes, shape.compares, shape.side_bytes
-    );
+    let mut writers: Vec<ShapedWriter> = (0..clients)
+        .map(|i| ShapedWriter::new(backend.connect(), i, shape))
+        .collect();
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let start = Instant::now();
     let counts: Vec<u64> = std::thread::scope(|sc| {
-        let hs: Vec<_> = stores
-            .iter()
-            .enumerate()
-            .map(|(i, store)| {
-                let tag = &tag;
+        let hs: Vec<_> = writers
+            .iter_mut()
+            .map(|w| {
                 sc.spawn(move || {
-                    let key = format!("/bench/raw/{tag}/{i}");
-                    let value = vec![b'x'; shape.value_bytes];
-                    let side = vec![b'y'; shape.side_bytes];
-                    let fixed: Vec<(String, i64)> = (0..shape.compares)
-                        .map(|c| {
-                            let k = format!("/bench/raw/{tag}/{i}/fixed/{c}");
-                            let r = store.txn(Txn::new().put(&k, b"{}".to_vec())).unwrap();
-                            (k, r.revision)
-                        })
-                        .collect();
-                    let mut rev = store.get(&key).unwrap().map_or(0, |kv| kv.mod_revision);
                     let mut n = 0u64;
                     while Instant::now() < deadline {
-                        let mut txn = Txn::new()
-                            .require_revision(&key, rev)
-                            .put(&key, value.clone());
-                        for (k, r) in &fixed {
-                            txn = txn.require_revision(k, *r);
-                        }
-                        if shape.side_bytes > 0 {
-                            let k = format!("/bench/raw/{tag}/{i}/side/{n}-{rev}");
-                            txn = txn.require_absent(&k).put(k, side.clone());
-                        }
-                        let r = store.txn(txn).unwrap();
-                        assert!(r.succeeded);
-                        rev = r.revision;
+                        w.step(shape.value_bytes);
                         n += 1;
                     }
                     n

@@ -1,13 +1,25 @@
 //! The embedded backend: one SQLite file with etcd's revision semantics.
 //!
-//! Schema (version 2, recorded in `PRAGMA user_version`; the file is marked as ours with
+//! Schema (version 3, recorded in `PRAGMA user_version`; the file is marked as ours with
 //! `PRAGMA application_id`):
 //! - `meta(id = 0, revision)`: the global revision, 1 in a fresh store as in a fresh etcd;
-//! - `kv(key BLOB PRIMARY KEY, value BLOB, create_revision, mod_revision, version)`, a
+//! - `kv(key BLOB PRIMARY KEY, create_revision, mod_revision, version, value_id, value)`, a
 //!   `WITHOUT ROWID` table: rows are kept in key order, so a prefix listing reads the table's
-//!   pages in order instead of seeking from an index into a table kept in insertion order
-//!   (a million-address `ipam check` went from 10–11 s to 7–8 s). Version 1 was the same table
-//!   with a rowid; a version-1 file is converted when it is first opened.
+//!   pages in order. A small value (key and value at most [`INLINE_MAX`] bytes together) is
+//!   kept in the row (`value`); a bigger one in `kv_value`, named by `value_id`; one of the
+//!   two is set;
+//! - `kv_value(id INTEGER PRIMARY KEY, value BLOB)`: the big values (IPAM blocks, mostly).
+//!
+//! Why big values live apart: a `WITHOUT ROWID` table's B-tree is searched by comparing whole
+//! rows, and SQLite reads every overflow page of a row it compares with, so a row that does not
+//! fit in its page slows every lookup that passes it. Version 2 kept all values in `kv`: with
+//! 2,000 full 16 KB blocks in the store an assignment made 215 read calls instead of 37, and
+//! each write's lookups slowed as blocks were added. Now rows stay small enough to fit
+//! (SQLite keeps up to 1,001 bytes of an index row in a 4 KiB page) and big values are found
+//! by rowid, an integer comparison. Small values stay in the rows so that listing the million
+//! handles of a big cluster still reads one table in order. Version 1 was one `kv` table of
+//! keys, values and revisions with a rowid, version 2 the same table `WITHOUT ROWID`; either is
+//! converted when a writer first opens it (the big values numbered in key order).
 //!
 //! Keys are stored as BLOBs, which SQLite compares with `memcmp`: byte order, etcd's order. A
 //! prefix listing is the range scan `prefix <= key < successor(prefix)`.
@@ -55,24 +67,35 @@ const BUSY_RETRIES: u32 = 3;
 const APPLICATION_ID: i32 = 0x4341_4c49;
 
 /// The schema this code writes and reads.
-const SCHEMA_VERSION: i32 = 2;
+const SCHEMA_VERSION: i32 = 3;
 
 /// How often [`KvStore::wait_for_change`] looks at the revision.
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
 
-/// The columns and options of the `kv` table (one definition for new files and conversions).
-macro_rules! kv_table {
-    ($name:literal) => {
+/// A value is kept in its key's row when key and value together are at most this many bytes
+/// (the row then fits in its B-tree page; see the module's comment).
+const INLINE_MAX: usize = 900;
+
+/// The key and value tables, the key table named `$kv` (one definition for new files and
+/// conversions).
+macro_rules! kv_tables {
+    ($kv:literal) => {
         concat!(
             "CREATE TABLE ",
-            $name,
+            $kv,
             " (
                 key BLOB PRIMARY KEY,
-                value BLOB NOT NULL,
                 create_revision INTEGER NOT NULL,
                 mod_revision INTEGER NOT NULL,
-                version INTEGER NOT NULL
-            ) WITHOUT ROWID;"
+                version INTEGER NOT NULL,
+                value_id INTEGER,
+                value BLOB,
+                CHECK ((value_id IS NULL) != (value IS NULL))
+            ) WITHOUT ROWID;
+            CREATE TABLE kv_value (
+                id INTEGER PRIMARY KEY,
+                value BLOB NOT NULL
+            );"
         )
     };
 }
@@ -84,19 +107,29 @@ const SCHEMA: &str = concat!(
     );
     INSERT INTO meta (id, revision) VALUES (0, 1);
     ",
-    kv_table!("kv")
+    kv_tables!("kv")
 );
 
-/// Converts a version-1 file (the same `kv` table with a rowid) to version 2.
-const MIGRATE_FROM_1: &str = concat!(
-    kv_table!("kv_v2"),
-    "
-    INSERT INTO kv_v2 (key, value, create_revision, mod_revision, version)
-        SELECT key, value, create_revision, mod_revision, version FROM kv ORDER BY key;
-    DROP TABLE kv;
-    ALTER TABLE kv_v2 RENAME TO kv;
-    "
-);
+/// Converts a version-1 or version-2 file (one `kv` table of keys, values and revisions) to
+/// version 3: values over [`INLINE_MAX`] move to `kv_value`, numbered in key order.
+fn migrate_to_3_sql() -> String {
+    let big = format!("length(CAST(key AS BLOB)) + length(CAST(value AS BLOB)) > {INLINE_MAX}");
+    format!(
+        "{tables}
+        INSERT INTO kv_value (id, value)
+            SELECT row_number() OVER (ORDER BY key), value FROM kv WHERE {big} ORDER BY key;
+        INSERT INTO kv_v3 (key, create_revision, mod_revision, version, value_id, value)
+            SELECT key, create_revision, mod_revision, version,
+                   row_number() OVER (ORDER BY key), NULL
+            FROM kv WHERE {big} ORDER BY key;
+        INSERT INTO kv_v3 (key, create_revision, mod_revision, version, value_id, value)
+            SELECT key, create_revision, mod_revision, version, NULL, CAST(value AS BLOB)
+            FROM kv WHERE NOT ({big}) ORDER BY key;
+        DROP TABLE kv;
+        ALTER TABLE kv_v3 RENAME TO kv;",
+        tables = kv_tables!("kv_v3"),
+    )
+}
 
 /// A store in one SQLite file, with one connection guarded by a mutex. Open one per process
 /// (or several: each is its own connection, and SQLite's locks keep them consistent).
@@ -301,14 +334,44 @@ impl EmbeddedStore {
         ))
     }
 
-    /// Runs SQLite's `PRAGMA integrity_check` over the whole file: `"ok"` when the file is
-    /// sound, else SQLite's list of problems, one per line.
+    /// Runs SQLite's `PRAGMA integrity_check` over the whole file, then checks that every key
+    /// has its own value and every value its key: `"ok"` when all is sound, else the list of
+    /// problems, one per line.
     pub fn integrity_check(&self) -> Result<String> {
         self.with_retry("integrity check", |conn| {
-            let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-            let lines = stmt
+            let tx = conn.transaction()?;
+            let mut lines = tx
+                .prepare("PRAGMA integrity_check")?
                 .query_map([], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
+            if lines == ["ok"] {
+                lines.clear();
+                for (sql, what) in [
+                    (
+                        "SELECT count(*) FROM kv \
+                         WHERE value_id IS NOT NULL AND value_id NOT IN (SELECT id FROM kv_value)",
+                        "key(s) without a value",
+                    ),
+                    (
+                        "SELECT count(*) FROM kv_value WHERE id NOT IN \
+                         (SELECT value_id FROM kv WHERE value_id IS NOT NULL)",
+                        "value(s) without a key",
+                    ),
+                    (
+                        "SELECT count(value_id) - count(DISTINCT value_id) FROM kv",
+                        "key(s) sharing another key's value",
+                    ),
+                ] {
+                    let n: i64 = tx.query_row(sql, [], |r| r.get(0))?;
+                    if n > 0 {
+                        lines.push(format!("{n} {what}"));
+                    }
+                }
+                if lines.is_empty() {
+                    lines.push("ok".to_string());
+                }
+            }
+            tx.commit()?;
             Ok(lines.join("\n"))
         })
     }
@@ -324,8 +387,8 @@ impl EmbeddedStore {
         self.with_retry("cannot convert the store to the current schema", |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            if version == 1 {
-                tx.execute_batch(MIGRATE_FROM_1)?;
+            if version == 1 || version == 2 {
+                tx.execute_batch(&migrate_to_3_sql())?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             }
             tx.commit()
@@ -603,12 +666,24 @@ fn row_to_kv(row: &rusqlite::Row<'_>) -> rusqlite::Result<KeyValue> {
     })
 }
 
+// The reads below take a row's own value or, through a `LEFT JOIN` (which keeps `kv` as the
+// outer loop: keys are found, or ranged over in order, first), its big value by rowid.
+
 fn get_row(conn: &Connection, key: &str) -> rusqlite::Result<Option<KeyValue>> {
     conn.prepare_cached(
-        "SELECT key, value, create_revision, mod_revision, version FROM kv WHERE key = ?1",
+        "SELECT k.key, coalesce(k.value, v.value), k.create_revision, k.mod_revision, k.version \
+         FROM kv AS k LEFT JOIN kv_value AS v ON v.id = k.value_id WHERE k.key = ?1",
     )?
     .query_row(params![key.as_bytes()], row_to_kv)
     .optional()
+}
+
+/// Whether `key` exists, and if so the row id of its value in `kv_value` (`None` when the
+/// value is kept in the key's row).
+fn value_id(conn: &Connection, key: &str) -> rusqlite::Result<Option<Option<i64>>> {
+    conn.prepare_cached("SELECT value_id FROM kv WHERE key = ?1")?
+        .query_row(params![key.as_bytes()], |r| r.get(0))
+        .optional()
 }
 
 /// What a range read returns of each row.
@@ -639,12 +714,14 @@ fn visit_rows(
 ) -> std::result::Result<(), (rusqlite::Error, bool)> {
     let sql = match (columns, end.is_some()) {
         (Columns::All, true) => {
-            "SELECT key, value, create_revision, mod_revision, version FROM kv \
-             WHERE key >= ?1 AND key < ?2 ORDER BY key"
+            "SELECT k.key, coalesce(k.value, v.value), k.create_revision, k.mod_revision, k.version \
+             FROM kv AS k LEFT JOIN kv_value AS v ON v.id = k.value_id \
+             WHERE k.key >= ?1 AND k.key < ?2 ORDER BY k.key"
         }
         (Columns::All, false) => {
-            "SELECT key, value, create_revision, mod_revision, version FROM kv \
-             WHERE key >= ?1 ORDER BY key"
+            "SELECT k.key, coalesce(k.value, v.value), k.create_revision, k.mod_revision, k.version \
+             FROM kv AS k LEFT JOIN kv_value AS v ON v.id = k.value_id \
+             WHERE k.key >= ?1 ORDER BY k.key"
         }
         (Columns::KeysOnly, true) => {
             "SELECT key, x'', create_revision, mod_revision, version FROM kv \
@@ -804,20 +881,54 @@ impl KvStore for EmbeddedStore {
             for op in &txn.ops {
                 match op {
                     Op::Put { key, value } => {
-                        tx.prepare_cached(
-                            "INSERT INTO kv (key, value, create_revision, mod_revision, version) \
-                             VALUES (?1, ?2, ?3, ?3, 1) \
-                             ON CONFLICT (key) DO UPDATE SET value = excluded.value, \
-                             mod_revision = excluded.mod_revision, version = version + 1",
-                        )?
-                        .execute(params![key.as_bytes(), value, next])?;
+                        let existing = value_id(&tx, key)?;
+                        let inline = key.len() + value.len() <= INLINE_MAX;
+                        // Where the new value goes: the row (`inline`) or `kv_value`, reusing
+                        // the key's big-value row if it had one.
+                        let id = match (existing.flatten(), inline) {
+                            (Some(id), true) => {
+                                tx.prepare_cached("DELETE FROM kv_value WHERE id = ?1")?
+                                    .execute(params![id])?;
+                                None
+                            }
+                            (Some(id), false) => {
+                                tx.prepare_cached("UPDATE kv_value SET value = ?2 WHERE id = ?1")?
+                                    .execute(params![id, value])?;
+                                Some(id)
+                            }
+                            (None, true) => None,
+                            (None, false) => {
+                                tx.prepare_cached("INSERT INTO kv_value (value) VALUES (?1)")?
+                                    .execute(params![value])?;
+                                Some(tx.last_insert_rowid())
+                            }
+                        };
+                        let row_value = inline.then_some(value);
+                        let sql = if existing.is_some() {
+                            "UPDATE kv SET value_id = ?2, value = ?3, mod_revision = ?4, \
+                             version = version + 1 WHERE key = ?1"
+                        } else {
+                            "INSERT INTO kv (key, create_revision, mod_revision, version, \
+                             value_id, value) VALUES (?1, ?4, ?4, 1, ?2, ?3)"
+                        };
+                        tx.prepare_cached(sql)?.execute(params![
+                            key.as_bytes(),
+                            id,
+                            row_value,
+                            next
+                        ])?;
                         changed = true;
                     }
                     Op::Delete { key } => {
-                        let deleted = tx
-                            .prepare_cached("DELETE FROM kv WHERE key = ?1")?
-                            .execute(params![key.as_bytes()])?;
-                        changed |= deleted > 0;
+                        if let Some(id) = value_id(&tx, key)? {
+                            tx.prepare_cached("DELETE FROM kv WHERE key = ?1")?
+                                .execute(params![key.as_bytes()])?;
+                            if let Some(id) = id {
+                                tx.prepare_cached("DELETE FROM kv_value WHERE id = ?1")?
+                                    .execute(params![id])?;
+                            }
+                            changed = true;
+                        }
                     }
                 }
             }
@@ -1007,65 +1118,169 @@ mod tests {
         assert!(text.contains("not a Calico datastore"), "{text}");
     }
 
+    /// Writes a file as schema `version` (1 or 2) wrote it: one `kv` table of keys, values and
+    /// revisions (with a rowid in version 1), revision 7, two keys: `/a` with a small value
+    /// (`1`), `/b` with a big one ([`BIG`] bytes of `2`).
+    fn old_store(path: &Path, version: i32) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(&format!(
+            "CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 0), revision INTEGER NOT NULL);
+             INSERT INTO meta (id, revision) VALUES (0, 7);
+             CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB NOT NULL,
+                 create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL,
+                 version INTEGER NOT NULL){};
+             INSERT INTO kv VALUES (CAST('/b' AS BLOB), CAST(replace(hex(zeroblob({BIG})), '00', '2') AS BLOB), 3, 6, 2);
+             INSERT INTO kv VALUES (CAST('/a' AS BLOB), CAST('1' AS BLOB), 2, 2, 1);",
+            if version == 1 { "" } else { " WITHOUT ROWID" }
+        ))
+        .unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        conn.pragma_update(None, "user_version", version).unwrap();
+    }
+
+    /// A value too big to be kept in its key's row.
+    const BIG: usize = 2 * INLINE_MAX;
+
+    /// How many values `kv_value` holds.
+    fn big_values(path: &Path) -> i64 {
+        Connection::open(path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM kv_value", [], |r| r.get(0))
+            .unwrap()
+    }
+
     #[test]
-    fn a_version_1_store_is_converted_with_its_data_and_revisions() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("v1.db");
-        {
-            // A file as version 1 wrote it: the kv table with a rowid.
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(
-                "CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 0), revision INTEGER NOT NULL);
-                 INSERT INTO meta (id, revision) VALUES (0, 7);
-                 CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB NOT NULL,
-                     create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL,
-                     version INTEGER NOT NULL);
-                 INSERT INTO kv VALUES (CAST('/b' AS BLOB), CAST('2' AS BLOB), 3, 6, 2);
-                 INSERT INTO kv VALUES (CAST('/a' AS BLOB), CAST('1' AS BLOB), 2, 2, 1);",
-            )
-            .unwrap();
-            conn.pragma_update(None, "application_id", APPLICATION_ID)
-                .unwrap();
-            conn.pragma_update(None, "user_version", 1).unwrap();
-        }
-        let store = EmbeddedStore::open(&path).unwrap();
-        assert_eq!(store.revision().unwrap(), 7);
-        let list = store.list("/").unwrap();
-        let got: Vec<(&str, &[u8], i64, i64, i64)> = list
-            .kvs
-            .iter()
-            .map(|kv| {
-                (
-                    kv.key.as_str(),
-                    kv.value.as_slice(),
-                    kv.create_revision,
-                    kv.mod_revision,
-                    kv.version,
+    fn version_1_and_2_stores_are_converted_with_their_data_and_revisions() {
+        for old in [1, 2] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(format!("v{old}.db"));
+            old_store(&path, old);
+            let store = EmbeddedStore::open(&path).unwrap();
+            assert_eq!(store.revision().unwrap(), 7);
+            let list = store.list("/").unwrap();
+            let got: Vec<(&str, &[u8], i64, i64, i64)> = list
+                .kvs
+                .iter()
+                .map(|kv| {
+                    (
+                        kv.key.as_str(),
+                        kv.value.as_slice(),
+                        kv.create_revision,
+                        kv.mod_revision,
+                        kv.version,
+                    )
+                })
+                .collect();
+            let big = vec![b'2'; BIG];
+            assert_eq!(
+                got,
+                vec![("/a", &b"1"[..], 2, 2, 1), ("/b", &big[..], 3, 6, 2)],
+                "from version {old}"
+            );
+            assert_eq!(big_values(&path), 1, "only /b's value is kept apart");
+            // The converted keys take writes as any other: an update keeps the creation
+            // revision and counts the version on; a value that shrinks moves into its row, one
+            // that grows out of it, and a delete removes a value kept apart too.
+            let r = store
+                .txn(
+                    Txn::new()
+                        .require_revision("/b", 6)
+                        .put("/b", b"22".to_vec())
+                        .put("/a", vec![b'1'; BIG])
+                        .put("/c", vec![b'3'; BIG]),
                 )
-            })
-            .collect();
-        assert_eq!(
-            got,
-            vec![("/a", &b"1"[..], 2, 2, 1), ("/b", &b"2"[..], 3, 6, 2)]
+                .unwrap();
+            assert!(r.succeeded);
+            assert_eq!(r.revision, 8);
+            let b = store.get("/b").unwrap().unwrap();
+            assert_eq!(
+                (
+                    b.value.as_slice(),
+                    b.create_revision,
+                    b.mod_revision,
+                    b.version
+                ),
+                (&b"22"[..], 3, 8, 3)
+            );
+            let a = store.get("/a").unwrap().unwrap();
+            assert_eq!(
+                (a.value, a.create_revision, a.version),
+                (vec![b'1'; BIG], 2, 2)
+            );
+            assert_eq!(big_values(&path), 2, "/a and /c");
+            let r = store
+                .txn(Txn::new().delete("/a").put("/c", vec![b'4'; BIG + 1]))
+                .unwrap();
+            assert_eq!(r.revision, 9);
+            assert_eq!(store.get("/a").unwrap(), None);
+            assert_eq!(store.get("/c").unwrap().unwrap().value, vec![b'4'; BIG + 1]);
+            assert_eq!(big_values(&path), 1, "the deleted key's value went with it");
+            assert_eq!(store.integrity_check().unwrap(), "ok");
+            drop(store);
+            let conn = Connection::open(&path).unwrap();
+            let version: i32 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(version, SCHEMA_VERSION);
+            let sql: String = conn
+                .query_row("SELECT sql FROM sqlite_master WHERE name = 'kv'", [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert!(
+                sql.contains("WITHOUT ROWID") && sql.contains("value_id"),
+                "{sql}"
+            );
+            drop(conn);
+            // Opening again is a no-op.
+            let again = EmbeddedStore::open(&path).unwrap();
+            assert_eq!(again.list("/").unwrap().kvs.len(), 2);
+            assert_eq!(again.integrity_check().unwrap(), "ok");
+        }
+    }
+
+    #[test]
+    fn a_read_only_user_is_told_an_old_store_needs_a_writer_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.db");
+        old_store(&path, 2);
+        let conn = connect_read_only(&path).unwrap();
+        let store = EmbeddedStore {
+            path: path.clone(),
+            writable: false,
+            conn: Mutex::new(conn),
+        };
+        let text = store.init_schema().unwrap_err().to_string();
+        assert!(
+            text.contains("older version") && text.contains("cannot be converted"),
+            "{text}"
         );
-        let r = store.txn(Txn::new().put("/c", b"3".to_vec())).unwrap();
-        assert_eq!(r.revision, 8);
-        drop(store);
-        let conn = Connection::open(&path).unwrap();
-        let version: i32 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(version, SCHEMA_VERSION);
-        let sql: String = conn
-            .query_row("SELECT sql FROM sqlite_master WHERE name = 'kv'", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        assert!(sql.contains("WITHOUT ROWID"), "{sql}");
-        // Opening again is a no-op.
-        let again = EmbeddedStore::open(&path).unwrap();
-        assert_eq!(again.list("/").unwrap().kvs.len(), 3);
-        assert_eq!(again.integrity_check().unwrap(), "ok");
+    }
+
+    #[test]
+    fn the_integrity_check_finds_keys_and_values_that_lost_each_other() {
+        let (_dir, store) = temp_store();
+        for k in ["/a", "/b", "/c"] {
+            store.txn(Txn::new().put(k, vec![b'v'; BIG])).unwrap();
+        }
+        store.txn(Txn::new().put("/d", b"v".to_vec())).unwrap();
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+        {
+            let conn = store.lock();
+            conn.conn
+                .execute_batch(
+                    "UPDATE kv SET value_id = (SELECT value_id FROM kv WHERE key = CAST('/a' AS BLOB))
+                         WHERE key = CAST('/b' AS BLOB);
+                     INSERT INTO kv_value (value) VALUES (x'00');",
+                )
+                .unwrap();
+        }
+        let text = store.integrity_check().unwrap();
+        assert_eq!(
+            text, "2 value(s) without a key\n1 key(s) sharing another key's value",
+            "{text}"
+        );
     }
 
     /// A store of two keys whose writer has closed it (so no WAL is left).
