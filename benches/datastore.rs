@@ -8,13 +8,23 @@
 //! one key (read, then CAS, retried on conflict), as IPAM writers contend for one block; the
 //! figure counts successful increments, and the conflicts column the failed CAS attempts.
 //!
-//! Run: `cargo bench --bench datastore` (about 20 s; `BENCH_SECONDS` sets the length of each
-//! run, default 2).
+//! A second table asks what makes a transaction cost more, on one client: transactions of
+//! several shapes (a bigger value, more compares, a second key created) taken in turn, ten of
+//! each per round, so that the store's drift from minute to minute falls on all of them alike.
+//! An IPAM assignment is the last shape: its block (up to 16 KB in Calico's format for a full
+//! /26), four more compares (affinity, pool, node, IPAM configuration) and a new handle.
+//!
+//! Run: `cargo bench --bench datastore` (about 30 s; `BENCH_SECONDS` sets the length of each
+//! run, default 2; `BENCH_ROUNDS` the rounds of the shapes table, default 200).
+
+mod common;
 
 use calico::datastore::embedded::EmbeddedStore;
 use calico::datastore::etcd::EtcdStore;
 use calico::datastore::{KvStore, Txn};
 use calico::testing::EtcdServer;
+use common::{ShapedWriter, TxnShape};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// About the size of a Calico allocation block's JSON.
@@ -178,5 +188,70 @@ fn main() {
                 );
             }
         }
+    }
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200);
+    println!(
+        "\ntransaction shapes, 1 client, {rounds} rounds of 10 of each in turn (load {})",
+        common::loadavg()
+    );
+    println!(
+        "{:<10} {:<44} {:>8} {:>8} {:>8}",
+        "backend", "shape", "txns/s", "µs", "vs 1 KiB"
+    );
+    for (backend, connect) in backends {
+        shapes(backend, connect, rounds);
+    }
+}
+
+/// The shapes of the second table: a name, the value's size, further compares, and the size of
+/// a second value put under a new key (0: none).
+const SHAPES: [(&str, usize, usize, usize); 7] = [
+    ("1 KiB value (the raw rate)", 1024, 0, 0),
+    ("1 KiB value + 4 compares", 1024, 4, 0),
+    ("1 KiB value + a new 47-byte key", 1024, 0, 47),
+    ("4 KiB value", 4096, 0, 0),
+    ("8 KiB value", 8192, 0, 0),
+    ("16 KiB value", 16384, 0, 0),
+    ("16 KiB + 4 compares + a new key (assignment)", 16384, 4, 47),
+];
+
+/// Prints the rate of each of [`SHAPES`] from one client, in interleaved rounds.
+fn shapes(backend: &str, connect: Connect<'_>, rounds: usize) {
+    let mut writers: Vec<ShapedWriter> = SHAPES
+        .iter()
+        .enumerate()
+        .map(|(i, &(_, value_bytes, compares, side_bytes))| {
+            let store: calico::datastore::Store = Arc::from(connect());
+            let shape = TxnShape {
+                value_bytes,
+                compares,
+                side_bytes,
+            };
+            ShapedWriter::new(store, 100 + i, shape)
+        })
+        .collect();
+    let mut spent = vec![Duration::ZERO; SHAPES.len()];
+    for _ in 0..rounds {
+        for (i, w) in writers.iter_mut().enumerate() {
+            let t = Instant::now();
+            for _ in 0..10 {
+                w.step(SHAPES[i].1);
+            }
+            spent[i] += t.elapsed();
+        }
+    }
+    let n = (rounds * 10) as f64;
+    for (i, (name, ..)) in SHAPES.iter().enumerate() {
+        println!(
+            "{:<10} {:<44} {:>8.0} {:>8.0} {:>7.0}%",
+            backend,
+            name,
+            n / spent[i].as_secs_f64(),
+            spent[i].as_secs_f64() * 1e6 / n,
+            100.0 * spent[0].as_secs_f64() / spent[i].as_secs_f64(),
+        );
     }
 }

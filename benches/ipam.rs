@@ -214,6 +214,13 @@ struct Interleaved {
     assign: f64,
     raw: f64,
     shaped: f64,
+    /// Mean time per assignment outside the store's calls (the agent's own work), in its
+    /// reads and in its transactions.
+    client: Duration,
+    reads: Duration,
+    txns: Duration,
+    /// Reads per assignment.
+    read_count: f64,
 }
 
 /// `agents` cached agents on as many fresh nodes, each with its own raw clients: all do
@@ -232,63 +239,80 @@ fn interleaved(backend: &Backend, agents: usize) -> Interleaved {
     let handle_bytes = mean_value_bytes(backend, keys::HANDLES_PREFIX, 128);
     let barrier = Barrier::new(agents + 1);
     let mut phases = [Duration::ZERO; 3];
-    std::thread::scope(|sc| {
-        for (a, node) in nodes.iter().enumerate() {
-            let barrier = &barrier;
-            let (store, raw_store) = (backend.connect(), backend.connect());
-            sc.spawn(move || {
-                let ipam = Ipam::from_store(store.clone()).with_cache(CACHE_TTL);
-                let mut raw = common::ShapedWriter::new(
-                    raw_store.clone(),
-                    1000 + a,
-                    common::TxnShape::single(1024),
-                );
-                let mut shaped = common::ShapedWriter::new(
-                    raw_store,
-                    2000 + a,
-                    common::TxnShape {
-                        value_bytes: 0,
-                        compares: 4,
-                        side_bytes: handle_bytes,
-                    },
-                );
-                let mut last = None;
-                for slice in 0..SLICES {
-                    barrier.wait();
-                    for i in 0..SLICE {
-                        let n = slice * SLICE + i;
-                        let req = AutoAssignRequest {
-                            num4: 1,
-                            handle_id: Some(format!(
-                                "k8s-pod-network.{:064x}",
-                                0xffu128 << 120
-                                    | (agents as u128) << 112
-                                    | (a as u128) << 64
-                                    | n as u128
-                            )),
-                            attrs: attrs(node, a * 1_000_000 + n),
-                            hostname: node.clone(),
-                            ..AutoAssignRequest::default()
-                        };
-                        let got = ipam.auto_assign(&req).unwrap();
-                        last = Some(got.ipv4.unwrap().ips[0].addr());
+    let counters: Vec<Arc<Counting>> = (0..agents)
+        .map(|_| Counting::new(backend.connect()))
+        .collect();
+    let assigning: Vec<Duration> = std::thread::scope(|sc| {
+        let hs: Vec<_> = nodes
+            .iter()
+            .zip(&counters)
+            .enumerate()
+            .map(|(a, (node, counter))| {
+                let barrier = &barrier;
+                let store: Store = counter.clone();
+                let raw_store = backend.connect();
+                sc.spawn(move || {
+                    let ipam = Ipam::from_store(store).with_cache(CACHE_TTL);
+                    let mut assigning = Duration::ZERO;
+                    let mut raw = common::ShapedWriter::new(
+                        raw_store.clone(),
+                        1000 + a,
+                        common::TxnShape::single(1024),
+                    );
+                    let mut shaped = common::ShapedWriter::new(
+                        raw_store.clone(),
+                        2000 + a,
+                        common::TxnShape {
+                            value_bytes: 0,
+                            compares: 4,
+                            side_bytes: handle_bytes,
+                        },
+                    );
+                    let mut last = None;
+                    for slice in 0..SLICES {
+                        barrier.wait();
+                        let t = Instant::now();
+                        for i in 0..SLICE {
+                            let n = slice * SLICE + i;
+                            let req = AutoAssignRequest {
+                                num4: 1,
+                                handle_id: Some(format!(
+                                    "k8s-pod-network.{:064x}",
+                                    0xffu128 << 120
+                                        | (agents as u128) << 112
+                                        | (a as u128) << 64
+                                        | n as u128
+                                )),
+                                attrs: attrs(node, a * 1_000_000 + n),
+                                hostname: node.clone(),
+                                ..AutoAssignRequest::default()
+                            };
+                            let got = ipam.auto_assign(&req).unwrap();
+                            last = Some(got.ipv4.unwrap().ips[0].addr());
+                        }
+                        assigning += t.elapsed();
+                        barrier.wait();
+                        for _ in 0..SLICE {
+                            raw.step(1024);
+                        }
+                        barrier.wait();
+                        // The size of the block the last assignment wrote (read between phases,
+                        // not counted as the agent's).
+                        let block = keys::block(&Cidr::enclosing(last.unwrap(), 26));
+                        let bytes = raw_store
+                            .get(&block)
+                            .unwrap()
+                            .map_or(1024, |kv| kv.value.len());
+                        barrier.wait();
+                        for _ in 0..SLICE {
+                            shaped.step(bytes);
+                        }
+                        barrier.wait();
                     }
-                    barrier.wait();
-                    for _ in 0..SLICE {
-                        raw.step(1024);
-                    }
-                    barrier.wait();
-                    // The size of the block the last assignment wrote (read between phases).
-                    let block = keys::block(&Cidr::enclosing(last.unwrap(), 26));
-                    let bytes = store.get(&block).unwrap().map_or(1024, |kv| kv.value.len());
-                    barrier.wait();
-                    for _ in 0..SLICE {
-                        shaped.step(bytes);
-                    }
-                    barrier.wait();
-                }
-            });
-        }
+                    assigning
+                })
+            })
+            .collect();
         for _ in 0..SLICES {
             barrier.wait();
             let t = Instant::now();
@@ -302,12 +326,29 @@ fn interleaved(backend: &Backend, agents: usize) -> Interleaved {
             barrier.wait();
             phases[2] += t.elapsed();
         }
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let ops = (agents * SLICES * SLICE) as f64;
+    let ops = agents * SLICES * SLICE;
+    let (mut reads, mut txns, mut read_count) = (Duration::ZERO, Duration::ZERO, 0);
+    for c in &counters {
+        let (r, t) = c.store_times();
+        (reads, txns) = (reads + r, txns + t);
+        let (g, l, _) = c.counts();
+        read_count += g + l;
+    }
+    let per_op = |d: Duration| ops as f64 / d.as_secs_f64();
     Interleaved {
-        assign: ops / phases[0].as_secs_f64(),
-        raw: ops / phases[1].as_secs_f64(),
-        shaped: ops / phases[2].as_secs_f64(),
+        assign: per_op(phases[0]),
+        raw: per_op(phases[1]),
+        shaped: per_op(phases[2]),
+        client: (assigning
+            .iter()
+            .sum::<Duration>()
+            .saturating_sub(reads + txns))
+            / ops as u32,
+        reads: reads / ops as u32,
+        txns: txns / ops as u32,
+        read_count: read_count as f64 / ops as f64,
     }
 }
 
@@ -450,13 +491,18 @@ fn main() {
             let r = interleaved(&backend, agents);
             println!(
                 "{name} (cached, 1/req, {SLICE} at a time; load {}): assignments {:.0}/s, raw 1 KiB \
-                 CAS {:.0}/s ({:.0}%), assignment-shaped {:.0}/s ({:.0}%)",
+                 CAS {:.0}/s ({:.0}%), assignment-shaped {:.0}/s ({:.0}%); per assignment: agent \
+                 {:.0} µs, {:.2} reads {:.0} µs, transaction {:.0} µs",
                 common::loadavg(),
                 r.assign,
                 r.raw,
                 pct(r.assign, r.raw),
                 r.shaped,
                 pct(r.assign, r.shaped),
+                r.client.as_secs_f64() * 1e6,
+                r.read_count,
+                r.reads.as_secs_f64() * 1e6,
+                r.txns.as_secs_f64() * 1e6,
             );
         }
         for cached in [false, true] {

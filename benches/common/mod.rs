@@ -100,6 +100,9 @@ pub struct Counting {
     pub gets: AtomicU64,
     pub lists: AtomicU64,
     pub txns: AtomicU64,
+    /// Nanoseconds spent in the inner store's reads and in its transactions.
+    pub read_nanos: AtomicU64,
+    pub txn_nanos: AtomicU64,
 }
 
 impl Counting {
@@ -109,7 +112,26 @@ impl Counting {
             gets: AtomicU64::new(0),
             lists: AtomicU64::new(0),
             txns: AtomicU64::new(0),
+            read_nanos: AtomicU64::new(0),
+            txn_nanos: AtomicU64::new(0),
         })
+    }
+
+    /// Time spent waiting for the inner store's reads and transactions so far.
+    pub fn store_times(&self) -> (Duration, Duration) {
+        (
+            Duration::from_nanos(self.read_nanos.load(Ordering::Relaxed)),
+            Duration::from_nanos(self.txn_nanos.load(Ordering::Relaxed)),
+        )
+    }
+
+    /// Counts one call of `counter` and adds its time to `nanos`.
+    fn call<T>(&self, counter: &AtomicU64, nanos: &AtomicU64, f: impl FnOnce() -> T) -> T {
+        counter.fetch_add(1, Ordering::Relaxed);
+        let t = Instant::now();
+        let r = f();
+        nanos.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        r
     }
 
     /// (gets, lists, txns) so far.
@@ -127,25 +149,20 @@ impl KvStore for Counting {
         self.inner.describe()
     }
     fn get(&self, key: &str) -> Result<Option<calico::datastore::KeyValue>> {
-        self.gets.fetch_add(1, Ordering::Relaxed);
-        self.inner.get(key)
+        self.call(&self.gets, &self.read_nanos, || self.inner.get(key))
     }
     fn list(&self, prefix: &str) -> Result<ListResponse> {
-        self.lists.fetch_add(1, Ordering::Relaxed);
-        self.inner.list(prefix)
+        self.call(&self.lists, &self.read_nanos, || self.inner.list(prefix))
     }
     fn read_many(&self, reads: &[Read]) -> Result<ReadManyResponse> {
         // One round trip, counted as one read.
-        self.gets.fetch_add(1, Ordering::Relaxed);
-        self.inner.read_many(reads)
+        self.call(&self.gets, &self.read_nanos, || self.inner.read_many(reads))
     }
     fn txn(&self, txn: Txn) -> Result<TxnResponse> {
-        self.txns.fetch_add(1, Ordering::Relaxed);
-        self.inner.txn(txn)
+        self.call(&self.txns, &self.txn_nanos, || self.inner.txn(txn))
     }
     fn revision(&self) -> Result<i64> {
-        self.gets.fetch_add(1, Ordering::Relaxed);
-        self.inner.revision()
+        self.call(&self.gets, &self.read_nanos, || self.inner.revision())
     }
 }
 
