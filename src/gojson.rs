@@ -37,6 +37,17 @@ macro_rules! delegate {
     };
 }
 
+/// False when `bytes` holds none of the bytes that start an escape Go adds (`<`, `>`, `&`,
+/// and 0xE2, the first byte of U+2028 and U+2029): almost every string, so the fragment is
+/// written as it is. The test per chunk has no branch, so that the compiler can vectorise it.
+fn may_need_go_escape(bytes: &[u8]) -> bool {
+    bytes.chunks(32).any(|chunk| {
+        chunk.iter().fold(false, |hit, &b| {
+            hit | matches!(b, b'<' | b'>' | b'&' | 0xE2)
+        })
+    })
+}
+
 impl<F: Formatter> Formatter for GoEscape<F> {
     delegate! {
         begin_array();
@@ -59,6 +70,9 @@ impl<F: Formatter> Formatter for GoEscape<F> {
         // A byte scan: the five characters are `<`, `>`, `&` and the two three-byte
         // sequences E2 80 A8 / E2 80 A9, and no other character's encoding contains them.
         let bytes = fragment.as_bytes();
+        if !may_need_go_escape(bytes) {
+            return w.write_all(bytes);
+        }
         let mut start = 0;
         let mut i = 0;
         while i < bytes.len() {
@@ -101,7 +115,6 @@ impl<F: Formatter> Formatter for GoEscape<F> {
     }
 }
 
-/// `json.Marshal`: compact, Go escapes.
 /// Decodes `null` as Go's `encoding/json` leaves a map or slice it meets: empty (for
 /// `#[serde(default, deserialize_with = "crate::gojson::null_as_default")]`).
 pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
@@ -112,6 +125,7 @@ where
     Ok(<Option<T> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
 }
 
+/// `json.Marshal`: compact, Go escapes.
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, GoEscape(CompactFormatter));
