@@ -872,10 +872,16 @@ impl<'a> Plugin<'a> {
         spec.ip_nats = nats;
         spec.profiles = vec![format!("kns.{}", self.namespace)];
         for attempt in 0..5 {
-            let existing = self
-                .client
-                .get_opt::<WorkloadEndpoint>(Some(&self.namespace), &name)
-                .map_err(client_err)?;
+            // A new pod's endpoint does not exist yet: the first attempt creates it without
+            // reading first (a create is conditional on the key being absent); should it
+            // exist (a retried ADD, a restarted container), the next attempt reads and updates.
+            let existing = if attempt == 0 {
+                None
+            } else {
+                self.client
+                    .get_opt::<WorkloadEndpoint>(Some(&self.namespace), &name)
+                    .map_err(client_err)?
+            };
             let r = match existing {
                 None => self.client.create(wep.clone()).map(|_| ()),
                 Some(old) => {
