@@ -22,6 +22,7 @@ pub fn run_all(store: &dyn KvStore) {
     prefix_boundaries(store);
     empty_values(store);
     large_values_and_limits(store);
+    values_that_change_size(store);
     unicode_and_binary_keys(store);
     list_revision(store);
     scan_matches_list(store);
@@ -413,6 +414,107 @@ fn large_values_and_limits(store: &dyn KvStore) {
     assert!(store.list("/big/over/").unwrap().kvs.is_empty());
     assert_eq!(store.get("/big/c/x").unwrap(), None);
     assert_eq!(store.revision().unwrap(), before + 1);
+}
+
+/// A value of `len` bytes that differs from any other of its length by `seed`.
+fn sized_value(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+        .collect()
+}
+
+fn values_that_change_size(store: &dyn KvStore) {
+    // Sizes on both sides of where a backend may keep a value apart from its key (the
+    // embedded store: 900 bytes with the key), as an IPAM block grows from 1 KB to 16 KB
+    // and shrinks again on release.
+    let sizes = [10, 2_000, 5, 16_000, 0, 899, 900, 901, 3_000, 1];
+    let keys = ["/vs/a", "/vs/b", "/vs/c"];
+    let mut expect: Vec<(Vec<u8>, i64, i64, i64)> = Vec::new();
+    for (step, size) in sizes.iter().enumerate() {
+        // Each key gets a different size in one transaction: one grows while another shrinks.
+        let mut txn = Txn::new();
+        let values: Vec<Vec<u8>> = (0..keys.len())
+            .map(|k| sized_value(sizes[(step + k) % sizes.len()], step as u8 + k as u8))
+            .collect();
+        for (k, key) in keys.iter().enumerate() {
+            match expect.get(k) {
+                Some((_, _, rev, _)) => txn = txn.require_revision(*key, *rev),
+                None => txn = txn.require_absent(*key),
+            }
+            txn = txn.put(*key, values[k].clone());
+        }
+        let r = store.txn(txn).unwrap();
+        assert!(r.succeeded, "step {step} (size {size})");
+        for (k, v) in values.into_iter().enumerate() {
+            match expect.get_mut(k) {
+                Some(e) => *e = (v, e.1, r.revision, e.3 + 1),
+                None => expect.push((v, r.revision, r.revision, 1)),
+            }
+        }
+        // A transaction whose compare fails changes nothing, whatever its puts' sizes.
+        let stale = store
+            .txn(
+                Txn::new()
+                    .require_revision(keys[0], r.revision - 1)
+                    .put(keys[0], sized_value(20_000, 7))
+                    .put(keys[1], b"small".to_vec()),
+            )
+            .unwrap();
+        assert!(!stale.succeeded);
+        let got: Vec<(Vec<u8>, i64, i64, i64)> = store
+            .list("/vs/")
+            .unwrap()
+            .kvs
+            .into_iter()
+            .map(|kv| (kv.value, kv.create_revision, kv.mod_revision, kv.version))
+            .collect();
+        assert_eq!(got, expect, "list after step {step}");
+        for (k, key) in keys.iter().enumerate() {
+            let kv = store.get(key).unwrap().unwrap();
+            assert_eq!(kv.value, expect[k].0, "get {key} after step {step}");
+        }
+        let many = store
+            .read_many(&[Read::Key(keys[1].into()), Read::Prefix("/vs/".into())])
+            .unwrap();
+        assert_eq!(many.results[0][0].value, expect[1].0);
+        assert_eq!(
+            many.results[1]
+                .iter()
+                .map(|kv| kv.value.clone())
+                .collect::<Vec<_>>(),
+            expect.iter().map(|e| e.0.clone()).collect::<Vec<_>>()
+        );
+        let mut scanned = Vec::new();
+        store
+            .scan("/vs/", &mut |kv| {
+                scanned.push(kv.value);
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+        assert_eq!(
+            scanned,
+            expect.iter().map(|e| e.0.clone()).collect::<Vec<_>>()
+        );
+    }
+    // Deleted, big or small, they are gone; created again, they start over.
+    let r = store
+        .txn(Txn::new().delete(keys[0]).delete(keys[1]).delete(keys[2]))
+        .unwrap();
+    assert!(r.succeeded);
+    assert!(store.list("/vs/").unwrap().kvs.is_empty());
+    let again = sized_value(5_000, 9);
+    let r = store
+        .txn(
+            Txn::new()
+                .require_absent(keys[0])
+                .put(keys[0], again.clone()),
+        )
+        .unwrap();
+    let kv = store.get(keys[0]).unwrap().unwrap();
+    assert_eq!(
+        (kv.value, kv.create_revision, kv.version),
+        (again, r.revision, 1)
+    );
 }
 
 fn unicode_and_binary_keys(store: &dyn KvStore) {
