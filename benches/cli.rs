@@ -67,14 +67,8 @@ fn runs(backend: &Backend, args: &[&str], n: usize) -> Vec<Duration> {
 }
 
 fn main() {
-    let reps: usize = std::env::var("BENCH_REPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
-    let n_runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
+    let reps: usize = common::knob("BENCH_REPS", 3);
+    let n_runs: usize = common::knob("BENCH_RUNS", 30);
     let which = std::env::var("BENCH_BACKENDS").unwrap_or_default();
     let dir = calico::testing::TestDir::new("calico-bench-cli");
     let file = dir.path().join("pools.yaml");

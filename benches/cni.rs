@@ -117,10 +117,7 @@ fn run(conf: &[u8], tag: &str, workers: usize, per_worker: usize) -> Outcome {
 }
 
 fn main() {
-    let containers: usize = std::env::var("BENCH_CONTAINERS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(200);
+    let containers: usize = common::knob("BENCH_CONTAINERS", 200);
     let which = std::env::var("BENCH_BACKENDS").unwrap_or_default();
     common::banner("bench cni: calico-ipam ADD+DEL round trips (process per call)");
     println!(

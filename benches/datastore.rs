@@ -145,10 +145,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 fn main() {
-    let seconds: f64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2.0);
+    let seconds = common::seconds(2.0);
 
     let etcd = EtcdServer::start();
     let etcd_config = etcd.config();
@@ -191,10 +188,7 @@ fn main() {
             }
         }
     }
-    let rounds: usize = std::env::var("BENCH_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(200);
+    let rounds: usize = common::knob("BENCH_ROUNDS", 200);
     println!(
         "\ntransaction shapes, 1 client, {rounds} rounds of 10 of each in turn (load {})",
         common::loadavg()

@@ -103,16 +103,24 @@ struct Run {
     txns: u64,
 }
 
-fn attrs(node: &str, pod: usize) -> BTreeMap<String, String> {
-    let mut a = BTreeMap::new();
-    a.insert("node".to_string(), node.to_string());
-    a.insert("namespace".to_string(), "bench".to_string());
-    a.insert("pod".to_string(), format!("pod-{pod}"));
-    a.insert(
+/// A request for `num4` addresses as the CNI plugin makes it for pod `pod` on `node`: handle
+/// `k8s-pod-network.<id as 64 hex digits>`, the plugin's attributes.
+fn cni_request(node: &str, num4: usize, id: u128, pod: usize) -> AutoAssignRequest {
+    let mut attrs = BTreeMap::new();
+    attrs.insert("node".to_string(), node.to_string());
+    attrs.insert("namespace".to_string(), "bench".to_string());
+    attrs.insert("pod".to_string(), format!("pod-{pod}"));
+    attrs.insert(
         "timestamp".to_string(),
         "2026-08-22 09:00:00.123456789 +0000 UTC".to_string(),
     );
-    a
+    AutoAssignRequest {
+        num4,
+        handle_id: Some(format!("k8s-pod-network.{id:064x}")),
+        attrs,
+        hostname: node.to_string(),
+        ..AutoAssignRequest::default()
+    }
 }
 
 fn run(backend: &Backend, s: &Scenario, scenario: usize, rep: usize, cached: bool) -> Run {
@@ -145,20 +153,12 @@ fn run(backend: &Backend, s: &Scenario, scenario: usize, rep: usize, cached: boo
                     let mut lat = Vec::with_capacity(s.requests);
                     for i in 0..s.requests {
                         let pod = a * 1_000_000 + i;
-                        let req = AutoAssignRequest {
-                            num4: s.per_request,
-                            handle_id: Some(format!(
-                                "k8s-pod-network.{:064x}",
-                                (cached as u128) << 120
-                                    | (scenario as u128) << 112
-                                    | (rep as u128) << 96
-                                    | (a as u128) << 64
-                                    | i as u128
-                            )),
-                            attrs: attrs(&node, pod),
-                            hostname: node.clone(),
-                            ..AutoAssignRequest::default()
-                        };
+                        let id = (cached as u128) << 120
+                            | (scenario as u128) << 112
+                            | (rep as u128) << 96
+                            | (a as u128) << 64
+                            | i as u128;
+                        let req = cni_request(&node, s.per_request, id, pod);
                         let t = Instant::now();
                         let got = ipam
                             .auto_assign(&req)
@@ -274,19 +274,11 @@ fn interleaved(backend: &Backend, agents: usize) -> Interleaved {
                         let t = Instant::now();
                         for i in 0..SLICE {
                             let n = slice * SLICE + i;
-                            let req = AutoAssignRequest {
-                                num4: 1,
-                                handle_id: Some(format!(
-                                    "k8s-pod-network.{:064x}",
-                                    0xffu128 << 120
-                                        | (agents as u128) << 112
-                                        | (a as u128) << 64
-                                        | n as u128
-                                )),
-                                attrs: attrs(node, a * 1_000_000 + n),
-                                hostname: node.clone(),
-                                ..AutoAssignRequest::default()
-                            };
+                            let id = 0xffu128 << 120
+                                | (agents as u128) << 112
+                                | (a as u128) << 64
+                                | n as u128;
+                            let req = cni_request(node, 1, id, a * 1_000_000 + n);
                             let got = ipam.auto_assign(&req).unwrap();
                             last = Some(got.ipv4.unwrap().ips[0].addr());
                         }
@@ -364,13 +356,15 @@ fn mean_value_bytes(backend: &Backend, prefix: &str, default: usize) -> usize {
 
 fn main() {
     let seconds = common::seconds(2.0);
-    let reps: usize = std::env::var("BENCH_REPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let reps: usize = common::knob("BENCH_REPS", 3);
     let which = std::env::var("BENCH_BACKENDS").unwrap_or_default();
     let scenarios = std::env::var("BENCH_SCENARIOS").unwrap_or_default();
     let modes = std::env::var("BENCH_MODES").unwrap_or_default();
+    // Scenarios whose name contains one of the `|`-separated words; modes named exactly
+    // (`cached` must not pick `uncached`).
+    let wanted_scenario =
+        |name: &str| scenarios.is_empty() || scenarios.split('|').any(|w| name.contains(w));
+    let wanted_mode = |mode: &str| modes.is_empty() || modes.split(['|', ',']).any(|m| m == mode);
     common::banner("bench ipam: auto_assign throughput vs raw CAS transactions");
     for make in [
         Backend::etcd as fn() -> Backend,
@@ -404,11 +398,11 @@ fn main() {
         );
         let mut rates = BTreeMap::new();
         for cached in [false, true] {
-            if !modes.is_empty() && !modes.contains(if cached { "cached" } else { "uncached" }) {
+            if !wanted_mode(if cached { "cached" } else { "uncached" }) {
                 continue;
             }
             for (si, s) in SCENARIOS.iter().enumerate() {
-                if !scenarios.is_empty() && !scenarios.split('|').any(|w| s.name.contains(w)) {
+                if !wanted_scenario(s.name) {
                     continue;
                 }
                 // Each run is followed at once by raw 1 KiB CAS transactions from as many
@@ -481,11 +475,7 @@ fn main() {
             ("interleaved, serial", 1),
             ("interleaved, 8 agents/8 nodes", 8),
         ] {
-            let wanted = scenarios.is_empty() || scenarios.split('|').any(|w| name.contains(w));
-            if !wanted
-                || backend.name() == "memory"
-                || !(modes.is_empty() || modes.contains("cached"))
-            {
+            if !wanted_scenario(name) || !wanted_mode("cached") || backend.name() == "memory" {
                 continue;
             }
             let r = interleaved(&backend, agents);

@@ -317,10 +317,7 @@ fn main() {
         .map(|n| n.div_ceil(BLOCK) * BLOCK)
         .collect();
     let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "embedded,etcd".into());
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let runs: usize = common::knob("BENCH_RUNS", 3);
     common::banner("bench scale: ipam show --show-blocks and ipam check over large datastores");
     println!(
         "\n{:<9} {:>9} {:<31} {:>9} {:>10} {:>10}",

@@ -207,12 +207,17 @@ pub fn banner(what: &str) {
     );
 }
 
-/// Seconds from `BENCH_SECONDS` (default `default`).
-pub fn seconds(default: f64) -> f64 {
-    std::env::var("BENCH_SECONDS")
+/// The number in environment variable `name`, or `default` when it is unset or unreadable.
+pub fn knob<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
+}
+
+/// Seconds from `BENCH_SECONDS` (default `default`).
+pub fn seconds(default: f64) -> f64 {
+    knob("BENCH_SECONDS", default)
 }
 
 /// What one raw transaction does.

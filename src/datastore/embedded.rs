@@ -666,16 +666,20 @@ fn row_to_kv(row: &rusqlite::Row<'_>) -> rusqlite::Result<KeyValue> {
     })
 }
 
-// The reads below take a row's own value or, through a `LEFT JOIN` (which keeps `kv` as the
-// outer loop: keys are found, or ranged over in order, first), its big value by rowid.
+/// The start of a read of whole rows (`k.key`, value, revisions, version; the `WHERE` clause
+/// follows): a row's own value or, through a `LEFT JOIN` (which keeps `kv` as the outer loop:
+/// keys are found, or ranged over in order, first), its big value by rowid.
+macro_rules! select_rows {
+    () => {
+        "SELECT k.key, coalesce(k.value, v.value), k.create_revision, k.mod_revision, k.version \
+         FROM kv AS k LEFT JOIN kv_value AS v ON v.id = k.value_id "
+    };
+}
 
 fn get_row(conn: &Connection, key: &str) -> rusqlite::Result<Option<KeyValue>> {
-    conn.prepare_cached(
-        "SELECT k.key, coalesce(k.value, v.value), k.create_revision, k.mod_revision, k.version \
-         FROM kv AS k LEFT JOIN kv_value AS v ON v.id = k.value_id WHERE k.key = ?1",
-    )?
-    .query_row(params![key.as_bytes()], row_to_kv)
-    .optional()
+    conn.prepare_cached(concat!(select_rows!(), "WHERE k.key = ?1"))?
+        .query_row(params![key.as_bytes()], row_to_kv)
+        .optional()
 }
 
 /// Whether `key` exists, and if so the row id of its value in `kv_value` (`None` when the
@@ -713,16 +717,11 @@ fn visit_rows(
     visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>,
 ) -> std::result::Result<(), (rusqlite::Error, bool)> {
     let sql = match (columns, end.is_some()) {
-        (Columns::All, true) => {
-            "SELECT k.key, coalesce(k.value, v.value), k.create_revision, k.mod_revision, k.version \
-             FROM kv AS k LEFT JOIN kv_value AS v ON v.id = k.value_id \
-             WHERE k.key >= ?1 AND k.key < ?2 ORDER BY k.key"
-        }
-        (Columns::All, false) => {
-            "SELECT k.key, coalesce(k.value, v.value), k.create_revision, k.mod_revision, k.version \
-             FROM kv AS k LEFT JOIN kv_value AS v ON v.id = k.value_id \
-             WHERE k.key >= ?1 ORDER BY k.key"
-        }
+        (Columns::All, true) => concat!(
+            select_rows!(),
+            "WHERE k.key >= ?1 AND k.key < ?2 ORDER BY k.key"
+        ),
+        (Columns::All, false) => concat!(select_rows!(), "WHERE k.key >= ?1 ORDER BY k.key"),
         (Columns::KeysOnly, true) => {
             "SELECT key, x'', create_revision, mod_revision, version FROM kv \
              WHERE key >= ?1 AND key < ?2 ORDER BY key"
@@ -920,9 +919,13 @@ impl KvStore for EmbeddedStore {
                         changed = true;
                     }
                     Op::Delete { key } => {
-                        if let Some(id) = value_id(&tx, key)? {
-                            tx.prepare_cached("DELETE FROM kv WHERE key = ?1")?
-                                .execute(params![key.as_bytes()])?;
+                        // The row goes in one statement that says whether it was there and
+                        // where its value was kept.
+                        let deleted: Option<Option<i64>> = tx
+                            .prepare_cached("DELETE FROM kv WHERE key = ?1 RETURNING value_id")?
+                            .query_row(params![key.as_bytes()], |r| r.get(0))
+                            .optional()?;
+                        if let Some(id) = deleted {
                             if let Some(id) = id {
                                 tx.prepare_cached("DELETE FROM kv_value WHERE id = ?1")?
                                     .execute(params![id])?;
