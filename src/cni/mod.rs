@@ -17,9 +17,11 @@
 pub mod types;
 
 use crate::config::{self, Overrides};
+use crate::datastore::api::Stored;
 use crate::datastore::api::{Client, ClientError};
 use crate::ipam::{
-    AssignIpRequest, AutoAssignRequest, IntendedUse, Ipam, IpamError, ReleaseOptions,
+    AssignIpRequest, AutoAssignRequest, IntendedUse, Ipam, IpamError, ReleaseOptions, Rider,
+    RiderWrite,
 };
 use crate::model::workloadendpoint::{IpNat, k8s_endpoint_name};
 use crate::model::{Cidr, IpPool, ObjectMeta, Resource, WorkloadEndpoint};
@@ -347,6 +349,139 @@ fn client_err(e: ClientError) -> CniError {
     CniError::new(codes::IO_FAILURE, e.to_string())
 }
 
+/// Refuses floating IPs of a family the pod has (or will have) no address of.
+fn check_floating_families(floating: &[IpAddr], has4: bool, has6: bool) -> Result<(), CniError> {
+    match floating
+        .iter()
+        .find(|f| !if f.is_ipv4() { has4 } else { has6 })
+    {
+        Some(f) => Err(CniError::new(
+            codes::INVALID_CONFIG,
+            format!("floating IP {f} has no pod address of the same IP version"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The NAT of each floating IP to the pod's first address of the same family (none for a
+/// family it has no address of yet).
+fn floating_nats(on_endpoint: &[Cidr], floating: &[IpAddr]) -> Vec<IpNat> {
+    floating
+        .iter()
+        .filter_map(|f| {
+            let internal = on_endpoint.iter().find(|a| a.is_ipv4() == f.is_ipv4())?;
+            Some(IpNat {
+                internal_ip: internal.addr().to_string(),
+                external_ip: f.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// `wep` as an update of `old`, the endpoint stored under its name (a retried ADD, a
+/// restarted pod, or this ADD's own earlier transaction): it keeps the stored identity and
+/// compares the stored revision.
+fn replacing(mut wep: WorkloadEndpoint, old: &WorkloadEndpoint) -> WorkloadEndpoint {
+    wep.metadata.resource_version = old.metadata.resource_version.clone();
+    wep.metadata.uid = old.metadata.uid.clone();
+    wep.metadata.creation_timestamp = old.metadata.creation_timestamp.clone();
+    wep
+}
+
+/// Records the pod's endpoint in every transaction that assigns it addresses, listing what
+/// the pod holds once that transaction commits: the endpoint and the addresses exist
+/// together or not at all, whenever the plugin stops.
+struct EndpointRider<'p, 'a> {
+    plugin: &'p Plugin<'a>,
+    floating: &'p [IpAddr],
+    /// Addresses the endpoint lists before those the request assigns.
+    held: Vec<Cidr>,
+    /// List the addresses in order (`IP=` requests, one address at a time).
+    sorted: bool,
+    /// The endpoint as stored (`None`: absent). A new pod's endpoint does not exist, so it
+    /// is assumed absent until a failed compare says otherwise; then it is read.
+    stored: Option<WorkloadEndpoint>,
+    reread: bool,
+    /// The endpoint the last transaction would store.
+    pending: Option<WorkloadEndpoint>,
+    /// The revision of the last transaction that wrote the endpoint.
+    written: Option<i64>,
+    /// The plugin's own error that stopped the assignment (with its CNI code).
+    failure: Option<CniError>,
+}
+
+impl<'p, 'a> EndpointRider<'p, 'a> {
+    fn new(plugin: &'p Plugin<'a>, floating: &'p [IpAddr], held: Vec<Cidr>) -> Self {
+        EndpointRider {
+            plugin,
+            floating,
+            held,
+            sorted: false,
+            stored: None,
+            reread: false,
+            pending: None,
+            written: None,
+            failure: None,
+        }
+    }
+
+    fn endpoint_for(&mut self, assigned: &[Cidr]) -> Result<RiderWrite, ClientError> {
+        let p = self.plugin;
+        let mut on_endpoint: Vec<Cidr> = self.held.iter().chain(assigned).copied().collect();
+        if self.sorted {
+            on_endpoint.sort();
+        }
+        let wep = p.endpoint(&on_endpoint, floating_nats(&on_endpoint, self.floating));
+        let namespace = Some(p.namespace.as_str());
+        if std::mem::take(&mut self.reread) {
+            self.stored = p
+                .client
+                .get_opt::<WorkloadEndpoint>(namespace, &wep.metadata.name)?;
+        }
+        let (mut wep, revision) = match &self.stored {
+            None => (p.client.prepare_create(wep)?, 0),
+            Some(old) => (
+                p.client.prepare_update_of(replacing(wep, old), old)?,
+                old.metadata.resource_version.parse().unwrap_or(0),
+            ),
+        };
+        wep.metadata.resource_version.clear();
+        let write = RiderWrite {
+            key: WorkloadEndpoint::key(namespace, &wep.metadata.name),
+            revision,
+            value: wep.encode(),
+        };
+        self.pending = Some(wep);
+        Ok(write)
+    }
+}
+
+impl Rider for EndpointRider<'_, '_> {
+    fn writes(&mut self, assigned: &[Cidr]) -> crate::ipam::Result<Vec<RiderWrite>> {
+        match self.endpoint_for(assigned) {
+            Ok(write) => Ok(vec![write]),
+            Err(e) => {
+                let e = client_err(e);
+                let message = e.msg.clone();
+                self.failure = Some(e);
+                Err(IpamError::Aborted(message))
+            }
+        }
+    }
+
+    fn committed(&mut self, revision: i64) {
+        self.written = Some(revision);
+        self.stored = self.pending.take().map(|mut w| {
+            w.metadata.resource_version = revision.to_string();
+            w
+        });
+    }
+
+    fn conflicted(&mut self) {
+        self.reread = true;
+    }
+}
+
 fn parse_json_list(annotation: &str, value: &str) -> Result<Vec<String>, CniError> {
     serde_json::from_str::<Vec<String>>(value).map_err(|e| {
         CniError::new(
@@ -515,7 +650,7 @@ impl<'a> Plugin<'a> {
             let pools = self.client.list::<IpPool>(None).map_err(client_err)?.items;
             let assigned: Vec<Cidr> = held.into_iter().map(Cidr::host).collect();
             let floating = self.floating_ips(&pools)?;
-            return self.finish_add(&assigned, &assigned, &floating, &pools);
+            return self.finish_add(&assigned, &assigned, &floating, &pools, None);
         }
         let ip_addrs = self.annotation(ANN_IP_ADDRS);
         let no_ipam = self.annotation(ANN_IP_ADDRS_NO_IPAM);
@@ -529,7 +664,9 @@ impl<'a> Plugin<'a> {
         // Floating IPs are checked before anything is assigned, so a bad one leaves nothing.
         let floating_ips = self.floating_ips(&pools)?;
 
-        let assigned: Vec<Cidr> = if let Some(list) = ip_addrs.or(no_ipam) {
+        // IPAM records the endpoint with the addresses (not for ipAddrsNoIpam: no IPAM).
+        let mut rider = EndpointRider::new(self, &floating_ips, Vec::new());
+        let assigned = if let Some(list) = ip_addrs.or(no_ipam) {
             let annotation = if ip_addrs.is_some() {
                 ANN_IP_ADDRS
             } else {
@@ -543,20 +680,37 @@ impl<'a> Plugin<'a> {
             }
             let ips = self.parse_ip_addrs(annotation, list)?;
             if ip_addrs.is_some() {
-                self.assign_fixed(&ips)?
+                self.assign_fixed(&ips, &mut rider)
             } else {
-                ips.into_iter().map(Cidr::host).collect()
+                Ok(ips.into_iter().map(Cidr::host).collect())
             }
         } else {
-            self.assign_auto(&pools)?
+            self.assign_auto(&pools, &mut rider)
         };
-
-        let result = self.finish_add(&assigned, &assigned, &floating_ips, &pools);
-        // Nothing is kept from a failed ADD (ipAddrsNoIpam recorded nothing in IPAM).
-        if result.is_err() && no_ipam.is_none() {
-            let _ = self.ipam.release_by_handle(&self.handle);
+        let written = rider.written;
+        let result = assigned.and_then(|assigned| {
+            self.finish_add(&assigned, &assigned, &floating_ips, &pools, written)
+        });
+        if result.is_err() {
+            // Nothing is kept from a failed ADD: the endpoint first (as DEL does), then the
+            // addresses (ipAddrsNoIpam recorded nothing in IPAM).
+            self.undo_endpoint(written);
+            if no_ipam.is_none() {
+                let _ = self.ipam.release_by_handle(&self.handle);
+            }
         }
         result
+    }
+
+    /// Deletes the endpoint this ADD wrote at `written`, unless it changed since.
+    fn undo_endpoint(&self, written: Option<i64>) {
+        if let Some(revision) = written {
+            let _ = self.client.delete::<WorkloadEndpoint>(
+                Some(&self.namespace),
+                &self.endpoint_name(),
+                Some(&revision.to_string()),
+            );
+        }
     }
 
     /// ADD with `IP=<addr>`: assigns exactly that address to the handle (Calico's `AssignIP`:
@@ -576,21 +730,43 @@ impl<'a> Plugin<'a> {
         let floating_ips = self.floating_ips(&pools)?;
         let mut held = self.held_by(&self.handle)?;
         let newly_assigned = !held.contains(&ip);
+        let mut written = None;
         if newly_assigned {
+            let with = |v4| v4 == ip.is_ipv4() || held.iter().any(|h| h.is_ipv4() == v4);
+            check_floating_families(&floating_ips, with(true), with(false))?;
             let req = AssignIpRequest {
                 ip,
                 handle_id: Some(self.handle.clone()),
                 attrs: self.attrs(),
                 hostname: self.node.clone(),
             };
-            self.ipam
-                .assign_ip(&req)
-                .map_err(|e| CniError::new(codes::IPAM_FAILURE, e.to_string()))?;
+            // The endpoint goes with the address, unless a delegating plugin's result (its
+            // gateway) may still fail: then undoing would have to put the old endpoint back.
+            let mut rider = EndpointRider::new(
+                self,
+                &floating_ips,
+                held.iter().map(|h| Cidr::host(*h)).collect(),
+            );
+            rider.sorted = true;
+            let with_rider = (!self.delegated()).then_some(&mut rider as &mut dyn Rider);
+            if let Err(e) = self.ipam.assign_ip_with(&req, with_rider) {
+                return Err(rider
+                    .failure
+                    .take()
+                    .unwrap_or_else(|| CniError::new(codes::IPAM_FAILURE, e.to_string())));
+            }
+            written = rider.written;
             held.push(ip);
         }
         held.sort();
         let on_endpoint: Vec<Cidr> = held.into_iter().map(Cidr::host).collect();
-        let result = self.finish_add(&[Cidr::host(ip)], &on_endpoint, &floating_ips, &pools);
+        let result = self.finish_add(
+            &[Cidr::host(ip)],
+            &on_endpoint,
+            &floating_ips,
+            &pools,
+            written,
+        );
         // Only this request's address goes back; another request's stays with the handle.
         if result.is_err() && newly_assigned {
             let _ = self.ipam.release_ips(&[ReleaseOptions {
@@ -669,7 +845,17 @@ impl<'a> Plugin<'a> {
         Ok(ips)
     }
 
-    fn assign_fixed(&self, ips: &[IpAddr]) -> Result<Vec<Cidr>, CniError> {
+    /// Assigns the `ipAddrs` addresses, each with the endpoint as it stands after it.
+    fn assign_fixed(
+        &self,
+        ips: &[IpAddr],
+        rider: &mut EndpointRider<'_, '_>,
+    ) -> Result<Vec<Cidr>, CniError> {
+        check_floating_families(
+            rider.floating,
+            ips.iter().any(IpAddr::is_ipv4),
+            ips.iter().any(IpAddr::is_ipv6),
+        )?;
         let mut out = Vec::new();
         for ip in ips {
             let req = AssignIpRequest {
@@ -678,21 +864,28 @@ impl<'a> Plugin<'a> {
                 attrs: self.attrs(),
                 hostname: self.node.clone(),
             };
-            match self.ipam.assign_ip(&req) {
+            rider.held.clone_from(&out);
+            match self.ipam.assign_ip_with(&req, Some(rider)) {
                 Ok(a) => out.push(a.ip),
                 Err(e) => {
-                    let _ = self.ipam.release_by_handle(&self.handle);
-                    return Err(CniError::new(
-                        codes::IPAM_FAILURE,
-                        format!("error getting IP from IPAM: {e}"),
-                    ));
+                    return Err(rider.failure.take().unwrap_or_else(|| {
+                        CniError::new(
+                            codes::IPAM_FAILURE,
+                            format!("error getting IP from IPAM: {e}"),
+                        )
+                    }));
                 }
             }
         }
         Ok(out)
     }
 
-    fn assign_auto(&self, pools: &[IpPool]) -> Result<Vec<Cidr>, CniError> {
+    /// Assigns from the pools that apply, with the endpoint in every transaction.
+    fn assign_auto(
+        &self,
+        pools: &[IpPool],
+        rider: &mut EndpointRider<'_, '_>,
+    ) -> Result<Vec<Cidr>, CniError> {
         let ipam = &self.conf.ipam;
         let v4_names = self.pools_for(ANN_IPV4_POOLS, &ipam.ipv4_pools)?;
         let v6_names = self.pools_for(ANN_IPV6_POOLS, &ipam.ipv6_pools)?;
@@ -708,7 +901,11 @@ impl<'a> Plugin<'a> {
             intended_use: IntendedUse::Workload,
             max_blocks_per_host: 0,
         };
-        let result = self.ipam.auto_assign(&req).map_err(ipam_err)?;
+        check_floating_families(rider.floating, req.num4 > 0, req.num6 > 0)?;
+        let result = self
+            .ipam
+            .auto_assign_with(&req, Some(rider))
+            .map_err(|e| rider.failure.take().unwrap_or_else(|| ipam_err(e)))?;
         for (fam, v) in [(&result.ipv4, 4), (&result.ipv6, 6)] {
             if let Some(a) = fam
                 && let Some(msg) = a.partial_fulfillment_error()
@@ -758,14 +955,16 @@ impl<'a> Plugin<'a> {
         })
     }
 
-    /// Builds the result for `assigned` and records the endpoint with `on_endpoint` (the
-    /// same addresses, except for one of several `IP=` requests).
+    /// Builds the result for `assigned` and, unless the assignment wrote it (at revision
+    /// `written`), records the endpoint with `on_endpoint` (the same addresses, except for
+    /// one of several `IP=` requests).
     fn finish_add(
         &self,
         assigned: &[Cidr],
         on_endpoint: &[Cidr],
         floating: &[IpAddr],
         pools: &[IpPool],
+        written: Option<i64>,
     ) -> Result<serde_json::Value, CniError> {
         if assigned.is_empty() {
             return Err(CniError::new(
@@ -773,21 +972,9 @@ impl<'a> Plugin<'a> {
                 "IPAM plugin returned missing IP config",
             ));
         }
-        let mut nats = Vec::new();
-        for f in floating {
-            let internal = on_endpoint
-                .iter()
-                .find(|a| a.is_ipv4() == f.is_ipv4())
-                .ok_or_else(|| {
-                    CniError::new(
-                        codes::INVALID_CONFIG,
-                        format!("floating IP {f} has no pod address of the same IP version"),
-                    )
-                })?;
-            nats.push(IpNat {
-                internal_ip: internal.addr().to_string(),
-                external_ip: f.to_string(),
-            });
+        if written.is_none() {
+            let has = |v4| on_endpoint.iter().any(|a| a.is_ipv4() == v4);
+            check_floating_families(floating, has(true), has(false))?;
         }
         let mut result = IpamResult::default();
         for a in assigned {
@@ -825,15 +1012,17 @@ impl<'a> Plugin<'a> {
                 }
             }
         }
-        self.write_endpoint(on_endpoint, nats)?;
+        if written.is_none() {
+            self.write_endpoint(on_endpoint, floating_nats(on_endpoint, floating))?;
+        }
         Ok(result.to_json(&self.conf.cni_version))
     }
 
-    fn write_endpoint(&self, assigned: &[Cidr], nats: Vec<IpNat>) -> Result<(), CniError> {
-        let name = self.endpoint_name();
+    /// The pod's WorkloadEndpoint for `assigned`, as a create would store it.
+    fn endpoint(&self, assigned: &[Cidr], nats: Vec<IpNat>) -> WorkloadEndpoint {
         let mut wep = WorkloadEndpoint {
             metadata: ObjectMeta {
-                name: name.clone(),
+                name: self.endpoint_name(),
                 namespace: self.namespace.clone(),
                 labels: [
                     (
@@ -871,6 +1060,13 @@ impl<'a> Plugin<'a> {
             .collect();
         spec.ip_nats = nats;
         spec.profiles = vec![format!("kns.{}", self.namespace)];
+        wep
+    }
+
+    /// Records the pod's endpoint in a transaction of its own.
+    fn write_endpoint(&self, assigned: &[Cidr], nats: Vec<IpNat>) -> Result<(), CniError> {
+        let wep = self.endpoint(assigned, nats);
+        let name = wep.metadata.name.clone();
         for attempt in 0..5 {
             // A new pod's endpoint does not exist yet: the first attempt creates it without
             // reading first (a create is conditional on the key being absent); should it
@@ -884,13 +1080,7 @@ impl<'a> Plugin<'a> {
             };
             let r = match existing {
                 None => self.client.create(wep.clone()).map(|_| ()),
-                Some(old) => {
-                    let mut w = wep.clone();
-                    w.metadata.resource_version = old.metadata.resource_version;
-                    w.metadata.uid = old.metadata.uid;
-                    w.metadata.creation_timestamp = old.metadata.creation_timestamp;
-                    self.client.update(w).map(|_| ())
-                }
+                Some(old) => self.client.update(replacing(wep.clone(), &old)).map(|_| ()),
             };
             match r {
                 Ok(()) => return Ok(()),

@@ -495,11 +495,18 @@ impl Client {
 
     /// Validates and prepares `obj` for an update without writing it; returns it with the
     /// current stored object.
-    pub fn prepare_update<K: Stored>(&self, mut obj: K) -> Result<(K, K)> {
+    pub fn prepare_update<K: Stored>(&self, obj: K) -> Result<(K, K)> {
         Self::check_namespace(&obj)?;
         let ns = Self::ns(&obj);
-        let name = obj.metadata().name.clone();
-        let current: K = self.get(ns.as_deref(), &name)?;
+        let current: K = self.get(ns.as_deref(), &obj.metadata().name)?;
+        let obj = self.prepare_update_of(obj, &current)?;
+        Ok((obj, current))
+    }
+
+    /// [`Client::prepare_update`] against `current`, the stored object as the caller read it
+    /// (a caller that writes the result in a transaction of its own compares its revision).
+    pub fn prepare_update_of<K: Stored>(&self, mut obj: K, current: &K) -> Result<K> {
+        Self::check_namespace(&obj)?;
         let meta = obj.metadata();
         let mut missing = Vec::new();
         for (field, value) in [
@@ -520,9 +527,9 @@ impl Client {
         }
         ValidationError::check(missing)?;
         obj.set_type_meta();
-        obj.prepare(self, Some(&current))?;
+        obj.prepare(self, Some(current))?;
         obj.validate()?;
-        Ok((obj, current))
+        Ok(obj)
     }
 
     /// Replaces a resource, compare-and-swap on its resourceVersion.

@@ -26,6 +26,7 @@ use super::cache::{AgentCache, HostCache};
 use super::config::block_cap;
 use super::plan::{Plan, Retry};
 use super::random::BlockWalk;
+use super::rider::Rider;
 use super::{
     AssignIpRequest, AssignedIp, AutoAssignRequest, AutoAssignResult, IntendedUse, Ipam,
     IpamAssignments, IpamConfig, IpamError, IpamHandle, PoolEntry, Reservations, Result, Stored,
@@ -159,6 +160,10 @@ struct Family<'a> {
     owned: BTreeSet<Cidr>,
     /// Labels of the request's namespace.
     namespace_labels: BTreeMap<String, String>,
+    /// The request's rider: its writes go with every take.
+    rider: Option<&'a mut dyn Rider>,
+    /// Addresses earlier families of the request got (what the rider records besides ours).
+    prior: Vec<Cidr>,
 }
 
 /// How often the cached path retries a block another writer changed before it gives up and
@@ -189,6 +194,8 @@ impl<'a> Family<'a> {
             affinity_revs: HashMap::new(),
             owned: BTreeSet::new(),
             namespace_labels: req.namespace_labels.clone(),
+            rider: None,
+            prior: Vec::new(),
         }
     }
 
@@ -358,6 +365,12 @@ impl<'a> Family<'a> {
         let seq = block.sequence_number;
         block.bump();
         let cidr = block.cidr;
+        let taken: Vec<Cidr> = ordinals
+            .iter()
+            .map(|&o| {
+                Cidr::new(block.ip_of(o), cidr.prefix()).expect("a block's prefix fits its family")
+            })
+            .collect();
         let key = keys::block(&cidr);
         let bytes = block.to_json();
         plan.require(&key, rev);
@@ -366,17 +379,32 @@ impl<'a> Family<'a> {
             Some(h) => Some(h.plan_increment(self.ipam, &mut plan, &cidr, ordinals.len())?),
             None => None,
         };
+        let rider = match self.rider.as_deref_mut() {
+            Some(r) => {
+                let all: Vec<Cidr> = self
+                    .prior
+                    .iter()
+                    .chain(&self.out.ips)
+                    .chain(&taken)
+                    .copied()
+                    .collect();
+                super::rider::ride(r, &mut plan, &all)?;
+                Some(r)
+            }
+            None => None,
+        };
         match plan.commit(self.ipam.store())? {
             Some(revision) => {
                 if let (Some(h), Some(v)) = (self.handle.as_mut(), new_handle) {
                     h.committed(v, revision);
                 }
-                for &o in &ordinals {
-                    let ip = Cidr::new(block.ip_of(o), cidr.prefix())
-                        .expect("a block's prefix fits its family");
-                    self.out.ips.push(ip);
-                    self.out.sequence_numbers.push(seq);
+                if let Some(r) = rider {
+                    r.committed(revision);
                 }
+                self.out.ips.extend(taken);
+                self.out
+                    .sequence_numbers
+                    .extend(std::iter::repeat_n(seq, ordinals.len()));
                 self.blocks
                     .insert(cidr, Some(LazyBlock::decoded(block, revision)));
                 Ok(Take::Committed)
@@ -384,6 +412,9 @@ impl<'a> Family<'a> {
             None => {
                 if let Some(h) = self.handle.as_mut() {
                     h.invalidate();
+                }
+                if let Some(r) = rider {
+                    r.conflicted();
                 }
                 Ok(Take::Conflict)
             }
@@ -970,6 +1001,16 @@ impl Ipam {
     /// IPv4. On an error, every address this call assigned is released again before the error
     /// is returned, so a failed call leaves nothing behind.
     pub fn auto_assign(&self, req: &AutoAssignRequest) -> Result<AutoAssignResult> {
+        self.auto_assign_with(req, None)
+    }
+
+    /// [`Ipam::auto_assign`], with `rider`'s writes in every transaction that assigns
+    /// addresses (see [`Rider`]).
+    pub fn auto_assign_with(
+        &self,
+        req: &AutoAssignRequest,
+        mut rider: Option<&mut dyn Rider>,
+    ) -> Result<AutoAssignResult> {
         if req.num4 > 0 && req.ipv4_pools.iter().any(|c| !c.is_ipv4()) {
             return Err(IpamError::Ipv6PoolInIpv4List);
         }
@@ -1014,6 +1055,8 @@ impl Ipam {
                 continue;
             }
             let mut out = IpamAssignments::new(version, num);
+            // What the rider records besides this family's addresses.
+            let prior: Vec<Cidr> = result.ipv4.iter().flat_map(|a| a.ips.clone()).collect();
             let mut served = false;
             let mut affinities = None;
             if let Some(cache) = cache.as_deref_mut() {
@@ -1032,6 +1075,8 @@ impl Ipam {
                     },
                 };
                 let mut family = Family::new(self, &ctx, req, version, &mut handle, out);
+                family.rider = rider.as_deref_mut().map(|r| r as &mut dyn Rider);
+                family.prior.clone_from(&prior);
                 affinities = pre_read.remove(&version);
                 let outcome = family.run_cached(cache, req, requested, &mut affinities);
                 out = std::mem::take(&mut family.out);
@@ -1049,6 +1094,8 @@ impl Ipam {
                     Ok(ctx) => {
                         fresh = Some(ctx.clone());
                         let mut family = Family::new(self, &ctx, req, version, &mut handle, out);
+                        family.rider = rider.as_deref_mut().map(|r| r as &mut dyn Rider);
+                        family.prior.clone_from(&prior);
                         // Affinities read with the context, unless the cached path used them.
                         let pre = affinities.take().or_else(|| pre_read.remove(&version));
                         let outcome = family.run(req, requested, pre);
@@ -1092,6 +1139,16 @@ impl Ipam {
     /// lie in an enabled pool; its block is claimed for `hostname` if it does not exist yet.
     /// Selectors, reservations and the block cap do not apply.
     pub fn assign_ip(&self, req: &AssignIpRequest) -> Result<AssignedIp> {
+        self.assign_ip_with(req, None)
+    }
+
+    /// [`Ipam::assign_ip`], with `rider`'s writes (given the address, with its block's
+    /// prefix) in the transaction that assigns it (see [`Rider`]).
+    pub fn assign_ip_with(
+        &self,
+        req: &AssignIpRequest,
+        mut rider: Option<&mut dyn Rider>,
+    ) -> Result<AssignedIp> {
         let pools = self.pool_entries()?;
         let pool = pools
             .into_iter()
@@ -1154,15 +1211,25 @@ impl Ipam {
             if let Some(h) = handle.as_mut() {
                 h.plan_increment(self, &mut plan, &block_cidr, 1)?;
             }
-            if plan.commit(self.store())?.is_some() {
+            let ip =
+                Cidr::new(req.ip, block_cidr.prefix()).expect("a block's prefix fits its family");
+            if let Some(r) = rider.as_deref_mut() {
+                super::rider::ride(r, &mut plan, &[ip])?;
+            }
+            if let Some(revision) = plan.commit(self.store())? {
+                if let Some(r) = rider {
+                    r.committed(revision);
+                }
                 return Ok(AssignedIp {
-                    ip: Cidr::new(req.ip, block_cidr.prefix())
-                        .expect("a block's prefix fits its family"),
+                    ip,
                     sequence_number: seq,
                 });
             }
             if let Some(h) = handle.as_mut() {
                 h.invalidate();
+            }
+            if let Some(r) = rider.as_deref_mut() {
+                r.conflicted();
             }
             retry.conflict()?;
         }

@@ -133,8 +133,9 @@ pub enum IpamError {
         /// The pool being split.
         parent: String,
     },
-    /// The caller's handling of what a long read produced failed (writing `ipam check`'s
-    /// report as it is read), which stopped the read.
+    /// Something of the caller's that an operation calls back failed, which stopped the
+    /// operation: handling what a long read produced (writing `ipam check`'s report as it is
+    /// read), or a [`Rider`](super::Rider)'s writes.
     #[error("{0}")]
     Aborted(String),
 }

@@ -49,6 +49,7 @@ pub mod random;
 mod read;
 mod release;
 pub mod reservations;
+pub mod rider;
 pub mod split;
 
 #[cfg(test)]
@@ -61,6 +62,7 @@ pub use error::IpamError;
 pub use handle::IpamHandle;
 pub use read::{AssignmentAttributes, BlockUsage, PoolUsage};
 pub use reservations::Reservations;
+pub use rider::{Rider, RiderWrite};
 
 use crate::datastore::api::{Client, Stored as _};
 use crate::datastore::{KeyValue, Read, Store, keys};

@@ -10,6 +10,7 @@ mod concurrency;
 mod data;
 mod props;
 mod release;
+mod rider;
 
 use super::*;
 use crate::datastore::memory::MemoryStore;
@@ -51,6 +52,7 @@ pub(crate) fn run_all(make: &dyn Fn() -> Store) {
         .chain(release::SCENARIOS)
         .chain(affinity::SCENARIOS)
         .chain(concurrency::SCENARIOS)
+        .chain(rider::SCENARIOS)
     {
         eprintln!("ipam scenario {name}");
         scenario(make());

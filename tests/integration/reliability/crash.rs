@@ -6,17 +6,22 @@
 //!   given, every block is sound (an ordinal is allocated or free, never both, never twice),
 //!   blocks do not overlap, and handles agree exactly with the blocks (each change is one
 //!   transaction, so there are no partial writes to over-count);
-//! - nothing is lost: every acknowledged pod still holds its address and endpoint;
+//! - nothing is lost: every acknowledged pod still holds its addresses and endpoint;
+//! - a pod's endpoint is written in every transaction that assigns it an address: whenever
+//!   an ADD is killed, its endpoint lists exactly the addresses its handle holds (a third of
+//!   the pods are dual-stack, two transactions: killed between them, the IPv4 address), or
+//!   neither exists;
 //! - the embedded store passes SQLite's `PRAGMA integrity_check`;
-//! - every leaked address (an ADD killed after its assignment but before its endpoint was
-//!   written) is reported by `ipam check`, and `ipam release --from-report` frees exactly
-//!   those (also after a first release run was itself killed half-way); a second check finds
-//!   no problem, and deleting every pod leaves the pool empty.
+//! - the only leaks are left by DELs killed between removing the endpoint and releasing the
+//!   addresses (killed DELs are retried only at the end); each is reported by `ipam check`,
+//!   and `ipam release --from-report` frees exactly those (also after a first release run
+//!   was itself killed half-way); a second check finds no problem, and deleting every pod
+//!   leaves the pool empty.
 //!
 //! The kill delay is drawn from [0.3, 1.3] × the median duration of recent unkilled processes
 //! (measured under the test's own load), so kills land during start-up, during the datastore
-//! writes (which come last) and after; the figures say how many killed ADDs had committed their
-//! assignment and how many had written their endpoint.
+//! writes (which come last) and after; the figures say how many killed ADDs had committed an
+//! assignment, and how many dual-stack ones were killed between their two.
 
 use super::{audit, calico_ipam, calicoctl, figure, knob, text};
 use calico::datastore::Store;
@@ -39,6 +44,7 @@ const NETWORK: &str = "crash-net";
 const NODES: usize = 4;
 const WORKERS: usize = 4;
 const POOL: &str = "10.70.0.0/22";
+const POOL6: &str = "fd00:70::/118";
 
 enum Backend {
     Etcd(Box<EtcdServer>),
@@ -66,14 +72,14 @@ impl Backend {
         }
     }
 
-    fn netconf(&self, node: &str, lock: &std::path::Path) -> serde_json::Value {
+    fn netconf(&self, node: &str, lock: &std::path::Path, dual: bool) -> serde_json::Value {
         let mut v = serde_json::json!({
             "cniVersion": "1.0.0",
             "name": NETWORK,
             "type": "calico",
             "nodename": node,
             "ipam_lock_file": lock,
-            "ipam": {"type": "calico-ipam"},
+            "ipam": {"type": "calico-ipam", "assign_ipv6": if dual { "true" } else { "false" }},
         });
         match self {
             Backend::Etcd(e) => {
@@ -123,6 +129,10 @@ struct Pod {
     node: usize,
     container: String,
     name: String,
+    /// Asks for an IPv6 address besides the IPv4 one.
+    dual: bool,
+    /// The IPv6 address its ADD was acknowledged with (dual-stack pods).
+    v6: Option<IpAddr>,
     phase: Phase,
 }
 
@@ -144,6 +154,18 @@ struct World {
     /// Address → pod that was acknowledged with it and has not started giving it up.
     claims: HashMap<IpAddr, usize>,
     counters: Counters,
+}
+
+impl World {
+    /// Pod `i` starts giving up its addresses.
+    fn unclaim(&mut self, i: usize) {
+        if let Phase::Live(ip) = self.pods[i].phase {
+            self.claims.remove(&ip);
+        }
+        if let Some(ip) = self.pods[i].v6 {
+            self.claims.remove(&ip);
+        }
+    }
 }
 
 struct Scenario {
@@ -248,11 +270,11 @@ impl Scenario {
     }
 
     fn netconf(&self, pod: &Pod) -> Vec<u8> {
-        serde_json::to_vec(
-            &self
-                .backend
-                .netconf(&format!("node-{}", pod.node), &self.lock_file(pod.node)),
-        )
+        serde_json::to_vec(&self.backend.netconf(
+            &format!("node-{}", pod.node),
+            &self.lock_file(pod.node),
+            pod.dual,
+        ))
         .unwrap()
     }
 
@@ -275,12 +297,20 @@ impl Scenario {
     }
 }
 
-fn result_ip(stdout: &[u8]) -> IpAddr {
+/// The addresses of a CNI result, in order (IPv4 first).
+fn result_ips(stdout: &[u8]) -> Vec<IpAddr> {
     let v: serde_json::Value = serde_json::from_slice(stdout).expect("CNI result JSON");
-    let addr = v["ips"][0]["address"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no address in {v}"));
-    addr.split('/').next().unwrap().parse().expect("an address")
+    let ips = v["ips"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no addresses in {v}"));
+    ips.iter()
+        .map(|ip| {
+            let addr = ip["address"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no address in {v}"));
+            addr.split('/').next().unwrap().parse().expect("an address")
+        })
+        .collect()
 }
 
 /// A CNI failure must be a CNI error object on stdout.
@@ -328,6 +358,8 @@ fn worker(s: &Scenario, world: &Mutex<World>, budget: &Mutex<u64>, seed: u64) {
                     node: (rng.next_u64() % NODES as u64) as usize,
                     container: format!("{:016x}", rng.next_u64()),
                     name: format!("pod-{i}"),
+                    dual: rng.next_u64().is_multiple_of(3),
+                    v6: None,
                     phase: Phase::Adding,
                 });
                 Action::Add(i)
@@ -337,9 +369,7 @@ fn worker(s: &Scenario, world: &Mutex<World>, budget: &Mutex<u64>, seed: u64) {
                 Action::Del(i)
             } else if roll < 87 {
                 let i = live[(rng.next_u64() % live.len() as u64) as usize];
-                if let Phase::Live(ip) = w.pods[i].phase {
-                    w.claims.remove(&ip);
-                }
+                w.unclaim(i);
                 w.pods[i].phase = Phase::Deleting;
                 Action::Del(i)
             } else {
@@ -347,7 +377,7 @@ fn worker(s: &Scenario, world: &Mutex<World>, budget: &Mutex<u64>, seed: u64) {
                 let Phase::Live(ip) = w.pods[i].phase else {
                     unreachable!()
                 };
-                w.claims.remove(&ip);
+                w.unclaim(i);
                 w.pods[i].phase = Phase::Releasing;
                 Action::Release(i, ip)
             }
@@ -363,17 +393,27 @@ fn worker(s: &Scenario, world: &Mutex<World>, budget: &Mutex<u64>, seed: u64) {
                 let mut w = world.lock().unwrap();
                 match outcome {
                     Outcome::Ok(out) => {
-                        let ip = result_ip(&out);
+                        let ips = result_ips(&out);
                         w.counters.add_ok += 1;
-                        if let Some(other) = w.claims.get(&ip).copied() {
-                            let msg = format!(
-                                "{ip} given to {} while {} still held it",
-                                w.pods[i].name, w.pods[other].name
-                            );
-                            w.counters.duplicates.push(msg);
+                        let families: Vec<bool> = ips.iter().map(IpAddr::is_ipv4).collect();
+                        let want = if w.pods[i].dual {
+                            vec![true, false]
+                        } else {
+                            vec![true]
+                        };
+                        assert_eq!(families, want, "{}: ADD result {ips:?}", w.pods[i].name);
+                        for ip in &ips {
+                            if let Some(other) = w.claims.get(ip).copied() {
+                                let msg = format!(
+                                    "{ip} given to {} while {} still held it",
+                                    w.pods[i].name, w.pods[other].name
+                                );
+                                w.counters.duplicates.push(msg);
+                            }
+                            w.claims.insert(*ip, i);
                         }
-                        w.claims.insert(ip, i);
-                        w.pods[i].phase = Phase::Live(ip);
+                        w.pods[i].v6 = ips.get(1).copied();
+                        w.pods[i].phase = Phase::Live(ips[0]);
                     }
                     Outcome::Failed(e) => {
                         assert_cni_error(&e);
@@ -476,7 +516,8 @@ fn crash_scenario(backend: Backend) {
     };
     let setup = s.dir.path().join("setup.yaml");
     let mut yaml = format!(
-        "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: crash-pool\nspec:\n  cidr: {POOL}\n  blockSize: 28\n  ipipMode: Never\n  vxlanMode: Never\n"
+        "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: crash-pool\nspec:\n  cidr: {POOL}\n  blockSize: 28\n  ipipMode: Never\n  vxlanMode: Never\n\
+         ---\napiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: crash-pool-v6\nspec:\n  cidr: {POOL6}\n  blockSize: 124\n"
     );
     for n in 0..NODES {
         yaml.push_str(&format!(
@@ -494,6 +535,8 @@ fn crash_scenario(backend: Backend) {
             node: k % NODES,
             container: format!("calibrate{k}"),
             name: format!("calibrate-{k}"),
+            dual: k % 2 == 1,
+            v6: None,
             phase: Phase::Adding,
         };
         let t = Instant::now();
@@ -515,7 +558,7 @@ fn crash_scenario(backend: Backend) {
 
     let started = Instant::now();
     let mut totals = Counters::default();
-    let (mut committed_killed, mut wep_killed, mut leaks_found, mut leaks_released) =
+    let (mut committed_killed, mut between_killed, mut leaks_found, mut leaks_released) =
         (0usize, 0usize, 0usize, 0usize);
     let mut killed_from_report = 0;
     for round in 0..rounds {
@@ -557,12 +600,16 @@ fn crash_scenario(backend: Backend) {
         let mut losses = Vec::new();
         for p in &world.pods {
             if let Phase::Live(ip) = p.phase {
-                match a.allocated.get(&ip) {
-                    Some((Some(h), _)) if *h == handle_of(p) => {}
-                    other => losses.push(format!("{}: {ip} is now {other:?}", p.name)),
+                for ip in std::iter::once(ip).chain(p.v6) {
+                    match a.allocated.get(&ip) {
+                        Some((Some(h), _)) if *h == handle_of(p) => {}
+                        other => losses.push(format!("{}: {ip} is now {other:?}", p.name)),
+                    }
                 }
+                let mut networks = vec![format!("{ip}/32")];
+                networks.extend(p.v6.map(|ip| format!("{ip}/128")));
                 match wep_of.get(&p.container) {
-                    Some(w) if w.spec.ip_networks == vec![format!("{ip}/32")] => {}
+                    Some(w) if w.spec.ip_networks == networks => {}
                     other => losses.push(format!(
                         "{}: endpoint {:?}",
                         p.name,
@@ -579,19 +626,41 @@ fn crash_scenario(backend: Backend) {
             }
         }
         assert!(losses.is_empty(), "{ctx}: losses: {losses:#?}");
-        // Killed ADDs: how far they got.
+        // Killed ADDs: how far they got. The endpoint is written in every transaction that
+        // assigns the pod an address: whenever an ADD is killed, its endpoint lists exactly
+        // the addresses its handle holds (a dual-stack ADD killed between its IPv4 and its
+        // IPv6 transaction: the IPv4 address), or neither exists.
         for p in world.pods.iter().filter(|p| p.phase == Phase::AddKilled) {
-            if a.handles.contains_key(&handle_of(p)) {
+            let held: BTreeSet<IpAddr> = a
+                .allocated
+                .iter()
+                .filter(|(_, (h, _))| h.as_deref() == Some(handle_of(p).as_str()))
+                .map(|(ip, _)| *ip)
+                .collect();
+            let wep = wep_of.get(&p.container);
+            let listed: BTreeSet<IpAddr> =
+                wep.map_or_else(BTreeSet::new, |w| in_use(&[(*w).clone()]));
+            assert!(
+                held == listed
+                    && held.len() <= 1 + usize::from(p.dual)
+                    && (held.is_empty() || wep.is_some()),
+                "{ctx}: killed ADD of {} holds {held:?}, its endpoint lists {:?}",
+                p.name,
+                wep.map(|w| &w.spec.ip_networks)
+            );
+            if !held.is_empty() {
                 committed_killed += 1;
             }
-            if wep_of.contains_key(&p.container) {
-                wep_killed += 1;
+            if p.dual && held.len() == 1 {
+                between_killed += 1;
             }
         }
 
-        // 3. Kubelet retries killed DELs; the operator's released pods are deleted too.
+        // 3. The operator's released pods are deleted (their endpoints list addresses that
+        // are free again). Killed DELs are retried later, after the leaks they left (a DEL
+        // removes the endpoint before it releases) have been found and freed.
         for i in 0..world.pods.len() {
-            if matches!(world.pods[i].phase, Phase::DelKilled | Phase::Released) {
+            if world.pods[i].phase == Phase::Released {
                 let p = &world.pods[i];
                 match s.run("DEL-retry", s.cni("DEL", p), &s.netconf(p), None) {
                     Outcome::Ok(_) => world.pods[i].phase = Phase::Gone,
@@ -601,7 +670,7 @@ fn crash_scenario(backend: Backend) {
             }
         }
 
-        // 4. Every leak is explained by an ADD killed after its assignment.
+        // 4. Every leak is explained by a DEL killed after it removed the endpoint.
         let a = audit(store.as_ref());
         assert!(a.problems.is_empty(), "{ctx}: {:#?}", a.problems);
         let weps = endpoints(&store);
@@ -611,14 +680,14 @@ fn crash_scenario(backend: Backend) {
         let killed_handles: BTreeSet<String> = world
             .pods
             .iter()
-            .filter(|p| p.phase == Phase::AddKilled)
+            .filter(|p| p.phase == Phase::DelKilled)
             .map(handle_of)
             .collect();
         for ip in &leaked {
             let h = a.allocated[ip].0.clone().unwrap_or_default();
             assert!(
                 killed_handles.contains(&h),
-                "{ctx}: {ip} (handle {h}) leaked, but its ADD was not killed"
+                "{ctx}: {ip} (handle {h}) leaked, but its pod's DEL was not killed"
             );
         }
         assert!(
@@ -746,8 +815,8 @@ fn crash_scenario(backend: Backend) {
     let faults = totals.killed_add + totals.killed_del + totals.killed_release + killed_from_report;
     figure(&format!(
         "crash/{name}: {} processes in {rounds} round(s) ({} ADD ok, {} DEL ok, {} release --ip ok), \
-         {faults} SIGKILLs (ADD {}, of which {committed_killed} after the assignment and {wep_killed} \
-         after the endpoint; DEL {}; release --ip {}; release --from-report {killed_from_report}), \
+         {faults} SIGKILLs (ADD {}, of which {committed_killed} after an assignment, {between_killed} of those \
+         between a dual-stack pod's two; DEL {}; release --ip {}; release --from-report {killed_from_report}), \
          {} other errors; duplicates 0, losses 0; leaks reported {leaks_found}, released \
          {leaks_released}; kill delays 0.3-1.3 x the median unkilled run of the same kind (ADD: {:.1?} at the end); \
          seed {seed}; {:.1}s",

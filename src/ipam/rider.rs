@@ -1,0 +1,54 @@
+//! Writes that ride along with an assignment: what a caller records about the addresses it
+//! is given (calico-ipam's WorkloadEndpoint) committed in the same transactions as the
+//! addresses themselves, so that the record never lists less or more than is held, and the
+//! caller saves the round trip of a transaction of its own.
+
+use super::Result;
+use super::plan::Plan;
+use crate::model::Cidr;
+
+/// One key a [`Rider`] writes, and the revision it must be at (0: absent) for the
+/// transaction to commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiderWrite {
+    /// The key.
+    pub key: String,
+    /// Its revision as the rider last saw it (0: it must not exist).
+    pub revision: i64,
+    /// The value to store.
+    pub value: Vec<u8>,
+}
+
+/// A caller's writes for [`Ipam::auto_assign_with`](super::Ipam::auto_assign_with) and
+/// [`Ipam::assign_ip_with`](super::Ipam::assign_ip_with).
+///
+/// They go into every transaction that assigns addresses for the request, given every
+/// address the request holds once that transaction commits, so that what the caller records
+/// always lists exactly what the request holds: a request that needs two transactions (IPv4
+/// then IPv6, or two blocks) writes twice, the second time over the first (the rider learns
+/// the revision it wrote at from [`Rider::committed`]). Should the request then fail or come
+/// up short, its addresses are released but the rider's last writes stay: the caller undoes
+/// them if it must.
+pub trait Rider {
+    /// The writes for a transaction after which the request holds `assigned` (IPv4 first,
+    /// each with its block's prefix). An error abandons the transaction and fails the request
+    /// (what it took is released).
+    fn writes(&mut self, assigned: &[Cidr]) -> Result<Vec<RiderWrite>>;
+
+    /// The transaction carrying the last [`Rider::writes`] committed at `revision`.
+    fn committed(&mut self, revision: i64);
+
+    /// The transaction carrying the last writes failed a compare. The failed compare may
+    /// have been the rider's own (its key changed since it was read, or was assumed absent
+    /// and exists): the next [`Rider::writes`] should read its keys again.
+    fn conflicted(&mut self);
+}
+
+/// Adds `rider`'s writes for `assigned`, and their conditions, to `plan`.
+pub(crate) fn ride(rider: &mut dyn Rider, plan: &mut Plan, assigned: &[Cidr]) -> Result<()> {
+    for w in rider.writes(assigned)? {
+        plan.require(&w.key, w.revision);
+        plan.put(w.key, w.value);
+    }
+    Ok(())
+}

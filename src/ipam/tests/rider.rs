@@ -1,0 +1,243 @@
+//! Riders: a caller's writes committed with every transaction that assigns addresses.
+
+use super::*;
+use crate::datastore::keys;
+
+store_tests!(memory, mem();
+    rider_goes_with_every_transaction_that_assigns,
+    rider_of_a_request_that_comes_up_short,
+    rider_whose_key_changed_is_asked_again,
+    rider_error_releases_what_the_request_took,
+    rider_of_a_specific_address,
+);
+
+const KEY: &str = "/calico/resources/v3/projectcalico.org/workloadendpoints/ns/rider-test";
+
+/// Records what it is asked and writes the addresses, comma-separated, at [`KEY`].
+struct TestRider {
+    store: Store,
+    /// The key's revision as last known (0: assumed absent).
+    known: i64,
+    /// Read the key's revision before the next write.
+    reread: bool,
+    /// Refuse the call with this index.
+    fail_at: Option<usize>,
+    calls: Vec<Vec<Cidr>>,
+    /// Revisions of the commits that carried our writes.
+    commits: Vec<i64>,
+    conflicts: usize,
+}
+
+impl TestRider {
+    fn new(store: &Store) -> TestRider {
+        TestRider {
+            store: store.clone(),
+            known: 0,
+            reread: false,
+            fail_at: None,
+            calls: Vec::new(),
+            commits: Vec::new(),
+            conflicts: 0,
+        }
+    }
+
+    fn committed(&self) -> Option<i64> {
+        self.commits.last().copied()
+    }
+}
+
+impl Rider for TestRider {
+    fn writes(&mut self, assigned: &[Cidr]) -> Result<Vec<RiderWrite>> {
+        self.calls.push(assigned.to_vec());
+        if self.fail_at == Some(self.calls.len() - 1) {
+            return Err(IpamError::Aborted("the rider refused".into()));
+        }
+        if std::mem::take(&mut self.reread) {
+            self.known = self.store.get(KEY)?.map_or(0, |kv| kv.mod_revision);
+        }
+        let revision = self.known;
+        let value: Vec<String> = assigned.iter().map(Cidr::to_string).collect();
+        Ok(vec![RiderWrite {
+            key: KEY.to_string(),
+            revision,
+            value: value.join(",").into_bytes(),
+        }])
+    }
+
+    fn committed(&mut self, revision: i64) {
+        self.known = revision;
+        self.commits.push(revision);
+    }
+
+    fn conflicted(&mut self) {
+        self.conflicts += 1;
+        self.reread = true;
+    }
+}
+
+fn mod_revision(fx: &Fx, key: &str) -> i64 {
+    fx.store().get(key).unwrap().unwrap().mod_revision
+}
+
+/// Six IPv4 addresses (blocks of 4, in `v4`) and one IPv6 address for handle `h` on node
+/// `n`, with a [`TestRider`].
+fn six_and_one(store: Store, v4: &str) -> (Fx, TestRider, AutoAssignResult) {
+    let fx = Fx::new(store);
+    fx.pool_with("v4", v4, |p| p.spec.block_size = 30);
+    fx.pool("v6", "fd00::/120");
+    fx.node("n", &[]);
+    let mut req = Fx::req("n", "h", 6);
+    req.num6 = 1;
+    let mut rider = TestRider::new(fx.store());
+    let r = fx.ipam.auto_assign_with(&req, Some(&mut rider)).unwrap();
+    (fx, rider, r)
+}
+
+fn rider_goes_with_every_transaction_that_assigns(store: Store) {
+    // 6 IPv4 addresses take two blocks (two transactions), the IPv6 address a third.
+    let (fx, rider, r) = six_and_one(store, "10.0.0.0/24");
+    let (v4, v6) = (r.ipv4.unwrap().ips, r.ipv6.unwrap().ips);
+    assert_eq!((v4.len(), v6.len()), (6, 1));
+    // Asked once per transaction, with what the request holds after it, IPv4 first.
+    let all: Vec<Cidr> = v4.iter().chain(&v6).copied().collect();
+    assert_eq!(rider.calls, vec![v4[..4].to_vec(), v4.clone(), all.clone()]);
+    let value: Vec<String> = all.iter().map(Cidr::to_string).collect();
+    assert_eq!(fx.raw(KEY).unwrap(), value.join(","));
+    // Each write went with its block: the same revisions, and the key at the last.
+    assert_eq!(rider.commits.len(), 3);
+    assert_eq!(
+        rider.commits,
+        vec![
+            mod_revision(&fx, &keys::block(&v4[0].network())),
+            mod_revision(&fx, &keys::block(&v4[4].network())),
+            mod_revision(&fx, &keys::block(&v6[0].network())),
+        ]
+    );
+    assert_eq!(mod_revision(&fx, KEY), rider.committed().unwrap());
+    assert_eq!(
+        mod_revision(&fx, &keys::handle("h")),
+        rider.committed().unwrap()
+    );
+    assert_eq!(rider.conflicts, 0);
+    fx.check_invariants();
+}
+
+fn rider_of_a_request_that_comes_up_short(store: Store) {
+    // IPv4 comes up short (4 of 6): what the rider recorded lists what the request holds.
+    let (fx, rider, r) = six_and_one(store, "10.0.0.0/30");
+    assert_eq!(r.ipv4.as_ref().unwrap().ips.len(), 4);
+    assert_eq!(r.ipv6.as_ref().unwrap().ips.len(), 1);
+    let held: Vec<String> = r.ips().iter().map(Cidr::to_string).collect();
+    assert_eq!(rider.calls.len(), 2);
+    assert_eq!(fx.raw(KEY).unwrap(), held.join(","));
+    assert_eq!(mod_revision(&fx, KEY), rider.committed().unwrap());
+    fx.check_invariants();
+}
+
+fn rider_whose_key_changed_is_asked_again(store: Store) {
+    let counting = CountingStore::new(store);
+    let fx = Fx::new(counting.clone());
+    fx.pool("v4", "10.0.0.0/24");
+    fx.node("n", &[]);
+    fx.assign4("n", "first", 1);
+    // The rider's key exists (an endpoint left by an earlier container of the pod), and the
+    // rider assumes it absent: the transaction fails, the rider reads it and is asked again.
+    fx.store()
+        .txn(crate::datastore::Txn::new().put(KEY, b"old".to_vec()))
+        .unwrap();
+    let mut rider = TestRider::new(fx.store());
+    let before = counting.count();
+    let r = fx
+        .ipam
+        .auto_assign_with(&Fx::req("n", "h", 1), Some(&mut rider))
+        .unwrap();
+    let v4 = r.ipv4.unwrap().ips;
+    assert_eq!(
+        counting.count() - before,
+        2,
+        "one failed and one good transaction"
+    );
+    assert_eq!(rider.conflicts, 1);
+    assert_eq!(rider.calls, vec![v4.clone(), v4.clone()]);
+    assert_eq!(fx.raw(KEY).unwrap(), v4[0].to_string());
+    assert_eq!(mod_revision(&fx, KEY), rider.committed().unwrap());
+    // Assigned once: the failed transaction took nothing.
+    assert_eq!(fx.allocations().len(), 2);
+    fx.check_invariants();
+}
+
+fn rider_error_releases_what_the_request_took(store: Store) {
+    let fx = Fx::new(store);
+    fx.pool("v4", "10.0.0.0/24");
+    fx.pool("v6", "fd00::/120");
+    fx.node("n", &[]);
+    let mut req = Fx::req("n", "h", 1);
+    req.num6 = 1;
+    // Refused at once: nothing is written.
+    let mut rider = TestRider::new(fx.store());
+    rider.fail_at = Some(0);
+    let err = fx
+        .ipam
+        .auto_assign_with(&req, Some(&mut rider))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "the rider refused");
+    assert_eq!((rider.calls.len(), rider.committed()), (1, None));
+    assert!(fx.allocations().is_empty(), "{:?}", fx.allocations());
+    assert_eq!(fx.raw(KEY), None);
+    // Refused for the IPv6 transaction: the IPv4 address committed before it is released;
+    // the rider's write that went with it stays, for the caller to undo.
+    let mut rider = TestRider::new(fx.store());
+    rider.fail_at = Some(1);
+    let err = fx
+        .ipam
+        .auto_assign_with(&req, Some(&mut rider))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "the rider refused");
+    assert_eq!(rider.calls.len(), 2);
+    assert!(fx.allocations().is_empty(), "{:?}", fx.allocations());
+    assert!(fx.ipam.list_handles().unwrap().is_empty());
+    assert_eq!(fx.raw(KEY).unwrap(), rider.calls[0][0].to_string());
+    assert_eq!(mod_revision(&fx, KEY), rider.committed().unwrap());
+    fx.check_invariants();
+}
+
+fn rider_of_a_specific_address(store: Store) {
+    let fx = Fx::new(store);
+    fx.pool("v4", "10.0.0.0/24");
+    fx.node("n", &[]);
+    let req = |addr: &str, handle: &str| AssignIpRequest {
+        ip: ip(addr),
+        handle_id: Some(handle.to_string()),
+        attrs: [("node".to_string(), "n".to_string())].into(),
+        hostname: "n".to_string(),
+    };
+    // A fresh block (claimed in the same transaction), the rider's key absent.
+    let mut rider = TestRider::new(fx.store());
+    let got = fx
+        .ipam
+        .assign_ip_with(&req("10.0.0.7", "a"), Some(&mut rider))
+        .unwrap();
+    assert_eq!(got.ip, c("10.0.0.7/26"));
+    assert_eq!(rider.calls, vec![vec![c("10.0.0.7/26")]]);
+    let revision = rider.committed().unwrap();
+    assert_eq!(mod_revision(&fx, KEY), revision);
+    assert_eq!(mod_revision(&fx, &keys::block(&c("10.0.0.0/26"))), revision);
+    // The key exists now and a new rider assumes it absent: asked again after the conflict.
+    let mut rider = TestRider::new(fx.store());
+    fx.ipam
+        .assign_ip_with(&req("10.0.0.8", "b"), Some(&mut rider))
+        .unwrap();
+    assert_eq!(rider.conflicts, 1);
+    assert_eq!(fx.raw(KEY).unwrap(), "10.0.0.8/26");
+    // A refused address commits no rider write.
+    let mut rider = TestRider::new(fx.store());
+    rider.reread = true;
+    let err = fx
+        .ipam
+        .assign_ip_with(&req("10.0.0.8", "c"), Some(&mut rider))
+        .unwrap_err();
+    assert!(matches!(err, IpamError::AlreadyAssigned(_)), "{err}");
+    assert!(rider.calls.is_empty());
+    assert_eq!(fx.raw(KEY).unwrap(), "10.0.0.8/26");
+    fx.check_invariants();
+}
