@@ -8,6 +8,10 @@
 //! endpoint; it succeeds for anything unknown. CHECK verifies the allocation still belongs to
 //! the container.
 //!
+//! The endpoint is written in the transactions that assign the addresses and removed in the
+//! one that releases them ([`Rider`]s), so a plugin stopped at any point leaves an endpoint
+//! that lists exactly what the pod holds, and each ADD and DEL saves a transaction.
+//!
 //! Result shape: for Calico's own `calico` plugin, the bare `/32` (`/128`) Calico returns. For
 //! any other delegating plugin (the reference `ptp`, `bridge`), a result that plugin can wire:
 //! the address with its pool's prefix length, a gateway inside that prefix (this node's own
@@ -449,7 +453,7 @@ impl<'p, 'a> EndpointRider<'p, 'a> {
         let write = RiderWrite {
             key: WorkloadEndpoint::key(namespace, &wep.metadata.name),
             revision,
-            value: wep.encode(),
+            value: Some(wep.encode()),
         };
         self.pending = Some(wep);
         Ok(write)
@@ -460,12 +464,7 @@ impl Rider for EndpointRider<'_, '_> {
     fn writes(&mut self, assigned: &[Cidr]) -> crate::ipam::Result<Vec<RiderWrite>> {
         match self.endpoint_for(assigned) {
             Ok(write) => Ok(vec![write]),
-            Err(e) => {
-                let e = client_err(e);
-                let message = e.msg.clone();
-                self.failure = Some(e);
-                Err(IpamError::Aborted(message))
-            }
+            Err(e) => Err(abort(&mut self.failure, e)),
         }
     }
 
@@ -475,6 +474,83 @@ impl Rider for EndpointRider<'_, '_> {
             w.metadata.resource_version = revision.to_string();
             w
         });
+    }
+
+    fn conflicted(&mut self) {
+        self.reread = true;
+    }
+}
+
+/// A rider's datastore error: kept as the plugin's own error (its CNI code) in `failure`;
+/// IPAM stops with it.
+fn abort(failure: &mut Option<CniError>, e: ClientError) -> IpamError {
+    let e = client_err(e);
+    let message = e.msg.clone();
+    *failure = Some(e);
+    IpamError::Aborted(message)
+}
+
+/// Removes the pod's endpoint, if it is still this container's, in the transaction that
+/// releases the container's addresses.
+struct EndpointRemover<'p, 'a> {
+    plugin: &'p Plugin<'a>,
+    /// The revision of the endpoint to remove (`None`: absent, or another container's).
+    revision: Option<i64>,
+    reread: bool,
+    /// The last writes asked for included the removal.
+    pending: bool,
+    /// The endpoint was removed with the addresses.
+    removed: bool,
+    failure: Option<CniError>,
+}
+
+impl<'p, 'a> EndpointRemover<'p, 'a> {
+    fn new(plugin: &'p Plugin<'a>) -> Result<Self, ClientError> {
+        let mut r = EndpointRemover {
+            plugin,
+            revision: None,
+            reread: false,
+            pending: false,
+            removed: false,
+            failure: None,
+        };
+        r.read()?;
+        Ok(r)
+    }
+
+    /// Reads the endpoint: it is removed only while it belongs to this container (a pod
+    /// restarted under a new container ID keeps the endpoint its new ADD took over).
+    fn read(&mut self) -> Result<(), ClientError> {
+        let p = self.plugin;
+        self.revision = p
+            .client
+            .get_opt::<WorkloadEndpoint>(Some(&p.namespace), &p.endpoint_name())?
+            .filter(|w| w.spec.container_id == p.inv.container_id || w.spec.container_id.is_empty())
+            .map(|w| w.metadata.resource_version.parse().unwrap_or(0));
+        Ok(())
+    }
+}
+
+impl Rider for EndpointRemover<'_, '_> {
+    fn writes(&mut self, _assigned: &[Cidr]) -> crate::ipam::Result<Vec<RiderWrite>> {
+        if std::mem::take(&mut self.reread) {
+            self.read().map_err(|e| abort(&mut self.failure, e))?;
+        }
+        let p = self.plugin;
+        self.pending = self.revision.is_some();
+        Ok(self
+            .revision
+            .map(|revision| RiderWrite {
+                key: WorkloadEndpoint::key(Some(&p.namespace), &p.endpoint_name()),
+                revision,
+                value: None,
+            })
+            .into_iter()
+            .collect())
+    }
+
+    fn committed(&mut self, _revision: i64) {
+        self.removed = self.pending;
     }
 
     fn conflicted(&mut self) {
@@ -1100,38 +1176,38 @@ impl<'a> Plugin<'a> {
                 .as_deref()
                 .unwrap_or("/var/run/calico/ipam.lock"),
         );
-        // The endpoint goes first: a DEL cut short after it leaves a leaked address (which
-        // `ipam check` reports and `ipam release` frees), never an endpoint (and its
-        // floating-IP NAT) pointing at an address IPAM may hand to another pod.
-        let name = self.endpoint_name();
+        // The endpoint goes in the transaction that releases the addresses: a DEL cut short
+        // leaves both or neither, never an endpoint (and its floating-IP NAT) pointing at an
+        // address IPAM may hand to another pod, nor an address nothing uses.
+        let mut remover = EndpointRemover::new(self).map_err(client_err)?;
         match self
-            .client
-            .get_opt::<WorkloadEndpoint>(Some(&self.namespace), &name)
+            .ipam
+            .release_by_handle_with(&self.handle, Some(&mut remover))
         {
-            Ok(Some(w))
-                if w.spec.container_id == self.inv.container_id
-                    || w.spec.container_id.is_empty() =>
-            {
+            Ok(()) | Err(IpamError::HandleNotFound(_)) => {}
+            Err(e) => return Err(remover.failure.take().unwrap_or_else(|| ipam_err(e))),
+        }
+        if !remover.removed {
+            // Nothing released with it (no addresses under the handle: ipAddrsNoIpam, or
+            // released already): the endpoint goes on its own.
+            if let Some(revision) = remover.revision {
                 match self.client.delete::<WorkloadEndpoint>(
                     Some(&self.namespace),
-                    &name,
-                    Some(&w.metadata.resource_version),
+                    &self.endpoint_name(),
+                    Some(&revision.to_string()),
                 ) {
                     Ok(_) | Err(ClientError::NotFound(_)) => {}
                     Err(e) => return Err(client_err(e)),
                 }
             }
-            Ok(_) => {}
-            Err(e) => return Err(client_err(e)),
         }
-        let mut handles = vec![self.handle.clone()];
         // Calico before v3 keyed a pod's addresses by its workload ID, `<namespace>.<pod>`;
         // DEL releases that handle too, so that such allocations do not outlive the pod.
         if !self.pod.is_empty() {
-            handles.push(format!("{}.{}", self.namespace, self.pod));
-        }
-        for handle in &handles {
-            match self.ipam.release_by_handle(handle) {
+            match self
+                .ipam
+                .release_by_handle(&format!("{}.{}", self.namespace, self.pod))
+            {
                 Ok(()) | Err(IpamError::HandleNotFound(_)) => {}
                 Err(e) => return Err(ipam_err(e)),
             }

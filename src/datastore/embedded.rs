@@ -5,7 +5,7 @@
 //! - `meta(id = 0, revision)`: the global revision, 1 in a fresh store as in a fresh etcd;
 //! - `kv(key BLOB PRIMARY KEY, create_revision, mod_revision, version, value_id, value)`, a
 //!   `WITHOUT ROWID` table: rows are kept in key order, so a prefix listing reads the table's
-//!   pages in order. A small value (key and value at most [`INLINE_MAX`] bytes together) is
+//!   pages in order. A small value (key and value at most `INLINE_MAX` (900) bytes together) is
 //!   kept in the row (`value`); a bigger one in `kv_value`, named by `value_id`; one of the
 //!   two is set;
 //! - `kv_value(id INTEGER PRIMARY KEY, value BLOB)`: the big values (IPAM blocks, mostly).

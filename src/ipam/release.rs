@@ -224,6 +224,17 @@ impl Ipam {
     /// (`resource does not exist: IPAMHandleKey(id=<id>) with error: <nil>`), which CNI DEL
     /// treats as success.
     pub fn release_by_handle(&self, handle_id: &str) -> Result<()> {
+        self.release_by_handle_with(handle_id, None)
+    }
+
+    /// [`Ipam::release_by_handle`], with `rider`'s writes in its first transaction (see
+    /// [`Rider`](super::Rider)): CNI DEL removes the pod's endpoint together with its
+    /// addresses. An unknown handle commits nothing of the rider's.
+    pub fn release_by_handle_with(
+        &self,
+        handle_id: &str,
+        mut rider: Option<&mut dyn super::Rider>,
+    ) -> Result<()> {
         let id = sanitize_handle(handle_id);
         let key = keys::handle(id);
         let mut retry = Retry::new();
@@ -266,12 +277,21 @@ impl Ipam {
             } else {
                 plan.put(key.clone(), value.to_json());
             }
-            if plan.commit(self.store())?.is_some() {
+            if let Some(r) = rider.as_deref_mut() {
+                super::rider::ride(r, &mut plan, &[])?;
+            }
+            if let Some(revision) = plan.commit(self.store())? {
+                if let Some(r) = rider.take() {
+                    r.committed(revision);
+                }
                 if done {
                     return Ok(());
                 }
                 progressed = true;
             } else {
+                if let Some(r) = rider.as_deref_mut() {
+                    r.conflicted();
+                }
                 retry.conflict()?;
             }
         }

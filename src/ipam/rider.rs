@@ -15,12 +15,13 @@ pub struct RiderWrite {
     pub key: String,
     /// Its revision as the rider last saw it (0: it must not exist).
     pub revision: i64,
-    /// The value to store.
-    pub value: Vec<u8>,
+    /// The value to store (`None`: delete the key).
+    pub value: Option<Vec<u8>>,
 }
 
-/// A caller's writes for [`Ipam::auto_assign_with`](super::Ipam::auto_assign_with) and
-/// [`Ipam::assign_ip_with`](super::Ipam::assign_ip_with).
+/// A caller's writes for [`Ipam::auto_assign_with`](super::Ipam::auto_assign_with),
+/// [`Ipam::assign_ip_with`](super::Ipam::assign_ip_with) and
+/// [`Ipam::release_by_handle_with`](super::Ipam::release_by_handle_with).
 ///
 /// They go into every transaction that assigns addresses for the request, given every
 /// address the request holds once that transaction commits, so that what the caller records
@@ -32,7 +33,8 @@ pub struct RiderWrite {
 pub trait Rider {
     /// The writes for a transaction after which the request holds `assigned` (IPv4 first,
     /// each with its block's prefix). An error abandons the transaction and fails the request
-    /// (what it took is released).
+    /// (what it took is released). A release by handle asks once, for its first transaction,
+    /// with nothing in `assigned`.
     fn writes(&mut self, assigned: &[Cidr]) -> Result<Vec<RiderWrite>>;
 
     /// The transaction carrying the last [`Rider::writes`] committed at `revision`.
@@ -48,7 +50,10 @@ pub trait Rider {
 pub(crate) fn ride(rider: &mut dyn Rider, plan: &mut Plan, assigned: &[Cidr]) -> Result<()> {
     for w in rider.writes(assigned)? {
         plan.require(&w.key, w.revision);
-        plan.put(w.key, w.value);
+        match w.value {
+            Some(value) => plan.put(w.key, value),
+            None => plan.delete(w.key),
+        }
     }
     Ok(())
 }

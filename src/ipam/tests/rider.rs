@@ -9,6 +9,7 @@ store_tests!(memory, mem();
     rider_whose_key_changed_is_asked_again,
     rider_error_releases_what_the_request_took,
     rider_of_a_specific_address,
+    rider_of_a_release_by_handle,
 );
 
 const KEY: &str = "/calico/resources/v3/projectcalico.org/workloadendpoints/ns/rider-test";
@@ -22,6 +23,8 @@ struct TestRider {
     reread: bool,
     /// Refuse the call with this index.
     fail_at: Option<usize>,
+    /// Delete the key instead of writing it.
+    delete: bool,
     calls: Vec<Vec<Cidr>>,
     /// Revisions of the commits that carried our writes.
     commits: Vec<i64>,
@@ -35,6 +38,7 @@ impl TestRider {
             known: 0,
             reread: false,
             fail_at: None,
+            delete: false,
             calls: Vec::new(),
             commits: Vec::new(),
             conflicts: 0,
@@ -60,7 +64,7 @@ impl Rider for TestRider {
         Ok(vec![RiderWrite {
             key: KEY.to_string(),
             revision,
-            value: value.join(",").into_bytes(),
+            value: (!self.delete).then(|| value.join(",").into_bytes()),
         }])
     }
 
@@ -79,15 +83,21 @@ fn mod_revision(fx: &Fx, key: &str) -> i64 {
     fx.store().get(key).unwrap().unwrap().mod_revision
 }
 
-/// Six IPv4 addresses (blocks of 4, in `v4`) and one IPv6 address for handle `h` on node
-/// `n`, with a [`TestRider`].
-fn six_and_one(store: Store, v4: &str) -> (Fx, TestRider, AutoAssignResult) {
+/// Pools `v4` (blocks of 4 addresses) and `fd00::/120`, node `n`, and a request for `num4`
+/// IPv4 and one IPv6 address for handle `h` on it.
+fn dual_stack(store: Store, v4: &str, num4: usize) -> (Fx, AutoAssignRequest) {
     let fx = Fx::new(store);
     fx.pool_with("v4", v4, |p| p.spec.block_size = 30);
     fx.pool("v6", "fd00::/120");
     fx.node("n", &[]);
-    let mut req = Fx::req("n", "h", 6);
+    let mut req = Fx::req("n", "h", num4);
     req.num6 = 1;
+    (fx, req)
+}
+
+/// Six IPv4 addresses and one IPv6 address (see [`dual_stack`]), with a [`TestRider`].
+fn six_and_one(store: Store, v4: &str) -> (Fx, TestRider, AutoAssignResult) {
+    let (fx, req) = dual_stack(store, v4, 6);
     let mut rider = TestRider::new(fx.store());
     let r = fx.ipam.auto_assign_with(&req, Some(&mut rider)).unwrap();
     (fx, rider, r)
@@ -167,12 +177,7 @@ fn rider_whose_key_changed_is_asked_again(store: Store) {
 }
 
 fn rider_error_releases_what_the_request_took(store: Store) {
-    let fx = Fx::new(store);
-    fx.pool("v4", "10.0.0.0/24");
-    fx.pool("v6", "fd00::/120");
-    fx.node("n", &[]);
-    let mut req = Fx::req("n", "h", 1);
-    req.num6 = 1;
+    let (fx, req) = dual_stack(store, "10.0.0.0/24", 1);
     // Refused at once: nothing is written.
     let mut rider = TestRider::new(fx.store());
     rider.fail_at = Some(0);
@@ -239,5 +244,46 @@ fn rider_of_a_specific_address(store: Store) {
     assert!(matches!(err, IpamError::AlreadyAssigned(_)), "{err}");
     assert!(rider.calls.is_empty());
     assert_eq!(fx.raw(KEY).unwrap(), "10.0.0.8/26");
+    fx.check_invariants();
+}
+
+fn rider_of_a_release_by_handle(store: Store) {
+    let (fx, req) = dual_stack(store, "10.0.0.0/24", 1);
+    let mut rider = TestRider::new(fx.store());
+    let got = fx
+        .ipam
+        .auto_assign_with(&req, Some(&mut rider))
+        .unwrap()
+        .ips();
+    let written = rider.committed().unwrap();
+    // An unknown handle: not asked, nothing written.
+    let mut remover = TestRider::new(fx.store());
+    remover.delete = true;
+    let err = fx
+        .ipam
+        .release_by_handle_with("other", Some(&mut remover))
+        .unwrap_err();
+    assert!(matches!(err, IpamError::HandleNotFound(_)), "{err}");
+    assert!(remover.calls.is_empty());
+    // The key changed since the remover read it: asked again; then the key goes in the
+    // transaction that releases both addresses (both blocks, the handle).
+    fx.store()
+        .txn(crate::datastore::Txn::new().put(KEY, b"changed".to_vec()))
+        .unwrap();
+    remover.known = written;
+    fx.ipam
+        .release_by_handle_with("h", Some(&mut remover))
+        .unwrap();
+    assert_eq!(remover.calls, vec![Vec::<Cidr>::new(), Vec::new()]);
+    assert_eq!(remover.conflicts, 1);
+    assert_eq!(fx.raw(KEY), None);
+    assert!(fx.allocations().is_empty());
+    assert!(fx.ipam.list_handles().unwrap().is_empty());
+    let revision = remover.committed().unwrap();
+    assert_eq!(fx.store().revision().unwrap(), revision);
+    for ip in got {
+        // Fresh blocks emptied by the release keep their affinity: written at that revision.
+        assert_eq!(mod_revision(&fx, &keys::block(&ip.network())), revision);
+    }
     fx.check_invariants();
 }

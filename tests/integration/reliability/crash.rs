@@ -12,11 +12,12 @@
 //!   the pods are dual-stack, two transactions: killed between them, the IPv4 address), or
 //!   neither exists;
 //! - the embedded store passes SQLite's `PRAGMA integrity_check`;
-//! - the only leaks are left by DELs killed between removing the endpoint and releasing the
-//!   addresses (killed DELs are retried only at the end); each is reported by `ipam check`,
-//!   and `ipam release --from-report` frees exactly those (also after a first release run
-//!   was itself killed half-way); a second check finds no problem, and deleting every pod
-//!   leaves the pool empty.
+//! - a killed DEL leaves both its endpoint and its addresses, or neither; the only leaks are
+//!   those of pods whose endpoint an operator deleted by hand (`calicoctl delete
+//!   workloadendpoint`, itself sometimes killed); each is reported by `ipam check`, and
+//!   `ipam release --from-report` frees exactly those (also after a first release run was
+//!   itself killed half-way); a second check finds no problem, and deleting every pod leaves
+//!   the pool empty.
 //!
 //! The kill delay is drawn from [0.3, 1.3] × the median duration of recent unkilled processes
 //! (measured under the test's own load), so kills land during start-up, during the datastore
@@ -121,6 +122,9 @@ enum Phase {
     Released,
     /// A `release --ip` is running on its address.
     Releasing,
+    /// An operator deleted its endpoint by hand (`calicoctl delete workloadendpoint`), maybe
+    /// killed: its addresses are leaked until a release from a report, or its DEL.
+    Orphaned,
     /// DEL succeeded.
     Gone,
 }
@@ -142,6 +146,8 @@ struct Counters {
     killed_add: usize,
     killed_del: usize,
     killed_release: usize,
+    killed_orphan: usize,
+    orphaned: usize,
     add_ok: usize,
     del_ok: usize,
     release_ok: usize,
@@ -342,6 +348,7 @@ fn worker(s: &Scenario, world: &Mutex<World>, budget: &Mutex<u64>, seed: u64) {
             Add(usize),
             Del(usize),
             Release(usize, IpAddr),
+            Orphan(usize),
         }
         let action = {
             let mut w = world.lock().unwrap();
@@ -367,11 +374,16 @@ fn worker(s: &Scenario, world: &Mutex<World>, budget: &Mutex<u64>, seed: u64) {
                 let i = retry_del[(rng.next_u64() % retry_del.len() as u64) as usize];
                 w.pods[i].phase = Phase::Deleting;
                 Action::Del(i)
-            } else if roll < 87 {
+            } else if roll < 84 {
                 let i = live[(rng.next_u64() % live.len() as u64) as usize];
                 w.unclaim(i);
                 w.pods[i].phase = Phase::Deleting;
                 Action::Del(i)
+            } else if roll < 89 {
+                // Its addresses stay claimed: IPAM holds them until they are released.
+                let i = live[(rng.next_u64() % live.len() as u64) as usize];
+                w.pods[i].phase = Phase::Orphaned;
+                Action::Orphan(i)
             } else {
                 let i = live[(rng.next_u64() % live.len() as u64) as usize];
                 let Phase::Live(ip) = w.pods[i].phase else {
@@ -465,6 +477,29 @@ fn worker(s: &Scenario, world: &Mutex<World>, budget: &Mutex<u64>, seed: u64) {
                     Outcome::Killed => w.counters.killed_release += 1,
                 }
                 w.pods[i].phase = Phase::Released;
+            }
+            Action::Orphan(i) => {
+                let kill_after = kill.then(|| s.kill_delay("orphan", &mut rng));
+                let name = {
+                    let w = world.lock().unwrap();
+                    let p = &w.pods[i];
+                    format!("node--{}-k8s-{}-eth0", p.node, p.name.replace('-', "--"))
+                };
+                let cmd = s.calicoctl(&["delete", "workloadendpoint", "-n", "crash", &name]);
+                let outcome = s.run("orphan", cmd, b"", kill_after);
+                let mut w = world.lock().unwrap();
+                match outcome {
+                    Outcome::Ok(out) => {
+                        let out = String::from_utf8_lossy(&out).into_owned();
+                        assert_eq!(
+                            out,
+                            "Successfully deleted 1 'WorkloadEndpoint' resource(s)\n"
+                        );
+                        w.counters.orphaned += 1;
+                    }
+                    Outcome::Failed(e) => w.counters.errors.push(format!("orphan {name}: {e}")),
+                    Outcome::Killed => w.counters.killed_orphan += 1,
+                }
             }
         }
     }
@@ -626,11 +661,16 @@ fn crash_scenario(backend: Backend) {
             }
         }
         assert!(losses.is_empty(), "{ctx}: losses: {losses:#?}");
-        // Killed ADDs: how far they got. The endpoint is written in every transaction that
-        // assigns the pod an address: whenever an ADD is killed, its endpoint lists exactly
-        // the addresses its handle holds (a dual-stack ADD killed between its IPv4 and its
-        // IPv6 transaction: the IPv4 address), or neither exists.
-        for p in world.pods.iter().filter(|p| p.phase == Phase::AddKilled) {
+        // Killed ADDs and DELs: how far they got. The endpoint is written in every
+        // transaction that assigns the pod an address, and removed in the one that releases
+        // them: whenever an ADD or a DEL is killed, its endpoint lists exactly the addresses
+        // its handle holds (a dual-stack ADD killed between its IPv4 and its IPv6
+        // transaction: the IPv4 address), or neither exists.
+        for p in world
+            .pods
+            .iter()
+            .filter(|p| matches!(p.phase, Phase::AddKilled | Phase::DelKilled))
+        {
             let held: BTreeSet<IpAddr> = a
                 .allocated
                 .iter()
@@ -644,10 +684,14 @@ fn crash_scenario(backend: Backend) {
                 held == listed
                     && held.len() <= 1 + usize::from(p.dual)
                     && (held.is_empty() || wep.is_some()),
-                "{ctx}: killed ADD of {} holds {held:?}, its endpoint lists {:?}",
+                "{ctx}: killed {:?} of {} holds {held:?}, its endpoint lists {:?}",
+                p.phase,
                 p.name,
                 wep.map(|w| &w.spec.ip_networks)
             );
+            if p.phase == Phase::DelKilled {
+                continue;
+            }
             if !held.is_empty() {
                 committed_killed += 1;
             }
@@ -656,11 +700,11 @@ fn crash_scenario(backend: Backend) {
             }
         }
 
-        // 3. The operator's released pods are deleted (their endpoints list addresses that
-        // are free again). Killed DELs are retried later, after the leaks they left (a DEL
-        // removes the endpoint before it releases) have been found and freed.
+        // 3. Kubelet retries killed DELs; the operator's released pods are deleted too
+        // (their endpoints list addresses that are free again). Orphaned pods stay until the
+        // end: their addresses are the leaks to find.
         for i in 0..world.pods.len() {
-            if world.pods[i].phase == Phase::Released {
+            if matches!(world.pods[i].phase, Phase::DelKilled | Phase::Released) {
                 let p = &world.pods[i];
                 match s.run("DEL-retry", s.cni("DEL", p), &s.netconf(p), None) {
                     Outcome::Ok(_) => world.pods[i].phase = Phase::Gone,
@@ -670,7 +714,8 @@ fn crash_scenario(backend: Backend) {
             }
         }
 
-        // 4. Every leak is explained by a DEL killed after it removed the endpoint.
+        // 4. Every leak is an orphaned pod's: a killed ADD or DEL leaves none (the endpoint
+        // is written and removed in the transactions that assign and release).
         let a = audit(store.as_ref());
         assert!(a.problems.is_empty(), "{ctx}: {:#?}", a.problems);
         let weps = endpoints(&store);
@@ -680,14 +725,14 @@ fn crash_scenario(backend: Backend) {
         let killed_handles: BTreeSet<String> = world
             .pods
             .iter()
-            .filter(|p| p.phase == Phase::DelKilled)
+            .filter(|p| p.phase == Phase::Orphaned)
             .map(handle_of)
             .collect();
         for ip in &leaked {
             let h = a.allocated[ip].0.clone().unwrap_or_default();
             assert!(
                 killed_handles.contains(&h),
-                "{ctx}: {ip} (handle {h}) leaked, but its pod's DEL was not killed"
+                "{ctx}: {ip} (handle {h}) leaked, but its pod's endpoint was not deleted by hand"
             );
         }
         assert!(
@@ -801,6 +846,8 @@ fn crash_scenario(backend: Backend) {
         totals.killed_add += c.killed_add;
         totals.killed_del += c.killed_del;
         totals.killed_release += c.killed_release;
+        totals.killed_orphan += c.killed_orphan;
+        totals.orphaned += c.orphaned;
         totals.add_ok += c.add_ok;
         totals.del_ok += c.del_ok;
         totals.release_ok += c.release_ok;
@@ -812,11 +859,17 @@ fn crash_scenario(backend: Backend) {
             "ok"
         );
     }
-    let faults = totals.killed_add + totals.killed_del + totals.killed_release + killed_from_report;
+    let faults = totals.killed_add
+        + totals.killed_del
+        + totals.killed_release
+        + totals.killed_orphan
+        + killed_from_report;
     figure(&format!(
-        "crash/{name}: {} processes in {rounds} round(s) ({} ADD ok, {} DEL ok, {} release --ip ok), \
+        "crash/{name}: {} processes in {rounds} round(s) ({} ADD ok, {} DEL ok, {} release --ip ok, \
+         {} endpoints deleted by hand), \
          {faults} SIGKILLs (ADD {}, of which {committed_killed} after an assignment, {between_killed} of those \
-         between a dual-stack pod's two; DEL {}; release --ip {}; release --from-report {killed_from_report}), \
+         between a dual-stack pod's two; DEL {}; release --ip {}; delete endpoint {}; \
+         release --from-report {killed_from_report}), \
          {} other errors; duplicates 0, losses 0; leaks reported {leaks_found}, released \
          {leaks_released}; kill delays 0.3-1.3 x the median unkilled run of the same kind (ADD: {:.1?} at the end); \
          seed {seed}; {:.1}s",
@@ -824,9 +877,11 @@ fn crash_scenario(backend: Backend) {
         totals.add_ok,
         totals.del_ok,
         totals.release_ok,
+        totals.orphaned,
         totals.killed_add,
         totals.killed_del,
         totals.killed_release,
+        totals.killed_orphan,
         totals.errors.len(),
         s.median_recent("ADD"),
         started.elapsed().as_secs_f64()
