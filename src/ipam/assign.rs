@@ -10,7 +10,10 @@
 //! 4. no free block left and strict affinity off: borrow from existing blocks of the pools.
 //!
 //! Each step that writes is one transaction: block (+ new affinity, + pool revision when
-//! claiming) + handle. A failed compare re-reads and retries.
+//! claiming) + handle. A failed compare re-reads and retries. When both families are asked
+//! for, IPv4's last take is not committed on its own but with IPv6's first (a [`Carry`]), so
+//! a dual-stack request is one transaction, all or nothing; should that transaction fail a
+//! compare, what the request committed before is undone and the request runs again.
 //!
 //! Reads go in batches ([`KvStore::read_many`]): node, configuration, pools, reservations and
 //! the host's affinities in one round trip; the host's affine blocks in a second; a claim adds
@@ -78,6 +81,17 @@ impl HandleState {
         self.cached = None;
     }
 
+    /// `value` is planned in a transaction not yet committed: later plans build on it and
+    /// still compare the revision read.
+    fn tentative(&mut self, value: IpamHandle) {
+        let revision = self
+            .cached
+            .as_ref()
+            .and_then(Option::as_ref)
+            .map_or(0, |s| s.revision);
+        self.cached = Some(Some(Stored { value, revision }));
+    }
+
     /// Adds the handle's increment for `n` addresses in `block` to `plan`; returns the new value.
     fn plan_increment(
         &mut self,
@@ -105,6 +119,26 @@ pub(crate) struct RequestCtx {
     pub node_labels: BTreeMap<String, String>,
     pub node_revision: i64,
 }
+
+/// The take that completes a family, kept uncommitted so that it goes in one transaction
+/// with the next family's first take: a dual-stack request is one transaction (all or
+/// nothing) unless a family spans several blocks.
+pub(crate) struct Carry {
+    plan: Plan,
+    /// The family and block of the carried take (cached with a placeholder revision until
+    /// the transaction commits).
+    version: u8,
+    cidr: Cidr,
+    /// Addresses it added to its family's result (the last ones there).
+    count: usize,
+    /// The handle's value after it.
+    handle: Option<IpamHandle>,
+    /// Its plan holds the rider's writes.
+    rider: bool,
+}
+
+/// The revision a carried block is cached at until its transaction commits.
+const UNCOMMITTED: i64 = -1;
 
 enum Take {
     /// Committed.
@@ -162,6 +196,13 @@ struct Family<'a> {
     namespace_labels: BTreeMap<String, String>,
     /// The request's rider: its writes go with every take.
     rider: Option<&'a mut dyn Rider>,
+    /// Carry this family's completing take to the next family instead of committing it.
+    defer: bool,
+    /// The carried take: set by the family that defers, merged into the next family's first
+    /// transaction.
+    carry: &'a mut Option<Carry>,
+    /// The carry this family's transaction committed, and at which revision.
+    merged: Option<(Carry, i64)>,
     /// Addresses earlier families of the request got (what the rider records besides ours).
     prior: Vec<Cidr>,
 }
@@ -177,6 +218,7 @@ impl<'a> Family<'a> {
         req: &'a AutoAssignRequest,
         version: u8,
         handle: &'a mut Option<HandleState>,
+        carry: &'a mut Option<Carry>,
         out: IpamAssignments,
     ) -> Family<'a> {
         Family {
@@ -196,6 +238,9 @@ impl<'a> Family<'a> {
             namespace_labels: req.namespace_labels.clone(),
             rider: None,
             prior: Vec::new(),
+            defer: false,
+            carry,
+            merged: None,
         }
     }
 
@@ -371,6 +416,14 @@ impl<'a> Family<'a> {
                 Cidr::new(block.ip_of(o), cidr.prefix()).expect("a block's prefix fits its family")
             })
             .collect();
+        // An earlier family's carried take goes first: its compares stand where both
+        // require a key (the handle), the later writes replace its own.
+        let incoming = self.carry.take();
+        if let Some(c) = &incoming {
+            let mut merged = c.plan.clone();
+            merged.absorb(plan);
+            plan = merged;
+        }
         let key = keys::block(&cidr);
         let bytes = block.to_json();
         plan.require(&key, rev);
@@ -393,6 +446,31 @@ impl<'a> Family<'a> {
             }
             None => None,
         };
+        let count = taken.len();
+        let record = |fam: &mut Self, revision: i64| {
+            fam.out.ips.extend(taken);
+            fam.out
+                .sequence_numbers
+                .extend(std::iter::repeat_n(seq, count));
+            fam.blocks
+                .insert(cidr, Some(LazyBlock::decoded(block, revision)));
+        };
+        if self.defer && count == want && incoming.is_none() {
+            // Completes this family, and another follows: commit with it.
+            if let (Some(h), Some(v)) = (self.handle.as_mut(), new_handle.clone()) {
+                h.tentative(v);
+            }
+            *self.carry = Some(Carry {
+                plan,
+                version: self.version,
+                cidr,
+                count,
+                handle: new_handle,
+                rider: rider.is_some(),
+            });
+            record(self, UNCOMMITTED);
+            return Ok(Take::Committed);
+        }
         match plan.commit(self.ipam.store())? {
             Some(revision) => {
                 if let (Some(h), Some(v)) = (self.handle.as_mut(), new_handle) {
@@ -401,12 +479,8 @@ impl<'a> Family<'a> {
                 if let Some(r) = rider {
                     r.committed(revision);
                 }
-                self.out.ips.extend(taken);
-                self.out
-                    .sequence_numbers
-                    .extend(std::iter::repeat_n(seq, ordinals.len()));
-                self.blocks
-                    .insert(cidr, Some(LazyBlock::decoded(block, revision)));
+                record(self, revision);
+                self.merged = incoming.map(|c| (c, revision));
                 Ok(Take::Committed)
             }
             None => {
@@ -415,6 +489,10 @@ impl<'a> Family<'a> {
                 }
                 if let Some(r) = rider {
                     r.conflicted();
+                }
+                if incoming.is_some() {
+                    // Which compare failed is unknown: the carried family's may have.
+                    return Err(IpamError::Restart);
                 }
                 Ok(Take::Conflict)
             }
@@ -1017,21 +1095,41 @@ impl Ipam {
         if req.num6 > 0 && req.ipv6_pools.iter().any(Cidr::is_ipv4) {
             return Err(IpamError::Ipv4PoolInIpv6List);
         }
-        let mut result = AutoAssignResult::default();
         if req.num4 == 0 && req.num6 == 0 {
-            return Ok(result);
+            return Ok(AutoAssignResult::default());
         }
-        let host = req.hostname.as_str();
-        let lock = self.lock_host(host);
+        let lock = self.lock_host(&req.hostname);
         let _turn = lock
             .as_ref()
             .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
+        // Kept across attempts: what a failed compare taught about the handle stays learnt.
+        let mut handle = req.handle_id.as_deref().map(HandleState::new);
+        let mut retry = Retry::new();
+        loop {
+            let rider = rider.as_deref_mut().map(|r| r as &mut dyn Rider);
+            match self.auto_assign_once(req, &mut handle, rider) {
+                Err(IpamError::Restart) => retry.conflict()?,
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// One attempt of [`Ipam::auto_assign_with`], under the host's turn. Fails with
+    /// [`IpamError::Restart`] (having undone what it committed) when a transaction carrying
+    /// IPv4's last take with IPv6's first failed a compare.
+    fn auto_assign_once(
+        &self,
+        req: &AutoAssignRequest,
+        handle: &mut Option<HandleState>,
+        mut rider: Option<&mut dyn Rider>,
+    ) -> Result<AutoAssignResult> {
+        let mut result = AutoAssignResult::default();
+        let host = req.hostname.as_str();
         let families: Vec<u8> = [(4u8, req.num4), (6u8, req.num6)]
             .into_iter()
             .filter(|(_, n)| *n > 0)
             .map(|(v, _)| v)
             .collect();
-        let mut handle = req.handle_id.as_deref().map(HandleState::new);
         let mut cache = self
             .cache
             .as_ref()
@@ -1046,6 +1144,11 @@ impl Ipam {
                 Arc::new(ctx)
             })
         };
+        // IPv4's completing take, when IPv6 follows: it commits with IPv6's first take.
+        let mut carry: Option<Carry> = None;
+        // Addresses at the end of the IPv4 result that are carried and not yet committed.
+        let mut uncommitted = 0;
+        let mut merged: Option<(Carry, i64)> = None;
         let mut failure = None;
         for (version, num, requested) in [
             (4u8, req.num4, &req.ipv4_pools),
@@ -1057,6 +1160,7 @@ impl Ipam {
             let mut out = IpamAssignments::new(version, num);
             // What the rider records besides this family's addresses.
             let prior: Vec<Cidr> = result.ipv4.iter().flat_map(|a| a.ips.clone()).collect();
+            let defer = version == 4 && req.num6 > 0;
             let mut served = false;
             let mut affinities = None;
             if let Some(cache) = cache.as_deref_mut() {
@@ -1074,12 +1178,14 @@ impl Ipam {
                         }
                     },
                 };
-                let mut family = Family::new(self, &ctx, req, version, &mut handle, out);
+                let mut family = Family::new(self, &ctx, req, version, handle, &mut carry, out);
                 family.rider = rider.as_deref_mut().map(|r| r as &mut dyn Rider);
                 family.prior.clone_from(&prior);
+                family.defer = defer;
                 affinities = pre_read.remove(&version);
                 let outcome = family.run_cached(cache, req, requested, &mut affinities);
                 out = std::mem::take(&mut family.out);
+                merged = merged.or(family.merged.take());
                 match outcome {
                     Ok(done) => served = done,
                     Err(e) => failure = Some(e),
@@ -1093,13 +1199,16 @@ impl Ipam {
                 match ctx {
                     Ok(ctx) => {
                         fresh = Some(ctx.clone());
-                        let mut family = Family::new(self, &ctx, req, version, &mut handle, out);
+                        let mut family =
+                            Family::new(self, &ctx, req, version, handle, &mut carry, out);
                         family.rider = rider.as_deref_mut().map(|r| r as &mut dyn Rider);
                         family.prior.clone_from(&prior);
+                        family.defer = defer;
                         // Affinities read with the context, unless the cached path used them.
                         let pre = affinities.take().or_else(|| pre_read.remove(&version));
                         let outcome = family.run(req, requested, pre);
                         out = std::mem::take(&mut family.out);
+                        merged = merged.or(family.merged.take());
                         if let Some(cache) = cache.as_deref_mut() {
                             // The uncached path may have claimed blocks or fixed affinities
                             // up: read the host's affinities again next time; keep the fresh
@@ -1114,6 +1223,9 @@ impl Ipam {
                     Err(e) => failure = Some(e),
                 }
             }
+            if let Some(c) = &carry {
+                uncommitted = c.count;
+            }
             if version == 4 {
                 result.ipv4 = Some(out);
             } else {
@@ -1121,6 +1233,58 @@ impl Ipam {
             }
             if failure.is_some() {
                 break;
+            }
+        }
+        // IPv6 took nothing (came up short): the carried take commits on its own.
+        if let Some(c) = carry.take()
+            && failure.is_none()
+        {
+            match c.plan.clone().commit(self.store())? {
+                Some(revision) => {
+                    if let (Some(h), Some(v)) = (handle.as_mut(), c.handle.clone()) {
+                        h.committed(v, revision);
+                    }
+                    if c.rider
+                        && let Some(r) = rider.as_deref_mut()
+                    {
+                        r.committed(revision);
+                    }
+                    merged = Some((c, revision));
+                }
+                None => {
+                    if c.rider
+                        && let Some(r) = rider
+                    {
+                        r.conflicted();
+                    }
+                    if let Some(h) = handle.as_mut() {
+                        h.invalidate();
+                    }
+                    failure = Some(IpamError::Restart);
+                }
+            }
+        }
+        if let Some((c, revision)) = &merged {
+            uncommitted = 0;
+            // The carried block is cached at a placeholder revision until now.
+            if let Some(b) = cache
+                .as_deref_mut()
+                .and_then(|cache| cache.host(host, c.version))
+                .and_then(|h| h.blocks.get_mut(&c.cidr))
+                .filter(|b| b.revision == UNCOMMITTED)
+            {
+                b.revision = *revision;
+            }
+        }
+        if failure.is_some() && uncommitted > 0 {
+            // Never committed: not ours to release, and not to be remembered.
+            if let Some(v4) = result.ipv4.as_mut() {
+                let keep = v4.ips.len().saturating_sub(uncommitted);
+                v4.ips.truncate(keep);
+                v4.sequence_numbers.truncate(keep);
+            }
+            if let Some(cache) = cache.as_deref_mut() {
+                cache.forget_host(host);
             }
         }
         // Release the cache before undoing (a release updates the cache).

@@ -133,6 +133,11 @@ pub enum IpamError {
         /// The pool being split.
         parent: String,
     },
+    /// Internal: a transaction that carried an earlier family's uncommitted addresses
+    /// failed a compare; the request is undone and run again (never returned to callers).
+    #[doc(hidden)]
+    #[error("conflict on a transaction carrying another family's addresses; retrying")]
+    Restart,
     /// Something of the caller's that an operation calls back failed, which stopped the
     /// operation: handling what a long read produced (writing `ipam check`'s report as it is
     /// read), or a [`Rider`](super::Rider)'s writes.

@@ -11,7 +11,9 @@
 //! all the keys it touches (block, handle, affinity, and the pool it claims in), instead of
 //! Calico's sequence of single-key writes. A failed compare re-reads and retries, at most
 //! [`plan::MAX_RETRIES`] times. In the steady state (the host already owns a block with room)
-//! an assignment is one transaction writing the block and the handle.
+//! an assignment is one transaction writing the block and the handle; a dual-stack one
+//! writes both families' blocks in that one transaction, and a caller's [`Rider`] (the CNI
+//! plugin's WorkloadEndpoint) goes with it.
 //!
 //! ```
 //! use calico::datastore::{api::Client, memory::MemoryStore};

@@ -49,6 +49,18 @@ impl Plan {
         self.ops.push(Op::Delete { key });
     }
 
+    /// Adds `other`'s conditions (after this plan's: for a key both require, this plan's
+    /// revision stands) and writes (replacing this plan's writes of the same keys).
+    pub fn absorb(&mut self, other: Plan) {
+        for (key, revision) in other.compares {
+            self.require(&key, revision);
+        }
+        for op in other.ops {
+            self.ops.retain(|o| o.key() != op.key());
+            self.ops.push(op);
+        }
+    }
+
     /// True when nothing would be written.
     pub fn has_writes(&self) -> bool {
         !self.ops.is_empty()

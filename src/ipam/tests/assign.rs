@@ -10,6 +10,7 @@ store_tests!(memory, mem();
     fifo_reuse_order,
     multi_address_request_shares_one_attribute,
     dual_stack,
+    dual_stack_transaction_lost_to_another_writer_is_retried,
     ipv6_only_pool_family_errors,
     no_enabled_pool_of_the_family,
     requested_pools_must_match_exactly,
@@ -205,13 +206,18 @@ fn multi_address_request_shares_one_attribute(store: Store) {
 }
 
 fn dual_stack(store: Store) {
-    let fx = Fx::new(store);
+    let counting = CountingStore::new(store);
+    let fx = Fx::new(counting.clone());
     fx.pool("v4", "10.0.0.0/24");
     fx.pool("v6", "fd00:10:244::/120");
     fx.node("n", &[]);
+    fx.ipam.get_config().unwrap();
     let mut req = Fx::req("n", "h", 1);
     req.num6 = 2;
+    // Both families, both blocks claimed: one transaction, all or nothing.
+    let before = counting.count();
     let r = fx.ipam.auto_assign(&req).unwrap();
+    assert_eq!(counting.count() - before, 1);
     let v6 = r.ipv6.as_ref().unwrap();
     assert_eq!(r.ipv4.as_ref().unwrap().ips.len(), 1);
     assert_eq!(v6.ips.len(), 2);
@@ -235,6 +241,45 @@ fn dual_stack(store: Store) {
     assert_eq!(r.ips().len(), 3);
     let h = &fx.ipam.list_handles().unwrap()[0].handle;
     assert_eq!(h.block.len(), 2);
+    // Steady state: one transaction too, for the next pod.
+    let before = counting.count();
+    let mut req = Fx::req("n", "h2", 1);
+    req.num6 = 1;
+    fx.ipam.auto_assign(&req).unwrap();
+    assert_eq!(counting.count() - before, 1);
+    fx.check_invariants();
+}
+
+fn dual_stack_transaction_lost_to_another_writer_is_retried(store: Store) {
+    let counting = CountingStore::new(store);
+    let fx = Fx::new(counting.clone());
+    fx.pool("v4", "10.0.0.0/24");
+    fx.pool("v6", "fd00:10:244::/120");
+    fx.node("n", &[]);
+    fx.node("m", &[]);
+    fx.assign4("n", "first", 1);
+    let mut first6 = Fx::req("n", "first6", 0);
+    first6.num6 = 1;
+    fx.ipam.auto_assign(&first6).unwrap();
+    let v4_block = fx.ipam.list_blocks().unwrap()[0].value.cidr;
+    // Another writer changes the IPv4 block just before the one transaction that carries
+    // both families: it fails, nothing of it is kept, and the request runs again.
+    counting.other_takes_before_next_txn(v4_block.nth(40), "m");
+    let mut req = Fx::req("n", "h", 1);
+    req.num6 = 1;
+    let before = counting.count();
+    let r = fx.ipam.auto_assign(&req).unwrap();
+    // The lost transaction, the other writer's, and the request's again.
+    assert_eq!(counting.count() - before, 3);
+    assert_eq!(r.ips().len(), 2);
+    let mine: Vec<IpAddr> = fx
+        .allocations()
+        .into_iter()
+        .filter(|(_, h)| h.as_deref() == Some("h"))
+        .map(|(ip, _)| ip)
+        .collect();
+    assert_eq!(mine, r.ips().iter().map(Cidr::addr).collect::<Vec<_>>());
+    assert_eq!(fx.ipam.list_handles().unwrap().len(), 4);
     fx.check_invariants();
 }
 
@@ -617,11 +662,16 @@ fn second_family_error_rolls_back_the_first(store: Store) {
     fx.node("n", &[]);
     let mut req = Fx::req("n", "h", 1);
     req.num6 = 1;
-    // There is no IPv6 pool: IPv4 succeeds, IPv6 errors, IPv4 is released again.
+    // There is no IPv6 pool: IPv4 is planned, IPv6 errors, IPv4 is never written.
+    let counting = CountingStore::new(fx.store().clone());
+    let fx = Fx::new(counting.clone());
+    fx.ipam.get_config().unwrap();
+    let before = counting.count();
     assert_eq!(
         fx.ipam.auto_assign(&req).unwrap_err().to_string(),
         "cannot find a qualified ippool"
     );
+    assert_eq!(counting.count() - before, 0);
     assert!(fx.allocations().is_empty());
     assert!(fx.ipam.list_handles().unwrap().is_empty());
     fx.check_invariants();

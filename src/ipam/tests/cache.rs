@@ -260,3 +260,53 @@ fn an_affinity_changed_under_the_cache_is_not_trusted() {
     assert!(now.value.is_confirmed(), "{:?}", now.value);
     fx.check_invariants();
 }
+
+#[test]
+fn dual_stack_from_the_cache_is_one_transaction_and_survives_a_lost_one() {
+    let counting = CountingStore::new(mem());
+    let store: Store = counting.clone();
+    let fx = Fx::new(store.clone());
+    fx.pool_with("v4", "10.0.0.0/24", |p| p.spec.block_size = 28);
+    fx.pool_with("v6", "fd00::/120", |p| p.spec.block_size = 124);
+    fx.node("n1", &[]);
+    fx.node("n2", &[]);
+    let ipam = cached(&store, LONG);
+    let dual = |i: usize| {
+        let mut req = Fx::req("n1", &format!("h{i}"), 1);
+        req.num6 = 1;
+        let r = ipam.auto_assign(&req).unwrap();
+        assert_eq!(r.ips().len(), 2);
+        r
+    };
+    dual(0);
+    dual(1);
+    // Steady state: both families from remembered blocks, one transaction, no reads (the
+    // IPv4 block carried into the IPv6 transaction is remembered at the revision it got).
+    let before = counting.stats();
+    for i in 2..12 {
+        dual(i);
+    }
+    let after = counting.stats();
+    assert_eq!(
+        after.0 - before.0,
+        10,
+        "one transaction per dual-stack request"
+    );
+    assert_eq!(
+        (after.1 - before.1, after.2 - before.2, after.3 - before.3),
+        (0, 0, 0)
+    );
+    // Another writer takes an address from the remembered IPv4 block just before the
+    // carrying transaction: it fails, the request runs again, nothing is handed out twice.
+    let v4_block = fx.ipam.list_blocks().unwrap()[0].value.cidr;
+    assert!(v4_block.is_ipv4());
+    counting.other_takes_before_next_txn(v4_block.nth(15), "n2");
+    // Then the request fills the /28 (16 addresses, 12 used) and needs a new block: the
+    // cache must follow both.
+    for i in 12..40 {
+        dual(i);
+    }
+    let allocations = fx.allocations();
+    assert_eq!(allocations.len(), 2 * 40 + 1);
+    fx.check_invariants();
+}

@@ -95,6 +95,23 @@ impl CountingStore {
         *self.hook.lock().unwrap() = Some((at, Box::new(f)));
     }
 
+    /// Just before the next transaction, another writer (handle `other`) takes `ip` for
+    /// `host` (its own transaction runs first and is counted).
+    pub fn other_takes_before_next_txn(self: &Arc<Self>, ip: IpAddr, host: &str) {
+        let other = Ipam::from_store(self.clone());
+        let host = host.to_string();
+        self.before_txn(0, move |_| {
+            other
+                .assign_ip(&AssignIpRequest {
+                    ip,
+                    handle_id: Some("other".into()),
+                    attrs: BTreeMap::new(),
+                    hostname: host,
+                })
+                .unwrap();
+        });
+    }
+
     pub fn count(&self) -> usize {
         self.txns.load(Ordering::SeqCst)
     }
