@@ -986,9 +986,8 @@ impl<'a> Plugin<'a> {
             if let Some(a) = fam
                 && let Some(msg) = a.partial_fulfillment_error()
             {
-                let _ = self
-                    .ipam
-                    .release_ips(&result.release_options(Some(&self.handle)));
+                // The caller takes back the endpoint, then the addresses (the handle is
+                // this request's alone: a retried ADD returned earlier).
                 return Err(CniError::new(
                     codes::IPAM_FAILURE,
                     format!("failed to request IPv{v} addresses: {msg}"),
