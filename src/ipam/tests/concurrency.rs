@@ -8,6 +8,7 @@ store_tests!(memory, mem();
     concurrent_many_hosts,
     concurrent_churn_with_borrowing,
     same_host_threads_take_turns,
+    concurrent_dual_stack,
 );
 
 const THREADS: usize = 8;
@@ -186,4 +187,57 @@ pub(crate) fn concurrent_churn_with_borrowing(store: Store) {
     });
     expected.extend(second);
     verify(&fx, &expected);
+}
+
+/// Eight lock-free threads on two hosts, each request for one IPv4 and one IPv6 address in
+/// small blocks: the transactions that carry both families lose compares to each other and
+/// to claims, and are undone and run again; every result is in the store exactly once.
+pub(crate) fn concurrent_dual_stack(store: Store) {
+    let fx = Fx::new(store.clone());
+    fx.pool_with("v4", "10.0.0.0/16", |p| p.spec.block_size = 28);
+    fx.pool_with("v6", "fd00::/112", |p| p.spec.block_size = 124);
+    fx.node("node-0", &[]);
+    fx.node("node-1", &[]);
+    fx.ipam.get_config().unwrap();
+    let barrier = Barrier::new(THREADS);
+    let results: Vec<Vec<(String, Vec<Cidr>)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let barrier = &barrier;
+                let store = store.clone();
+                s.spawn(move || {
+                    let ipam = Ipam::from_store(store).lock_free();
+                    barrier.wait();
+                    (0..PER_THREAD / 2)
+                        .map(|i| {
+                            let handle = format!("dual-t{t}-{i}");
+                            let mut req = Fx::req(&format!("node-{}", t % 2), &handle, 1);
+                            req.num6 = 1;
+                            let got = ipam
+                                .auto_assign(&req)
+                                .unwrap_or_else(|e| panic!("{handle}: {e}"));
+                            let ips = got.ips();
+                            assert_eq!(ips.len(), 2, "{handle}: {got:?}");
+                            (handle, ips)
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut want: BTreeMap<IpAddr, Option<String>> = BTreeMap::new();
+    for (handle, ips) in results.into_iter().flatten() {
+        for ip in ips {
+            let prev = want.insert(ip.addr(), Some(handle.clone()));
+            assert!(prev.is_none(), "{ip} handed out twice");
+        }
+    }
+    assert_eq!(want.len(), THREADS * PER_THREAD);
+    assert_eq!(
+        fx.allocations(),
+        want,
+        "store and results disagree (lost or extra addresses)"
+    );
+    fx.check_invariants();
 }
