@@ -210,27 +210,101 @@ impl TunnelAddressAllocator for NoIpam {
     }
 }
 
-/// The real allocator: Calico's `allocateip` on the IPAM engine.
+/// The real allocator: Calico's `allocateip` on the IPAM engine. Each tunnel address is
+/// assigned (or released) in one transaction with the Node field that records it (a
+/// [`Rider`](crate::ipam::Rider)), where Calico writes the address and then the Node.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct IpamTunnels;
 
+/// Writes the Node with `kind`'s field set to the address a transaction assigns (or cleared,
+/// for a release) in that same transaction.
+struct NodeRider<'c> {
+    client: &'c Client,
+    /// The Node as stored (with its resourceVersion).
+    node: Node,
+    kind: TunnelType,
+    /// Clear the field (a release) rather than set it.
+    clear: bool,
+    reread: bool,
+    pending: Option<Node>,
+    /// A transaction carrying the Node committed.
+    written: bool,
+}
+
+impl<'c> NodeRider<'c> {
+    fn new(client: &'c Client, node: &Node, kind: TunnelType, clear: bool) -> NodeRider<'c> {
+        NodeRider {
+            client,
+            node: node.clone(),
+            kind,
+            clear,
+            reread: false,
+            pending: None,
+            written: false,
+        }
+    }
+}
+
+impl crate::ipam::Rider for NodeRider<'_> {
+    fn writes(&mut self, assigned: &[Cidr]) -> crate::ipam::Result<Vec<crate::ipam::RiderWrite>> {
+        use crate::datastore::api::Stored;
+        if std::mem::take(&mut self.reread) {
+            self.node = self.client.get(None, &self.node.metadata.name)?;
+        }
+        let mut node = self.node.clone();
+        let value = match assigned.first() {
+            Some(ip) if !self.clear => ip.addr().to_string(),
+            _ => String::new(),
+        };
+        self.kind.set_node_field(&mut node, &value);
+        let mut node = self.client.prepare_update_of(node, &self.node)?;
+        let revision = self.node.metadata.resource_version.parse().unwrap_or(0);
+        node.metadata.resource_version.clear();
+        let write = crate::ipam::RiderWrite {
+            key: Node::key(None, &node.metadata.name),
+            revision,
+            value: Some(node.encode()),
+        };
+        self.pending = Some(node);
+        Ok(vec![write])
+    }
+
+    fn committed(&mut self, revision: i64) {
+        if let Some(mut node) = self.pending.take() {
+            node.metadata.resource_version = revision.to_string();
+            self.node = node;
+            self.written = true;
+        }
+    }
+
+    fn conflicted(&mut self) {
+        self.reread = true;
+    }
+}
+
 impl IpamTunnels {
+    /// One pass over the tunnel types. `node` is the Node as stored, kept current as the
+    /// riders write it. Returns the changes, and whether `node` holds a change no
+    /// transaction wrote (a field cleared after a release that found no handle), for the
+    /// caller to write.
     fn pass(
+        client: &Client,
         ipam: &crate::ipam::Ipam,
         node: &mut Node,
         pools: &[IpPool],
-        assigned: &mut Vec<(String, std::net::IpAddr)>,
-    ) -> Result<Vec<String>, TunnelError> {
+    ) -> Result<(Vec<String>, bool), TunnelError> {
         use crate::ipam::{AutoAssignRequest, IntendedUse, ReleaseOptions};
         let name = node.metadata.name.clone();
         let mut changes = Vec::new();
+        let mut unwritten = false;
         for kind in TunnelType::ALL {
             let eligible = eligible_pools(pools, node, kind);
             let current = kind.node_field(node).to_string();
             let handle = kind.handle(&name);
             if eligible.is_empty() {
                 if !current.is_empty() {
-                    match ipam.release_by_handle(&handle) {
+                    let mut rider = NodeRider::new(client, node, kind, true);
+                    match ipam.release_by_handle_with(&handle, Some(&mut rider)) {
                         Ok(()) => {}
                         Err(e) if e.is_not_found() => {
                             if let Some(ip) = crate::model::cidr::parse_ip(&current) {
@@ -239,7 +313,12 @@ impl IpamTunnels {
                         }
                         Err(e) => return Err(TunnelError::Ipam(e.to_string())),
                     }
-                    kind.set_node_field(node, "");
+                    if rider.written {
+                        *node = rider.node;
+                    } else {
+                        kind.set_node_field(node, "");
+                        unwritten = true;
+                    }
                     changes.push(format!("{}: released {current}", kind.attribute()));
                 }
                 continue;
@@ -276,9 +355,13 @@ impl IpamTunnels {
                 intended_use: IntendedUse::Tunnel,
                 ..AutoAssignRequest::default()
             };
+            let mut rider = NodeRider::new(client, node, kind, false);
             let result = ipam
-                .auto_assign(&req)
+                .auto_assign_with(&req, Some(&mut rider))
                 .map_err(|e| TunnelError::Ipam(e.to_string()))?;
+            if rider.written {
+                *node = rider.node;
+            }
             let ip = result.ips().first().map(Cidr::addr).ok_or_else(|| {
                 TunnelError::Ipam(format!(
                     "failed to allocate an address for {}: no IPs available in pools {:?}",
@@ -286,11 +369,9 @@ impl IpamTunnels {
                     eligible.iter().map(ToString::to_string).collect::<Vec<_>>()
                 ))
             })?;
-            assigned.push((handle, ip));
-            kind.set_node_field(node, &ip.to_string());
             changes.push(format!("{}: assigned {ip}", kind.attribute()));
         }
-        Ok(changes)
+        Ok((changes, unwritten))
     }
 }
 
@@ -299,19 +380,11 @@ impl TunnelAddressAllocator for IpamTunnels {
         let ipam = crate::ipam::Ipam::new(client.clone());
         for _ in 0..5 {
             let mut node: Node = client.get(None, nodename)?;
-            let before = node.clone();
             let pools = client.list::<IpPool>(None)?.items;
-            let mut assigned = Vec::new();
-            let changes = match Self::pass(&ipam, &mut node, &pools, &mut assigned) {
-                Ok(c) => c,
-                Err(e) => {
-                    for (handle, _) in &assigned {
-                        let _ = ipam.release_by_handle(handle);
-                    }
-                    return Err(e);
-                }
-            };
-            if node == before {
+            let (changes, unwritten) = Self::pass(client, &ipam, &mut node, &pools)?;
+            // What the riders wrote is stored; only a field cleared without a transaction
+            // (its address had no handle) is left to write.
+            if !unwritten {
                 return Ok(TunnelReport {
                     changes,
                     skipped: None,
@@ -324,18 +397,9 @@ impl TunnelAddressAllocator for IpamTunnels {
                         skipped: None,
                     });
                 }
-                Err(ClientError::Conflict(_)) => {
-                    for (handle, _) in &assigned {
-                        let _ = ipam.release_by_handle(handle);
-                    }
-                    continue;
-                }
-                Err(e) => {
-                    for (handle, _) in &assigned {
-                        let _ = ipam.release_by_handle(handle);
-                    }
-                    return Err(e.into());
-                }
+                // Someone else wrote the Node: a new pass sees what they wrote.
+                Err(ClientError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
             }
         }
         Err(TunnelError::Ipam(format!(
@@ -448,15 +512,24 @@ mod tests {
         let mut p = IpPool::new("ipip", "10.70.0.0/24");
         p.spec.ipip_mode = "Always".into();
         client.create(p).unwrap();
+        let ipam = crate::ipam::Ipam::new(client.clone());
+        ipam.get_config().unwrap();
+        let mod_revision = |key: &str| client.store().get(key).unwrap().unwrap().mod_revision;
+        let node_key = <Node as crate::datastore::api::Stored>::key(None, "node-a");
+        let before = client.store().revision().unwrap();
         let r = IpamTunnels.reconcile(&client, "node-a").unwrap();
         assert_eq!(r.changes.len(), 1, "{r:?}");
         let node: Node = client.get(None, "node-a").unwrap();
         let addr = TunnelType::Ipip.node_field(&node).to_string();
         let ip: std::net::IpAddr = addr.parse().unwrap();
         assert!(Cidr::parse("10.70.0.0/24").unwrap().contains_ip(ip));
-        let ipam = crate::ipam::Ipam::new(client.clone());
+        // The address and the Node field that records it: one transaction.
+        let block = crate::datastore::keys::block(&Cidr::enclosing(ip, 26));
+        assert_eq!(client.store().revision().unwrap(), before + 1);
+        assert_eq!(mod_revision(&node_key), mod_revision(&block));
         let attrs = ipam.get_assignment_attributes(ip).unwrap();
         assert_eq!(attrs.handle_id.as_deref(), Some("ipip-tunnel-addr-node-a"));
+        let block_revision = mod_revision(&block);
         assert_eq!(
             attrs.attrs.get("type").map(String::as_str),
             Some("ipipTunnelAddress")
@@ -469,11 +542,14 @@ mod tests {
                 .changes
                 .is_empty()
         );
-        // IPIP off: the address is released and the field cleared.
+        assert_eq!(mod_revision(&block), block_revision, "kept, not rewritten");
+        // IPIP off: the address is released and the field cleared, in one transaction.
         let mut pool: IpPool = client.get(None, "ipip").unwrap();
         pool.spec.ipip_mode = "Never".into();
         client.update(pool).unwrap();
+        let before = client.store().revision().unwrap();
         IpamTunnels.reconcile(&client, "node-a").unwrap();
+        assert_eq!(client.store().revision().unwrap(), before + 1);
         let node: Node = client.get(None, "node-a").unwrap();
         assert_eq!(TunnelType::Ipip.node_field(&node), "");
         assert!(node.spec.bgp.is_none());
