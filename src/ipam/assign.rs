@@ -201,8 +201,9 @@ struct Family<'a> {
     /// The carried take: set by the family that defers, merged into the next family's first
     /// transaction.
     carry: &'a mut Option<Carry>,
-    /// The carry this family's transaction committed, and at which revision.
-    merged: Option<(Carry, i64)>,
+    /// The carried take this family's transaction committed (its family and block), and
+    /// the revision.
+    merged: Option<(u8, Cidr, i64)>,
     /// Addresses earlier families of the request got (what the rider records besides ours).
     prior: Vec<Cidr>,
 }
@@ -418,9 +419,9 @@ impl<'a> Family<'a> {
             .collect();
         // An earlier family's carried take goes first: its compares stand where both
         // require a key (the handle), the later writes replace its own.
-        let incoming = self.carry.take();
-        if let Some(c) = &incoming {
-            let mut merged = c.plan.clone();
+        let mut incoming = self.carry.take();
+        if let Some(c) = incoming.as_mut() {
+            let mut merged = std::mem::take(&mut c.plan);
             merged.absorb(plan);
             plan = merged;
         }
@@ -480,7 +481,7 @@ impl<'a> Family<'a> {
                     r.committed(revision);
                 }
                 record(self, revision);
-                self.merged = incoming.map(|c| (c, revision));
+                self.merged = incoming.map(|c| (c.version, c.cidr, revision));
                 Ok(Take::Committed)
             }
             None => {
@@ -1148,7 +1149,7 @@ impl Ipam {
         let mut carry: Option<Carry> = None;
         // Addresses at the end of the IPv4 result that are carried and not yet committed.
         let mut uncommitted = 0;
-        let mut merged: Option<(Carry, i64)> = None;
+        let mut merged: Option<(u8, Cidr, i64)> = None;
         let mut failure = None;
         for (version, num, requested) in [
             (4u8, req.num4, &req.ipv4_pools),
@@ -1239,9 +1240,9 @@ impl Ipam {
         if let Some(c) = carry.take()
             && failure.is_none()
         {
-            match c.plan.clone().commit(self.store())? {
+            match c.plan.commit(self.store())? {
                 Some(revision) => {
-                    if let (Some(h), Some(v)) = (handle.as_mut(), c.handle.clone()) {
+                    if let (Some(h), Some(v)) = (handle.as_mut(), c.handle) {
                         h.committed(v, revision);
                     }
                     if c.rider
@@ -1249,7 +1250,7 @@ impl Ipam {
                     {
                         r.committed(revision);
                     }
-                    merged = Some((c, revision));
+                    merged = Some((c.version, c.cidr, revision));
                 }
                 None => {
                     if c.rider
@@ -1264,16 +1265,16 @@ impl Ipam {
                 }
             }
         }
-        if let Some((c, revision)) = &merged {
+        if let Some((version, cidr, revision)) = merged {
             uncommitted = 0;
             // The carried block is cached at a placeholder revision until now.
             if let Some(b) = cache
                 .as_deref_mut()
-                .and_then(|cache| cache.host(host, c.version))
-                .and_then(|h| h.blocks.get_mut(&c.cidr))
+                .and_then(|cache| cache.host(host, version))
+                .and_then(|h| h.blocks.get_mut(&cidr))
                 .filter(|b| b.revision == UNCOMMITTED)
             {
-                b.revision = *revision;
+                b.revision = revision;
             }
         }
         if failure.is_some() && uncommitted > 0 {
