@@ -10,6 +10,8 @@
 //! - a pod's addresses (both families for the third of the pods that are dual-stack) are
 //!   assigned in one transaction that also writes its endpoint: whenever an ADD is killed,
 //!   the pod holds all its addresses and an endpoint listing them, or neither;
+//! - before the chaos, an unkilled ADD and its DEL move the store's revision by one each,
+//!   single- and dual-stack (the pod's addresses and endpoint are one transaction);
 //! - the embedded store passes SQLite's `PRAGMA integrity_check`;
 //! - a killed DEL leaves both its endpoint and its addresses, or neither; the only leaks are
 //!   those of pods whose endpoint an operator deleted by hand (`calicoctl delete
@@ -589,6 +591,35 @@ fn crash_scenario(backend: Backend) {
     took.sort();
     let median = took[took.len() / 2];
     s.kill_window = median;
+
+    // What an ADD and a DEL cost the store, unkilled: one transaction each (addresses of
+    // both families and the endpoint together), by the store's revision.
+    for dual in [false, true] {
+        let pod = Pod {
+            node: 1,
+            container: format!("txns{}", u8::from(dual)),
+            name: format!("txns-{}", u8::from(dual)),
+            dual,
+            v6: None,
+            phase: Phase::Adding,
+        };
+        let mut moved = Vec::new();
+        for command in ["ADD", "DEL"] {
+            let before = store.revision().unwrap();
+            match s.run(command, s.cni(command, &pod), &s.netconf(&pod), None) {
+                Outcome::Ok(_) => {}
+                Outcome::Failed(e) => panic!("{command} of {} failed: {e}", pod.name),
+                Outcome::Killed => unreachable!(),
+            }
+            moved.push(store.revision().unwrap() - before);
+        }
+        assert_eq!(
+            moved,
+            [1, 1],
+            "{name}: transactions of a {} ADD and its DEL",
+            if dual { "dual-stack" } else { "single-stack" }
+        );
+    }
 
     let started = Instant::now();
     let mut totals = Counters::default();
