@@ -23,13 +23,14 @@ pub struct RiderWrite {
 /// [`Ipam::assign_ip_with`](super::Ipam::assign_ip_with) and
 /// [`Ipam::release_by_handle_with`](super::Ipam::release_by_handle_with).
 ///
-/// They go into every transaction that assigns addresses for the request, given every
-/// address the request holds once that transaction commits, so that what the caller records
-/// always lists exactly what the request holds: a request that needs two transactions (IPv4
-/// then IPv6, or two blocks) writes twice, the second time over the first (the rider learns
-/// the revision it wrote at from [`Rider::committed`]). Should the request then fail or come
-/// up short, its addresses are released but the rider's last writes stay: the caller undoes
-/// them if it must.
+/// The rider is asked for each take of addresses, given every address the request holds
+/// once that take commits, and its writes go into the take's transaction, so that what the
+/// caller records always lists exactly what the request holds. A request that takes from
+/// several blocks is asked several times: takes that commit on their own write one after
+/// the other (the rider learns the revision it wrote at from [`Rider::committed`]); IPv4's
+/// last take and IPv6's first share a transaction, where the later writes replace the
+/// earlier. Should the request then fail or come up short, its addresses are released but
+/// the rider's last committed writes stay: the caller undoes them if it must.
 pub trait Rider {
     /// The writes for a transaction after which the request holds `assigned` (IPv4 first,
     /// each with its block's prefix). An error abandons the transaction and fails the request
