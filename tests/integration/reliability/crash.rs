@@ -524,8 +524,8 @@ fn endpoints(store: &Store) -> Vec<WorkloadEndpoint> {
         .items
 }
 
-fn in_use(weps: &[WorkloadEndpoint]) -> BTreeSet<IpAddr> {
-    weps.iter()
+fn in_use<'w>(weps: impl IntoIterator<Item = &'w WorkloadEndpoint>) -> BTreeSet<IpAddr> {
+    weps.into_iter()
         .flat_map(|w| w.spec.ip_networks.iter())
         .map(|n| n.split('/').next().unwrap().parse().unwrap())
         .collect()
@@ -707,8 +707,7 @@ fn crash_scenario(backend: Backend) {
                 .map(|(ip, _)| *ip)
                 .collect();
             let wep = wep_of.get(&p.container);
-            let listed: BTreeSet<IpAddr> =
-                wep.map_or_else(BTreeSet::new, |w| in_use(&[(*w).clone()]));
+            let listed: BTreeSet<IpAddr> = in_use(wep.copied());
             assert!(
                 held == listed
                     && (held.is_empty() || held.len() == 1 + usize::from(p.dual))
