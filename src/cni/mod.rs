@@ -23,6 +23,7 @@ pub mod types;
 use crate::config::{self, Overrides};
 use crate::datastore::api::Stored;
 use crate::datastore::api::{Client, ClientError};
+use crate::datastore::{KeyValue, Read as DsRead};
 use crate::ipam::{
     AssignIpRequest, AutoAssignRequest, IntendedUse, Ipam, IpamError, ReleaseOptions, Rider,
     RiderWrite,
@@ -402,9 +403,11 @@ struct EndpointRider<'p, 'a> {
     held: Vec<Cidr>,
     /// List the addresses in order (`IP=` requests, one address at a time).
     sorted: bool,
-    /// The endpoint as stored (`None`: absent). A new pod's endpoint does not exist, so it
-    /// is assumed absent until a failed compare says otherwise; then it is read.
+    /// The endpoint as stored (`None`: absent), read with IPAM's first read
+    /// ([`Rider::reads`]) and again after a failed compare.
     stored: Option<WorkloadEndpoint>,
+    /// `stored` is what was read (false: not read yet).
+    known: bool,
     reread: bool,
     /// The endpoint the last transaction would store.
     pending: Option<WorkloadEndpoint>,
@@ -422,6 +425,7 @@ impl<'p, 'a> EndpointRider<'p, 'a> {
             held,
             sorted: false,
             stored: None,
+            known: false,
             reread: false,
             pending: None,
             written: None,
@@ -461,6 +465,27 @@ impl<'p, 'a> EndpointRider<'p, 'a> {
 }
 
 impl Rider for EndpointRider<'_, '_> {
+    fn reads(&self) -> Vec<String> {
+        let p = self.plugin;
+        if self.known {
+            return Vec::new();
+        }
+        vec![WorkloadEndpoint::key(
+            Some(&p.namespace),
+            &p.endpoint_name(),
+        )]
+    }
+
+    fn read(&mut self, answers: Vec<Option<KeyValue>>) -> crate::ipam::Result<()> {
+        self.stored = match answers.into_iter().next().flatten() {
+            Some(kv) => Some(Client::from_kv(&kv).map_err(|e| abort(&mut self.failure, e))?),
+            None => None,
+        };
+        self.known = true;
+        self.reread = false;
+        Ok(())
+    }
+
     fn writes(&mut self, assigned: &[Cidr]) -> crate::ipam::Result<Vec<RiderWrite>> {
         match self.endpoint_for(assigned) {
             Ok(write) => Ok(vec![write]),
@@ -494,8 +519,11 @@ fn abort(failure: &mut Option<CniError>, e: ClientError) -> IpamError {
 /// releases the container's addresses.
 struct EndpointRemover<'p, 'a> {
     plugin: &'p Plugin<'a>,
-    /// The revision of the endpoint to remove (`None`: absent, or another container's).
+    /// The revision of the endpoint to remove (`None`: absent, or another container's), read
+    /// with the handle ([`Rider::reads`]) and again after a failed compare.
     revision: Option<i64>,
+    /// The pre-v3 handle `<namespace>.<pod>` exists (read with the handle, too).
+    legacy: bool,
     reread: bool,
     /// The last writes asked for included the removal.
     pending: bool,
@@ -505,36 +533,69 @@ struct EndpointRemover<'p, 'a> {
 }
 
 impl<'p, 'a> EndpointRemover<'p, 'a> {
-    fn new(plugin: &'p Plugin<'a>) -> Result<Self, ClientError> {
-        let mut r = EndpointRemover {
+    fn new(plugin: &'p Plugin<'a>) -> Self {
+        EndpointRemover {
             plugin,
             revision: None,
+            legacy: false,
             reread: false,
             pending: false,
             removed: false,
             failure: None,
-        };
-        r.read()?;
-        Ok(r)
+        }
     }
 
-    /// Reads the endpoint: it is removed only while it belongs to this container (a pod
-    /// restarted under a new container ID keeps the endpoint its new ADD took over).
-    fn read(&mut self) -> Result<(), ClientError> {
-        let p = self.plugin;
-        self.revision = p
-            .client
-            .get_opt::<WorkloadEndpoint>(Some(&p.namespace), &p.endpoint_name())?
-            .filter(|w| w.spec.container_id == p.inv.container_id || w.spec.container_id.is_empty())
+    /// Sets the endpoint to remove from what was read: it is removed only while it belongs to
+    /// this container (a pod restarted under a new container ID keeps the endpoint its new ADD
+    /// took over).
+    fn set_endpoint(&mut self, endpoint: Option<WorkloadEndpoint>) {
+        let id = &self.plugin.inv.container_id;
+        self.revision = endpoint
+            .filter(|w| w.spec.container_id == *id || w.spec.container_id.is_empty())
             .map(|w| w.metadata.resource_version.parse().unwrap_or(0));
-        Ok(())
+    }
+
+    /// The pre-v3 handle of the pod (none without a pod name).
+    fn legacy_handle(&self) -> Option<String> {
+        let p = self.plugin;
+        (!p.pod.is_empty()).then(|| format!("{}.{}", p.namespace, p.pod))
     }
 }
 
 impl Rider for EndpointRemover<'_, '_> {
+    fn reads(&self) -> Vec<String> {
+        let p = self.plugin;
+        std::iter::once(WorkloadEndpoint::key(
+            Some(&p.namespace),
+            &p.endpoint_name(),
+        ))
+        .chain(
+            self.legacy_handle()
+                .map(|h| crate::datastore::keys::handle(&h)),
+        )
+        .collect()
+    }
+
+    fn read(&mut self, answers: Vec<Option<KeyValue>>) -> crate::ipam::Result<()> {
+        let mut answers = answers.into_iter();
+        let endpoint = match answers.next().flatten() {
+            Some(kv) => Some(Client::from_kv(&kv).map_err(|e| abort(&mut self.failure, e))?),
+            None => None,
+        };
+        self.set_endpoint(endpoint);
+        self.legacy = answers.next().flatten().is_some();
+        self.reread = false;
+        Ok(())
+    }
+
     fn writes(&mut self, _assigned: &[Cidr]) -> crate::ipam::Result<Vec<RiderWrite>> {
         if std::mem::take(&mut self.reread) {
-            self.read().map_err(|e| abort(&mut self.failure, e))?;
+            let p = self.plugin;
+            let endpoint = p
+                .client
+                .get_opt::<WorkloadEndpoint>(Some(&p.namespace), &p.endpoint_name())
+                .map_err(|e| abort(&mut self.failure, e))?;
+            self.set_endpoint(endpoint);
         }
         let p = self.plugin;
         self.pending = self.revision.is_some();
@@ -606,6 +667,37 @@ impl<'a> Plugin<'a> {
             pod,
             args,
         })
+    }
+
+    /// Every pool, and the addresses this container's handle holds, read in one round trip
+    /// (the blocks of a handle that exists in a second).
+    fn pools_and_held(&self) -> Result<(Vec<IpPool>, Vec<IpAddr>), CniError> {
+        let reads = [
+            DsRead::Key(crate::datastore::keys::handle(&self.handle)),
+            DsRead::Prefix(IpPool::list_prefix(None)),
+        ];
+        let store_err = |e: crate::datastore::DatastoreError| client_err(e.into());
+        let mut results = self
+            .client
+            .store()
+            .read_many(&reads)
+            .map_err(store_err)?
+            .results
+            .into_iter();
+        let handle_exists = !results.next().unwrap_or_default().is_empty();
+        let pools = results
+            .next()
+            .unwrap_or_default()
+            .iter()
+            .map(Client::from_kv::<IpPool>)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(client_err)?;
+        let held = if handle_exists {
+            self.held_by(&self.handle)?
+        } else {
+            Vec::new()
+        };
+        Ok((pools, held))
     }
 
     /// The addresses a handle holds (none for an unknown handle).
@@ -721,9 +813,8 @@ impl<'a> Plugin<'a> {
         }
         // A runtime retrying ADD for the same container gets the addresses it already holds,
         // never a second set.
-        let held = self.held_by(&self.handle)?;
+        let (pools, held) = self.pools_and_held()?;
         if !held.is_empty() {
-            let pools = self.client.list::<IpPool>(None).map_err(client_err)?.items;
             let assigned: Vec<Cidr> = held.into_iter().map(Cidr::host).collect();
             let floating = self.floating_ips(&pools)?;
             return self.finish_add(&assigned, &assigned, &floating, &pools, None);
@@ -736,7 +827,6 @@ impl<'a> Plugin<'a> {
                 "can't have both annotations: 'ipAddrs' and 'ipAddrsNoIpam' in use at the same time",
             ));
         }
-        let pools = self.client.list::<IpPool>(None).map_err(client_err)?.items;
         // Floating IPs are checked before anything is assigned, so a bad one leaves nothing.
         let floating_ips = self.floating_ips(&pools)?;
 
@@ -802,9 +892,8 @@ impl<'a> Plugin<'a> {
                 format!("invalid IP format: {requested}"),
             )
         })?;
-        let pools = self.client.list::<IpPool>(None).map_err(client_err)?.items;
+        let (pools, mut held) = self.pools_and_held()?;
         let floating_ips = self.floating_ips(&pools)?;
-        let mut held = self.held_by(&self.handle)?;
         let newly_assigned = !held.contains(&ip);
         let mut written = None;
         if newly_assigned {
@@ -1178,7 +1267,8 @@ impl<'a> Plugin<'a> {
         // The endpoint goes in the transaction that releases the addresses: a DEL cut short
         // leaves both or neither, never an endpoint (and its floating-IP NAT) pointing at an
         // address IPAM may hand to another pod, nor an address nothing uses.
-        let mut remover = EndpointRemover::new(self).map_err(client_err)?;
+        // One round trip reads the handle, the endpoint and the pre-v3 handle.
+        let mut remover = EndpointRemover::new(self);
         match self
             .ipam
             .release_by_handle_with(&self.handle, Some(&mut remover))
@@ -1202,11 +1292,8 @@ impl<'a> Plugin<'a> {
         }
         // Calico before v3 keyed a pod's addresses by its workload ID, `<namespace>.<pod>`;
         // DEL releases that handle too, so that such allocations do not outlive the pod.
-        if !self.pod.is_empty() {
-            match self
-                .ipam
-                .release_by_handle(&format!("{}.{}", self.namespace, self.pod))
-            {
+        if let Some(legacy) = remover.legacy_handle().filter(|_| remover.legacy) {
+            match self.ipam.release_by_handle(&legacy) {
                 Ok(()) | Err(IpamError::HandleNotFound(_)) => {}
                 Err(e) => return Err(ipam_err(e)),
             }

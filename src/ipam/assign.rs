@@ -120,6 +120,14 @@ pub(crate) struct RequestCtx {
     pub node_revision: i64,
 }
 
+/// What [`Ipam::read_request`] read: the request's context, the host's affinities per family,
+/// and the answers to a rider's keys.
+pub(crate) struct RequestRead {
+    pub ctx: RequestCtx,
+    pub affinities: Vec<Vec<StoredAffinity>>,
+    pub extra: Vec<Vec<crate::datastore::KeyValue>>,
+}
+
 /// The take that completes a family, kept uncommitted so that it goes in one transaction
 /// with the next family's first take: a dual-stack request is one transaction (all or
 /// nothing) unless a family spans several blocks.
@@ -1025,12 +1033,14 @@ impl<'a> Family<'a> {
 impl Ipam {
     /// Reads what an assignment needs, in one round trip: configuration (created if missing),
     /// pools, reservations, the node (which must exist), and the host's affinities of each
-    /// family in `families` (returned in that order).
+    /// family in `families` (returned in that order); and a rider's keys, `extra`, whose
+    /// answers come last.
     pub(crate) fn read_request(
         &self,
         host: &str,
         families: &[u8],
-    ) -> Result<(RequestCtx, Vec<Vec<StoredAffinity>>)> {
+        extra: &[String],
+    ) -> Result<RequestRead> {
         let mut reads = vec![
             Read::Key(keys::resource(Node::PLURAL, None, host)),
             Read::Key(keys::IPAM_CONFIG.to_string()),
@@ -1042,6 +1052,7 @@ impl Ipam {
                 .iter()
                 .map(|v| Read::Prefix(keys::host_affinities_prefix(host, *v))),
         );
+        reads.extend(super::rider::key_reads(extra));
         let mut results = self.store().read_many(&reads)?.results.into_iter();
         let mut next = || results.next().unwrap_or_default();
         let node: Node = match next().first() {
@@ -1059,8 +1070,8 @@ impl Ipam {
             .iter()
             .map(|_| affinities_from(next()))
             .collect::<Result<Vec<_>>>()?;
-        Ok((
-            RequestCtx {
+        Ok(RequestRead {
+            ctx: RequestCtx {
                 config: config.value,
                 config_revision: config.revision,
                 pools,
@@ -1069,7 +1080,8 @@ impl Ipam {
                 node_labels: node.metadata.labels,
             },
             affinities,
-        ))
+            extra: results.collect(),
+        })
     }
 
     /// Assigns `num4` IPv4 and `num6` IPv6 addresses to `hostname` (Calico's `AutoAssign`).
@@ -1139,12 +1151,30 @@ impl Ipam {
         // affinities per family read with it (each used at most once).
         let mut fresh: Option<Arc<RequestCtx>> = None;
         let mut pre_read: HashMap<u8, Vec<StoredAffinity>> = HashMap::new();
-        let read_fresh = |pre_read: &mut HashMap<u8, Vec<StoredAffinity>>| {
-            self.read_request(host, &families).map(|(ctx, affinities)| {
-                pre_read.extend(families.iter().copied().zip(affinities));
-                Arc::new(ctx)
+        let read_fresh = |pre_read: &mut HashMap<u8, Vec<StoredAffinity>>, extra: &[String]| {
+            self.read_request(host, &families, extra).map(|read| {
+                pre_read.extend(families.iter().copied().zip(read.affinities));
+                (Arc::new(read.ctx), read.extra)
             })
         };
+        // The rider's keys: with the request's own read when it makes one, else on their own.
+        let extra = rider.as_deref().map(|r| r.reads()).unwrap_or_default();
+        if let Some(r) = rider.as_deref_mut()
+            && !extra.is_empty()
+        {
+            let answers = match cache.as_deref().and_then(|c| c.ctx(host)) {
+                Some(_) => {
+                    let reads: Vec<Read> = super::rider::key_reads(&extra).collect();
+                    self.store().read_many(&reads)?.results
+                }
+                None => {
+                    let (ctx, answers) = read_fresh(&mut pre_read, &extra)?;
+                    fresh = Some(ctx);
+                    answers
+                }
+            };
+            super::rider::deliver(r, answers.into_iter())?;
+        }
         // IPv4's completing take, when IPv6 follows: it commits with IPv6's first take.
         let mut carry: Option<Carry> = None;
         // Addresses at the end of the IPv4 result that are carried and not yet committed.
@@ -1167,7 +1197,10 @@ impl Ipam {
             if let Some(cache) = cache.as_deref_mut() {
                 let ctx = match cache.ctx(host) {
                     Some(c) => c,
-                    None => match read_fresh(&mut pre_read) {
+                    None => match fresh
+                        .clone()
+                        .map_or_else(|| read_fresh(&mut pre_read, &[]).map(|(c, _)| c), Ok)
+                    {
                         Ok(c) => {
                             cache.set_ctx(host, c.clone());
                             fresh = Some(c.clone());
@@ -1195,7 +1228,7 @@ impl Ipam {
             if !served && failure.is_none() {
                 let ctx = match &fresh {
                     Some(c) => Ok(c.clone()),
-                    None => read_fresh(&mut pre_read),
+                    None => read_fresh(&mut pre_read, &[]).map(|(c, _)| c),
                 };
                 match ctx {
                     Ok(ctx) => {
@@ -1314,12 +1347,31 @@ impl Ipam {
         req: &AssignIpRequest,
         mut rider: Option<&mut dyn Rider>,
     ) -> Result<AssignedIp> {
-        let pools = self.pool_entries()?;
+        // Pools, configuration and the rider's keys in one round trip.
+        let extra = rider.as_deref().map(|r| r.reads()).unwrap_or_default();
+        let reads: Vec<Read> = [
+            Read::Prefix(IpPool::list_prefix(None)),
+            Read::Key(keys::IPAM_CONFIG.to_string()),
+        ]
+        .into_iter()
+        .chain(super::rider::key_reads(&extra))
+        .collect();
+        let mut results = self.store().read_many(&reads)?.results.into_iter();
+        let pools = pool_entries_from(&results.next().unwrap_or_default())?;
+        let config_kv = results.next().unwrap_or_default();
+        if let Some(r) = rider.as_deref_mut()
+            && !extra.is_empty()
+        {
+            super::rider::deliver(r, results)?;
+        }
         let pool = pools
             .into_iter()
             .find(|p| p.enabled() && p.cidr.contains_ip(req.ip))
             .ok_or(IpamError::NotInPool(req.ip))?;
-        let config = self.get_config()?;
+        let config = match config_kv.first() {
+            Some(kv) => super::config::stored_config(kv)?.value,
+            None => self.get_config()?,
+        };
         let block_cidr = Cidr::enclosing(req.ip, pool.block_size());
         let host = req.hostname.as_str();
         let lock = self.lock_host(host);
@@ -1331,7 +1383,16 @@ impl Ipam {
         let mut retry = Retry::new();
         loop {
             let mut plan = Plan::new();
-            let (mut block, rev) = match self.read_block(&block_cidr)? {
+            // The block and, should it not exist yet, our affinity for it: one round trip.
+            let (affinity, block) = self.read_affinity_and_block(host, &block_cidr)?;
+            let block = match block {
+                Some(b) => Some(Stored {
+                    revision: b.revision,
+                    value: lazy_decode(&block_cidr, b.into_block())?,
+                }),
+                None => None,
+            };
+            let (mut block, rev) = match block {
                 Some(s) => {
                     if config.strict_affinity {
                         match &s.value.affinity {
@@ -1346,10 +1407,7 @@ impl Ipam {
                 }
                 None => {
                     let akey = keys::host_affinity(host, &block_cidr);
-                    let aff_rev = self
-                        .read_affinity(host, &block_cidr)?
-                        .map_or(0, |a| a.revision);
-                    plan.require(&akey, aff_rev);
+                    plan.require(&akey, affinity.map_or(0, |a| a.revision));
                     plan.put(akey, BlockAffinity::confirmed().to_json());
                     plan.require(&pool.key(), pool.revision);
                     (

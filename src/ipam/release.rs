@@ -10,8 +10,9 @@ use super::block::{BlockRelease, sanitize_handle};
 use super::plan::{Plan, Retry};
 use super::{
     AllocationBlock, Ipam, IpamError, IpamHandle, PoolEntry, ReleaseOptions, Result, Stored,
+    decode_err, lazy_decode,
 };
-use crate::datastore::keys;
+use crate::datastore::{Read, keys};
 use crate::model::{Cidr, Node};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -241,16 +242,28 @@ impl Ipam {
         let mut check = AffinityCheck::default();
         let mut progressed = false;
         loop {
-            let Some(h) = self.read_handle(id)? else {
+            // The handle, and the rider's keys while it rides, in one round trip.
+            let extra = rider.as_deref().map(|r| r.reads()).unwrap_or_default();
+            let reads: Vec<Read> = std::iter::once(Read::Key(key.clone()))
+                .chain(super::rider::key_reads(&extra))
+                .collect();
+            let mut results = self.store().read_many(&reads)?.results.into_iter();
+            let handle_kv = results.next().unwrap_or_default().into_iter().next();
+            if let Some(r) = rider.as_deref_mut()
+                && !extra.is_empty()
+            {
+                super::rider::deliver(r, results)?;
+            }
+            let Some(kv) = handle_kv else {
                 return if progressed {
                     Ok(())
                 } else {
                     Err(IpamError::HandleNotFound(id.to_string()))
                 };
             };
-            let mut value = h.value;
+            let mut value = IpamHandle::from_json(&kv.value).map_err(|e| decode_err(&key, e))?;
             let mut plan = Plan::new();
-            plan.require(&key, h.revision);
+            plan.require(&key, kv.mod_revision);
             let batch: Vec<String> = value
                 .block
                 .keys()
@@ -259,17 +272,23 @@ impl Ipam {
                 .collect();
             for name in &batch {
                 value.block.remove(name);
-                let Ok(cidr) = Cidr::parse(name) else {
+            }
+            // The handle's blocks in one round trip.
+            let cidrs: Vec<Cidr> = batch
+                .iter()
+                .filter_map(|name| Cidr::parse(name).ok())
+                .map(|c| c.network())
+                .collect();
+            for (cidr, lazy) in cidrs.iter().zip(self.read_lazy_blocks(&cidrs)?) {
+                let Some(lazy) = lazy else {
                     continue;
                 };
-                let Some(stored) = self.read_block(&cidr.network())? else {
-                    continue;
-                };
-                let mut block = stored.value;
+                let revision = lazy.revision;
+                let mut block = lazy_decode(cidr, lazy.into_block())?;
                 if block.release_by_handle(id) == 0 {
                     continue;
                 }
-                self.plan_block_after_release(&mut plan, block, stored.revision, &mut check)?;
+                self.plan_block_after_release(&mut plan, block, revision, &mut check)?;
             }
             let done = value.is_empty();
             if done {

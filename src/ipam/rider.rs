@@ -5,6 +5,7 @@
 
 use super::Result;
 use super::plan::Plan;
+use crate::datastore::{KeyValue, Read};
 use crate::model::Cidr;
 
 /// One key a [`Rider`] writes, and the revision it must be at (0: absent) for the
@@ -31,7 +32,24 @@ pub struct RiderWrite {
 /// last take and IPv6's first share a transaction, where the later writes replace the
 /// earlier. Should the request then fail or come up short, its addresses are released but
 /// the rider's last committed writes stay: the caller undoes them if it must.
+///
+/// Before it writes, a rider may have keys read: they go with the operation's own first read
+/// (one round trip for both) and come back through [`Rider::read`].
 pub trait Rider {
+    /// Keys to read before the first [`Rider::writes`] of an attempt. An assignment reads them
+    /// with what it reads about the host (or on their own, when an agent's cache spares it that
+    /// read); a release by handle with the handle. None by default.
+    fn reads(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The answers to [`Rider::reads`], in the same order (`None`: absent), read in the same
+    /// round trip as what the operation read. An error fails the request before it writes.
+    fn read(&mut self, answers: Vec<Option<KeyValue>>) -> Result<()> {
+        let _ = answers;
+        Ok(())
+    }
+
     /// The writes for a transaction after which the request holds `assigned` (IPv4 first,
     /// each with its block's prefix). An error abandons the transaction and fails the request
     /// (what it took is released). A release by handle asks once, for its first transaction,
@@ -45,6 +63,19 @@ pub trait Rider {
     /// have been the rider's own (its key changed since it was read, or was assumed absent
     /// and exists): the next [`Rider::writes`] should read its keys again.
     fn conflicted(&mut self);
+}
+
+/// `keys` as reads of single keys (to append to an operation's own reads).
+pub(crate) fn key_reads(keys: &[String]) -> impl Iterator<Item = Read> + '_ {
+    keys.iter().map(|k| Read::Key(k.clone()))
+}
+
+/// Hands `rider` the answers to its reads: `results`, the read_many answers to its keys.
+pub(crate) fn deliver(
+    rider: &mut dyn Rider,
+    results: impl Iterator<Item = Vec<KeyValue>>,
+) -> Result<()> {
+    rider.read(results.map(|r| r.into_iter().next()).collect())
 }
 
 /// Adds `rider`'s writes for `assigned`, and their conditions, to `plan`.

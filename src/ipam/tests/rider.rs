@@ -10,6 +10,7 @@ store_tests!(memory, mem();
     rider_error_releases_what_the_request_took,
     rider_of_a_specific_address,
     rider_of_a_release_by_handle,
+    rider_reads_go_with_the_first_read,
 );
 
 const KEY: &str = "/calico/resources/v3/projectcalico.org/workloadendpoints/ns/rider-test";
@@ -25,6 +26,10 @@ struct TestRider {
     fail_at: Option<usize>,
     /// Delete the key instead of writing it.
     delete: bool,
+    /// Have the key read with the operation's first read ([`Rider::reads`]).
+    reads: bool,
+    /// The answers [`Rider::read`] was given.
+    answers: Vec<Option<i64>>,
     calls: Vec<Vec<Cidr>>,
     /// Revisions of the commits that carried our writes.
     commits: Vec<i64>,
@@ -39,6 +44,8 @@ impl TestRider {
             reread: false,
             fail_at: None,
             delete: false,
+            reads: false,
+            answers: Vec::new(),
             calls: Vec::new(),
             commits: Vec::new(),
             conflicts: 0,
@@ -51,6 +58,22 @@ impl TestRider {
 }
 
 impl Rider for TestRider {
+    fn reads(&self) -> Vec<String> {
+        if self.reads {
+            vec![KEY.to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn read(&mut self, answers: Vec<Option<crate::datastore::KeyValue>>) -> Result<()> {
+        assert_eq!(answers.len(), 1);
+        let revision = answers[0].as_ref().map(|kv| kv.mod_revision);
+        self.answers.push(revision);
+        self.known = revision.unwrap_or(0);
+        Ok(())
+    }
+
     fn writes(&mut self, assigned: &[Cidr]) -> Result<Vec<RiderWrite>> {
         self.calls.push(assigned.to_vec());
         if self.fail_at == Some(self.calls.len() - 1) {
@@ -287,5 +310,106 @@ fn rider_of_a_release_by_handle(store: Store) {
         // Fresh blocks emptied by the release keep their affinity: written at that revision.
         assert_eq!(mod_revision(&fx, &keys::block(&ip.network())), revision);
     }
+    fx.check_invariants();
+}
+
+fn rider_reads_go_with_the_first_read(store: Store) {
+    let counting = CountingStore::new(store.clone());
+    let fx = Fx::new(counting.clone());
+    fx.pool("v4", "10.0.0.0/24");
+    fx.node("n", &[]);
+    fx.assign4("n", "first", 1);
+    fx.ipam.get_config().unwrap();
+    // The rider's key exists (an endpoint left by an earlier container of the pod).
+    let old = fx
+        .store()
+        .txn(crate::datastore::Txn::new().put(KEY, b"old".to_vec()))
+        .unwrap()
+        .revision;
+    let delta = |before: (usize, usize, usize, usize)| {
+        let after = counting.stats();
+        (
+            after.0 - before.0,
+            after.1 - before.1,
+            after.2 - before.2,
+            after.3 - before.3,
+        )
+    };
+
+    // Automatic assignment: read with the request's batch; no failed compare, no extra
+    // round trip (request batch, blocks batch, one transaction).
+    let mut rider = TestRider::new(fx.store());
+    rider.reads = true;
+    let before = counting.stats();
+    let got = fx
+        .ipam
+        .auto_assign_with(&Fx::req("n", "a", 1), Some(&mut rider))
+        .unwrap()
+        .ips();
+    assert_eq!(delta(before), (1, 0, 0, 2));
+    assert_eq!(
+        (rider.answers.clone(), rider.conflicts),
+        (vec![Some(old)], 0)
+    );
+    assert_eq!(fx.raw(KEY).unwrap(), got[0].to_string());
+
+    // An agent with its cache warm reads the rider's key on its own: one batch, one txn.
+    let agent = Fx {
+        ipam: fx
+            .ipam
+            .clone()
+            .with_cache(std::time::Duration::from_secs(60)),
+    };
+    agent.assign4("n", "warm-up", 1);
+    let mut rider = TestRider::new(fx.store());
+    rider.reads = true;
+    let written = mod_revision(&fx, KEY);
+    let before = counting.stats();
+    agent
+        .ipam
+        .auto_assign_with(&Fx::req("n", "b", 1), Some(&mut rider))
+        .unwrap();
+    assert_eq!(delta(before), (1, 0, 0, 1));
+    assert_eq!(rider.answers, vec![Some(written)]);
+    assert_eq!(rider.conflicts, 0);
+
+    // A specific address: pools, configuration and the key in one batch, then its block
+    // with our affinity for it.
+    let mut rider = TestRider::new(fx.store());
+    rider.reads = true;
+    let before = counting.stats();
+    let req = AssignIpRequest {
+        ip: ip("10.0.0.200"),
+        handle_id: Some("c".to_string()),
+        attrs: [("node".to_string(), "n".to_string())].into(),
+        hostname: "n".to_string(),
+    };
+    fx.ipam.assign_ip_with(&req, Some(&mut rider)).unwrap();
+    assert_eq!(delta(before), (1, 0, 0, 2));
+    assert_eq!((rider.answers.len(), rider.conflicts), (1, 0));
+
+    // A release by handle: the handle and the key in one batch, the blocks in a second.
+    let mut remover = TestRider::new(fx.store());
+    remover.reads = true;
+    remover.delete = true;
+    let before = counting.stats();
+    fx.ipam
+        .release_by_handle_with("a", Some(&mut remover))
+        .unwrap();
+    assert_eq!(delta(before), (1, 0, 0, 2));
+    assert_eq!((remover.answers.len(), remover.conflicts), (1, 0));
+    assert_eq!(fx.raw(KEY), None);
+    // An unknown handle: the rider still learns what it asked for, and writes nothing.
+    let mut remover = TestRider::new(fx.store());
+    remover.reads = true;
+    let err = fx
+        .ipam
+        .release_by_handle_with("a", Some(&mut remover))
+        .unwrap_err();
+    assert!(matches!(err, IpamError::HandleNotFound(_)), "{err}");
+    assert_eq!(
+        (remover.answers.clone(), remover.calls.len()),
+        (vec![None], 0)
+    );
     fx.check_invariants();
 }
