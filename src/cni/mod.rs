@@ -1065,6 +1065,7 @@ impl<'a> Plugin<'a> {
             namespace_labels: self.conf.args.k8s.namespace_labels.clone(),
             intended_use: IntendedUse::Workload,
             max_blocks_per_host: 0,
+            excluded: Vec::new(),
         };
         check_floating_families(rider.floating, req.num4 > 0, req.num6 > 0)?;
         let result = self

@@ -39,6 +39,7 @@ use super::{
 use crate::datastore::api::{Client, Stored as _};
 use crate::datastore::{MAX_TXN_OPS, Read, keys};
 use crate::model::{Cidr, IpPool, IpReservation, Node, Resource};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -184,6 +185,8 @@ fn check_strict(block: &AllocationBlock, host: &str) -> Result<()> {
 struct Family<'a> {
     ipam: &'a Ipam,
     ctx: &'a RequestCtx,
+    /// The reserved addresses, and those the request excludes.
+    reservations: Cow<'a, Reservations>,
     host: &'a str,
     version: u8,
     handle: &'a mut Option<HandleState>,
@@ -230,9 +233,15 @@ impl<'a> Family<'a> {
         carry: &'a mut Option<Carry>,
         out: IpamAssignments,
     ) -> Family<'a> {
+        let reservations = if req.excluded.is_empty() {
+            Cow::Borrowed(&ctx.reservations)
+        } else {
+            Cow::Owned(ctx.reservations.with(req.excluded.iter().copied()))
+        };
         Family {
             ipam,
             ctx,
+            reservations,
             host: &req.hostname,
             version,
             handle,
@@ -306,7 +315,7 @@ impl<'a> Family<'a> {
                 break;
             };
             index += 1;
-            if !aff.affinity.is_confirmed() || self.ctx.reservations.covers_whole(&aff.cidr) {
+            if !aff.affinity.is_confirmed() || self.reservations.covers_whole(&aff.cidr) {
                 continue;
             }
             let Some(pi) = self.pool_index_of(&aff.cidr) else {
@@ -331,11 +340,7 @@ impl<'a> Family<'a> {
                     cache.forget_host(self.host);
                     return Ok(false);
                 }
-                if lazy_decode(
-                    &aff.cidr,
-                    lazy.free_count(&aff.cidr, &self.ctx.reservations),
-                )? == 0
-                {
+                if lazy_decode(&aff.cidr, lazy.free_count(&aff.cidr, &self.reservations))? == 0 {
                     host.blocks.insert(aff.cidr, lazy);
                     break;
                 }
@@ -411,7 +416,7 @@ impl<'a> Family<'a> {
             want,
             handle_id.as_deref(),
             self.secondary.as_ref(),
-            &self.ctx.reservations,
+            &self.reservations,
         );
         if ordinals.is_empty() {
             return Ok(Take::Full);
@@ -603,7 +608,7 @@ impl<'a> Family<'a> {
         // as needed (full blocks are skipped after a light pass).
         let wanted: Vec<Cidr> = mine
             .iter()
-            .filter(|a| !self.ctx.reservations.covers_whole(&a.cidr))
+            .filter(|a| !self.reservations.covers_whole(&a.cidr))
             .map(|a| a.cidr)
             .collect();
         let mut prefetched: HashMap<Cidr, Option<LazyBlock>> = wanted
@@ -671,7 +676,7 @@ impl<'a> Family<'a> {
         mut affinity: Option<Stored<BlockAffinity>>,
         mut block: Option<Option<LazyBlock>>,
     ) -> Result<()> {
-        if self.ctx.reservations.covers_whole(&cidr) {
+        if self.reservations.covers_whole(&cidr) {
             return Ok(());
         }
         let akey = keys::host_affinity(self.host, &cidr);
@@ -730,7 +735,7 @@ impl<'a> Family<'a> {
                         plan.put(akey.clone(), BlockAffinity::confirmed().to_json());
                     }
                     let rev = b.revision;
-                    if lazy_decode(&cidr, b.free_count(&cidr, &self.ctx.reservations))? == 0 {
+                    if lazy_decode(&cidr, b.free_count(&cidr, &self.reservations))? == 0 {
                         if plan.has_writes() {
                             // Confirm anyway: rewrite the block (new revision, invalidating
                             // anyone mid-release) together with the affinity.
@@ -813,7 +818,7 @@ impl<'a> Family<'a> {
     /// True when the block `cidr` as read has room and, with `ours`, is affine to us (false
     /// when absent, not read, or undecodable), without decoding its attributes.
     fn listed_has_room(&mut self, cidr: &Cidr, ours: bool) -> bool {
-        let (host, reservations) = (self.host, &self.ctx.reservations);
+        let (host, reservations) = (self.host, &self.reservations);
         self.blocks
             .get_mut(cidr)
             .and_then(Option::as_mut)
@@ -835,7 +840,7 @@ impl<'a> Family<'a> {
     fn next_not_ours(&self, walk: &mut BlockWalk, n: usize) -> Vec<Cidr> {
         let mut out = Vec::with_capacity(n);
         while out.len() < n {
-            let Some(cidr) = walk.next_unreserved(&self.ctx.reservations) else {
+            let Some(cidr) = walk.next_unreserved(&self.reservations) else {
                 break;
             };
             if !self.owned.contains(&cidr) {
@@ -886,7 +891,7 @@ impl<'a> Family<'a> {
                 a.affinity.state != super::affinity::STATE_PENDING_DELETION
                     && !self.owned.contains(&a.cidr)
                     && self.pool_index_of(&a.cidr).is_some()
-                    && !self.ctx.reservations.covers_whole(&a.cidr)
+                    && !self.reservations.covers_whole(&a.cidr)
             })
             .collect();
         let cidrs: Vec<Cidr> = new.iter().map(|a| a.cidr).collect();
@@ -997,7 +1002,7 @@ impl<'a> Family<'a> {
                 if self.remaining() == 0 {
                     break;
                 }
-                if self.ctx.reservations.covers_whole(&cidr) {
+                if self.reservations.covers_whole(&cidr) {
                     continue;
                 }
                 loop {

@@ -139,6 +139,10 @@ pub struct AutoAssignRequest {
     pub intended_use: IntendedUse,
     /// Per-request block cap (0: unset); the stricter of this and the configured cap wins.
     pub max_blocks_per_host: usize,
+    /// Addresses this request must not be given, besides the reserved ones (calico-ipam
+    /// under a plugin that wires pods with the pool's prefix: the pools' first and last
+    /// addresses, which such a pod cannot use).
+    pub excluded: Vec<Cidr>,
 }
 
 /// The addresses one family got (Calico's `IPAMAssignments`).

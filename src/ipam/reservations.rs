@@ -46,6 +46,15 @@ impl Reservations {
         }
     }
 
+    /// These reservations and `cidrs` besides.
+    pub fn with(&self, cidrs: impl IntoIterator<Item = Cidr>) -> Reservations {
+        let more = Reservations::from_cidrs(cidrs);
+        Reservations {
+            v4: merge(self.v4.iter().chain(&more.v4).copied().collect()),
+            v6: merge(self.v6.iter().chain(&more.v6).copied().collect()),
+        }
+    }
+
     /// The reservations of these resources (malformed entries are skipped, as Calico does).
     pub fn from_resources(resources: &[IpReservation]) -> Reservations {
         Reservations::from_cidrs(resources.iter().flat_map(|r| r.networks()))

@@ -22,6 +22,7 @@ store_tests!(memory, mem();
     allowed_uses_filter,
     missing_node,
     reservations_are_skipped,
+    excluded_addresses_are_skipped_for_that_request,
     fully_reserved_blocks_are_skipped,
     fully_reserved_pool_reports_exhaustion,
     block_cap_from_request_stops_without_borrowing,
@@ -502,6 +503,31 @@ fn reservations_are_skipped(store: Store) {
     assert_eq!(usage[0].free, 56);
     let bu = fx.ipam.block_usage().unwrap();
     assert_eq!((bu[0].allocated, bu[0].reserved, bu[0].free), (4, 4, 56));
+    fx.check_invariants();
+}
+
+fn excluded_addresses_are_skipped_for_that_request(store: Store) {
+    let fx = Fx::new(store);
+    fx.pool_with("p", "10.0.0.0/29", |p| p.spec.block_size = 30);
+    fx.node("n", &[]);
+    // The pool's first and last addresses are excluded: 6 of the 8 are there to take, the
+    // rest of both blocks is left as it was.
+    let mut req = Fx::req("n", "h", 8);
+    req.excluded = vec![c("10.0.0.0/32"), c("10.0.0.7/32")];
+    let v4 = fx.ipam.auto_assign(&req).unwrap().ipv4.unwrap();
+    let addrs: Vec<IpAddr> = v4.ips.iter().map(|c| c.addr()).collect();
+    let want: Vec<IpAddr> = (1..=6).map(|i| ip(&format!("10.0.0.{i}"))).collect();
+    assert_eq!(addrs, want);
+    assert_eq!(
+        v4.partial_fulfillment_error().unwrap(),
+        "Assigned 6 out of 8 requested IPv4 addresses; No IPs available in pools: [10.0.0.0/29]"
+    );
+    assert_eq!(fx.block("10.0.0.0/30").unwrap().unallocated, [0]);
+    assert_eq!(fx.block("10.0.0.4/30").unwrap().unallocated, [3]);
+    // Another request, without exclusions, gets them.
+    let got = fx.assign4("n", "other", 2);
+    let addrs: Vec<IpAddr> = got.iter().map(|c| c.addr()).collect();
+    assert_eq!(addrs, vec![ip("10.0.0.0"), ip("10.0.0.7")]);
     fx.check_invariants();
 }
 
