@@ -1,10 +1,11 @@
 //! Resource operations on values of any kind, with calicoctl's per-kind rules (read-only
 //! ClusterInformation, IPPool deletion that disables the pool and releases its affinities,
-//! apply = create or update, replace without a resourceVersion retries on conflict).
+//! Node deletion that cleans up the node's endpoints, addresses and blocks, apply = create or
+//! update, replace without a resourceVersion retries on conflict).
 
 use crate::datastore::api::{Client, ClientError};
 use crate::model::kinds::{AnyResource, KindInfo};
-use crate::model::{ClusterInformation, IpPool, Resource};
+use crate::model::{ClusterInformation, IpPool, Node, Resource};
 use crate::{with_kind, with_resource};
 
 /// A failed operation, with calicoctl's message.
@@ -75,7 +76,9 @@ impl From<ClientError> for DeleteError {
 }
 
 /// Deletes one resource; IPPools are disabled and their block affinities released first, as
-/// Calico does, so that no new address is handed out of a pool being deleted.
+/// Calico does, so that no new address is handed out of a pool being deleted; a Node's
+/// endpoints, addresses, affinities and per-node objects go before it
+/// ([`Ipam::delete_node`](crate::ipam::Ipam::delete_node)).
 pub fn delete(
     client: &Client,
     info: &KindInfo,
@@ -87,6 +90,16 @@ pub fn delete(
     if dry_run {
         return Ok(get(client, info, ns, name)?);
     }
+    let ipam_error = |e: crate::ipam::IpamError| DeleteError {
+        not_found: e.is_not_found(),
+        message: e.to_string(),
+    };
+    if info.kind == Node::KIND {
+        return crate::ipam::Ipam::new(client.clone())
+            .delete_node(name, resource_version)
+            .map(AnyResource::from)
+            .map_err(ipam_error);
+    }
     if info.kind == IpPool::KIND {
         if let Some(rv) = resource_version.filter(|rv| !rv.is_empty()) {
             let current: IpPool = client.get(None, name)?;
@@ -97,10 +110,7 @@ pub fn delete(
         return crate::ipam::Ipam::new(client.clone())
             .delete_pool(name)
             .map(AnyResource::from)
-            .map_err(|e| DeleteError {
-                not_found: e.is_not_found(),
-                message: e.to_string(),
-            });
+            .map_err(ipam_error);
     }
     Ok(with_kind!(info.kind, K => client.delete::<K>(ns, name, resource_version).map(AnyResource::from))
         .expect("registered kind")?)

@@ -219,20 +219,7 @@ impl Ipam {
     /// the legacy `/calico/ipam/v2/host/<host>` key if present.
     pub fn remove_ipam_host(&self, host: &str) -> Result<()> {
         self.release_host_affinities(host, false)?;
-        let key = keys::ipam_host(host);
-        let mut retry = Retry::new();
-        loop {
-            let Some(kv) = self.store().get(&key)? else {
-                return Ok(());
-            };
-            let mut plan = Plan::new();
-            plan.require(&key, kv.mod_revision);
-            plan.delete(key.clone());
-            if plan.commit(self.store())?.is_some() {
-                return Ok(());
-            }
-            retry.conflict()?;
-        }
+        self.delete_key_if(&keys::ipam_host(host), |_| true)
     }
 
     /// Deletes a pool the way Calico's client does: disable it, release every affinity in it

@@ -46,6 +46,7 @@ mod claim;
 mod config;
 pub mod error;
 pub mod handle;
+mod node_delete;
 pub mod plan;
 pub mod random;
 mod read;

@@ -195,6 +195,24 @@ impl Node {
         n.set_type_meta();
         n
     }
+
+    /// The tunnel addresses the node records, as written (IPIP, IPv4 and IPv6 VXLAN,
+    /// WireGuard IPv4 and IPv6; unset ones left out).
+    pub fn tunnel_addresses(&self) -> Vec<&str> {
+        let s = &self.spec;
+        let bgp = s.bgp.as_ref();
+        let wg = s.wireguard.as_ref();
+        [
+            bgp.map_or("", |b| b.ipv4_ipip_tunnel_addr.as_str()),
+            s.ipv4_vxlan_tunnel_addr.as_str(),
+            s.ipv6_vxlan_tunnel_addr.as_str(),
+            wg.map_or("", |w| w.interface_ipv4_address.as_str()),
+            wg.map_or("", |w| w.interface_ipv6_address.as_str()),
+        ]
+        .into_iter()
+        .filter(|a| !a.is_empty())
+        .collect()
+    }
 }
 
 impl Resource for Node {

@@ -8,6 +8,7 @@ mod assign;
 mod cache;
 mod concurrency;
 mod data;
+mod node_delete;
 mod props;
 mod release;
 mod rider;
@@ -53,6 +54,7 @@ pub(crate) fn run_all(make: &dyn Fn() -> Store) {
         .chain(affinity::SCENARIOS)
         .chain(concurrency::SCENARIOS)
         .chain(rider::SCENARIOS)
+        .chain(node_delete::SCENARIOS)
     {
         eprintln!("ipam scenario {name}");
         scenario(make());
