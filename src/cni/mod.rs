@@ -403,11 +403,9 @@ struct EndpointRider<'p, 'a> {
     held: Vec<Cidr>,
     /// List the addresses in order (`IP=` requests, one address at a time).
     sorted: bool,
-    /// The endpoint as stored (`None`: absent), read with IPAM's first read
-    /// ([`Rider::reads`]) and again after a failed compare.
+    /// The endpoint as stored (`None`: absent), read with the ADD's first read
+    /// ([`Plugin::pools_and_held`]) and again after a failed compare.
     stored: Option<WorkloadEndpoint>,
-    /// `stored` is what was read (false: not read yet).
-    known: bool,
     reread: bool,
     /// The endpoint the last transaction would store.
     pending: Option<WorkloadEndpoint>,
@@ -418,14 +416,20 @@ struct EndpointRider<'p, 'a> {
 }
 
 impl<'p, 'a> EndpointRider<'p, 'a> {
-    fn new(plugin: &'p Plugin<'a>, floating: &'p [IpAddr], held: Vec<Cidr>) -> Self {
+    /// A rider for an endpoint last read as `stored` (it reads it again after a failed
+    /// compare).
+    fn new(
+        plugin: &'p Plugin<'a>,
+        floating: &'p [IpAddr],
+        held: Vec<Cidr>,
+        stored: Option<WorkloadEndpoint>,
+    ) -> Self {
         EndpointRider {
             plugin,
             floating,
             held,
             sorted: false,
-            stored: None,
-            known: false,
+            stored,
             reread: false,
             pending: None,
             written: None,
@@ -465,27 +469,6 @@ impl<'p, 'a> EndpointRider<'p, 'a> {
 }
 
 impl Rider for EndpointRider<'_, '_> {
-    fn reads(&self) -> Vec<String> {
-        let p = self.plugin;
-        if self.known {
-            return Vec::new();
-        }
-        vec![WorkloadEndpoint::key(
-            Some(&p.namespace),
-            &p.endpoint_name(),
-        )]
-    }
-
-    fn read(&mut self, answers: Vec<Option<KeyValue>>) -> crate::ipam::Result<()> {
-        self.stored = match answers.into_iter().next().flatten() {
-            Some(kv) => Some(Client::from_kv(&kv).map_err(|e| abort(&mut self.failure, e))?),
-            None => None,
-        };
-        self.known = true;
-        self.reread = false;
-        Ok(())
-    }
-
     fn writes(&mut self, assigned: &[Cidr]) -> crate::ipam::Result<Vec<RiderWrite>> {
         match self.endpoint_for(assigned) {
             Ok(write) => Ok(vec![write]),
@@ -519,6 +502,11 @@ fn abort(failure: &mut Option<CniError>, e: ClientError) -> IpamError {
 /// releases the container's addresses.
 struct EndpointRemover<'p, 'a> {
     plugin: &'p Plugin<'a>,
+    /// The container whose endpoint it is (this DEL's; for an ADD re-creating a pod's sandbox,
+    /// the previous sandbox's).
+    container_id: &'p str,
+    /// Read the pre-v3 handle too (DEL).
+    with_legacy: bool,
     /// The revision of the endpoint to remove (`None`: absent, or another container's), read
     /// with the handle ([`Rider::reads`]) and again after a failed compare.
     revision: Option<i64>,
@@ -533,9 +521,12 @@ struct EndpointRemover<'p, 'a> {
 }
 
 impl<'p, 'a> EndpointRemover<'p, 'a> {
-    fn new(plugin: &'p Plugin<'a>) -> Self {
+    /// A remover of `container_id`'s endpoint, reading the pre-v3 handle too if `with_legacy`.
+    fn new(plugin: &'p Plugin<'a>, container_id: &'p str, with_legacy: bool) -> Self {
         EndpointRemover {
             plugin,
+            container_id,
+            with_legacy,
             revision: None,
             legacy: false,
             reread: false,
@@ -549,16 +540,16 @@ impl<'p, 'a> EndpointRemover<'p, 'a> {
     /// this container (a pod restarted under a new container ID keeps the endpoint its new ADD
     /// took over).
     fn set_endpoint(&mut self, endpoint: Option<WorkloadEndpoint>) {
-        let id = &self.plugin.inv.container_id;
+        let id = self.container_id;
         self.revision = endpoint
             .filter(|w| w.spec.container_id == *id || w.spec.container_id.is_empty())
             .map(|w| w.metadata.resource_version.parse().unwrap_or(0));
     }
 
-    /// The pre-v3 handle of the pod (none without a pod name).
+    /// The pre-v3 handle of the pod (none without a pod name, or when not asked for).
     fn legacy_handle(&self) -> Option<String> {
         let p = self.plugin;
-        (!p.pod.is_empty()).then(|| format!("{}.{}", p.namespace, p.pod))
+        (self.with_legacy && !p.pod.is_empty()).then(|| format!("{}.{}", p.namespace, p.pod))
     }
 }
 
@@ -629,6 +620,16 @@ fn parse_json_list(annotation: &str, value: &str) -> Result<Vec<String>, CniErro
     })
 }
 
+/// What an ADD reads first, in one round trip ([`Plugin::pools_and_held`]).
+struct PodState {
+    /// Every pool.
+    pools: Vec<IpPool>,
+    /// The addresses this container's handle holds.
+    held: Vec<IpAddr>,
+    /// The pod's endpoint as stored (another container's, after a sandbox re-creation).
+    endpoint: Option<WorkloadEndpoint>,
+}
+
 impl<'a> Plugin<'a> {
     fn open(conf: &'a NetConf, inv: &'a Invocation) -> Result<Plugin<'a>, CniError> {
         let overrides = Overrides {
@@ -669,12 +670,16 @@ impl<'a> Plugin<'a> {
         })
     }
 
-    /// Every pool, and the addresses this container's handle holds, read in one round trip
-    /// (the blocks of a handle that exists in a second).
-    fn pools_and_held(&self) -> Result<(Vec<IpPool>, Vec<IpAddr>), CniError> {
+    /// Every pool, the addresses this container's handle holds and the pod's endpoint as
+    /// stored, read in one round trip (the blocks of a handle that exists in a second).
+    fn pools_and_held(&self) -> Result<PodState, CniError> {
         let reads = [
             DsRead::Key(crate::datastore::keys::handle(&self.handle)),
             DsRead::Prefix(IpPool::list_prefix(None)),
+            DsRead::Key(WorkloadEndpoint::key(
+                Some(&self.namespace),
+                &self.endpoint_name(),
+            )),
         ];
         let store_err = |e: crate::datastore::DatastoreError| client_err(e.into());
         let mut results = self
@@ -692,12 +697,20 @@ impl<'a> Plugin<'a> {
             .map(Client::from_kv::<IpPool>)
             .collect::<Result<Vec<_>, _>>()
             .map_err(client_err)?;
+        let endpoint = match results.next().unwrap_or_default().first() {
+            Some(kv) => Some(Client::from_kv::<WorkloadEndpoint>(kv).map_err(client_err)?),
+            None => None,
+        };
         let held = if handle_exists {
             self.held_by(&self.handle)?
         } else {
             Vec::new()
         };
-        Ok((pools, held))
+        Ok(PodState {
+            pools,
+            held,
+            endpoint,
+        })
     }
 
     /// The addresses a handle holds (none for an unknown handle).
@@ -813,7 +826,11 @@ impl<'a> Plugin<'a> {
         }
         // A runtime retrying ADD for the same container gets the addresses it already holds,
         // never a second set.
-        let (pools, held) = self.pools_and_held()?;
+        let PodState {
+            pools,
+            held,
+            endpoint,
+        } = self.pools_and_held()?;
         if !held.is_empty() {
             let assigned: Vec<Cidr> = held.into_iter().map(Cidr::host).collect();
             let floating = self.floating_ips(&pools)?;
@@ -831,7 +848,7 @@ impl<'a> Plugin<'a> {
         let floating_ips = self.floating_ips(&pools)?;
 
         // IPAM records the endpoint with the addresses (not for ipAddrsNoIpam: no IPAM).
-        let mut rider = EndpointRider::new(self, &floating_ips, Vec::new());
+        let mut rider = EndpointRider::new(self, &floating_ips, Vec::new(), endpoint);
         let assigned = if let Some(list) = ip_addrs.or(no_ipam) {
             let annotation = if ip_addrs.is_some() {
                 ANN_IP_ADDRS
@@ -846,6 +863,7 @@ impl<'a> Plugin<'a> {
             }
             let ips = self.parse_ip_addrs(annotation, list)?;
             if ip_addrs.is_some() {
+                self.release_previous_sandbox(&mut rider)?;
                 self.assign_fixed(&ips, &mut rider)
             } else {
                 Ok(ips.into_iter().map(Cidr::host).collect())
@@ -866,6 +884,55 @@ impl<'a> Plugin<'a> {
             }
         }
         result
+    }
+
+    /// A new sandbox for a pod with fixed addresses (`ipAddrs`): as Calico's plugin does when
+    /// the pod's endpoint already exists, the previous sandbox's addresses are released
+    /// before the fixed ones are assigned again (else the new sandbox could never get them).
+    ///
+    /// What is released is what the previous sandbox's handle (`<network>.<its container>`)
+    /// holds, which is what its endpoint's `ipNetworks` list (our ADDs write both in one
+    /// transaction); Calico releases the listed addresses whoever holds them, which could free
+    /// an address that has since gone to another pod. The endpoint goes in the same
+    /// transaction, unless it changed since it was read.
+    ///
+    /// Atomicity: the release (addresses and old endpoint) is one transaction, and each fixed
+    /// address is then assigned with the new endpoint in one transaction, as for any ADD; the
+    /// two are not one. Stopped in between, the pod holds nothing and has no endpoint (no
+    /// leak, nothing dangling); and should the assignment then fail (another pod took the
+    /// address in between), the previous sandbox's addresses are not given back. The old
+    /// sandbox's later DEL finds its handle gone and the endpoint another container's, and
+    /// changes nothing.
+    fn release_previous_sandbox(&self, rider: &mut EndpointRider<'_, '_>) -> Result<(), CniError> {
+        let Some(old) = rider.stored.as_ref() else {
+            return Ok(());
+        };
+        let previous = old.spec.container_id.clone();
+        if previous.is_empty() || previous == self.inv.container_id {
+            // No other sandbox to release for (this container's handle holds nothing).
+            return Ok(());
+        }
+        let mut remover = EndpointRemover::new(self, &previous, false);
+        match self.ipam.release_by_handle_with(
+            &format!("{}.{previous}", self.conf.name),
+            Some(&mut remover),
+        ) {
+            Ok(()) | Err(IpamError::HandleNotFound(_)) => {}
+            Err(e) => {
+                return Err(remover.failure.take().unwrap_or_else(|| {
+                    CniError::new(
+                        codes::IPAM_FAILURE,
+                        format!("failed to release ipAddrs: {e}"),
+                    )
+                }));
+            }
+        }
+        if remover.removed {
+            rider.stored = None;
+        }
+        // Should the endpoint have changed meanwhile, the assignment's compare finds out and
+        // reads it again.
+        Ok(())
     }
 
     /// Deletes the endpoint this ADD wrote at `written`, unless it changed since.
@@ -892,7 +959,11 @@ impl<'a> Plugin<'a> {
                 format!("invalid IP format: {requested}"),
             )
         })?;
-        let (pools, mut held) = self.pools_and_held()?;
+        let PodState {
+            pools,
+            mut held,
+            endpoint,
+        } = self.pools_and_held()?;
         let floating_ips = self.floating_ips(&pools)?;
         let newly_assigned = !held.contains(&ip);
         let mut written = None;
@@ -911,6 +982,7 @@ impl<'a> Plugin<'a> {
                 self,
                 &floating_ips,
                 held.iter().map(|h| Cidr::host(*h)).collect(),
+                endpoint,
             );
             rider.sorted = true;
             let with_rider = (!self.delegated()).then_some(&mut rider as &mut dyn Rider);
@@ -1268,7 +1340,7 @@ impl<'a> Plugin<'a> {
         // leaves both or neither, never an endpoint (and its floating-IP NAT) pointing at an
         // address IPAM may hand to another pod, nor an address nothing uses.
         // One round trip reads the handle, the endpoint and the pre-v3 handle.
-        let mut remover = EndpointRemover::new(self);
+        let mut remover = EndpointRemover::new(self, &self.inv.container_id, true);
         match self
             .ipam
             .release_by_handle_with(&self.handle, Some(&mut remover))
