@@ -149,15 +149,24 @@ fn parse_conf(inv: &Invocation) -> Result<NetConf, CniError> {
             ),
         ));
     }
-    let conf: NetConf = serde_path_to_error::deserialize(&value).map_err(|e| {
-        let mut err = CniError::new(
-            codes::INTERNAL,
-            format!("failed to load netconf: {}", netconf_type_error(&value, &e)),
-        );
-        // The version is known by now: the error answers in it.
+    // As Calico's plugin: a configuration it cannot load is `failed to load netconf: <Go's
+    // decoding error>`, a plain error that libcni's skeleton gives code 999. The version is
+    // known by now: the error answers in it.
+    let load_failure = |why: String| {
+        let mut err = CniError::new(codes::INTERNAL, format!("failed to load netconf: {why}"));
         err.cni_version = version.clone();
         err
-    })?;
+    };
+    let mut conf: NetConf = serde_path_to_error::deserialize(&value)
+        .map_err(|e| load_failure(netconf_type_error(&value, &e)))?;
+    // Routes are decoded as CNI's `types.Route` (`host-local`'s), whose decoding refuses a
+    // bad `dst` or `gw`: before anything is assigned, for every command.
+    for route in &mut conf.ipam.routes {
+        route.validate().map_err(load_failure)?;
+        if route.gw.as_deref() == Some("") {
+            route.gw = None;
+        }
+    }
     Ok(conf)
 }
 
@@ -1456,9 +1465,35 @@ mod tests {
                 "failed to load netconf: json: cannot unmarshal number into Go struct field \
                  Route.ipam.routes.gw of type string",
             ),
+            // Routes as host-local decodes them (Go's net.ParseCIDR and net.ParseIP).
+            (
+                r#"{"cniVersion":"1.0.0","ipam":{"routes":[{"dst":"garbage","gw":"nope"}]}}"#,
+                codes::INTERNAL,
+                "failed to load netconf: invalid CIDR address: garbage",
+            ),
+            (
+                r#"{"cniVersion":"1.0.0","ipam":{"routes":[{"dst":"10.0.0.0/33"}]}}"#,
+                codes::INTERNAL,
+                "failed to load netconf: invalid CIDR address: 10.0.0.0/33",
+            ),
+            (
+                r#"{"cniVersion":"1.0.0","ipam":{"routes":[{"dst":"10.0.0.0/8","gw":"10.0.0.300"}]}}"#,
+                codes::INTERNAL,
+                "failed to load netconf: invalid IP address: 10.0.0.300",
+            ),
         ] {
             let e = conf_error(stdin);
             assert_eq!((e.code, e.msg.as_str()), (code, msg), "{stdin}");
         }
+        // Good routes load; an empty gw is none, as Go's net.IP decodes it.
+        let inv = Invocation {
+            stdin: br#"{"cniVersion":"1.0.0","ipam":{"routes":[{"dst":"10.0.0.0/8","gw":""},
+                {"dst":"fd00::/64","gw":"fd00::1"}]}}"#
+                .to_vec(),
+            ..Invocation::default()
+        };
+        let routes = parse_conf(&inv).unwrap().ipam.routes;
+        assert_eq!(routes[0].gw, None);
+        assert_eq!(routes[1].gw.as_deref(), Some("fd00::1"));
     }
 }
