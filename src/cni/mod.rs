@@ -62,6 +62,8 @@ pub struct Invocation {
     pub ifname: String,
     /// `CNI_ARGS`, as given (parsed by [`types::load_cni_args`] when the plugin opens).
     pub args: String,
+    /// `CNI_PATH` (not used, but required for ADD, CHECK, DEL, STATUS and GC).
+    pub path: String,
     /// The network configuration (stdin).
     pub stdin: Vec<u8>,
 }
@@ -78,6 +80,7 @@ impl Invocation {
             netns: var("CNI_NETNS"),
             ifname: var("CNI_IFNAME"),
             args: var("CNI_ARGS"),
+            path: var("CNI_PATH"),
             stdin,
         }
     }
@@ -138,8 +141,9 @@ fn config_version(stdin: &[u8]) -> Result<(serde_json::Value, String), CniError>
     Ok((value, version))
 }
 
-fn parse_conf(inv: &Invocation) -> Result<NetConf, CniError> {
-    let (value, version) = config_version(&inv.stdin)?;
+/// The configuration (`value`, of version `version`, from [`config_version`]) decoded as
+/// Calico's plugin decodes it, once its version is one we speak.
+fn parse_conf(value: serde_json::Value, version: String) -> Result<NetConf, CniError> {
     if !SUPPORTED_VERSIONS.contains(&version.as_str()) {
         return Err(CniError::new(
             codes::INCOMPATIBLE_VERSION,
@@ -227,53 +231,132 @@ fn netconf_type_error(
     )
 }
 
-/// Runs one invocation; `Ok(Some(json))` is printed on stdout.
-pub fn run(inv: &Invocation) -> Result<Option<serde_json::Value>, CniError> {
-    if inv.command == "VERSION" {
-        let requested = serde_json::from_slice::<serde_json::Value>(&inv.stdin)
-            .ok()
-            .and_then(|v| {
-                v.get("cniVersion")
-                    .and_then(|c| c.as_str())
-                    .map(str::to_string)
-            })
-            .filter(|v| SUPPORTED_VERSIONS.contains(&v.as_str()))
-            .unwrap_or_else(|| SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.len() - 1].to_string());
-        return Ok(Some(serde_json::json!({
-            "cniVersion": requested,
-            "supportedVersions": SUPPORTED_VERSIONS,
-        })));
+/// The CNI environment variables libcni's skeleton (`skel`, which Calico's plugins use)
+/// requires, in its order, with the commands each is required for (`CNI_COMMAND`: all).
+const REQUIRED_ENV: &[(&str, &[&str])] = &[
+    ("CNI_COMMAND", &[]),
+    ("CNI_CONTAINERID", &["ADD", "CHECK", "DEL"]),
+    ("CNI_NETNS", &["ADD", "CHECK"]),
+    ("CNI_IFNAME", &["ADD", "CHECK", "DEL"]),
+    ("CNI_PATH", &["ADD", "CHECK", "DEL", "GC", "STATUS"]),
+];
+
+/// skel's first check, before stdin is read: `required env variables [A,B] missing`.
+fn missing_env(inv: &Invocation) -> Option<String> {
+    let missing: Vec<&str> = REQUIRED_ENV
+        .iter()
+        .filter(|(name, commands)| {
+            let value = match *name {
+                "CNI_COMMAND" => &inv.command,
+                "CNI_CONTAINERID" => &inv.container_id,
+                "CNI_NETNS" => &inv.netns,
+                "CNI_IFNAME" => &inv.ifname,
+                _ => &inv.path,
+            };
+            value.is_empty() && (*name == "CNI_COMMAND" || commands.contains(&inv.command.as_str()))
+        })
+        .map(|(name, _)| *name)
+        .collect();
+    (!missing.is_empty()).then(|| format!("required env variables [{}] missing", missing.join(",")))
+}
+
+/// The configuration's `cniVersion` when it is one we speak, else the newest: what VERSION
+/// answers in, and errors found before the configuration is decoded.
+fn answering_version(stdin: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(stdin)
+        .ok()
+        .and_then(|v| {
+            v.get("cniVersion")
+                .and_then(|c| c.as_str())
+                .map(str::to_string)
+        })
+        .filter(|v| SUPPORTED_VERSIONS.contains(&v.as_str()))
+        .unwrap_or_else(|| SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.len() - 1].to_string())
+}
+
+/// libcni's `version.ParseVersion`: up to three dot-separated integers, missing parts 0.
+fn parse_cni_version(version: &str) -> Result<[i64; 3], String> {
+    let parts: Vec<&str> = version.split('.').collect();
+    if parts.len() >= 4 {
+        return Err(format!(
+            "invalid version {}: too many parts",
+            types::go_quote(version)
+        ));
     }
-    let conf = parse_conf(inv)?;
+    let mut out = [0; 3];
+    for (i, (part, name)) in parts.iter().zip(["major", "minor", "micro"]).enumerate() {
+        out[i] = crate::output::go_atoi(part).map_err(|e| {
+            format!(
+                "failed to convert {name} version part {}: {e}",
+                types::go_quote(part)
+            )
+        })?;
+    }
+    Ok(out)
+}
+
+/// skel's floor for commands newer than CNI 0.3 (CHECK from 0.4.0, STATUS and GC from
+/// 1.1.0), checked before the configuration's version is matched against ours:
+/// `config version does not allow <command>` (code 1), or a version that does not parse
+/// (code 6).
+fn check_command_floor(command: &str, version: &str) -> Result<(), CniError> {
+    let floor = match command {
+        "CHECK" => [0, 4, 0],
+        "STATUS" | "GC" => [1, 1, 0],
+        _ => return Ok(()),
+    };
+    let parsed = parse_cni_version(version).map_err(|e| CniError::new(codes::DECODE_FAILURE, e))?;
+    if parsed < floor {
+        return Err(CniError::new(
+            codes::INCOMPATIBLE_VERSION,
+            format!("config version does not allow {command}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs one invocation; `Ok(Some(json))` is printed on stdout. The checks before the
+/// command runs are skel's, in its order: environment, then (VERSION aside) the command,
+/// the configuration's version (and the command's floor), then the configuration.
+pub fn run(inv: &Invocation) -> Result<Option<serde_json::Value>, CniError> {
+    if let Some(msg) = missing_env(inv) {
+        let mut e = CniError::new(codes::INVALID_ENV, msg);
+        e.cni_version = answering_version(&inv.stdin);
+        return Err(e);
+    }
+    match inv.command.as_str() {
+        "VERSION" => {
+            return Ok(Some(serde_json::json!({
+                "cniVersion": answering_version(&inv.stdin),
+                "supportedVersions": SUPPORTED_VERSIONS,
+            })));
+        }
+        "ADD" | "DEL" | "CHECK" | "STATUS" | "GC" => {}
+        other => {
+            let mut e = CniError::new(codes::INVALID_ENV, format!("unknown CNI_COMMAND: {other}"));
+            e.cni_version = answering_version(&inv.stdin);
+            return Err(e);
+        }
+    }
+    let (value, version) = config_version(&inv.stdin)?;
+    check_command_floor(&inv.command, &version).map_err(|mut e| {
+        e.cni_version = answering_version(&inv.stdin);
+        e
+    })?;
+    let conf = parse_conf(value, version)?;
     let version = conf.cni_version.clone();
     let with_version = |mut e: CniError| {
         e.cni_version = version.clone();
         e
     };
     let result = match inv.command.as_str() {
-        "ADD" | "DEL" | "CHECK" if inv.container_id.is_empty() => Err(CniError::new(
-            codes::INVALID_ENV,
-            "required env variables [CNI_CONTAINERID] missing",
-        )),
         "ADD" => Plugin::open(&conf, inv).and_then(|p| p.add()).map(Some),
         "DEL" => Plugin::open(&conf, inv)
             .and_then(|p| p.del())
             .map(|()| None),
-        "CHECK" => {
-            if conf.cni_version.starts_with("0.3") {
-                Err(CniError::new(
-                    codes::INCOMPATIBLE_VERSION,
-                    format!(
-                        "config version \"{}\" does not allow CHECK",
-                        conf.cni_version
-                    ),
-                ))
-            } else {
-                Plugin::open(&conf, inv)
-                    .and_then(|p| p.check())
-                    .map(|()| None)
-            }
-        }
+        "CHECK" => Plugin::open(&conf, inv)
+            .and_then(|p| p.check())
+            .map(|()| None),
         "STATUS" => Plugin::open(&conf, inv)
             .and_then(|p| {
                 p.client.store().revision().map_err(|e| {
@@ -281,15 +364,7 @@ pub fn run(inv: &Invocation) -> Result<Option<serde_json::Value>, CniError> {
                 })
             })
             .map(|_| None),
-        "GC" => Ok(None),
-        "" => Err(CniError::new(
-            codes::INVALID_ENV,
-            "required env variables [CNI_COMMAND] missing",
-        )),
-        other => Err(CniError::new(
-            codes::INVALID_ENV,
-            format!("unknown CNI_COMMAND: {other}"),
-        )),
+        _ => Ok(None),
     };
     result.map_err(with_version)
 }
@@ -1425,12 +1500,86 @@ impl<'a> Plugin<'a> {
 mod tests {
     use super::*;
 
+    fn conf(stdin: &str) -> Result<NetConf, CniError> {
+        let (value, version) = config_version(stdin.as_bytes())?;
+        parse_conf(value, version)
+    }
+
     fn conf_error(stdin: &str) -> CniError {
-        let inv = Invocation {
-            stdin: stdin.as_bytes().to_vec(),
+        conf(stdin).unwrap_err()
+    }
+
+    #[test]
+    fn environment_and_version_floors_as_skel_checks_them() {
+        let inv = |command: &str, vars: &[&str], version: &str| Invocation {
+            command: command.into(),
+            container_id: if vars.contains(&"id") { "c1" } else { "" }.into(),
+            netns: if vars.contains(&"netns") { "/n" } else { "" }.into(),
+            ifname: if vars.contains(&"if") { "eth0" } else { "" }.into(),
+            path: if vars.contains(&"path") {
+                "/opt/cni/bin"
+            } else {
+                ""
+            }
+            .into(),
+            stdin: format!(r#"{{"cniVersion":"{version}","name":"n"}}"#).into_bytes(),
             ..Invocation::default()
         };
-        parse_conf(&inv).unwrap_err()
+        let error = |i: &Invocation| {
+            let e = run(i).unwrap_err();
+            (e.code, e.msg)
+        };
+        let missing = |m: &str| {
+            (
+                codes::INVALID_ENV,
+                format!("required env variables [{m}] missing"),
+            )
+        };
+        assert_eq!(error(&inv("", &[], "1.0.0")), missing("CNI_COMMAND"));
+        assert_eq!(
+            error(&inv("ADD", &[], "1.0.0")),
+            missing("CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH")
+        );
+        assert_eq!(
+            error(&inv("DEL", &["id"], "1.0.0")),
+            missing("CNI_IFNAME,CNI_PATH")
+        );
+        assert_eq!(
+            error(&inv("CHECK", &["id", "if", "path"], "1.0.0")),
+            missing("CNI_NETNS")
+        );
+        assert_eq!(error(&inv("STATUS", &[], "1.1.0")), missing("CNI_PATH"));
+        assert_eq!(error(&inv("GC", &[], "1.1.0")), missing("CNI_PATH"));
+        // The environment comes first, before stdin is looked at.
+        let mut bad = inv("DEL", &[], "1.0.0");
+        bad.stdin = b"{".to_vec();
+        assert_eq!(error(&bad), missing("CNI_CONTAINERID,CNI_IFNAME,CNI_PATH"));
+        assert_eq!(
+            error(&inv("FOO", &[], "1.0.0")),
+            (codes::INVALID_ENV, "unknown CNI_COMMAND: FOO".to_string())
+        );
+        let all = ["id", "netns", "if", "path"];
+        let floor = |c: &str| {
+            (
+                codes::INCOMPATIBLE_VERSION,
+                format!("config version does not allow {c}"),
+            )
+        };
+        assert_eq!(error(&inv("CHECK", &all, "0.3.1")), floor("CHECK"));
+        // The floor comes before the version is matched against ours.
+        assert_eq!(error(&inv("CHECK", &all, "0.2.0")), floor("CHECK"));
+        assert_eq!(error(&inv("STATUS", &all, "1.0.0")), floor("STATUS"));
+        assert_eq!(error(&inv("GC", &all, "0.4.0")), floor("GC"));
+        assert!(run(&inv("GC", &["path"], "1.1.0")).unwrap().is_none());
+        assert_eq!(
+            error(&inv("GC", &["path"], "1.x")),
+            (
+                codes::DECODE_FAILURE,
+                "failed to convert minor version part \"x\": strconv.Atoi: parsing \"x\": \
+                 invalid syntax"
+                    .to_string()
+            )
+        );
     }
 
     #[test]
@@ -1486,13 +1635,13 @@ mod tests {
             assert_eq!((e.code, e.msg.as_str()), (code, msg), "{stdin}");
         }
         // Good routes load; an empty gw is none, as Go's net.IP decodes it.
-        let inv = Invocation {
-            stdin: br#"{"cniVersion":"1.0.0","ipam":{"routes":[{"dst":"10.0.0.0/8","gw":""},
-                {"dst":"fd00::/64","gw":"fd00::1"}]}}"#
-                .to_vec(),
-            ..Invocation::default()
-        };
-        let routes = parse_conf(&inv).unwrap().ipam.routes;
+        let routes = conf(
+            r#"{"cniVersion":"1.0.0","ipam":{"routes":[{"dst":"10.0.0.0/8","gw":""},
+                {"dst":"fd00::/64","gw":"fd00::1"}]}}"#,
+        )
+        .unwrap()
+        .ipam
+        .routes;
         assert_eq!(routes[0].gw, None);
         assert_eq!(routes[1].gw.as_deref(), Some("fd00::1"));
     }

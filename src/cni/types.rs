@@ -324,7 +324,7 @@ pub fn load_cni_args(s: &str) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// Go's `%q` of a string of printable text: double quotes, `"` and `\` escaped.
-fn go_quote(s: &str) -> String {
+pub(crate) fn go_quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_default()
 }
 
