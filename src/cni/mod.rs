@@ -694,13 +694,23 @@ impl Rider for EndpointRemover<'_, '_> {
     }
 }
 
+/// A JSON-list annotation's value, decoded as Go's `json.Unmarshal` into a `[]string`, failing
+/// with Calico's words for that annotation: `ipAddrs` and `ipAddrsNoIpam` `failed to parse IPs
+/// <v> for annotation "<a>": failed to parse '<v>' as JSON: <Go's error>`, `floatingIPs`
+/// `failed to parse '<v>' as JSON: <Go's error>`, `ipv4pools` and `ipv6pools` Go's error alone
+/// (Calico returns it unwrapped; the annotation is named in the details).
 fn parse_json_list(annotation: &str, value: &str) -> Result<Vec<String>, CniError> {
-    serde_json::from_str::<Vec<String>>(value).map_err(|e| {
-        CniError::new(
-            codes::INVALID_CONFIG,
-            format!("failed to parse '{value}' as JSON: {e}"),
-        )
-        .with_details(format!("annotation {annotation}"))
+    crate::gojson::string_list(value).map_err(|e| {
+        let as_json = format!("failed to parse '{value}' as JSON: {e}");
+        match annotation {
+            ANN_IP_ADDRS | ANN_IP_ADDRS_NO_IPAM => CniError::new(
+                codes::INVALID_CONFIG,
+                format!("failed to parse IPs {value} for annotation \"{annotation}\": {as_json}"),
+            ),
+            ANN_FLOATING_IPS => CniError::new(codes::INVALID_CONFIG, as_json),
+            _ => CniError::new(codes::INVALID_CONFIG, e)
+                .with_details(format!("annotation {annotation}")),
+        }
     })
 }
 
@@ -1579,6 +1589,39 @@ mod tests {
                  invalid syntax"
                     .to_string()
             )
+        );
+    }
+
+    #[test]
+    fn list_annotations_fail_in_calicos_words() {
+        let msg =
+            |annotation: &str, value: &str| parse_json_list(annotation, value).unwrap_err().msg;
+        assert_eq!(
+            msg(ANN_IP_ADDRS, "10.20.0.8"),
+            "failed to parse IPs 10.20.0.8 for annotation \"cni.projectcalico.org/ipAddrs\": \
+             failed to parse '10.20.0.8' as JSON: invalid character '.' after top-level value"
+        );
+        assert_eq!(
+            msg(ANN_IP_ADDRS_NO_IPAM, r#""10.20.0.8""#),
+            "failed to parse IPs \"10.20.0.8\" for annotation \
+             \"cni.projectcalico.org/ipAddrsNoIpam\": failed to parse '\"10.20.0.8\"' as JSON: \
+             json: cannot unmarshal string into Go value of type []string"
+        );
+        assert_eq!(
+            msg(ANN_FLOATING_IPS, "[1]"),
+            "failed to parse '[1]' as JSON: json: cannot unmarshal number into Go value of type string"
+        );
+        assert_eq!(
+            msg(ANN_IPV4_POOLS, "[\"a\""),
+            "unexpected end of JSON input"
+        );
+        assert_eq!(
+            parse_json_list(ANN_IPV6_POOLS, "null").unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            parse_json_list(ANN_IP_ADDRS, r#"["10.0.0.1",null]"#).unwrap(),
+            vec!["10.0.0.1".to_string(), String::new()]
         );
     }
 
