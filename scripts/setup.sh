@@ -23,8 +23,8 @@ run get node --output custom-columns=NAME
 for n in 1 2; do
   echo "\$ CNI_COMMAND=ADD ... calico-ipam   # pod web-$n on node-$n"
   echo "{\"cniVersion\":\"1.0.0\",\"name\":\"k8s-pod-network\",\"type\":\"calico\",\"nodename\":\"node-$n\",\"ipam\":{\"type\":\"calico-ipam\"}}" |
-    CNI_COMMAND=ADD CNI_CONTAINERID="demo-$n" CNI_IFNAME=eth0 \
-    CNI_ARGS="K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-$n" "$bin/calico-ipam"
+    CNI_COMMAND=ADD CNI_CONTAINERID="demo-$n" CNI_NETNS="/var/run/netns/demo-$n" CNI_IFNAME=eth0 \
+    CNI_PATH=/opt/cni/bin CNI_ARGS="K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-$n" "$bin/calico-ipam"
 done
 run get workloadendpoints
 run ipam show --show-blocks

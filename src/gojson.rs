@@ -22,6 +22,35 @@ pub fn kind_name(v: &serde_json::Value) -> &'static str {
     }
 }
 
+/// Go's `json.Unmarshal(data, &list)` for a `[]string`, with its error text: the scanner's
+/// syntax errors (`invalid character '.' after top-level value`), then its type errors
+/// (`json: cannot unmarshal string into Go value of type []string`; for an element, `... of
+/// type string`, the first such). `null` is an empty list, a `null` element an empty string.
+pub fn string_list(data: &str) -> Result<Vec<String>, String> {
+    if let Some(e) = syntax_error(data.as_bytes()) {
+        return Err(e);
+    }
+    let value: serde_json::Value = serde_json::from_str(data).map_err(|e| e.to_string())?;
+    let cannot = |v: &serde_json::Value, into: &str| {
+        format!(
+            "json: cannot unmarshal {} into Go value of type {into}",
+            kind_name(v)
+        )
+    };
+    match value {
+        serde_json::Value::Null => Ok(Vec::new()),
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                serde_json::Value::String(s) => Ok(s),
+                serde_json::Value::Null => Ok(String::new()),
+                other => Err(cannot(&other, "string")),
+            })
+            .collect(),
+        other => Err(cannot(&other, "[]string")),
+    }
+}
+
 use serde::Serialize;
 use serde_json::ser::{CharEscape, CompactFormatter, Formatter, PrettyFormatter};
 use std::io::{self, Write};

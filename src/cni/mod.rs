@@ -62,6 +62,8 @@ pub struct Invocation {
     pub ifname: String,
     /// `CNI_ARGS`, as given (parsed by [`types::load_cni_args`] when the plugin opens).
     pub args: String,
+    /// `CNI_PATH` (not used, but required for ADD, CHECK, DEL, STATUS and GC).
+    pub path: String,
     /// The network configuration (stdin).
     pub stdin: Vec<u8>,
 }
@@ -78,6 +80,7 @@ impl Invocation {
             netns: var("CNI_NETNS"),
             ifname: var("CNI_IFNAME"),
             args: var("CNI_ARGS"),
+            path: var("CNI_PATH"),
             stdin,
         }
     }
@@ -138,8 +141,9 @@ fn config_version(stdin: &[u8]) -> Result<(serde_json::Value, String), CniError>
     Ok((value, version))
 }
 
-fn parse_conf(inv: &Invocation) -> Result<NetConf, CniError> {
-    let (value, version) = config_version(&inv.stdin)?;
+/// The configuration (`value`, of version `version`, from [`config_version`]) decoded as
+/// Calico's plugin decodes it, once its version is one we speak.
+fn parse_conf(value: serde_json::Value, version: String) -> Result<NetConf, CniError> {
     if !SUPPORTED_VERSIONS.contains(&version.as_str()) {
         return Err(CniError::new(
             codes::INCOMPATIBLE_VERSION,
@@ -149,15 +153,24 @@ fn parse_conf(inv: &Invocation) -> Result<NetConf, CniError> {
             ),
         ));
     }
-    let conf: NetConf = serde_path_to_error::deserialize(&value).map_err(|e| {
-        let mut err = CniError::new(
-            codes::INTERNAL,
-            format!("failed to load netconf: {}", netconf_type_error(&value, &e)),
-        );
-        // The version is known by now: the error answers in it.
+    // As Calico's plugin: a configuration it cannot load is `failed to load netconf: <Go's
+    // decoding error>`, a plain error that libcni's skeleton gives code 999. The version is
+    // known by now: the error answers in it.
+    let load_failure = |why: String| {
+        let mut err = CniError::new(codes::INTERNAL, format!("failed to load netconf: {why}"));
         err.cni_version = version.clone();
         err
-    })?;
+    };
+    let mut conf: NetConf = serde_path_to_error::deserialize(&value)
+        .map_err(|e| load_failure(netconf_type_error(&value, &e)))?;
+    // Routes are decoded as CNI's `types.Route` (`host-local`'s), whose decoding refuses a
+    // bad `dst` or `gw`: before anything is assigned, for every command.
+    for route in &mut conf.ipam.routes {
+        route.validate().map_err(load_failure)?;
+        if route.gw.as_deref() == Some("") {
+            route.gw = None;
+        }
+    }
     Ok(conf)
 }
 
@@ -218,53 +231,132 @@ fn netconf_type_error(
     )
 }
 
-/// Runs one invocation; `Ok(Some(json))` is printed on stdout.
-pub fn run(inv: &Invocation) -> Result<Option<serde_json::Value>, CniError> {
-    if inv.command == "VERSION" {
-        let requested = serde_json::from_slice::<serde_json::Value>(&inv.stdin)
-            .ok()
-            .and_then(|v| {
-                v.get("cniVersion")
-                    .and_then(|c| c.as_str())
-                    .map(str::to_string)
-            })
-            .filter(|v| SUPPORTED_VERSIONS.contains(&v.as_str()))
-            .unwrap_or_else(|| SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.len() - 1].to_string());
-        return Ok(Some(serde_json::json!({
-            "cniVersion": requested,
-            "supportedVersions": SUPPORTED_VERSIONS,
-        })));
+/// The CNI environment variables libcni's skeleton (`skel`, which Calico's plugins use)
+/// requires, in its order, with the commands each is required for (`CNI_COMMAND`: all).
+const REQUIRED_ENV: &[(&str, &[&str])] = &[
+    ("CNI_COMMAND", &[]),
+    ("CNI_CONTAINERID", &["ADD", "CHECK", "DEL"]),
+    ("CNI_NETNS", &["ADD", "CHECK"]),
+    ("CNI_IFNAME", &["ADD", "CHECK", "DEL"]),
+    ("CNI_PATH", &["ADD", "CHECK", "DEL", "GC", "STATUS"]),
+];
+
+/// skel's first check, before stdin is read: `required env variables [A,B] missing`.
+fn missing_env(inv: &Invocation) -> Option<String> {
+    let missing: Vec<&str> = REQUIRED_ENV
+        .iter()
+        .filter(|(name, commands)| {
+            let value = match *name {
+                "CNI_COMMAND" => &inv.command,
+                "CNI_CONTAINERID" => &inv.container_id,
+                "CNI_NETNS" => &inv.netns,
+                "CNI_IFNAME" => &inv.ifname,
+                _ => &inv.path,
+            };
+            value.is_empty() && (*name == "CNI_COMMAND" || commands.contains(&inv.command.as_str()))
+        })
+        .map(|(name, _)| *name)
+        .collect();
+    (!missing.is_empty()).then(|| format!("required env variables [{}] missing", missing.join(",")))
+}
+
+/// The configuration's `cniVersion` when it is one we speak, else the newest: what VERSION
+/// answers in, and errors found before the configuration is decoded.
+fn answering_version(stdin: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(stdin)
+        .ok()
+        .and_then(|v| {
+            v.get("cniVersion")
+                .and_then(|c| c.as_str())
+                .map(str::to_string)
+        })
+        .filter(|v| SUPPORTED_VERSIONS.contains(&v.as_str()))
+        .unwrap_or_else(|| SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.len() - 1].to_string())
+}
+
+/// libcni's `version.ParseVersion`: up to three dot-separated integers, missing parts 0.
+fn parse_cni_version(version: &str) -> Result<[i64; 3], String> {
+    let parts: Vec<&str> = version.split('.').collect();
+    if parts.len() >= 4 {
+        return Err(format!(
+            "invalid version {}: too many parts",
+            types::go_quote(version)
+        ));
     }
-    let conf = parse_conf(inv)?;
+    let mut out = [0; 3];
+    for (i, (part, name)) in parts.iter().zip(["major", "minor", "micro"]).enumerate() {
+        out[i] = crate::output::go_atoi(part).map_err(|e| {
+            format!(
+                "failed to convert {name} version part {}: {e}",
+                types::go_quote(part)
+            )
+        })?;
+    }
+    Ok(out)
+}
+
+/// skel's floor for commands newer than CNI 0.3 (CHECK from 0.4.0, STATUS and GC from
+/// 1.1.0), checked before the configuration's version is matched against ours:
+/// `config version does not allow <command>` (code 1), or a version that does not parse
+/// (code 6).
+fn check_command_floor(command: &str, version: &str) -> Result<(), CniError> {
+    let floor = match command {
+        "CHECK" => [0, 4, 0],
+        "STATUS" | "GC" => [1, 1, 0],
+        _ => return Ok(()),
+    };
+    let parsed = parse_cni_version(version).map_err(|e| CniError::new(codes::DECODE_FAILURE, e))?;
+    if parsed < floor {
+        return Err(CniError::new(
+            codes::INCOMPATIBLE_VERSION,
+            format!("config version does not allow {command}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs one invocation; `Ok(Some(json))` is printed on stdout. The checks before the
+/// command runs are skel's, in its order: environment, then (VERSION aside) the command,
+/// the configuration's version (and the command's floor), then the configuration.
+pub fn run(inv: &Invocation) -> Result<Option<serde_json::Value>, CniError> {
+    if let Some(msg) = missing_env(inv) {
+        let mut e = CniError::new(codes::INVALID_ENV, msg);
+        e.cni_version = answering_version(&inv.stdin);
+        return Err(e);
+    }
+    match inv.command.as_str() {
+        "VERSION" => {
+            return Ok(Some(serde_json::json!({
+                "cniVersion": answering_version(&inv.stdin),
+                "supportedVersions": SUPPORTED_VERSIONS,
+            })));
+        }
+        "ADD" | "DEL" | "CHECK" | "STATUS" | "GC" => {}
+        other => {
+            let mut e = CniError::new(codes::INVALID_ENV, format!("unknown CNI_COMMAND: {other}"));
+            e.cni_version = answering_version(&inv.stdin);
+            return Err(e);
+        }
+    }
+    let (value, version) = config_version(&inv.stdin)?;
+    check_command_floor(&inv.command, &version).map_err(|mut e| {
+        e.cni_version = answering_version(&inv.stdin);
+        e
+    })?;
+    let conf = parse_conf(value, version)?;
     let version = conf.cni_version.clone();
     let with_version = |mut e: CniError| {
         e.cni_version = version.clone();
         e
     };
     let result = match inv.command.as_str() {
-        "ADD" | "DEL" | "CHECK" if inv.container_id.is_empty() => Err(CniError::new(
-            codes::INVALID_ENV,
-            "required env variables [CNI_CONTAINERID] missing",
-        )),
         "ADD" => Plugin::open(&conf, inv).and_then(|p| p.add()).map(Some),
         "DEL" => Plugin::open(&conf, inv)
             .and_then(|p| p.del())
             .map(|()| None),
-        "CHECK" => {
-            if conf.cni_version.starts_with("0.3") {
-                Err(CniError::new(
-                    codes::INCOMPATIBLE_VERSION,
-                    format!(
-                        "config version \"{}\" does not allow CHECK",
-                        conf.cni_version
-                    ),
-                ))
-            } else {
-                Plugin::open(&conf, inv)
-                    .and_then(|p| p.check())
-                    .map(|()| None)
-            }
-        }
+        "CHECK" => Plugin::open(&conf, inv)
+            .and_then(|p| p.check())
+            .map(|()| None),
         "STATUS" => Plugin::open(&conf, inv)
             .and_then(|p| {
                 p.client.store().revision().map_err(|e| {
@@ -272,15 +364,7 @@ pub fn run(inv: &Invocation) -> Result<Option<serde_json::Value>, CniError> {
                 })
             })
             .map(|_| None),
-        "GC" => Ok(None),
-        "" => Err(CniError::new(
-            codes::INVALID_ENV,
-            "required env variables [CNI_COMMAND] missing",
-        )),
-        other => Err(CniError::new(
-            codes::INVALID_ENV,
-            format!("unknown CNI_COMMAND: {other}"),
-        )),
+        _ => Ok(None),
     };
     result.map_err(with_version)
 }
@@ -403,11 +487,9 @@ struct EndpointRider<'p, 'a> {
     held: Vec<Cidr>,
     /// List the addresses in order (`IP=` requests, one address at a time).
     sorted: bool,
-    /// The endpoint as stored (`None`: absent), read with IPAM's first read
-    /// ([`Rider::reads`]) and again after a failed compare.
+    /// The endpoint as stored (`None`: absent), read with the ADD's first read
+    /// ([`Plugin::pools_and_held`]) and again after a failed compare.
     stored: Option<WorkloadEndpoint>,
-    /// `stored` is what was read (false: not read yet).
-    known: bool,
     reread: bool,
     /// The endpoint the last transaction would store.
     pending: Option<WorkloadEndpoint>,
@@ -418,14 +500,20 @@ struct EndpointRider<'p, 'a> {
 }
 
 impl<'p, 'a> EndpointRider<'p, 'a> {
-    fn new(plugin: &'p Plugin<'a>, floating: &'p [IpAddr], held: Vec<Cidr>) -> Self {
+    /// A rider for an endpoint last read as `stored` (it reads it again after a failed
+    /// compare).
+    fn new(
+        plugin: &'p Plugin<'a>,
+        floating: &'p [IpAddr],
+        held: Vec<Cidr>,
+        stored: Option<WorkloadEndpoint>,
+    ) -> Self {
         EndpointRider {
             plugin,
             floating,
             held,
             sorted: false,
-            stored: None,
-            known: false,
+            stored,
             reread: false,
             pending: None,
             written: None,
@@ -465,27 +553,6 @@ impl<'p, 'a> EndpointRider<'p, 'a> {
 }
 
 impl Rider for EndpointRider<'_, '_> {
-    fn reads(&self) -> Vec<String> {
-        let p = self.plugin;
-        if self.known {
-            return Vec::new();
-        }
-        vec![WorkloadEndpoint::key(
-            Some(&p.namespace),
-            &p.endpoint_name(),
-        )]
-    }
-
-    fn read(&mut self, answers: Vec<Option<KeyValue>>) -> crate::ipam::Result<()> {
-        self.stored = match answers.into_iter().next().flatten() {
-            Some(kv) => Some(Client::from_kv(&kv).map_err(|e| abort(&mut self.failure, e))?),
-            None => None,
-        };
-        self.known = true;
-        self.reread = false;
-        Ok(())
-    }
-
     fn writes(&mut self, assigned: &[Cidr]) -> crate::ipam::Result<Vec<RiderWrite>> {
         match self.endpoint_for(assigned) {
             Ok(write) => Ok(vec![write]),
@@ -519,6 +586,11 @@ fn abort(failure: &mut Option<CniError>, e: ClientError) -> IpamError {
 /// releases the container's addresses.
 struct EndpointRemover<'p, 'a> {
     plugin: &'p Plugin<'a>,
+    /// The container whose endpoint it is (this DEL's; for an ADD re-creating a pod's sandbox,
+    /// the previous sandbox's).
+    container_id: &'p str,
+    /// Read the pre-v3 handle too (DEL).
+    with_legacy: bool,
     /// The revision of the endpoint to remove (`None`: absent, or another container's), read
     /// with the handle ([`Rider::reads`]) and again after a failed compare.
     revision: Option<i64>,
@@ -533,9 +605,12 @@ struct EndpointRemover<'p, 'a> {
 }
 
 impl<'p, 'a> EndpointRemover<'p, 'a> {
-    fn new(plugin: &'p Plugin<'a>) -> Self {
+    /// A remover of `container_id`'s endpoint, reading the pre-v3 handle too if `with_legacy`.
+    fn new(plugin: &'p Plugin<'a>, container_id: &'p str, with_legacy: bool) -> Self {
         EndpointRemover {
             plugin,
+            container_id,
+            with_legacy,
             revision: None,
             legacy: false,
             reread: false,
@@ -549,16 +624,16 @@ impl<'p, 'a> EndpointRemover<'p, 'a> {
     /// this container (a pod restarted under a new container ID keeps the endpoint its new ADD
     /// took over).
     fn set_endpoint(&mut self, endpoint: Option<WorkloadEndpoint>) {
-        let id = &self.plugin.inv.container_id;
+        let id = self.container_id;
         self.revision = endpoint
             .filter(|w| w.spec.container_id == *id || w.spec.container_id.is_empty())
             .map(|w| w.metadata.resource_version.parse().unwrap_or(0));
     }
 
-    /// The pre-v3 handle of the pod (none without a pod name).
+    /// The pre-v3 handle of the pod (none without a pod name, or when not asked for).
     fn legacy_handle(&self) -> Option<String> {
         let p = self.plugin;
-        (!p.pod.is_empty()).then(|| format!("{}.{}", p.namespace, p.pod))
+        (self.with_legacy && !p.pod.is_empty()).then(|| format!("{}.{}", p.namespace, p.pod))
     }
 }
 
@@ -619,14 +694,34 @@ impl Rider for EndpointRemover<'_, '_> {
     }
 }
 
+/// A JSON-list annotation's value, decoded as Go's `json.Unmarshal` into a `[]string`, failing
+/// with Calico's words for that annotation: `ipAddrs` and `ipAddrsNoIpam` `failed to parse IPs
+/// <v> for annotation "<a>": failed to parse '<v>' as JSON: <Go's error>`, `floatingIPs`
+/// `failed to parse '<v>' as JSON: <Go's error>`, `ipv4pools` and `ipv6pools` Go's error alone
+/// (Calico returns it unwrapped; the annotation is named in the details).
 fn parse_json_list(annotation: &str, value: &str) -> Result<Vec<String>, CniError> {
-    serde_json::from_str::<Vec<String>>(value).map_err(|e| {
-        CniError::new(
-            codes::INVALID_CONFIG,
-            format!("failed to parse '{value}' as JSON: {e}"),
-        )
-        .with_details(format!("annotation {annotation}"))
+    crate::gojson::string_list(value).map_err(|e| {
+        let as_json = format!("failed to parse '{value}' as JSON: {e}");
+        match annotation {
+            ANN_IP_ADDRS | ANN_IP_ADDRS_NO_IPAM => CniError::new(
+                codes::INVALID_CONFIG,
+                format!("failed to parse IPs {value} for annotation \"{annotation}\": {as_json}"),
+            ),
+            ANN_FLOATING_IPS => CniError::new(codes::INVALID_CONFIG, as_json),
+            _ => CniError::new(codes::INVALID_CONFIG, e)
+                .with_details(format!("annotation {annotation}")),
+        }
     })
+}
+
+/// What an ADD reads first, in one round trip ([`Plugin::pools_and_held`]).
+struct PodState {
+    /// Every pool.
+    pools: Vec<IpPool>,
+    /// The addresses this container's handle holds.
+    held: Vec<IpAddr>,
+    /// The pod's endpoint as stored (another container's, after a sandbox re-creation).
+    endpoint: Option<WorkloadEndpoint>,
 }
 
 impl<'a> Plugin<'a> {
@@ -669,12 +764,16 @@ impl<'a> Plugin<'a> {
         })
     }
 
-    /// Every pool, and the addresses this container's handle holds, read in one round trip
-    /// (the blocks of a handle that exists in a second).
-    fn pools_and_held(&self) -> Result<(Vec<IpPool>, Vec<IpAddr>), CniError> {
+    /// Every pool, the addresses this container's handle holds and the pod's endpoint as
+    /// stored, read in one round trip (the blocks of a handle that exists in a second).
+    fn pools_and_held(&self) -> Result<PodState, CniError> {
         let reads = [
             DsRead::Key(crate::datastore::keys::handle(&self.handle)),
             DsRead::Prefix(IpPool::list_prefix(None)),
+            DsRead::Key(WorkloadEndpoint::key(
+                Some(&self.namespace),
+                &self.endpoint_name(),
+            )),
         ];
         let store_err = |e: crate::datastore::DatastoreError| client_err(e.into());
         let mut results = self
@@ -692,12 +791,20 @@ impl<'a> Plugin<'a> {
             .map(Client::from_kv::<IpPool>)
             .collect::<Result<Vec<_>, _>>()
             .map_err(client_err)?;
+        let endpoint = match results.next().unwrap_or_default().first() {
+            Some(kv) => Some(Client::from_kv::<WorkloadEndpoint>(kv).map_err(client_err)?),
+            None => None,
+        };
         let held = if handle_exists {
             self.held_by(&self.handle)?
         } else {
             Vec::new()
         };
-        Ok((pools, held))
+        Ok(PodState {
+            pools,
+            held,
+            endpoint,
+        })
     }
 
     /// The addresses a handle holds (none for an unknown handle).
@@ -813,7 +920,11 @@ impl<'a> Plugin<'a> {
         }
         // A runtime retrying ADD for the same container gets the addresses it already holds,
         // never a second set.
-        let (pools, held) = self.pools_and_held()?;
+        let PodState {
+            pools,
+            held,
+            endpoint,
+        } = self.pools_and_held()?;
         if !held.is_empty() {
             let assigned: Vec<Cidr> = held.into_iter().map(Cidr::host).collect();
             let floating = self.floating_ips(&pools)?;
@@ -831,7 +942,7 @@ impl<'a> Plugin<'a> {
         let floating_ips = self.floating_ips(&pools)?;
 
         // IPAM records the endpoint with the addresses (not for ipAddrsNoIpam: no IPAM).
-        let mut rider = EndpointRider::new(self, &floating_ips, Vec::new());
+        let mut rider = EndpointRider::new(self, &floating_ips, Vec::new(), endpoint);
         let assigned = if let Some(list) = ip_addrs.or(no_ipam) {
             let annotation = if ip_addrs.is_some() {
                 ANN_IP_ADDRS
@@ -846,6 +957,7 @@ impl<'a> Plugin<'a> {
             }
             let ips = self.parse_ip_addrs(annotation, list)?;
             if ip_addrs.is_some() {
+                self.release_previous_sandbox(&mut rider)?;
                 self.assign_fixed(&ips, &mut rider)
             } else {
                 Ok(ips.into_iter().map(Cidr::host).collect())
@@ -866,6 +978,55 @@ impl<'a> Plugin<'a> {
             }
         }
         result
+    }
+
+    /// A new sandbox for a pod with fixed addresses (`ipAddrs`): as Calico's plugin does when
+    /// the pod's endpoint already exists, the previous sandbox's addresses are released
+    /// before the fixed ones are assigned again (else the new sandbox could never get them).
+    ///
+    /// What is released is what the previous sandbox's handle (`<network>.<its container>`)
+    /// holds, which is what its endpoint's `ipNetworks` list (our ADDs write both in one
+    /// transaction); Calico releases the listed addresses whoever holds them, which could free
+    /// an address that has since gone to another pod. The endpoint goes in the same
+    /// transaction, unless it changed since it was read.
+    ///
+    /// Atomicity: the release (addresses and old endpoint) is one transaction, and each fixed
+    /// address is then assigned with the new endpoint in one transaction, as for any ADD; the
+    /// two are not one. Stopped in between, the pod holds nothing and has no endpoint (no
+    /// leak, nothing dangling); and should the assignment then fail (another pod took the
+    /// address in between), the previous sandbox's addresses are not given back. The old
+    /// sandbox's later DEL finds its handle gone and the endpoint another container's, and
+    /// changes nothing.
+    fn release_previous_sandbox(&self, rider: &mut EndpointRider<'_, '_>) -> Result<(), CniError> {
+        let Some(old) = rider.stored.as_ref() else {
+            return Ok(());
+        };
+        let previous = old.spec.container_id.clone();
+        if previous.is_empty() || previous == self.inv.container_id {
+            // No other sandbox to release for (this container's handle holds nothing).
+            return Ok(());
+        }
+        let mut remover = EndpointRemover::new(self, &previous, false);
+        match self.ipam.release_by_handle_with(
+            &format!("{}.{previous}", self.conf.name),
+            Some(&mut remover),
+        ) {
+            Ok(()) | Err(IpamError::HandleNotFound(_)) => {}
+            Err(e) => {
+                return Err(remover.failure.take().unwrap_or_else(|| {
+                    CniError::new(
+                        codes::IPAM_FAILURE,
+                        format!("failed to release ipAddrs: {e}"),
+                    )
+                }));
+            }
+        }
+        if remover.removed {
+            rider.stored = None;
+        }
+        // Should the endpoint have changed meanwhile, the assignment's compare finds out and
+        // reads it again.
+        Ok(())
     }
 
     /// Deletes the endpoint this ADD wrote at `written`, unless it changed since.
@@ -892,7 +1053,11 @@ impl<'a> Plugin<'a> {
                 format!("invalid IP format: {requested}"),
             )
         })?;
-        let (pools, mut held) = self.pools_and_held()?;
+        let PodState {
+            pools,
+            mut held,
+            endpoint,
+        } = self.pools_and_held()?;
         let floating_ips = self.floating_ips(&pools)?;
         let newly_assigned = !held.contains(&ip);
         let mut written = None;
@@ -911,6 +1076,7 @@ impl<'a> Plugin<'a> {
                 self,
                 &floating_ips,
                 held.iter().map(|h| Cidr::host(*h)).collect(),
+                endpoint,
             );
             rider.sorted = true;
             let with_rider = (!self.delegated()).then_some(&mut rider as &mut dyn Rider);
@@ -1269,7 +1435,7 @@ impl<'a> Plugin<'a> {
         // leaves both or neither, never an endpoint (and its floating-IP NAT) pointing at an
         // address IPAM may hand to another pod, nor an address nothing uses.
         // One round trip reads the handle, the endpoint and the pre-v3 handle.
-        let mut remover = EndpointRemover::new(self);
+        let mut remover = EndpointRemover::new(self, &self.inv.container_id, true);
         match self
             .ipam
             .release_by_handle_with(&self.handle, Some(&mut remover))
@@ -1345,12 +1511,119 @@ impl<'a> Plugin<'a> {
 mod tests {
     use super::*;
 
+    fn conf(stdin: &str) -> Result<NetConf, CniError> {
+        let (value, version) = config_version(stdin.as_bytes())?;
+        parse_conf(value, version)
+    }
+
     fn conf_error(stdin: &str) -> CniError {
-        let inv = Invocation {
-            stdin: stdin.as_bytes().to_vec(),
+        conf(stdin).unwrap_err()
+    }
+
+    #[test]
+    fn environment_and_version_floors_as_skel_checks_them() {
+        let inv = |command: &str, vars: &[&str], version: &str| Invocation {
+            command: command.into(),
+            container_id: if vars.contains(&"id") { "c1" } else { "" }.into(),
+            netns: if vars.contains(&"netns") { "/n" } else { "" }.into(),
+            ifname: if vars.contains(&"if") { "eth0" } else { "" }.into(),
+            path: if vars.contains(&"path") {
+                "/opt/cni/bin"
+            } else {
+                ""
+            }
+            .into(),
+            stdin: format!(r#"{{"cniVersion":"{version}","name":"n"}}"#).into_bytes(),
             ..Invocation::default()
         };
-        parse_conf(&inv).unwrap_err()
+        let error = |i: &Invocation| {
+            let e = run(i).unwrap_err();
+            (e.code, e.msg)
+        };
+        let missing = |m: &str| {
+            (
+                codes::INVALID_ENV,
+                format!("required env variables [{m}] missing"),
+            )
+        };
+        assert_eq!(error(&inv("", &[], "1.0.0")), missing("CNI_COMMAND"));
+        assert_eq!(
+            error(&inv("ADD", &[], "1.0.0")),
+            missing("CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH")
+        );
+        assert_eq!(
+            error(&inv("DEL", &["id"], "1.0.0")),
+            missing("CNI_IFNAME,CNI_PATH")
+        );
+        assert_eq!(
+            error(&inv("CHECK", &["id", "if", "path"], "1.0.0")),
+            missing("CNI_NETNS")
+        );
+        assert_eq!(error(&inv("STATUS", &[], "1.1.0")), missing("CNI_PATH"));
+        assert_eq!(error(&inv("GC", &[], "1.1.0")), missing("CNI_PATH"));
+        // The environment comes first, before stdin is looked at.
+        let mut bad = inv("DEL", &[], "1.0.0");
+        bad.stdin = b"{".to_vec();
+        assert_eq!(error(&bad), missing("CNI_CONTAINERID,CNI_IFNAME,CNI_PATH"));
+        assert_eq!(
+            error(&inv("FOO", &[], "1.0.0")),
+            (codes::INVALID_ENV, "unknown CNI_COMMAND: FOO".to_string())
+        );
+        let all = ["id", "netns", "if", "path"];
+        let floor = |c: &str| {
+            (
+                codes::INCOMPATIBLE_VERSION,
+                format!("config version does not allow {c}"),
+            )
+        };
+        assert_eq!(error(&inv("CHECK", &all, "0.3.1")), floor("CHECK"));
+        // The floor comes before the version is matched against ours.
+        assert_eq!(error(&inv("CHECK", &all, "0.2.0")), floor("CHECK"));
+        assert_eq!(error(&inv("STATUS", &all, "1.0.0")), floor("STATUS"));
+        assert_eq!(error(&inv("GC", &all, "0.4.0")), floor("GC"));
+        assert!(run(&inv("GC", &["path"], "1.1.0")).unwrap().is_none());
+        assert_eq!(
+            error(&inv("GC", &["path"], "1.x")),
+            (
+                codes::DECODE_FAILURE,
+                "failed to convert minor version part \"x\": strconv.Atoi: parsing \"x\": \
+                 invalid syntax"
+                    .to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn list_annotations_fail_in_calicos_words() {
+        let msg =
+            |annotation: &str, value: &str| parse_json_list(annotation, value).unwrap_err().msg;
+        assert_eq!(
+            msg(ANN_IP_ADDRS, "10.20.0.8"),
+            "failed to parse IPs 10.20.0.8 for annotation \"cni.projectcalico.org/ipAddrs\": \
+             failed to parse '10.20.0.8' as JSON: invalid character '.' after top-level value"
+        );
+        assert_eq!(
+            msg(ANN_IP_ADDRS_NO_IPAM, r#""10.20.0.8""#),
+            "failed to parse IPs \"10.20.0.8\" for annotation \
+             \"cni.projectcalico.org/ipAddrsNoIpam\": failed to parse '\"10.20.0.8\"' as JSON: \
+             json: cannot unmarshal string into Go value of type []string"
+        );
+        assert_eq!(
+            msg(ANN_FLOATING_IPS, "[1]"),
+            "failed to parse '[1]' as JSON: json: cannot unmarshal number into Go value of type string"
+        );
+        assert_eq!(
+            msg(ANN_IPV4_POOLS, "[\"a\""),
+            "unexpected end of JSON input"
+        );
+        assert_eq!(
+            parse_json_list(ANN_IPV6_POOLS, "null").unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            parse_json_list(ANN_IP_ADDRS, r#"["10.0.0.1",null]"#).unwrap(),
+            vec!["10.0.0.1".to_string(), String::new()]
+        );
     }
 
     #[test]
@@ -1385,9 +1658,35 @@ mod tests {
                 "failed to load netconf: json: cannot unmarshal number into Go struct field \
                  Route.ipam.routes.gw of type string",
             ),
+            // Routes as host-local decodes them (Go's net.ParseCIDR and net.ParseIP).
+            (
+                r#"{"cniVersion":"1.0.0","ipam":{"routes":[{"dst":"garbage","gw":"nope"}]}}"#,
+                codes::INTERNAL,
+                "failed to load netconf: invalid CIDR address: garbage",
+            ),
+            (
+                r#"{"cniVersion":"1.0.0","ipam":{"routes":[{"dst":"10.0.0.0/33"}]}}"#,
+                codes::INTERNAL,
+                "failed to load netconf: invalid CIDR address: 10.0.0.0/33",
+            ),
+            (
+                r#"{"cniVersion":"1.0.0","ipam":{"routes":[{"dst":"10.0.0.0/8","gw":"10.0.0.300"}]}}"#,
+                codes::INTERNAL,
+                "failed to load netconf: invalid IP address: 10.0.0.300",
+            ),
         ] {
             let e = conf_error(stdin);
             assert_eq!((e.code, e.msg.as_str()), (code, msg), "{stdin}");
         }
+        // Good routes load; an empty gw is none, as Go's net.IP decodes it.
+        let routes = conf(
+            r#"{"cniVersion":"1.0.0","ipam":{"routes":[{"dst":"10.0.0.0/8","gw":""},
+                {"dst":"fd00::/64","gw":"fd00::1"}]}}"#,
+        )
+        .unwrap()
+        .ipam
+        .routes;
+        assert_eq!(routes[0].gw, None);
+        assert_eq!(routes[1].gw.as_deref(), Some("fd00::1"));
     }
 }

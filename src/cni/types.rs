@@ -86,6 +86,23 @@ pub struct Route {
     pub gw: Option<String>,
 }
 
+impl Route {
+    /// Checks the route as the reference `host-local` IPAM does when it decodes its
+    /// configuration (CNI's `types.Route`: `dst` through Go's `net.ParseCIDR`, `gw` through
+    /// `net.ParseIP`, an empty `gw` being none), with Go's messages:
+    /// `invalid CIDR address: <dst>`, `invalid IP address: <gw>`. `dst` is checked first.
+    pub fn validate(&self) -> Result<(), String> {
+        crate::model::Cidr::parse(&self.dst)
+            .map_err(|_| format!("invalid CIDR address: {}", self.dst))?;
+        match self.gw.as_deref() {
+            Some(gw) if !gw.is_empty() && crate::model::cidr::parse_ip(gw).is_none() => {
+                Err(format!("invalid IP address: {gw}"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// The `ipam` section.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct IpamSection {
@@ -104,7 +121,8 @@ pub struct IpamSection {
     /// Pools for IPv6.
     #[serde(default)]
     pub ipv6_pools: Vec<String>,
-    /// Routes returned in the result.
+    /// Routes returned in the result (checked by [`Route::validate`] when the configuration
+    /// is loaded).
     #[serde(default)]
     pub routes: Vec<Route>,
 }
@@ -306,7 +324,7 @@ pub fn load_cni_args(s: &str) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// Go's `%q` of a string of printable text: double quotes, `"` and `\` escaped.
-fn go_quote(s: &str) -> String {
+pub(crate) fn go_quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_default()
 }
 

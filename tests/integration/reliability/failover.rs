@@ -164,6 +164,7 @@ fn cni_stream(endpoints: String, dir: std::path::PathBuf, stop: &AtomicBool, out
             .env("CNI_CONTAINERID", &container)
             .env("CNI_IFNAME", "eth0")
             .env("CNI_NETNS", "/var/run/netns/x")
+            .env("CNI_PATH", "/opt/cni/bin")
             .env("CNI_ARGS", format!("K8S_POD_NAMESPACE=f;K8S_POD_NAME=p{n}"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -689,6 +689,7 @@ fn hostile_fuzz_cni_netconf() {
                 netns: "/var/run/netns/x".into(),
                 ifname: "eth0".into(),
                 args: args.clone(),
+                path: "/opt/cni/bin".into(),
                 stdin,
             };
             match calico::cni::run(&inv) {
@@ -1079,7 +1080,11 @@ fn hostile_oversized_cni_input_and_big_release() {
         ),
     ] {
         let mut c = calico_ipam();
-        c.env("CNI_COMMAND", "ADD").env("CNI_CONTAINERID", "big");
+        c.env("CNI_COMMAND", "ADD")
+            .env("CNI_CONTAINERID", "big")
+            .env("CNI_NETNS", "/var/run/netns/big")
+            .env("CNI_IFNAME", "eth0")
+            .env("CNI_PATH", "/opt/cni/bin");
         let (o, took) = run(c, &body);
         no_crash(name, &o);
         assert!(!o.status.success(), "{name}");

@@ -106,6 +106,7 @@ fn cni(command: &str, container: &str) -> Command {
         .env("CNI_CONTAINERID", container)
         .env("CNI_IFNAME", "eth0")
         .env("CNI_NETNS", "/var/run/netns/none")
+        .env("CNI_PATH", "/opt/cni/bin")
         .env(
             "CNI_ARGS",
             format!("K8S_POD_NAMESPACE=sec;K8S_POD_NAME=pod-{container}"),
