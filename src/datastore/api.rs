@@ -66,6 +66,11 @@ pub struct List<K> {
 /// How a kind is kept in the store. Most kinds are a JSON document at their v3 key; a few
 /// (IPAMConfiguration) map onto another key. Kind-specific create/update rules hook in here.
 pub trait Stored: Resource {
+    /// False for a kind kept at a key that carries no v3 metadata (IPAMConfiguration, at
+    /// `/calico/ipam/v2/config`, written by `ipam configure` and by IPAM itself): its stored
+    /// object has no uid or creation time, so an update is checked by resourceVersion alone.
+    const KEEPS_METADATA: bool = true;
+
     /// The key of the object `namespace/name`.
     fn key(namespace: Option<&str>, name: &str) -> String {
         keys::resource(Self::PLURAL, namespace, name)
@@ -288,6 +293,8 @@ impl Stored for WorkloadEndpoint {}
 impl Stored for ClusterInformation {}
 
 impl Stored for IpamConfiguration {
+    const KEEPS_METADATA: bool = false;
+
     fn key(_namespace: Option<&str>, _name: &str) -> String {
         keys::IPAM_CONFIG.to_string()
     }
@@ -322,6 +329,25 @@ impl Stored for IpamConfiguration {
     }
 
     fn prepare(&mut self, _client: &Client, _old: Option<&Self>) -> Result<()> {
+        // The key keeps the settings only: labels or annotations would be dropped, so a
+        // write that carries them is refused rather than reported done.
+        let meta = &self.metadata;
+        let mut unkept = Vec::new();
+        for (field, empty) in [
+            ("Metadata.Labels", meta.labels.is_empty()),
+            ("Metadata.Annotations", meta.annotations.is_empty()),
+        ] {
+            if !empty {
+                unkept.push(ErroredField::without_value(
+                    field,
+                    format!(
+                        "IPAMConfiguration is stored at {}, which keeps no labels or annotations",
+                        keys::IPAM_CONFIG
+                    ),
+                ));
+            }
+        }
+        ValidationError::check(unkept)?;
         self.spec.check_settable().map_err(|reason| {
             ValidationError::one(ErroredField::without_value(
                 "IPAMConfiguration.Spec",
@@ -509,14 +535,16 @@ impl Client {
         Self::check_namespace(&obj)?;
         let meta = obj.metadata();
         let mut missing = Vec::new();
-        for (field, value) in [
+        let identity = [
             ("Metadata.ResourceVersion", meta.resource_version.is_empty()),
             (
                 "Metadata.CreationTimestamp",
                 meta.creation_timestamp.is_none(),
             ),
             ("Metadata.UID", meta.uid.is_empty()),
-        ] {
+        ];
+        let required = if K::KEEPS_METADATA { 3 } else { 1 };
+        for (field, value) in identity.into_iter().take(required) {
             if value {
                 missing.push(ErroredField::new(
                     field,
@@ -668,6 +696,40 @@ mod tests {
         );
         let back: IpamConfiguration = c.get(None, "default").unwrap();
         assert_eq!(back.spec.max_blocks_per_host, 4);
+    }
+
+    #[test]
+    fn ipam_config_updates_a_key_without_v3_metadata() {
+        let c = client();
+        // As `ipam configure` or the first CNI ADD writes it.
+        c.store()
+            .txn(Txn::new().put(
+                "/calico/ipam/v2/config",
+                br#"{"strict_affinity":true}"#.to_vec(),
+            ))
+            .unwrap();
+        let mut cfg: IpamConfiguration = c.get(None, "default").unwrap();
+        assert!(cfg.metadata.uid.is_empty() && cfg.metadata.creation_timestamp.is_none());
+        cfg.spec.max_blocks_per_host = 5;
+        let stale = cfg.clone();
+        c.update(cfg).unwrap();
+        let kv = c.store().get("/calico/ipam/v2/config").unwrap().unwrap();
+        assert_eq!(
+            String::from_utf8(kv.value).unwrap(),
+            r#"{"strict_affinity":true,"maxBlocksPerHost":5}"#
+        );
+        assert_eq!(
+            c.update(stale).unwrap_err().to_string(),
+            "update conflict: IPAMConfiguration(default)"
+        );
+        let mut labelled: IpamConfiguration = c.get(None, "default").unwrap();
+        labelled.metadata.labels.insert("a".into(), "b".into());
+        assert!(
+            c.update(labelled)
+                .unwrap_err()
+                .to_string()
+                .contains("Metadata.Labels")
+        );
     }
 
     /// Runs a hook (once) just before the first transaction that writes `key`.
