@@ -329,32 +329,7 @@ impl Stored for IpamConfiguration {
     }
 
     fn prepare(&mut self, _client: &Client, _old: Option<&Self>) -> Result<()> {
-        // The key keeps the settings only: labels or annotations would be dropped, so a
-        // write that carries them is refused rather than reported done.
-        let meta = &self.metadata;
-        let mut unkept = Vec::new();
-        for (field, empty) in [
-            ("Metadata.Labels", meta.labels.is_empty()),
-            ("Metadata.Annotations", meta.annotations.is_empty()),
-        ] {
-            if !empty {
-                unkept.push(ErroredField::without_value(
-                    field,
-                    format!(
-                        "IPAMConfiguration is stored at {}, which keeps no labels or annotations",
-                        keys::IPAM_CONFIG
-                    ),
-                ));
-            }
-        }
-        ValidationError::check(unkept)?;
-        self.spec.check_settable().map_err(|reason| {
-            ValidationError::one(ErroredField::without_value(
-                "IPAMConfiguration.Spec",
-                reason,
-            ))
-        })?;
-        Ok(())
+        Ok(self.check_storable()?)
     }
 }
 
