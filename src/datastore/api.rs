@@ -288,7 +288,19 @@ impl PoolIndex {
 }
 
 impl Stored for IpReservation {}
-impl Stored for Node {}
+impl Stored for Node {
+    /// An AS number given as a string (`"64512"`, asdot `"1.10"`) is stored as the number,
+    /// as Calico's `numorstring.ASNumber` does; one that does not read is left for
+    /// validation to report.
+    fn prepare(&mut self, _client: &Client, _old: Option<&Self>) -> Result<()> {
+        if let Some(asn) = self.spec.bgp.as_mut().and_then(|b| b.as_number.as_mut())
+            && let Ok(n) = crate::model::node::as_number(asn)
+        {
+            *asn = serde_json::Value::from(n);
+        }
+        Ok(())
+    }
+}
 impl Stored for WorkloadEndpoint {}
 impl Stored for ClusterInformation {}
 
