@@ -107,6 +107,13 @@ pub trait Stored: Resource {
         let _ = (client, revision);
         Ok(())
     }
+
+    /// Called after a dry-run create of `self` passed its checks: kinds whose create checks
+    /// span other objects record it, so that the batch's later dry-run creates are checked
+    /// against it as the real run would check them.
+    fn after_dry_create(&self, client: &Client) {
+        let _ = client;
+    }
 }
 
 impl Stored for IpPool {
@@ -161,6 +168,13 @@ impl Stored for IpPool {
         // itself, so exactly one of them survives.
         index.verify_created(client, self, revision)
     }
+
+    fn after_dry_create(&self, client: &Client) {
+        let mut index = client.pool_index.lock().unwrap_or_else(|p| p.into_inner());
+        index.tickets.remove(&self.metadata.name);
+        index.pools.push(self.clone());
+        index.dry.push(self.clone());
+    }
 }
 
 /// What IPPool creates are checked against (overlapping pools, blocks of another size), and
@@ -181,6 +195,8 @@ pub(crate) struct PoolIndex {
     revision: i64,
     /// Revision each pending create (by pool name) was checked at.
     tickets: std::collections::HashMap<String, i64>,
+    /// Pools a dry run has created (written nowhere): part of `pools`, kept on a re-read.
+    dry: Vec<IpPool>,
 }
 
 fn block_cidrs(kvs: &[KeyValue], min_create_revision: Option<i64>) -> Vec<Cidr> {
@@ -230,6 +246,7 @@ impl PoolIndex {
             Some(block_cidrs(&b.kvs, None))
         };
         self.pools = pools;
+        self.pools.extend(self.dry.iter().cloned());
         self.blocks = blocks;
         self.revision = revision;
         self.loaded = true;
@@ -483,6 +500,15 @@ impl Client {
         if meta.uid.is_empty() {
             meta.uid = uuid::Uuid::new_v4().to_string();
         }
+        Ok(obj)
+    }
+
+    /// A create's dry run: [`Client::prepare_create`], and what passed is remembered by
+    /// this client (a [`Client::batch`]) so that its later dry-run creates are checked
+    /// against it (IPPool overlaps within one file).
+    pub fn dry_create<K: Stored>(&self, obj: K) -> Result<K> {
+        let obj = self.prepare_create(obj)?;
+        obj.after_dry_create(self);
         Ok(obj)
     }
 
