@@ -21,7 +21,7 @@ pub fn create(client: &Client, r: AnyResource, dry_run: bool) -> Result<AnyResou
         if exists(client, &r) {
             return Err(ClientError::AlreadyExists(r.id()));
         }
-        return with_resource!(r, x => client.prepare_create(x).map(AnyResource::from));
+        return with_resource!(r, x => client.dry_create(x).map(AnyResource::from));
     }
     with_resource!(r, x => client.create(x).map(AnyResource::from))
 }

@@ -66,6 +66,11 @@ pub struct List<K> {
 /// How a kind is kept in the store. Most kinds are a JSON document at their v3 key; a few
 /// (IPAMConfiguration) map onto another key. Kind-specific create/update rules hook in here.
 pub trait Stored: Resource {
+    /// False for a kind kept at a key that carries no v3 metadata (IPAMConfiguration, at
+    /// `/calico/ipam/v2/config`, written by `ipam configure` and by IPAM itself): its stored
+    /// object has no uid or creation time, so an update is checked by resourceVersion alone.
+    const KEEPS_METADATA: bool = true;
+
     /// The key of the object `namespace/name`.
     fn key(namespace: Option<&str>, name: &str) -> String {
         keys::resource(Self::PLURAL, namespace, name)
@@ -101,6 +106,13 @@ pub trait Stored: Resource {
     fn after_create(&self, client: &Client, revision: i64) -> Result<()> {
         let _ = (client, revision);
         Ok(())
+    }
+
+    /// Called after a dry-run create of `self` passed its checks: kinds whose create checks
+    /// span other objects record it, so that the batch's later dry-run creates are checked
+    /// against it as the real run would check them.
+    fn after_dry_create(&self, client: &Client) {
+        let _ = client;
     }
 }
 
@@ -156,6 +168,13 @@ impl Stored for IpPool {
         // itself, so exactly one of them survives.
         index.verify_created(client, self, revision)
     }
+
+    fn after_dry_create(&self, client: &Client) {
+        let mut index = client.pool_index.lock().unwrap_or_else(|p| p.into_inner());
+        index.tickets.remove(&self.metadata.name);
+        index.pools.push(self.clone());
+        index.dry.push(self.clone());
+    }
 }
 
 /// What IPPool creates are checked against (overlapping pools, blocks of another size), and
@@ -176,6 +195,8 @@ pub(crate) struct PoolIndex {
     revision: i64,
     /// Revision each pending create (by pool name) was checked at.
     tickets: std::collections::HashMap<String, i64>,
+    /// Pools a dry run has created (written nowhere): part of `pools`, kept on a re-read.
+    dry: Vec<IpPool>,
 }
 
 fn block_cidrs(kvs: &[KeyValue], min_create_revision: Option<i64>) -> Vec<Cidr> {
@@ -225,6 +246,7 @@ impl PoolIndex {
             Some(block_cidrs(&b.kvs, None))
         };
         self.pools = pools;
+        self.pools.extend(self.dry.iter().cloned());
         self.blocks = blocks;
         self.revision = revision;
         self.loaded = true;
@@ -283,11 +305,25 @@ impl PoolIndex {
 }
 
 impl Stored for IpReservation {}
-impl Stored for Node {}
+impl Stored for Node {
+    /// An AS number given as a string (`"64512"`, asdot `"1.10"`) is stored as the number,
+    /// as Calico's `numorstring.ASNumber` does; one that does not read is left for
+    /// validation to report.
+    fn prepare(&mut self, _client: &Client, _old: Option<&Self>) -> Result<()> {
+        if let Some(asn) = self.spec.bgp.as_mut().and_then(|b| b.as_number.as_mut())
+            && let Ok(n) = crate::model::node::as_number(asn)
+        {
+            *asn = serde_json::Value::from(n);
+        }
+        Ok(())
+    }
+}
 impl Stored for WorkloadEndpoint {}
 impl Stored for ClusterInformation {}
 
 impl Stored for IpamConfiguration {
+    const KEEPS_METADATA: bool = false;
+
     fn key(_namespace: Option<&str>, _name: &str) -> String {
         keys::IPAM_CONFIG.to_string()
     }
@@ -322,13 +358,7 @@ impl Stored for IpamConfiguration {
     }
 
     fn prepare(&mut self, _client: &Client, _old: Option<&Self>) -> Result<()> {
-        self.spec.check_settable().map_err(|reason| {
-            ValidationError::one(ErroredField::without_value(
-                "IPAMConfiguration.Spec",
-                reason,
-            ))
-        })?;
-        Ok(())
+        Ok(self.check_storable()?)
     }
 }
 
@@ -473,6 +503,15 @@ impl Client {
         Ok(obj)
     }
 
+    /// A create's dry run: [`Client::prepare_create`], and what passed is remembered by
+    /// this client (a [`Client::batch`]) so that its later dry-run creates are checked
+    /// against it (IPPool overlaps within one file).
+    pub fn dry_create<K: Stored>(&self, obj: K) -> Result<K> {
+        let obj = self.prepare_create(obj)?;
+        obj.after_dry_create(self);
+        Ok(obj)
+    }
+
     /// Creates a resource; fails with "already exists" if the key is taken.
     pub fn create<K: Stored>(&self, obj: K) -> Result<K> {
         let mut obj = self.prepare_create(obj)?;
@@ -509,14 +548,16 @@ impl Client {
         Self::check_namespace(&obj)?;
         let meta = obj.metadata();
         let mut missing = Vec::new();
-        for (field, value) in [
+        let identity = [
             ("Metadata.ResourceVersion", meta.resource_version.is_empty()),
             (
                 "Metadata.CreationTimestamp",
                 meta.creation_timestamp.is_none(),
             ),
             ("Metadata.UID", meta.uid.is_empty()),
-        ] {
+        ];
+        let required = if K::KEEPS_METADATA { 3 } else { 1 };
+        for (field, value) in identity.into_iter().take(required) {
             if value {
                 missing.push(ErroredField::new(
                     field,
@@ -668,6 +709,40 @@ mod tests {
         );
         let back: IpamConfiguration = c.get(None, "default").unwrap();
         assert_eq!(back.spec.max_blocks_per_host, 4);
+    }
+
+    #[test]
+    fn ipam_config_updates_a_key_without_v3_metadata() {
+        let c = client();
+        // As `ipam configure` or the first CNI ADD writes it.
+        c.store()
+            .txn(Txn::new().put(
+                "/calico/ipam/v2/config",
+                br#"{"strict_affinity":true}"#.to_vec(),
+            ))
+            .unwrap();
+        let mut cfg: IpamConfiguration = c.get(None, "default").unwrap();
+        assert!(cfg.metadata.uid.is_empty() && cfg.metadata.creation_timestamp.is_none());
+        cfg.spec.max_blocks_per_host = 5;
+        let stale = cfg.clone();
+        c.update(cfg).unwrap();
+        let kv = c.store().get("/calico/ipam/v2/config").unwrap().unwrap();
+        assert_eq!(
+            String::from_utf8(kv.value).unwrap(),
+            r#"{"strict_affinity":true,"maxBlocksPerHost":5}"#
+        );
+        assert_eq!(
+            c.update(stale).unwrap_err().to_string(),
+            "update conflict: IPAMConfiguration(default)"
+        );
+        let mut labelled: IpamConfiguration = c.get(None, "default").unwrap();
+        labelled.metadata.labels.insert("a".into(), "b".into());
+        assert!(
+            c.update(labelled)
+                .unwrap_err()
+                .to_string()
+                .contains("Metadata.Labels")
+        );
     }
 
     /// Runs a hook (once) just before the first transaction that writes `key`.

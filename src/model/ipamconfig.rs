@@ -135,11 +135,45 @@ impl IpamConfigurationSpec {
     }
 }
 
+impl IpamConfiguration {
+    /// What a write of it must satisfy beyond [`Resource::validate`]: Calico's
+    /// `SetIPAMConfig` rules, and no labels or annotations, which the key it is stored at
+    /// (`/calico/ipam/v2/config`, settings only) cannot keep; a write that carries them is
+    /// refused rather than reported done.
+    pub fn check_storable(&self) -> Result<(), ValidationError> {
+        let meta = &self.metadata;
+        let mut unkept = Vec::new();
+        for (field, empty) in [
+            ("Metadata.Labels", meta.labels.is_empty()),
+            ("Metadata.Annotations", meta.annotations.is_empty()),
+        ] {
+            if !empty {
+                unkept.push(ErroredField::without_value(
+                    field,
+                    "IPAMConfiguration is stored at /calico/ipam/v2/config, which keeps no labels or annotations",
+                ));
+            }
+        }
+        ValidationError::check(unkept)?;
+        self.spec.check_settable().map_err(|reason| {
+            ValidationError::one(ErroredField::without_value(
+                "IPAMConfiguration.Spec",
+                reason,
+            ))
+        })
+    }
+}
+
 impl Resource for IpamConfiguration {
     const KIND: &'static str = "IPAMConfiguration";
     const PLURAL: &'static str = "ipamconfigurations";
     const NAMESPACED: bool = false;
     resource_basics!();
+
+    fn validate_standalone(&self) -> Result<(), ValidationError> {
+        self.check_storable()?;
+        self.validate()
+    }
 
     fn validate(&self) -> Result<(), ValidationError> {
         let mut errs = match super::validation::validate_metadata::<Self>(&self.metadata) {

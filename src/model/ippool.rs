@@ -344,6 +344,12 @@ impl Resource for IpPool {
     const NAMESPACED: bool = false;
     resource_basics!();
 
+    fn validate_standalone(&self) -> Result<(), ValidationError> {
+        let mut p = self.clone();
+        p.validate_and_default(None, &[], &[])?;
+        p.validate()
+    }
+
     fn default_on_read(&mut self) {
         if self.spec.block_size == 0 {
             self.spec.block_size = i64::from(self.block_size());

@@ -222,6 +222,11 @@ impl AnyResource {
         with_resource!(self, r => r.validate())
     }
 
+    /// The checks a create runs that need no datastore (`calicoctl validate`).
+    pub fn validate_standalone(&self) -> Result<(), ValidationError> {
+        with_resource!(self, r => r.validate_standalone())
+    }
+
     /// As a JSON value (struct order).
     pub fn to_value(&self) -> serde_json::Value {
         with_resource!(self, r => serde_json::to_value(r).expect("resources serialise"))

@@ -60,6 +60,14 @@ pub trait Resource:
         validation::validate_metadata::<Self>(self.metadata())
     }
 
+    /// What a create checks without the datastore: the kind's own create rules (on a copy,
+    /// defaults filled in), then [`Resource::validate`]. Checks against other stored objects
+    /// (an IPPool overlapping another) are not part of it. This is what `calicoctl validate`
+    /// reports.
+    fn validate_standalone(&self) -> Result<(), ValidationError> {
+        self.validate()
+    }
+
     /// The name.
     fn name(&self) -> &str {
         &self.metadata().name

@@ -226,30 +226,199 @@ impl Resource for Node {
             Ok(()) => Vec::new(),
             Err(e) => e.fields,
         };
-        if let Some(bgp) = &self.spec.bgp {
-            if bgp.is_empty() {
-                errs.push(ErroredField::without_value(
-                    "Spec.BGP",
-                    "Spec.BGP should not be empty",
-                ));
+        // Field checks in Go's field order, then NodeSpec's struct-level check, as Calico's
+        // validator walks the struct.
+        let spec = &self.spec;
+        let mut fields: Vec<(&str, &str, AddressTag)> = Vec::new();
+        if let Some(bgp) = &spec.bgp {
+            if let Some(asn) = &bgp.as_number
+                && let Err(reason) = as_number(asn)
+            {
+                let text = match asn {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                errs.push(ErroredField::new("ASNumber", text, reason));
             }
-            for (field, v) in [
-                ("IPv4Address", &bgp.ipv4_address),
-                ("IPv6Address", &bgp.ipv6_address),
-            ] {
-                if !v.is_empty() && super::Cidr::parse_ip_or_cidr(v).is_err() {
-                    errs.push(ErroredField::tag(
-                        field,
-                        v,
-                        if field == "IPv4Address" {
-                            "omitempty,cidrv4"
-                        } else {
-                            "omitempty,cidrv6"
-                        },
-                    ));
-                }
+            fields.extend([
+                ("IPv4Address", bgp.ipv4_address.as_str(), AddressTag::CidrV4),
+                ("IPv6Address", &bgp.ipv6_address, AddressTag::CidrV6),
+                (
+                    "IPv4IPIPTunnelAddr",
+                    &bgp.ipv4_ipip_tunnel_addr,
+                    AddressTag::Ipv4,
+                ),
+                (
+                    "RouteReflectorClusterID",
+                    &bgp.route_reflector_cluster_id,
+                    AddressTag::Ipv4,
+                ),
+            ]);
+        }
+        fields.extend([
+            (
+                "IPv4VXLANTunnelAddr",
+                spec.ipv4_vxlan_tunnel_addr.as_str(),
+                AddressTag::Ipv4,
+            ),
+            (
+                "IPv6VXLANTunnelAddr",
+                &spec.ipv6_vxlan_tunnel_addr,
+                AddressTag::Ipv6,
+            ),
+        ]);
+        if let Some(wg) = &spec.wireguard {
+            fields.extend([
+                (
+                    "InterfaceIPv4Address",
+                    wg.interface_ipv4_address.as_str(),
+                    AddressTag::Ipv4,
+                ),
+                (
+                    "InterfaceIPv6Address",
+                    &wg.interface_ipv6_address,
+                    AddressTag::Ipv6,
+                ),
+            ]);
+        }
+        for (field, value, tag) in fields {
+            if !value.is_empty() && !tag.accepts(value) {
+                errs.push(ErroredField::tag(field, value, tag.name()));
             }
         }
+        if spec.bgp.as_ref().is_some_and(NodeBgpSpec::is_empty) {
+            errs.push(ErroredField::without_value(
+                "Spec.BGP",
+                "Spec.BGP should not be empty",
+            ));
+        }
         ValidationError::check(errs)
+    }
+}
+
+/// The address checks Calico's validator runs on a Node's fields (all `omitempty`).
+#[derive(Clone, Copy)]
+enum AddressTag {
+    /// An IPv4 address or CIDR, host bits allowed.
+    CidrV4,
+    /// An IPv6 address or CIDR, host bits allowed.
+    CidrV6,
+    /// An IPv4 address.
+    Ipv4,
+    /// An IPv6 address.
+    Ipv6,
+}
+
+impl AddressTag {
+    /// The tag as go-playground reports it.
+    fn name(self) -> &'static str {
+        match self {
+            AddressTag::CidrV4 => "cidrv4",
+            AddressTag::CidrV6 => "cidrv6",
+            AddressTag::Ipv4 => "ipv4",
+            AddressTag::Ipv6 => "ipv6",
+        }
+    }
+
+    fn accepts(self, value: &str) -> bool {
+        // Go counts an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) as IPv4.
+        let version = |ip: std::net::IpAddr| match ip {
+            std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => 6,
+            _ => 4,
+        };
+        match self {
+            AddressTag::CidrV4 | AddressTag::CidrV6 => {
+                let want = if matches!(self, AddressTag::CidrV4) {
+                    4
+                } else {
+                    6
+                };
+                super::Cidr::parse_ip_or_cidr(value).is_ok_and(|c| version(c.addr()) == want)
+            }
+            AddressTag::Ipv4 => super::cidr::parse_ip(value).is_some_and(|ip| version(ip) == 4),
+            AddressTag::Ipv6 => super::cidr::parse_ip(value).is_some_and(|ip| version(ip) == 6),
+        }
+    }
+}
+
+/// An AS number as Calico's `numorstring.ASNumber` reads it: a 32-bit unsigned number, or a
+/// string holding one, in plain (`"64512"`) or asdot (`"1.10"` = 65546) notation. The error
+/// is Calico's wording, for any value it cannot read.
+pub fn as_number(value: &serde_json::Value) -> Result<u32, String> {
+    let invalid = |text: &str| format!("invalid AS Number format ({text})");
+    let digits = |s: &str, max: u64| -> Option<u64> {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u64>().ok())
+            .flatten()
+            .filter(|n| *n <= max)
+    };
+    match value {
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| invalid(&n.to_string())),
+        serde_json::Value::String(s) => {
+            if let Some(n) = digits(s, u64::from(u32::MAX)) {
+                return Ok(n as u32);
+            }
+            match s.split('.').collect::<Vec<_>>().as_slice() {
+                [high, low] => match (digits(high, 0xffff), digits(low, 0xffff)) {
+                    (Some(h), Some(l)) => Ok(((h << 16) + l) as u32),
+                    _ => Err(invalid(s)),
+                },
+                _ => Err(invalid(s)),
+            }
+        }
+        other => Err(invalid(&other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn as_numbers_read_as_calico_reads_them() {
+        assert_eq!(as_number(&json!(64512)), Ok(64512));
+        assert_eq!(as_number(&json!("64512")), Ok(64512));
+        assert_eq!(as_number(&json!("1.10")), Ok(65546));
+        assert_eq!(as_number(&json!(4294967295u64)), Ok(u32::MAX));
+        for bad in [
+            json!("abc"),
+            json!(-5),
+            json!(1.5),
+            json!(4294967296u64),
+            json!("+5"),
+            json!("1.65536"),
+            json!("1.2.3"),
+            json!(true),
+        ] {
+            assert!(as_number(&bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            as_number(&json!("abc")).unwrap_err(),
+            "invalid AS Number format (abc)"
+        );
+    }
+
+    #[test]
+    fn address_fields_report_only_the_failing_tag() {
+        let mut n = Node::new("n");
+        n.spec.bgp = Some(NodeBgpSpec {
+            ipv4_address: "fd00::1/64".into(),
+            ..NodeBgpSpec::default()
+        });
+        assert_eq!(
+            n.validate().unwrap_err().to_string(),
+            "error with field IPv4Address = 'fd00::1/64' (Reason: failed to validate Field: IPv4Address because of Tag: cidrv4 )"
+        );
+        n.spec.bgp = Some(NodeBgpSpec {
+            ipv4_address: "10.0.0.1".into(),
+            ipv4_ipip_tunnel_addr: "::ffff:10.0.0.2".into(),
+            ..NodeBgpSpec::default()
+        });
+        n.spec.ipv6_vxlan_tunnel_addr = "fd00::2".into();
+        assert!(n.validate().is_ok());
     }
 }

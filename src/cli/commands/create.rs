@@ -188,7 +188,7 @@ fn act(
         return Err(e);
     }
     if verb == Verb::Validate {
-        return r.validate().map_err(|e| e.to_string());
+        return r.validate_standalone().map_err(|e| e.to_string());
     }
     let client = client.expect("a client for every verb but validate");
     match verb {

@@ -1,7 +1,7 @@
 //! `calicoctl label`.
 
 use crate::cli::{CmdError, CmdResult, Ctx, ops};
-use crate::model::kinds;
+use crate::model::{Resource, kinds};
 use clap::Args;
 use std::io::Write;
 
@@ -93,7 +93,9 @@ pub fn run(ctx: &Ctx, args: &LabelArgs, out: &mut dyn Write) -> CmdResult {
             }
         },
     };
-    if ops::update(client, r, args.dry_run).is_err() {
+    // ClusterInformation is read-only for calicoctl: its update fails like any other.
+    let read_only = info.kind == crate::model::ClusterInformation::KIND;
+    if read_only || ops::update(client, r, args.dry_run).is_err() {
         return Err(CmdError::new(format!(
             "failed to update {kind} {name}, label not changed"
         )));
