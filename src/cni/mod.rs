@@ -16,7 +16,9 @@
 //! any other delegating plugin (the reference `ptp`, `bridge`), a result that plugin can wire:
 //! the address with its pool's prefix length, a gateway inside that prefix (this node's own
 //! gateway address in the pool, allocated once from IPAM and recorded like a tunnel address),
-//! and the configured routes (a default route via the gateway when none are configured).
+//! and the configured routes (a default route via the gateway when none are configured). Such
+//! a pod cannot use its pool's first and last addresses (network and broadcast), so under a
+//! delegating plugin they are not handed out.
 
 pub mod types;
 
@@ -28,6 +30,7 @@ use crate::ipam::{
     AssignIpRequest, AutoAssignRequest, IntendedUse, Ipam, IpamError, ReleaseOptions, Rider,
     RiderWrite,
 };
+use crate::model::cidr::{ip_to_u128, u128_to_ip};
 use crate::model::workloadendpoint::{IpNat, k8s_endpoint_name};
 use crate::model::{Cidr, IpPool, ObjectMeta, Resource, WorkloadEndpoint};
 use std::collections::BTreeMap;
@@ -439,6 +442,45 @@ fn client_err(e: ClientError) -> CniError {
 }
 
 /// Refuses floating IPs of a family the pod has (or will have) no address of.
+/// The first and last addresses of each pool of four addresses or more: a pod given its
+/// address with the pool's prefix (a delegating plugin's result) cannot use them (its
+/// network and broadcast address), so they are not handed out there, as `host-local` leaves
+/// a range's ends alone.
+fn pool_ends(pools: &[IpPool]) -> Vec<(Cidr, &IpPool)> {
+    pools
+        .iter()
+        .filter_map(|p| p.cidr().map(|c| (c, p)))
+        .filter(|(c, _)| c.prefix() + 2 <= c.bits())
+        .flat_map(|(c, p)| {
+            let end = |v| (Cidr::host(u128_to_ip(v, c.version())), p);
+            [end(c.first()), end(c.last())]
+        })
+        .collect()
+}
+
+/// Refuses, for a delegating plugin, an address that is its pool's first or last.
+fn check_not_pool_end(ip: IpAddr, pools: &[IpPool], plugin: &str) -> Result<(), CniError> {
+    match pool_ends(pools).into_iter().find(|(c, _)| c.addr() == ip) {
+        None => Ok(()),
+        Some((_, pool)) => {
+            let cidr = pool.cidr().expect("pool_ends keeps pools with a CIDR");
+            let what = match (ip.is_ipv4(), ip_to_u128(ip) == cidr.first()) {
+                (true, true) => "network address",
+                (true, false) => "broadcast address",
+                (false, true) => "subnet-router anycast address",
+                (false, false) => "last address",
+            };
+            Err(CniError::new(
+                codes::IPAM_FAILURE,
+                format!(
+                    "{ip} is the {what} of IP pool {} ({cidr}): a pod that {plugin} gives the pool's prefix cannot use it",
+                    pool.metadata.name
+                ),
+            ))
+        }
+    }
+}
+
 fn check_floating_families(floating: &[IpAddr], has4: bool, has6: bool) -> Result<(), CniError> {
     match floating
         .iter()
@@ -887,6 +929,25 @@ impl<'a> Plugin<'a> {
         self.conf.type_ != "calico"
     }
 
+    /// Addresses automatic assignment leaves alone: under a delegating plugin, the pools'
+    /// first and last addresses ([`pool_ends`]).
+    fn excluded(&self, pools: &[IpPool]) -> Vec<Cidr> {
+        if !self.delegated() {
+            return Vec::new();
+        }
+        pool_ends(pools).into_iter().map(|(c, _)| c).collect()
+    }
+
+    /// Refuses a fixed address a delegating plugin's pod cannot use ([`pool_ends`]).
+    fn check_fixed(&self, ips: &[IpAddr], pools: &[IpPool]) -> Result<(), CniError> {
+        if self.delegated() {
+            for ip in ips {
+                check_not_pool_end(*ip, pools, &self.conf.type_)?;
+            }
+        }
+        Ok(())
+    }
+
     fn endpoint_name(&self) -> String {
         let iface = if self.inv.ifname.is_empty() {
             "eth0"
@@ -956,6 +1017,7 @@ impl<'a> Plugin<'a> {
                 ));
             }
             let ips = self.parse_ip_addrs(annotation, list)?;
+            self.check_fixed(&ips, &pools)?;
             if ip_addrs.is_some() {
                 self.release_previous_sandbox(&mut rider)?;
                 self.assign_fixed(&ips, &mut rider)
@@ -1062,6 +1124,7 @@ impl<'a> Plugin<'a> {
         let newly_assigned = !held.contains(&ip);
         let mut written = None;
         if newly_assigned {
+            self.check_fixed(&[ip], &pools)?;
             let with = |v4| v4 == ip.is_ipv4() || held.iter().any(|h| h.is_ipv4() == v4);
             check_floating_families(&floating_ips, with(true), with(false))?;
             let req = AssignIpRequest {
@@ -1231,7 +1294,7 @@ impl<'a> Plugin<'a> {
             namespace_labels: self.conf.args.k8s.namespace_labels.clone(),
             intended_use: IntendedUse::Workload,
             max_blocks_per_host: 0,
-            excluded: Vec::new(),
+            excluded: self.excluded(pools),
         };
         check_floating_families(rider.floating, req.num4 > 0, req.num6 > 0)?;
         let result = self
@@ -1275,6 +1338,7 @@ impl<'a> Plugin<'a> {
             ipv4_pools: if cidr.is_ipv4() { vec![cidr] } else { vec![] },
             ipv6_pools: if cidr.is_ipv4() { vec![] } else { vec![cidr] },
             intended_use: IntendedUse::Workload,
+            excluded: self.excluded(std::slice::from_ref(pool)),
             ..AutoAssignRequest::default()
         };
         let r = self.ipam.auto_assign(&req).map_err(ipam_err)?;
