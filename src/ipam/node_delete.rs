@@ -2,15 +2,17 @@
 //! that belongs to the node goes first, the Node itself last, so a delete that stops part-way
 //! can be run again and finishes the job.
 //!
-//! The one difference: besides Calico's IPv4 tunnel addresses (IPIP, VXLAN, WireGuard), the
-//! node's IPv6 ones (VXLAN, WireGuard) are released too, which Calico leaves allocated.
+//! Two differences: besides Calico's IPv4 tunnel addresses (IPIP, VXLAN, WireGuard), the
+//! node's IPv6 ones (VXLAN, WireGuard) are released too, which Calico leaves allocated; and an
+//! address an endpoint lists is released only while it is still that endpoint's container's
+//! (or the node's), never when it has been handed to another pod since.
 
 use super::plan::{Plan, Retry};
-use super::{Ipam, ReleaseOptions, Result};
+use super::{Ipam, IpamError, ReleaseOptions, Result};
 use crate::datastore::api::ClientError;
 use crate::datastore::{KeyValue, keys};
 use crate::model::{Cidr, Node, Resource, WorkloadEndpoint};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// Kinds whose objects name one node in `spec.node` (deleted with it).
@@ -29,7 +31,9 @@ impl Ipam {
     /// 1. the WorkloadEndpoints whose `spec.node` is the node are listed and their
     ///    `ipNetworks` addresses collected;
     /// 2. the node's tunnel addresses are added;
-    /// 3. those addresses are released by address, as `calicoctl ipam release` does;
+    /// 3. those addresses are released, each only while it is still allocated to the endpoint's
+    ///    container or to the node ([`Ipam::release_if_still_the_nodes`]; Calico releases them
+    ///    whoever holds them now);
     /// 4. the endpoints are deleted (after the release: a delete stopped in between still
     ///    finds the addresses through them when run again);
     /// 5. the host leaves IPAM ([`Ipam::remove_ipam_host`]): its block affinities are released
@@ -60,15 +64,28 @@ impl Ipam {
             .into_iter()
             .filter(|w| w.spec.node == name)
             .collect();
-        let endpoint_ips = endpoints.iter().flat_map(|w| &w.spec.ip_networks);
-        let tunnel_ips = node.iter().flat_map(Node::tunnel_addresses);
-        let ips: BTreeSet<IpAddr> = endpoint_ips
-            .map(String::as_str)
+        // Each address with the container whose endpoint lists it (tunnel addresses: none).
+        let endpoint_ips = endpoints.iter().flat_map(|w| {
+            let container = w.spec.container_id.as_str();
+            w.spec
+                .ip_networks
+                .iter()
+                .map(move |a| (a.as_str(), container))
+        });
+        let tunnel_ips = node
+            .iter()
+            .flat_map(Node::tunnel_addresses)
+            .map(|a| (a, ""));
+        let ips: BTreeMap<IpAddr, &str> = endpoint_ips
             .chain(tunnel_ips)
-            .filter_map(|a| Cidr::parse_ip_or_cidr(a).ok())
-            .map(|c| c.addr())
+            .filter_map(|(a, container)| Some((Cidr::parse_ip_or_cidr(a).ok()?.addr(), container)))
             .collect();
-        let release: Vec<ReleaseOptions> = ips.into_iter().map(ReleaseOptions::ip).collect();
+        let mut release = Vec::new();
+        for (ip, container) in ips {
+            if let Some(r) = self.release_if_still_the_nodes(ip, name, container)? {
+                release.push(r);
+            }
+        }
         self.release_ips(&release)?;
 
         for w in &endpoints {
@@ -94,6 +111,37 @@ impl Ipam {
         }
 
         Ok(client.delete::<Node>(None, name, resource_version)?)
+    }
+
+    /// How to release `ip`, listed by an endpoint of `node` (of container `container`, empty
+    /// for none) or as its tunnel address, if its allocation is still that one: the handle of
+    /// the endpoint's container (`<network>.<container>`), or else an allocation recorded for
+    /// the node or for no node in particular. An address handed to someone else since (a
+    /// stale endpoint's) is left alone; Calico releases it whoever holds it. The release is
+    /// guarded by the handle and sequence number read here.
+    fn release_if_still_the_nodes(
+        &self,
+        ip: IpAddr,
+        node: &str,
+        container: &str,
+    ) -> Result<Option<ReleaseOptions>> {
+        let held = match self.get_assignment_attributes(ip) {
+            Ok(a) => a,
+            Err(IpamError::NotAssigned(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let ours = if container.is_empty() {
+            held.attrs.get("node").is_none_or(|n| n == node)
+        } else {
+            held.handle_id.as_deref().is_some_and(|h| {
+                h == container || h.strip_suffix(container).is_some_and(|n| n.ends_with('.'))
+            })
+        };
+        Ok(ours.then_some(ReleaseOptions {
+            address: ip,
+            handle: held.handle_id,
+            sequence_number: Some(held.sequence_number),
+        }))
     }
 
     /// Deletes `key` if it exists and `wanted` holds for its value, in one transaction

@@ -10,6 +10,7 @@ use crate::model::workloadendpoint::k8s_endpoint_name;
 store_tests!(memory, mem();
     delete_node_removes_what_belongs_to_it,
     delete_node_missing_or_stale,
+    delete_node_leaves_addresses_handed_to_others,
 );
 
 /// Records `pod`'s endpoint on `host` with `ips`, as the CNI plugin does.
@@ -283,4 +284,47 @@ fn delete_node_missing_or_stale(store: Store) {
     assert!(fx.ipam.list_handles().unwrap().is_empty());
     assert!(endpoint_names(&fx).is_empty());
     assert_clean_check(&fx);
+}
+
+fn delete_node_leaves_addresses_handed_to_others(store: Store) {
+    let fx = Fx::new(store);
+    fx.pool("p4", "10.0.0.0/24");
+    fx.node("a", &[]);
+    fx.node("b", &[]);
+    // A pod of a's as the CNI plugin records it: handle `<network>.<container>`, endpoint with
+    // the container ID.
+    let cni_pod = |host: &str, pod: &str, container: &str| {
+        let mut req = Fx::req(host, &format!("k8s-pod-network.{container}"), 1);
+        req.attrs.insert("pod".into(), pod.into());
+        let ip = fx.ipam.auto_assign(&req).unwrap().ips()[0];
+        let mut w = endpoint(&fx, host, "default", pod, &[ip]);
+        w.spec.container_id = container.to_string();
+        fx.ipam.client().update(w).unwrap();
+        ip
+    };
+    let live = cni_pod("a", "live", "c-live");
+    // A stale endpoint of a's: its container's address was released (a DEL that never
+    // removed the endpoint) and handed to a pod on b since.
+    let stale = cni_pod("a", "stale", "c-stale");
+    fx.ipam
+        .release_by_handle("k8s-pod-network.c-stale")
+        .unwrap();
+    fx.ipam
+        .assign_ip(&AssignIpRequest {
+            ip: stale.addr(),
+            handle_id: Some("k8s-pod-network.c-b".into()),
+            attrs: [("node".to_string(), "b".to_string())].into(),
+            hostname: "b".into(),
+        })
+        .unwrap();
+    fx.ipam.delete_node("a", None).unwrap();
+    assert!(endpoint_names(&fx).is_empty(), "{:?}", endpoint_names(&fx));
+    // The live pod's address went; b's pod keeps the one the stale endpoint listed.
+    assert!(matches!(
+        fx.ipam.get_assignment_attributes(live.addr()),
+        Err(IpamError::NotAssigned(_))
+    ));
+    let held = fx.ipam.get_assignment_attributes(stale.addr()).unwrap();
+    assert_eq!(held.handle_id.as_deref(), Some("k8s-pod-network.c-b"));
+    fx.check_invariants();
 }
