@@ -87,10 +87,12 @@ pub trait Stored: Resource {
     }
 
     /// The object from a stored key (before resourceVersion and read defaults are applied).
+    /// Fields of other Calico versions that this build does not model are ignored, as Calico
+    /// ignores them (a user's document is decoded strictly, elsewhere).
     fn decode(kv: &KeyValue) -> Result<Self> {
-        serde_json::from_slice(&kv.value).map_err(|e| ClientError::Decode {
+        crate::model::decode::decode_stored(&kv.value).map_err(|message| ClientError::Decode {
             key: kv.key.clone(),
-            message: e.to_string(),
+            message,
         })
     }
 
@@ -881,6 +883,40 @@ mod tests {
         p.spec.block_size = 24;
         assert!(b.create(p).is_err());
         assert!(!exists(&c, "r"));
+    }
+
+    #[test]
+    fn values_of_other_calico_versions_are_read_ignoring_what_we_do_not_model() {
+        let client = client();
+        let put = |key: &str, json: &str| {
+            let txn = Txn::new().put(key.to_string(), json.as_bytes().to_vec());
+            assert!(client.store().txn(txn).unwrap().succeeded);
+        };
+        // calico-node writes `interfaces`; a newer Calico gives pools a `status`.
+        put(
+            &Node::key(None, "node-9"),
+            r#"{"kind":"Node","apiVersion":"projectcalico.org/v3","metadata":{"name":"node-9","labels":{"rack":"0"}},"spec":{"bgp":{"ipv4Address":"10.0.0.19/24"},"interfaces":[{"name":"eth0","addresses":["10.0.0.19"]}]},"status":{"podCIDRs":["x"]}}"#,
+        );
+        put(
+            &IpPool::key(None, "p"),
+            r#"{"kind":"IPPool","apiVersion":"projectcalico.org/v3","metadata":{"name":"p"},"spec":{"cidr":"10.1.0.0/16","future":{"a":1}},"status":{"conditions":[]}}"#,
+        );
+        let node: Node = client.get(None, "node-9").unwrap();
+        assert_eq!(node.metadata.labels["rack"], "0");
+        let bgp = node.spec.bgp.as_ref().unwrap();
+        assert_eq!(bgp.ipv4_address, "10.0.0.19/24");
+        let pools = client.list::<IpPool>(None).unwrap().items;
+        assert_eq!(pools[0].spec.cidr, "10.1.0.0/16");
+        // A value of the wrong type is still an error, naming the key.
+        put(
+            &IpPool::key(None, "q"),
+            r#"{"kind":"IPPool","metadata":{"name":"q"},"spec":{"cidr":"10.2.0.0/16","extra":1,"disabled":"yes"}}"#,
+        );
+        let err = client.get::<IpPool>(None, "q").unwrap_err().to_string();
+        assert!(
+            err.contains("ippools/q") && err.contains("invalid type"),
+            "{err}"
+        );
     }
 
     #[test]

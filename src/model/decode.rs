@@ -74,6 +74,31 @@ pub(crate) fn decode_document<T: DeserializeOwned>(
     })
 }
 
+/// Decodes a value another program stored (a Calico of another version): fields this build
+/// does not model are ignored, as Go's decoder ignores them; anything else wrong is an error.
+/// Values with no such field take the direct path.
+pub(crate) fn decode_stored<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let first = match serde_json::from_slice::<T>(bytes) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    if unknown_field(&first.to_string()).is_none() {
+        return Err(first.to_string());
+    }
+    let mut value: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    for _ in 0..MAX_REPAIRS {
+        let err = match serde_path_to_error::deserialize::<_, T>(&value) {
+            Ok(v) => return Ok(v),
+            Err(err) => err,
+        };
+        let segments: Vec<&Segment> = err.path().iter().collect();
+        if unknown_field(&err.inner().to_string()).is_none() || !remove_at(&mut value, &segments) {
+            return Err(err.inner().to_string());
+        }
+    }
+    Err(first.to_string())
+}
+
 /// The maps of strings in Calico's resources: `metadata.labels` and `metadata.annotations`.
 fn is_string_key(key: &str) -> bool {
     matches!(key, "labels" | "annotations")

@@ -6,7 +6,7 @@
 
 pub mod cidr;
 pub mod clusterinfo;
-mod decode;
+pub(crate) mod decode;
 pub mod ipamconfig;
 pub mod ippool;
 pub mod ipreservation;
