@@ -5,9 +5,9 @@ use super::nat::{self, Ruleset};
 use super::startup::{self, DefaultPools, Registration};
 use super::tunnel::TunnelAddressAllocator;
 use super::{NodeError, log};
-use crate::datastore::api::{Client, Stored};
-use crate::datastore::keys;
-use crate::model::{Resource, WorkloadEndpoint};
+use crate::datastore::api::{Client, ClientError, Stored};
+use crate::datastore::{Read, keys};
+use crate::model::{IpPool, Node, WorkloadEndpoint};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -159,6 +159,9 @@ pub struct Agent {
     current: Option<Ruleset>,
     last_apply: Option<Instant>,
     last_tunnels: Option<Instant>,
+    /// What the tunnel addresses were last brought up to date against: every pool's and the
+    /// Node's key with its revision.
+    tunnel_inputs: Option<Vec<(String, i64)>>,
     tunnel_notice_logged: bool,
 }
 
@@ -178,6 +181,7 @@ impl Agent {
             current: None,
             last_apply: None,
             last_tunnels: None,
+            tunnel_inputs: None,
             tunnel_notice_logged: false,
         }
     }
@@ -231,6 +235,26 @@ impl Agent {
         Ok(())
     }
 
+    /// The keys and revisions of every pool and of this node's Node: what the tunnel
+    /// addresses depend on (one round trip).
+    fn read_tunnel_inputs(&self) -> Result<Vec<(String, i64)>, NodeError> {
+        let reads = [
+            Read::Prefix(IpPool::list_prefix(None)),
+            Read::Key(Node::key(None, &self.config.nodename)),
+        ];
+        let answers = self
+            .client
+            .store()
+            .read_many(&reads)
+            .map_err(|e| NodeError::from(ClientError::from(e)))?;
+        Ok(answers
+            .results
+            .into_iter()
+            .flatten()
+            .map(|kv| (kv.key, kv.mod_revision))
+            .collect())
+    }
+
     /// Runs the tunnel-address seam once.
     fn sync_tunnels(&mut self) -> Result<(), NodeError> {
         if self.config.dry_run {
@@ -240,6 +264,8 @@ impl Agent {
             .tunnels
             .reconcile(&self.client, &self.config.nodename)?;
         self.last_tunnels = Some(Instant::now());
+        // Read after the pass, which may have written the Node itself.
+        self.tunnel_inputs = self.read_tunnel_inputs().ok();
         for change in &report.changes {
             log("INFO", &format!("tunnel address: {change}"));
         }
@@ -304,10 +330,30 @@ impl Agent {
             .is_none_or(|t| t.elapsed() >= self.config.resync_interval)
     }
 
-    /// Waits until a WorkloadEndpoint may have changed after `revision`, `poll_interval`
-    /// passes, or `stop` is set. Datastore errors end the wait (the next reconcile reports).
+    /// True when the tunnel addresses are due: their own resync interval has passed, or a
+    /// pool or this node's Node changed since they were last brought up to date (Calico's
+    /// allocateip follows every pool and Node update).
+    fn tunnels_due(&self) -> bool {
+        if self.config.dry_run || self.current.is_none() {
+            return false;
+        }
+        if self
+            .last_tunnels
+            .is_none_or(|t| t.elapsed() >= self.config.resync_interval)
+        {
+            return true;
+        }
+        match self.read_tunnel_inputs() {
+            Ok(inputs) => self.tunnel_inputs.as_ref() != Some(&inputs),
+            Err(_) => false,
+        }
+    }
+
+    /// Waits until a resource (an endpoint, a pool, a Node) may have changed after `revision`,
+    /// `poll_interval` passes, or `stop` is set. Datastore errors end the wait (the next
+    /// reconcile reports).
     fn wait(&self, revision: i64, stop: &AtomicBool) {
-        let prefix = keys::resource_prefix(WorkloadEndpoint::PLURAL, None);
+        let prefix = keys::RESOURCES_PREFIX;
         let deadline = Instant::now() + self.config.poll_interval;
         // Short slices keep SIGTERM handling prompt even on backends that block for the
         // whole timeout.
@@ -320,7 +366,7 @@ impl Agent {
             match self
                 .client
                 .store()
-                .wait_for_change(&prefix, revision, slice.min(deadline - now))
+                .wait_for_change(prefix, revision, slice.min(deadline - now))
             {
                 Ok(r) if r > revision => return,
                 Ok(_) => {}
@@ -346,11 +392,7 @@ impl Agent {
         backoff.reset();
         while !stop.load(Ordering::Relaxed) {
             let resync = self.resync_due();
-            if resync
-                && self.current.is_some()
-                && self
-                    .last_tunnels
-                    .is_some_and(|t| t.elapsed() >= self.config.resync_interval)
+            if self.tunnels_due()
                 && let Err(e) = self.sync_tunnels()
             {
                 log("ERROR", &format!("tunnel addresses: {e}"));
@@ -534,6 +576,77 @@ mod tests {
         let agent = handle.join().unwrap();
         assert!(started.elapsed() < Duration::from_secs(2), "slow stop");
         assert_eq!(agent.current().unwrap().dnat.len(), 1);
+    }
+
+    /// Counts its passes.
+    struct CountingTunnels(Arc<std::sync::atomic::AtomicUsize>);
+
+    impl TunnelAddressAllocator for CountingTunnels {
+        fn reconcile(
+            &self,
+            _client: &Client,
+            _nodename: &str,
+        ) -> Result<crate::node::tunnel::TunnelReport, crate::node::tunnel::TunnelError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(crate::node::tunnel::TunnelReport {
+                changes: Vec::new(),
+                skipped: None,
+            })
+        }
+    }
+
+    #[test]
+    fn tunnels_follow_pool_and_node_changes_not_endpoint_churn() {
+        let client = Client::new(Arc::new(MemoryStore::new()));
+        let mut cfg = AgentConfig::new("node-a");
+        cfg.resync_interval = Duration::from_secs(3600);
+        let passes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut agent = Agent::new(
+            client.clone(),
+            cfg,
+            Box::new(CountingTunnels(passes.clone())),
+            Box::new(Shared::default()),
+        );
+        agent.startup().unwrap();
+        assert_eq!(passes.load(Ordering::SeqCst), 1);
+        // As after the first NAT pass of `run`.
+        agent.current = Some(nat::render(&[], "node-a"));
+        assert!(!agent.tunnels_due());
+        // Endpoints come and go: nothing for the tunnels.
+        client
+            .create(wep("a", "node-a", "10.65.0.5", "10.0.0.1"))
+            .unwrap();
+        assert!(!agent.tunnels_due());
+        // A pool appears, changes, goes; the Node changes: each time the tunnels are due.
+        let pool = client.create(IpPool::new("p", "10.65.0.0/16")).unwrap();
+        let mut changes: Vec<Box<dyn Fn()>> = Vec::new();
+        let c = client.clone();
+        changes.push(Box::new(move || {
+            let mut p: IpPool = c.get(None, "p").unwrap();
+            p.spec.vxlan_mode = "Always".into();
+            c.update(p).unwrap();
+        }));
+        let c = client.clone();
+        changes.push(Box::new(move || {
+            let mut n: Node = c.get(None, "node-a").unwrap();
+            n.metadata.labels.insert("rack".into(), "1".into());
+            c.update(n).unwrap();
+        }));
+        let c = client.clone();
+        let name = pool.metadata.name.clone();
+        changes.push(Box::new(move || {
+            c.delete::<IpPool>(None, &name, None).unwrap();
+        }));
+        assert!(agent.tunnels_due());
+        agent.sync_tunnels().unwrap();
+        assert!(!agent.tunnels_due());
+        for change in changes {
+            change();
+            assert!(agent.tunnels_due());
+            agent.sync_tunnels().unwrap();
+            assert!(!agent.tunnels_due());
+        }
+        assert_eq!(passes.load(Ordering::SeqCst), 5);
     }
 
     #[test]

@@ -163,7 +163,8 @@ pub struct NodeArgs {
     /// Longest wait for a datastore change before looking again (e.g. 500ms, 5s, 1m).
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub poll_interval: Duration,
-    /// Re-apply the NAT this often even when nothing changed (repairs a removed table).
+    /// Re-apply the NAT and re-check the tunnel addresses this often even when nothing changed
+    /// (repairs a removed table; pool and Node changes are followed at once).
     #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_duration)]
     pub resync_interval: Duration,
 }
