@@ -8,7 +8,7 @@ use super::{NodeError, log};
 use crate::datastore::api::{Client, ClientError, Stored};
 use crate::datastore::{Read, keys};
 use crate::model::{IpPool, Node, WorkloadEndpoint};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -163,6 +163,8 @@ pub struct Agent {
     /// Node's key with its revision.
     tunnel_inputs: Option<Vec<(String, i64)>>,
     tunnel_notice_logged: bool,
+    /// The unreadable endpoints reported so far (each once while it stays unreadable).
+    bad_endpoints: BTreeSet<String>,
 }
 
 impl Agent {
@@ -183,6 +185,7 @@ impl Agent {
             last_tunnels: None,
             tunnel_inputs: None,
             tunnel_notice_logged: false,
+            bad_endpoints: BTreeSet::new(),
         }
     }
 
@@ -283,9 +286,12 @@ impl Agent {
     pub fn reconcile(&mut self, force: bool) -> Result<ReconcileOutcome, NodeError> {
         let nodename = self.config.nodename.clone();
         let (weps, revision, bad) = local_endpoints(&self.client, &nodename)?;
-        for b in &bad {
+        // Each unreadable endpoint is reported once, not on every pass while it stays.
+        let bad: BTreeSet<String> = bad.into_iter().collect();
+        for b in bad.difference(&self.bad_endpoints) {
             log("WARN", &format!("skipping endpoint: {b}"));
         }
+        self.bad_endpoints = bad;
         let rules = nat::render(&weps, &nodename);
         let changed = self.current.as_ref().is_none_or(|c| !c.same_rules(&rules));
         let mut applied = false;

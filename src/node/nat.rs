@@ -41,8 +41,8 @@
 //! from the old rules to the new is atomic and works whether or not the table existed.
 //! [`apply`] feeds the script to one `nft -f -`, optionally inside a named network namespace.
 
-use crate::model::WorkloadEndpoint;
 use crate::model::cidr::parse_ip;
+use crate::model::{Cidr, WorkloadEndpoint};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -129,6 +129,12 @@ pub fn render(endpoints: &[WorkloadEndpoint], node: &str) -> Ruleset {
     // external -> internal, keyed by the sort key so the map iterates in output order.
     let mut dnats: BTreeMap<(u8, String), NatRule> = BTreeMap::new();
     for wep in endpoints.iter().filter(|w| w.spec.node == node) {
+        let networks: Vec<Cidr> = wep
+            .spec
+            .ip_networks
+            .iter()
+            .filter_map(|n| Cidr::parse_ip_or_cidr(n).ok())
+            .collect();
         for nat in &wep.spec.ip_nats {
             let skip = |reason| SkippedNat {
                 endpoint: format!("{}/{}", wep.metadata.namespace, wep.metadata.name),
@@ -138,6 +144,12 @@ pub fn render(endpoints: &[WorkloadEndpoint], node: &str) -> Ruleset {
             };
             let (internal, external) =
                 match (parse_ip(&nat.internal_ip), parse_ip(&nat.external_ip)) {
+                    (Some(i), Some(_)) if !networks.iter().any(|n| n.contains_ip(i)) => {
+                        // Calico's validator refuses it; another writer's value is not
+                        // programmed (it would DNAT to an address the pod does not hold).
+                        skipped.push(skip("NAT is not in the endpoint networks"));
+                        continue;
+                    }
                     (Some(i), Some(e)) if i.is_ipv4() == e.is_ipv4() => (i, e),
                     (Some(_), Some(_)) => {
                         skipped.push(skip("mismatched IP versions"));
@@ -353,6 +365,11 @@ mod tests {
         w.metadata.namespace = ns.into();
         w.metadata.name = name.into();
         w.spec.node = node.into();
+        // The endpoint holds each internal address that reads.
+        w.spec.ip_networks = nats
+            .iter()
+            .filter_map(|(i, _)| Some(Cidr::host(parse_ip(i)?).to_string()))
+            .collect();
         w.spec.ip_nats = nats
             .iter()
             .map(|(i, e)| IpNat {
@@ -530,6 +547,19 @@ mod tests {
                 "ns/a: ipNAT fd10::1 -> 10.65.0.5 ignored: mismatched IP versions",
                 "ns/a: ipNAT 10.0.0.1 -> bogus ignored: invalid IP address",
             ]
+        );
+        // An internal address the endpoint does not hold: never a DNAT to it.
+        let mut w = wep("ns", "b", "n", &[("10.65.0.6", "10.0.0.3")]);
+        w.spec.ip_nats.push(IpNat {
+            internal_ip: "8.8.8.8".into(),
+            external_ip: "10.0.0.4".into(),
+        });
+        let r = render(&[w], "n");
+        assert_eq!(pairs(&r.dnat), [("10.0.0.3".into(), "10.65.0.6".into())]);
+        let reasons: Vec<String> = r.skipped.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            reasons,
+            ["ns/b: ipNAT 10.0.0.4 -> 8.8.8.8 ignored: NAT is not in the endpoint networks"]
         );
     }
 
