@@ -189,6 +189,7 @@ fn nat_apply_replaces_the_table_atomically_and_rejects_bad_scripts() {
     // IPv6 rules load too.
     let mut v6 = WorkloadEndpoint::default();
     v6.spec.node = "n".into();
+    v6.spec.ip_networks = vec!["fd00:65::5/128".into()];
     v6.spec.ip_nats = vec![IpNat {
         internal_ip: "fd00:65::5".into(),
         external_ip: "fd00:10::1".into(),
