@@ -40,8 +40,13 @@ pub struct IpamConfigurationSpec {
     /// Claim new blocks automatically.
     #[serde(default = "yes")]
     pub auto_allocate_blocks: bool,
-    /// KubeVirt address persistence (`Enabled`/`Disabled`), read tolerantly.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// KubeVirt address persistence (`Enabled`/`Disabled`), read tolerantly. Go spells it
+    /// `kubeVirtVMAddressPersistence` (not camelCase's `...Vm...`).
+    #[serde(
+        default,
+        rename = "kubeVirtVMAddressPersistence",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kube_virt_vm_address_persistence: Option<String>,
     /// Seconds a released address rests before reuse (read tolerantly).
     #[serde(default, skip_serializing_if = "super::meta::is_zero")]
