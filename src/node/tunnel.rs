@@ -331,6 +331,7 @@ impl IpamTunnels {
                     })
             });
             if keep {
+                changes.extend(Self::release_strays(client, ipam, &name, kind)?);
                 continue;
             }
             match ipam.release_by_handle(&handle) {
@@ -370,8 +371,47 @@ impl IpamTunnels {
                 ))
             })?;
             changes.push(format!("{}: assigned {ip}", kind.attribute()));
+            changes.extend(Self::release_strays(client, ipam, &name, kind)?);
         }
         Ok((changes, unwritten))
+    }
+
+    /// Releases what `kind`'s handle holds besides the address the Node records (read
+    /// afresh): two passes for one node at once (a `--once` beside the daemon) each assign
+    /// an address under the handle, and the Node keeps the later. Each release is guarded by
+    /// the handle, so an address handed on since is left alone.
+    fn release_strays(
+        client: &Client,
+        ipam: &crate::ipam::Ipam,
+        name: &str,
+        kind: TunnelType,
+    ) -> Result<Vec<String>, TunnelError> {
+        use crate::ipam::ReleaseOptions;
+        let handle = kind.handle(name);
+        let held = match ipam.ips_by_handle(&handle) {
+            Ok(ips) => ips,
+            Err(e) if e.is_not_found() => return Ok(Vec::new()),
+            Err(e) => return Err(TunnelError::Ipam(e.to_string())),
+        };
+        if held.len() < 2 {
+            return Ok(Vec::new());
+        }
+        let node: Node = client.get(None, name)?;
+        let recorded = crate::model::cidr::parse_ip(kind.node_field(&node));
+        let strays: Vec<ReleaseOptions> = held
+            .into_iter()
+            .filter(|ip| Some(*ip) != recorded)
+            .map(|ip| ReleaseOptions {
+                handle: Some(handle.clone()),
+                ..ReleaseOptions::ip(ip)
+            })
+            .collect();
+        ipam.release_ips(&strays)
+            .map_err(|e| TunnelError::Ipam(e.to_string()))?;
+        Ok(strays
+            .iter()
+            .map(|r| format!("{}: released stray {}", kind.attribute(), r.address))
+            .collect())
     }
 }
 
@@ -558,5 +598,42 @@ mod tests {
                 .unwrap_err()
                 .is_not_found()
         );
+    }
+
+    #[test]
+    fn a_second_address_under_the_handle_is_released_by_the_next_pass() {
+        use crate::datastore::memory::MemoryStore;
+        use crate::ipam::AutoAssignRequest;
+        let client = Client::new(std::sync::Arc::new(MemoryStore::new()));
+        client.create(Node::new("node-a")).unwrap();
+        let mut p = IpPool::new("vx", "10.71.0.0/24");
+        p.spec.vxlan_mode = "Always".into();
+        client.create(p).unwrap();
+        let ipam = crate::ipam::Ipam::new(client.clone());
+        IpamTunnels.reconcile(&client, "node-a").unwrap();
+        let node: Node = client.get(None, "node-a").unwrap();
+        let recorded: std::net::IpAddr = TunnelType::Vxlan.node_field(&node).parse().unwrap();
+        // What a concurrent pass for the same node leaves: a second address under the
+        // handle, which the Node does not record.
+        let handle = TunnelType::Vxlan.handle("node-a");
+        let stray = ipam
+            .auto_assign(&AutoAssignRequest {
+                num4: 1,
+                handle_id: Some(handle.clone()),
+                hostname: "node-a".into(),
+                ..AutoAssignRequest::default()
+            })
+            .unwrap()
+            .ips()[0]
+            .addr();
+        assert_eq!(ipam.ips_by_handle(&handle).unwrap().len(), 2);
+        let r = IpamTunnels.reconcile(&client, "node-a").unwrap();
+        assert_eq!(
+            r.changes,
+            [format!("vxlanTunnelAddress: released stray {stray}")]
+        );
+        assert_eq!(ipam.ips_by_handle(&handle).unwrap(), [recorded]);
+        let node: Node = client.get(None, "node-a").unwrap();
+        assert_eq!(TunnelType::Vxlan.node_field(&node), recorded.to_string());
     }
 }
