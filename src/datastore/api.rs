@@ -494,6 +494,8 @@ impl Client {
         Self::check_namespace(&obj)?;
         obj.set_type_meta();
         obj.prepare(self, None)?;
+        // Calico blanks it before storing, as it does the resourceVersion.
+        obj.metadata_mut().self_link.clear();
         obj.validate()?;
         let meta = obj.metadata_mut();
         if meta.creation_timestamp.is_none() {
@@ -571,6 +573,7 @@ impl Client {
         ValidationError::check(missing)?;
         obj.set_type_meta();
         obj.prepare(self, Some(current))?;
+        obj.metadata_mut().self_link.clear();
         obj.validate()?;
         Ok(obj)
     }
@@ -883,6 +886,22 @@ mod tests {
         p.spec.block_size = 24;
         assert!(b.create(p).is_err());
         assert!(!exists(&c, "r"));
+    }
+
+    #[test]
+    fn self_link_is_not_stored() {
+        let c = client();
+        let mut p = IpPool::new("a", "10.0.0.0/16");
+        p.metadata.self_link = "/x".into();
+        let mut p = c.create(p).unwrap();
+        let stored = |c: &Client| {
+            let kv = c.store().get(&IpPool::key(None, "a")).unwrap().unwrap();
+            String::from_utf8(kv.value).unwrap()
+        };
+        assert!(!stored(&c).contains("selfLink"), "{}", stored(&c));
+        p.metadata.self_link = "/y".into();
+        c.update(p).unwrap();
+        assert!(!stored(&c).contains("selfLink"), "{}", stored(&c));
     }
 
     #[test]
