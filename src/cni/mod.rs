@@ -1419,17 +1419,7 @@ impl<'a> Plugin<'a> {
             metadata: ObjectMeta {
                 name: self.endpoint_name(),
                 namespace: self.namespace.clone(),
-                labels: [
-                    (
-                        "projectcalico.org/namespace".to_string(),
-                        self.namespace.clone(),
-                    ),
-                    (
-                        "projectcalico.org/orchestrator".to_string(),
-                        if self.pod.is_empty() { "cni" } else { "k8s" }.to_string(),
-                    ),
-                ]
-                .into(),
+                // The client adds Calico's namespace and orchestrator labels.
                 ..ObjectMeta::default()
             },
             ..WorkloadEndpoint::default()

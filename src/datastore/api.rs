@@ -320,7 +320,12 @@ impl Stored for Node {
         Ok(())
     }
 }
-impl Stored for WorkloadEndpoint {}
+impl Stored for WorkloadEndpoint {
+    /// Calico's client checks the name against the identifiers and adds its labels.
+    fn prepare(&mut self, _client: &Client, _old: Option<&Self>) -> Result<()> {
+        Ok(self.prepare_for_storage()?)
+    }
+}
 impl Stored for ClusterInformation {}
 
 impl Stored for IpamConfiguration {

@@ -122,6 +122,82 @@ pub fn k8s_endpoint_name(node: &str, pod: &str, iface: &str) -> String {
     format!("{}-k8s-{}-{}", escape(node), escape(pod), escape(iface))
 }
 
+impl WorkloadEndpoint {
+    /// The name Calico requires for the endpoint's identifiers, as its client computes it:
+    /// `<node>-<orchestrator>-<id>-<endpoint>`, each segment's dashes doubled, where the id is
+    /// the pod (`k8s`), the container ID (`cni`), the orchestrator again (`libnetwork`) or the
+    /// workload (any other). A missing segment, or one that starts or ends with a dash, is a
+    /// validation error in Calico's words.
+    pub fn expected_name(&self) -> Result<String, ValidationError> {
+        let s = &self.spec;
+        let field = |name: &str, value: &str, reason: &str| {
+            ValidationError::one(ErroredField::new(name, value, reason))
+        };
+        if s.node.is_empty() {
+            return Err(field("node", "", "field should be assigned"));
+        }
+        let id = match s.orchestrator.as_str() {
+            "k8s" => ("pod", &s.pod),
+            "cni" => ("containerID", &s.container_id),
+            "libnetwork" => ("orchestrator", &s.orchestrator),
+            _ => ("workload", &s.workload),
+        };
+        let segments = [
+            ("node", &s.node),
+            ("orchestrator", &s.orchestrator),
+            id,
+            ("endpoint", &s.endpoint),
+        ];
+        let mut parts = Vec::with_capacity(segments.len());
+        for (name, value) in segments {
+            if value.is_empty() {
+                return Err(field(name, "", "field should be assigned"));
+            }
+            if value.starts_with('-') {
+                return Err(field(name, value, "field must not begin with a '-'"));
+            }
+            if value.ends_with('-') {
+                return Err(field(name, value, "field must not end with a '-'"));
+            }
+            parts.push(escape(value));
+        }
+        Ok(parts.join("-"))
+    }
+
+    /// Checks the name against [`WorkloadEndpoint::expected_name`] and sets the labels Calico's
+    /// client always stores with an endpoint (its namespace, its orchestrator and, if any, its
+    /// service account), as it does on every create and update.
+    pub fn prepare_for_storage(&mut self) -> Result<(), ValidationError> {
+        let expected = self.expected_name()?;
+        if self.metadata.name != expected {
+            return Err(ValidationError::one(ErroredField::new(
+                "Name",
+                &self.metadata.name,
+                format!(
+                    "the WorkloadEndpoint name does not match the primary identifiers assigned in the Spec: expected name {expected}"
+                ),
+            )));
+        }
+        let labels = &mut self.metadata.labels;
+        labels.insert(LABEL_NAMESPACE.into(), self.metadata.namespace.clone());
+        labels.insert(LABEL_ORCHESTRATOR.into(), self.spec.orchestrator.clone());
+        if !self.spec.service_account_name.is_empty() {
+            labels.insert(
+                LABEL_SERVICE_ACCOUNT.into(),
+                self.spec.service_account_name.clone(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Label Calico stores on every WorkloadEndpoint: its namespace.
+pub const LABEL_NAMESPACE: &str = "projectcalico.org/namespace";
+/// Label Calico stores on every WorkloadEndpoint: its orchestrator.
+pub const LABEL_ORCHESTRATOR: &str = "projectcalico.org/orchestrator";
+/// Label Calico stores on a WorkloadEndpoint with a service account.
+pub const LABEL_SERVICE_ACCOUNT: &str = "projectcalico.org/serviceaccount";
+
 impl Resource for WorkloadEndpoint {
     const KIND: &'static str = "WorkloadEndpoint";
     const PLURAL: &'static str = "workloadendpoints";

@@ -463,7 +463,10 @@ mod tests {
     fn wep(name: &str, node: &str, internal: &str, external: &str) -> WorkloadEndpoint {
         let mut w = WorkloadEndpoint::default();
         w.metadata.namespace = "default".into();
-        w.metadata.name = name.into();
+        w.metadata.name = crate::model::workloadendpoint::k8s_endpoint_name(node, name, "eth0");
+        w.spec.orchestrator = "k8s".into();
+        w.spec.pod = name.into();
+        w.spec.endpoint = "eth0".into();
         w.spec.node = node.into();
         w.spec.ip_networks = vec![format!("{internal}/32")];
         w.spec.ip_nats = vec![IpNat {
@@ -507,7 +510,7 @@ mod tests {
             .unwrap();
         let (weps, rev, errs) = local_endpoints(&client, "node-a").unwrap();
         assert_eq!(weps.len(), 1);
-        assert_eq!(weps[0].metadata.name, "a");
+        assert_eq!(weps[0].spec.pod, "a");
         assert_eq!(rev, client.store().revision().unwrap());
         assert_eq!(errs.len(), 1);
         assert!(errs[0].contains("broken"), "{errs:?}");

@@ -19,7 +19,11 @@ pub fn synthetic_endpoints(node: &str, n: usize) -> Vec<WorkloadEndpoint> {
             let external = Ipv4Addr::from(base_ext + i).to_string();
             let mut w = WorkloadEndpoint::default();
             w.metadata.namespace = "bench".into();
-            w.metadata.name = format!("{node}-k8s-pod{i}-eth0");
+            let pod = format!("pod{i}");
+            w.metadata.name = crate::model::workloadendpoint::k8s_endpoint_name(node, &pod, "eth0");
+            w.spec.orchestrator = "k8s".into();
+            w.spec.pod = pod;
+            w.spec.endpoint = "eth0".into();
             w.spec.node = node.to_string();
             w.spec.ip_networks = vec![format!("{internal}/32")];
             w.spec.ip_nats = vec![IpNat {

@@ -95,6 +95,7 @@ fn floating_ip_answers_only_while_its_rule_is_applied() {
     // Another node's floating IP must not appear here.
     let mut other = endpoint("node-b");
     other.metadata.name = "node--b-k8s-db-eth0".into();
+    other.spec.pod = "db".into();
     other.spec.ip_networks = vec!["10.65.1.9/32".into()];
     other.spec.ip_nats = vec![IpNat {
         internal_ip: "10.65.1.9".into(),
@@ -397,6 +398,7 @@ fn nat_agent_loop_follows_endpoints_and_repairs_a_removed_table() {
     // A new endpoint is picked up from the datastore.
     let mut second = endpoint("node-a");
     second.metadata.name = "node--a-k8s-api-eth0".into();
+    second.spec.pod = "api".into();
     second.spec.ip_networks = vec!["10.65.0.6/32".into()];
     second.spec.ip_nats = vec![IpNat {
         internal_ip: "10.65.0.6".into(),

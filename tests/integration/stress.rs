@@ -96,7 +96,7 @@ fn stress_worker() {
         assert_eq!(v4.ips.len(), 1, "{handle}: {:?}", v4.msgs);
         let ip = v4.ips[0].addr();
         let mut w = WorkloadEndpoint::default();
-        w.metadata.name = format!("{node}-k8s-{pod}-eth0");
+        w.metadata.name = calico::model::workloadendpoint::k8s_endpoint_name(&node, &pod, "eth0");
         w.metadata.namespace = "stress".into();
         w.spec.orchestrator = "k8s".into();
         w.spec.node = node.clone();

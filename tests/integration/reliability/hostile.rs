@@ -913,9 +913,10 @@ fn big_list(ctl: &Ctl, dir: &TestDir, n: usize) -> Duration {
     took
 }
 
-fn wep_with_annotation(name: &str, bytes: usize) -> String {
+/// Pod `pod`'s endpoint on node-1, with an annotation of `bytes` bytes.
+fn wep_with_annotation(pod: &str, bytes: usize) -> String {
     format!(
-        "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata:\n  name: {name}\n  namespace: default\n  annotations:\n    big: {}\nspec:\n  orchestrator: k8s\n  node: node-1\n  pod: pod\n  endpoint: eth0\n  containerID: abc\n",
+        "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata:\n  name: node--1-k8s-{pod}-eth0\n  namespace: default\n  annotations:\n    big: {}\nspec:\n  orchestrator: k8s\n  node: node-1\n  pod: {pod}\n  endpoint: eth0\n  containerID: abc\n",
         "x".repeat(bytes)
     )
 }
@@ -927,7 +928,7 @@ fn oversized(ctl: &Ctl, dir: &TestDir, store: &dyn KvStore, label: &str) -> Vec<
     let revision = store.revision().unwrap();
     // A WorkloadEndpoint of 2 MB: above etcd's 1.5 MiB request limit.
     let f = dir.path().join("wep-2mb.yaml");
-    std::fs::write(&f, wep_with_annotation("node--1-k8s-pod-eth0", 2 << 20)).unwrap();
+    std::fs::write(&f, wep_with_annotation("pod", 2 << 20)).unwrap();
     let (o, took) = run(ctl.cmd(&["create", "-f", f.to_str().unwrap()]), b"");
     no_crash("2 MB WorkloadEndpoint", &o);
     let t = text(&o);
@@ -944,12 +945,12 @@ fn oversized(ctl: &Ctl, dir: &TestDir, store: &dyn KvStore, label: &str) -> Vec<
     notes.push(format!("2 MB WorkloadEndpoint refused in {took:.2?}"));
     // One of 1 MB (under the limit) is fine.
     let f1 = dir.path().join("wep-1mb.yaml");
-    std::fs::write(&f1, wep_with_annotation("node--1-k8s-pod2-eth0", 1 << 20)).unwrap();
+    std::fs::write(&f1, wep_with_annotation("pod2", 1 << 20)).unwrap();
     let (o, _) = run(ctl.cmd(&["create", "-f", f1.to_str().unwrap()]), b"");
     assert!(o.status.success(), "{label}: {}", text(&o));
     // A 20 MB file holding one such resource: refused the same way.
     let f20 = dir.path().join("wep-20mb.yaml");
-    std::fs::write(&f20, wep_with_annotation("node--1-k8s-pod3-eth0", 20 << 20)).unwrap();
+    std::fs::write(&f20, wep_with_annotation("pod3", 20 << 20)).unwrap();
     let revision = store.revision().unwrap();
     let (o, took) = run(ctl.cmd(&["apply", "-f", f20.to_str().unwrap()]), b"");
     no_crash("20 MB file", &o);
