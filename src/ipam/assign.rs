@@ -121,14 +121,6 @@ pub(crate) struct RequestCtx {
     pub node_revision: i64,
 }
 
-/// What [`Ipam::read_request`] read: the request's context, the host's affinities per family,
-/// and the answers to a rider's keys.
-pub(crate) struct RequestRead {
-    pub ctx: RequestCtx,
-    pub affinities: Vec<Vec<StoredAffinity>>,
-    pub extra: Vec<Vec<crate::datastore::KeyValue>>,
-}
-
 /// The take that completes a family, kept uncommitted so that it goes in one transaction
 /// with the next family's first take: a dual-stack request is one transaction (all or
 /// nothing) unless a family spans several blocks.
@@ -1038,14 +1030,13 @@ impl<'a> Family<'a> {
 impl Ipam {
     /// Reads what an assignment needs, in one round trip: configuration (created if missing),
     /// pools, reservations, the node (which must exist), and the host's affinities of each
-    /// family in `families` (returned in that order); and a rider's keys, `extra`, whose
-    /// answers come last.
+    /// family in `families` (returned in that order); and a rider's keys, handed to it.
     pub(crate) fn read_request(
         &self,
         host: &str,
         families: &[u8],
-        extra: &[String],
-    ) -> Result<RequestRead> {
+        rider: Option<&mut dyn Rider>,
+    ) -> Result<(RequestCtx, Vec<Vec<StoredAffinity>>)> {
         let mut reads = vec![
             Read::Key(keys::resource(Node::PLURAL, None, host)),
             Read::Key(keys::IPAM_CONFIG.to_string()),
@@ -1057,8 +1048,7 @@ impl Ipam {
                 .iter()
                 .map(|v| Read::Prefix(keys::host_affinities_prefix(host, *v))),
         );
-        reads.extend(super::rider::key_reads(extra));
-        let mut results = self.store().read_many(&reads)?.results.into_iter();
+        let mut results = super::rider::read_with(self.store(), reads, rider)?.into_iter();
         let mut next = || results.next().unwrap_or_default();
         let node: Node = match next().first() {
             Some(kv) => Client::from_kv(kv)?,
@@ -1075,8 +1065,8 @@ impl Ipam {
             .iter()
             .map(|_| affinities_from(next()))
             .collect::<Result<Vec<_>>>()?;
-        Ok(RequestRead {
-            ctx: RequestCtx {
+        Ok((
+            RequestCtx {
                 config: config.value,
                 config_revision: config.revision,
                 pools,
@@ -1085,8 +1075,7 @@ impl Ipam {
                 node_labels: node.metadata.labels,
             },
             affinities,
-            extra: results.collect(),
-        })
+        ))
     }
 
     /// Assigns `num4` IPv4 and `num6` IPv6 addresses to `hostname` (Calico's `AutoAssign`).
@@ -1156,29 +1145,25 @@ impl Ipam {
         // affinities per family read with it (each used at most once).
         let mut fresh: Option<Arc<RequestCtx>> = None;
         let mut pre_read: HashMap<u8, Vec<StoredAffinity>> = HashMap::new();
-        let read_fresh = |pre_read: &mut HashMap<u8, Vec<StoredAffinity>>, extra: &[String]| {
-            self.read_request(host, &families, extra).map(|read| {
-                pre_read.extend(families.iter().copied().zip(read.affinities));
-                (Arc::new(read.ctx), read.extra)
-            })
+        let read_fresh = |pre_read: &mut HashMap<u8, Vec<StoredAffinity>>,
+                          rider: Option<&mut dyn Rider>| {
+            self.read_request(host, &families, rider)
+                .map(|(ctx, affinities)| {
+                    pre_read.extend(families.iter().copied().zip(affinities));
+                    Arc::new(ctx)
+                })
         };
         // The rider's keys: with the request's own read when it makes one, else on their own.
-        let extra = rider.as_deref().map(|r| r.reads()).unwrap_or_default();
         if let Some(r) = rider.as_deref_mut()
-            && !extra.is_empty()
+            && !r.reads().is_empty()
         {
-            let answers = match cache.as_deref().and_then(|c| c.ctx(host)) {
+            let r = r as &mut dyn Rider;
+            match cache.as_deref().and_then(|c| c.ctx(host)) {
                 Some(_) => {
-                    let reads: Vec<Read> = super::rider::key_reads(&extra).collect();
-                    self.store().read_many(&reads)?.results
+                    super::rider::read_with(self.store(), Vec::new(), Some(r))?;
                 }
-                None => {
-                    let (ctx, answers) = read_fresh(&mut pre_read, &extra)?;
-                    fresh = Some(ctx);
-                    answers
-                }
-            };
-            super::rider::deliver(r, answers.into_iter())?;
+                None => fresh = Some(read_fresh(&mut pre_read, Some(r))?),
+            }
         }
         // IPv4's completing take, when IPv6 follows: it commits with IPv6's first take.
         let mut carry: Option<Carry> = None;
@@ -1204,7 +1189,7 @@ impl Ipam {
                     Some(c) => c,
                     None => match fresh
                         .clone()
-                        .map_or_else(|| read_fresh(&mut pre_read, &[]).map(|(c, _)| c), Ok)
+                        .map_or_else(|| read_fresh(&mut pre_read, None), Ok)
                     {
                         Ok(c) => {
                             cache.set_ctx(host, c.clone());
@@ -1233,7 +1218,7 @@ impl Ipam {
             if !served && failure.is_none() {
                 let ctx = match &fresh {
                     Some(c) => Ok(c.clone()),
-                    None => read_fresh(&mut pre_read, &[]).map(|(c, _)| c),
+                    None => read_fresh(&mut pre_read, None),
                 };
                 match ctx {
                     Ok(ctx) => {
@@ -1353,22 +1338,14 @@ impl Ipam {
         mut rider: Option<&mut dyn Rider>,
     ) -> Result<AssignedIp> {
         // Pools, configuration and the rider's keys in one round trip.
-        let extra = rider.as_deref().map(|r| r.reads()).unwrap_or_default();
-        let reads: Vec<Read> = [
+        let reads = vec![
             Read::Prefix(IpPool::list_prefix(None)),
             Read::Key(keys::IPAM_CONFIG.to_string()),
-        ]
-        .into_iter()
-        .chain(super::rider::key_reads(&extra))
-        .collect();
-        let mut results = self.store().read_many(&reads)?.results.into_iter();
+        ];
+        let first = rider.as_deref_mut().map(|r| r as &mut dyn Rider);
+        let mut results = super::rider::read_with(self.store(), reads, first)?.into_iter();
         let pools = pool_entries_from(&results.next().unwrap_or_default())?;
         let config_kv = results.next().unwrap_or_default();
-        if let Some(r) = rider.as_deref_mut()
-            && !extra.is_empty()
-        {
-            super::rider::deliver(r, results)?;
-        }
         let pool = pools
             .into_iter()
             .find(|p| p.enabled() && p.cidr.contains_ip(req.ip))

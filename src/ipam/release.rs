@@ -243,17 +243,14 @@ impl Ipam {
         let mut progressed = false;
         loop {
             // The handle, and the rider's keys while it rides, in one round trip.
-            let extra = rider.as_deref().map(|r| r.reads()).unwrap_or_default();
-            let reads: Vec<Read> = std::iter::once(Read::Key(key.clone()))
-                .chain(super::rider::key_reads(&extra))
-                .collect();
-            let mut results = self.store().read_many(&reads)?.results.into_iter();
-            let handle_kv = results.next().unwrap_or_default().into_iter().next();
-            if let Some(r) = rider.as_deref_mut()
-                && !extra.is_empty()
-            {
-                super::rider::deliver(r, results)?;
-            }
+            let reads = vec![Read::Key(key.clone())];
+            let riding = rider.as_deref_mut().map(|r| r as &mut dyn super::Rider);
+            let handle_kv = super::rider::read_with(self.store(), reads, riding)?
+                .into_iter()
+                .next()
+                .unwrap_or_default()
+                .into_iter()
+                .next();
             let Some(kv) = handle_kv else {
                 return if progressed {
                     Ok(())

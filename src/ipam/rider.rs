@@ -65,17 +65,27 @@ pub trait Rider {
     fn conflicted(&mut self);
 }
 
-/// `keys` as reads of single keys (to append to an operation's own reads).
-pub(crate) fn key_reads(keys: &[String]) -> impl Iterator<Item = Read> + '_ {
-    keys.iter().map(|k| Read::Key(k.clone()))
-}
-
-/// Hands `rider` the answers to its reads: `results`, the read_many answers to its keys.
-pub(crate) fn deliver(
-    rider: &mut dyn Rider,
-    results: impl Iterator<Item = Vec<KeyValue>>,
-) -> Result<()> {
-    rider.read(results.map(|r| r.into_iter().next()).collect())
+/// Reads `reads` and, in the same round trip, `rider`'s keys ([`Rider::reads`]); hands the
+/// rider its answers and returns the answers to `reads`, in order.
+pub(crate) fn read_with(
+    store: &crate::datastore::Store,
+    mut reads: Vec<Read>,
+    rider: Option<&mut dyn Rider>,
+) -> Result<Vec<Vec<KeyValue>>> {
+    let asked = reads.len();
+    let keys = rider.as_deref().map(|r| r.reads()).unwrap_or_default();
+    reads.extend(keys.iter().map(|k| Read::Key(k.clone())));
+    if reads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut results = store.read_many(&reads)?.results;
+    let theirs = results.split_off(asked.min(results.len()));
+    if let Some(r) = rider
+        && !keys.is_empty()
+    {
+        r.read(theirs.into_iter().map(|a| a.into_iter().next()).collect())?;
+    }
+    Ok(results)
 }
 
 /// Adds `rider`'s writes for `assigned`, and their conditions, to `plan`.
