@@ -8,7 +8,7 @@
 //! (or the node's), never when it has been handed to another pod since.
 
 use super::plan::{Plan, Retry};
-use super::{Ipam, IpamError, ReleaseOptions, Result};
+use super::{AssignmentAttributes, Ipam, IpamError, ReleaseOptions, Result};
 use crate::datastore::api::ClientError;
 use crate::datastore::{KeyValue, keys};
 use crate::model::{Cidr, Node, Resource, WorkloadEndpoint};
@@ -80,9 +80,11 @@ impl Ipam {
             .chain(tunnel_ips)
             .filter_map(|(a, container)| Some((Cidr::parse_ip_or_cidr(a).ok()?.addr(), container)))
             .collect();
+        let addresses: Vec<IpAddr> = ips.keys().copied().collect();
+        let held = self.get_assignments_attributes(&addresses)?;
         let mut release = Vec::new();
-        for (ip, container) in ips {
-            if let Some(r) = self.release_if_still_the_nodes(ip, name, container)? {
+        for ((ip, container), held) in ips.into_iter().zip(held) {
+            if let Some(r) = Self::release_if_still_the_nodes(ip, held, name, container)? {
                 release.push(r);
             }
         }
@@ -113,19 +115,20 @@ impl Ipam {
         Ok(client.delete::<Node>(None, name, resource_version)?)
     }
 
-    /// How to release `ip`, listed by an endpoint of `node` (of container `container`, empty
-    /// for none) or as its tunnel address, if its allocation is still that one: the handle of
+    /// How to release `ip`, held as `held` (read with the others), listed by an endpoint of
+    /// `node` (of container `container`, empty for none) or as its tunnel address, if its
+    /// allocation is still that one: the handle of
     /// the endpoint's container (`<network>.<container>`), or else an allocation recorded for
     /// the node or for no node in particular. An address handed to someone else since (a
     /// stale endpoint's) is left alone; Calico releases it whoever holds it. The release is
     /// guarded by the handle and sequence number read here.
     fn release_if_still_the_nodes(
-        &self,
         ip: IpAddr,
+        held: Result<AssignmentAttributes>,
         node: &str,
         container: &str,
     ) -> Result<Option<ReleaseOptions>> {
-        let held = match self.get_assignment_attributes(ip) {
+        let held = match held {
             Ok(a) => a,
             Err(IpamError::NotAssigned(_)) => return Ok(None),
             Err(e) => return Err(e),

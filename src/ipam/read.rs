@@ -3,11 +3,11 @@
 use super::block::sanitize_handle;
 use super::{
     AllocationAttribute, AllocationBlock, Ipam, IpamError, IpamHandle, Result, Stored,
-    StoredAffinity, StoredHandle, decode_err,
+    StoredAffinity, StoredHandle, decode_err, lazy_decode,
 };
 use crate::datastore::keys;
 use crate::model::Cidr;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 /// Who holds one address (`calicoctl ipam show --ip`).
@@ -163,6 +163,45 @@ impl Ipam {
             .block_containing(ip)?
             .ok_or(IpamError::NotAssigned(ip))?
             .value;
+        Self::assignment_in(&block, ip)
+    }
+
+    /// [`Ipam::get_assignment_attributes`] for many addresses: the pools are read once and
+    /// the blocks of the addresses in one round trip (an address no pool holds is looked up on
+    /// its own). In the order given.
+    pub fn get_assignments_attributes(
+        &self,
+        ips: &[IpAddr],
+    ) -> Result<Vec<Result<AssignmentAttributes>>> {
+        let pools = self.pool_entries()?;
+        let cidrs: Vec<Option<Cidr>> = ips
+            .iter()
+            .map(|ip| {
+                let pool = pools.iter().find(|p| p.cidr.contains_ip(*ip))?;
+                Some(Cidr::enclosing(*ip, pool.block_size()))
+            })
+            .collect();
+        let mut wanted: Vec<Cidr> = cidrs.iter().flatten().copied().collect();
+        wanted.sort();
+        wanted.dedup();
+        let mut blocks = HashMap::new();
+        for (cidr, lazy) in wanted.iter().zip(self.read_lazy_blocks(&wanted)?) {
+            if let Some(lazy) = lazy {
+                blocks.insert(*cidr, lazy_decode(cidr, lazy.into_block())?);
+            }
+        }
+        Ok(ips
+            .iter()
+            .zip(cidrs)
+            .map(|(ip, cidr)| match cidr.and_then(|c| blocks.get(&c)) {
+                Some(block) => Self::assignment_in(block, *ip),
+                None => self.get_assignment_attributes(*ip),
+            })
+            .collect())
+    }
+
+    /// Who holds `ip` in `block` (its block); not allocated → [`IpamError::NotAssigned`].
+    fn assignment_in(block: &AllocationBlock, ip: IpAddr) -> Result<AssignmentAttributes> {
         let ordinal = block.ordinal_of(ip).ok_or(IpamError::NotAssigned(ip))?;
         if !block.is_allocated(ordinal) {
             return Err(IpamError::NotAssigned(ip));
