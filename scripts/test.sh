@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
-cargo test --locked --release
+# The `ci` profile is release with debug assertions and overflow checks (Cargo.toml).
+cargo test --locked --profile ci

@@ -473,3 +473,5 @@ pub fn open(config: &DatastoreConfig) -> Result<Store> {
 
 #[cfg(test)]
 pub(crate) mod conformance;
+#[cfg(test)]
+mod equivalence;

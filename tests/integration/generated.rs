@@ -93,3 +93,11 @@ fn completions_and_man_pages_are_current() {
         stale.join("\n")
     );
 }
+
+/// clap's own consistency checks (conflicting flags, bad defaults, duplicate names), which
+/// clap runs only under debug assertions and only for the subcommand a user invokes: here for
+/// every command at once.
+#[test]
+fn calicoctl_command_passes_clap_debug_asserts() {
+    calico::cli::command().debug_assert();
+}

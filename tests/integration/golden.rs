@@ -237,108 +237,110 @@ pub fn run_command(
     )
 }
 
-/// Runs every case under `testdata/cmd` against `backend`; returns the failures.
-pub fn run_all(backend: &Backend) -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cmd");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+/// The directory of the golden cases.
+fn cases_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cmd")
+}
+
+/// Every case directory under `testdata/cmd` (those with a `script`), sorted.
+fn case_names() -> Vec<String> {
+    let root = cases_root();
+    let mut names: Vec<String> = std::fs::read_dir(&root)
         .expect("testdata/cmd exists")
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("script").is_file())
+        .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
         .collect();
-    cases.sort();
-    assert!(
-        !cases.is_empty(),
-        "no golden cases found under {}",
-        root.display()
-    );
+    names.sort();
+    names
+}
+
+/// Runs the case `testdata/cmd/<name>` against `backend`; returns its failure, if any.
+pub fn run_case(backend: &Backend, name: &str) -> Option<String> {
     let overwrite = std::env::var("GOLDEN").as_deref() == Ok("overwrite");
-    let filter = std::env::var("GOLDEN_CASE").ok();
-    let mut failures = Vec::new();
-    for case in cases {
-        let name = case.file_name().unwrap().to_string_lossy().to_string();
-        if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
-            continue;
-        }
-        let script_path = case.join("script");
-        let text = std::fs::read_to_string(&script_path).unwrap();
-        let mut steps = parse_script(&text);
-        let sandbox = tempfile::tempdir().unwrap();
-        copy_dir(&case, sandbox.path());
-        let (case_env, _guard) = (backend.reset)(sandbox.path());
-        let mut changed = false;
-        for step in &mut steps {
-            let env: Vec<(String, String)> =
-                backend.env.iter().chain(case_env.iter()).cloned().collect();
-            let (stdout, stderr, status) = run_command(&name, &step.command, sandbox.path(), &env);
-            let ok = lines_match(&step.stdout, &stdout)
-                && lines_match(&step.stderr, &stderr)
-                && status == step.status;
-            if !ok {
-                if overwrite {
-                    step.stdout = stdout;
-                    step.stderr = stderr;
-                    step.status = status;
-                    changed = true;
-                } else {
-                    failures.push(format!(
-                        "[{}] {name}: `{}`\n--- expected stdout\n{}\n--- actual stdout\n{}\n--- expected stderr\n{}\n--- actual stderr\n{}\n--- status expected {} actual {}",
-                        backend.name,
-                        step.command,
-                        step.stdout.join("\n"),
-                        stdout.join("\n"),
-                        step.stderr.join("\n"),
-                        stderr.join("\n"),
-                        step.status,
-                        status
-                    ));
-                    break;
-                }
+    let case = cases_root().join(name);
+    let script_path = case.join("script");
+    let text = std::fs::read_to_string(&script_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", script_path.display()));
+    let mut steps = parse_script(&text);
+    let sandbox = tempfile::tempdir().unwrap();
+    copy_dir(&case, sandbox.path());
+    let (case_env, _guard) = (backend.reset)(sandbox.path());
+    let mut changed = false;
+    let mut failure = None;
+    for step in &mut steps {
+        let env: Vec<(String, String)> =
+            backend.env.iter().chain(case_env.iter()).cloned().collect();
+        let (stdout, stderr, status) = run_command(name, &step.command, sandbox.path(), &env);
+        let ok = lines_match(&step.stdout, &stdout)
+            && lines_match(&step.stderr, &stderr)
+            && status == step.status;
+        if !ok {
+            if overwrite {
+                step.stdout = stdout;
+                step.stderr = stderr;
+                step.status = status;
+                changed = true;
+            } else {
+                failure = Some(format!(
+                    "[{}] {name}: `{}`\n--- expected stdout\n{}\n--- actual stdout\n{}\n--- expected stderr\n{}\n--- actual stderr\n{}\n--- status expected {} actual {}",
+                    backend.name,
+                    step.command,
+                    step.stdout.join("\n"),
+                    stdout.join("\n"),
+                    step.stderr.join("\n"),
+                    stderr.join("\n"),
+                    step.status,
+                    status
+                ));
+                break;
             }
-        }
-        if changed {
-            let mut out = String::new();
-            for step in &steps {
-                for p in &step.preamble {
-                    out.push_str(p);
-                    out.push('\n');
-                }
-                out.push_str(&format!("$ {}\n", step.command));
-                for l in &step.stdout {
-                    out.push_str(&if l.is_empty() {
-                        "|\n".to_string()
-                    } else {
-                        format!("| {l}\n")
-                    });
-                }
-                for l in &step.stderr {
-                    out.push_str(&if l.is_empty() {
-                        "!\n".to_string()
-                    } else {
-                        format!("! {l}\n")
-                    });
-                }
-                if step.status != 0 {
-                    out.push_str(&format!("? {}\n", step.status));
-                }
-            }
-            std::fs::write(&script_path, out).unwrap();
         }
     }
-    failures
+    if changed {
+        std::fs::write(&script_path, render_script(&steps)).unwrap();
+    }
+    failure
 }
 
-fn assert_clean(failures: Vec<String>) {
-    assert!(
-        failures.is_empty(),
-        "{} golden failure(s):\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+/// A script's text from its steps (for `GOLDEN=overwrite`).
+fn render_script(steps: &[Step]) -> String {
+    let mut out = String::new();
+    for step in steps {
+        for p in &step.preamble {
+            out.push_str(p);
+            out.push('\n');
+        }
+        out.push_str(&format!("$ {}\n", step.command));
+        for l in &step.stdout {
+            out.push_str(&if l.is_empty() {
+                "|\n".to_string()
+            } else {
+                format!("| {l}\n")
+            });
+        }
+        for l in &step.stderr {
+            out.push_str(&if l.is_empty() {
+                "!\n".to_string()
+            } else {
+                format!("! {l}\n")
+            });
+        }
+        if step.status != 0 {
+            out.push_str(&format!("? {}\n", step.status));
+        }
+    }
+    out
 }
 
-#[test]
-fn golden_embedded() {
-    let backend = Backend {
+fn assert_clean(failure: Option<String>) {
+    if let Some(f) = failure {
+        panic!("golden failure:\n\n{f}");
+    }
+}
+
+fn embedded() -> Backend {
+    Backend {
         name: "embedded",
         env: vec![("DATASTORE_TYPE".into(), "embedded".into())],
         reset: Box::new(|dir| {
@@ -348,19 +350,13 @@ fn golden_embedded() {
             )];
             (env, Box::new(()))
         }),
-    };
-    assert_clean(run_all(&backend));
+    }
 }
 
-/// The same cases against a real etcd (a fresh one per case, so revisions match the embedded
-/// store's and one set of expectations serves both).
-#[test]
-fn golden_etcd() {
-    if std::env::var("GOLDEN").as_deref() == Ok("overwrite") {
-        // Expectations are written from the embedded run only.
-        return;
-    }
-    let backend = Backend {
+/// A fresh real etcd per case, so revisions match the embedded store's and one set of
+/// expectations serves both.
+fn etcd() -> Backend {
+    Backend {
         name: "etcd",
         env: vec![("DATASTORE_TYPE".into(), "etcdv3".into())],
         reset: Box::new(|_dir| {
@@ -368,6 +364,81 @@ fn golden_etcd() {
             let env = vec![("ETCD_ENDPOINTS".to_string(), etcd.endpoint())];
             (env, Box::new(etcd))
         }),
+    }
+}
+
+/// One test per (backend, case), so one failing case hides no other. `GOLDEN=overwrite`
+/// rewrites the expectations from the embedded run only. Adding a case directory means
+/// adding its name here; [`every_case_is_listed`] fails until it is.
+macro_rules! golden_cases {
+    ($($case:ident => $dir:literal,)*) => {
+        const LISTED: &[&str] = &[$($dir),*];
+        mod embedded {
+            $(
+                #[test]
+                fn $case() {
+                    super::assert_clean(super::run_case(&super::embedded(), $dir));
+                }
+            )*
+        }
+        mod etcd {
+            $(
+                #[test]
+                fn $case() {
+                    if std::env::var("GOLDEN").as_deref() == Ok("overwrite") {
+                        return;
+                    }
+                    super::assert_clean(super::run_case(&super::etcd(), $dir));
+                }
+            )*
+        }
     };
-    assert_clean(run_all(&backend));
+}
+
+golden_cases! {
+    apply_replace => "apply-replace",
+    cni => "cni",
+    config_errors => "config-errors",
+    create_errors => "create-errors",
+    delete => "delete",
+    delete_node => "delete-node",
+    dry_run => "dry-run",
+    get_formats => "get-formats",
+    get_ippool_wide => "get-ippool-wide",
+    ipam => "ipam",
+    ipam_check => "ipam-check",
+    ipam_ip => "ipam-ip",
+    ipamconfig => "ipamconfig",
+    kinds => "kinds",
+    label => "label",
+    namespace_errors => "namespace-errors",
+    namespaced => "namespaced",
+    patch => "patch",
+    patch_errors => "patch-errors",
+    reservations => "reservations",
+    version_convert => "version-convert",
+    yaml_types => "yaml-types",
+}
+
+#[test]
+fn every_case_is_listed() {
+    let names = case_names();
+    assert!(
+        !names.is_empty(),
+        "no golden cases found under {}",
+        cases_root().display()
+    );
+    let unlisted: Vec<&String> = names
+        .iter()
+        .filter(|n| !LISTED.contains(&n.as_str()))
+        .collect();
+    let missing: Vec<&&str> = LISTED
+        .iter()
+        .filter(|n| !names.iter().any(|m| m == **n))
+        .collect();
+    assert!(
+        unlisted.is_empty() && missing.is_empty(),
+        "golden cases not listed in tests/integration/golden.rs: {unlisted:?}; listed but \
+         missing under testdata/cmd: {missing:?}"
+    );
 }
