@@ -137,8 +137,9 @@ fn cluster_diags_on_an_unreachable_store_fails_and_writes_nothing() {
         dir.path(),
         &["cluster", "diags", "-o", "cluster.tar.gz"],
         &[
-            ("DATASTORE_TYPE", "embedded".into()),
-            ("CALICO_DATASTORE_PATH", "/nonexistent-dir/x/ds.db".into()),
+            ("DATASTORE_TYPE", "etcdv3".into()),
+            ("ETCD_ENDPOINTS", "http://127.0.0.1:1".into()),
+            ("CALICO_DATASTORE_TIMEOUT", "2".into()),
         ],
     );
     assert_eq!(out.status.code(), Some(1), "{out:?}");

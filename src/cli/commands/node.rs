@@ -459,7 +459,9 @@ fn node_diags(ctx: &Ctx, args: &NodeDiagsArgs, out: &mut dyn Write) -> CmdResult
 
 fn cluster_diags(ctx: &Ctx, args: &ClusterDiagsArgs, out: &mut dyn Write) -> CmdResult {
     // Fail early and plainly when the datastore cannot be reached.
-    ctx.client()?;
+    ctx.client()?
+        .get_opt::<crate::model::ClusterInformation>(None, "default")
+        .map_err(|e| CmdError::new(format!("failed to read the datastore: {e}")))?;
     let output = args
         .output
         .clone()
