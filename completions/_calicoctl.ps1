@@ -51,6 +51,8 @@ Register-ArgumentCompleter -Native -CommandName 'calicoctl' -ScriptBlock {
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Display the version of this binary')
             [CompletionResult]::new('datastore', 'datastore', [CompletionResultType]::ParameterValue, 'Calico datastore management')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Generate a shell completion script')
+            [CompletionResult]::new('node', 'node', [CompletionResultType]::ParameterValue, 'Calico node management')
+            [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Access cluster information')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -578,6 +580,172 @@ Register-ArgumentCompleter -Native -CommandName 'calicoctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'calicoctl;node' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the Calico node container image (not applicable: start calico-node instead)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'View the current status of a Calico node')
+            [CompletionResult]::new('diags', 'diags', [CompletionResultType]::ParameterValue, 'Gather a diagnostics bundle for a Calico node')
+            [CompletionResult]::new('checksystem', 'checksystem', [CompletionResultType]::ParameterValue, 'Verify the compute host is able to run a Calico node instance')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'calicoctl;node;run' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;node;status' {
+            [CompletionResult]::new('--nodename', '--nodename', [CompletionResultType]::ParameterName, 'This node''s name (else /var/lib/calico/nodename, else the host name, as calico-node decides it)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;node;diags' {
+            [CompletionResult]::new('--nodename', '--nodename', [CompletionResultType]::ParameterName, 'This node''s name (else /var/lib/calico/nodename, else the host name)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the bundle (default: calico-node-diags-<time>.tar.gz here)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write the bundle (default: calico-node-diags-<time>.tar.gz here)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;node;checksystem' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;node;help' {
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the Calico node container image (not applicable: start calico-node instead)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'View the current status of a Calico node')
+            [CompletionResult]::new('diags', 'diags', [CompletionResultType]::ParameterValue, 'Gather a diagnostics bundle for a Calico node')
+            [CompletionResult]::new('checksystem', 'checksystem', [CompletionResultType]::ParameterValue, 'Verify the compute host is able to run a Calico node instance')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'calicoctl;node;help;run' {
+            break
+        }
+        'calicoctl;node;help;status' {
+            break
+        }
+        'calicoctl;node;help;diags' {
+            break
+        }
+        'calicoctl;node;help;checksystem' {
+            break
+        }
+        'calicoctl;node;help;help' {
+            break
+        }
+        'calicoctl;cluster' {
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('diags', 'diags', [CompletionResultType]::ParameterValue, 'Collect snapshot of diagnostic info related to Calico at the cluster-level')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'calicoctl;cluster;diags' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the bundle (default: calico-cluster-diags-<time>.tar.gz here)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write the bundle (default: calico-cluster-diags-<time>.tar.gz here)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
+            [CompletionResult]::new('--datastore-type', '--datastore-type', [CompletionResultType]::ParameterName, 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]')
+            [CompletionResult]::new('--etcd-endpoints', '--etcd-endpoints', [CompletionResultType]::ParameterName, 'Comma-separated etcd endpoints [env: ETCD_ENDPOINTS]')
+            [CompletionResult]::new('--etcd-username', '--etcd-username', [CompletionResultType]::ParameterName, 'etcd user name [env: ETCD_USERNAME]')
+            [CompletionResult]::new('--etcd-key-file', '--etcd-key-file', [CompletionResultType]::ParameterName, 'etcd client key file [env: ETCD_KEY_FILE]')
+            [CompletionResult]::new('--etcd-cert-file', '--etcd-cert-file', [CompletionResultType]::ParameterName, 'etcd client certificate file [env: ETCD_CERT_FILE]')
+            [CompletionResult]::new('--etcd-ca-cert-file', '--etcd-ca-cert-file', [CompletionResultType]::ParameterName, 'etcd CA certificate file [env: ETCD_CA_CERT_FILE]')
+            [CompletionResult]::new('--datastore-path', '--datastore-path', [CompletionResultType]::ParameterName, 'The embedded datastore''s file [env: CALICO_DATASTORE_PATH]')
+            [CompletionResult]::new('--datastore-timeout', '--datastore-timeout', [CompletionResultType]::ParameterName, 'Timeout for each datastore request, in seconds')
+            [CompletionResult]::new('--allow-version-mismatch', '--allow-version-mismatch', [CompletionResultType]::ParameterName, 'Allow client and cluster versions mismatch')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'calicoctl;cluster;help' {
+            [CompletionResult]::new('diags', 'diags', [CompletionResultType]::ParameterValue, 'Collect snapshot of diagnostic info related to Calico at the cluster-level')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'calicoctl;cluster;help;diags' {
+            break
+        }
+        'calicoctl;cluster;help;help' {
+            break
+        }
         'calicoctl;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a resource by file, directory or stdin')
             [CompletionResult]::new('replace', 'replace', [CompletionResultType]::ParameterValue, 'Replace a resource by file, directory or stdin')
@@ -592,6 +760,8 @@ Register-ArgumentCompleter -Native -CommandName 'calicoctl' -ScriptBlock {
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Display the version of this binary')
             [CompletionResult]::new('datastore', 'datastore', [CompletionResultType]::ParameterValue, 'Calico datastore management')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Generate a shell completion script')
+            [CompletionResult]::new('node', 'node', [CompletionResultType]::ParameterValue, 'Calico node management')
+            [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Access cluster information')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -664,6 +834,32 @@ Register-ArgumentCompleter -Native -CommandName 'calicoctl' -ScriptBlock {
             break
         }
         'calicoctl;help;completion' {
+            break
+        }
+        'calicoctl;help;node' {
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the Calico node container image (not applicable: start calico-node instead)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'View the current status of a Calico node')
+            [CompletionResult]::new('diags', 'diags', [CompletionResultType]::ParameterValue, 'Gather a diagnostics bundle for a Calico node')
+            [CompletionResult]::new('checksystem', 'checksystem', [CompletionResultType]::ParameterValue, 'Verify the compute host is able to run a Calico node instance')
+            break
+        }
+        'calicoctl;help;node;run' {
+            break
+        }
+        'calicoctl;help;node;status' {
+            break
+        }
+        'calicoctl;help;node;diags' {
+            break
+        }
+        'calicoctl;help;node;checksystem' {
+            break
+        }
+        'calicoctl;help;cluster' {
+            [CompletionResult]::new('diags', 'diags', [CompletionResultType]::ParameterValue, 'Collect snapshot of diagnostic info related to Calico at the cluster-level')
+            break
+        }
+        'calicoctl;help;cluster;diags' {
             break
         }
         'calicoctl;help;help' {

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod ops;
 pub mod printer;
 pub mod resources;
+pub mod stdio;
 
 use crate::config::{self, Overrides};
 use crate::datastore::api::Client;
@@ -33,7 +34,16 @@ pub const GIT_COMMIT: &str = match option_env!("CALICO_GIT_COMMIT") {
 #[command(
     name = "calicoctl",
     disable_version_flag = true,
-    after_help = "See 'calicoctl <command> --help' to read about a specific subcommand."
+    after_help = "See 'calicoctl <command> --help' to read about a specific subcommand.",
+    after_long_help = "See 'calicoctl <command> --help' to read about a specific subcommand.\n\n\
+Choosing the datastore: command-line flags (--datastore-type, --etcd-endpoints, \
+--etcd-username, --etcd-key-file, --etcd-cert-file, --etcd-ca-cert-file, --datastore-path) come \
+first; then the config file, when one is given with -c/--config or /etc/calico/calicoctl.cfg \
+exists (a CalicoAPIConfig document; the environment is then not read); else the environment \
+(DATASTORE_TYPE, ETCD_ENDPOINTS, ETCD_USERNAME, ETCD_PASSWORD, ETCD_KEY_FILE, ETCD_CERT_FILE, \
+ETCD_CA_CERT_FILE, CALICO_DATASTORE_PATH, each also with a CALICO_ prefix); else the embedded \
+store at $XDG_DATA_HOME/calico/datastore.db (or ~/.local/share/calico/datastore.db). \
+DATASTORE_TYPE is etcdv3 or embedded."
 )]
 pub struct Cli {
     /// Set the log level (one of panic, fatal, error, warn, info, debug).
@@ -129,6 +139,12 @@ pub enum Command {
     Datastore(commands::datastore::DatastoreCommand),
     /// Generate a shell completion script.
     Completion(commands::completion::CompletionArgs),
+    /// Calico node management.
+    #[command(subcommand)]
+    Node(commands::node::NodeCommand),
+    /// Access cluster information.
+    #[command(subcommand)]
+    Cluster(commands::node::ClusterCommand),
 }
 
 /// A failed command: the message calicoctl prints, where, and the exit status.
@@ -313,6 +329,7 @@ pub const TOP_LEVEL_DOC: &str = "Usage:
     version      Display the version of this binary.
     datastore    Calico datastore management.
     cluster      Access cluster information.
+    completion   Generate a shell completion script.
 
 Options:
   -h --help                    Show this screen.
@@ -358,7 +375,7 @@ fn valid_log_level(l: &str) -> bool {
 pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     if args.len() == 2 && (args[1] == "-h" || args[1] == "--help") {
-        print!("{TOP_LEVEL_DOC}");
+        stdio::out(TOP_LEVEL_DOC);
         return ExitCode::SUCCESS;
     }
     let matches = match command().try_get_matches_from(&args) {
@@ -369,7 +386,7 @@ pub fn main() -> ExitCode {
                 && let Some(word) = command_word(&args)
                 && command().find_subcommand(word).is_none()
             {
-                eprint!("unknown command: {word:?}\n{TOP_LEVEL_DOC}");
+                stdio::err(&format!("unknown command: {word:?}\n{TOP_LEVEL_DOC}"));
                 return ExitCode::from(1);
             }
             let code = match e.kind() {
@@ -377,19 +394,18 @@ pub fn main() -> ExitCode {
                 ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 1,
                 _ => 1,
             };
-            let _ = e.print();
+            stdio::print_clap(&e);
             return ExitCode::from(code);
         }
     };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
+            stdio::print_clap(&e);
             return ExitCode::from(1);
         }
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = std::io::LineWriter::new(stdio::Stdout);
     let result = run(cli, &mut out);
     let _ = out.flush();
     match result {
@@ -400,7 +416,7 @@ pub fn main() -> ExitCode {
                     let _ = writeln!(out, "{}", e.message);
                     let _ = out.flush();
                 } else {
-                    eprintln!("{}", e.message);
+                    stdio::err(&format!("{}\n", e.message));
                 }
             }
             ExitCode::from(e.code)
@@ -421,25 +437,32 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> CmdResult {
         )));
     }
     let Some(command) = cli.command else {
-        eprintln!("Usage:\n  calicoctl [options] <command> [<args>...]");
+        stdio::err("Usage:\n  calicoctl [options] <command> [<args>...]\n");
         return Err(CmdError::on_stdout(
             "Invalid option: ''. Use flag '--help' to read about a specific subcommand.",
         ));
     };
     let ctx = Ctx::new(&cli.datastore, cli.allow_version_mismatch);
+    dispatch(&ctx, command, out)
+}
+
+/// Runs one parsed command with `ctx`, writing results to `out`.
+pub fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> CmdResult {
     match command {
-        Command::Create(a) => commands::create::run_create(&ctx, &a, out),
-        Command::Replace(a) => commands::create::run_replace(&ctx, &a, out),
-        Command::Apply(a) => commands::create::run_apply(&ctx, &a, out),
-        Command::Validate(a) => commands::create::run_validate(&ctx, &a, out),
-        Command::Patch(a) => commands::patch::run(&ctx, &a, out),
-        Command::Delete(a) => commands::delete::run(&ctx, &a, out),
-        Command::Get(a) => commands::get::run(&ctx, &a, out),
-        Command::Label(a) => commands::label::run(&ctx, &a, out),
+        Command::Create(a) => commands::create::run_create(ctx, &a, out),
+        Command::Replace(a) => commands::create::run_replace(ctx, &a, out),
+        Command::Apply(a) => commands::create::run_apply(ctx, &a, out),
+        Command::Validate(a) => commands::create::run_validate(ctx, &a, out),
+        Command::Patch(a) => commands::patch::run(ctx, &a, out),
+        Command::Delete(a) => commands::delete::run(ctx, &a, out),
+        Command::Get(a) => commands::get::run(ctx, &a, out),
+        Command::Label(a) => commands::label::run(ctx, &a, out),
         Command::Convert(a) => commands::convert::run(&a, out),
-        Command::Ipam(c) => commands::ipam::run(&ctx, &c, out),
-        Command::Version(a) => commands::version::run(&ctx, &a, out),
-        Command::Datastore(c) => commands::datastore::run(&ctx, &c, out),
+        Command::Ipam(c) => commands::ipam::run(ctx, &c, out),
+        Command::Version(a) => commands::version::run(ctx, &a, out),
+        Command::Datastore(c) => commands::datastore::run(ctx, &c, out),
         Command::Completion(a) => commands::completion::run(&a, out),
+        Command::Node(c) => commands::node::run_node(ctx, &c, out),
+        Command::Cluster(c) => commands::node::run_cluster(ctx, &c, out),
     }
 }

@@ -92,7 +92,7 @@ impl Invocation {
 /// Runs the plugin: reads the environment, writes the result or error on stdout.
 pub fn main() -> ExitCode {
     let inv = Invocation::from_env();
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::cli::stdio::Stdout;
     match run(&inv) {
         Ok(Some(v)) => {
             let _ = writeln!(out, "{v}");

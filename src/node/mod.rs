@@ -76,10 +76,10 @@ pub enum NodeError {
 
 /// Writes one log line to stderr: `<RFC 3339 time> <LEVEL> <message>`.
 pub fn log(level: &str, message: &str) {
-    eprintln!(
-        "{} {level:<5} {message}",
+    crate::cli::stdio::err(&format!(
+        "{} {level:<5} {message}\n",
         crate::timeutil::rfc3339(crate::timeutil::now())
-    );
+    ));
 }
 
 /// Parses `500ms`, `5s`, `2m` or a bare number of seconds.
@@ -210,7 +210,7 @@ pub fn main() -> ExitCode {
     let args = match NodeArgs::try_parse() {
         Ok(a) => a,
         Err(e) => {
-            let _ = e.print();
+            crate::cli::stdio::print_clap(&e);
             return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
         }
     };
@@ -269,7 +269,7 @@ pub fn run(args: &NodeArgs) -> Result<(), NodeError> {
         Client::new(store),
         cfg,
         tunnels,
-        Box::new(std::io::stdout()),
+        Box::new(crate::cli::stdio::Stdout),
     );
     if args.once {
         agent.startup()?;

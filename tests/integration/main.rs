@@ -2,10 +2,12 @@
 //! that need real processes (etcd, CNI, network namespaces).
 
 mod cni_ptp;
+mod diags;
 mod generated;
 mod golden;
 mod nat;
 mod netns;
+mod pipes;
 mod reliability;
 mod stress;
 mod walkthrough;

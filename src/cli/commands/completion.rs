@@ -41,6 +41,9 @@ pub fn generate(shell: Shell, out: &mut dyn Write) {
 
 /// Runs `completion`.
 pub fn run(args: &CompletionArgs, out: &mut dyn Write) -> CmdResult {
-    generate(args.shell, out);
+    // clap_complete panics when its writer fails; it writes to memory, and we write that.
+    let mut script = Vec::new();
+    generate(args.shell, &mut script);
+    out.write_all(&script)?;
     Ok(())
 }

@@ -8,5 +8,6 @@ pub mod delete;
 pub mod get;
 pub mod ipam;
 pub mod label;
+pub mod node;
 pub mod patch;
 pub mod version;

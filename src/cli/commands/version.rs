@@ -101,7 +101,7 @@ pub fn run(ctx: &Ctx, args: &VersionArgs, out: &mut dyn Write) -> CmdResult {
                     last = Some(lines);
                 }
             }
-            Err(e) if poll.is_some() => eprintln!("{e}"),
+            Err(e) if poll.is_some() => crate::cli::stdio::err(&format!("{e}\n")),
             Err(e) => return Err(CmdError::new(e)),
         }
         match poll {

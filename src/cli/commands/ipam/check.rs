@@ -81,7 +81,9 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
     // A block that cannot be read is listed and left unchecked; say so where it cannot be
     // missed (the text report itself stays calicoctl's).
     for problem in &r.unreadable_blocks {
-        eprintln!("warning: {problem}; its allocations are not checked");
+        crate::cli::stdio::err(&format!(
+            "warning: {problem}; its allocations are not checked\n"
+        ));
     }
 
     if structured {

@@ -7,6 +7,10 @@ use std::io::Write;
 
 /// Modify IPAM configuration.
 #[derive(Debug, Args)]
+#[command(
+    override_usage = "calicoctl ipam configure --strictaffinity=<true/false> [--max-blocks-per-host=<number>] [--dry-run] [--config=<CONFIG>] [--allow-version-mismatch]",
+    after_help = "Examples:\n  # Forbid borrowing addresses from other nodes' blocks.\n  calicoctl ipam configure --strictaffinity=true\n\n  # Allow borrowing again, with at most 4 blocks per node.\n  calicoctl ipam configure --strictaffinity=false --max-blocks-per-host=4"
+)]
 pub struct ConfigureArgs {
     /// Set StrictAffinity to true/false. When StrictAffinity is true, borrowing IP addresses
     /// is not allowed.
