@@ -413,6 +413,7 @@ golden_cases! {
     label => "label",
     namespace_errors => "namespace-errors",
     namespaced => "namespaced",
+    node_cluster => "node-cluster",
     patch => "patch",
     patch_errors => "patch-errors",
     reservations => "reservations",
