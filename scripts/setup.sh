@@ -10,6 +10,7 @@ bin=target/release
 # CALICO_DATASTORE_PATH the store lives in ~/.local/share/calico/datastore.db.
 export CALICO_DATASTORE_PATH="$PWD/target/demo/datastore.db"
 rm -f "$CALICO_DATASTORE_PATH"*
+mkdir -p "$(dirname "$CALICO_DATASTORE_PATH")"  # a named store's directory must exist
 unset DATASTORE_TYPE ETCD_ENDPOINTS CALICO_DATASTORE_TYPE CALICO_ETCD_ENDPOINTS
 run() { echo "\$ calicoctl $*"; "$bin/calicoctl" "$@"; }
 run create -f testdata/demo/nodes.yaml

@@ -1,5 +1,8 @@
-//! Where the datastore is: command-line flag, then environment, then config file, then the
-//! embedded default (`../shared/design/contract.md`).
+//! Where the datastore is (`../shared/design/contract.md`, "Choosing the datastore"), as
+//! calicoctl decides it: a command-line flag (for `calico-ipam`, a field of the CNI network
+//! configuration) first; then the config file, when one is given with `-c` or the default file
+//! exists, and the environment is then not read at all (so `-c staging.cfg` can never reach the
+//! cluster the shell's variables name); else the environment; else the embedded default.
 //!
 //! Environment variables are looked up as `CALICO_<NAME>` first, then `<NAME>`, as calicoctl
 //! does: `DATASTORE_TYPE`, `ETCD_ENDPOINTS`, `ETCD_USERNAME`, `ETCD_PASSWORD`, `ETCD_KEY_FILE`,
@@ -67,6 +70,11 @@ pub enum ConfigError {
     /// A datastore type we do not know.
     #[error("unknown datastore type: {0}")]
     UnknownType(String),
+    /// `kubernetes`: Calico's Kubernetes API datastore (KDD), which this product lacks.
+    #[error(
+        "datastore type kubernetes (Calico's Kubernetes API datastore) is not supported: use etcdv3 or embedded"
+    )]
+    Kubernetes,
     /// etcd chosen without endpoints.
     #[error("no etcd endpoints specified")]
     NoEndpoints,
@@ -130,14 +138,17 @@ struct ConfigFileSpec {
 /// Reads an environment variable as calicoctl does: `CALICO_<name>` first, then `<name>`.
 /// Empty values count as unset.
 pub fn env(name: &str) -> Option<String> {
+    env_in(name, &|k| std::env::var(k).ok())
+}
+
+/// [`env`] over the variables `vars` gives.
+fn env_in(name: &str, vars: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     let prefixed = if name.starts_with("CALICO_") {
         None
     } else {
-        std::env::var(format!("CALICO_{name}")).ok()
+        vars(&format!("CALICO_{name}"))
     };
-    prefixed
-        .or_else(|| std::env::var(name).ok())
-        .filter(|v| !v.is_empty())
+    prefixed.or_else(|| vars(name)).filter(|v| !v.is_empty())
 }
 
 /// A decoding error's message without the offending value: serde quotes it ("invalid type:
@@ -212,23 +223,46 @@ pub fn default_datastore_path() -> Result<PathBuf, ConfigError> {
     Ok(PathBuf::from(home).join(".local/share/calico/datastore.db"))
 }
 
-/// Resolves the datastore from overrides, environment, the config file (`config_file`, or the
-/// default path when `None`) and the default.
+/// Resolves the datastore from the overrides (flags), the config file (`config_file`, given
+/// with `-c`; else [`DEFAULT_CONFIG_FILE`] when it exists), the environment (only when there is
+/// no config file) and the embedded default.
 pub fn resolve(
     overrides: &Overrides,
     config_file: Option<&Path>,
 ) -> Result<DatastoreConfig, ConfigError> {
+    resolve_from(
+        overrides,
+        config_file,
+        Path::new(DEFAULT_CONFIG_FILE),
+        &|k| std::env::var(k).ok(),
+    )
+}
+
+/// [`resolve`] with the default config file and the environment's variables given (tests).
+fn resolve_from(
+    overrides: &Overrides,
+    config_file: Option<&Path>,
+    default_file: &Path,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<DatastoreConfig, ConfigError> {
+    // A `-c` naming the default file is not an error when that file is missing (calicoctl).
     let file = match config_file {
-        Some(p) => read_file(p, p != Path::new(DEFAULT_CONFIG_FILE))?,
-        None => read_file(Path::new(DEFAULT_CONFIG_FILE), false)?,
-    }
-    .unwrap_or_default();
+        Some(p) => read_file(p, p != default_file)?,
+        None => read_file(default_file, false)?,
+    };
+    // Where a setting no flag gives comes from: the file when there is one, else the
+    // environment; never both.
+    let use_env = file.is_none();
+    let file = file.unwrap_or_default();
     let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_string());
     let pick = |flag: &Option<String>, env_name: &str, from_file: &str| {
-        flag.clone()
-            .filter(|v| !v.is_empty())
-            .or_else(|| env(env_name))
-            .or_else(|| nonempty(from_file))
+        flag.clone().filter(|v| !v.is_empty()).or_else(|| {
+            if use_env {
+                env_in(env_name, vars)
+            } else {
+                nonempty(from_file)
+            }
+        })
     };
     let endpoints = pick(
         &overrides.etcd_endpoints,
@@ -314,18 +348,24 @@ pub fn resolve(
                 fail_fast: overrides.fail_fast,
             }))
         }
-        "embedded" => {
-            let path = match pick(
+        "embedded" => Ok(
+            match pick(
                 &overrides.datastore_path,
                 "CALICO_DATASTORE_PATH",
                 &file.datastore_path,
             ) {
-                Some(p) => PathBuf::from(p),
-                None => default_datastore_path()?,
-            };
-            Ok(DatastoreConfig::Embedded { path })
-        }
+                Some(p) => DatastoreConfig::Embedded {
+                    path: PathBuf::from(p),
+                    explicit: true,
+                },
+                None => DatastoreConfig::Embedded {
+                    path: default_datastore_path()?,
+                    explicit: false,
+                },
+            },
+        ),
         "memory" => Ok(DatastoreConfig::Memory),
+        "kubernetes" => Err(ConfigError::Kubernetes),
         other => Err(ConfigError::UnknownType(other.to_string())),
     }
 }
@@ -362,6 +402,224 @@ mod tests {
         }
     }
 
+    /// An environment of the given variables only.
+    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    const PRODUCTION: &[(&str, &str)] = &[
+        ("DATASTORE_TYPE", "etcdv3"),
+        ("ETCD_ENDPOINTS", "http://127.0.0.1:1"),
+        ("ETCD_USERNAME", "prod"),
+        ("CALICO_DATASTORE_PATH", "/env/datastore.db"),
+    ];
+
+    fn embedded(path: &str, explicit: bool) -> DatastoreConfig {
+        DatastoreConfig::Embedded {
+            path: path.into(),
+            explicit,
+        }
+    }
+
+    fn write_cfg(dir: &Path, name: &str, spec: &str) -> PathBuf {
+        let f = dir.join(name);
+        std::fs::write(
+            &f,
+            format!("apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec:\n{spec}"),
+        )
+        .unwrap();
+        f
+    }
+
+    #[test]
+    fn precedence_flags_then_file_then_environment_then_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let staging = write_cfg(
+            dir.path(),
+            "staging.cfg",
+            "  datastoreType: embedded\n  datastorePath: /staging/datastore.db\n",
+        );
+        let no_default = dir.path().join("no-default.cfg");
+        let none = Overrides::default();
+        let env = env_of(PRODUCTION);
+        // The file given with -c wins over the environment.
+        assert_eq!(
+            resolve_from(&none, Some(&staging), &no_default, &env).unwrap(),
+            embedded("/staging/datastore.db", true)
+        );
+        // So does the default file when it exists, and no -c is given.
+        assert_eq!(
+            resolve_from(&none, None, &staging, &env).unwrap(),
+            embedded("/staging/datastore.db", true)
+        );
+        // A flag wins over the file.
+        let flag = Overrides {
+            datastore_path: Some("/flag/datastore.db".into()),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            resolve_from(&flag, Some(&staging), &no_default, &env).unwrap(),
+            embedded("/flag/datastore.db", true)
+        );
+        let flag_type = Overrides {
+            datastore_type: Some("etcdv3".into()),
+            etcd_endpoints: Some("http://10.0.0.9:2379".into()),
+            ..Overrides::default()
+        };
+        match resolve_from(&flag_type, Some(&staging), &no_default, &env).unwrap() {
+            DatastoreConfig::Etcd(c) => {
+                assert_eq!(c.endpoints, ["http://10.0.0.9:2379"]);
+                // The environment is not read while there is a file: no production user.
+                assert_eq!(c.username, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        // With a file, the environment is not read at all: what the file leaves unset takes
+        // its default, not the variable.
+        let bare = write_cfg(dir.path(), "bare.cfg", "  datastoreType: embedded\n");
+        assert_eq!(
+            resolve_from(&none, Some(&bare), &no_default, &env).unwrap(),
+            embedded(default_datastore_path().unwrap().to_str().unwrap(), false)
+        );
+        let etcd_file = write_cfg(
+            dir.path(),
+            "etcd.cfg",
+            "  etcdEndpoints: http://10.0.0.1:2379\n",
+        );
+        match resolve_from(&none, Some(&etcd_file), &no_default, &env).unwrap() {
+            DatastoreConfig::Etcd(c) => {
+                assert_eq!(c.endpoints, ["http://10.0.0.1:2379"]);
+                assert_eq!(c.username, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without a file (none given, no default file): the environment.
+        match resolve_from(&none, None, &no_default, &env).unwrap() {
+            DatastoreConfig::Etcd(c) => {
+                assert_eq!(c.endpoints, ["http://127.0.0.1:1"]);
+                assert_eq!(c.username.as_deref(), Some("prod"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            resolve_from(
+                &none,
+                None,
+                &no_default,
+                &env_of(&[("CALICO_DATASTORE_PATH", "/env/datastore.db")])
+            )
+            .unwrap(),
+            embedded("/env/datastore.db", true)
+        );
+        // A flag still wins over the environment.
+        assert_eq!(
+            resolve_from(
+                &Overrides {
+                    datastore_type: Some("embedded".into()),
+                    ..flag.clone()
+                },
+                None,
+                &no_default,
+                &env
+            )
+            .unwrap(),
+            embedded("/flag/datastore.db", true)
+        );
+        // Nothing at all: the embedded default, whose directories a writer may create.
+        assert_eq!(
+            resolve_from(&none, None, &no_default, &env_of(&[])).unwrap(),
+            embedded(default_datastore_path().unwrap().to_str().unwrap(), false)
+        );
+        // -c naming the default path, missing: the environment, as calicoctl.
+        assert!(matches!(
+            resolve_from(&none, Some(&no_default), &no_default, &env).unwrap(),
+            DatastoreConfig::Etcd(_)
+        ));
+    }
+
+    #[test]
+    fn a_given_file_that_cannot_be_read_or_parsed_is_an_error_whatever_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let no_default = dir.path().join("no-default.cfg");
+        let env = env_of(PRODUCTION);
+        let none = Overrides::default();
+        let missing = dir.path().join("missing.cfg");
+        assert_eq!(
+            resolve_from(&none, Some(&missing), &no_default, &env),
+            Err(ConfigError::Unreadable(missing.display().to_string()))
+        );
+        // A directory cannot be read either.
+        assert_eq!(
+            resolve_from(&none, Some(dir.path()), &no_default, &env),
+            Err(ConfigError::Unreadable(dir.path().display().to_string()))
+        );
+        let broken = dir.path().join("broken.cfg");
+        std::fs::write(&broken, "apiVersion: [\n").unwrap();
+        assert!(matches!(
+            resolve_from(&none, Some(&broken), &no_default, &env),
+            Err(ConfigError::Syntax { .. })
+        ));
+        // A broken default file is an error too, not a fall-back to the environment.
+        assert!(matches!(
+            resolve_from(&none, None, &broken, &env),
+            Err(ConfigError::Syntax { .. })
+        ));
+    }
+
+    #[test]
+    fn kubernetes_is_refused_naming_what_is_supported() {
+        let dir = tempfile::tempdir().unwrap();
+        let no_default = dir.path().join("no-default.cfg");
+        let expected = "datastore type kubernetes (Calico's Kubernetes API datastore) is not \
+                        supported: use etcdv3 or embedded";
+        let file = write_cfg(dir.path(), "kdd.cfg", "  datastoreType: kubernetes\n");
+        let flag = Overrides {
+            datastore_type: Some("kubernetes".into()),
+            ..Overrides::default()
+        };
+        for result in [
+            resolve_from(
+                &Overrides::default(),
+                None,
+                &no_default,
+                &env_of(&[("DATASTORE_TYPE", "kubernetes")]),
+            ),
+            resolve_from(
+                &Overrides::default(),
+                None,
+                &no_default,
+                &env_of(&[("CALICO_DATASTORE_TYPE", "kubernetes")]),
+            ),
+            resolve_from(
+                &Overrides::default(),
+                Some(&file),
+                &no_default,
+                &env_of(&[]),
+            ),
+            resolve_from(&flag, None, &no_default, &env_of(&[])),
+        ] {
+            assert_eq!(result.unwrap_err().to_string(), expected);
+        }
+        assert_eq!(
+            resolve_from(
+                &Overrides {
+                    datastore_type: Some("bogus".into()),
+                    ..Overrides::default()
+                },
+                None,
+                &no_default,
+                &env_of(&[])
+            )
+            .unwrap_err()
+            .to_string(),
+            "unknown datastore type: bogus"
+        );
+    }
+
     #[test]
     fn file_and_overrides() {
         let dir = tempfile::tempdir().unwrap();
@@ -383,7 +641,8 @@ mod tests {
         assert_eq!(
             resolve(&o, Some(&f)).unwrap(),
             DatastoreConfig::Embedded {
-                path: "/tmp/x.db".into()
+                path: "/tmp/x.db".into(),
+                explicit: true,
             }
         );
         std::fs::write(&f, "apiVersion: v1\nkind: CalicoAPIConfig\n").unwrap();

@@ -74,8 +74,9 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Where the datastore is. Each flag overrides its environment variable, which overrides the
-/// config file, which overrides the default (the embedded store).
+/// Where the datastore is. A flag wins over the config file (`-c`, or the default file when it
+/// exists), which keeps the environment from being read at all; else the environment; else the
+/// default (the embedded store).
 #[derive(Debug, Clone, Args)]
 pub struct DatastoreArgs {
     /// Path to the file containing connection configuration in YAML or JSON format.
@@ -265,6 +266,14 @@ impl Ctx {
         let store = crate::datastore::open(&cfg)
             .map_err(|e| CmdError::on_stdout(format!("Failed to create Calico API client: {e}")))?;
         Ok(self.client.get_or_init(|| Client::new(store)))
+    }
+
+    /// The error of an embedded store named explicitly whose directory does not exist.
+    pub fn missing_store(&self) -> Option<String> {
+        config::resolve(&self.overrides, self.config_file.as_deref())
+            .ok()?
+            .missing_directory()
+            .map(|e| e.to_string())
     }
 
     /// calicoctl's client/cluster version check (skipped with `--allow-version-mismatch`, or

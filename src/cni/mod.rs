@@ -25,7 +25,7 @@ pub mod types;
 use crate::config::{self, Overrides};
 use crate::datastore::api::Stored;
 use crate::datastore::api::{Client, ClientError};
-use crate::datastore::{KeyValue, Read as DsRead};
+use crate::datastore::{DatastoreConfig, KeyValue, Read as DsRead};
 use crate::ipam::{
     AssignIpRequest, AutoAssignRequest, IntendedUse, Ipam, IpamError, ReleaseOptions, Rider,
     RiderWrite,
@@ -354,6 +354,9 @@ pub fn run(inv: &Invocation) -> Result<Option<serde_json::Value>, CniError> {
     };
     let result = match inv.command.as_str() {
         "ADD" => Plugin::open(&conf, inv).and_then(|p| p.add()).map(Some),
+        // A store whose directory does not exist holds nothing to release: DEL succeeds (a
+        // runtime retries a failed DEL for ever), and nothing is created.
+        "DEL" if datastore_config(&conf).is_ok_and(|c| c.missing_directory().is_some()) => Ok(None),
         "DEL" => Plugin::open(&conf, inv)
             .and_then(|p| p.del())
             .map(|()| None),
@@ -766,22 +769,32 @@ struct PodState {
     endpoint: Option<WorkloadEndpoint>,
 }
 
+/// The datastore the network configuration names: its fields are this program's flags
+/// (`config::resolve`).
+fn datastore_config(conf: &NetConf) -> Result<DatastoreConfig, CniError> {
+    let overrides = Overrides {
+        datastore_type: conf.datastore_type.clone(),
+        etcd_endpoints: conf.etcd_endpoints.clone(),
+        etcd_username: conf.etcd_username.clone(),
+        etcd_password: conf.etcd_password.clone(),
+        etcd_key_file: conf.etcd_key_file.clone(),
+        etcd_cert_file: conf.etcd_cert_file.clone(),
+        etcd_ca_cert_file: conf.etcd_ca_cert_file.clone(),
+        datastore_path: conf.datastore_path.clone(),
+        timeout: None,
+        fail_fast: true,
+    };
+    config::resolve(&overrides, None)
+        .map_err(|e| CniError::new(codes::INVALID_CONFIG, e.to_string()))
+}
+
 impl<'a> Plugin<'a> {
     fn open(conf: &'a NetConf, inv: &'a Invocation) -> Result<Plugin<'a>, CniError> {
-        let overrides = Overrides {
-            datastore_type: conf.datastore_type.clone(),
-            etcd_endpoints: conf.etcd_endpoints.clone(),
-            etcd_username: conf.etcd_username.clone(),
-            etcd_password: conf.etcd_password.clone(),
-            etcd_key_file: conf.etcd_key_file.clone(),
-            etcd_cert_file: conf.etcd_cert_file.clone(),
-            etcd_ca_cert_file: conf.etcd_ca_cert_file.clone(),
-            datastore_path: conf.datastore_path.clone(),
-            timeout: None,
-            fail_fast: true,
-        };
-        let cfg = config::resolve(&overrides, None)
-            .map_err(|e| CniError::new(codes::INVALID_CONFIG, e.to_string()))?;
+        let cfg = datastore_config(conf)?;
+        // A mistyped store path is the configuration's fault, not a datastore to retry.
+        if let Some(e) = cfg.missing_directory() {
+            return Err(CniError::new(codes::INVALID_CONFIG, e.to_string()));
+        }
         let store = crate::datastore::open(&cfg)
             .map_err(|e| CniError::new(codes::TRY_AGAIN, e.to_string()))?;
         let client = Client::new(store);

@@ -23,6 +23,7 @@
 //! async stays inside the one module that needs it.
 
 pub mod api;
+pub mod deferred;
 pub mod embedded;
 pub mod etcd;
 pub mod keys;
@@ -447,6 +448,9 @@ pub enum DatastoreConfig {
     Embedded {
         /// The store's file.
         path: std::path::PathBuf,
+        /// Named by a flag, a variable or a config file: its directory must exist. False for
+        /// the default path, whose directories a command that writes creates.
+        explicit: bool,
     },
     /// A fresh in-memory store (tests).
     Memory,
@@ -456,17 +460,35 @@ impl std::fmt::Debug for DatastoreConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DatastoreConfig::Etcd(c) => write!(f, "etcdv3 ({})", c.endpoints.join(",")),
-            DatastoreConfig::Embedded { path } => write!(f, "embedded ({})", path.display()),
+            DatastoreConfig::Embedded { path, .. } => write!(f, "embedded ({})", path.display()),
             DatastoreConfig::Memory => write!(f, "memory"),
         }
     }
 }
 
-/// Opens the configured store.
+impl DatastoreConfig {
+    /// Whether this is an embedded store named explicitly whose directory does not exist (see
+    /// [`deferred::check_directory`]): every program refuses it, and `calico-ipam`'s DEL finds
+    /// nothing to release in it.
+    pub fn missing_directory(&self) -> Option<DatastoreError> {
+        match self {
+            DatastoreConfig::Embedded {
+                path,
+                explicit: true,
+            } => deferred::check_directory(path).err(),
+            _ => None,
+        }
+    }
+}
+
+/// Opens the configured store. An embedded store's file is created by the first write, not
+/// here (see [`deferred`]).
 pub fn open(config: &DatastoreConfig) -> Result<Store> {
     Ok(match config {
         DatastoreConfig::Etcd(c) => Arc::new(etcd::EtcdStore::connect(c)?),
-        DatastoreConfig::Embedded { path } => Arc::new(embedded::EmbeddedStore::open(path)?),
+        DatastoreConfig::Embedded { path, explicit } => {
+            Arc::new(deferred::DeferredStore::open(path, *explicit)?)
+        }
         DatastoreConfig::Memory => Arc::new(memory::MemoryStore::new()),
     })
 }

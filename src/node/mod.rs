@@ -227,6 +227,10 @@ pub fn main() -> ExitCode {
 pub fn run(args: &NodeArgs) -> Result<(), NodeError> {
     let cfg = args.agent_config()?;
     let ds = config::resolve(&args.overrides(), args.config.as_deref())?;
+    // A mistyped store path is fatal at once, not waited for like an unreachable etcd.
+    if let Some(e) = ds.missing_directory() {
+        return Err(e.into());
+    }
     // signal-hook sets the flag from the handler (async-signal-safe); the loop polls it at
     // least every 100 ms, so no thread or self-pipe is needed.
     let stop = Arc::new(AtomicBool::new(false));

@@ -400,6 +400,7 @@ golden_cases! {
     cni => "cni",
     config_errors => "config-errors",
     create_errors => "create-errors",
+    datastore_choice => "datastore-choice",
     delete => "delete",
     delete_node => "delete-node",
     dry_run => "dry-run",

@@ -2,6 +2,7 @@
 //! that need real processes (etcd, CNI, network namespaces).
 
 mod cni_ptp;
+mod datastore_choice;
 mod diags;
 mod generated;
 mod golden;

@@ -52,8 +52,13 @@ pub fn parse_go_duration(s: &str) -> Option<std::time::Duration> {
 }
 
 fn cluster_lines(ctx: &Ctx) -> Result<Option<(String, String)>, String> {
-    let Ok(client) = ctx.client() else {
-        return Ok(None);
+    let client = match ctx.client() {
+        Ok(c) => c,
+        // A named store that is not there is an error, as an etcd that cannot be reached is.
+        Err(_) if let Some(e) = ctx.missing_store() => {
+            return Err(format!("unable to retrieve Cluster Version or Type: {e}"));
+        }
+        Err(_) => return Ok(None),
     };
     let info: ClusterInformation = client
         .get(None, "default")
