@@ -1,5 +1,6 @@
 //! Reading resources from `-f FILE|DIR|-`: multi-document YAML or JSON, sequences and
-//! `<Kind>List` objects, strictly decoded.
+//! `<Kind>List` objects, read as calicoctl reads them (go-yaml v2's YAML 1.1 scalars, see
+//! [`crate::model::goyaml`]) and strictly decoded.
 
 use crate::model::kinds::AnyResource;
 use crate::output::go_io_reason;
@@ -140,8 +141,7 @@ pub fn parse_text(text: &str) -> Result<Vec<AnyResource>, LoadError> {
             continue;
         }
         check_nesting(&doc)?;
-        let value: serde_json::Value = serde_yaml::from_str(&doc)
-            .map_err(|e| LoadError::Parse(crate::model::yaml_error(&e)))?;
+        let value = crate::model::goyaml::parse(&doc).map_err(LoadError::Parse)?;
         push_value(value, &mut out)?;
     }
     Ok(out)

@@ -51,6 +51,10 @@ pub(crate) fn decode_document<T: DeserializeOwned>(
         if message.ends_with("expected a string") && stringify_at(&mut value, &segments) {
             continue;
         }
+        if message.starts_with("invalid type: floating point") && integral_at(&mut value, &segments)
+        {
+            continue;
+        }
         wrong_type
             .get_or_insert_with(|| type_error(kind, &value, err.path(), &message, show_values));
         // Go on looking for unknown fields without the wrong value: a list item or a label
@@ -181,10 +185,49 @@ fn stringify_at(value: &mut Value, segments: &[&Segment]) -> bool {
     }
 }
 
+/// A float where an integer belongs: calicoctl's JSON step writes `26.0` as `26`, which an
+/// integer field takes; a float with a fraction or an exponent stays a wrong value.
+fn integral_at(value: &mut Value, segments: &[&Segment]) -> bool {
+    let Some(v) = value_at_mut(value, segments) else {
+        return false;
+    };
+    let Some(f) = v.as_f64().filter(|_| v.is_f64()) else {
+        return false;
+    };
+    let text = go_json_float(f);
+    let integer = text
+        .parse::<i64>()
+        .map(Value::from)
+        .or_else(|_| text.parse::<u64>().map(Value::from));
+    match integer {
+        Ok(i) => {
+            *v = i;
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Go's JSON text of a float64 (ES6 style): plain digits unless below 1e-6 or from 1e21 on.
+pub(crate) fn go_json_float(f: f64) -> String {
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        // `{:e}` is `1e-7` or `1.5e21`; Go writes `1e-07` then trims it to `1e-7`, and `1.5e+21`.
+        let sci = format!("{f:e}");
+        return match sci.split_once('e') {
+            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
+            _ => sci,
+        };
+    }
+    // Rust's `Display` of an f64 is the shortest round-tripping digits, never an exponent.
+    let text = f.to_string();
+    text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
+}
+
 fn stringify(v: &mut Value) -> bool {
     let text = match v {
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) if n.is_f64() => go_float32_g(n.as_f64().unwrap_or_default()),
+        Value::Number(n) if n.is_f64() => go_float_g(n.as_f64().unwrap_or_default()),
         Value::Number(n) => n.to_string(),
         _ => return false,
     };
@@ -192,10 +235,10 @@ fn stringify(v: &mut Value) -> bool {
     true
 }
 
-/// Go's `strconv.FormatFloat(f, 'g', -1, 32)`: the shortest digits that read back as the same
-/// float32, in exponent form when the decimal exponent is below -4 or at least 6.
-fn go_float32_g(f: f64) -> String {
-    let f = f as f32;
+/// Go's `strconv.FormatFloat(f, 'g', -1, 64)` (what calicoctl's YAML wrapper makes of a float
+/// where a string belongs): the shortest digits that read back as the same float64, in
+/// exponent form when the decimal exponent is below -4 or at least 6.
+pub(crate) fn go_float_g(f: f64) -> String {
     if f.is_nan() {
         return "NaN".to_string();
     }
@@ -268,6 +311,7 @@ fn type_error(
     let json_kind = crate::gojson::kind_name(value);
     let text = match value {
         Value::String(s) => s.clone(),
+        Value::Number(n) if n.is_f64() => go_json_float(n.as_f64().unwrap_or_default()),
         other => other.to_string(),
     };
     if !show_values {
@@ -353,9 +397,7 @@ pub(crate) fn go_type_expected(message: &str) -> String {
 }
 
 /// A YAML syntax error as calicoctl's YAML-to-JSON conversion reports it (go-yaml v2):
-/// `error converting YAML to JSON: yaml: line 4: did not find expected key`. go-yaml names
-/// the problem's line counted from 0 (from 1 for the scanner's errors), else the context's,
-/// and no line when both are 0; the column and the context text are not shown.
+/// `error converting YAML to JSON: yaml: line 4: did not find expected key`.
 pub(crate) fn yaml_error(err: &serde_yaml::Error) -> String {
     // serde_norway's Debug form is the only one with the error's kind and both marks:
     // `Error { kind: PARSER, problem: "...", problem_mark: Mark { line: 5, column: 2 }, ... }`
@@ -380,15 +422,38 @@ pub(crate) fn yaml_error(err: &serde_yaml::Error) -> String {
             .and_then(|n| n.parse::<u64>().ok())
             .map_or(0, |line| line.saturating_sub(1))
     };
-    let line = match (line0("problem_mark"), line0("context_mark")) {
+    format!(
+        "error converting YAML to JSON: {}",
+        go_yaml_error(
+            kind.starts_with("SCANNER"),
+            Some(&problem),
+            line0("problem_mark"),
+            line0("context_mark")
+        )
+    )
+}
+
+/// go-yaml v2's message for a libyaml error (lines counted from 0 as libyaml counts them):
+/// the problem's line (plus one for the scanner's errors), else the context's, and no line
+/// when both are 0; the column and the context text are not shown.
+pub(crate) fn go_yaml_error(
+    scanner: bool,
+    problem: Option<&str>,
+    problem_line: u64,
+    context_line: u64,
+) -> String {
+    let problem = problem
+        .filter(|p| !p.is_empty())
+        .unwrap_or("unknown problem parsing YAML content");
+    let line = match (problem_line, context_line) {
         (0, 0) => None,
         (0, context) => Some(context),
-        (problem, _) if kind.starts_with("SCANNER") => Some(problem + 1),
+        (problem, _) if scanner => Some(problem + 1),
         (problem, _) => Some(problem),
     };
     match line {
-        Some(line) => format!("error converting YAML to JSON: yaml: line {line}: {problem}"),
-        None => format!("error converting YAML to JSON: yaml: {problem}"),
+        Some(line) => format!("yaml: line {line}: {problem}"),
+        None => format!("yaml: {problem}"),
     }
 }
 
@@ -608,7 +673,7 @@ mod tests {
             (1.1, "1.1"),
             (f64::INFINITY, "+Inf"),
         ] {
-            assert_eq!(go_float32_g(f), want, "{f}");
+            assert_eq!(go_float_g(f), want, "{f}");
         }
     }
 }

@@ -784,48 +784,85 @@ fn is_go_digit(c: char) -> bool {
 
 /// Whether go-yaml v2 would read `s`, written as a plain scalar, back as a string.
 fn resolves_to_string(s: &str) -> bool {
+    matches!(resolve_plain(s), Plain::Str)
+}
+
+/// What go-yaml v2 (resolve.go) makes of a plain scalar decoded into an `interface{}`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Plain {
+    Null,
+    Bool(bool),
+    /// An `int` (64 bits).
+    Int(i64),
+    /// A `uint64` beyond `int`.
+    Uint(u64),
+    Float(f64),
+    /// A timestamp: decoded into an `interface{}` it stays the string as written.
+    Timestamp,
+    /// Any other text: a string.
+    Str,
+}
+
+/// go-yaml v2's resolution of a plain scalar (YAML 1.1 booleans `y`, `yes`, `on`, `off` ...,
+/// `~`, `0x`/`0o`/`0b`/leading-zero octal integers, underscores, `.inf`, `.nan`).
+pub(crate) fn resolve_plain(s: &str) -> Plain {
     let hint = match s.as_bytes().first() {
-        None => return false, // the empty plain scalar is null
+        None => return Plain::Null, // the empty plain scalar is null
         Some(b'+' | b'-') => 'S',
         Some(b'0'..=b'9') => 'D',
         Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => 'M',
         Some(b'.') => '.',
-        Some(_) => return true,
+        Some(_) => return Plain::Str,
     };
-    const SPECIAL: &[&str] = &[
-        "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "n", "N", "no",
-        "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "~", "null", "Null", "NULL",
-        ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
-        "-.Inf", "-.INF",
-    ];
-    if SPECIAL.contains(&s) {
-        return false;
+    match s {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Plain::Bool(true);
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Plain::Bool(false);
+        }
+        "~" | "null" | "Null" | "NULL" => return Plain::Null,
+        ".nan" | ".NaN" | ".NAN" => return Plain::Float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Plain::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Plain::Float(f64::NEG_INFINITY),
+        _ => {}
     }
+    let int = |i: i64| Plain::Int(i);
     match hint {
-        '.' => go_parse_float(s).is_none(),
+        '.' => go_parse_float(s).map_or(Plain::Str, Plain::Float),
         'D' | 'S' => {
             if is_timestamp(s) {
-                return false;
+                return Plain::Timestamp;
             }
             let plain = s.replace('_', "");
-            if go_parse_int(&plain, 0).is_some() || go_parse_uint(&plain, 0).is_some() {
-                return false;
+            if let Some(i) = go_parse_int(&plain, 0) {
+                return int(i);
             }
-            if is_yaml_style_float(&plain) && go_parse_float(&plain).is_some() {
-                return false;
+            if let Some(u) = go_parse_uint(&plain, 0) {
+                return Plain::Uint(u);
+            }
+            if is_yaml_style_float(&plain)
+                && let Some(f) = go_parse_float(&plain)
+            {
+                return Plain::Float(f);
             }
             if let Some(binary) = plain.strip_prefix("0b") {
-                if go_parse_int(binary, 2).is_some() || go_parse_uint(binary, 2).is_some() {
-                    return false;
+                if let Some(i) = go_parse_int(binary, 2) {
+                    return int(i);
+                }
+                if let Some(u) = go_parse_uint(binary, 2) {
+                    return Plain::Uint(u);
                 }
             } else if let Some(binary) = plain.strip_prefix("-0b")
-                && go_parse_int(&format!("-{binary}"), 2).is_some()
+                && let Some(i) = go_parse_int(&format!("-{binary}"), 2)
             {
-                return false;
+                return int(i);
             }
-            true
+            Plain::Str
         }
-        _ => true,
+        _ => Plain::Str,
     }
 }
 

@@ -1,0 +1,618 @@
+//! Reading a YAML document as calicoctl v3.31 reads it: go-yaml v2 (a port of libyaml, with
+//! YAML 1.1 scalars) decodes it into Go's `interface{}`, and calicoctl's YAML wrapper turns
+//! that into JSON.
+//!
+//! - A plain scalar resolves as go-yaml v2's `resolve.go` says ([`resolve_plain`]): `yes`,
+//!   `y`, `on` are `true`; `no`, `n`, `off` are `false`; `~` and the empty scalar are null;
+//!   `0x1F`, `0o17`, `017`, `0b11`, `1_000` are integers; `1e3`, `.5`, `08` are floats;
+//!   timestamps stay strings. Quoted and block scalars, and scalars tagged `!!str`, are strings.
+//! - Mapping keys become strings: `true`/`false`, decimal integers, floats in Go's shortest
+//!   form (`.inf`, `-.inf`, `.nan` for the special ones); a null or collection key is an error.
+//! - A float stays a float here: [`super::decode`] gives it the text calicoctl's conversion
+//!   gives it where a string belongs (`strconv.FormatFloat(f, 'g', -1, 64)`), and accepts it
+//!   where an integer belongs when Go's JSON encoding writes it without a fraction (`26.0`).
+//!   NaN and infinities cannot be written as JSON: the document is refused, as calicoctl
+//!   refuses it (`json: unsupported value: +Inf`).
+//! - Anchors and aliases are expanded; `<<` merges mappings, later keys winning.
+//!
+//! The type-guided half of calicoctl's conversion (a number or boolean where the resource
+//! has a string becomes that string) is [`super::decode`]'s.
+
+use crate::output::yaml::{Plain, resolve_plain};
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+use std::mem::MaybeUninit;
+use unsafe_libyaml_norway as unsafe_sys;
+
+/// More nodes than this, counting every expansion of an alias, is refused (a few aliases of
+/// aliases can otherwise describe an exponentially large document).
+const MAX_NODES: usize = 1_000_000;
+
+const TAG_PREFIX: &str = "tag:yaml.org,2002:";
+
+/// Parses the first YAML document of `text` into the JSON calicoctl's YAML conversion makes of
+/// it (`Value::Null` for an empty document). The error is calicoctl's message without
+/// `failed to execute command: `.
+pub(crate) fn parse(text: &str) -> Result<Value, String> {
+    parse_first(text).map_err(|e| format!("error converting YAML to JSON: {e}"))
+}
+
+fn parse_first(text: &str) -> Result<Value, String> {
+    let mut parser = Parser::new(text.as_bytes());
+    let mut builder = Builder::default();
+    loop {
+        match parser.next()? {
+            Ev::StreamEnd | Ev::DocumentEnd => break,
+            Ev::StreamStart | Ev::DocumentStart => {}
+            ev => {
+                if let Some(value) = builder.event(ev)? {
+                    return Ok(value);
+                }
+            }
+        }
+    }
+    Ok(Value::Null)
+}
+
+/// One libyaml event, copied out of the parser.
+enum Ev {
+    StreamStart,
+    StreamEnd,
+    DocumentStart,
+    DocumentEnd,
+    Alias(String),
+    Scalar {
+        anchor: Option<String>,
+        tag: Option<String>,
+        value: String,
+        plain: bool,
+    },
+    SequenceStart(Option<String>),
+    SequenceEnd,
+    MappingStart(Option<String>),
+    MappingEnd,
+}
+
+/// A libyaml parser over a borrowed input. The parser points at itself (its read handler's
+/// data), so it lives in a box and never moves.
+struct Parser<'a> {
+    sys: Box<MaybeUninit<unsafe_sys::yaml_parser_t>>,
+    _input: &'a [u8],
+}
+
+impl<'a> Parser<'a> {
+    fn new(input: &'a [u8]) -> Self {
+        let mut sys = Box::new(MaybeUninit::<unsafe_sys::yaml_parser_t>::uninit());
+        // SAFETY: libyaml initialises the parser in place; the input outlives the parser
+        // (`_input` borrows it for `'a`), and the box keeps the parser's address fixed.
+        unsafe {
+            let parser = sys.as_mut_ptr();
+            if unsafe_sys::yaml_parser_initialize(parser).fail {
+                panic!("out of memory initialising the YAML parser");
+            }
+            unsafe_sys::yaml_parser_set_encoding(parser, unsafe_sys::YAML_UTF8_ENCODING);
+            unsafe_sys::yaml_parser_set_input_string(parser, input.as_ptr(), input.len() as u64);
+        }
+        Parser { sys, _input: input }
+    }
+
+    fn next(&mut self) -> Result<Ev, String> {
+        let mut event = MaybeUninit::<unsafe_sys::yaml_event_t>::uninit();
+        // SAFETY: the parser was initialised in `new`; an event is read only after libyaml
+        // filled it in, and deleted once copied.
+        unsafe {
+            let parser = self.sys.as_mut_ptr();
+            if (&*parser).error != unsafe_sys::YAML_NO_ERROR
+                || unsafe_sys::yaml_parser_parse(parser, event.as_mut_ptr()).fail
+            {
+                return Err(parser_error(parser));
+            }
+            let event = event.as_mut_ptr();
+            let ev = convert(&*event);
+            unsafe_sys::yaml_event_delete(event);
+            Ok(ev)
+        }
+    }
+}
+
+impl Drop for Parser<'_> {
+    fn drop(&mut self) {
+        // SAFETY: initialised in `new`, deleted once.
+        unsafe { unsafe_sys::yaml_parser_delete(self.sys.as_mut_ptr()) }
+    }
+}
+
+/// go-yaml v2's message for a libyaml error.
+unsafe fn parser_error(parser: *const unsafe_sys::yaml_parser_t) -> String {
+    // SAFETY: the caller passes an initialised parser; `problem` is null or a static string.
+    unsafe {
+        let parser = &*parser;
+        let problem = c_string(parser.problem.cast());
+        let scanner = parser.error == unsafe_sys::YAML_SCANNER_ERROR;
+        super::decode::go_yaml_error(
+            scanner,
+            problem.as_deref(),
+            parser.problem_mark.line,
+            parser.context_mark.line,
+        )
+    }
+}
+
+/// A NUL-terminated string from libyaml, or `None` for a null pointer.
+unsafe fn c_string(ptr: *const u8) -> Option<String> {
+    if ptr.is_null() {
+        return None;
+    }
+    let mut len = 0;
+    // SAFETY: libyaml's strings are NUL-terminated.
+    unsafe {
+        while *ptr.add(len) != 0 {
+            len += 1;
+        }
+        Some(String::from_utf8_lossy(std::slice::from_raw_parts(ptr, len)).into_owned())
+    }
+}
+
+unsafe fn convert(event: &unsafe_sys::yaml_event_t) -> Ev {
+    // SAFETY: the union member read is the one the event's type names.
+    unsafe {
+        match event.type_ {
+            unsafe_sys::YAML_STREAM_START_EVENT => Ev::StreamStart,
+            unsafe_sys::YAML_DOCUMENT_START_EVENT => Ev::DocumentStart,
+            unsafe_sys::YAML_DOCUMENT_END_EVENT => Ev::DocumentEnd,
+            unsafe_sys::YAML_ALIAS_EVENT => {
+                Ev::Alias(c_string(event.data.alias.anchor.cast()).unwrap_or_default())
+            }
+            unsafe_sys::YAML_SCALAR_EVENT => {
+                let s = &event.data.scalar;
+                let bytes = std::slice::from_raw_parts(s.value, s.length as usize);
+                Ev::Scalar {
+                    anchor: c_string(s.anchor.cast()),
+                    tag: c_string(s.tag.cast()),
+                    value: String::from_utf8_lossy(bytes).into_owned(),
+                    plain: s.style == unsafe_sys::YAML_PLAIN_SCALAR_STYLE,
+                }
+            }
+            unsafe_sys::YAML_SEQUENCE_START_EVENT => {
+                Ev::SequenceStart(c_string(event.data.sequence_start.anchor.cast()))
+            }
+            unsafe_sys::YAML_SEQUENCE_END_EVENT => Ev::SequenceEnd,
+            unsafe_sys::YAML_MAPPING_START_EVENT => {
+                Ev::MappingStart(c_string(event.data.mapping_start.anchor.cast()))
+            }
+            unsafe_sys::YAML_MAPPING_END_EVENT => Ev::MappingEnd,
+            _ => Ev::StreamEnd,
+        }
+    }
+}
+
+/// What a scalar decodes to in Go.
+#[derive(Debug, Clone, PartialEq)]
+enum Scalar {
+    Plain(Plain),
+    Str(String),
+    /// A plain `<<`: in a mapping's key, a merge.
+    Merge,
+}
+
+/// A finished node: a scalar keeps its Go type until it knows whether it is a key.
+#[derive(Debug, Clone)]
+enum Node {
+    Scalar(Scalar, String),
+    Json(Value),
+}
+
+enum Frame {
+    Seq {
+        anchor: Option<String>,
+        items: Vec<Value>,
+    },
+    Map {
+        anchor: Option<String>,
+        map: Map<String, Value>,
+        key: Option<Node>,
+    },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<String, Node>,
+    nodes: usize,
+}
+
+impl Builder {
+    /// Takes one event; returns the document's value once its root is complete.
+    fn event(&mut self, ev: Ev) -> Result<Option<Value>, String> {
+        self.nodes += 1;
+        let node = match ev {
+            Ev::SequenceStart(anchor) => {
+                self.stack.push(Frame::Seq {
+                    anchor,
+                    items: Vec::new(),
+                });
+                return Ok(None);
+            }
+            Ev::MappingStart(anchor) => {
+                self.stack.push(Frame::Map {
+                    anchor,
+                    map: Map::new(),
+                    key: None,
+                });
+                return Ok(None);
+            }
+            Ev::SequenceEnd | Ev::MappingEnd => {
+                let (anchor, value) = match self.stack.pop() {
+                    Some(Frame::Seq { anchor, items }) => (anchor, Value::Array(items)),
+                    Some(Frame::Map { anchor, map, .. }) => (anchor, Value::Object(map)),
+                    None => return Ok(None),
+                };
+                let node = Node::Json(value);
+                if let Some(anchor) = anchor {
+                    self.anchors.insert(anchor, node.clone());
+                }
+                node
+            }
+            Ev::Scalar {
+                anchor,
+                tag,
+                value,
+                plain,
+            } => {
+                let node = Node::Scalar(scalar(tag.as_deref(), &value, plain)?, value);
+                if let Some(anchor) = anchor {
+                    self.anchors.insert(anchor, node.clone());
+                }
+                node
+            }
+            Ev::Alias(name) => {
+                let node = self
+                    .anchors
+                    .get(&name)
+                    .cloned()
+                    .ok_or_else(|| format!("yaml: unknown anchor '{name}' referenced"))?;
+                if let Node::Json(v) = &node {
+                    self.nodes += count(v);
+                }
+                node
+            }
+            Ev::StreamStart | Ev::StreamEnd | Ev::DocumentStart | Ev::DocumentEnd => {
+                return Ok(None);
+            }
+        };
+        if self.nodes > MAX_NODES {
+            return Err("yaml: document contains excessive aliasing".to_string());
+        }
+        self.place(node)
+    }
+
+    fn place(&mut self, node: Node) -> Result<Option<Value>, String> {
+        match self.stack.last_mut() {
+            None => json(node).map(Some),
+            Some(Frame::Seq { items, .. }) => {
+                items.push(json(node)?);
+                Ok(None)
+            }
+            Some(Frame::Map { map, key, .. }) => {
+                let Some(k) = key.take() else {
+                    *key = Some(node);
+                    return Ok(None);
+                };
+                if matches!(k, Node::Scalar(Scalar::Merge, _)) {
+                    merge(map, json(node)?)?;
+                    return Ok(None);
+                }
+                let value = json(node)?;
+                let k = key_string(&k, &value)?;
+                map.insert(k, value);
+                Ok(None)
+            }
+        }
+    }
+}
+
+fn count(v: &Value) -> usize {
+    match v {
+        Value::Array(items) => 1 + items.iter().map(count).sum::<usize>(),
+        Value::Object(map) => 1 + map.values().map(count).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// `<<: *base` or `<<: [*a, *b]` (earlier mappings of the list win).
+fn merge(map: &mut Map<String, Value>, value: Value) -> Result<(), String> {
+    const WANT_MAP: &str = "yaml: map merge requires map or sequence of maps as the value";
+    match value {
+        Value::Object(other) => {
+            map.extend(other);
+            Ok(())
+        }
+        Value::Array(items) => {
+            if !items.iter().all(Value::is_object) {
+                return Err(WANT_MAP.to_string());
+            }
+            for item in items.into_iter().rev() {
+                if let Value::Object(other) = item {
+                    map.extend(other);
+                }
+            }
+            Ok(())
+        }
+        _ => Err(WANT_MAP.to_string()),
+    }
+}
+
+/// A scalar's Go value, by its tag and style (go-yaml v2: an untagged plain scalar is
+/// resolved, any other untagged one is a string; a YAML tag asks for its type).
+fn scalar(tag: Option<&str>, value: &str, plain: bool) -> Result<Scalar, String> {
+    let Some(tag) = tag.filter(|t| *t != "!") else {
+        if !plain {
+            return Ok(Scalar::Str(value.to_string()));
+        }
+        if value == "<<" {
+            return Ok(Scalar::Merge);
+        }
+        return Ok(Scalar::Plain(resolve_plain(value)));
+    };
+    let Some(short) = tag.strip_prefix(TAG_PREFIX) else {
+        // A local tag (`!foo`): go-yaml keeps the text.
+        return Ok(Scalar::Str(value.to_string()));
+    };
+    let resolved = resolve_plain(value);
+    let fits = match (short, resolved) {
+        ("str", _) | ("binary", _) => return Ok(Scalar::Str(value.to_string())),
+        ("merge", _) => return Ok(Scalar::Merge),
+        ("null", Plain::Null)
+        | ("bool", Plain::Bool(_))
+        | ("int", Plain::Int(_) | Plain::Uint(_))
+        | ("float", Plain::Float(_))
+        | ("timestamp", Plain::Timestamp) => true,
+        ("float", Plain::Int(i)) => return Ok(Scalar::Plain(Plain::Float(i as f64))),
+        ("null" | "bool" | "int" | "float" | "timestamp", _) => false,
+        // Other YAML tags (`!!map` on a scalar, `!!seq`, ...) keep the text.
+        _ => return Ok(Scalar::Str(value.to_string())),
+    };
+    if !fits {
+        let got = match resolved {
+            Plain::Null => "null",
+            Plain::Bool(_) => "bool",
+            Plain::Int(_) | Plain::Uint(_) => "int",
+            Plain::Float(_) => "float",
+            Plain::Timestamp => "timestamp",
+            Plain::Str => "str",
+        };
+        return Err(format!(
+            "yaml: cannot decode !!{got} `{value}` as a !!{short}"
+        ));
+    }
+    Ok(Scalar::Plain(resolved))
+}
+
+/// A node as a JSON value (a mapping's value or a list item).
+fn json(node: Node) -> Result<Value, String> {
+    let (scalar, text) = match node {
+        Node::Json(v) => return Ok(v),
+        Node::Scalar(s, text) => (s, text),
+    };
+    Ok(match scalar {
+        Scalar::Str(s) => Value::String(s),
+        Scalar::Merge => Value::String(text),
+        Scalar::Plain(p) => match p {
+            Plain::Null => Value::Null,
+            Plain::Bool(b) => Value::Bool(b),
+            Plain::Int(i) => Value::from(i),
+            Plain::Uint(u) => Value::from(u),
+            Plain::Float(f) => match Number::from_f64(f) {
+                Some(n) => Value::Number(n),
+                None => {
+                    return Err(format!(
+                        "json: unsupported value: {}",
+                        super::decode::go_float_g(f)
+                    ));
+                }
+            },
+            Plain::Timestamp | Plain::Str => Value::String(text),
+        },
+    })
+}
+
+/// A mapping key as calicoctl's YAML wrapper writes it in JSON.
+fn key_string(key: &Node, value: &Value) -> Result<String, String> {
+    let unsupported = |go_type: &str, shown: &str| {
+        format!(
+            "Unsupported map key of type: {go_type}, key: {shown}, value: {}",
+            go_value(value)
+        )
+    };
+    match key {
+        Node::Scalar(Scalar::Str(s), _) => Ok(s.clone()),
+        Node::Scalar(Scalar::Merge, text) => Ok(text.clone()),
+        Node::Scalar(Scalar::Plain(p), text) => match *p {
+            Plain::Str | Plain::Timestamp => Ok(text.clone()),
+            Plain::Bool(b) => Ok(b.to_string()),
+            Plain::Int(i) => Ok(i.to_string()),
+            Plain::Uint(u) => Err(unsupported("uint64", &format!("0x{u:x}"))),
+            Plain::Float(f) => Ok(match super::decode::go_float_g(f).as_str() {
+                "+Inf" => ".inf".to_string(),
+                "-Inf" => "-.inf".to_string(),
+                "NaN" => ".nan".to_string(),
+                s => s.to_string(),
+            }),
+            Plain::Null => Err(unsupported("%!s(<nil>)", "<nil>")),
+        },
+        // An alias as a key, or a collection.
+        Node::Json(Value::String(s)) => Ok(s.clone()),
+        Node::Json(Value::Bool(b)) => Ok(b.to_string()),
+        Node::Json(Value::Number(n)) => Ok(match n.as_f64() {
+            Some(f) if n.is_f64() => super::decode::go_float_g(f),
+            _ => n.to_string(),
+        }),
+        Node::Json(Value::Null) => Err(unsupported("%!s(<nil>)", "<nil>")),
+        Node::Json(Value::Array(_)) => Err(unsupported("[]interface {}", "[]interface {}{...}")),
+        Node::Json(Value::Object(_)) => Err(unsupported(
+            "map[interface {}]interface {}",
+            "map[interface {}]interface {}{...}",
+        )),
+    }
+}
+
+/// Go's `%+#v` of a simple decoded value (collections abbreviated).
+fn go_value(v: &Value) -> String {
+    match v {
+        Value::Null => "<nil>".to_string(),
+        Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() => super::decode::go_float_g(f),
+            _ => n.to_string(),
+        },
+        Value::Bool(b) => b.to_string(),
+        Value::Array(_) => "[]interface {}{...}".to_string(),
+        Value::Object(_) => "map[interface {}]interface {}{...}".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn value(text: &str) -> Value {
+        parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+    }
+
+    #[test]
+    fn plain_scalars_resolve_as_go_yaml_v2() {
+        let cases: &[(&str, Value)] = &[
+            ("yes", json!(true)),
+            ("Yes", json!(true)),
+            ("YES", json!(true)),
+            ("y", json!(true)),
+            ("Y", json!(true)),
+            ("on", json!(true)),
+            ("ON", json!(true)),
+            ("True", json!(true)),
+            ("no", json!(false)),
+            ("n", json!(false)),
+            ("off", json!(false)),
+            ("FALSE", json!(false)),
+            ("yES", json!("yES")),
+            ("oN", json!("oN")),
+            ("~", Value::Null),
+            ("null", Value::Null),
+            ("NULL", Value::Null),
+            ("", Value::Null),
+            ("nULL", json!("nULL")),
+            ("0x1F", json!(31)),
+            ("-0x1F", json!(-31)),
+            ("0o17", json!(15)),
+            ("017", json!(15)),
+            ("0b101", json!(5)),
+            ("-0b101", json!(-5)),
+            ("1_000", json!(1000)),
+            ("+12", json!(12)),
+            ("18446744073709551615", json!(18446744073709551615u64)),
+            ("1e3", json!(1000.0)),
+            ("1.5", json!(1.5)),
+            (".5", json!(0.5)),
+            ("1.", json!(1.0)),
+            ("08", json!(8.0)),
+            ("26.0", json!(26.0)),
+            ("1e999", json!("1e999")),
+            ("0x", json!("0x")),
+            ("1:30", json!("1:30")),
+            ("2001-12-14", json!("2001-12-14")),
+            ("2001-12-14T21:59:43.10Z", json!("2001-12-14T21:59:43.10Z")),
+            ("10.0.0.0/24", json!("10.0.0.0/24")),
+            ("fd00::/64", json!("fd00::/64")),
+            ("-x", json!("-x")),
+            ("<<", json!("<<")),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&value(&format!("a: {text}\n"))["a"], want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn quoted_block_and_tagged_scalars() {
+        let v = value(
+            "a: 'yes'\nb: \"0x1F\"\nc: !!str on\nd: |\n  no\ne: !!int \"12\"\nf: !!float 3\ng: !foo 1\n",
+        );
+        assert_eq!(
+            v,
+            json!({"a": "yes", "b": "0x1F", "c": "on", "d": "no\n", "e": 12, "f": 3.0, "g": "1"})
+        );
+        assert_eq!(
+            parse("a: !!int abc\n").unwrap_err(),
+            "error converting YAML to JSON: yaml: cannot decode !!str `abc` as a !!int"
+        );
+        assert_eq!(
+            parse("a: !!bool 1\n").unwrap_err(),
+            "error converting YAML to JSON: yaml: cannot decode !!int `1` as a !!bool"
+        );
+    }
+
+    #[test]
+    fn keys_become_strings() {
+        let v = value("yes: 1\n0x10: 2\n1.5: 3\n.inf: 4\n1e6: 5\nfalse: 6\n'on': 7\n");
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["true", "16", "1.5", ".inf", "1e+06", "false", "on"]);
+        assert_eq!(
+            parse("~: x\n").unwrap_err(),
+            "error converting YAML to JSON: Unsupported map key of type: %!s(<nil>), key: <nil>, value: \"x\""
+        );
+    }
+
+    #[test]
+    fn specials_cannot_be_json() {
+        assert_eq!(
+            parse("a: .inf\n").unwrap_err(),
+            "error converting YAML to JSON: json: unsupported value: +Inf"
+        );
+        assert_eq!(
+            parse("a: [-.Inf]\n").unwrap_err(),
+            "error converting YAML to JSON: json: unsupported value: -Inf"
+        );
+        assert_eq!(
+            parse("a: .NaN\n").unwrap_err(),
+            "error converting YAML to JSON: json: unsupported value: NaN"
+        );
+    }
+
+    #[test]
+    fn anchors_aliases_and_merges() {
+        let v = value(
+            "base: &b {x: 1, z: 2}\nlist: &l [a, b]\nm:\n  x: 0\n  <<: *b\n  z: 3\nk:\n  <<: [{x: 1}, {x: 2, z: 3}]\ncopy: *l\n",
+        );
+        assert_eq!(v["m"], json!({"x": 1, "z": 3}));
+        assert_eq!(v["k"], json!({"x": 1, "z": 3}));
+        // `n` is a boolean key in YAML 1.1.
+        assert_eq!(value("n: 1\n"), json!({"false": 1}));
+        assert_eq!(v["copy"], json!(["a", "b"]));
+        assert_eq!(
+            parse("a: *nope\n").unwrap_err(),
+            "error converting YAML to JSON: yaml: unknown anchor 'nope' referenced"
+        );
+        let bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n";
+        assert_eq!(
+            parse(bomb).unwrap_err(),
+            "error converting YAML to JSON: yaml: document contains excessive aliasing"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_as_go_yaml_reports_them() {
+        assert_eq!(
+            parse("kind: IPPool\nmetadata:\n  name: p\n spec:\n  cidr: x\n").unwrap_err(),
+            "error converting YAML to JSON: yaml: line 3: did not find expected key"
+        );
+        assert_eq!(
+            parse("a:\n\tb: 1\n").unwrap_err(),
+            "error converting YAML to JSON: yaml: line 2: found character that cannot start any token"
+        );
+        assert_eq!(
+            parse("a: b: c\n").unwrap_err(),
+            "error converting YAML to JSON: yaml: mapping values are not allowed in this context"
+        );
+        assert_eq!(parse("# nothing\n").unwrap(), Value::Null);
+    }
+}
