@@ -399,6 +399,7 @@ golden_cases! {
     apply_replace => "apply-replace",
     cni => "cni",
     config_errors => "config-errors",
+    create_dir => "create-dir",
     create_errors => "create-errors",
     datastore_choice => "datastore-choice",
     delete => "delete",
