@@ -810,7 +810,10 @@ fn prefix_compares(store: &dyn KvStore) {
     let b = put(store, "/pc/b", "1");
     assert!(unchanged("/pc/", b) && none_created("/pc/", b));
     assert!(!unchanged("/pc/", b - 1), "/pc/b was written after b - 1");
-    assert!(!none_created("/pc/", b - 1), "/pc/b was created after b - 1");
+    assert!(
+        !none_created("/pc/", b - 1),
+        "/pc/b was created after b - 1"
+    );
     assert!(!unchanged("/pc/", a - 1) && !none_created("/pc/", 0));
     // Rewriting an existing key changes it but creates nothing.
     let rewritten = put(store, "/pc/a", "2");
