@@ -9,6 +9,7 @@
 #     failover: 1 leader kill                         ->  SCALE leader kills
 #     fuzz:     3,000 inputs per target               ->  20,000 x SCALE per target
 #     big:      10,000 pools (embedded), 2,000 (etcd) ->  10,000 on both
+#     pool race: 4 rounds of racing IPPool creates       ->  25 x SCALE rounds per backend
 #   CALICO_SOAK_MINUTES=N keeps re-running the crash and failover tests (new seeds each time)
 #   until N minutes have passed, after the full run.
 #   Any CALICO_* variable already set wins (see tests/integration/reliability/mod.rs).
@@ -36,6 +37,7 @@ export CALICO_FAILOVER_OPS_AFTER=${CALICO_FAILOVER_OPS_AFTER:-100}
 export CALICO_FUZZ_CASES=${CALICO_FUZZ_CASES:-$((20000 * scale))}
 export CALICO_BIG_POOLS=${CALICO_BIG_POOLS:-10000}
 export CALICO_BIG_POOLS_ETCD=${CALICO_BIG_POOLS_ETCD:-10000}
+export CALICO_POOL_RACE_ROUNDS=${CALICO_POOL_RACE_ROUNDS:-$((25 * scale))}
 
 mkdir -p target/soak
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -55,6 +57,12 @@ run() {
 }
 status=0
 run reliability "$@" || status=$?
+# Racing overlapping IPPool creates with a lister and assignments (issue 20), on every backend.
+if [[ $status -eq 0 ]]; then
+  echo "soak: pool race, $CALICO_POOL_RACE_ROUNDS rounds per backend" | tee -a "$log" "$CALICO_RELIABILITY_REPORT"
+  cargo test --release --locked --lib pool_race -- --nocapture 2>&1 | tee -a "$log"
+  status=${PIPESTATUS[0]}
+fi
 
 if [[ -n ${CALICO_SOAK_MINUTES:-} ]]; then
   end=$(($(date +%s) + 60 * CALICO_SOAK_MINUTES))

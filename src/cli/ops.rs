@@ -140,13 +140,24 @@ fn adopt_identity(r: &mut AnyResource, stored: &AnyResource) {
 }
 
 /// `replace`: update with the given resourceVersion, or, without one, the current one
-/// (retrying a few times if someone else writes in between).
+/// (retrying a few times if someone else writes in between). As calicoctl: a given
+/// resourceVersion is compared with the stored one first (a stale one is an update conflict,
+/// never retried), then the stored identity (uid, creation time) is merged in, so a document
+/// that carries only its resourceVersion is enough.
 pub fn replace(client: &Client, r: AnyResource, dry_run: bool) -> OpResult<AnyResource> {
-    if !r.metadata().resource_version.is_empty() {
-        return update(client, r, dry_run).map_err(msg);
-    }
     let info = r.info();
     let ns = info.namespaced.then(|| r.metadata().namespace.clone());
+    let given = r.metadata().resource_version.clone();
+    if !given.is_empty() {
+        let stored = get(client, info, ns.as_deref(), &r.metadata().name).map_err(msg)?;
+        if stored.metadata().resource_version != given {
+            return Err(msg(ClientError::Conflict(stored.id())));
+        }
+        let mut attempt = r;
+        adopt_identity(&mut attempt, &stored);
+        // The update compares the given resourceVersion again, in its transaction.
+        return update(client, attempt, dry_run).map_err(msg);
+    }
     let mut last = None;
     for _ in 0..5 {
         let stored = get(client, info, ns.as_deref(), &r.metadata().name).map_err(msg)?;
@@ -160,12 +171,12 @@ pub fn replace(client: &Client, r: AnyResource, dry_run: bool) -> OpResult<AnyRe
     Err(msg(last.expect("loop ran")))
 }
 
-/// `apply`: create, or update when it already exists.
+/// `apply`: create, or update when it already exists. As calicoctl, the create is tried
+/// without the document's resourceVersion; the update then checks it ([`replace`]).
 pub fn apply(client: &Client, r: AnyResource, dry_run: bool) -> OpResult<AnyResource> {
-    if !r.metadata().resource_version.is_empty() {
-        return update(client, r, dry_run).map_err(msg);
-    }
-    match create(client, r.clone(), dry_run) {
+    let mut fresh = r.clone();
+    fresh.metadata_mut().resource_version.clear();
+    match create(client, fresh, dry_run) {
         Err(ClientError::AlreadyExists(_)) => replace(client, r, dry_run),
         other => other.map_err(msg),
     }

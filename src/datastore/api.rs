@@ -51,6 +51,34 @@ pub enum ClientError {
     },
 }
 
+/// Bounds and spaces out the attempts of a create that keeps losing its compare-and-swap to
+/// concurrent writers.
+struct CreateRetry {
+    attempts: u32,
+}
+
+impl CreateRetry {
+    /// Attempts before giving up: each failure means another writer committed, so the
+    /// writers as a whole make progress; this bounds one unlucky caller.
+    const MAX_ATTEMPTS: u32 = 30;
+
+    fn new() -> CreateRetry {
+        CreateRetry { attempts: 1 }
+    }
+
+    /// Whether to try again; sleeps a little (more each time, with jitter) first.
+    fn again(&mut self) -> bool {
+        if self.attempts >= Self::MAX_ATTEMPTS {
+            return false;
+        }
+        self.attempts += 1;
+        let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) % 8;
+        let ms = u64::from(self.attempts.min(10)) + jitter;
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        true
+    }
+}
+
 /// The result type of typed access.
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 
@@ -102,12 +130,19 @@ pub trait Stored: Resource {
         Ok(())
     }
 
-    /// Called after the create transaction of `self` committed at `revision`: kinds whose
-    /// create checks span other objects (IPPool overlaps) re-check what may have changed
-    /// between their read and the commit, and undo the create when it lost a race.
-    fn after_create(&self, client: &Client, revision: i64) -> Result<()> {
+    /// Comparisons the create transaction of `self` must carry besides "the key is absent":
+    /// kinds whose create checks span other objects (IPPool overlaps) require that what
+    /// [`Stored::prepare`] checked against is unchanged at the commit, so the check and the
+    /// write are one compare-and-swap.
+    fn create_guard(&self, client: &Client) -> Txn {
+        let _ = client;
+        Txn::new()
+    }
+
+    /// Called after the create transaction of `self` committed at `revision` (`Some`), or
+    /// failed on its [`Stored::create_guard`] (`None`; the create is then prepared afresh).
+    fn after_create(&self, client: &Client, revision: Option<i64>) {
         let _ = (client, revision);
-        Ok(())
     }
 
     /// Called after a dry-run create of `self` passed its checks: kinds whose create checks
@@ -121,7 +156,8 @@ pub trait Stored: Resource {
 impl Stored for IpPool {
     fn prepare(&mut self, client: &Client, old: Option<&Self>) -> Result<()> {
         if old.is_some() {
-            // The cross-pool checks (overlaps, block sizes) are for creates only.
+            // CIDR and block size cannot change on an update (refused here in Calico's
+            // words), so the cross-pool checks (overlaps, block sizes) are for creates only.
             self.validate_and_default(old, &[], &[])?;
             return Ok(());
         }
@@ -130,45 +166,66 @@ impl Stored for IpPool {
         let cached = client.batch && index.loaded;
         if !cached {
             // A one-off create reads afresh; only the blocks near the new pool are read.
-            index.load(store, !client.batch)?;
+            let per_pool = !client.batch || index.blocks_per_pool;
+            index.load(store, per_pool)?;
         }
         let mut attempt = self.clone();
-        let blocks = index.blocks_near(store, &attempt)?;
-        match attempt.validate_and_default(None, &index.pools, &blocks) {
+        let mut blocks = index.blocks_near(store, &attempt)?;
+        match attempt.validate_and_default(None, &index.pools, &blocks.cidrs) {
             Ok(()) => {}
             Err(_) if cached => {
-                // The batch's view may be out of date (a pool deleted since, say): the verdict
+                // The batch's view may be out of date (a pool deleted since, say): a refusal
                 // must come from fresh data.
                 index.load(store, true)?;
                 attempt = self.clone();
-                let blocks = index.blocks_near(store, &attempt)?;
-                attempt.validate_and_default(None, &index.pools, &blocks)?;
+                blocks = index.blocks_near(store, &attempt)?;
+                attempt.validate_and_default(None, &index.pools, &blocks.cidrs)?;
             }
             Err(e) => return Err(e.into()),
         }
         *self = attempt;
-        let revision = index.revision;
-        index.tickets.insert(self.metadata.name.clone(), revision);
+        let ticket = PoolTicket {
+            pools_revision: index.revision,
+            blocks_prefix: blocks.prefix,
+            blocks_revision: blocks.revision,
+        };
+        index.tickets.insert(self.metadata.name.clone(), ticket);
         Ok(())
     }
 
-    fn after_create(&self, client: &Client, revision: i64) -> Result<()> {
+    fn create_guard(&self, client: &Client) -> Txn {
+        let index = client.pool_index.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(t) = index.tickets.get(&self.metadata.name) else {
+            return Txn::new();
+        };
+        // No pool was created or changed since the pools were read (a pool deleted since
+        // only made the check stricter), and no block was created near the pool since the
+        // blocks were read (allocations that rewrite existing blocks do not matter).
+        let txn = Txn::new().require_unchanged_since(IpPool::list_prefix(None), t.pools_revision);
+        match &t.blocks_prefix {
+            Some(prefix) => txn.require_none_created_since(prefix, t.blocks_revision),
+            None => txn,
+        }
+    }
+
+    fn after_create(&self, client: &Client, revision: Option<i64>) {
         let mut index = client.pool_index.lock().unwrap_or_else(|p| p.into_inner());
-        let read_at = index.tickets.remove(&self.metadata.name);
-        if read_at.is_some_and(|k| revision == k + 1) {
-            // Nothing but this create was written since the pools and blocks it was checked
-            // against were read: the check saw exactly the store this create landed in.
-            if index.loaded && index.revision + 1 == revision {
+        let ticket = index.tickets.remove(&self.metadata.name);
+        match (revision, ticket) {
+            (Some(revision), Some(t)) if index.loaded && t.pools_revision == index.revision => {
+                // The commit proved that no other pool was written since the index was
+                // read: with this one, the index is exact at the commit.
                 index.pools.push(self.clone());
                 index.revision = revision;
             }
-            return Ok(());
+            (Some(_), _) => {}
+            // Lost to a concurrent write: the next attempt reads the pools afresh, and from
+            // then on the blocks near each pool (another writer is busy).
+            (None, _) => {
+                index.loaded = false;
+                index.blocks_per_pool = true;
+            }
         }
-        // Something else was written in between: another client may have created an
-        // overlapping pool (or blocks of another size) after our read. Re-check against every
-        // pool and block created before ours; the later of two conflicting creates undoes
-        // itself, so exactly one of them survives.
-        index.verify_created(client, self, revision)
     }
 
     fn after_dry_create(&self, client: &Client) {
@@ -179,31 +236,56 @@ impl Stored for IpPool {
     }
 }
 
+/// What one IPPool create was checked against, for the comparisons of its transaction.
+#[derive(Debug, Clone)]
+struct PoolTicket {
+    /// The revision the pools were read at.
+    pools_revision: i64,
+    /// The prefix of the blocks that may overlap the pool (`None`: the CIDR is invalid and
+    /// the create is refused anyway).
+    blocks_prefix: Option<String>,
+    /// The revision those blocks were read at.
+    blocks_revision: i64,
+}
+
 /// What IPPool creates are checked against (overlapping pools, blocks of another size), and
-/// the store revision it is exact at.
+/// the store revision the pools were read at.
 ///
 /// A one-off create reads it afresh. A batch ([`Client::batch`], `calicoctl create -f` with
-/// many pools) reads it once and keeps it current itself: each create that commits at exactly
-/// `revision + 1` is the only write since, so adding its pool keeps the index exact. When the
-/// store moved on in between (another writer), the create is re-checked after its commit
-/// against everything created before it, and the index is re-read.
+/// many pools) reads it once, blocks included, and keeps it current itself: every create
+/// commits only if no pool was written since the index's revision and no block near it was
+/// created since the blocks were read, so after each commit the index plus the new pool is
+/// exact at the commit's revision. When another writer got in between, the commit fails and
+/// the create is checked again against a fresh reading.
 #[derive(Debug, Default)]
 pub(crate) struct PoolIndex {
     loaded: bool,
-    /// Every stored pool as of `revision`.
+    /// Every stored pool as of `revision` (plus the dry run's).
     pools: Vec<IpPool>,
-    /// Every stored block as of `revision`, or `None`: read the blocks near each new pool.
+    /// Every stored block as of `blocks_revision`, or `None`: read the blocks near each new
+    /// pool.
     blocks: Option<Vec<Cidr>>,
+    /// The revision `pools` is exact at.
     revision: i64,
-    /// Revision each pending create (by pool name) was checked at.
-    tickets: std::collections::HashMap<String, i64>,
+    /// The revision `blocks` was read at.
+    blocks_revision: i64,
+    /// Read the blocks near each pool from now on, not every block at once.
+    blocks_per_pool: bool,
+    /// What each pending create (by pool name) was checked against.
+    tickets: std::collections::HashMap<String, PoolTicket>,
     /// Pools a dry run has created (written nowhere): part of `pools`, kept on a re-read.
     dry: Vec<IpPool>,
 }
 
-fn block_cidrs(kvs: &[KeyValue], min_create_revision: Option<i64>) -> Vec<Cidr> {
+/// The blocks near a pool, the prefix they were read under and the revision of the read.
+struct NearBlocks {
+    cidrs: Vec<Cidr>,
+    prefix: Option<String>,
+    revision: i64,
+}
+
+fn block_cidrs(kvs: &[KeyValue]) -> Vec<Cidr> {
     kvs.iter()
-        .filter(|kv| min_create_revision.is_none_or(|r| kv.create_revision < r))
         .filter_map(|kv| keys::parse_block(&kv.key))
         .collect()
 }
@@ -212,7 +294,7 @@ fn block_cidrs(kvs: &[KeyValue], min_create_revision: Option<i64>) -> Vec<Cidr> 
 /// smaller (IPv4), so an overlapping block shares the first `min(prefix, 20)` bits with the
 /// pool, hence its first `min(prefix, 20) / 8` octets, and its key starts with them
 /// (`.../ipv4/block/10.65.`). IPv6 key text does not nest that way: all IPv6 blocks.
-fn blocks_near_prefix(cidr: &Cidr) -> String {
+pub(crate) fn blocks_near_prefix(cidr: &Cidr) -> String {
     let base = keys::blocks_prefix(cidr.version());
     match cidr.addr() {
         std::net::IpAddr::V4(a) => {
@@ -231,78 +313,49 @@ impl PoolIndex {
     /// Reads every pool, and every block too unless `per_pool_blocks` (then each create
     /// reads only the blocks near its pool: cheaper for one create, or after a re-read).
     fn load(&mut self, store: &Store, per_pool_blocks: bool) -> Result<()> {
-        let resp = store.list(&IpPool::list_prefix(None))?;
-        let pools = resp
-            .kvs
+        let mut reads = vec![super::Read::Prefix(IpPool::list_prefix(None))];
+        if !per_pool_blocks {
+            reads.push(super::Read::Prefix(keys::BLOCKS_PREFIX.to_string()));
+        }
+        // One snapshot: pools and blocks as of one revision.
+        let resp = store.read_many(&reads)?;
+        let pools = resp.results[0]
             .iter()
             .map(Client::from_kv::<IpPool>)
             .collect::<Result<Vec<_>>>()?;
-        let mut revision = resp.revision;
-        let blocks = if per_pool_blocks {
-            None
-        } else {
-            let b = store.list(keys::BLOCKS_PREFIX)?;
-            // Exact at the pools' revision only if nothing was written in between; if it was,
-            // the index is exact at neither, and the first create re-checks after committing.
-            revision = revision.min(b.revision);
-            Some(block_cidrs(&b.kvs, None))
-        };
         self.pools = pools;
         self.pools.extend(self.dry.iter().cloned());
-        self.blocks = blocks;
-        self.revision = revision;
+        self.blocks = resp.results.get(1).map(|b| block_cidrs(b));
+        self.revision = resp.revision;
+        self.blocks_revision = resp.revision;
         self.loaded = true;
         Ok(())
     }
 
     /// The blocks that may overlap `pool`: from the index, or read now.
-    fn blocks_near(&self, store: &Store, pool: &IpPool) -> Result<Vec<Cidr>> {
-        if let Some(all) = &self.blocks {
-            return Ok(all.clone());
-        }
+    fn blocks_near(&self, store: &Store, pool: &IpPool) -> Result<NearBlocks> {
         let Some(cidr) = pool.cidr() else {
-            return Ok(Vec::new()); // validation reports the bad CIDR
+            // Validation reports the bad CIDR.
+            return Ok(NearBlocks {
+                cidrs: Vec::new(),
+                prefix: None,
+                revision: 0,
+            });
         };
-        Ok(block_cidrs(
-            &store.list(&blocks_near_prefix(&cidr))?.kvs,
-            None,
-        ))
-    }
-
-    /// Re-checks `pool`, created at `revision`, against the pools and blocks created before
-    /// it; undoes the create (compare-and-swap on its revision) when the check fails. Leaves
-    /// the index exact at the revision of its new read, reading blocks per pool from then on.
-    fn verify_created(&mut self, client: &Client, pool: &IpPool, revision: i64) -> Result<()> {
-        let store = client.store();
-        let resp = store.list(&IpPool::list_prefix(None))?;
-        let mut all = Vec::with_capacity(resp.kvs.len());
-        let mut older = Vec::new();
-        for kv in &resp.kvs {
-            let p = Client::from_kv::<IpPool>(kv)?;
-            if kv.create_revision < revision && p.metadata.name != pool.metadata.name {
-                older.push(p.clone());
-            }
-            all.push(p);
+        let prefix = blocks_near_prefix(&cidr);
+        if let Some(all) = &self.blocks {
+            return Ok(NearBlocks {
+                cidrs: all.clone(),
+                prefix: Some(prefix),
+                revision: self.blocks_revision,
+            });
         }
-        let older_blocks = match pool.cidr() {
-            Some(cidr) => block_cidrs(&store.list(&blocks_near_prefix(&cidr))?.kvs, Some(revision)),
-            None => Vec::new(),
-        };
-        self.pools = all;
-        self.blocks = None;
-        self.revision = resp.revision;
-        self.loaded = true;
-        let mut check = pool.clone();
-        if let Err(e) = check.validate_and_default(None, &older, &older_blocks) {
-            let key = IpPool::key(None, &pool.metadata.name);
-            let undo = store.txn(Txn::new().require_revision(&key, revision).delete(&key))?;
-            if undo.succeeded {
-                self.pools.retain(|p| p.metadata.name != pool.metadata.name);
-                self.revision = self.revision.max(undo.revision);
-            }
-            return Err(e.into());
-        }
-        Ok(())
+        let resp = store.list(&prefix)?;
+        Ok(NearBlocks {
+            cidrs: block_cidrs(&resp.kvs),
+            prefix: Some(prefix),
+            revision: resp.revision,
+        })
     }
 }
 
@@ -392,25 +445,14 @@ impl Client {
     /// A client for a batch of writes from one caller (`calicoctl create -f` with many
     /// resources): IPPool creates check overlaps against one reading of the pools and blocks,
     /// kept current by the batch's own creates, instead of listing every pool and block for
-    /// each create. The checks stay exact: a create that was not the only write since that
-    /// reading is re-checked after it commits against everything created before it, and
-    /// undone if it conflicts (see [`Stored::after_create`]).
+    /// each create. The checks stay exact: each create commits only if no pool was written
+    /// and no block near it created since that reading (see [`Stored::create_guard`]);
+    /// otherwise it is checked again against a fresh one.
     pub fn batch(&self) -> Client {
         Client {
             store: self.store.clone(),
             pool_index: Default::default(),
             batch: true,
-        }
-    }
-
-    /// Records a write this client made: if it was the only write since the pool index was
-    /// read, the index (which the write did not touch) is still exact.
-    fn note_write(&self, revision: i64) {
-        if self.batch {
-            let mut index = self.pool_index.lock().unwrap_or_else(|p| p.into_inner());
-            if index.loaded && index.revision + 1 == revision {
-                index.revision = revision;
-            }
         }
     }
 
@@ -522,23 +564,41 @@ impl Client {
     }
 
     /// Creates a resource; fails with "already exists" if the key is taken.
+    ///
+    /// A kind whose create checks span other objects (IPPool) commits the check and the write
+    /// as one compare-and-swap: when something it was checked against changed before the
+    /// commit, nothing is written and the create is checked and tried again (a bounded number
+    /// of times, then an update conflict).
     pub fn create<K: Stored>(&self, obj: K) -> Result<K> {
-        let mut obj = self.prepare_create(obj)?;
-        let ns = Self::ns(&obj);
-        let key = K::key(ns.as_deref(), &obj.metadata().name);
-        let resp = self
-            .store
-            .txn(Txn::new().require_absent(&key).put(&key, obj.encode()))?;
-        if !resp.succeeded {
-            return Err(ClientError::AlreadyExists(obj.id()));
+        let mut retry = CreateRetry::new();
+        loop {
+            let mut prepared = self.prepare_create(obj.clone())?;
+            let ns = Self::ns(&prepared);
+            let key = K::key(ns.as_deref(), &prepared.metadata().name);
+            let guard = prepared.create_guard(self);
+            let guarded = !guard.compares.is_empty();
+            let txn = guard.require_absent(&key).put(&key, prepared.encode());
+            let resp = match self.store.txn(txn) {
+                Ok(resp) => resp,
+                Err(e) => {
+                    prepared.after_create(self, None);
+                    return Err(e.into());
+                }
+            };
+            if resp.succeeded {
+                prepared.after_create(self, Some(resp.revision));
+                prepared.metadata_mut().resource_version = resp.revision.to_string();
+                prepared.default_on_read();
+                return Ok(prepared);
+            }
+            prepared.after_create(self, None);
+            if !guarded || self.store.get(&key)?.is_some() {
+                return Err(ClientError::AlreadyExists(prepared.id()));
+            }
+            if !retry.again() {
+                return Err(ClientError::Conflict(prepared.id()));
+            }
         }
-        obj.after_create(self, resp.revision)?;
-        if K::KIND != IpPool::KIND {
-            self.note_write(resp.revision);
-        }
-        obj.metadata_mut().resource_version = resp.revision.to_string();
-        obj.default_on_read();
-        Ok(obj)
     }
 
     /// Validates and prepares `obj` for an update without writing it; returns it with the
@@ -606,8 +666,6 @@ impl Client {
                 Some(_) => ClientError::Conflict(obj.id()),
             });
         }
-        // An update never changes a pool's CIDR or block size, all the index holds.
-        self.note_write(resp.revision);
         obj.metadata_mut().resource_version = resp.revision.to_string();
         obj.default_on_read();
         Ok(obj)
@@ -822,7 +880,7 @@ mod tests {
                 .contains("IPPool(y) CIDR overlaps with IPPool(x) CIDR 10.1.0.0/16"),
             "{err}"
         );
-        assert!(!exists(&c, "y"), "the losing create was undone");
+        assert!(!exists(&c, "y"), "the losing create was never written");
         // A pool deleted by someone else no longer blocks the batch (no stale refusal).
         c.delete::<IpPool>(None, "x", None).unwrap();
         b.create(IpPool::new("y", "10.1.2.0/24")).unwrap();
@@ -857,7 +915,7 @@ mod tests {
             assert!(exists(&check, "theirs"));
             assert!(
                 !exists(&check, "ours"),
-                "batch={batch}: the later create is undone"
+                "batch={batch}: the losing create is never written"
             );
         }
     }

@@ -29,6 +29,7 @@ pub fn run_all(store: &dyn KvStore) {
     read_many_matches_single_reads(store);
     duplicate_keys_rejected(store);
     empty_key_rejected(store);
+    prefix_compares(store);
     wait_for_change(store);
 }
 
@@ -771,6 +772,91 @@ fn empty_key_rejected(store: &dyn KvStore) {
     assert!(matches!(err, DatastoreError::Invalid(_)), "{err:?}");
     assert_eq!(store.get("/ek/a").unwrap(), None);
     assert_eq!(store.revision().unwrap(), before);
+}
+
+/// `require_unchanged_since` and `require_none_created_since` look at every key under their
+/// prefix, and only there.
+fn prefix_compares(store: &dyn KvStore) {
+    let unchanged = |prefix: &str, rev: i64| {
+        let before = store.revision().unwrap();
+        let r = store
+            .txn(
+                Txn::new()
+                    .require_unchanged_since(prefix, rev)
+                    .put("/pc-probe", b"u".to_vec()),
+            )
+            .unwrap();
+        let after = store.revision().unwrap();
+        assert_eq!(after, if r.succeeded { before + 1 } else { before });
+        r.succeeded
+    };
+    let none_created = |prefix: &str, rev: i64| {
+        let before = store.revision().unwrap();
+        let r = store
+            .txn(
+                Txn::new()
+                    .require_none_created_since(prefix, rev)
+                    .put("/pc-probe", b"c".to_vec()),
+            )
+            .unwrap();
+        let after = store.revision().unwrap();
+        assert_eq!(after, if r.succeeded { before + 1 } else { before });
+        r.succeeded
+    };
+    // An empty range holds for any revision, even 0.
+    assert!(unchanged("/pc/", 0));
+    assert!(none_created("/pc/", 0));
+    let a = put(store, "/pc/a", "1");
+    let b = put(store, "/pc/b", "1");
+    assert!(unchanged("/pc/", b) && none_created("/pc/", b));
+    assert!(!unchanged("/pc/", b - 1), "/pc/b was written after b - 1");
+    assert!(
+        !none_created("/pc/", b - 1),
+        "/pc/b was created after b - 1"
+    );
+    assert!(!unchanged("/pc/", a - 1) && !none_created("/pc/", 0));
+    // Rewriting an existing key changes it but creates nothing.
+    let rewritten = put(store, "/pc/a", "2");
+    assert!(!unchanged("/pc/", b));
+    assert!(unchanged("/pc/", rewritten));
+    assert!(none_created("/pc/", b));
+    // A new key is both.
+    let c = put(store, "/pc/c", "1");
+    assert!(!none_created("/pc/", rewritten) && !unchanged("/pc/", rewritten));
+    assert!(none_created("/pc/", c) && unchanged("/pc/", c));
+    // Keys beside the prefix do not count: "/pc0" sorts right after every "/pc/..." key,
+    // "/pc" is shorter, "/pb/z" before.
+    put(store, "/pc0", "1");
+    put(store, "/pc", "1");
+    put(store, "/pb/z", "1");
+    assert!(unchanged("/pc/", c) && none_created("/pc/", c));
+    // Nor does a deletion (the key is gone, there is nothing left to compare).
+    let gone = store.txn(Txn::new().delete("/pc/c")).unwrap();
+    assert!(gone.succeeded);
+    assert!(unchanged("/pc/", c) && none_created("/pc/", b));
+    // A narrower prefix sees only its own keys.
+    assert!(unchanged("/pc/b", b) && !unchanged("/pc/a", b));
+    // All comparisons of a transaction must hold; a failing one writes nothing.
+    let before = store.revision().unwrap();
+    let r = store
+        .txn(
+            Txn::new()
+                .require_unchanged_since("/pc/", rewritten)
+                .require_none_created_since("/pc/", 0)
+                .put("/pc/d", b"1".to_vec()),
+        )
+        .unwrap();
+    assert!(!r.succeeded);
+    assert_eq!(store.get("/pc/d").unwrap(), None);
+    assert_eq!(store.revision().unwrap(), before);
+    // An empty prefix is refused as an empty key is.
+    for txn in [
+        Txn::new().require_unchanged_since("", 0),
+        Txn::new().require_none_created_since("", 0),
+    ] {
+        let err = store.txn(txn.put("/pc/e", b"1".to_vec())).unwrap_err();
+        assert!(matches!(err, DatastoreError::Invalid(_)), "{err:?}");
+    }
 }
 
 fn wait_for_change(store: &dyn KvStore) {

@@ -707,6 +707,45 @@ fn visit_prefix(
     visit_rows(conn, Columns::All, prefix, end, visit)
 }
 
+/// Whether one comparison of a transaction holds, read inside the write transaction.
+fn compare_holds(conn: &Connection, compare: &super::Compare) -> rusqlite::Result<bool> {
+    use super::Compare;
+    let (prefix, revision, column) = match compare {
+        Compare::ModRevision { key, revision } => {
+            let actual: i64 = conn
+                .prepare_cached("SELECT mod_revision FROM kv WHERE key = ?1")?
+                .query_row(params![key.as_bytes()], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0);
+            return Ok(actual == *revision);
+        }
+        Compare::PrefixUnchangedSince { prefix, revision } => (prefix, revision, "mod_revision"),
+        Compare::PrefixNoneCreatedSince { prefix, revision } => {
+            (prefix, revision, "create_revision")
+        }
+    };
+    // Holds when no key of the range is newer than `revision`.
+    let end = prefix_end(prefix.as_bytes());
+    let range = if end.is_some() {
+        "key >= ?1 AND key < ?3"
+    } else {
+        "key >= ?1"
+    };
+    let sql = format!("SELECT EXISTS (SELECT 1 FROM kv WHERE {range} AND {column} > ?2)");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    stmt.raw_bind_parameter(1, prefix.as_bytes())?;
+    stmt.raw_bind_parameter(2, *revision)?;
+    if let Some(e) = &end {
+        stmt.raw_bind_parameter(3, e.as_slice())?;
+    }
+    let mut rows = stmt.raw_query();
+    let newer: bool = match rows.next()? {
+        Some(row) => row.get(0)?,
+        None => false,
+    };
+    Ok(!newer)
+}
+
 /// Visits the rows from `prefix` up to `end` (exclusive; `None`: to the last key) in key
 /// order until `visit` breaks. An error says whether a row had been visited before it.
 fn visit_rows(
@@ -858,16 +897,7 @@ impl KvStore for EmbeddedStore {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let revision = read_revision(&tx)?;
             for compare in &txn.compares {
-                let super::Compare::ModRevision {
-                    key,
-                    revision: expected,
-                } = compare;
-                let actual: i64 = tx
-                    .prepare_cached("SELECT mod_revision FROM kv WHERE key = ?1")?
-                    .query_row(params![key.as_bytes()], |r| r.get(0))
-                    .optional()?
-                    .unwrap_or(0);
-                if actual != *expected {
+                if !compare_holds(&tx, compare)? {
                     // Dropping `tx` rolls back; nothing was written.
                     return Ok(TxnResponse {
                         succeeded: false,

@@ -418,6 +418,14 @@ impl EtcdStore {
                 super::Compare::ModRevision { key, revision } => {
                     Compare::mod_revision(key, CompareOp::Equal, revision)
                 }
+                // etcd compares every key of the range; an empty range compares as a key
+                // whose revisions are 0, which is less.
+                super::Compare::PrefixUnchangedSince { prefix, revision } => {
+                    Compare::mod_revision(prefix, CompareOp::Less, revision + 1).with_prefix()
+                }
+                super::Compare::PrefixNoneCreatedSince { prefix, revision } => {
+                    Compare::create_revision(prefix, CompareOp::Less, revision + 1).with_prefix()
+                }
             })
             .collect();
         let ops: Vec<TxnOp> = txn

@@ -82,9 +82,9 @@ impl KvStore for MemoryStore {
         txn.validate()?;
         let mut state = self.lock();
         let holds = txn.compares.iter().all(|c| match c {
-            Compare::ModRevision { key, revision } => {
-                state.kvs.get(key).map_or(0, |kv| kv.mod_revision) == *revision
-            }
+            Compare::ModRevision { key, .. } => c.holds(state.kvs.get(key)),
+            Compare::PrefixUnchangedSince { prefix, .. }
+            | Compare::PrefixNoneCreatedSince { prefix, .. } => c.holds(&state.under(prefix)),
         });
         if !holds {
             return Ok(TxnResponse {

@@ -59,6 +59,53 @@ pub enum Compare {
         /// The expected revision.
         revision: i64,
     },
+    /// No key starting with `prefix` was written (created or changed) after `revision`: every
+    /// such key has `mod_revision <= revision`; holds when there is none. A key deleted since
+    /// is not seen. etcd: `MOD < revision + 1` over the prefix's range (etcd compares each key
+    /// of a range, and an empty range as a key with revisions 0).
+    PrefixUnchangedSince {
+        /// The prefix (not empty).
+        prefix: String,
+        /// The revision the caller read the prefix at.
+        revision: i64,
+    },
+    /// No key starting with `prefix` was created after `revision`: every such key has
+    /// `create_revision <= revision`; rewriting a key that existed then does not break it.
+    /// etcd: `CREATE < revision + 1` over the prefix's range.
+    PrefixNoneCreatedSince {
+        /// The prefix (not empty).
+        prefix: String,
+        /// The revision the caller read the prefix at.
+        revision: i64,
+    },
+}
+
+impl Compare {
+    /// The key, or the prefix, the comparison reads.
+    pub fn key(&self) -> &str {
+        match self {
+            Compare::ModRevision { key, .. } => key,
+            Compare::PrefixUnchangedSince { prefix, .. }
+            | Compare::PrefixNoneCreatedSince { prefix, .. } => prefix,
+        }
+    }
+
+    /// Whether the comparison holds over `kvs`: the key's entry (at most one) for
+    /// [`Compare::ModRevision`], every key under the prefix for the others.
+    pub(crate) fn holds<'a>(&self, kvs: impl IntoIterator<Item = &'a KeyValue>) -> bool {
+        let mut kvs = kvs.into_iter();
+        match self {
+            Compare::ModRevision { revision, .. } => {
+                kvs.next().map_or(0, |kv| kv.mod_revision) == *revision
+            }
+            Compare::PrefixUnchangedSince { revision, .. } => {
+                kvs.all(|kv| kv.mod_revision <= *revision)
+            }
+            Compare::PrefixNoneCreatedSince { revision, .. } => {
+                kvs.all(|kv| kv.create_revision <= *revision)
+            }
+        }
+    }
 }
 
 /// A write inside a [`Txn`].
@@ -144,6 +191,26 @@ impl Txn {
         self.require_revision(key, 0)
     }
 
+    /// Requires that no key under `prefix` was created or changed after `revision`
+    /// ([`Compare::PrefixUnchangedSince`]).
+    pub fn require_unchanged_since(mut self, prefix: impl Into<String>, revision: i64) -> Txn {
+        self.compares.push(Compare::PrefixUnchangedSince {
+            prefix: prefix.into(),
+            revision,
+        });
+        self
+    }
+
+    /// Requires that no key under `prefix` was created after `revision`
+    /// ([`Compare::PrefixNoneCreatedSince`]).
+    pub fn require_none_created_since(mut self, prefix: impl Into<String>, revision: i64) -> Txn {
+        self.compares.push(Compare::PrefixNoneCreatedSince {
+            prefix: prefix.into(),
+            revision,
+        });
+        self
+    }
+
     /// Adds a put.
     pub fn put(mut self, key: impl Into<String>, value: Vec<u8>) -> Txn {
         self.ops.push(Op::Put {
@@ -172,9 +239,7 @@ impl Txn {
         let compares: usize = self
             .compares
             .iter()
-            .map(|c| match c {
-                Compare::ModRevision { key, .. } => key.len() + TXN_ITEM_OVERHEAD,
-            })
+            .map(|c| c.key().len() + TXN_ITEM_OVERHEAD)
             .sum();
         let ops: usize = self
             .ops
@@ -214,9 +279,7 @@ impl Txn {
             )));
         }
         for c in &self.compares {
-            match c {
-                Compare::ModRevision { key, .. } => check_key(key)?,
-            }
+            check_key(c.key())?;
         }
         let mut puts = std::collections::BTreeSet::new();
         let mut deletes = std::collections::BTreeSet::new();

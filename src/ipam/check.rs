@@ -524,6 +524,10 @@ pub struct CheckResult {
     pub handles_with_matches: usize,
     /// Handles allocations name but that do not exist.
     pub missing_handles: Vec<String>,
+    /// Blocks that lie inside no IP pool, enabled or not (extension: left behind by a deleted
+    /// pool, or allocated from a pool that no longer exists), in key order. Each is a
+    /// problem: its addresses belong to no pool, so no pool's settings or selection apply.
+    pub blocks_not_in_pool: Vec<Cidr>,
     /// Blocks whose value does not decode (each also in [`CheckResult::blocks`], with the
     /// reason as its problem): `failed to decode the value of <key>: <reason>`.
     pub unreadable_blocks: Vec<String>,
@@ -557,12 +561,13 @@ impl CheckResult {
     }
 
     /// Calico's problem count: leaked addresses + in-use-not-in-pool + in-use-unallocated +
-    /// leaked handles.
+    /// leaked handles; plus blocks in no pool (which Calico does not look for).
     pub fn problems(&self) -> usize {
         self.leaked.len()
             + self.not_in_pool.len()
             + self.unallocated.len()
             + self.leaked_handles.len()
+            + self.blocks_not_in_pool.len()
     }
 
     /// Structurally invalid blocks (extension; Calico v3.31 does not check these).
@@ -764,6 +769,10 @@ impl Ipam {
             .filter_map(IpPool::cidr)
             .collect();
 
+        // Every pool, enabled or not: a block inside a disabled pool still belongs to it.
+        let all_pools: Vec<Cidr> = pools.iter().filter_map(IpPool::cidr).collect();
+        let in_no_pool = |block: &Cidr| !all_pools.iter().any(|p| p.contains(block));
+
         let mut node_names: Vec<&str> = nodes.iter().map(|n| n.metadata.name.as_str()).collect();
         node_names.sort_unstable();
         let mut allocated = vec![false; in_use.entries.len()];
@@ -785,6 +794,9 @@ impl Ipam {
                     let Some(cidr) = keys::parse_block(&key) else {
                         return Ok(());
                     };
+                    if in_no_pool(&cidr) {
+                        result.blocks_not_in_pool.push(cidr);
+                    }
                     result.blocks.push(CheckedBlock {
                         cidr,
                         affinity: None,
@@ -798,6 +810,9 @@ impl Ipam {
                 }
                 Err(e) => return Err(e),
             };
+            if in_no_pool(&b.cidr) {
+                result.blocks_not_in_pool.push(b.cidr);
+            }
             let host = b.host().map(str::to_string);
             let mut checked = CheckedBlock {
                 cidr: b.cidr,
@@ -1034,6 +1049,43 @@ mod tests {
                 Some("h2b")
             );
         }
+    }
+
+    #[test]
+    fn a_block_in_no_pool_is_a_problem() {
+        use crate::datastore::Txn;
+        use crate::ipam::tests::{Fx, mem};
+        let fx = Fx::new(mem());
+        fx.node("n1", &[]);
+        // A block allocated from a pool that is then removed behind IPAM's back.
+        fx.pool("gone", "10.2.0.0/24");
+        fx.assign4("n1", "h-gone", 1);
+        let txn = Txn::new().delete(IpPool::key(None, "gone"));
+        assert!(fx.store().txn(txn).unwrap().succeeded);
+        // A block of a pool that is disabled since: still the pool's.
+        fx.pool("off", "10.3.0.0/24");
+        fx.assign4("n1", "h-off", 1);
+        let mut off: IpPool = fx.ipam.client().get(None, "off").unwrap();
+        off.spec.disabled = true;
+        fx.ipam.client().update(off).unwrap();
+
+        let r = fx.ipam.check("v3.31.0", &[]).unwrap();
+        let gone = Cidr::parse("10.2.0.0/24").unwrap();
+        assert_eq!(r.blocks_not_in_pool.len(), 1, "{:?}", r.blocks_not_in_pool);
+        assert!(gone.contains(&r.blocks_not_in_pool[0]));
+        assert_eq!(r.blocks.len(), 2);
+        assert_eq!(
+            r.problems(),
+            r.leaked.len() + r.not_in_pool.len() + r.unallocated.len() + r.leaked_handles.len() + 1
+        );
+        // A pool that covers it again makes it whole.
+        fx.pool("back", "10.2.0.0/16");
+        let r = fx.ipam.check("v3.31.0", &[]).unwrap();
+        assert!(
+            r.blocks_not_in_pool.is_empty(),
+            "{:?}",
+            r.blocks_not_in_pool
+        );
     }
 
     #[test]

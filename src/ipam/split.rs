@@ -97,13 +97,44 @@ impl Ipam {
             .collect()))
     }
 
+    /// Checks `children` against every stored pool but `parent`, as a create is checked
+    /// (Calico's overlap message); returns them validated and defaulted, and the revision the
+    /// pools were read at.
+    pub fn check_split(&self, parent: &IpPool, children: &[IpPool]) -> Result<(Vec<IpPool>, i64)> {
+        use crate::datastore::api::{Client, ClientError};
+        let resp = self
+            .store()
+            .list(&keys::resource_prefix(IpPool::PLURAL, None))?;
+        let others = resp
+            .kvs
+            .iter()
+            .map(Client::from_kv::<IpPool>)
+            .filter(|p| {
+                p.as_ref()
+                    .map_or(true, |p| p.metadata.name != parent.metadata.name)
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut prepared = Vec::with_capacity(children.len());
+        for child in children {
+            let mut child = child.clone();
+            child
+                .validate_and_default(None, &others, &[])
+                .map_err(ClientError::from)?;
+            child.validate().map_err(ClientError::from)?;
+            prepared.push(child);
+        }
+        Ok((prepared, resp.revision))
+    }
+
     /// Replaces `parent` (read at its current revision) by `children`: one transaction when
     /// they fit in one ([`MAX_TXN_OPS`]), else the children in transactions of up to
-    /// `MAX_TXN_OPS - 1` and then the parent's deletion, each guarded by the parent's revision
-    /// (so a pool changed meanwhile stops the split). Calico creates the children one at a
-    /// time, so a split cut short leaves the children created so far beside the disabled
-    /// parent, here as there; the error says how many. `progress` hears of every child
-    /// written.
+    /// `MAX_TXN_OPS - 2` and then the parent's deletion, each guarded by the parent's revision
+    /// (so a pool changed meanwhile stops the split). The children are checked against every
+    /// other pool ([`Ipam::check_split`]) and each transaction also requires that no pool was
+    /// created or changed since that check (else the check is done again), so a child never
+    /// lands beside a pool it overlaps. Calico creates the children one at a time, so a split
+    /// cut short leaves the children created so far beside the disabled parent, here as
+    /// there; the error says how many. `progress` hears of every child written.
     pub fn replace_pool(
         &self,
         parent: &IpPool,
@@ -111,23 +142,8 @@ impl Ipam {
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<IpPool>> {
         let parent_key = keys::resource(IpPool::PLURAL, None, &parent.metadata.name);
+        let pools_prefix = keys::resource_prefix(IpPool::PLURAL, None);
         let revision: i64 = parent.metadata.resource_version.parse().unwrap_or(0);
-        let mut prepared = Vec::new();
-        for child in children {
-            let mut child = child;
-            let others: Vec<IpPool> = Vec::new();
-            child
-                .validate_and_default(None, &others, &[])
-                .map_err(crate::datastore::api::ClientError::from)?;
-            child
-                .validate()
-                .map_err(crate::datastore::api::ClientError::from)?;
-            child.metadata.uid = uuid::Uuid::new_v4().to_string();
-            child.metadata.creation_timestamp =
-                Some(crate::timeutil::rfc3339(crate::timeutil::now()));
-            child.set_type_meta();
-            prepared.push(child);
-        }
         let guarded = || Txn::new().require_revision(&parent_key, revision);
         let create = |txn: Txn, children: &[IpPool]| {
             children.iter().fold(txn, |txn, child| {
@@ -143,19 +159,42 @@ impl Ipam {
                 c.metadata.resource_version = revision.to_string();
             }
         };
-        if prepared.len() < MAX_TXN_OPS {
-            let resp = self
-                .store()
-                .txn(create(guarded(), &prepared).delete(&parent_key))?;
-            if !resp.succeeded {
+        let mut attempts = 0;
+        let (mut prepared, mut pools_read_at) = loop {
+            let (mut prepared, read_at) = self.check_split(parent, &children)?;
+            for child in &mut prepared {
+                child.metadata.uid = uuid::Uuid::new_v4().to_string();
+                child.metadata.creation_timestamp =
+                    Some(crate::timeutil::rfc3339(crate::timeutil::now()));
+                child.set_type_meta();
+            }
+            // Comparisons: one per child, the parent's and the pools'.
+            if prepared.len() + 2 > MAX_TXN_OPS {
+                break (prepared, read_at);
+            }
+            let txn = create(guarded(), &prepared)
+                .delete(&parent_key)
+                .require_unchanged_since(&pools_prefix, read_at);
+            let resp = self.store().txn(txn)?;
+            if resp.succeeded {
+                set_revision(&mut prepared, resp.revision);
+                progress(prepared.len());
+                return Ok(prepared);
+            }
+            let parent_now = self.store().get(&parent_key)?;
+            let mut taken = false;
+            for child in &prepared {
+                let key = keys::resource(IpPool::PLURAL, None, &child.metadata.name);
+                taken |= self.store().get(&key)?.is_some();
+            }
+            attempts += 1;
+            if parent_now.is_none_or(|kv| kv.mod_revision != revision) || taken || attempts >= 10 {
                 return Err(conflict());
             }
-            set_revision(&mut prepared, resp.revision);
-            progress(prepared.len());
-            return Ok(prepared);
-        }
+            // Another pool was written since the check: check again.
+        };
         let (total, mut created) = (prepared.len(), 0);
-        for chunk in prepared.chunks_mut(MAX_TXN_OPS - 1) {
+        for chunk in prepared.chunks_mut(MAX_TXN_OPS - 2) {
             let stopped = |e: IpamError| -> IpamError {
                 if created == 0 {
                     return e;
@@ -167,13 +206,14 @@ impl Ipam {
                     parent: parent.metadata.name.clone(),
                 }
             };
-            let resp = self
-                .store()
-                .txn(create(guarded(), chunk))
-                .map_err(|e| stopped(e.into()))?;
+            // Each chunk requires that no pool but the previous chunks' was written since.
+            let txn =
+                create(guarded(), chunk).require_unchanged_since(&pools_prefix, pools_read_at);
+            let resp = self.store().txn(txn).map_err(|e| stopped(e.into()))?;
             if !resp.succeeded {
                 return Err(stopped(conflict()));
             }
+            pools_read_at = resp.revision;
             set_revision(chunk, resp.revision);
             created += chunk.len();
             progress(chunk.len());
@@ -233,6 +273,41 @@ mod tests {
             fx.ipam.client().list::<IpPool>(None).unwrap().items.len(),
             1
         );
+    }
+
+    #[test]
+    fn a_child_that_would_overlap_another_pool_is_refused_and_nothing_changes() {
+        use crate::datastore::Txn;
+        use crate::ipam::tests::{Fx, mem};
+        let fx = Fx::new(mem());
+        let parent = fx.pool("big", "10.0.0.0/16");
+        // A pool inside the parent, as another tool may have written it (no overlap check).
+        let mut stray = IpPool::new("stray", "10.0.200.0/24");
+        stray.metadata.uid = "u".into();
+        let key = keys::resource(IpPool::PLURAL, None, "stray");
+        let txn = Txn::new().put(&key, crate::gojson::to_vec(&stray));
+        assert!(fx.store().txn(txn).unwrap().succeeded);
+        let children = fx.ipam.split_children(&parent, 2).unwrap().unwrap();
+        let err = fx
+            .ipam
+            .replace_pool(&parent, children.clone(), &mut |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("IPPool(split-big-1) CIDR overlaps with IPPool(stray) CIDR 10.0.200.0/24"),
+            "{err}"
+        );
+        assert!(fx.ipam.check_split(&parent, &children).is_err());
+        let names: Vec<String> = fx
+            .ipam
+            .client()
+            .list::<IpPool>(None)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|p| p.metadata.name)
+            .collect();
+        assert_eq!(names, ["big", "stray"]);
     }
 
     #[test]

@@ -11,6 +11,30 @@ store_tests!(memory, mem();
     concurrent_dual_stack,
 );
 
+// The pool race runs on its own on each backend (not in `run_all`), so that
+// `cargo test --lib pool_race` selects it everywhere (scripts/soak.sh).
+#[test]
+fn pool_race_on_memory() {
+    pool_race_overlapping_creates(mem());
+}
+
+#[test]
+fn pool_race_on_embedded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    pool_race_overlapping_creates(Arc::new(
+        crate::datastore::embedded::EmbeddedStore::open(&path).unwrap(),
+    ));
+}
+
+#[test]
+fn pool_race_on_etcd() {
+    let etcd = crate::testing::EtcdServer::start();
+    pool_race_overlapping_creates(Arc::new(
+        crate::datastore::etcd::EtcdStore::connect(&etcd.config()).unwrap(),
+    ));
+}
+
 const THREADS: usize = 8;
 const PER_THREAD: usize = 40;
 
@@ -239,5 +263,148 @@ pub(crate) fn concurrent_dual_stack(store: Store) {
         want,
         "store and results disagree (lost or extra addresses)"
     );
+    fx.check_invariants();
+}
+
+/// Rounds of racing pool creates: in each, six threads create pools of one CIDR (and its
+/// halves) at once while a lister watches the pools and an assigner keeps taking addresses.
+/// Of each round's creates exactly one commits; the others are refused naming a pool that
+/// exists; the lister never sees two overlapping pools; no address ever comes from a refused
+/// pool; and at the end `ipam check` finds no problem. `CALICO_POOL_RACE_ROUNDS` (default 4)
+/// sets the number of rounds (`scripts/soak.sh` runs many).
+pub(crate) fn pool_race_overlapping_creates(store: Store) {
+    use crate::datastore::api::Client;
+    use std::sync::atomic::AtomicBool;
+    const CREATORS: usize = 6;
+    let rounds: usize = std::env::var("CALICO_POOL_RACE_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    let fx = Fx::new(store.clone());
+    fx.node("n1", &[]);
+    fx.ipam.get_config().unwrap();
+    let mut handed_out: Vec<(String, Cidr)> = Vec::new();
+    for round in 0..rounds {
+        // 10.<100 + round>.0.0/24 for most creators, its first half for some.
+        let base = format!("10.{}.0", 100 + round % 150);
+        let cidr_of = |t: usize| match t % 3 {
+            0 | 1 => format!("{base}.0/24"),
+            _ => format!("{base}.0/25"),
+        };
+        let done = AtomicBool::new(false);
+        let barrier = Barrier::new(CREATORS + 2);
+        let (outcomes, seen, assigned) = std::thread::scope(|s| {
+            let creators: Vec<_> = (0..CREATORS)
+                .map(|t| {
+                    let (store, barrier, cidr) = (store.clone(), &barrier, cidr_of(t));
+                    s.spawn(move || {
+                        let client = Client::new(store);
+                        let name = format!("race-{round}-{t}");
+                        barrier.wait();
+                        let r = client.create(IpPool::new(&name, &cidr));
+                        (name, r.map(|_| ()).map_err(|e| e.to_string()))
+                    })
+                })
+                .collect();
+            let lister = {
+                let (store, barrier, done) = (store.clone(), &barrier, &done);
+                s.spawn(move || {
+                    let client = Client::new(store);
+                    barrier.wait();
+                    let mut lists = 0;
+                    loop {
+                        let last = done.load(Ordering::SeqCst);
+                        let pools = client.list::<IpPool>(None).unwrap().items;
+                        for (i, a) in pools.iter().enumerate() {
+                            for b in &pools[i + 1..] {
+                                assert!(
+                                    !a.cidr().unwrap().overlaps(&b.cidr().unwrap()),
+                                    "the lister saw overlapping pools {} {} and {} {}",
+                                    a.metadata.name,
+                                    a.spec.cidr,
+                                    b.metadata.name,
+                                    b.spec.cidr
+                                );
+                            }
+                        }
+                        lists += 1;
+                        if last {
+                            return lists;
+                        }
+                    }
+                })
+            };
+            let assigner = {
+                let (store, barrier, done) = (store.clone(), &barrier, &done);
+                s.spawn(move || {
+                    let ipam = Ipam::from_store(store).lock_free();
+                    barrier.wait();
+                    let mut got = Vec::new();
+                    let mut i = 0;
+                    loop {
+                        let last = done.load(Ordering::SeqCst);
+                        let handle = format!("race-{round}-a{i}");
+                        i += 1;
+                        // Before any pool of the round exists, there may be nothing to take.
+                        if let Ok(r) = ipam.auto_assign(&Fx::req("n1", &handle, 1))
+                            && let Some(v4) = r.ipv4
+                            && let Some(ip) = v4.ips.first()
+                        {
+                            got.push((handle, *ip));
+                        }
+                        if last {
+                            return got;
+                        }
+                    }
+                })
+            };
+            let outcomes: Vec<(String, std::result::Result<(), String>)> =
+                creators.into_iter().map(|h| h.join().unwrap()).collect();
+            done.store(true, Ordering::SeqCst);
+            (outcomes, lister.join().unwrap(), assigner.join().unwrap())
+        });
+        assert!(seen > 0);
+        let pools = fx.ipam.client().list::<IpPool>(None).unwrap().items;
+        let winners: Vec<&String> = outcomes
+            .iter()
+            .filter(|(_, r)| r.is_ok())
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(winners.len(), 1, "round {round}: {outcomes:?}");
+        let winner = winners[0];
+        let names: Vec<&str> = pools.iter().map(|p| p.metadata.name.as_str()).collect();
+        assert!(names.contains(&winner.as_str()), "round {round}: {names:?}");
+        for (name, r) in &outcomes {
+            let Err(e) = r else { continue };
+            assert!(!names.contains(&name.as_str()), "refused {name} exists");
+            // Calico's message, naming the pool that won (the only one that exists).
+            assert!(
+                e.contains(&format!(
+                    "IPPool({name}) CIDR overlaps with IPPool({winner}) CIDR"
+                )),
+                "round {round}: {name}: {e}"
+            );
+            assert_eq!(e.matches("CIDR overlaps with").count(), 1, "{e}");
+        }
+        for (handle, ip) in &assigned {
+            assert!(
+                pools
+                    .iter()
+                    .any(|p| p.cidr().unwrap().contains_ip(ip.addr())),
+                "round {round}: {handle} got {ip}, in no pool that exists"
+            );
+        }
+        handed_out.extend(assigned);
+    }
+    for (handle, _) in &handed_out {
+        fx.ipam.release_by_handle(handle).unwrap();
+    }
+    let r = fx.ipam.check("v3.31.0", &[]).unwrap();
+    assert!(
+        r.blocks_not_in_pool.is_empty(),
+        "{:?}",
+        r.blocks_not_in_pool
+    );
+    assert_eq!(r.problems(), 0, "leaked {:?}", r.leaked);
     fx.check_invariants();
 }

@@ -106,6 +106,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
             "multipleOwners": r.multiple_owners.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "leakedHandles": r.leaked_handles.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
             "missingHandles": r.missing_handles,
+            "blocksNotInPool": r.blocks_not_in_pool.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "invalidBlocks": r.blocks.iter().filter(|b| !b.problems.is_empty()).map(|b| json!({"cidr": b.cidr.to_string(), "problems": b.problems})).collect::<Vec<_>>(),
             "problems": r.problems(),
         });
@@ -146,7 +147,22 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
     for p in &r.active_pools {
         writeln!(out, "  {p}")?;
     }
-    writeln!(out, "Found {} active IP pools.\n", r.active_pools.len())?;
+    writeln!(out, "Found {} active IP pools.", r.active_pools.len())?;
+    // An extension (Calico does not look): said only when there is such a block, so a
+    // healthy cluster's output stays calicoctl's.
+    if !r.blocks_not_in_pool.is_empty() {
+        if show_problems {
+            for b in &r.blocks_not_in_pool {
+                writeln!(out, "  IPAM block {b} is not in any IP pool.")?;
+            }
+        }
+        writeln!(
+            out,
+            "Found {} IPAM blocks that are not in any IP pool.",
+            r.blocks_not_in_pool.len()
+        )?;
+    }
+    writeln!(out)?;
     // With --show-all-ips, each owner's addresses as they were read: the Nodes', then the
     // WorkloadEndpoints'.
     let read_order = if args.show_all_ips {

@@ -71,6 +71,9 @@ pub fn run(ctx: &Ctx, args: &SplitArgs, out: &mut dyn Write) -> CmdResult {
         .split_children(&pool, n)
         .map_err(|e| CmdError::new(e.to_string()))?
         .map_err(|e| CmdError::new(e.to_string()))?;
+    // The children must not overlap another pool (checked again when they are written).
+    ipam.check_split(&pool, &children)
+        .map_err(|e| CmdError::new(e.to_string()))?;
     // Calico disables the pool before it even parses the number, so a typo leaves the pool
     // disabled; we disable it only once the split is known to be possible (and so keep new
     // allocations out of it while the children are written), and a refused split changes
