@@ -1,6 +1,6 @@
 //! The embedded backend: one SQLite file with etcd's revision semantics.
 //!
-//! Schema (version 3, recorded in `PRAGMA user_version`; the file is marked as ours with
+//! Schema (version 4, recorded in `PRAGMA user_version`; the file is marked as ours with
 //! `PRAGMA application_id`):
 //! - `meta(id = 0, revision)`: the global revision, 1 in a fresh store as in a fresh etcd;
 //! - `kv(key BLOB PRIMARY KEY, create_revision, mod_revision, version, value_id, value)`, a
@@ -8,7 +8,9 @@
 //!   pages in order. A small value (key and value at most `INLINE_MAX` (900) bytes together) is
 //!   kept in the row (`value`); a bigger one in `kv_value`, named by `value_id`; one of the
 //!   two is set;
-//! - `kv_value(id INTEGER PRIMARY KEY, value BLOB)`: the big values (IPAM blocks, mostly).
+//! - `kv_value(id INTEGER PRIMARY KEY, value BLOB)`: the big values (IPAM blocks, mostly);
+//! - the index `kv_mod_revision` of `kv` by `mod_revision` (version 4): a comparison over a key
+//!   range (IPPool creates compare the whole pool set) reads only the rows written since.
 //!
 //! Why big values live apart: a `WITHOUT ROWID` table's B-tree is searched by comparing whole
 //! rows, and SQLite reads every overflow page of a row it compares with, so a row that does not
@@ -19,7 +21,8 @@
 //! by rowid, an integer comparison. Small values stay in the rows so that listing the million
 //! handles of a big cluster still reads one table in order. Version 1 was one `kv` table of
 //! keys, values and revisions with a rowid, version 2 the same table `WITHOUT ROWID`; either is
-//! converted when a writer first opens it (the big values numbered in key order).
+//! converted when a writer first opens it (the big values numbered in key order), and a
+//! version-3 file gains the index.
 //!
 //! Keys are stored as BLOBs, which SQLite compares with `memcmp`: byte order, etcd's order. A
 //! prefix listing is the range scan `prefix <= key < successor(prefix)`.
@@ -66,8 +69,18 @@ const BUSY_RETRIES: u32 = 3;
 /// Our mark in the SQLite header (`PRAGMA application_id`): "CALI".
 const APPLICATION_ID: i32 = 0x4341_4c49;
 
-/// The schema this code writes and reads.
-const SCHEMA_VERSION: i32 = 3;
+/// A range comparison against a revision at most this far behind the store's looks through
+/// the rows written since (the index on `mod_revision`); one further behind walks the range.
+const RECENT_REVISIONS: i64 = 256;
+
+/// The schema this code writes and reads: 3 split large values out of the key table; 4 added
+/// the index on `mod_revision` (see [`MOD_REVISION_INDEX`]).
+const SCHEMA_VERSION: i32 = 4;
+
+/// An index of the key table by `mod_revision`, so that a comparison over a whole key range
+/// ("no key under the IP pools' prefix written since revision R", what every IPPool create
+/// commits with) reads only the rows written since R instead of every row of the range.
+const MOD_REVISION_INDEX: &str = "CREATE INDEX kv_mod_revision ON kv (mod_revision);";
 
 /// How often [`KvStore::wait_for_change`] looks at the revision.
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
@@ -107,7 +120,8 @@ const SCHEMA: &str = concat!(
     );
     INSERT INTO meta (id, revision) VALUES (0, 1);
     ",
-    kv_tables!("kv")
+    kv_tables!("kv"),
+    "CREATE INDEX kv_mod_revision ON kv (mod_revision);"
 );
 
 /// Converts a version-1 or version-2 file (one `kv` table of keys, values and revisions) to
@@ -389,6 +403,9 @@ impl EmbeddedStore {
             let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
             if version == 1 || version == 2 {
                 tx.execute_batch(&migrate_to_3_sql())?;
+            }
+            if (1..=3).contains(&version) {
+                tx.execute_batch(MOD_REVISION_INDEX)?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             }
             tx.commit()
@@ -724,14 +741,34 @@ fn compare_holds(conn: &Connection, compare: &super::Compare) -> rusqlite::Resul
             (prefix, revision, "create_revision")
         }
     };
-    // Holds when no key of the range is newer than `revision`.
+    // Holds when no key of the range is newer than `revision`. A key created after it was also
+    // written after it, so the rows to look at are those of the range written since
+    // `revision`. Two ways to find them: through the index on `mod_revision` (cost: the rows
+    // written since, at most a few per revision) or along the range (cost: the range's keys).
+    // A caller that read recently (an IPPool create: the pool set as of its read) takes the
+    // first; one that compares a small range against an old revision (a batch of creates, the
+    // blocks near each pool as of the batch's first read) the second.
+    let current: i64 = conn
+        .prepare_cached("SELECT revision FROM meta WHERE id = 0")?
+        .query_row([], |r| r.get(0))?;
     let end = prefix_end(prefix.as_bytes());
     let range = if end.is_some() {
         "key >= ?1 AND key < ?3"
     } else {
         "key >= ?1"
     };
-    let sql = format!("SELECT EXISTS (SELECT 1 FROM kv WHERE {range} AND {column} > ?2)");
+    // (`+column` keeps SQLite from using the index for that term, leaving it the key range.)
+    let sql = if current - revision <= RECENT_REVISIONS {
+        format!(
+            "SELECT EXISTS (SELECT 1 FROM kv INDEXED BY kv_mod_revision \
+             WHERE mod_revision > ?2 AND {column} > ?2 AND {range})"
+        )
+    } else {
+        format!(
+            "SELECT EXISTS (SELECT 1 FROM kv \
+             WHERE {range} AND +mod_revision > ?2 AND +{column} > ?2)"
+        )
+    };
     let mut stmt = conn.prepare_cached(&sql)?;
     stmt.raw_bind_parameter(1, prefix.as_bytes())?;
     stmt.raw_bind_parameter(2, *revision)?;
@@ -1172,6 +1209,106 @@ mod tests {
         conn.pragma_update(None, "user_version", version).unwrap();
     }
 
+    fn has_mod_revision_index(conn: &Connection) -> bool {
+        conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'kv_mod_revision'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+            == 1
+    }
+
+    #[test]
+    fn a_version_3_store_gains_the_mod_revision_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.db");
+        let store = EmbeddedStore::open(&path).unwrap();
+        store.txn(Txn::new().put("/p/a", b"1".to_vec())).unwrap();
+        drop(store);
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("DROP INDEX kv_mod_revision; PRAGMA user_version = 3;")
+            .unwrap();
+        drop(conn);
+        let store = EmbeddedStore::open(&path).unwrap();
+        let held = Txn {
+            compares: vec![super::super::Compare::PrefixUnchangedSince {
+                prefix: "/p/".into(),
+                revision: 2,
+            }],
+            ops: vec![],
+        };
+        assert!(store.txn(held).unwrap().succeeded);
+        let conn = Connection::open(&path).unwrap();
+        assert!(has_mod_revision_index(&conn));
+        let version: i32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    /// A range comparison against a revision far behind the store's walks the range instead
+    /// of the index: both ways give the same answers.
+    #[test]
+    fn range_comparisons_hold_alike_against_recent_and_old_revisions() {
+        use super::super::Compare;
+        let (_dir, store) = temp_store();
+        let first = store
+            .txn(Txn::new().put("/p/a", b"1".to_vec()))
+            .unwrap()
+            .revision;
+        for i in 0..(RECENT_REVISIONS + 10) {
+            store
+                .txn(Txn::new().put(format!("/q/{i}"), b"x".to_vec()))
+                .unwrap();
+        }
+        let holds = |c: Compare| {
+            store
+                .txn(Txn {
+                    compares: vec![c],
+                    ops: vec![],
+                })
+                .unwrap()
+                .succeeded
+        };
+        let now = store.revision().unwrap();
+        for (revision, far) in [(first, true), (now - 1, false)] {
+            assert_eq!(now - revision > RECENT_REVISIONS, far);
+            let unchanged = |prefix: &str| Compare::PrefixUnchangedSince {
+                prefix: prefix.into(),
+                revision,
+            };
+            let none_created = |prefix: &str| Compare::PrefixNoneCreatedSince {
+                prefix: prefix.into(),
+                revision,
+            };
+            assert!(
+                holds(unchanged("/p/")),
+                "nothing under /p/ since {revision}"
+            );
+            assert!(holds(none_created("/p/")));
+            assert_eq!(
+                holds(unchanged("/q/")),
+                false,
+                "/q/ was written since {revision}"
+            );
+            assert!(!holds(none_created("/q/")));
+            assert!(holds(unchanged("/r/")), "an empty range holds");
+        }
+        // Rewriting an old key is a change, not a creation, whichever way the range is read.
+        store.txn(Txn::new().put("/p/a", b"2".to_vec())).unwrap();
+        for revision in [first, store.revision().unwrap() - 1] {
+            assert!(!holds(Compare::PrefixUnchangedSince {
+                prefix: "/p/".into(),
+                revision,
+            }));
+            assert!(holds(Compare::PrefixNoneCreatedSince {
+                prefix: "/p/".into(),
+                revision,
+            }));
+        }
+    }
+
     /// A value too big to be kept in its key's row.
     const BIG: usize = 2 * INLINE_MAX;
 
@@ -1264,6 +1401,10 @@ mod tests {
             assert!(
                 sql.contains("WITHOUT ROWID") && sql.contains("value_id"),
                 "{sql}"
+            );
+            assert!(
+                has_mod_revision_index(&conn),
+                "the conversion adds the index"
             );
             drop(conn);
             // Opening again is a no-op.
