@@ -17,7 +17,8 @@
 //! asked for by name (`IP=`, `ipAddrs`) as a bare `/32` (`/128`); that plugin narrows both. For
 //! any other delegating plugin (the reference `ptp`, `bridge`), a result that plugin can wire:
 //! the address with its pool's prefix length, a gateway inside that prefix (this node's own
-//! gateway address in the pool, allocated once from IPAM and recorded like a tunnel address),
+//! gateway address in the pool, allocated once from IPAM and owned by a WorkloadEndpoint of
+//! its own in `kube-system`, so that Calico's `ipam check` sees it in use),
 //! and the configured routes (a default route via the gateway when none are configured). Such
 //! a pod cannot use its pool's first and last addresses (network and broadcast), so under a
 //! delegating plugin they are not handed out.
@@ -706,6 +707,60 @@ fn stop(failure: &mut Option<CniError>, e: CniError) -> IpamError {
     let message = e.msg.clone();
     *failure = Some(e);
     IpamError::Aborted(message)
+}
+
+/// Namespace of the endpoints that own nodes' gateway addresses (delegated mode).
+pub const GATEWAY_NAMESPACE: &str = "kube-system";
+
+/// The handle of an assignment request.
+fn req_handle(req: &AutoAssignRequest) -> String {
+    req.handle_id.clone().unwrap_or_default()
+}
+
+/// Writes a node's gateway endpoint ([`Plugin::gateway_endpoint`]) in the transaction that
+/// allocates the gateway address, so the address is never without its owner.
+struct GatewayRider<'p, 'a> {
+    plugin: &'p Plugin<'a>,
+    handle: &'p str,
+    failure: Option<CniError>,
+}
+
+impl Rider for GatewayRider<'_, '_> {
+    fn writes(&mut self, assigned: &[Cidr]) -> crate::ipam::Result<Vec<RiderWrite>> {
+        let p = self.plugin;
+        let wep = p.gateway_endpoint(self.handle, assigned.first().map(Cidr::addr));
+        let namespace = Some(GATEWAY_NAMESPACE);
+        let key = WorkloadEndpoint::key(namespace, &wep.metadata.name);
+        // Read each time: it is absent unless an earlier attempt (or another ADD) wrote it.
+        let stored = p
+            .client
+            .get_opt::<WorkloadEndpoint>(namespace, &wep.metadata.name)
+            .map_err(|e| abort(&mut self.failure, e))?;
+        let (mut wep, revision) = match &stored {
+            None => (
+                p.client
+                    .prepare_create(wep)
+                    .map_err(|e| abort(&mut self.failure, e))?,
+                0,
+            ),
+            Some(old) => (
+                p.client
+                    .prepare_update_of(replacing(wep, old), old)
+                    .map_err(|e| abort(&mut self.failure, e))?,
+                old.metadata.resource_version.parse().unwrap_or(0),
+            ),
+        };
+        wep.metadata.resource_version.clear();
+        Ok(vec![RiderWrite {
+            key,
+            revision,
+            value: Some(wep.encode()),
+        }])
+    }
+
+    fn committed(&mut self, _revision: i64) {}
+
+    fn conflicted(&mut self) {}
 }
 
 /// Removes the pod's endpoint, if it is still this container's, in the transaction that
@@ -1420,6 +1475,8 @@ impl<'a> Plugin<'a> {
             .ok_or_else(|| CniError::new(codes::IPAM_FAILURE, "pool without a valid CIDR"))?;
         let existing = self.held_by(&handle)?;
         if let Some(ip) = existing.into_iter().find(|ip| cidr.contains_ip(*ip)) {
+            // A gateway allocated before gateways had their endpoint gets it now.
+            self.ensure_gateway_endpoint(&handle, ip)?;
             return Ok(ip);
         }
         let mut attrs = BTreeMap::new();
@@ -1437,7 +1494,15 @@ impl<'a> Plugin<'a> {
             excluded: self.excluded(std::slice::from_ref(pool)),
             ..AutoAssignRequest::default()
         };
-        let r = self.ipam.auto_assign(&req).map_err(ipam_err)?;
+        let mut rider = GatewayRider {
+            plugin: self,
+            handle: &req_handle(&req),
+            failure: None,
+        };
+        let r = self
+            .ipam
+            .auto_assign_with(&req, Some(&mut rider))
+            .map_err(|e| rider.failure.take().unwrap_or_else(|| ipam_err(e)))?;
         r.ips().first().map(Cidr::addr).ok_or_else(|| {
             CniError::new(
                 codes::IPAM_FAILURE,
@@ -1447,6 +1512,55 @@ impl<'a> Plugin<'a> {
                 ),
             )
         })
+    }
+
+    /// The WorkloadEndpoint that owns a node's gateway address `ip` (handle `handle`) in
+    /// Calico's terms: Calico's `ipam check` counts an address as in use only when an endpoint
+    /// lists it or a Node field holds it, so without it Calico's check would call the gateway
+    /// leaked and its `release --from-report` would free it. Orchestrator `cni`, the handle as
+    /// its container ID (so `delete node` releases the address with the endpoint), interface
+    /// `gateway`, in namespace `kube-system`.
+    fn gateway_endpoint(&self, handle: &str, ip: Option<IpAddr>) -> WorkloadEndpoint {
+        let mut wep = WorkloadEndpoint {
+            metadata: ObjectMeta {
+                name: format!(
+                    "{}-cni-{}-gateway",
+                    self.node.replace('-', "--"),
+                    handle.replace('-', "--")
+                ),
+                namespace: GATEWAY_NAMESPACE.into(),
+                ..ObjectMeta::default()
+            },
+            ..WorkloadEndpoint::default()
+        };
+        wep.set_type_meta();
+        wep.spec.orchestrator = "cni".into();
+        wep.spec.node = self.node.clone();
+        wep.spec.container_id = handle.to_string();
+        wep.spec.endpoint = "gateway".into();
+        wep.spec.ip_networks = ip
+            .map(|ip| Cidr::host(ip).to_string())
+            .into_iter()
+            .collect();
+        wep
+    }
+
+    /// Creates the gateway's endpoint ([`Plugin::gateway_endpoint`]) if it is missing.
+    fn ensure_gateway_endpoint(&self, handle: &str, ip: IpAddr) -> Result<(), CniError> {
+        let wep = self.gateway_endpoint(handle, Some(ip));
+        let name = wep.metadata.name.clone();
+        if self
+            .client
+            .get_opt::<WorkloadEndpoint>(Some(GATEWAY_NAMESPACE), &name)
+            .map_err(client_err)?
+            .is_some()
+        {
+            return Ok(());
+        }
+        match self.client.create(wep) {
+            Ok(_) | Err(ClientError::AlreadyExists(_)) => Ok(()),
+            Err(e) => Err(client_err(e)),
+        }
     }
 
     /// An address as Calico's calico-ipam gives it to Calico's own `calico` plugin: one it
