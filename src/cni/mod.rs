@@ -723,11 +723,15 @@ struct GatewayRider<'p, 'a> {
     plugin: &'p Plugin<'a>,
     handle: &'p str,
     failure: Option<CniError>,
+    /// The revision of ClusterInformation `default`, read ready with each attempt.
+    ready: i64,
 }
 
 impl Rider for GatewayRider<'_, '_> {
     fn writes(&mut self, assigned: &[Cidr]) -> crate::ipam::Result<Vec<RiderWrite>> {
         let p = self.plugin;
+        // A first gateway is rare (once per node and pool): the lock is read with it.
+        self.ready = reread_readiness(&p.client).map_err(|e| stop(&mut self.failure, e))?;
         let wep = p.gateway_endpoint(self.handle, assigned.first().map(Cidr::addr));
         let namespace = Some(GATEWAY_NAMESPACE);
         let key = WorkloadEndpoint::key(namespace, &wep.metadata.name);
@@ -756,6 +760,10 @@ impl Rider for GatewayRider<'_, '_> {
             revision,
             value: Some(wep.encode()),
         }])
+    }
+
+    fn requires(&self) -> Vec<(String, i64)> {
+        vec![(cluster_info_key(), self.ready)]
     }
 
     fn committed(&mut self, _revision: i64) {}
@@ -1498,6 +1506,7 @@ impl<'a> Plugin<'a> {
             plugin: self,
             handle: &req_handle(&req),
             failure: None,
+            ready: 0,
         };
         let r = self
             .ipam
