@@ -12,10 +12,13 @@
 //! one that releases them ([`Rider`]s), so a plugin stopped at any point leaves an endpoint
 //! that lists exactly what the pod holds, and each ADD and DEL saves a transaction.
 //!
-//! Result shape: for Calico's own `calico` plugin, the bare `/32` (`/128`) Calico returns. For
+//! Result shape: for Calico's own `calico` plugin, what Calico's calico-ipam returns: an
+//! automatically assigned address with its block's prefix length (`10.0.0.5/26`), an address
+//! asked for by name (`IP=`, `ipAddrs`) as a bare `/32` (`/128`); that plugin narrows both. For
 //! any other delegating plugin (the reference `ptp`, `bridge`), a result that plugin can wire:
 //! the address with its pool's prefix length, a gateway inside that prefix (this node's own
-//! gateway address in the pool, allocated once from IPAM and recorded like a tunnel address),
+//! gateway address in the pool, allocated once from IPAM and owned by a WorkloadEndpoint of
+//! its own in `kube-system`, so that Calico's `ipam check` sees it in use),
 //! and the configured routes (a default route via the gateway when none are configured). Such
 //! a pod cannot use its pool's first and last addresses (network and broadcast), so under a
 //! delegating plugin they are not handed out.
@@ -436,12 +439,77 @@ struct Plugin<'a> {
     args: BTreeMap<String, String>,
 }
 
-fn ipam_err(e: impl std::fmt::Display) -> CniError {
-    CniError::new(codes::IPAM_FAILURE, e.to_string())
+/// An IPAM failure: CNI's "try again later" (11) when it is transient (the datastore could
+/// not be reached or answered too late, or too many concurrent requests kept conflicting),
+/// else the plugin's own code 100.
+fn ipam_err(e: IpamError) -> CniError {
+    CniError::new(ipam_code(&e), e.to_string())
 }
 
+/// The CNI code of an IPAM failure (see [`ipam_err`]).
+fn ipam_code(e: &IpamError) -> u32 {
+    match e {
+        IpamError::Datastore(d) | IpamError::Client(ClientError::Datastore(d)) if transient(d) => {
+            codes::TRY_AGAIN
+        }
+        IpamError::MaxRetries => codes::TRY_AGAIN,
+        _ => codes::IPAM_FAILURE,
+    }
+}
+
+/// A failure of the plugin's own reads and writes: "try again later" (11) when the datastore
+/// could not be reached, else an I/O failure (5).
 fn client_err(e: ClientError) -> CniError {
-    CniError::new(codes::IO_FAILURE, e.to_string())
+    let code = match &e {
+        ClientError::Datastore(d) if transient(d) => codes::TRY_AGAIN,
+        _ => codes::IO_FAILURE,
+    };
+    CniError::new(code, e.to_string())
+}
+
+/// True for a datastore failure that may pass: etcd unreachable, timing out or refusing
+/// (its client reports all of these as [`DatastoreError::Etcd`]). The embedded store's
+/// failures (a missing directory, a read-only file) do not pass by waiting.
+fn transient(e: &crate::datastore::DatastoreError) -> bool {
+    matches!(e, crate::datastore::DatastoreError::Etcd { .. })
+}
+
+/// Calico's plugin's answer while the datastore is locked (`calicoctl datastore migrate
+/// lock`: ClusterInformation `default` says `datastoreReady: false`). Calico returns it as a
+/// plain error, which libcni's skeleton gives code 999; so do we.
+pub const NOT_READY: &str = "Calico is currently not ready to process requests";
+
+/// The key of ClusterInformation `default`, whose `datastoreReady` the plugin obeys.
+fn cluster_info_key() -> String {
+    crate::model::ClusterInformation::key(None, "default")
+}
+
+/// The revision of ClusterInformation `default` as read (0: absent), once it says the
+/// datastore is ready: absent (a store no `calico-node` has initialised) or without the flag
+/// counts as ready; `datastoreReady: false` fails with [`NOT_READY`]. Every transaction of an
+/// ADD or DEL that assigns or releases requires the key to be still at this revision, so a
+/// lock taken after the read stops the change (the retry reads the lock and fails).
+fn readiness(kv: Option<&KeyValue>) -> Result<i64, CniError> {
+    let Some(kv) = kv else { return Ok(0) };
+    let info: crate::model::ClusterInformation = Client::from_kv(kv).map_err(|e| {
+        CniError::new(
+            codes::INTERNAL,
+            format!("error getting ClusterInformation: {e}"),
+        )
+    })?;
+    if info.spec.datastore_ready == Some(false) {
+        return Err(CniError::new(codes::INTERNAL, NOT_READY));
+    }
+    Ok(kv.mod_revision)
+}
+
+/// [`readiness`] read on its own (after a failed compare).
+fn reread_readiness(client: &Client) -> Result<i64, CniError> {
+    let kv = client
+        .store()
+        .get(&cluster_info_key())
+        .map_err(|e| client_err(e.into()))?;
+    readiness(kv.as_ref())
 }
 
 /// Refuses floating IPs of a family the pod has (or will have) no address of.
@@ -542,6 +610,8 @@ struct EndpointRider<'p, 'a> {
     written: Option<i64>,
     /// The plugin's own error that stopped the assignment (with its CNI code).
     failure: Option<CniError>,
+    /// The revision of ClusterInformation `default` read ready ([`readiness`]).
+    ready: i64,
 }
 
 impl<'p, 'a> EndpointRider<'p, 'a> {
@@ -552,6 +622,7 @@ impl<'p, 'a> EndpointRider<'p, 'a> {
         floating: &'p [IpAddr],
         held: Vec<Cidr>,
         stored: Option<WorkloadEndpoint>,
+        ready: i64,
     ) -> Self {
         EndpointRider {
             plugin,
@@ -563,6 +634,7 @@ impl<'p, 'a> EndpointRider<'p, 'a> {
             pending: None,
             written: None,
             failure: None,
+            ready,
         }
     }
 
@@ -599,10 +671,19 @@ impl<'p, 'a> EndpointRider<'p, 'a> {
 
 impl Rider for EndpointRider<'_, '_> {
     fn writes(&mut self, assigned: &[Cidr]) -> crate::ipam::Result<Vec<RiderWrite>> {
+        if self.reread {
+            // A failed compare may have been the lock's: read it again.
+            self.ready =
+                reread_readiness(&self.plugin.client).map_err(|e| stop(&mut self.failure, e))?;
+        }
         match self.endpoint_for(assigned) {
             Ok(write) => Ok(vec![write]),
             Err(e) => Err(abort(&mut self.failure, e)),
         }
+    }
+
+    fn requires(&self) -> Vec<(String, i64)> {
+        vec![(cluster_info_key(), self.ready)]
     }
 
     fn committed(&mut self, revision: i64) {
@@ -621,10 +702,76 @@ impl Rider for EndpointRider<'_, '_> {
 /// A rider's datastore error: kept as the plugin's own error (its CNI code) in `failure`;
 /// IPAM stops with it.
 fn abort(failure: &mut Option<CniError>, e: ClientError) -> IpamError {
-    let e = client_err(e);
+    stop(failure, client_err(e))
+}
+
+/// A rider's own error (with its CNI code) kept in `failure`; IPAM stops with it.
+fn stop(failure: &mut Option<CniError>, e: CniError) -> IpamError {
     let message = e.msg.clone();
     *failure = Some(e);
     IpamError::Aborted(message)
+}
+
+/// Namespace of the endpoints that own nodes' gateway addresses (delegated mode).
+pub const GATEWAY_NAMESPACE: &str = "kube-system";
+
+/// The handle of an assignment request.
+fn req_handle(req: &AutoAssignRequest) -> String {
+    req.handle_id.clone().unwrap_or_default()
+}
+
+/// Writes a node's gateway endpoint ([`Plugin::gateway_endpoint`]) in the transaction that
+/// allocates the gateway address, so the address is never without its owner.
+struct GatewayRider<'p, 'a> {
+    plugin: &'p Plugin<'a>,
+    handle: &'p str,
+    failure: Option<CniError>,
+    /// The revision of ClusterInformation `default`, read ready with each attempt.
+    ready: i64,
+}
+
+impl Rider for GatewayRider<'_, '_> {
+    fn writes(&mut self, assigned: &[Cidr]) -> crate::ipam::Result<Vec<RiderWrite>> {
+        let p = self.plugin;
+        // A first gateway is rare (once per node and pool): the lock is read with it.
+        self.ready = reread_readiness(&p.client).map_err(|e| stop(&mut self.failure, e))?;
+        let wep = p.gateway_endpoint(self.handle, assigned.first().map(Cidr::addr));
+        let namespace = Some(GATEWAY_NAMESPACE);
+        let key = WorkloadEndpoint::key(namespace, &wep.metadata.name);
+        // Read each time: it is absent unless an earlier attempt (or another ADD) wrote it.
+        let stored = p
+            .client
+            .get_opt::<WorkloadEndpoint>(namespace, &wep.metadata.name)
+            .map_err(|e| abort(&mut self.failure, e))?;
+        let (mut wep, revision) = match &stored {
+            None => (
+                p.client
+                    .prepare_create(wep)
+                    .map_err(|e| abort(&mut self.failure, e))?,
+                0,
+            ),
+            Some(old) => (
+                p.client
+                    .prepare_update_of(replacing(wep, old), old)
+                    .map_err(|e| abort(&mut self.failure, e))?,
+                old.metadata.resource_version.parse().unwrap_or(0),
+            ),
+        };
+        wep.metadata.resource_version.clear();
+        Ok(vec![RiderWrite {
+            key,
+            revision,
+            value: Some(wep.encode()),
+        }])
+    }
+
+    fn requires(&self) -> Vec<(String, i64)> {
+        vec![(cluster_info_key(), self.ready)]
+    }
+
+    fn committed(&mut self, _revision: i64) {}
+
+    fn conflicted(&mut self) {}
 }
 
 /// Removes the pod's endpoint, if it is still this container's, in the transaction that
@@ -647,6 +794,9 @@ struct EndpointRemover<'p, 'a> {
     /// The endpoint was removed with the addresses.
     removed: bool,
     failure: Option<CniError>,
+    /// The revision of ClusterInformation `default` read ready ([`readiness`]), read with
+    /// the handle.
+    ready: i64,
 }
 
 impl<'p, 'a> EndpointRemover<'p, 'a> {
@@ -662,6 +812,7 @@ impl<'p, 'a> EndpointRemover<'p, 'a> {
             pending: false,
             removed: false,
             failure: None,
+            ready: 0,
         }
     }
 
@@ -689,6 +840,7 @@ impl Rider for EndpointRemover<'_, '_> {
             Some(&p.namespace),
             &p.endpoint_name(),
         ))
+        .chain(std::iter::once(cluster_info_key()))
         .chain(
             self.legacy_handle()
                 .map(|h| crate::datastore::keys::handle(&h)),
@@ -698,7 +850,10 @@ impl Rider for EndpointRemover<'_, '_> {
 
     fn read(&mut self, answers: Vec<Option<KeyValue>>) -> crate::ipam::Result<()> {
         let mut answers = answers.into_iter();
-        let endpoint = match answers.next().flatten() {
+        let endpoint = answers.next().flatten();
+        let info = answers.next().flatten();
+        self.ready = readiness(info.as_ref()).map_err(|e| stop(&mut self.failure, e))?;
+        let endpoint = match endpoint {
             Some(kv) => Some(Client::from_kv(&kv).map_err(|e| abort(&mut self.failure, e))?),
             None => None,
         };
@@ -716,6 +871,7 @@ impl Rider for EndpointRemover<'_, '_> {
                 .get_opt::<WorkloadEndpoint>(Some(&p.namespace), &p.endpoint_name())
                 .map_err(|e| abort(&mut self.failure, e))?;
             self.set_endpoint(endpoint);
+            self.ready = reread_readiness(&p.client).map_err(|e| stop(&mut self.failure, e))?;
         }
         let p = self.plugin;
         self.pending = self.revision.is_some();
@@ -728,6 +884,10 @@ impl Rider for EndpointRemover<'_, '_> {
             })
             .into_iter()
             .collect())
+    }
+
+    fn requires(&self) -> Vec<(String, i64)> {
+        vec![(cluster_info_key(), self.ready)]
     }
 
     fn committed(&mut self, _revision: i64) {
@@ -767,6 +927,8 @@ struct PodState {
     held: Vec<IpAddr>,
     /// The pod's endpoint as stored (another container's, after a sandbox re-creation).
     endpoint: Option<WorkloadEndpoint>,
+    /// The revision of ClusterInformation `default`, read ready ([`readiness`]).
+    ready: i64,
 }
 
 /// The datastore the network configuration names: its fields are this program's flags
@@ -829,6 +991,7 @@ impl<'a> Plugin<'a> {
                 Some(&self.namespace),
                 &self.endpoint_name(),
             )),
+            DsRead::Key(cluster_info_key()),
         ];
         let store_err = |e: crate::datastore::DatastoreError| client_err(e.into());
         let mut results = self
@@ -850,6 +1013,7 @@ impl<'a> Plugin<'a> {
             Some(kv) => Some(Client::from_kv::<WorkloadEndpoint>(kv).map_err(client_err)?),
             None => None,
         };
+        let ready = readiness(results.next().unwrap_or_default().first())?;
         let held = if handle_exists {
             self.held_by(&self.handle)?
         } else {
@@ -859,6 +1023,7 @@ impl<'a> Plugin<'a> {
             pools,
             held,
             endpoint,
+            ready,
         })
     }
 
@@ -998,6 +1163,7 @@ impl<'a> Plugin<'a> {
             pools,
             held,
             endpoint,
+            ready,
         } = self.pools_and_held()?;
         if !held.is_empty() {
             let assigned: Vec<Cidr> = held.into_iter().map(Cidr::host).collect();
@@ -1016,7 +1182,7 @@ impl<'a> Plugin<'a> {
         let floating_ips = self.floating_ips(&pools)?;
 
         // IPAM records the endpoint with the addresses (not for ipAddrsNoIpam: no IPAM).
-        let mut rider = EndpointRider::new(self, &floating_ips, Vec::new(), endpoint);
+        let mut rider = EndpointRider::new(self, &floating_ips, Vec::new(), endpoint, ready);
         let assigned = if let Some(list) = ip_addrs.or(no_ipam) {
             let annotation = if ip_addrs.is_some() {
                 ANN_IP_ADDRS
@@ -1089,10 +1255,7 @@ impl<'a> Plugin<'a> {
             Ok(()) | Err(IpamError::HandleNotFound(_)) => {}
             Err(e) => {
                 return Err(remover.failure.take().unwrap_or_else(|| {
-                    CniError::new(
-                        codes::IPAM_FAILURE,
-                        format!("failed to release ipAddrs: {e}"),
-                    )
+                    CniError::new(ipam_code(&e), format!("failed to release ipAddrs: {e}"))
                 }));
             }
         }
@@ -1132,6 +1295,7 @@ impl<'a> Plugin<'a> {
             pools,
             mut held,
             endpoint,
+            ready,
         } = self.pools_and_held()?;
         let floating_ips = self.floating_ips(&pools)?;
         let newly_assigned = !held.contains(&ip);
@@ -1153,14 +1317,12 @@ impl<'a> Plugin<'a> {
                 &floating_ips,
                 held.iter().map(|h| Cidr::host(*h)).collect(),
                 endpoint,
+                ready,
             );
             rider.sorted = true;
             let with_rider = (!self.delegated()).then_some(&mut rider as &mut dyn Rider);
             if let Err(e) = self.ipam.assign_ip_with(&req, with_rider) {
-                return Err(rider
-                    .failure
-                    .take()
-                    .unwrap_or_else(|| CniError::new(codes::IPAM_FAILURE, e.to_string())));
+                return Err(rider.failure.take().unwrap_or_else(|| ipam_err(e)));
             }
             written = rider.written;
             held.push(ip);
@@ -1276,10 +1438,7 @@ impl<'a> Plugin<'a> {
                 Ok(a) => out.push(a.ip),
                 Err(e) => {
                     return Err(rider.failure.take().unwrap_or_else(|| {
-                        CniError::new(
-                            codes::IPAM_FAILURE,
-                            format!("error getting IP from IPAM: {e}"),
-                        )
+                        CniError::new(ipam_code(&e), format!("error getting IP from IPAM: {e}"))
                     }));
                 }
             }
@@ -1334,9 +1493,11 @@ impl<'a> Plugin<'a> {
         let handle = format!("cni-gateway-addr-{}-{}", pool.metadata.name, self.node);
         let cidr = pool
             .cidr()
-            .ok_or_else(|| ipam_err("pool without a valid CIDR"))?;
+            .ok_or_else(|| CniError::new(codes::IPAM_FAILURE, "pool without a valid CIDR"))?;
         let existing = self.held_by(&handle)?;
         if let Some(ip) = existing.into_iter().find(|ip| cidr.contains_ip(*ip)) {
+            // A gateway allocated before gateways had their endpoint gets it now.
+            self.ensure_gateway_endpoint(&handle, ip)?;
             return Ok(ip);
         }
         let mut attrs = BTreeMap::new();
@@ -1354,13 +1515,99 @@ impl<'a> Plugin<'a> {
             excluded: self.excluded(std::slice::from_ref(pool)),
             ..AutoAssignRequest::default()
         };
-        let r = self.ipam.auto_assign(&req).map_err(ipam_err)?;
+        let mut rider = GatewayRider {
+            plugin: self,
+            handle: &req_handle(&req),
+            failure: None,
+            ready: 0,
+        };
+        let r = self
+            .ipam
+            .auto_assign_with(&req, Some(&mut rider))
+            .map_err(|e| rider.failure.take().unwrap_or_else(|| ipam_err(e)))?;
         r.ips().first().map(Cidr::addr).ok_or_else(|| {
-            ipam_err(format!(
-                "could not allocate a gateway address for node {} in pool {}",
-                self.node, pool.metadata.name
-            ))
+            CniError::new(
+                codes::IPAM_FAILURE,
+                format!(
+                    "could not allocate a gateway address for node {} in pool {}",
+                    self.node, pool.metadata.name
+                ),
+            )
         })
+    }
+
+    /// The WorkloadEndpoint that owns a node's gateway address `ip` (handle `handle`) in
+    /// Calico's terms: Calico's `ipam check` counts an address as in use only when an endpoint
+    /// lists it or a Node field holds it, so without it Calico's check would call the gateway
+    /// leaked and its `release --from-report` would free it. Orchestrator `cni`, the handle as
+    /// its container ID (so `delete node` releases the address with the endpoint), interface
+    /// `gateway`, in namespace `kube-system`.
+    fn gateway_endpoint(&self, handle: &str, ip: Option<IpAddr>) -> WorkloadEndpoint {
+        let mut wep = WorkloadEndpoint {
+            metadata: ObjectMeta {
+                name: format!(
+                    "{}-cni-{}-gateway",
+                    self.node.replace('-', "--"),
+                    handle.replace('-', "--")
+                ),
+                namespace: GATEWAY_NAMESPACE.into(),
+                ..ObjectMeta::default()
+            },
+            ..WorkloadEndpoint::default()
+        };
+        wep.set_type_meta();
+        wep.spec.orchestrator = "cni".into();
+        wep.spec.node = self.node.clone();
+        wep.spec.container_id = handle.to_string();
+        wep.spec.endpoint = "gateway".into();
+        wep.spec.ip_networks = ip
+            .map(|ip| Cidr::host(ip).to_string())
+            .into_iter()
+            .collect();
+        wep
+    }
+
+    /// Creates the gateway's endpoint ([`Plugin::gateway_endpoint`]) if it is missing.
+    fn ensure_gateway_endpoint(&self, handle: &str, ip: IpAddr) -> Result<(), CniError> {
+        let wep = self.gateway_endpoint(handle, Some(ip));
+        let name = wep.metadata.name.clone();
+        if self
+            .client
+            .get_opt::<WorkloadEndpoint>(Some(GATEWAY_NAMESPACE), &name)
+            .map_err(client_err)?
+            .is_some()
+        {
+            return Ok(());
+        }
+        match self.client.create(wep) {
+            Ok(_) | Err(ClientError::AlreadyExists(_)) => Ok(()),
+            Err(e) => Err(client_err(e)),
+        }
+    }
+
+    /// An address as Calico's calico-ipam gives it to Calico's own `calico` plugin: one it
+    /// chose itself (automatic assignment) with its block's prefix length (`10.0.0.5/26`), as
+    /// libcalico-go's AutoAssign returns it; one asked for by name (`IP=`, `ipAddrs`,
+    /// `ipAddrsNoIpam`) as a host address (`/32`, `/128`), as Calico's plugin builds it. The
+    /// `calico` plugin narrows either to a host address on the pod's interface.
+    fn calico_address(&self, a: &Cidr, pools: &[IpPool]) -> Cidr {
+        let named = self.args.get("IP").is_some_and(|ip| !ip.is_empty())
+            || self.annotation(ANN_IP_ADDRS).is_some()
+            || self.annotation(ANN_IP_ADDRS_NO_IPAM).is_some();
+        if named {
+            return Cidr::host(a.addr());
+        }
+        if a.prefix() < a.bits() {
+            // Assigned just now: it carries its block's prefix.
+            return *a;
+        }
+        // Held already (a retried ADD): the block size of the pool it lies in.
+        pools
+            .iter()
+            .filter(|p| p.cidr().is_some_and(|c| c.contains_ip(a.addr())))
+            .max_by_key(|p| p.cidr().map(|c| c.prefix()))
+            .and_then(|p| Cidr::new(a.addr(), p.block_size()).ok())
+            .unwrap_or_else(|| Cidr::host(a.addr()))
     }
 
     /// Builds the result for `assigned` and, unless the assignment wrote it (at revision
@@ -1392,7 +1639,12 @@ impl<'a> Plugin<'a> {
                     .iter()
                     .filter(|p| p.cidr().is_some_and(|c| c.contains_ip(a.addr())))
                     .max_by_key(|p| p.cidr().map(|c| c.prefix()))
-                    .ok_or_else(|| ipam_err(format!("{} is not in any IP pool", a.addr())))?;
+                    .ok_or_else(|| {
+                        CniError::new(
+                            codes::IPAM_FAILURE,
+                            format!("{} is not in any IP pool", a.addr()),
+                        )
+                    })?;
                 let gw = self.gateway_for(pool)?;
                 let prefix = pool.cidr().map_or(a.prefix(), |c| c.prefix());
                 result.ips.push(ResultIp {
@@ -1402,7 +1654,7 @@ impl<'a> Plugin<'a> {
                 });
             } else {
                 result.ips.push(ResultIp {
-                    address: Cidr::host(a.addr()).to_string(),
+                    address: self.calico_address(a, pools).to_string(),
                     gateway: None,
                     version,
                 });
@@ -1585,6 +1837,102 @@ mod tests {
 
     fn conf_error(stdin: &str) -> CniError {
         conf(stdin).unwrap_err()
+    }
+
+    /// An ADD invocation of container `id` for pod `pod` with configuration `stdin`.
+    fn add_inv(command: &str, id: &str, pod: &str, stdin: String) -> Invocation {
+        Invocation {
+            command: command.into(),
+            container_id: id.into(),
+            netns: format!("/var/run/netns/{id}"),
+            ifname: "eth0".into(),
+            args: format!("K8S_POD_NAMESPACE=default;K8S_POD_NAME={pod}"),
+            path: "/opt/cni/bin".into(),
+            stdin: stdin.into_bytes(),
+        }
+    }
+
+    #[test]
+    fn an_unreachable_datastore_is_try_again_later() {
+        // Nothing listens on port 1: etcd is unreachable, a transient condition (CNI's 11).
+        let stdin = r#"{"cniVersion":"1.0.0","name":"n","type":"calico","nodename":"node-a",
+            "datastore_type":"etcdv3","etcd_endpoints":"http://127.0.0.1:1",
+            "ipam":{"type":"calico-ipam"}}"#;
+        for command in ["ADD", "DEL", "CHECK"] {
+            let e = run(&add_inv(command, "c1", "p-0", stdin.to_string())).unwrap_err();
+            assert_eq!(e.code, codes::TRY_AGAIN, "{command}: {e:?}");
+            assert!(e.msg.contains("127.0.0.1:1"), "{command}: {e:?}");
+        }
+    }
+
+    /// A lock taken after the ADD read ClusterInformation (ready) and before its assignment
+    /// commits stops the assignment: nothing is written, and the answer is Calico's.
+    #[test]
+    fn a_lock_landing_after_the_read_stops_the_assignment() {
+        let dir = crate::testing::TestDir::new("cni-lock-race");
+        let db = dir.path().join("datastore.db").display().to_string();
+        let stdin = format!(
+            r#"{{"cniVersion":"1.0.0","name":"n","type":"calico","nodename":"node-a",
+                "datastore_type":"embedded","datastore_path":"{db}",
+                "ipam_lock_file":"{}","ipam":{{"type":"calico-ipam"}}}}"#,
+            dir.path().join("ipam.lock").display()
+        );
+        let inv = add_inv("ADD", "c1", "race-0", stdin.clone());
+        let (value, version) = config_version(&inv.stdin).unwrap();
+        let conf = parse_conf(value, version).unwrap();
+        let plugin = Plugin::open(&conf, &inv).unwrap();
+        let mut node = crate::model::Node::default();
+        node.metadata.name = "node-a".into();
+        plugin.client.create(node).unwrap();
+        plugin
+            .client
+            .create(IpPool::new("pool", "10.9.0.0/24"))
+            .unwrap();
+        let mut info = crate::model::ClusterInformation::default();
+        info.metadata.name = "default".into();
+        info.spec.datastore_ready = Some(true);
+        plugin.client.create(info).unwrap();
+
+        let state = plugin.pools_and_held().unwrap();
+        assert!(state.ready > 0);
+        // The lock lands now.
+        let mut info: crate::model::ClusterInformation =
+            plugin.client.get(None, "default").unwrap();
+        info.spec.datastore_ready = Some(false);
+        plugin.client.update(info).unwrap();
+
+        let mut rider = EndpointRider::new(&plugin, &[], Vec::new(), state.endpoint, state.ready);
+        let e = plugin.assign_auto(&state.pools, &mut rider).unwrap_err();
+        assert_eq!((e.code, e.msg.as_str()), (codes::INTERNAL, NOT_READY));
+        assert!(rider.written.is_none());
+        assert!(plugin.held_by(&plugin.handle).unwrap().is_empty());
+        assert!(
+            plugin
+                .client
+                .get_opt::<WorkloadEndpoint>(Some("default"), &plugin.endpoint_name())
+                .unwrap()
+                .is_none()
+        );
+        // Once unlocked the ADD goes through; locked again, its DEL releases nothing.
+        let mut info: crate::model::ClusterInformation =
+            plugin.client.get(None, "default").unwrap();
+        info.spec.datastore_ready = Some(true);
+        plugin.client.update(info).unwrap();
+        let added = run(&inv).unwrap().unwrap();
+        assert!(
+            added["ips"][0]["address"]
+                .as_str()
+                .unwrap()
+                .ends_with("/26"),
+            "{added}"
+        );
+        let mut info: crate::model::ClusterInformation =
+            plugin.client.get(None, "default").unwrap();
+        info.spec.datastore_ready = Some(false);
+        plugin.client.update(info).unwrap();
+        let e = run(&add_inv("DEL", "c1", "race-0", stdin)).unwrap_err();
+        assert_eq!((e.code, e.msg.as_str()), (codes::INTERNAL, NOT_READY));
+        assert_eq!(plugin.held_by(&plugin.handle).unwrap().len(), 1);
     }
 
     #[test]

@@ -688,6 +688,30 @@ impl Ipam {
         Ok(used)
     }
 
+    /// Who uses `ip` right now, as `ipam check` names its owners: `Workload(<ns>/<name>)` for
+    /// each WorkloadEndpoint listing it, `Node(<name>)` for a Node's tunnel address (`ipam
+    /// release --ip` refuses such an address without `--force`).
+    pub fn users_of(&self, ip: IpAddr) -> Result<Vec<String>> {
+        let mut users = Vec::new();
+        self.scan_endpoint_addresses(|w, used| {
+            if used == ip {
+                users.push(format!(
+                    "Workload({}/{})",
+                    w.metadata.namespace, w.metadata.name
+                ));
+            }
+        })?;
+        for n in self.client().list::<Node>(None)?.items {
+            if node_tunnel_ips(&n)
+                .iter()
+                .any(|a| parse_addr(a) == Some(ip))
+            {
+                users.push(format!("Node({})", n.metadata.name));
+            }
+        }
+        Ok(users)
+    }
+
     /// Runs the check, with the whole report in memory ([`CheckResult::report`]'s
     /// allocations). `node_owned_types` as in [`CheckOptions`].
     pub fn check(&self, version: &str, node_owned_types: &[&str]) -> Result<CheckResult> {

@@ -56,6 +56,13 @@ pub trait Rider {
     /// with nothing in `assigned`.
     fn writes(&mut self, assigned: &[Cidr]) -> Result<Vec<RiderWrite>>;
 
+    /// Keys that must still be at the given revision (0: absent) for the transaction
+    /// carrying the last [`Rider::writes`] to commit, without being written (a flag the
+    /// caller read and relies on, such as the datastore lock). None by default.
+    fn requires(&self) -> Vec<(String, i64)> {
+        Vec::new()
+    }
+
     /// The transaction carrying the last [`Rider::writes`] committed at `revision`.
     fn committed(&mut self, revision: i64);
 
@@ -96,6 +103,9 @@ pub(crate) fn ride(rider: &mut dyn Rider, plan: &mut Plan, assigned: &[Cidr]) ->
             Some(value) => plan.put(w.key, value),
             None => plan.delete(w.key),
         }
+    }
+    for (key, revision) in rider.requires() {
+        plan.require(&key, revision);
     }
     Ok(())
 }

@@ -286,4 +286,29 @@ spec:
         check.contains("Check complete; found 0 problems."),
         "{check}"
     );
+    // Each gateway address is owned in Calico's own terms: a WorkloadEndpoint lists it (Calico's
+    // `ipam check` knows no other owner for it, and would report it leaked for `release
+    // --from-report` to free).
+    let report = env.dir.path().join("report.json");
+    env.calicoctl(&["ipam", "check", "-o", report.to_str().unwrap()]);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let allocations = report["allocations"].as_object().unwrap();
+    assert_eq!(allocations.len(), 2, "{report}");
+    for (ip, allocs) in allocations {
+        let a = &allocs[0];
+        assert_eq!(a["type"], "cniGatewayAddress", "{ip}: {a}");
+        let owners: Vec<&str> = a["owners"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{ip} has no owner: {a}"))
+            .iter()
+            .filter_map(|o| o.as_str())
+            .collect();
+        assert!(
+            owners
+                .iter()
+                .any(|o| o.starts_with("Workload(kube-system/")),
+            "{ip} is owned by no endpoint: {a}"
+        );
+    }
 }

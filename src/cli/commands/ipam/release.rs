@@ -25,7 +25,8 @@ pub struct ReleaseArgs {
     /// the datastore is not locked. Each release is a compare-and-swap on the allocation the
     /// report saw, and addresses an endpoint or node uses by now are kept; only a pod whose
     /// ADD is still between assigning its address and writing its endpoint can be missed,
-    /// which the datastore lock rules out.
+    /// which the datastore lock rules out. With --ip: release the address even though a
+    /// workload endpoint or node uses it (refused otherwise: the next pod could be given it).
     #[arg(long)]
     pub force: bool,
     /// Report what would be released, but release nothing (extension).
@@ -64,6 +65,24 @@ pub fn run(ctx: &Ctx, args: &ReleaseArgs, out: &mut dyn Write) -> CmdResult {
     };
     let ipam = ipam(ctx)?;
     if let Some(ip) = ip {
+        // An address an endpoint or node still uses would be handed out again while it is
+        // in use (calicoctl frees it silently): refused unless forced.
+        let users = ipam
+            .users_of(ip)
+            .map_err(|e| CmdError::new(format!("error: {e}")))?;
+        if !users.is_empty() && ipam.get_assignment_attributes(ip).is_ok() {
+            let users = users.join(", ");
+            if !args.force {
+                return Err(CmdError::new(format!(
+                    "IP address {ip} is in use by {users}; releasing it would let IPAM assign \
+                     it again. Refusing to release (re-run with --force to release it anyway)"
+                )));
+            }
+            writeln!(
+                out,
+                "WARNING: IP address {ip} is in use by {users}. Ignoring due to --force option"
+            )?;
+        }
         if args.dry_run {
             return match ipam.get_assignment_attributes(ip) {
                 Ok(_) => {
