@@ -55,7 +55,12 @@ pub fn load(
         let mut all = Vec::new();
         for f in files {
             let text = read_file(&f)?;
-            let res = parse_text(&text)?;
+            // calicoctl reports a bad document of a directory without naming its file; with
+            // dozens of manifests that leaves the user searching, so we name it.
+            let res = parse_text(&text).map_err(|e| match e {
+                LoadError::Parse(m) => LoadError::Parse(format!("{}: {m}", f.display())),
+                other => other,
+            })?;
             if res.is_empty() && !skip_empty {
                 return Err(LoadError::Empty(format!(
                     "no resources specified in file {}",
