@@ -36,6 +36,24 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// taken between choosing it and etcd binding it).
 const START_ATTEMPTS: usize = 3;
 
+/// Everything under `dir` (not following symbolic links), as paths relative to it, sorted:
+/// what a test compares to show that a command created no file or directory.
+pub fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            if p.is_dir() && !p.is_symlink() {
+                todo.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// The etcd binary tests run: `$CALICO_TEST_ETCD`, else `/usr/bin/etcd`. Panics with an
 /// installation hint when it does not exist.
 pub fn etcd_binary() -> PathBuf {

@@ -210,22 +210,7 @@ mod tests {
     use super::super::conformance;
     use super::*;
 
-    /// Everything under `dir`, relative, sorted.
-    fn tree(dir: &Path) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut todo = vec![dir.to_path_buf()];
-        while let Some(d) = todo.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                out.push(p.strip_prefix(dir).unwrap().display().to_string());
-                if p.is_dir() {
-                    todo.push(p);
-                }
-            }
-        }
-        out.sort();
-        out
-    }
+    use crate::testing::tree;
 
     #[test]
     fn reads_of_a_missing_file_see_an_empty_store_and_create_nothing() {

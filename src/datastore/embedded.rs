@@ -1287,11 +1287,7 @@ mod tests {
                 "nothing under /p/ since {revision}"
             );
             assert!(holds(none_created("/p/")));
-            assert_eq!(
-                holds(unchanged("/q/")),
-                false,
-                "/q/ was written since {revision}"
-            );
+            assert!(!holds(unchanged("/q/")), "/q/ was written since {revision}");
             assert!(!holds(none_created("/q/")));
             assert!(holds(unchanged("/r/")), "an empty range holds");
         }

@@ -3,24 +3,8 @@
 //! for the default path only, its directories); a mistyped directory is never created.
 
 use crate::golden::run_command;
+use calico::testing::tree;
 use std::path::Path;
-
-/// Everything under `dir`, relative, sorted.
-fn tree(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            out.push(p.strip_prefix(dir).unwrap().display().to_string());
-            if p.is_dir() && !p.is_symlink() {
-                todo.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 const POOL: &str = "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: p\nspec:\n  cidr: 10.9.0.0/16\n";
 const CNI: &str = "CNI_CONTAINERID=c1 CNI_NETNS=/var/run/netns/p1 CNI_IFNAME=eth0 \

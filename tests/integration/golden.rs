@@ -409,6 +409,7 @@ golden_cases! {
     get_ippool_wide => "get-ippool-wide",
     ipam => "ipam",
     ipam_check => "ipam-check",
+    ipam_check_orphan => "ipam-check-orphan",
     ipam_ip => "ipam-ip",
     ipamconfig => "ipamconfig",
     kinds => "kinds",
@@ -419,6 +420,7 @@ golden_cases! {
     patch => "patch",
     patch_errors => "patch-errors",
     reservations => "reservations",
+    resource_version => "resource-version",
     version_convert => "version-convert",
     yaml_types => "yaml-types",
 }
