@@ -1575,12 +1575,10 @@ impl State<'_> {
                 }
                 receiver = field(&receiver, name)?;
             }
-            if self.missing_key_error {
-                if let Val::Missing = receiver {
-                    return Err(
-                        format!("map has no entry for key {}", gofmt::quote(name, false)).into(),
-                    );
-                }
+            if self.missing_key_error && matches!(receiver, Val::Missing) {
+                return Err(
+                    format!("map has no entry for key {}", gofmt::quote(name, false)).into(),
+                );
             }
         }
         Ok(receiver)
