@@ -192,6 +192,7 @@ Register-ArgumentCompleter -Native -CommandName 'calicoctl' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Only list resources whose labels match this Calico selector (extension)')
             [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Only list resources whose labels match this Calico selector (extension)')
+            [CompletionResult]::new('--allow-missing-template-keys', '--allow-missing-template-keys', [CompletionResultType]::ParameterName, 'If true, ignore any errors in templates when a field or map key is missing in the template. Only applies to go-template (map keys) and jsonpath output formats (extension, as kubectl''s)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (accepted for compatibility; unused)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the file containing connection configuration in YAML or JSON format')

@@ -1216,7 +1216,7 @@ _calicoctl() {
             return 0
             ;;
         calicoctl__subcmd__get)
-            opts="-f -R -o -n -A -l -c -h --filename --recursive --skip-empty --output --namespace --all-namespaces --export --selector --context --allow-version-mismatch --config --datastore-type --etcd-endpoints --etcd-username --etcd-key-file --etcd-cert-file --etcd-ca-cert-file --datastore-path --datastore-timeout --help"
+            opts="-f -R -o -n -A -l -c -h --filename --recursive --skip-empty --output --namespace --all-namespaces --export --selector --allow-missing-template-keys --context --allow-version-mismatch --config --datastore-type --etcd-endpoints --etcd-username --etcd-key-file --etcd-cert-file --etcd-ca-cert-file --datastore-path --datastore-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1252,6 +1252,10 @@ _calicoctl() {
                     ;;
                 -l)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-missing-template-keys)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --context)

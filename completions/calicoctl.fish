@@ -144,6 +144,8 @@ complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -s f -l filenam
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -s o -l output -d 'Output format. One of: yaml, json, ps, wide, custom-columns=..., go-template=..., go-template-file=..., jsonpath=...' -r
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -s n -l namespace -d 'Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and WorkloadEndpoint. Uses the default namespace if not specified' -r
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -s l -l selector -d 'Only list resources whose labels match this Calico selector (extension)' -r
+complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l allow-missing-template-keys -d 'If true, ignore any errors in templates when a field or map key is missing in the template. Only applies to go-template (map keys) and jsonpath output formats (extension, as kubectl\'s)' -r -f -a "true\t''
+false\t''"
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l context -d 'The name of the kubeconfig context to use (accepted for compatibility; unused)' -r
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -s c -l config -d 'Path to the file containing connection configuration in YAML or JSON format' -r -F
 complete -c calicoctl -n "__fish_calicoctl_using_subcommand get" -l datastore-type -d 'Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE]' -r

@@ -131,12 +131,18 @@ pub enum Command {
     /// Convert config files between different API versions.
     Convert(commands::convert::ConvertArgs),
     /// IP address management.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  # Show how much of each IP pool is in use.\n  calicoctl ipam show\n\n  # Check IPAM's consistency.\n  calicoctl ipam check"
+    )]
     Ipam(commands::ipam::IpamCommand),
     /// Display the version of this binary.
     Version(commands::version::VersionArgs),
     /// Calico datastore management.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  # Stop CNI ADD and DEL from writing while IPAM is repaired.\n  calicoctl datastore migrate lock"
+    )]
     Datastore(commands::datastore::DatastoreCommand),
     /// Generate a shell completion script.
     Completion(commands::completion::CompletionArgs),

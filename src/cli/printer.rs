@@ -19,13 +19,23 @@ pub enum OutputFormat {
     Yaml,
     /// JSON.
     Json,
-    /// A Go template.
-    GoTemplate(String),
-    /// kubectl-style JSONPath (extension).
-    JsonPath(String),
+    /// A Go template; `false` fails on a missing map key (`--allow-missing-template-keys`).
+    GoTemplate(String, bool),
+    /// kubectl-style JSONPath (extension); `false` fails on a missing key.
+    JsonPath(String, bool),
 }
 
 impl OutputFormat {
+    /// kubectl's `--allow-missing-template-keys`: whether a missing key in a template
+    /// prints nothing (`<no value>` for a Go template) or fails.
+    pub fn allow_missing_template_keys(self, allow: bool) -> Self {
+        match self {
+            OutputFormat::GoTemplate(t, _) => OutputFormat::GoTemplate(t, allow),
+            OutputFormat::JsonPath(p, _) => OutputFormat::JsonPath(p, allow),
+            other => other,
+        }
+    }
+
     /// Parses `-o`, with calicoctl's errors (checked before the datastore is touched).
     pub fn parse(s: &str) -> Result<OutputFormat, String> {
         Ok(match s {
@@ -48,7 +58,7 @@ impl OutputFormat {
                     if t.is_empty() {
                         return Err("need to specify a template".to_string());
                     }
-                    OutputFormat::GoTemplate(t.to_string())
+                    OutputFormat::GoTemplate(t.to_string(), true)
                 } else if let Some(f) = s.strip_prefix("go-template-file=") {
                     if f.is_empty() {
                         return Err("need to specify a template file".to_string());
@@ -59,12 +69,12 @@ impl OutputFormat {
                             crate::output::go_io_reason(&e)
                         )
                     })?;
-                    OutputFormat::GoTemplate(t)
+                    OutputFormat::GoTemplate(t, true)
                 } else if let Some(p) = s.strip_prefix("jsonpath=") {
                     if p.is_empty() {
                         return Err("need to specify a jsonpath expression".to_string());
                     }
-                    OutputFormat::JsonPath(p.to_string())
+                    OutputFormat::JsonPath(p.to_string(), true)
                 } else {
                     return Err(format!("unrecognized output format '{s}'"));
                 }
@@ -354,7 +364,7 @@ pub fn print(
             };
             write(out, &text)
         }
-        OutputFormat::GoTemplate(t) => {
+        OutputFormat::GoTemplate(t, allow_missing) => {
             let data = Value::Array(results.iter().map(Printed::to_value).collect());
             // calicoctl's `config "asnumber"`: the global AS number (BGPConfiguration is not
             // modelled here, so Calico's default).
@@ -363,18 +373,27 @@ pub fn print(
                 other => Err(format!("unknown config option: {other}")),
             };
             let text = output::template::Template::parse(t)
-                .and_then(|tpl| tpl.execute_with_config(&data, Some(&config)))
+                .and_then(|tpl| {
+                    tpl.missing_key_error(!allow_missing)
+                        .execute_with_config(&data, Some(&config))
+                })
                 .map_err(|e| e.to_string())?;
             write(out, &text)
         }
-        OutputFormat::JsonPath(p) => {
+        OutputFormat::JsonPath(p, allow_missing) => {
             let value = match results {
                 [one] => one.to_value(),
                 many => {
                     json!({"kind": "List", "apiVersion": "v1", "items": many.iter().map(Printed::to_value).collect::<Vec<_>>()})
                 }
             };
-            let text = output::jsonpath::render(p, &value).map_err(|e| e.to_string())?;
+            let text = if *allow_missing {
+                output::jsonpath::render(p, &value).map_err(|e| e.to_string())?
+            } else {
+                // kubectl's message, with the object it gave the engine.
+                output::jsonpath::render_strict(p, &value)
+                    .map_err(|e| output::jsonpath::kubectl_error(p, &e, &value))?
+            };
             write(out, &text)?;
             if !text.ends_with('\n') {
                 write(out, "\n")?;

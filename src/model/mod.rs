@@ -7,6 +7,7 @@
 pub mod cidr;
 pub mod clusterinfo;
 pub(crate) mod decode;
+pub mod gotypes;
 pub(crate) mod goyaml;
 pub mod ipamconfig;
 pub mod ippool;

@@ -12,7 +12,8 @@
 //! Output follows kubectl: the results of one expression are separated by a space; strings
 //! print raw, numbers and booleans as Go prints them, `null` as `null`, and maps and arrays
 //! as compact JSON (keys sorted, Go escapes). Missing keys yield no result (kubectl's
-//! default `--allow-missing-template-keys`).
+//! default `--allow-missing-template-keys=true`); with [`render_strict`] a field that no
+//! input has fails with kubectl's `<field> is not found`.
 
 use crate::gojson;
 use crate::output::table::go_format_g;
@@ -34,11 +35,66 @@ pub struct JsonPathError(pub String);
 /// assert_eq!(out, "a b");
 /// ```
 pub fn render(expr: &str, data: &Value) -> Result<String, JsonPathError> {
+    render_with(expr, data, true)
+}
+
+/// As [`render`], but a field missing from every input fails (kubectl's
+/// `--allow-missing-template-keys=false`): `bogus is not found`.
+pub fn render_strict(expr: &str, data: &Value) -> Result<String, JsonPathError> {
+    render_with(expr, data, false)
+}
+
+fn render_with(expr: &str, data: &Value, allow_missing: bool) -> Result<String, JsonPathError> {
     let top = Parser::new(expr).parse_template()?;
     let blocks = build_blocks(&mut top.into_iter().peekable(), false)?;
     let mut out = String::new();
-    execute(&blocks, data, &mut out)?;
+    execute(&blocks, data, &mut out, !allow_missing)?;
     Ok(out)
+}
+
+/// kubectl's message for a failed template (`--allow-missing-template-keys=false`), with
+/// the object it gave the engine.
+pub fn kubectl_error(expr: &str, error: &JsonPathError, data: &Value) -> String {
+    let quote = |s: &str| crate::output::gofmt::quote(s, false);
+    format!(
+        "error executing jsonpath {}: Error executing template: {error}. Printing more information for debugging the template:\n\ttemplate was:\n\t\t{expr}\n\tobject given to jsonpath engine was:\n\t\t{}\n\n",
+        quote(expr),
+        go_sharp_v(data)
+    )
+}
+
+/// Go's `%#v` of decoded JSON (`map[string]interface {}{"a":"b"}`), as kubectl shows the
+/// object it gave the JSONPath engine when a template fails.
+pub fn go_sharp_v(value: &Value) -> String {
+    match value {
+        Value::Null => "interface {}(nil)".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(u)) => u.to_string(),
+            _ => go_format_g(n.as_f64().unwrap_or(0.0), None),
+        },
+        Value::String(s) => crate::output::gofmt::quote(s, false),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(go_sharp_v).collect();
+            format!("[]interface {{}}{{{}}}", items.join(", "))
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let entries: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}:{}",
+                        crate::output::gofmt::quote(k, false),
+                        go_sharp_v(v)
+                    )
+                })
+                .collect();
+            format!("map[string]interface {{}}{{{}}}", entries.join(", "))
+        }
+    }
 }
 
 fn error(message: impl Into<String>) -> JsonPathError {
@@ -501,17 +557,22 @@ fn build_blocks(
 
 type Values<'a> = Vec<Cow<'a, Value>>;
 
-fn execute(blocks: &[Block], current: &Value, out: &mut String) -> Result<(), JsonPathError> {
+fn execute(
+    blocks: &[Block],
+    current: &Value,
+    out: &mut String,
+    strict: bool,
+) -> Result<(), JsonPathError> {
     for block in blocks {
         match block {
             Block::Text(text) => out.push_str(text),
             Block::Expr(nodes) => {
-                let results = eval_list(vec![Cow::Borrowed(current)], nodes)?;
+                let results = eval_list(vec![Cow::Borrowed(current)], nodes, strict)?;
                 print_results(&results, out);
             }
             Block::Range(nodes, body) => {
-                for value in eval_list(vec![Cow::Borrowed(current)], nodes)? {
-                    execute(body, &value, out)?;
+                for value in eval_list(vec![Cow::Borrowed(current)], nodes, strict)? {
+                    execute(body, &value, out, strict)?;
                 }
             }
         }
@@ -569,9 +630,13 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
-fn eval_list<'a>(mut values: Values<'a>, nodes: &[Node]) -> Result<Values<'a>, JsonPathError> {
+fn eval_list<'a>(
+    mut values: Values<'a>,
+    nodes: &[Node],
+    strict: bool,
+) -> Result<Values<'a>, JsonPathError> {
     for node in nodes {
-        values = eval_node(values, node)?;
+        values = eval_node(values, node, strict)?;
     }
     Ok(values)
 }
@@ -604,7 +669,11 @@ fn children<'a>(value: &Cow<'a, Value>) -> Values<'a> {
         .collect()
 }
 
-fn eval_node<'a>(input: Values<'a>, node: &Node) -> Result<Values<'a>, JsonPathError> {
+fn eval_node<'a>(
+    input: Values<'a>,
+    node: &Node,
+    strict: bool,
+) -> Result<Values<'a>, JsonPathError> {
     Ok(match node {
         Node::Text(text) => vec![Cow::Owned(Value::String(text.clone()))],
         Node::Int(i) => input.iter().map(|_| Cow::Owned(Value::from(*i))).collect(),
@@ -612,10 +681,17 @@ fn eval_node<'a>(input: Values<'a>, node: &Node) -> Result<Values<'a>, JsonPathE
         Node::Bool(b) => input.iter().map(|_| Cow::Owned(Value::Bool(*b))).collect(),
         Node::Identifier(word) => return Err(error(format!("unrecognized identifier {word}"))),
         Node::Field(name) if name.is_empty() => input,
-        Node::Field(name) => input
-            .iter()
-            .filter_map(|v| child(v, |v| v.as_object().and_then(|m| m.get(name.as_str()))))
-            .collect(),
+        Node::Field(name) => {
+            let found: Values<'a> = input
+                .iter()
+                .filter_map(|v| child(v, |v| v.as_object().and_then(|m| m.get(name.as_str()))))
+                .collect();
+            // kubectl: no input gives no output; a field no input has is "not found".
+            if strict && found.is_empty() && !input.is_empty() {
+                return Err(error(format!("{name} is not found")));
+            }
+            found
+        }
         Node::Wildcard => input.iter().flat_map(children).collect(),
         Node::Recursive => {
             let mut out = Vec::new();
@@ -627,12 +703,12 @@ fn eval_node<'a>(input: Values<'a>, node: &Node) -> Result<Values<'a>, JsonPathE
         Node::Union(lists) => {
             let mut out = Vec::new();
             for list in lists {
-                out.extend(eval_list(input.clone(), list)?);
+                out.extend(eval_list(input.clone(), list, strict)?);
             }
             out
         }
         Node::Array(params) => eval_array(input, params)?,
-        Node::Filter { left, right, op } => eval_filter(input, left, right, op)?,
+        Node::Filter { left, right, op } => eval_filter(input, left, right, op, strict)?,
     })
 }
 
@@ -718,6 +794,7 @@ fn eval_filter<'a>(
     left: &[Node],
     right: &[Node],
     op: &str,
+    strict: bool,
 ) -> Result<Values<'a>, JsonPathError> {
     let mut results = Vec::new();
     for value in &input {
@@ -731,7 +808,7 @@ fn eval_filter<'a>(
             let Some(item) = child(value, |v| v.get(i)) else {
                 continue;
             };
-            let lefts = eval_list(vec![item.clone()], left);
+            let lefts = eval_list(vec![item.clone()], left, strict);
             if op == "exists" {
                 if lefts.is_ok_and(|l| !l.is_empty()) {
                     results.push(item);
@@ -745,7 +822,7 @@ fn eval_filter<'a>(
                 }
                 return Err(error("can only compare one element at a time"));
             }
-            let rights = eval_list(vec![item.clone()], right)?;
+            let rights = eval_list(vec![item.clone()], right, strict)?;
             if rights.len() != 1 {
                 if rights.is_empty() {
                     continue;
@@ -816,6 +893,37 @@ fn compare(left: &Value, right: &Value, op: &str) -> Result<bool, JsonPathError>
         }
         other => return Err(error(format!("unrecognized filter operator {other}"))),
     })
+}
+
+#[cfg(test)]
+mod strict_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn missing_keys_print_nothing_by_default_and_fail_when_strict() {
+        let data = json!({"kind": "IPPool", "metadata": {"name": "a", "labels": {"x": "1"}},
+                          "spec": {"cidr": "10.0.0.0/16"}, "items": []});
+        assert_eq!(render("{.bogus}", &data).unwrap(), "");
+        assert_eq!(render("[{.metadata.bogus.deeper}]", &data).unwrap(), "[]");
+        assert_eq!(
+            render_strict("{.metadata.bogus}", &data).unwrap_err().0,
+            "bogus is not found"
+        );
+        assert_eq!(
+            render_strict("{.bogus.deeper}", &data).unwrap_err().0,
+            "bogus is not found"
+        );
+        // Present keys, and fields of nothing (an empty list), are no error.
+        assert_eq!(
+            render_strict("{.metadata.name} {.items[*].metadata.name}", &data).unwrap(),
+            "a "
+        );
+        assert_eq!(
+            go_sharp_v(&json!({"b": [1, "x", null], "a": {"t": true}})),
+            "map[string]interface {}{\"a\":map[string]interface {}{\"t\":true}, \"b\":[]interface {}{1, \"x\", interface {}(nil)}}"
+        );
+    }
 }
 
 #[cfg(test)]

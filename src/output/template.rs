@@ -1,25 +1,26 @@
-//! Go `text/template` over JSON data, for `-o go-template=` and `-o go-template-file=`.
+//! Go `text/template` for `-o go-template=` and `-o go-template-file=`.
 //!
-//! calicoctl executes the user's template (named `get`) over the Go slice of printed
-//! resources. We execute it over the same data as JSON, so field names are mapped onto JSON
-//! keys the way Go's struct fields line up with their JSON tags:
-//! - an exact key wins, then a case-insensitive match (`.Spec.CIDR` → `spec.cidr`,
-//!   `.APIVersion` → `apiVersion`);
-//! - on a resource, `.ObjectMeta` / `.ListMeta` are its `metadata`, `.TypeMeta` is the object
-//!   itself, and metadata fields are promoted as Go promotes embedded fields (`.Name`,
-//!   `.Namespace`, `.Labels`, `.ResourceVersion`, …);
-//! - a missing field, or a field of a missing value, is "no value" and prints `<no value>`,
-//!   as Go prints a missing map key.
+//! calicoctl executes the user's template (named `get`) over Go values: a
+//! `[]runtime.Object` holding `*v3.IPPoolList`, `*v3.IPPool`, ... We execute it over the
+//! same data as JSON, each value carrying its Go type from `model::gotypes`, so that:
+//! - a field is the Go struct's field, matched exactly (`.Spec.CIDR`, not `.Spec.cidr`);
+//!   embedded `TypeMeta`/`ObjectMeta`/`ListMeta` fields are promoted (`.Name`, `.Kind`);
+//! - a field the struct lacks fails as Go fails: `can't evaluate field Bogus in type
+//!   v3.IPPoolSpec`, `nil pointer evaluating *v3.NodeBGPSpec.IPv4Address`; errors carry
+//!   Go's `get:LINE:COL` position;
+//! - a missing map key (labels, annotations) is "no value" and prints `<no value>`;
+//! - a field JSON omits as empty has Go's zero value (`false`, `0`, ``, `map[]`, `[]`,
+//!   `<nil>` for a nil pointer); timestamps print as Go's `Time.String()` in UTC.
 //!
 //! Supported: text and actions with `{{-`/`-}}` trimming and `{{/* comments */}}`; `.`,
 //! field chains, `$`, variables (`:=`, `=`, `range $i, $e :=`); `if`/`else if`/`else`,
 //! `range`/`else` with `break`/`continue`, `with`/`else with`; pipelines and parenthesised
 //! pipelines; the builtins `and or not len index slice print printf println eq ne lt le gt
 //! ge html js urlquery`; and calicoctl's `join`, `joinAndTruncate` and `config`.
-//! Not supported: `define`, `template`, `block`, `call`, methods, and values that only Go
-//! structs have (a field JSON omits because it is empty prints `<no value>`, not Go's zero
-//! value).
+//! Not supported: `define`, `template`, `block`, `call`, and methods (`.GetName`). A pointer
+//! inside a printed struct prints as `&` and its target where Go prints an address.
 
+use crate::model::gotypes::{self, Basic as GoBasic, GoType};
 use crate::output::gofmt::{self, Arg as FmtArg};
 use crate::output::yaml::{go_parse_float, go_parse_int, go_parse_uint, underscores_ok};
 use serde_json::{Map, Value};
@@ -55,6 +56,10 @@ pub fn render(template: &str, data: &Value) -> Result<String, TemplateError> {
 #[derive(Debug)]
 pub struct Template {
     root: Vec<Node>,
+    /// The template's text, for the line and column of execution errors.
+    text: String,
+    /// Go's `missingkey=error`: a missing map key fails instead of printing `<no value>`.
+    missing_key_error: bool,
 }
 
 impl Template {
@@ -69,10 +74,21 @@ impl Template {
         };
         let (root, end) = parser.list()?;
         match end {
-            ListEnd::Eof => Ok(Template { root }),
+            ListEnd::Eof => Ok(Template {
+                root,
+                text: text.to_string(),
+                missing_key_error: false,
+            }),
             ListEnd::End(line) => Err(parse_error(line, "unexpected {{end}}")),
             ListEnd::Else(line) => Err(parse_error(line, "unexpected {{else}}")),
         }
+    }
+
+    /// Go's `Option("missingkey=error")`: a missing map key (a label, an annotation) fails
+    /// with `map has no entry for key "x"` instead of printing `<no value>`.
+    pub fn missing_key_error(mut self, yes: bool) -> Self {
+        self.missing_key_error = yes;
+        self
     }
 
     /// Executes the template over `data`; the `config` function then fails.
@@ -86,11 +102,17 @@ impl Template {
         data: &Value,
         config: Option<ConfigLookup<'_>>,
     ) -> Result<String, TemplateError> {
-        let root = Val::Data(data.clone());
+        // calicoctl's data is `[]runtime.Object`; anything else is plain data.
+        let root = match data {
+            Value::Array(_) => Val::Typed(data.clone(), &gotypes::RUNTIME_OBJECTS),
+            _ => Val::Data(data.clone()),
+        };
         let mut state = State {
             out: String::new(),
             vars: vec![("$".to_string(), root.clone())],
             config,
+            text: &self.text,
+            missing_key_error: self.missing_key_error,
         };
         state.walk(&root, &self.root)?;
         Ok(state.out)
@@ -137,6 +159,8 @@ struct Item {
     kind: Kind,
     val: String,
     line: usize,
+    /// Byte offset of the item in the template text.
+    pos: usize,
 }
 
 impl fmt::Display for Item {
@@ -191,6 +215,7 @@ impl<'a> Lexer<'a> {
             kind,
             val: self.input[start..self.pos].to_string(),
             line: self.line_at(start),
+            pos: start,
         });
     }
 
@@ -230,6 +255,7 @@ impl<'a> Lexer<'a> {
                     kind: Kind::Text,
                     val: text.to_string(),
                     line: self.line_at(self.pos),
+                    pos: self.pos,
                 });
             }
             let marker = if trim { 2 } else { 0 };
@@ -247,6 +273,7 @@ impl<'a> Lexer<'a> {
             kind: Kind::Eof,
             val: String::new(),
             line: self.line_at(self.pos),
+            pos: self.pos,
         });
         Ok(self.items)
     }
@@ -544,7 +571,8 @@ struct Branch {
 
 #[derive(Debug)]
 struct Pipeline {
-    line: usize,
+    /// Byte offset of the pipeline's first token.
+    pos: usize,
     is_assign: bool,
     decl: Vec<String>,
     cmds: Vec<Command>,
@@ -553,6 +581,8 @@ struct Pipeline {
 #[derive(Debug)]
 struct Command {
     args: Vec<Operand>,
+    /// Byte offset of each argument, as Go positions its nodes (a chain `(x).A` at `.A`).
+    pos: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -852,9 +882,10 @@ impl Parser {
     }
 
     fn pipeline(&mut self, context: &str, end: Kind) -> Result<Pipeline, TemplateError> {
-        let line = self.peek_non_space().line;
+        let first = self.peek_non_space();
+        let (line, first_pos) = (first.line, first.pos);
         let mut pipe = Pipeline {
-            line,
+            pos: first_pos,
             is_assign: false,
             decl: Vec::new(),
             cmds: Vec::new(),
@@ -943,10 +974,12 @@ impl Parser {
 
     fn command(&mut self) -> Result<Command, TemplateError> {
         let mut args = Vec::new();
+        let mut pos = Vec::new();
         loop {
-            self.peek_non_space();
-            if let Some(operand) = self.operand()? {
+            let start = self.peek_non_space().pos;
+            if let Some((operand, at)) = self.operand(start)? {
                 args.push(operand);
+                pos.push(at);
             }
             let token = self.next();
             match token.kind {
@@ -961,16 +994,18 @@ impl Parser {
             let line = self.peek().line;
             return Err(parse_error(line, "empty command"));
         }
-        Ok(Command { args })
+        Ok(Command { args, pos })
     }
 
-    fn operand(&mut self) -> Result<Option<Operand>, TemplateError> {
+    /// An operand and its position: `start`, or for a chain `(x).A` the position of `.A`.
+    fn operand(&mut self, start: usize) -> Result<Option<(Operand, usize)>, TemplateError> {
         let Some(term) = self.term()? else {
             return Ok(None);
         };
         if self.peek().kind != Kind::Field {
-            return Ok(Some(term));
+            return Ok(Some((term, start)));
         }
+        let chain_pos = self.peek().pos;
         let mut fields = Vec::new();
         while self.peek().kind == Kind::Field {
             fields.push(self.next().val[1..].to_string());
@@ -978,11 +1013,11 @@ impl Parser {
         Ok(Some(match term {
             Operand::Field(mut names) => {
                 names.extend(fields);
-                Operand::Field(names)
+                (Operand::Field(names), start)
             }
             Operand::Variable(name, mut names) => {
                 names.extend(fields);
-                Operand::Variable(name, names)
+                (Operand::Variable(name, names), start)
             }
             Operand::Bool(_)
             | Operand::Str(_)
@@ -993,7 +1028,7 @@ impl Parser {
                 let text = gofmt::quote(&term.to_string(), false);
                 return Err(parse_error(line, format!("unexpected . after term {text}")));
             }
-            other => Operand::Chain(Box::new(other), fields),
+            other => (Operand::Chain(Box::new(other), fields), chain_pos),
         }))
     }
 
@@ -1147,18 +1182,38 @@ fn unquote_char(literal: &str) -> Result<char, String> {
 // Execution
 // ---------------------------------------------------------------------------------------------
 
-/// A value during execution: JSON data, or Go's invalid "no value" (a missing field).
+/// A value during execution: Go's invalid "no value" (a missing map key), untyped JSON data
+/// (literals, function results), or a Go value of a known type (see `model::gotypes`).
 #[derive(Debug, Clone)]
 enum Val {
     Missing,
     Data(Value),
+    /// Its JSON (`null` for a nil pointer, map or slice, or for a field JSON omitted as
+    /// empty, which then has its type's zero value) and its Go type.
+    Typed(Value, &'static GoType),
 }
 
 impl Val {
     fn fmt_arg(&self) -> FmtArg<'_> {
         match self {
             Val::Missing => FmtArg::Nil,
-            Val::Data(v) => FmtArg::of(v),
+            Val::Data(v) | Val::Typed(v, _) => FmtArg::of(v),
+        }
+    }
+
+    /// The value as untyped data, zero values filled in, for the builtin functions.
+    fn plain(self) -> Val {
+        match self {
+            Val::Typed(v, ty) => Val::Data(plain_value(v, ty)),
+            other => other,
+        }
+    }
+
+    /// The value as `print`/`printf` see it: structs as Go prints them.
+    fn for_fmt(self) -> Val {
+        match self {
+            Val::Typed(v, ty) if is_structish(ty) => Val::Data(Value::String(go_print_top(&v, ty))),
+            other => other.plain(),
         }
     }
 
@@ -1169,6 +1224,11 @@ impl Val {
     /// Go's `isTrue`: empty values, zero and false are false.
     fn truth(&self) -> bool {
         match self {
+            Val::Typed(v, ty) => match ty {
+                GoType::Ptr(_) | GoType::Interface(_) => !v.is_null(),
+                GoType::Struct(_) => true,
+                _ => Val::Data(plain_value(v.clone(), ty)).truth(),
+            },
             Val::Missing | Val::Data(Value::Null) => false,
             Val::Data(Value::Bool(b)) => *b,
             Val::Data(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
@@ -1189,19 +1249,22 @@ struct State<'a> {
     out: String,
     vars: Vec<(String, Val)>,
     config: Option<ConfigLookup<'a>>,
+    text: &'a str,
+    missing_key_error: bool,
 }
 
 /// An execution error: a message still to be located, or one already located (raised by
 /// a nested pipeline), optionally pointing at a particular operand.
 struct ExecError {
     message: String,
-    at: Option<String>,
+    /// The node's text and byte offset.
+    at: Option<(String, usize)>,
     located: bool,
 }
 
 impl ExecError {
-    fn at(mut self, operand: &dyn fmt::Display) -> Self {
-        self.at.get_or_insert_with(|| operand.to_string());
+    fn at(mut self, operand: &dyn fmt::Display, pos: usize) -> Self {
+        self.at.get_or_insert_with(|| (operand.to_string(), pos));
         self
     }
 }
@@ -1229,20 +1292,23 @@ impl From<TemplateError> for ExecError {
 type ExecResult<T> = Result<T, ExecError>;
 
 impl State<'_> {
-    /// Go's message: `template: get:LINE: executing "get" at <NODE>: MESSAGE`, with the
-    /// node's text cut to 20 characters.
-    fn fail(line: usize, at: &dyn fmt::Display, error: ExecError) -> TemplateError {
+    /// Go's message: `template: get:LINE:COL: executing "get" at <NODE>: MESSAGE`, with the
+    /// node's text cut to 20 characters and COL its byte offset in its line.
+    fn fail(text: &str, pos: usize, at: &dyn fmt::Display, error: ExecError) -> TemplateError {
         if error.located {
             return TemplateError(error.message);
         }
-        let context = error.at.unwrap_or_else(|| at.to_string());
+        let (context, pos) = error.at.unwrap_or_else(|| (at.to_string(), pos));
+        let before = &text[..pos.min(text.len())];
+        let line = 1 + before.matches('\n').count();
+        let column = before.rfind('\n').map_or(pos, |nl| pos - nl - 1);
         let context = if context.chars().count() > 20 {
             format!("{}...", context.chars().take(20).collect::<String>())
         } else {
             context
         };
         TemplateError(format!(
-            "template: {NAME}:{line}: executing \"{NAME}\" at <{context}>: {}",
+            "template: {NAME}:{line}:{column}: executing \"{NAME}\" at <{context}>: {}",
             error.message
         ))
     }
@@ -1294,35 +1360,57 @@ impl State<'_> {
         match value {
             Val::Missing | Val::Data(Value::Null) => self.out.push_str("<no value>"),
             Val::Data(v) => self.out.push_str(&gofmt::sprint_value(v)),
+            Val::Typed(v, ty) => self.out.push_str(&go_print_top(v, ty)),
         }
     }
 
     fn range(&mut self, dot: &Val, branch: &Branch) -> Result<(), TemplateError> {
         let value = self.pipeline(dot, &branch.pipe)?;
         let pipe = &branch.pipe;
-        let entries: Vec<(Value, Value)> = match &value {
+        let data = |v: Value| Val::Data(v);
+        let entries: Vec<(Val, Val)> = match &value {
+            Val::Typed(v, ty) => match typed_entries(v, ty) {
+                Some(entries) => entries,
+                None => {
+                    return Err(Self::fail(
+                        self.text,
+                        pipe.pos,
+                        pipe,
+                        ExecError::from(format!(
+                            "range can't iterate over {}",
+                            go_print_top(v, ty)
+                        )),
+                    ));
+                }
+            },
             Val::Data(Value::Array(items)) => items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| (Value::from(i), item.clone()))
+                .map(|(i, item)| (data(Value::from(i)), data(item.clone())))
                 .collect(),
             Val::Data(Value::Object(map)) => {
                 let mut keys: Vec<&String> = map.keys().collect();
                 keys.sort();
                 keys.into_iter()
-                    .map(|k| (Value::String(k.clone()), map[k.as_str()].clone()))
+                    .map(|k| {
+                        (
+                            data(Value::String(k.clone())),
+                            data(map[k.as_str()].clone()),
+                        )
+                    })
                     .collect()
             }
             Val::Data(Value::Number(n)) if n.is_i64() || n.is_u64() => {
                 let count = n.as_i64().unwrap_or(i64::MAX).max(0);
                 (0..count)
-                    .map(|i| (Value::from(i), Value::from(i)))
+                    .map(|i| (data(Value::from(i)), data(Value::from(i))))
                     .collect()
             }
             Val::Missing | Val::Data(Value::Null) => Vec::new(),
             Val::Data(other) => {
                 return Err(Self::fail(
-                    pipe.line,
+                    self.text,
+                    pipe.pos,
                     pipe,
                     ExecError::from(format!(
                         "range can't iterate over {}",
@@ -1339,8 +1427,6 @@ impl State<'_> {
         }
         let mark = self.vars.len();
         for (index, element) in entries {
-            let element = Val::Data(element);
-            let index = Val::Data(index);
             match pipe.decl.len() {
                 0 => {}
                 1 => self.set_var(pipe, &pipe.decl[0], element.clone())?,
@@ -1365,7 +1451,8 @@ impl State<'_> {
                 Ok(())
             }
             None => Err(Self::fail(
-                pipe.line,
+                self.text,
+                pipe.pos,
                 pipe,
                 ExecError::from(format!("undefined variable: {name}")),
             )),
@@ -1377,7 +1464,7 @@ impl State<'_> {
         for cmd in &pipe.cmds {
             let result = self
                 .command(dot, cmd, value.take())
-                .map_err(|e| Self::fail(pipe.line, cmd, e))?;
+                .map_err(|e| Self::fail(self.text, cmd.pos[0], cmd, e))?;
             value = Some(result);
         }
         let value = value.unwrap_or(Val::Missing);
@@ -1395,10 +1482,10 @@ impl State<'_> {
         let first = &cmd.args[0];
         if let Operand::Identifier(name) = first {
             // Function errors are reported at the whole command, as Go does.
-            return self.call(dot, name, &cmd.args[1..], last);
+            return self.call(dot, name, &cmd.args[1..], &cmd.pos[1..], last);
         }
         self.operand_command(dot, cmd, last)
-            .map_err(|e| e.at(first))
+            .map_err(|e| e.at(first, cmd.pos[0]))
     }
 
     /// A command whose first word is not a function: a value, or a field chain.
@@ -1406,7 +1493,7 @@ impl State<'_> {
         let first = &cmd.args[0];
         let has_args = cmd.args.len() > 1 || last.is_some();
         match first {
-            Operand::Identifier(name) => self.call(dot, name, &cmd.args[1..], last),
+            Operand::Identifier(name) => self.call(dot, name, &cmd.args[1..], &cmd.pos[1..], last),
             Operand::Field(names) => self.field_chain(dot.clone(), names, has_args),
             Operand::Variable(name, names) => {
                 let value = self.variable(name)?;
@@ -1420,7 +1507,7 @@ impl State<'_> {
                 if matches!(**node, Operand::Nil) {
                     return Err(format!("indirection through explicit nil in {first}").into());
                 }
-                let value = self.arg(dot, node)?;
+                let value = self.arg(dot, node, cmd.pos[0])?;
                 self.field_chain(value, names, has_args)
             }
             Operand::Pipe(pipe) => {
@@ -1430,7 +1517,7 @@ impl State<'_> {
             Operand::Nil => Err("nil is not a command".into()),
             _ => {
                 not_a_function(first, has_args)?;
-                self.arg(dot, first)
+                self.arg(dot, first, cmd.pos[0])
             }
         }
     }
@@ -1445,7 +1532,7 @@ impl State<'_> {
     }
 
     /// Evaluates an operand used as a function argument.
-    fn arg(&mut self, dot: &Val, operand: &Operand) -> ExecResult<Val> {
+    fn arg(&mut self, dot: &Val, operand: &Operand, pos: usize) -> ExecResult<Val> {
         Ok(match operand {
             Operand::Dot => dot.clone(),
             Operand::Nil => Val::Data(Value::Null),
@@ -1459,7 +1546,7 @@ impl State<'_> {
                 }
                 Number::Float(_) => Val::Missing,
                 Number::Uint => {
-                    return Err(ExecError::from(format!("{text} overflows int")).at(operand));
+                    return Err(ExecError::from(format!("{text} overflows int")).at(operand, pos));
                 }
             },
             Operand::Str(s) => Val::Data(Value::String(s.clone())),
@@ -1468,10 +1555,10 @@ impl State<'_> {
                 let value = self.variable(name)?;
                 self.field_chain(value, names, false)?
             }
-            Operand::Identifier(name) => self.call(dot, name, &[], None)?,
+            Operand::Identifier(name) => self.call(dot, name, &[], &[], None)?,
             Operand::Pipe(pipe) => self.pipeline(dot, pipe)?,
             Operand::Chain(node, names) => {
-                let value = self.arg(dot, node)?;
+                let value = self.arg(dot, node, pos)?;
                 self.field_chain(value, names, false)?
             }
         })
@@ -1479,10 +1566,20 @@ impl State<'_> {
 
     fn field_chain(&self, mut receiver: Val, names: &[String], has_args: bool) -> ExecResult<Val> {
         for (i, name) in names.iter().enumerate() {
-            if has_args && i == names.len() - 1 {
-                return Err(format!("{name} is not a method but has arguments").into());
+            let last_has_args = has_args && i == names.len() - 1;
+            if let Val::Typed(value, ty) = &receiver {
+                receiver = typed_field(value, ty, name, last_has_args)?;
+            } else {
+                if last_has_args {
+                    return Err(format!("{name} is not a method but has arguments").into());
+                }
+                receiver = field(&receiver, name)?;
             }
-            receiver = field(&receiver, name)?;
+            if self.missing_key_error && matches!(receiver, Val::Missing) {
+                return Err(
+                    format!("map has no entry for key {}", gofmt::quote(name, false)).into(),
+                );
+            }
         }
         Ok(receiver)
     }
@@ -1492,6 +1589,7 @@ impl State<'_> {
         dot: &Val,
         name: &str,
         operands: &[Operand],
+        positions: &[usize],
         last: Option<Val>,
     ) -> ExecResult<Val> {
         let count = operands.len() + usize::from(last.is_some());
@@ -1507,8 +1605,10 @@ impl State<'_> {
         if name == "and" || name == "or" {
             let stop_on = name == "or";
             let mut value = Val::Missing;
-            for operand in operands {
-                value = self.arg(dot, operand).map_err(|e| e.at(operand))?;
+            for (operand, &pos) in operands.iter().zip(positions) {
+                value = self
+                    .arg(dot, operand, pos)
+                    .map_err(|e| e.at(operand, pos))?;
                 if value.truth() == stop_on {
                     return Ok(value);
                 }
@@ -1516,17 +1616,34 @@ impl State<'_> {
             return Ok(last.unwrap_or(value));
         }
         let mut args = Vec::with_capacity(count);
-        for operand in operands {
-            args.push(self.arg(dot, operand).map_err(|e| e.at(operand))?);
+        for (operand, &pos) in operands.iter().zip(positions) {
+            args.push(
+                self.arg(dot, operand, pos)
+                    .map_err(|e| e.at(operand, pos))?,
+            );
         }
         args.extend(last);
         // Type errors point at the operand, as Go's do.
-        let located = |i: usize, error: ExecError| match operands.get(i) {
-            Some(operand) => error.at(operand),
-            None => error,
+        let located = |i: usize, error: ExecError| match (operands.get(i), positions.get(i)) {
+            (Some(operand), Some(&pos)) => error.at(operand, pos),
+            _ => error,
+        };
+        // Typed values keep their type through `index`, `not` and printing; the other
+        // builtins see plain data with Go's zero values filled in.
+        match name {
+            "not" => return Ok(bool_val(!args[0].truth())),
+            "index" if matches!(args[0], Val::Typed(..)) => {
+                return typed_index(&args[0], &args[1..])
+                    .map_err(|e| ExecError::from(format!("error calling index: {e}")));
+            }
+            _ => {}
+        }
+        let args: Vec<Val> = if matches!(name, "print" | "printf" | "println") {
+            args.into_iter().map(Val::for_fmt).collect()
+        } else {
+            args.into_iter().map(Val::plain).collect()
         };
         let result = match name {
-            "not" => Ok(Val::Data(Value::Bool(!args[0].truth()))),
             "len" => builtin_len(&args[0]),
             "index" => builtin_index(&args[0], &args[1..]),
             "slice" => builtin_slice(&args[0], &args[1..]),
@@ -1622,47 +1739,285 @@ fn expect_int(value: &Val) -> ExecResult<i64> {
     }
 }
 
-/// Looks a Go field name up in a JSON object (see the module docs for the rules).
+/// A field of untyped data: a JSON object is a Go `map[string]interface {}`, so the name is
+/// a key, matched exactly, and a missing key is no value.
 fn field(receiver: &Val, name: &str) -> ExecResult<Val> {
-    let map = match receiver {
-        Val::Missing | Val::Data(Value::Null) => return Ok(Val::Missing),
-        Val::Data(Value::Object(map)) => map,
-        other => {
-            return Err(
-                format!("can't evaluate field {name} in type {}", other.type_name()).into(),
-            );
-        }
-    };
-    if let Some(v) = lookup_key(map, name) {
-        return Ok(Val::Data(v.clone()));
+    match receiver {
+        Val::Missing | Val::Data(Value::Null) => Ok(Val::Missing),
+        Val::Data(Value::Object(map)) => Ok(map.get(name).cloned().map_or(Val::Missing, Val::Data)),
+        Val::Typed(value, ty) => typed_field(value, ty, name, false),
+        other => Err(format!("can't evaluate field {name} in type {}", other.type_name()).into()),
     }
-    let is_resource = ["apiVersion", "kind", "metadata"]
-        .iter()
-        .any(|k| map.contains_key(*k));
-    if is_resource {
-        match name {
-            "ObjectMeta" | "ListMeta" => {
-                return Ok(map.get("metadata").cloned().map_or(Val::Missing, Val::Data));
-            }
-            "TypeMeta" => return Ok(Val::Data(Value::Object(map.clone()))),
-            _ => {}
-        }
-        if let Some(Value::Object(meta)) = map.get("metadata")
-            && let Some(v) = lookup_key(meta, name)
-        {
-            return Ok(Val::Data(v.clone()));
-        }
-    }
-    Ok(Val::Missing)
 }
 
-fn lookup_key<'m>(map: &'m Map<String, Value>, name: &str) -> Option<&'m Value> {
-    map.get(name).or_else(|| {
-        let lower = name.to_lowercase();
-        map.iter()
-            .find(|(k, _)| k.to_lowercase() == lower)
-            .map(|(_, v)| v)
+/// The Go type of an object in calicoctl's data, from its `kind`.
+fn dynamic_type(value: &Value) -> Option<&'static GoType> {
+    value
+        .get("kind")
+        .and_then(Value::as_str)
+        .and_then(gotypes::object_type)
+}
+
+/// The JSON of one struct field: an inlined embedded struct shares its parent's object.
+fn field_json(value: &Value, field: &gotypes::Field) -> Value {
+    if field.json.is_empty() {
+        return value.clone();
+    }
+    value.get(field.json).cloned().unwrap_or(Value::Null)
+}
+
+/// Go's `evalField` over a typed value: pointers and interfaces are followed, a struct
+/// field is found by its exact Go name (promoted through embedded structs), a map key is
+/// looked up, and anything else fails as Go fails.
+fn typed_field(value: &Value, ty: &'static GoType, name: &str, has_args: bool) -> ExecResult<Val> {
+    let typ = ty.name();
+    let mut current = ty;
+    let mut is_nil = false;
+    loop {
+        match current {
+            GoType::Interface(_) if value.is_null() => {
+                return Err(format!("nil pointer evaluating {typ}.{name}").into());
+            }
+            GoType::Interface(_) => match dynamic_type(value) {
+                Some(dynamic) => current = dynamic,
+                // A kind not described in `model::gotypes`: plain data.
+                None => return field(&Val::Data(value.clone()), name),
+            },
+            GoType::Ptr(_) if value.is_null() => {
+                is_nil = true;
+                break;
+            }
+            GoType::Ptr(inner) => current = inner,
+            _ => break,
+        }
+    }
+    match current {
+        GoType::Struct(st) => {
+            if let Some(path) = st.field_path(name) {
+                if has_args {
+                    return Err(
+                        format!("{name} has arguments but cannot be invoked as function").into(),
+                    );
+                }
+                let mut v = value.clone();
+                let mut t = current;
+                for f in path {
+                    v = field_json(&v, f);
+                    t = f.ty;
+                }
+                return Ok(Val::Typed(v, t));
+            }
+        }
+        GoType::Map(elem) => {
+            if has_args {
+                return Err(format!("{name} is not a method but has arguments").into());
+            }
+            return Ok(value
+                .get(name)
+                .map_or(Val::Missing, |v| Val::Typed(v.clone(), elem)));
+        }
+        GoType::Ptr(inner) if is_nil => {
+            let has_field = match inner {
+                GoType::Struct(st) => st.field_path(name).is_some(),
+                _ => true,
+            };
+            if has_field {
+                return Err(format!("nil pointer evaluating {typ}.{name}").into());
+            }
+        }
+        _ => {}
+    }
+    Err(format!("can't evaluate field {name} in type {typ}").into())
+}
+
+/// Follows pointers and interfaces to the value's concrete type; `None` at a nil.
+fn indirect(value: &Value, ty: &'static GoType) -> Option<&'static GoType> {
+    let mut current = ty;
+    loop {
+        match current {
+            GoType::Ptr(_) | GoType::Interface(_) if value.is_null() => return None,
+            GoType::Ptr(inner) => current = inner,
+            GoType::Interface(_) => current = dynamic_type(value)?,
+            _ => return Some(current),
+        }
+    }
+}
+
+/// What `range` visits in a typed value; `None` when it cannot iterate.
+fn typed_entries(value: &Value, ty: &'static GoType) -> Option<Vec<(Val, Val)>> {
+    let current = indirect(value, ty)?;
+    Some(match current {
+        GoType::Slice(elem) => value
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| (Val::Data(Value::from(i)), Val::Typed(item.clone(), elem)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        GoType::Map(elem) => value
+            .as_object()
+            .map(|map| {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                keys.into_iter()
+                    .map(|k| {
+                        (
+                            Val::Data(Value::String(k.clone())),
+                            Val::Typed(map[k.as_str()].clone(), elem),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        GoType::Scalar(_, GoBasic::Int | GoBasic::Uint) => {
+            let count = value.as_i64().unwrap_or(0).max(0);
+            (0..count)
+                .map(|i| (Val::Data(Value::from(i)), Val::Data(Value::from(i))))
+                .collect()
+        }
+        _ => return None,
     })
+}
+
+/// Go's `index` over a typed value: slice elements and map values keep their type, and a
+/// missing map key gives the element type's zero value.
+fn typed_index(item: &Val, indexes: &[Val]) -> Result<Val, String> {
+    let mut item = item.clone();
+    for index in indexes {
+        let Val::Typed(value, ty) = &item else {
+            return builtin_index(&item.plain(), std::slice::from_ref(index));
+        };
+        let Some(current) = indirect(value, ty) else {
+            return Err("index of nil pointer".into());
+        };
+        item = match current {
+            GoType::Slice(elem) => {
+                let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+                let x = index_arg(&index.clone().plain(), items.len(), false)?;
+                Val::Typed(items[x].clone(), elem)
+            }
+            GoType::Map(elem) => match index.clone().plain() {
+                Val::Data(Value::String(key)) => Val::Typed(
+                    value.get(key.as_str()).cloned().unwrap_or(Value::Null),
+                    elem,
+                ),
+                other => {
+                    return Err(format!(
+                        "value has type {}; should be string",
+                        other.type_name()
+                    ));
+                }
+            },
+            GoType::Scalar(_, GoBasic::String) => {
+                return builtin_index(&item.plain(), std::slice::from_ref(index));
+            }
+            other => return Err(format!("can't index item of type {}", other.name())),
+        };
+    }
+    Ok(item)
+}
+
+/// A typed value as plain data with Go's zero value for JSON's absent or null.
+fn plain_value(value: Value, ty: &GoType) -> Value {
+    match ty {
+        GoType::Scalar(_, basic) => match (basic, value) {
+            (GoBasic::Time, v) => Value::String(go_time(&v)),
+            (GoBasic::String | GoBasic::Stringer, Value::Null) => Value::String(String::new()),
+            (GoBasic::Bool, Value::Null) => Value::Bool(false),
+            (GoBasic::Int | GoBasic::Uint, Value::Null) => Value::from(0),
+            (_, v) => v,
+        },
+        GoType::Struct(st) if st.name == "v1.Time" => Value::String(go_time(&value)),
+        GoType::Map(_) if value.is_null() => Value::Object(Map::new()),
+        GoType::Slice(_) if value.is_null() => Value::Array(Vec::new()),
+        _ => value,
+    }
+}
+
+/// Whether a type prints as a Go struct (through pointers): not plain data.
+fn is_structish(ty: &GoType) -> bool {
+    match ty {
+        GoType::Struct(st) => st.name != "v1.Time",
+        GoType::Ptr(inner) => is_structish(inner),
+        GoType::Interface(_) => true,
+        _ => false,
+    }
+}
+
+/// `metav1.Time` printed by Go's `Time.String()` (calicoctl's clock in UTC):
+/// `2025-01-02 03:04:05 +0000 UTC`; the zero time for a missing timestamp.
+fn go_time(value: &Value) -> String {
+    let Some(text) = value.as_str() else {
+        return "0001-01-01 00:00:00 +0000 UTC".to_string();
+    };
+    match text.strip_suffix('Z') {
+        Some(t) if t.len() >= 19 && t.as_bytes()[10] == b'T' => {
+            format!("{} {} +0000 UTC", &t[..10], &t[11..])
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// Go's template printing of a typed value (`printableValue`, then `fmt.Print`): pointers
+/// are followed, a nil one prints `<nil>`.
+fn go_print_top(value: &Value, ty: &'static GoType) -> String {
+    match ty {
+        GoType::Ptr(_) if value.is_null() => "<nil>".to_string(),
+        GoType::Ptr(inner) => go_print_top(value, inner),
+        _ => go_fmt(value, ty),
+    }
+}
+
+/// `fmt`'s `%v` of a typed value: structs as `{field field ...}` in field order, maps as
+/// `map[key:value ...]` sorted by key, slices as `[a b]`, nil pointers as `<nil>`. A
+/// pointer inside a struct prints as `&` and its target (Go prints a memory address).
+fn go_fmt(value: &Value, ty: &'static GoType) -> String {
+    match ty {
+        GoType::Scalar(..) => match plain_value(value.clone(), ty) {
+            Value::String(s) => s,
+            other => gofmt::sprint_value(&other),
+        },
+        GoType::Struct(st) if st.name == "v1.Time" => go_time(value),
+        GoType::Struct(st) => {
+            let fields: Vec<String> = st
+                .fields
+                .iter()
+                .map(|f| go_fmt(&field_json(value, f), f.ty))
+                .collect();
+            format!("{{{}}}", fields.join(" "))
+        }
+        GoType::Ptr(_) | GoType::Interface(_) if value.is_null() => "<nil>".to_string(),
+        GoType::Ptr(inner) => format!("&{}", go_fmt(value, inner)),
+        GoType::Interface(_) => match dynamic_type(value) {
+            Some(dynamic) => go_fmt(value, dynamic),
+            None => gofmt::sprint_value(value),
+        },
+        GoType::Slice(elem) => {
+            let items: Vec<String> = value
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|item| go_fmt(item, elem))
+                .collect();
+            format!("[{}]", items.join(" "))
+        }
+        GoType::Map(elem) => {
+            let mut entries: Vec<(&String, &Value)> = value
+                .as_object()
+                .map(|m| m.iter().collect())
+                .unwrap_or_default();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let entries: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{k}:{}", go_fmt(v, elem)))
+                .collect();
+            format!("map[{}]", entries.join(" "))
+        }
+    }
 }
 
 fn builtin_len(value: &Val) -> Result<Val, String> {
@@ -1704,7 +2059,7 @@ fn index_arg(index: &Val, len: usize, allow_len: bool) -> Result<usize, String> 
 fn builtin_index(item: &Val, indexes: &[Val]) -> Result<Val, String> {
     let mut item = match item {
         Val::Missing | Val::Data(Value::Null) => return Err("index of untyped nil".into()),
-        Val::Data(v) => v.clone(),
+        Val::Data(v) | Val::Typed(v, _) => v.clone(),
     };
     for index in indexes {
         item = match &item {
@@ -1737,7 +2092,7 @@ fn builtin_index(item: &Val, indexes: &[Val]) -> Result<Val, String> {
 fn builtin_slice(item: &Val, indexes: &[Val]) -> Result<Val, String> {
     let value = match item {
         Val::Missing | Val::Data(Value::Null) => return Err("slice of untyped nil".into()),
-        Val::Data(v) => v,
+        Val::Data(v) | Val::Typed(v, _) => v,
     };
     if indexes.len() > 3 {
         return Err(format!("too many slice indexes: {}", indexes.len()));
@@ -1792,6 +2147,7 @@ enum Basic {
 
 fn basic(value: &Val) -> Basic {
     match value {
+        Val::Typed(..) => basic(&value.clone().plain()),
         Val::Missing | Val::Data(Value::Null) => Basic::Invalid,
         Val::Data(Value::Bool(b)) => Basic::Bool(*b),
         Val::Data(Value::Number(n)) => match (n.as_i64(), n.as_u64()) {
@@ -1944,6 +2300,14 @@ fn query_escape(s: &str) -> String {
 /// when longer than `max_len` (> 0) the result is cut to `max_len - 3` bytes plus `...`.
 fn join_and_truncate(items: &Val, separator: &str, max_len: i64) -> Result<Val, String> {
     let owned: Vec<Value>;
+    let plain;
+    let items = match items {
+        Val::Typed(..) => {
+            plain = items.clone().plain();
+            &plain
+        }
+        other => other,
+    };
     let items: &[Value] = match items {
         Val::Missing | Val::Data(Value::Null) => return Ok(string_val(String::new())),
         Val::Data(Value::Array(items)) => items,
@@ -1956,7 +2320,7 @@ fn join_and_truncate(items: &Val, separator: &str, max_len: i64) -> Result<Val, 
             owned = pairs.into_iter().map(Value::String).collect();
             &owned
         }
-        Val::Data(other) => std::slice::from_ref(other),
+        Val::Data(other) | Val::Typed(other, _) => std::slice::from_ref(other),
     };
     let mut out = String::new();
     for (i, item) in items.iter().enumerate() {
@@ -2027,21 +2391,122 @@ mod tests {
     }
 
     #[test]
-    fn field_names_map_onto_json_keys() {
+    fn fields_are_the_go_structs_fields() {
+        // Exact Go names; ObjectMeta's fields are promoted; labels are a map.
         assert_eq!(
             ok(
                 "{{range (index . 0).Items}}{{.Name}} {{.Spec.CIDR}} {{.Spec.BlockSize}} {{.ResourceVersion}} {{.Labels.zone}}\n{{end}}"
             ),
             "p1 10.0.0.0/16 26 12 a\np2 fd00::/64 26 12 a\n"
         );
-        assert_eq!(ok("{{(index . 0).Metadata.ResourceVersion}}"), "99");
+        assert_eq!(ok("{{(index . 0).ListMeta.ResourceVersion}}"), "99");
+        // A missing map key (or a key of a nil map) is no value, as Go prints it.
         assert_eq!(
-            ok("{{(index . 0).Missing}} {{(index . 0).Missing.Deeper}}"),
-            "<no value> <no value>"
+            ok(
+                "{{range (index . 0).Items}}{{.Labels.nope}} {{.Labels.nope.deeper}} {{.Annotations.x}};{{end}}"
+            ),
+            "<no value> <no value> <no value>;<no value> <no value> <no value>;"
+        );
+        // `index` of a map gives the element's zero value for a missing key.
+        assert_eq!(
+            ok("[{{index (index (index . 0).Items 0).Labels \"nope\"}}]"),
+            "[]"
         );
         assert_eq!(
-            err("{{(index . 0).Kind.Length}}"),
-            "template: get:1: executing \"get\" at <(index . 0).Kind.Len...>: can't evaluate field Length in type string"
+            ok(
+                "{{range (index . 0).Items}}{{if eq .Spec.CIDR \"fd00::/64\"}}{{.Name}}{{end}}{{end}}"
+            ),
+            "p2"
+        );
+    }
+
+    #[test]
+    fn fields_json_omits_have_go_zero_values() {
+        assert_eq!(
+            ok(
+                "{{range (index . 0).Items}}{{.Spec.NATOutgoing}} {{.Spec.Disabled}} [{{.Spec.VXLANMode}}] {{.Spec.AssignmentMode}} {{.Spec.IPIP}} {{.Annotations}} {{.Finalizers}} {{.Generation}} {{.CreationTimestamp}}\n{{end}}"
+            ),
+            "false false [] <nil> <nil> map[] [] 0 0001-01-01 00:00:00 +0000 UTC\n\
+             false true [] <nil> <nil> map[] [] 0 0001-01-01 00:00:00 +0000 UTC\n"
+        );
+        // Structs are always true, nil pointers false.
+        assert_eq!(
+            ok(
+                "{{with index (index . 0).Items 0}}{{if .Spec}}s{{end}}{{if .Spec.IPIP}}i{{else}}-{{end}}{{end}}"
+            ),
+            "s-"
+        );
+        // A whole struct prints as Go's %v does.
+        assert_eq!(ok("{{(index . 0).ListMeta}}"), "{ 99  <nil>}");
+        assert_eq!(
+            ok(
+                "{{printf \"%s/%d %v\" (index (index . 0).Items 0).Spec.CIDR (index (index . 0).Items 0).Spec.BlockSize (index . 0).ListMeta}}"
+            ),
+            "10.0.0.0/16/26 { 99  <nil>}"
+        );
+        let node = json!([{"kind": "Node", "apiVersion": "projectcalico.org/v3",
+            "metadata": {"name": "n1", "creationTimestamp": "2025-01-02T03:04:05Z"},
+            "spec": {"orchRefs": [{"orchestrator": "k8s", "nodeName": "n1"}]}}]);
+        assert_eq!(
+            render(
+                "{{range .}}{{.CreationTimestamp}} {{.Spec.BGP}} {{range .Spec.OrchRefs}}{{.Orchestrator}}:{{.NodeName}}{{end}} {{.Status.PodCIDRs}}{{end}}",
+                &node
+            )
+            .unwrap(),
+            "2025-01-02 03:04:05 +0000 UTC <nil> k8s:n1 []"
+        );
+        assert_eq!(
+            render("{{range .}}{{.Spec.BGP.IPv4Address}}{{end}}", &node)
+                .unwrap_err()
+                .0,
+            "template: get:1:13: executing \"get\" at <.Spec.BGP.IPv4Addres...>: nil pointer evaluating *v3.NodeBGPSpec.IPv4Address"
+        );
+        assert_eq!(
+            render("{{range .}}{{.Spec.BGP.Bogus}}{{end}}", &node)
+                .unwrap_err()
+                .0,
+            "template: get:1:13: executing \"get\" at <.Spec.BGP.Bogus>: can't evaluate field Bogus in type *v3.NodeBGPSpec"
+        );
+    }
+
+    #[test]
+    fn missing_map_keys_fail_with_missingkey_error() {
+        let t =
+            Template::parse("{{range (index . 0).Items}}{{.Labels.zone}}{{.Labels.nope}}{{end}}")
+                .unwrap();
+        assert_eq!(t.execute(&data()).unwrap(), "a<no value>a<no value>");
+        let t = t.missing_key_error(true);
+        assert_eq!(
+            t.execute(&data()).unwrap_err().0,
+            "template: get:1:45: executing \"get\" at <.Labels.nope>: map has no entry for key \"nope\""
+        );
+    }
+
+    #[test]
+    fn a_field_the_go_struct_lacks_fails_as_go_fails() {
+        assert_eq!(
+            err("{{range .}}{{.Bogus}}{{end}}"),
+            "template: get:1:13: executing \"get\" at <.Bogus>: can't evaluate field Bogus in type runtime.Object"
+        );
+        assert_eq!(
+            err("{{range .}}{{range .Items}}{{.Spec.cidr}}{{end}}{{end}}"),
+            "template: get:1:29: executing \"get\" at <.Spec.cidr>: can't evaluate field cidr in type v3.IPPoolSpec"
+        );
+        assert_eq!(
+            err("{{range .}}{{range .Items}}\n  {{.Metadata.Name}}{{end}}{{end}}"),
+            "template: get:2:4: executing \"get\" at <.Metadata.Name>: can't evaluate field Metadata in type v3.IPPool"
+        );
+        assert_eq!(
+            err("{{.Bogus}}"),
+            "template: get:1:2: executing \"get\" at <.Bogus>: can't evaluate field Bogus in type []runtime.Object"
+        );
+        assert_eq!(
+            err("{{range .}}{{.Items.Name}}{{end}}"),
+            "template: get:1:13: executing \"get\" at <.Items.Name>: can't evaluate field Name in type []v3.IPPool"
+        );
+        assert_eq!(
+            err("{{range .}}{{.Kind 1}}{{end}}"),
+            "template: get:1:13: executing \"get\" at <.Kind>: Kind has arguments but cannot be invoked as function"
         );
     }
 
@@ -2082,7 +2547,7 @@ mod tests {
     #[test]
     fn variables_and_range_forms() {
         assert_eq!(
-            ok("{{range $i, $p := (index . 0).Items}}{{$i}}:{{$p.Metadata.Name}} {{end}}"),
+            ok("{{range $i, $p := (index . 0).Items}}{{$i}}:{{$p.ObjectMeta.Name}} {{end}}"),
             "0:p1 1:p2 "
         );
         assert_eq!(
@@ -2094,13 +2559,11 @@ mod tests {
             "2"
         );
         assert_eq!(
-            ok(
-                "{{range $k, $v := (index (index . 0).Items 0).Metadata.Labels}}{{$k}}={{$v}};{{end}}"
-            ),
+            ok("{{range $k, $v := (index (index . 0).Items 0).Labels}}{{$k}}={{$v}};{{end}}"),
             "rack=1;zone=a;"
         );
         assert_eq!(
-            ok("{{range (index . 0).Nothing}}x{{else}}empty{{end}}"),
+            ok("{{range (index (index . 0).Items 0).Labels.nothing}}x{{else}}empty{{end}}"),
             "empty"
         );
         assert_eq!(ok("{{range 3}}{{.}}{{end}}"), "012");
@@ -2126,11 +2589,11 @@ mod tests {
             "first off "
         );
         assert_eq!(
-            ok("{{with (index . 0).Metadata}}{{.ResourceVersion}}{{end}}"),
+            ok("{{with (index . 0).ListMeta}}{{.ResourceVersion}}{{end}}"),
             "99"
         );
         assert_eq!(
-            ok("{{with (index . 0).Nope}}yes{{else with 5}}{{.}}{{end}}"),
+            ok("{{with (index (index . 0).Items 0).Labels.nope}}yes{{else with 5}}{{.}}{{end}}"),
             "5"
         );
         assert_eq!(
@@ -2158,7 +2621,7 @@ mod tests {
         );
         assert_eq!(
             render("{{slice .l 2 1}}", &v).unwrap_err().0,
-            "template: get:1: executing \"get\" at <slice .l 2 1>: error calling slice: invalid slice index: 2 > 1"
+            "template: get:1:2: executing \"get\" at <slice .l 2 1>: error calling slice: invalid slice index: 2 > 1"
         );
         assert_eq!(
             r("{{with $n := .n}}{{$n}}{{end}}{{if $x := .s}}{{$x}}{{end}}"),
@@ -2241,7 +2704,7 @@ mod tests {
         );
         assert_eq!(
             render("{{config \"other\"}}", &Value::Null).unwrap_err().0,
-            "template: get:1: executing \"get\" at <config \"other\">: error calling config: unhandled config type"
+            "template: get:1:2: executing \"get\" at <config \"other\">: error calling config: unhandled config type"
         );
     }
 
@@ -2293,51 +2756,51 @@ mod tests {
     fn execution_errors() {
         assert_eq!(
             err("{{printf \"%s\" (index . 0).Kind.Length}}"),
-            "template: get:1: executing \"get\" at <(index . 0).Kind.Len...>: can't evaluate field Length in type string"
+            "template: get:1:25: executing \"get\" at <(index . 0).Kind.Len...>: can't evaluate field Length in type string"
         );
         assert_eq!(
             err("{{len 3}}"),
-            "template: get:1: executing \"get\" at <len 3>: error calling len: len of type int"
+            "template: get:1:2: executing \"get\" at <len 3>: error calling len: len of type int"
         );
         assert_eq!(
             err("{{index (index . 0).Items 5}}"),
-            "template: get:1: executing \"get\" at <index (index . 0).It...>: error calling index: index out of range: 5"
+            "template: get:1:2: executing \"get\" at <index (index . 0).It...>: error calling index: index out of range: 5"
         );
         assert_eq!(
             err("{{printf 3}}"),
-            "template: get:1: executing \"get\" at <3>: wrong type for value; expected string; got int"
+            "template: get:1:9: executing \"get\" at <3>: wrong type for value; expected string; got int"
         );
         assert_eq!(
             err("{{join . 1}}"),
-            "template: get:1: executing \"get\" at <1>: wrong type for value; expected string; got int"
+            "template: get:1:9: executing \"get\" at <1>: wrong type for value; expected string; got int"
         );
         assert_eq!(
             err("{{if 1}}\n{{len (len 1)}}{{end}}"),
-            "template: get:2: executing \"get\" at <len 1>: error calling len: len of type int"
+            "template: get:2:7: executing \"get\" at <len 1>: error calling len: len of type int"
         );
         assert_eq!(
             err("{{eq 1 \"a\"}}"),
-            "template: get:1: executing \"get\" at <eq 1 \"a\">: error calling eq: incompatible types for comparison"
+            "template: get:1:2: executing \"get\" at <eq 1 \"a\">: error calling eq: incompatible types for comparison"
         );
         assert_eq!(
             err("{{lt true false}}"),
-            "template: get:1: executing \"get\" at <lt true false>: error calling lt: invalid type for comparison"
+            "template: get:1:2: executing \"get\" at <lt true false>: error calling lt: invalid type for comparison"
         );
         assert_eq!(
             err("{{len}}"),
-            "template: get:1: executing \"get\" at <len>: wrong number of args for len: want 1 got 0"
+            "template: get:1:2: executing \"get\" at <len>: wrong number of args for len: want 1 got 0"
         );
         assert_eq!(
             err("{{. 1}}"),
-            "template: get:1: executing \"get\" at <.>: can't give argument to non-function ."
+            "template: get:1:2: executing \"get\" at <.>: can't give argument to non-function ."
         );
         assert_eq!(
             err("{{range \"s\"}}{{end}}"),
-            "template: get:1: executing \"get\" at <\"s\">: range can't iterate over s"
+            "template: get:1:8: executing \"get\" at <\"s\">: range can't iterate over s"
         );
         assert_eq!(
             err("{{18446744073709551615}}"),
-            "template: get:1: executing \"get\" at <18446744073709551615>: 18446744073709551615 overflows int"
+            "template: get:1:2: executing \"get\" at <18446744073709551615>: 18446744073709551615 overflows int"
         );
         assert_eq!(
             render("{{99999999999999999999}}", &Value::Null).unwrap(),

@@ -21,6 +21,9 @@ pub enum Shell {
 ///
 /// Load it in the current shell with, for example, `source <(calicoctl completion bash)`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Load completion into the current bash shell.\n  source <(calicoctl completion bash)\n\n  # Install completion for zsh.\n  calicoctl completion zsh > \"${fpath[1]}/_calicoctl\""
+)]
 pub struct CompletionArgs {
     /// The shell to generate completions for.
     #[arg(value_enum)]

@@ -13,6 +13,9 @@ use std::io::{Read, Write};
 
 /// Convert config files between different API versions.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Convert a v1 policy file to v3 YAML.\n  calicoctl convert -f ./policy.yaml -o yaml\n\n  # Convert v1 resources from JSON on stdin.\n  cat policy.json | calicoctl convert -f -"
+)]
 pub struct ConvertArgs {
     /// Filename to use to create the resource. If set to "-" loads from stdin.
     #[arg(

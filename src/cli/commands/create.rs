@@ -38,6 +38,9 @@ pub struct FileArgs {
 
 /// Create a resource by file, directory or stdin.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Create the IP pools in pools.yaml.\n  calicoctl create -f ./pools.yaml\n\n  # Create an IP pool from JSON on stdin.\n  cat pool.json | calicoctl create -f -\n\n  # Create every manifest in a directory, skipping those that exist.\n  calicoctl create -f ./manifests/ --skip-exists\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+)]
 pub struct CreateArgs {
     #[command(flatten)]
     pub file: FileArgs,
@@ -48,6 +51,9 @@ pub struct CreateArgs {
 
 /// Apply a resource by file, directory or stdin.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Create or replace the IP pools in pools.yaml.\n  calicoctl apply -f ./pools.yaml\n\n  # Apply an IP pool from JSON on stdin.\n  cat pool.json | calicoctl apply -f -\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+)]
 pub struct ApplyArgs {
     #[command(flatten)]
     pub file: FileArgs,
@@ -55,6 +61,9 @@ pub struct ApplyArgs {
 
 /// Replace a resource by file, directory or stdin.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Replace the IP pools in pools.yaml.\n  calicoctl replace -f ./pools.yaml\n\n  # Replace an IP pool from JSON on stdin.\n  cat pool.json | calicoctl replace -f -\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+)]
 pub struct ReplaceArgs {
     #[command(flatten)]
     pub file: FileArgs,
@@ -62,6 +71,9 @@ pub struct ReplaceArgs {
 
 /// Validate a resource by file, directory or stdin without applying it.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Check the resources in pools.yaml without writing them.\n  calicoctl validate -f ./pools.yaml\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+)]
 pub struct ValidateArgs {
     /// Filename to validate. If set to "-" loads from stdin.
     #[arg(

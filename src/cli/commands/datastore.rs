@@ -18,8 +18,14 @@ pub enum DatastoreCommand {
 #[derive(Debug, Subcommand)]
 pub enum MigrateCommand {
     /// Lock the datastore to prevent changes from occurring.
+    #[command(
+        after_help = "Examples:\n  # Lock the datastore before ipam split or ipam release --from-report.\n  calicoctl datastore migrate lock"
+    )]
     Lock,
     /// Unlock the datastore to allow changes once the migration is completed.
+    #[command(
+        after_help = "Examples:\n  # Let CNI ADD and DEL write again.\n  calicoctl datastore migrate unlock"
+    )]
     Unlock,
 }
 

@@ -9,6 +9,9 @@ use std::io::Write;
 
 /// Delete a resource identified by file, directory, stdin or resource type and name.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Delete the IP pools named in pools.yaml.\n  calicoctl delete -f ./pools.yaml\n\n  # Delete the IP pool named pool-a.\n  calicoctl delete ippool pool-a\n\n  # Delete a workload endpoint of namespace prod.\n  calicoctl delete workloadendpoint node1-k8s-web--0-eth0 -n prod\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+)]
 pub struct DeleteArgs {
     /// The kind of resource to delete.
     #[arg(value_name = "KIND", required_unless_present = "filename")]

@@ -12,7 +12,7 @@ use std::io::Write;
 #[derive(Debug, Args)]
 #[command(
     override_usage = "calicoctl get ( (<KIND> [<NAME>...]) |\n                --filename=<FILENAME> [--recursive] [--skip-empty] )\n                [--output=<OUTPUT>] [--config=<CONFIG>] [--namespace=<NS>] [--all-namespaces] [--export] [--selector=<SELECTOR>] [--context=<context>] [--allow-version-mismatch]",
-    after_help = "Examples:\n  # List all IP pools in default output format.\n  calicoctl get ippools\n\n  # List IP pools with their selectors and modes.\n  calicoctl get ippools -o wide\n\n  # Get the IP pool named pool-a in YAML.\n  calicoctl get ippool pool-a -o yaml\n\n  # List the workload endpoints of every namespace.\n  calicoctl get workloadendpoints --all-namespaces\n\n  # Print each pool's name and CIDR.\n  calicoctl get ippools -o go-template='{{range .}}{{range .Items}}{{.Metadata.Name}} {{.Spec.CIDR}}{{\"\\n\"}}{{end}}{{end}}'\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+    after_help = "Examples:\n  # List all IP pools in default output format.\n  calicoctl get ippools\n\n  # List IP pools with their selectors and modes.\n  calicoctl get ippools -o wide\n\n  # Get the IP pool named pool-a in YAML.\n  calicoctl get ippool pool-a -o yaml\n\n  # List the workload endpoints of every namespace.\n  calicoctl get workloadendpoints --all-namespaces\n\n  # Print each pool's name and CIDR.\n  calicoctl get ippools -o go-template='{{range .}}{{range .Items}}{{.Name}} {{.Spec.CIDR}}{{\"\\n\"}}{{end}}{{end}}'\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
 )]
 pub struct GetArgs {
     /// The kind of resource (any alias calicoctl accepts: ippool, pools, ipp, node, ...).
@@ -60,6 +60,19 @@ pub struct GetArgs {
     /// Only list resources whose labels match this Calico selector (extension).
     #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
     pub selector: Option<String>,
+    /// If true, ignore any errors in templates when a field or map key is missing in the
+    /// template. Only applies to go-template (map keys) and jsonpath output formats
+    /// (extension, as kubectl's).
+    #[arg(
+        long = "allow-missing-template-keys",
+        value_name = "BOOL",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
+    pub allow_missing_template_keys: bool,
 }
 
 fn export(r: &mut AnyResource) {
@@ -74,7 +87,8 @@ fn export(r: &mut AnyResource) {
 
 /// Runs `get`.
 pub fn run(ctx: &Ctx, args: &GetArgs, out: &mut dyn Write) -> CmdResult {
-    let format = OutputFormat::parse(&args.output)?;
+    let format = OutputFormat::parse(&args.output)?
+        .allow_missing_template_keys(args.allow_missing_template_keys);
     let selector = match &args.selector {
         Some(s) => Some(
             crate::selector::parse(s)

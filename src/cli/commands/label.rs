@@ -7,6 +7,9 @@ use std::io::Write;
 
 /// Add or update labels of resources.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Label the node node1 with rack=0.\n  calicoctl label nodes node1 rack=0\n\n  # Change the label's value.\n  calicoctl label nodes node1 rack=1 --overwrite\n\n  # Remove the label rack from the node.\n  calicoctl label nodes node1 rack --remove\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+)]
 pub struct LabelArgs {
     /// The kind of resource.
     #[arg(value_name = "KIND")]

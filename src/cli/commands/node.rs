@@ -26,6 +26,9 @@ pub enum NodeCommand {
     /// Gather a diagnostics bundle for a Calico node.
     Diags(NodeDiagsArgs),
     /// Verify the compute host is able to run a Calico node instance.
+    #[command(
+        after_help = "Examples:\n  # Check this host's kernel features and nftables for calico-node.\n  calicoctl node checksystem"
+    )]
     Checksystem,
 }
 

@@ -8,6 +8,9 @@ use std::io::Write;
 
 /// Patch a preexisting resource in place.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Turn on outgoing NAT for the IP pool pool-a.\n  calicoctl patch ippool pool-a -p '{\"spec\":{\"natOutgoing\":true}}'\n\n  # Disable the IP pool pool-a.\n  calicoctl patch ippool pool-a --patch '{\"spec\":{\"disabled\":true}}'\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+)]
 pub struct PatchArgs {
     /// The kind of resource to patch.
     #[arg(value_name = "KIND")]

@@ -7,6 +7,9 @@ use std::io::Write;
 
 /// Display the version of this binary.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Print the client's and the cluster's versions.\n  calicoctl version\n\n  # Print only the client's version.\n  calicoctl version --client"
+)]
 pub struct VersionArgs {
     /// Poll for changes to the cluster information at a frequency specified using Go
     /// duration format (e.g. 1m, 10s). Polling stops when interrupted.

@@ -15,6 +15,9 @@ use std::io::Write;
 /// its report, and `ipam release --from-report` frees an address only if the allocation the
 /// report saw (handle and sequence number) is still the one in the datastore.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Check IPAM's consistency.\n  calicoctl ipam check\n\n  # List the problem addresses and write a report for ipam release.\n  calicoctl ipam check --show-problem-ips -o report.json"
+)]
 pub struct CheckArgs {
     /// Print all the IPs in use, not only those that are problems.
     #[arg(long)]

@@ -13,6 +13,9 @@ use std::net::IpAddr;
 
 /// Release a Calico assigned IP address.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Release an address that leaked.\n  calicoctl ipam release --ip=10.0.0.5\n\n  # Release the leaks an ipam check found (with the datastore locked).\n  calicoctl ipam release --from-report=report.json"
+)]
 pub struct ReleaseArgs {
     /// IP address to release.
     #[arg(long, value_name = "IP")]

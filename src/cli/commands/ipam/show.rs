@@ -12,6 +12,9 @@ use std::io::Write;
 /// The ipam show command prints information about a given IP address, or about overall IP
 /// usage.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Show how much of each IP pool is in use.\n  calicoctl ipam show\n\n  # Show each block and its use.\n  calicoctl ipam show --show-blocks\n\n  # Show who holds an address.\n  calicoctl ipam show --ip=10.0.0.5\n\n  # Show the IPAM configuration.\n  calicoctl ipam show --show-configuration"
+)]
 pub struct ShowArgs {
     /// Report whether this specific IP address is in use.
     #[arg(long, value_name = "IP", group = "what")]

@@ -10,6 +10,9 @@ use std::io::Write;
 ///
 /// Example: calicoctl ipam split --cidr=172.0.0.0/8 2
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  # Split the IP pool pool-a into 4 pools (with the datastore locked).\n  calicoctl ipam split --name=pool-a 4\n\n  # Split the IP pool with this CIDR into 2 pools.\n  calicoctl ipam split --cidr=10.0.0.0/16 2"
+)]
 pub struct SplitArgs {
     /// The number of pools to split into (a power of two).
     #[arg(value_name = "NUMBER")]
