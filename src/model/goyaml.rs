@@ -574,6 +574,31 @@ mod tests {
         );
     }
 
+    /// The pure-Rust parser and libyaml (serde_norway, whose resolution agrees with go-yaml's
+    /// on these scalars) must read the same value from a valid document.
+    #[test]
+    fn agrees_with_libyaml_on_valid_documents() {
+        let docs = [
+            "a: b c\n  d\n\n  e\nf: x\n",
+            "a: |+\n  x\n\n\nb: >-\n  p\n  q\n\n  r\nc: |2\n    indented\n",
+            "a: 'it''s\n  folded'\nb: \"tab\\there \\u00e9\\\n  joined\"\n",
+            "? complex\n: value\n? k\n",
+            "{a: [1, {b: c}], d: , ? e : f, g}\n",
+            "- a\n- - b\n  - c: d\n    e: f\n-\n- &x z\n- *x\n",
+            "%YAML 1.1\n%TAG !e! tag:example.com,2000:\n---\na: !e!foo bar\nb: !!str 1\n",
+            "a: 1\r\nb:\r\n  - 2\r\n",
+            "a:   value   # comment\n# c\nb: 'x' # c\nc: \"y\"\t\n",
+            "key with spaces: v\n\"quoted key\": w\n'': empty key\n",
+            "a: -1\nb: 10.0.0.0/24\nc: fd00::1\nd: x:y\ne: http://a/b#c\n",
+            "a:\n- 1\n- 2\nb: [\n  3,\n  4,\n]\n",
+            "a: !!map {x: !!seq [1]}\n!!str k: v\n",
+        ];
+        for doc in docs {
+            let want: Value = serde_yaml::from_str(doc).unwrap_or_else(|e| panic!("{doc:?}: {e}"));
+            assert_eq!(value(doc), want, "{doc:?}");
+        }
+    }
+
     #[test]
     fn aliases_by_name() {
         // The latest anchor of a name counts; a node cannot contain an alias of itself; names
