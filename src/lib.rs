@@ -12,6 +12,8 @@
 //!
 //! The library reports; it does not print. Only the edges write to stdout or exit.
 
+#![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod cni;
 pub mod config;

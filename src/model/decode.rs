@@ -399,6 +399,13 @@ pub(crate) fn go_type_expected(message: &str) -> String {
 /// A YAML syntax error as calicoctl's YAML-to-JSON conversion reports it (go-yaml v2):
 /// `error converting YAML to JSON: yaml: line 4: did not find expected key`.
 pub(crate) fn yaml_error(err: &serde_yaml::Error) -> String {
+    let message = libyaml_error(err).unwrap_or_else(|| format!("yaml: {err}"));
+    format!("error converting YAML to JSON: {message}")
+}
+
+/// go-yaml v2's message (`yaml: line 4: did not find expected key`) for an error of libyaml's
+/// scanner or parser; `None` for serde_norway's own errors.
+pub(crate) fn libyaml_error(err: &serde_yaml::Error) -> Option<String> {
     // serde_norway's Debug form is the only one with the error's kind and both marks:
     // `Error { kind: PARSER, problem: "...", problem_mark: Mark { line: 5, column: 2 }, ... }`
     // (lines from 1; a mark at the very start is left out).
@@ -407,9 +414,7 @@ pub(crate) fn yaml_error(err: &serde_yaml::Error) -> String {
         let start = debug.find(&format!("{name}: "))? + name.len() + 2;
         Some(&debug[start..])
     };
-    let (Some(kind), Some(problem)) = (field("kind"), field("problem")) else {
-        return format!("error converting YAML to JSON: yaml: {err}");
-    };
+    let (kind, problem) = (field("kind")?, field("problem")?);
     let problem = serde_json::Deserializer::from_str(problem)
         .into_iter::<String>()
         .next()
@@ -422,15 +427,12 @@ pub(crate) fn yaml_error(err: &serde_yaml::Error) -> String {
             .and_then(|n| n.parse::<u64>().ok())
             .map_or(0, |line| line.saturating_sub(1))
     };
-    format!(
-        "error converting YAML to JSON: {}",
-        go_yaml_error(
-            kind.starts_with("SCANNER"),
-            Some(&problem),
-            line0("problem_mark"),
-            line0("context_mark")
-        )
-    )
+    Some(go_yaml_error(
+        kind.starts_with("SCANNER"),
+        Some(&problem),
+        line0("problem_mark"),
+        line0("context_mark"),
+    ))
 }
 
 /// go-yaml v2's message for a libyaml error (lines counted from 0 as libyaml counts them):

@@ -19,10 +19,9 @@
 //! has a string becomes that string) is [`super::decode`]'s.
 
 use crate::output::yaml::{Plain, resolve_plain};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
-use std::mem::MaybeUninit;
-use unsafe_libyaml_norway as unsafe_sys;
 
 /// More nodes than this, counting every expansion of an alias, is refused (a few aliases of
 /// aliases can otherwise describe an exponentially large document).
@@ -38,152 +37,93 @@ pub(crate) fn parse(text: &str) -> Result<Value, String> {
 }
 
 fn parse_first(text: &str) -> Result<Value, String> {
-    let mut parser = Parser::new(text.as_bytes());
+    check_syntax(text)?;
+    let mut parser = Parser::new_from_str(text);
     let mut builder = Builder::default();
     loop {
-        match parser.next()? {
-            Ev::StreamEnd | Ev::DocumentEnd => break,
-            Ev::StreamStart | Ev::DocumentStart => {}
-            ev => {
-                if let Some(value) = builder.event(ev)? {
-                    return Ok(value);
+        let (event, span) = match parser.next_event() {
+            None => break,
+            Some(Ok(next)) => next,
+            Some(Err(e)) => return Err(disagreement(text, &e)),
+        };
+        let ev = match event {
+            Event::StreamEnd | Event::DocumentEnd => break,
+            Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => continue,
+            Event::Alias(id) => {
+                if !builder.anchors.contains_key(&id) {
+                    return Err(unknown_anchor(text, span.start.index()));
                 }
+                Ev::Alias(id)
             }
+            Event::Scalar(value, style, anchor, tag) => Ev::Scalar {
+                anchor,
+                tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                value: value.into_owned(),
+                plain: style == ScalarStyle::Plain,
+            },
+            Event::SequenceStart(anchor, _) => Ev::SequenceStart(anchor),
+            Event::SequenceEnd => Ev::SequenceEnd,
+            Event::MappingStart(anchor, _) => Ev::MappingStart(anchor),
+            Event::MappingEnd => Ev::MappingEnd,
+        };
+        if let Some(value) = builder.event(ev)? {
+            return Ok(value);
         }
     }
     Ok(Value::Null)
 }
 
-/// One libyaml event, copied out of the parser.
+/// go-yaml v2 (like libyaml) refuses a document with a syntax error anywhere before it
+/// decodes any of it. libyaml, through serde_norway, finds the error and gives go-yaml's
+/// words; an unknown alias stops it there (go-yaml reports that alias, below).
+fn check_syntax(text: &str) -> Result<(), String> {
+    use serde::Deserialize;
+    let Some(doc) = serde_yaml::Deserializer::from_str(text).next() else {
+        return Ok(());
+    };
+    match serde::de::IgnoredAny::deserialize(doc) {
+        Ok(_) => Ok(()),
+        Err(e) => match super::decode::libyaml_error(&e) {
+            Some(message) => Err(message),
+            None => Ok(()),
+        },
+    }
+}
+
+/// `yaml: unknown anchor 'NAME' referenced`, the name read from the alias at `index` (in
+/// characters; libyaml's anchor names are ASCII letters, digits, `-` and `_`).
+fn unknown_anchor(text: &str, index: usize) -> String {
+    let name: String = text
+        .chars()
+        .skip(index)
+        .skip_while(|c| *c == '*')
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    format!("yaml: unknown anchor '{name}' referenced")
+}
+
+/// An error of the pure-Rust parser in a document libyaml accepted: the two disagree. The
+/// unknown alias is the one error libyaml leaves to its caller.
+fn disagreement(text: &str, e: &ScanError) -> String {
+    if e.info().contains("unknown anchor") {
+        return unknown_anchor(text, e.marker().index());
+    }
+    format!("yaml: line {}: {}", e.marker().line(), e.info())
+}
+
+/// One parser event, as the builder needs it (anchors by id, 0 for none).
 enum Ev {
-    StreamStart,
-    StreamEnd,
-    DocumentStart,
-    DocumentEnd,
-    Alias(String),
+    Alias(usize),
     Scalar {
-        anchor: Option<String>,
+        anchor: usize,
         tag: Option<String>,
         value: String,
         plain: bool,
     },
-    SequenceStart(Option<String>),
+    SequenceStart(usize),
     SequenceEnd,
-    MappingStart(Option<String>),
+    MappingStart(usize),
     MappingEnd,
-}
-
-/// A libyaml parser over a borrowed input. The parser points at itself (its read handler's
-/// data), so it lives in a box and never moves.
-struct Parser<'a> {
-    sys: Box<MaybeUninit<unsafe_sys::yaml_parser_t>>,
-    _input: &'a [u8],
-}
-
-impl<'a> Parser<'a> {
-    fn new(input: &'a [u8]) -> Self {
-        let mut sys = Box::new(MaybeUninit::<unsafe_sys::yaml_parser_t>::uninit());
-        // SAFETY: libyaml initialises the parser in place; the input outlives the parser
-        // (`_input` borrows it for `'a`), and the box keeps the parser's address fixed.
-        unsafe {
-            let parser = sys.as_mut_ptr();
-            if unsafe_sys::yaml_parser_initialize(parser).fail {
-                panic!("out of memory initialising the YAML parser");
-            }
-            unsafe_sys::yaml_parser_set_encoding(parser, unsafe_sys::YAML_UTF8_ENCODING);
-            unsafe_sys::yaml_parser_set_input_string(parser, input.as_ptr(), input.len() as u64);
-        }
-        Parser { sys, _input: input }
-    }
-
-    fn next(&mut self) -> Result<Ev, String> {
-        let mut event = MaybeUninit::<unsafe_sys::yaml_event_t>::uninit();
-        // SAFETY: the parser was initialised in `new`; an event is read only after libyaml
-        // filled it in, and deleted once copied.
-        unsafe {
-            let parser = self.sys.as_mut_ptr();
-            if (&*parser).error != unsafe_sys::YAML_NO_ERROR
-                || unsafe_sys::yaml_parser_parse(parser, event.as_mut_ptr()).fail
-            {
-                return Err(parser_error(parser));
-            }
-            let event = event.as_mut_ptr();
-            let ev = convert(&*event);
-            unsafe_sys::yaml_event_delete(event);
-            Ok(ev)
-        }
-    }
-}
-
-impl Drop for Parser<'_> {
-    fn drop(&mut self) {
-        // SAFETY: initialised in `new`, deleted once.
-        unsafe { unsafe_sys::yaml_parser_delete(self.sys.as_mut_ptr()) }
-    }
-}
-
-/// go-yaml v2's message for a libyaml error.
-unsafe fn parser_error(parser: *const unsafe_sys::yaml_parser_t) -> String {
-    // SAFETY: the caller passes an initialised parser; `problem` is null or a static string.
-    unsafe {
-        let parser = &*parser;
-        let problem = c_string(parser.problem.cast());
-        let scanner = parser.error == unsafe_sys::YAML_SCANNER_ERROR;
-        super::decode::go_yaml_error(
-            scanner,
-            problem.as_deref(),
-            parser.problem_mark.line,
-            parser.context_mark.line,
-        )
-    }
-}
-
-/// A NUL-terminated string from libyaml, or `None` for a null pointer.
-unsafe fn c_string(ptr: *const u8) -> Option<String> {
-    if ptr.is_null() {
-        return None;
-    }
-    let mut len = 0;
-    // SAFETY: libyaml's strings are NUL-terminated.
-    unsafe {
-        while *ptr.add(len) != 0 {
-            len += 1;
-        }
-        Some(String::from_utf8_lossy(std::slice::from_raw_parts(ptr, len)).into_owned())
-    }
-}
-
-unsafe fn convert(event: &unsafe_sys::yaml_event_t) -> Ev {
-    // SAFETY: the union member read is the one the event's type names.
-    unsafe {
-        match event.type_ {
-            unsafe_sys::YAML_STREAM_START_EVENT => Ev::StreamStart,
-            unsafe_sys::YAML_DOCUMENT_START_EVENT => Ev::DocumentStart,
-            unsafe_sys::YAML_DOCUMENT_END_EVENT => Ev::DocumentEnd,
-            unsafe_sys::YAML_ALIAS_EVENT => {
-                Ev::Alias(c_string(event.data.alias.anchor.cast()).unwrap_or_default())
-            }
-            unsafe_sys::YAML_SCALAR_EVENT => {
-                let s = &event.data.scalar;
-                let bytes = std::slice::from_raw_parts(s.value, s.length as usize);
-                Ev::Scalar {
-                    anchor: c_string(s.anchor.cast()),
-                    tag: c_string(s.tag.cast()),
-                    value: String::from_utf8_lossy(bytes).into_owned(),
-                    plain: s.style == unsafe_sys::YAML_PLAIN_SCALAR_STYLE,
-                }
-            }
-            unsafe_sys::YAML_SEQUENCE_START_EVENT => {
-                Ev::SequenceStart(c_string(event.data.sequence_start.anchor.cast()))
-            }
-            unsafe_sys::YAML_SEQUENCE_END_EVENT => Ev::SequenceEnd,
-            unsafe_sys::YAML_MAPPING_START_EVENT => {
-                Ev::MappingStart(c_string(event.data.mapping_start.anchor.cast()))
-            }
-            unsafe_sys::YAML_MAPPING_END_EVENT => Ev::MappingEnd,
-            _ => Ev::StreamEnd,
-        }
-    }
 }
 
 /// What a scalar decodes to in Go.
@@ -204,11 +144,11 @@ enum Node {
 
 enum Frame {
     Seq {
-        anchor: Option<String>,
+        anchor: usize,
         items: Vec<Value>,
     },
     Map {
-        anchor: Option<String>,
+        anchor: usize,
         map: Map<String, Value>,
         key: Option<Node>,
     },
@@ -217,7 +157,8 @@ enum Frame {
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
-    anchors: HashMap<String, Node>,
+    /// By the parser's anchor id (a later anchor of the same name has a new id).
+    anchors: HashMap<usize, Node>,
     nodes: usize,
 }
 
@@ -248,7 +189,7 @@ impl Builder {
                     None => return Ok(None),
                 };
                 let node = Node::Json(value);
-                if let Some(anchor) = anchor {
+                if anchor != 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
                 node
@@ -260,24 +201,22 @@ impl Builder {
                 plain,
             } => {
                 let node = Node::Scalar(scalar(tag.as_deref(), &value, plain)?, value);
-                if let Some(anchor) = anchor {
+                if anchor != 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
                 node
             }
-            Ev::Alias(name) => {
+            Ev::Alias(id) => {
+                // `parse_first` checked that the anchor is complete.
                 let node = self
                     .anchors
-                    .get(&name)
+                    .get(&id)
                     .cloned()
-                    .ok_or_else(|| format!("yaml: unknown anchor '{name}' referenced"))?;
+                    .unwrap_or(Node::Json(Value::Null));
                 if let Node::Json(v) = &node {
                     self.nodes += count(v);
                 }
                 node
-            }
-            Ev::StreamStart | Ev::StreamEnd | Ev::DocumentStart | Ev::DocumentEnd => {
-                return Ok(None);
             }
         };
         if self.nodes > MAX_NODES {
@@ -614,5 +553,71 @@ mod tests {
             "error converting YAML to JSON: yaml: mapping values are not allowed in this context"
         );
         assert_eq!(parse("# nothing\n").unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn a_syntax_error_anywhere_in_the_document_wins_over_a_decoding_error() {
+        // go-yaml v2 parses the whole document before decoding it: the tag mismatch on line 1
+        // is never reached.
+        assert_eq!(
+            parse("a: !!int abc\nb: {c: 2\n").unwrap_err(),
+            "error converting YAML to JSON: yaml: line 2: did not find expected ',' or '}'"
+        );
+        assert_eq!(
+            parse("a: .inf\nb: 'open\n").unwrap_err(),
+            "error converting YAML to JSON: yaml: line 3: found unexpected end of stream"
+        );
+        // An alias is resolved while parsing: an unknown one before the syntax error wins.
+        assert_eq!(
+            parse("a: *nope\nb: {c: 2\n").unwrap_err(),
+            "error converting YAML to JSON: yaml: unknown anchor 'nope' referenced"
+        );
+    }
+
+    /// The pure-Rust parser and libyaml (serde_norway, whose resolution agrees with go-yaml's
+    /// on these scalars) must read the same value from a valid document.
+    #[test]
+    fn agrees_with_libyaml_on_valid_documents() {
+        let docs = [
+            "a: b c\n  d\n\n  e\nf: x\n",
+            "a: |+\n  x\n\n\nb: >-\n  p\n  q\n\n  r\nc: |2\n    indented\n",
+            "a: 'it''s\n  folded'\nb: \"tab\\there \\u00e9\\\n  joined\"\n",
+            "? complex\n: value\n? k\n",
+            "{a: [1, {b: c}], d: , ? e : f, g}\n",
+            "- a\n- - b\n  - c: d\n    e: f\n-\n- &x z\n- *x\n",
+            "%YAML 1.1\n%TAG !e! tag:example.com,2000:\n---\na: !e!foo bar\nb: !!str 1\n",
+            "a: 1\r\nb:\r\n  - 2\r\n",
+            "a:   value   # comment\n# c\nb: 'x' # c\nc: \"y\"\t\n",
+            "key with spaces: v\n\"quoted key\": w\n'': empty key\n",
+            "a: -1\nb: 10.0.0.0/24\nc: fd00::1\nd: x:y\ne: http://a/b#c\n",
+            "a:\n- 1\n- 2\nb: [\n  3,\n  4,\n]\n",
+            "a: !!map {x: !!seq [1]}\n!!str k: v\n",
+        ];
+        for doc in docs {
+            let want: Value = serde_yaml::from_str(doc).unwrap_or_else(|e| panic!("{doc:?}: {e}"));
+            assert_eq!(value(doc), want, "{doc:?}");
+        }
+    }
+
+    #[test]
+    fn aliases_by_name() {
+        // The latest anchor of a name counts; a node cannot contain an alias of itself; names
+        // are found past multi-byte characters.
+        assert_eq!(
+            value("a: &x 1\nb: &x [2]\nc: *x\n"),
+            json!({"a": 1, "b": [2], "c": [2]})
+        );
+        assert_eq!(
+            parse("a: &x [1, *x]\n").unwrap_err(),
+            "error converting YAML to JSON: yaml: unknown anchor 'x' referenced"
+        );
+        assert_eq!(
+            parse("é: &e-1 x\nü: [*e-1, *u_2]\n").unwrap_err(),
+            "error converting YAML to JSON: yaml: unknown anchor 'u_2' referenced"
+        );
+        assert_eq!(
+            value("k: &k-1 v\n*k-1 : [*k-1, !!map {a: !!seq [1]}]\n"),
+            json!({"k": "v", "v": ["v", {"a": [1]}]})
+        );
     }
 }
