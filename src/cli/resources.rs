@@ -140,6 +140,9 @@ pub fn split_documents(text: &str) -> Vec<String> {
 
 /// Parses every document of a text into resources.
 pub fn parse_text(text: &str) -> Result<Vec<AnyResource>, LoadError> {
+    // A UTF-8 byte-order mark (as some Windows editors write) is not content: go-yaml skips
+    // it when it detects the encoding.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     for doc in split_documents(text) {
         if doc.trim().is_empty() {
