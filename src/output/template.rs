@@ -1368,20 +1368,19 @@ impl State<'_> {
         let value = self.pipeline(dot, &branch.pipe)?;
         let pipe = &branch.pipe;
         let data = |v: Value| Val::Data(v);
+        let text = self.text;
+        let cannot_iterate = |shown: String| {
+            Self::fail(
+                text,
+                pipe.pos,
+                pipe,
+                ExecError::from(format!("range can't iterate over {shown}")),
+            )
+        };
         let entries: Vec<(Val, Val)> = match &value {
             Val::Typed(v, ty) => match typed_entries(v, ty) {
                 Some(entries) => entries,
-                None => {
-                    return Err(Self::fail(
-                        self.text,
-                        pipe.pos,
-                        pipe,
-                        ExecError::from(format!(
-                            "range can't iterate over {}",
-                            go_print_top(v, ty)
-                        )),
-                    ));
-                }
+                None => return Err(cannot_iterate(go_print_top(v, ty))),
             },
             Val::Data(Value::Array(items)) => items
                 .iter()
@@ -1407,17 +1406,7 @@ impl State<'_> {
                     .collect()
             }
             Val::Missing | Val::Data(Value::Null) => Vec::new(),
-            Val::Data(other) => {
-                return Err(Self::fail(
-                    self.text,
-                    pipe.pos,
-                    pipe,
-                    ExecError::from(format!(
-                        "range can't iterate over {}",
-                        gofmt::sprint_value(other)
-                    )),
-                ));
-            }
+            Val::Data(other) => return Err(cannot_iterate(gofmt::sprint_value(other))),
         };
         if entries.is_empty() {
             if let Some(else_list) = &branch.else_list {
