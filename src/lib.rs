@@ -24,6 +24,9 @@ pub mod model;
 pub mod node;
 pub mod output;
 pub mod selector;
+/// Test and benchmark fixtures (real etcd, TLS material, node fixtures); compiled only for
+/// tests and benches (`--features testing`, which the crate's own dev-dependency turns on).
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
 pub mod timeutil;

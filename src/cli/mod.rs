@@ -244,18 +244,6 @@ impl Ctx {
         }
     }
 
-    /// A context for a given store (tests, benchmarks).
-    pub fn with_client(client: Client) -> Ctx {
-        let cell = OnceCell::new();
-        let _ = cell.set(client);
-        Ctx {
-            overrides: Overrides::default(),
-            config_file: None,
-            allow_version_mismatch: true,
-            client: cell,
-        }
-    }
-
     /// The datastore client, opened on first use. Failure is calicoctl's
     /// `Failed to create Calico API client: <err>` (on stdout).
     pub fn client(&self) -> Result<&Client, CmdError> {

@@ -66,11 +66,6 @@ impl Plan {
         !self.ops.is_empty()
     }
 
-    /// Number of operations (comparisons and writes) etcd would count.
-    pub fn op_count(&self) -> usize {
-        self.ops.len().max(self.compares.len())
-    }
-
     /// Commits atomically. `Some(revision)` when every comparison held and the writes were
     /// applied; `None` when something changed since it was read.
     pub fn commit(self, store: &Store) -> Result<Option<i64>, IpamError> {

@@ -20,6 +20,7 @@
 //!   [`startup::DefaultPools`]); ClusterInformation type tags: `CLUSTER_TYPE`.
 
 pub mod agent;
+#[cfg(any(test, feature = "testing"))]
 pub mod bench;
 pub mod nat;
 pub mod startup;

@@ -68,17 +68,6 @@ impl TunnelType {
         }
     }
 
-    /// The Node field holding this address (JSON path, for messages).
-    pub fn node_field_name(self) -> &'static str {
-        match self {
-            TunnelType::WireGuard => "spec.wireguard.interfaceIPv4Address",
-            TunnelType::WireGuardV6 => "spec.wireguard.interfaceIPv6Address",
-            TunnelType::Ipip => "spec.bgp.ipv4IPIPTunnelAddr",
-            TunnelType::Vxlan => "spec.ipv4VXLANTunnelAddr",
-            TunnelType::VxlanV6 => "spec.ipv6VXLANTunnelAddr",
-        }
-    }
-
     /// The address this Node records for this tunnel type ("" when none).
     pub fn node_field(self, node: &Node) -> &str {
         let s = &node.spec;
