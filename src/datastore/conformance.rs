@@ -111,16 +111,25 @@ impl Backend for Memory {
     }
 }
 
-struct Embedded {
-    store: EmbeddedStore,
+/// A store on `datastore.db` in a temporary directory of its own, removed with it.
+struct InTempDir<S> {
+    store: S,
     _dir: tempfile::TempDir,
 }
 
+impl<S> InTempDir<S> {
+    fn open(open: impl FnOnce(&std::path::Path) -> S) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir.path().join("datastore.db"));
+        InTempDir { store, _dir: dir }
+    }
+}
+
+type Embedded = InTempDir<EmbeddedStore>;
+
 impl Backend for Embedded {
     fn fresh() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store = EmbeddedStore::open(&dir.path().join("datastore.db")).unwrap();
-        Embedded { store, _dir: dir }
+        InTempDir::open(|path| EmbeddedStore::open(path).unwrap())
     }
 
     fn store(&self) -> &dyn KvStore {
@@ -134,16 +143,11 @@ impl Backend for Embedded {
 }
 
 /// The embedded store as the programs open it: from a file that does not exist yet.
-struct Deferred {
-    store: DeferredStore,
-    _dir: tempfile::TempDir,
-}
+type Deferred = InTempDir<DeferredStore>;
 
 impl Backend for Deferred {
     fn fresh() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store = DeferredStore::open(&dir.path().join("datastore.db"), true).unwrap();
-        Deferred { store, _dir: dir }
+        InTempDir::open(|path| DeferredStore::open(path, true).unwrap())
     }
 
     fn store(&self) -> &dyn KvStore {
