@@ -15,12 +15,16 @@
 //! and client certificates with `openssl`, and [`EtcdOptions::tls`] turns them into a server
 //! that requires client certificates; [`EtcdServer::enable_auth`] switches on etcd's
 //! username/password authentication with `etcdctl`.
+//!
+//! [`shared_etcd`] lends one server per test binary, emptied for each test that borrows it,
+//! to tests that need an empty etcd but not a new one.
 
-use crate::datastore::KvStore;
 use crate::datastore::etcd::{EtcdConfig, EtcdStore};
+use crate::datastore::{KvStore, MAX_TXN_OPS, Txn};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The environment variable naming the etcd binary to run instead of [`DEFAULT_ETCD_BIN`].
@@ -955,10 +959,103 @@ impl Drop for SqliteWriteLock {
     }
 }
 
+/// The test binary's one shared etcd server, started by the first [`shared_etcd`] call.
+struct SharedServer {
+    server: EtcdServer,
+    /// Holds the pipe that keeps the server's [`reaper`] waiting: statics are never dropped,
+    /// so the server outlives the tests and the reaper stops it when this process exits.
+    _reaper: Child,
+}
+
+static SHARED_ETCD: OnceLock<Mutex<SharedServer>> = OnceLock::new();
+
+/// A test's turn on the test binary's shared etcd server (see [`shared_etcd`]); derefs to
+/// the server. Other callers of [`shared_etcd`] wait until it is dropped.
+pub struct SharedEtcd {
+    guard: MutexGuard<'static, SharedServer>,
+}
+
+impl std::fmt::Debug for SharedEtcd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedEtcd")
+            .field("endpoint", &self.guard.server.endpoint())
+            .finish()
+    }
+}
+
+impl std::ops::Deref for SharedEtcd {
+    type Target = EtcdServer;
+
+    fn deref(&self) -> &EtcdServer {
+        &self.guard.server
+    }
+}
+
+/// One etcd server per test binary, for tests that need an empty etcd but not a new one:
+/// starting a server takes a second or more, emptying one a few milliseconds.
+///
+/// The first call starts the server. Each call waits until no other test holds it, then
+/// deletes every key, so the holder sees an empty keyspace and no other test's writes while
+/// it holds the returned [`SharedEtcd`]. Revisions keep counting across holders: a test
+/// that needs revision 1 starts its own [`EtcdServer`]. A holder that panicked leaves the
+/// server usable. The server is stopped and its directory removed when the test binary
+/// exits (by a [`reaper`] process, as statics are never dropped).
+pub fn shared_etcd() -> SharedEtcd {
+    let shared = SHARED_ETCD.get_or_init(|| {
+        let server = EtcdServer::start();
+        let pid = server.pid().expect("a server just started runs");
+        let keep = std::env::var_os(KEEP_DIRS_ENV).is_some();
+        let reaper = reaper(pid, server.dir(), keep);
+        Mutex::new(SharedServer {
+            server,
+            _reaper: reaper,
+        })
+    });
+    let guard = shared.lock().unwrap_or_else(PoisonError::into_inner);
+    delete_every_key(&guard.server.store());
+    SharedEtcd { guard }
+}
+
+/// Deletes every key of `store`, [`MAX_TXN_OPS`] keys per transaction.
+fn delete_every_key(store: &dyn KvStore) {
+    let keys = store
+        .list_keys("")
+        .expect("list the shared etcd's keys")
+        .kvs;
+    for chunk in keys.chunks(MAX_TXN_OPS) {
+        let txn = chunk
+            .iter()
+            .fold(Txn::new(), |txn, kv| txn.delete(kv.key.as_str()));
+        let deleted = store.txn(txn).expect("empty the shared etcd");
+        assert!(deleted.succeeded);
+    }
+}
+
+/// Starts `sh` waiting for the end of its standard input, a pipe whose writing end is the
+/// returned child's `stdin` (closed on exec in every other child). When the pipe closes (the
+/// handle is dropped, or this process exits however it exits), the shell kills `pid` with
+/// SIGTERM, waits (at most about ten seconds) until it is gone, and removes `dir` unless told
+/// to `keep` it.
+fn reaper(pid: u32, dir: &Path, keep: bool) -> Child {
+    const SCRIPT: &str = r#"read _
+kill "$1" 2>/dev/null
+n=0
+while kill -0 "$1" 2>/dev/null && [ "$n" -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+[ -n "$3" ] || rm -rf "$2""#;
+    Command::new("sh")
+        .args(["-c", SCRIPT, "calico-test-reaper", &pid.to_string()])
+        .arg(dir)
+        .arg(if keep { "keep" } else { "" })
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run sh: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::datastore::Txn;
 
     #[test]
     fn server_starts_answers_and_cleans_up() {
@@ -1007,6 +1104,56 @@ mod tests {
             .unwrap();
         assert!(a.store().get("/only-a").unwrap().is_some());
         assert!(b.store().get("/only-a").unwrap().is_none());
+    }
+
+    #[test]
+    fn the_shared_server_is_empty_for_each_holder() {
+        let (endpoint, written) = {
+            let etcd = shared_etcd();
+            let store = etcd.store();
+            let r = store
+                .txn(Txn::new().put("/left/behind", b"x".to_vec()))
+                .unwrap();
+            assert!(r.succeeded);
+            (etcd.endpoint(), r.revision)
+        };
+        let etcd = shared_etcd();
+        assert_eq!(etcd.endpoint(), endpoint, "one server per test binary");
+        let store = etcd.store();
+        assert!(store.list("").unwrap().kvs.is_empty());
+        // Emptying it is a write: revisions count on across holders.
+        assert!(store.revision().unwrap() > written);
+    }
+
+    #[test]
+    fn a_panicking_holder_leaves_the_shared_server_usable() {
+        let panicked = std::thread::spawn(|| {
+            let etcd = shared_etcd();
+            etcd.store()
+                .txn(Txn::new().put("/from/a/panic", b"x".to_vec()))
+                .unwrap();
+            panic!("a failing test");
+        })
+        .join();
+        assert!(panicked.is_err());
+        let etcd = shared_etcd();
+        assert_eq!(etcd.store().get("/from/a/panic").unwrap(), None);
+    }
+
+    #[test]
+    fn a_reaper_stops_its_process_and_removes_its_directory_when_its_pipe_closes() {
+        let dir = TestDir::new("calico-reaper");
+        std::fs::write(dir.path().join("data"), b"x").unwrap();
+        let mut process = Command::new("sleep").arg("60").spawn().unwrap();
+        let mut reaper = reaper(process.id(), dir.path(), false);
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(process.try_wait().unwrap().is_none(), "killed too early");
+        assert!(dir.path().exists());
+        drop(reaper.stdin.take());
+        let status = process.wait().unwrap();
+        assert!(!status.success(), "{status}");
+        assert!(reaper.wait().unwrap().success());
+        assert!(!dir.path().exists(), "{} left behind", dir.path().display());
     }
 
     #[test]

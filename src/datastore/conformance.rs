@@ -1,36 +1,231 @@
 //! One behaviour suite for every backend: the same calls, the same answers as etcd.
 //!
-//! Each backend's tests call [`run_all`] on a fresh store (the etcd one on a real etcd server
-//! started by [`crate::testing::EtcdServer`]), and [`cas_counter`] with several connections to
-//! one store. Every check uses its own key prefix and measures revisions relative to where it
-//! started, so the checks do not depend on each other's writes.
+//! Each case below is a `fn(store: &dyn KvStore)` listed in [`with_every_case!`], which
+//! expands to one `#[test]` per (backend, case): `datastore::conformance::memory::cas_update`,
+//! `datastore::conformance::etcd::cas_update`, and so on, so one failing case hides no other.
+//! A case runs on a store of its own (etcd: the test binary's shared server from
+//! [`crate::testing::shared_etcd`], emptied and held for the case alone), and measures
+//! revisions relative to where it started; only the cases listed as `fresh` need a store no
+//! one has written to. [`every_case_is_listed`] fails when a case is missing from the list.
+//!
+//! [`cas_counter`] and [`scan_is_one_snapshot`] need several connections to one store; the
+//! backends' own tests call them.
 
+use super::deferred::DeferredStore;
+use super::embedded::EmbeddedStore;
+use super::etcd::EtcdStore;
+use super::memory::MemoryStore;
 use super::{DatastoreError, KvStore, MAX_TXN_OPS, Read, Txn};
+use crate::testing::{EtcdServer, SharedEtcd, shared_etcd};
 use std::time::{Duration, Instant};
 
-/// Runs every conformance check against a fresh, empty store.
-pub fn run_all(store: &dyn KvStore) {
-    fresh_store(store);
-    get_missing_key(store);
-    create_if_absent(store);
-    cas_update(store);
-    delete_with_and_without_revision(store);
-    revision_bookkeeping(store);
-    revision_bumps_once_per_write(store);
-    multi_key_atomicity(store);
-    list_orders_by_bytes(store);
-    prefix_boundaries(store);
-    empty_values(store);
-    large_values_and_limits(store);
-    values_that_change_size(store);
-    unicode_and_binary_keys(store);
-    list_revision(store);
-    scan_matches_list(store);
-    read_many_matches_single_reads(store);
-    duplicate_keys_rejected(store);
-    empty_key_rejected(store);
-    prefix_compares(store);
-    wait_for_change(store);
+/// Calls `$callback!` with the backend it is given and every case: those that need a store
+/// no one has written to (`fresh`), then those that need an empty keyspace no other test
+/// writes to while they run (`empty`). The one list of cases.
+macro_rules! with_every_case {
+    ($callback:ident!($($backend:tt)*)) => {
+        $callback! {
+            $($backend)*;
+            fresh: [fresh_store];
+            empty: [
+                get_missing_key,
+                create_if_absent,
+                cas_update,
+                delete_with_and_without_revision,
+                revision_bookkeeping,
+                revision_bumps_once_per_write,
+                multi_key_atomicity,
+                list_orders_by_bytes,
+                prefix_boundaries,
+                empty_values,
+                large_values_and_limits,
+                values_that_change_size,
+                unicode_and_binary_keys,
+                list_revision,
+                scan_matches_list,
+                read_many_matches_single_reads,
+                duplicate_keys_rejected,
+                empty_key_rejected,
+                prefix_compares,
+                wait_for_change,
+            ];
+        }
+    };
+}
+
+/// One `#[test]` per case, each on a new `$backend` store.
+macro_rules! case_tests {
+    ($backend:ty; fresh: [$($fresh:ident),*]; empty: [$($empty:ident),* $(,)?];) => {
+        $(
+            #[test]
+            fn $fresh() {
+                super::run_case(<$backend as super::Backend>::fresh(), super::$fresh);
+            }
+        )*
+        $(
+            #[test]
+            fn $empty() {
+                super::run_case(<$backend as super::Backend>::empty(), super::$empty);
+            }
+        )*
+    };
+}
+
+/// The names of the listed cases, for [`every_case_is_listed`].
+macro_rules! case_names {
+    (; fresh: [$($fresh:ident),*]; empty: [$($empty:ident),* $(,)?];) => {
+        const LISTED: &[&str] = &[$(stringify!($fresh),)* $(stringify!($empty),)*];
+    };
+}
+
+with_every_case!(case_names!());
+
+/// A store for one case.
+trait Backend: Sized {
+    /// A store no one has written to: revision 1, no keys.
+    fn fresh() -> Self;
+    /// A store with no keys that no other test uses until this value is dropped; its
+    /// revision may be past 1.
+    fn empty() -> Self {
+        Self::fresh()
+    }
+    fn store(&self) -> &dyn KvStore;
+    /// Checks what the backend promises beyond the case's answers, after the case.
+    fn after_case(&self) {}
+}
+
+fn run_case<B: Backend>(backend: B, case: fn(&dyn KvStore)) {
+    case(backend.store());
+    backend.after_case();
+}
+
+struct Memory(MemoryStore);
+
+impl Backend for Memory {
+    fn fresh() -> Self {
+        Memory(MemoryStore::new())
+    }
+
+    fn store(&self) -> &dyn KvStore {
+        &self.0
+    }
+}
+
+/// A store on `datastore.db` in a temporary directory of its own, removed with it.
+struct InTempDir<S> {
+    store: S,
+    _dir: tempfile::TempDir,
+}
+
+impl<S> InTempDir<S> {
+    fn open(open: impl FnOnce(&std::path::Path) -> S) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir.path().join("datastore.db"));
+        InTempDir { store, _dir: dir }
+    }
+}
+
+type Embedded = InTempDir<EmbeddedStore>;
+
+impl Backend for Embedded {
+    fn fresh() -> Self {
+        InTempDir::open(|path| EmbeddedStore::open(path).unwrap())
+    }
+
+    fn store(&self) -> &dyn KvStore {
+        &self.store
+    }
+
+    /// Whatever the case did, SQLite finds the file sound.
+    fn after_case(&self) {
+        assert_eq!(self.store.integrity_check().unwrap(), "ok");
+    }
+}
+
+/// The embedded store as the programs open it: from a file that does not exist yet.
+type Deferred = InTempDir<DeferredStore>;
+
+impl Backend for Deferred {
+    fn fresh() -> Self {
+        InTempDir::open(|path| DeferredStore::open(path, true).unwrap())
+    }
+
+    fn store(&self) -> &dyn KvStore {
+        &self.store
+    }
+}
+
+/// A real etcd: a server of its own for the fresh cases (revision 1 needs one), the test
+/// binary's shared server, emptied and held, for the others.
+struct Etcd {
+    // Declared first: the connection closes before the server stops or is handed on.
+    store: EtcdStore,
+    _own: Option<EtcdServer>,
+    _shared: Option<SharedEtcd>,
+}
+
+impl Backend for Etcd {
+    fn fresh() -> Self {
+        let server = EtcdServer::start();
+        Etcd {
+            store: server.store(),
+            _own: Some(server),
+            _shared: None,
+        }
+    }
+
+    fn empty() -> Self {
+        let server = shared_etcd();
+        Etcd {
+            store: server.store(),
+            _own: None,
+            _shared: Some(server),
+        }
+    }
+
+    fn store(&self) -> &dyn KvStore {
+        &self.store
+    }
+}
+
+mod memory {
+    with_every_case!(case_tests!(super::Memory));
+}
+
+mod embedded {
+    with_every_case!(case_tests!(super::Embedded));
+}
+
+mod deferred {
+    with_every_case!(case_tests!(super::Deferred));
+}
+
+mod etcd {
+    with_every_case!(case_tests!(super::Etcd));
+}
+
+/// Every case function in this file (a `fn` taking only `store: &dyn KvStore`) is listed in
+/// [`with_every_case!`], so every backend runs it.
+#[test]
+fn every_case_is_listed() {
+    let source = include_str!("conformance.rs");
+    let defined: Vec<&str> = source
+        .lines()
+        .filter_map(|line| line.strip_prefix("fn "))
+        .filter_map(|rest| rest.strip_suffix("(store: &dyn KvStore) {"))
+        .collect();
+    assert!(defined.len() > 10, "no cases found: {defined:?}");
+    let unlisted: Vec<&&str> = defined.iter().filter(|d| !LISTED.contains(d)).collect();
+    let not_cases: Vec<&&str> = LISTED.iter().filter(|l| !defined.contains(l)).collect();
+    assert!(
+        unlisted.is_empty() && not_cases.is_empty(),
+        "conformance cases not listed in with_every_case! (src/datastore/conformance.rs): \
+         {unlisted:?}; listed but not a `fn(store: &dyn KvStore)` case: {not_cases:?}"
+    );
+    let mut sorted = LISTED.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), LISTED.len(), "a case is listed twice");
 }
 
 fn put(store: &dyn KvStore, key: &str, value: &str) -> i64 {
@@ -336,7 +531,16 @@ fn list_orders_by_bytes(store: &dyn KvStore) {
 }
 
 fn prefix_boundaries(store: &dyn KvStore) {
-    for key in ["/p/a", "/p/b", "/p/bc", "/p/b/x", "/p/b0", "/p/c", "/pz"] {
+    for key in [
+        "/elsewhere/p",
+        "/p/a",
+        "/p/b",
+        "/p/bc",
+        "/p/b/x",
+        "/p/b0",
+        "/p/c",
+        "/pz",
+    ] {
         put(store, key, "x");
     }
     assert_eq!(keys(store, "/p/b"), ["/p/b", "/p/b/x", "/p/b0", "/p/bc"]);
@@ -354,7 +558,7 @@ fn prefix_boundaries(store: &dyn KvStore) {
     assert!(keys(store, "/p/bcd").is_empty());
     // The empty prefix lists everything.
     let all = keys(store, "");
-    assert!(all.contains(&"/pz".to_string()) && all.contains(&"/c/a".to_string()));
+    assert!(all.contains(&"/pz".to_string()) && all.contains(&"/elsewhere/p".to_string()));
     assert!(
         all.windows(2).all(|w| w[0] < w[1]),
         "all keys sorted and distinct"

@@ -207,7 +207,6 @@ impl KvStore for DeferredStore {
 
 #[cfg(test)]
 mod tests {
-    use super::super::conformance;
     use super::*;
 
     use crate::testing::tree;
@@ -305,12 +304,5 @@ mod tests {
         assert!(!dir.path().join("gone").exists());
         // A relative name in the working directory has a directory that exists.
         assert!(check_directory(Path::new("x.db")).is_ok());
-    }
-
-    #[test]
-    fn conformance_from_a_missing_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = DeferredStore::open(&dir.path().join("datastore.db"), true).unwrap();
-        conformance::run_all(&store);
     }
 }

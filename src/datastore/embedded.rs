@@ -1050,13 +1050,6 @@ mod tests {
     }
 
     #[test]
-    fn conformance() {
-        let (_dir, store) = temp_store();
-        conformance::run_all(&store);
-        assert_eq!(store.integrity_check().unwrap(), "ok");
-    }
-
-    #[test]
     fn a_scan_is_one_snapshot() {
         let (dir, store) = temp_store();
         let writer = EmbeddedStore::open(&dir.path().join("datastore.db")).unwrap();
