@@ -19,8 +19,9 @@
 //! The emitter below follows the libyaml-derived state machine of go-yaml v2 (`emitterc.go`)
 //! for the events this data can produce; column bookkeeping counts characters, as it does.
 
-use crate::gojson;
-use crate::output::table::go_format_g;
+use crate::go::json as gojson;
+use crate::go::strconv::format_g;
+use crate::go::yaml::{Plain, resolve_plain};
 use serde_json::{Map, Number, Value};
 
 /// `-o yaml`: the YAML document calicoctl prints for `value`, ending in a newline.
@@ -463,7 +464,7 @@ impl Emitter {
 fn string_style(s: &str) -> Style {
     if s.contains('\n') {
         Style::Literal
-    } else if resolves_to_string(s) && !is_base60_float(s) {
+    } else if matches!(resolve_plain(s), Plain::Str) && !is_base60_float(s) {
         Style::Plain
     } else {
         Style::DoubleQuoted
@@ -491,7 +492,7 @@ fn number_text(n: &Number) -> String {
             return (f as u64).to_string();
         }
     }
-    go_format_g(f, None)
+    format_g(f, None)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -778,258 +779,6 @@ fn is_go_digit(c: char) -> bool {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Plain scalar resolution (resolve.go)
-// ---------------------------------------------------------------------------------------------
-
-/// Whether go-yaml v2 would read `s`, written as a plain scalar, back as a string.
-fn resolves_to_string(s: &str) -> bool {
-    matches!(resolve_plain(s), Plain::Str)
-}
-
-/// What go-yaml v2 (resolve.go) makes of a plain scalar decoded into an `interface{}`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Plain {
-    Null,
-    Bool(bool),
-    /// An `int` (64 bits).
-    Int(i64),
-    /// A `uint64` beyond `int`.
-    Uint(u64),
-    Float(f64),
-    /// A timestamp: decoded into an `interface{}` it stays the string as written.
-    Timestamp,
-    /// Any other text: a string.
-    Str,
-}
-
-/// go-yaml v2's resolution of a plain scalar (YAML 1.1 booleans `y`, `yes`, `on`, `off` ...,
-/// `~`, `0x`/`0o`/`0b`/leading-zero octal integers, underscores, `.inf`, `.nan`).
-pub(crate) fn resolve_plain(s: &str) -> Plain {
-    let hint = match s.as_bytes().first() {
-        None => return Plain::Null, // the empty plain scalar is null
-        Some(b'+' | b'-') => 'S',
-        Some(b'0'..=b'9') => 'D',
-        Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => 'M',
-        Some(b'.') => '.',
-        Some(_) => return Plain::Str,
-    };
-    match s {
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Plain::Bool(true);
-        }
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Plain::Bool(false);
-        }
-        "~" | "null" | "Null" | "NULL" => return Plain::Null,
-        ".nan" | ".NaN" | ".NAN" => return Plain::Float(f64::NAN),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Plain::Float(f64::INFINITY);
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Plain::Float(f64::NEG_INFINITY),
-        _ => {}
-    }
-    let int = |i: i64| Plain::Int(i);
-    match hint {
-        '.' => go_parse_float(s).map_or(Plain::Str, Plain::Float),
-        'D' | 'S' => {
-            if is_timestamp(s) {
-                return Plain::Timestamp;
-            }
-            let plain = s.replace('_', "");
-            if let Some(i) = go_parse_int(&plain, 0) {
-                return int(i);
-            }
-            if let Some(u) = go_parse_uint(&plain, 0) {
-                return Plain::Uint(u);
-            }
-            if is_yaml_style_float(&plain)
-                && let Some(f) = go_parse_float(&plain)
-            {
-                return Plain::Float(f);
-            }
-            if let Some(binary) = plain.strip_prefix("0b") {
-                if let Some(i) = go_parse_int(binary, 2) {
-                    return int(i);
-                }
-                if let Some(u) = go_parse_uint(binary, 2) {
-                    return Plain::Uint(u);
-                }
-            } else if let Some(binary) = plain.strip_prefix("-0b")
-                && let Some(i) = go_parse_int(&format!("-{binary}"), 2)
-            {
-                return int(i);
-            }
-            Plain::Str
-        }
-        _ => Plain::Str,
-    }
-}
-
-/// Go's `strconv.ParseUint(s, base, 64)`; base 0 reads `0x`, `0o`, `0b` and leading-zero
-/// octal prefixes.
-pub(crate) fn go_parse_uint(s: &str, base: u32) -> Option<u64> {
-    if s.is_empty() {
-        return None;
-    }
-    let (base, digits) = if base != 0 {
-        (base, s)
-    } else if let Some(rest) = s.strip_prefix('0') {
-        let prefix = rest.as_bytes().first().map(u8::to_ascii_lowercase);
-        match prefix {
-            Some(b'b') if s.len() >= 3 => (2, &s[2..]),
-            Some(b'o') if s.len() >= 3 => (8, &s[2..]),
-            Some(b'x') if s.len() >= 3 => (16, &s[2..]),
-            _ => (8, rest),
-        }
-    } else {
-        (10, s)
-    };
-    let mut n: u64 = 0;
-    for c in digits.chars() {
-        let d = c.to_digit(36)?;
-        if d >= base {
-            return None;
-        }
-        n = n.checked_mul(u64::from(base))?.checked_add(u64::from(d))?;
-    }
-    Some(n)
-}
-
-/// Go's `strconv.ParseInt(s, base, 64)`.
-pub(crate) fn go_parse_int(s: &str, base: u32) -> Option<i64> {
-    let (negative, rest) = match s.as_bytes().first() {
-        Some(b'+') => (false, &s[1..]),
-        Some(b'-') => (true, &s[1..]),
-        _ => (false, s),
-    };
-    let magnitude = go_parse_uint(rest, base)?;
-    if negative {
-        if magnitude > 1 << 63 {
-            return None;
-        }
-        Some((magnitude as i64).wrapping_neg())
-    } else {
-        i64::try_from(magnitude).ok()
-    }
-}
-
-/// Go's `strconv.ParseFloat(s, 64)` for decimal input: digits with at most one point, an
-/// optional exponent, underscores only between digits; overflow is an error.
-pub(crate) fn go_parse_float(s: &str) -> Option<f64> {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if matches!(b.first(), Some(b'+' | b'-')) {
-        i += 1;
-    }
-    let mut saw_digits = false;
-    let mut saw_dot = false;
-    while i < b.len() {
-        match b[i] {
-            b'_' => {}
-            b'.' if !saw_dot => saw_dot = true,
-            b'0'..=b'9' => saw_digits = true,
-            _ => break,
-        }
-        i += 1;
-    }
-    if !saw_digits {
-        return None;
-    }
-    if i < b.len() && (b[i] | 0x20) == b'e' {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if !matches!(b.get(i), Some(b'0'..=b'9')) {
-            return None;
-        }
-        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
-            i += 1;
-        }
-    }
-    if i != b.len() || (s.contains('_') && !underscores_ok(s)) {
-        return None;
-    }
-    let value: f64 = s.replace('_', "").parse().ok()?;
-    value.is_finite().then_some(value)
-}
-
-/// Go's `underscoreOK`: underscores only between digits (or after a base prefix).
-pub(crate) fn underscores_ok(s: &str) -> bool {
-    let mut b = s.as_bytes();
-    if matches!(b.first(), Some(b'+' | b'-')) {
-        b = &b[1..];
-    }
-    // What the last character was: '^' start, '0' digit or prefix, '_' underscore, '!' other.
-    let mut saw = b'^';
-    let mut i = 0;
-    let mut hex = false;
-    if b.len() >= 2 && b[0] == b'0' && matches!(b[1] | 0x20, b'b' | b'o' | b'x') {
-        i = 2;
-        saw = b'0';
-        hex = b[1] | 0x20 == b'x';
-    }
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() || (hex && (c | 0x20).is_ascii_hexdigit()) {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-        i += 1;
-    }
-    saw != b'_'
-}
-
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
-fn is_yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if matches!(b.first(), Some(b'+' | b'-')) {
-        i += 1;
-    }
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
 /// go-yaml quotes YAML 1.1 base-60 floats (`1:30`, `-1:20:30.5`) for other parsers' sake:
 /// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`.
 fn is_base60_float(s: &str) -> bool {
@@ -1068,145 +817,6 @@ fn is_base60_float(s: &str) -> bool {
         }
     }
     i == b.len()
-}
-
-/// Whether go-yaml v2 reads `s` as a timestamp: Go's `time.Parse` with one of the layouts
-/// `2006-1-2T15:4:5.999999999Z07:00`, the same with a lower-case `t`,
-/// `2006-1-2 15:4:5.999999999` and `2006-1-2`.
-fn is_timestamp(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
-        return false;
-    }
-    [
-        TimeLayout::UpperT,
-        TimeLayout::LowerT,
-        TimeLayout::Space,
-        TimeLayout::DateOnly,
-    ]
-    .into_iter()
-    .any(|layout| parses_as(b, layout))
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum TimeLayout {
-    UpperT,
-    LowerT,
-    Space,
-    DateOnly,
-}
-
-fn parses_as(b: &[u8], layout: TimeLayout) -> bool {
-    let mut rest = b;
-    let year = parse_digits(&b[..4]);
-    rest = &rest[4..];
-    let literal = |rest: &mut &[u8], c: u8| {
-        if rest.first() == Some(&c) {
-            *rest = &rest[1..];
-            true
-        } else {
-            false
-        }
-    };
-    if !literal(&mut rest, b'-') {
-        return false;
-    }
-    let Some(month) = go_getnum(&mut rest) else {
-        return false;
-    };
-    if !(1..=12).contains(&month) || !literal(&mut rest, b'-') {
-        return false;
-    }
-    let Some(day) = go_getnum(&mut rest) else {
-        return false;
-    };
-    if layout != TimeLayout::DateOnly {
-        let separator_ok = match layout {
-            TimeLayout::UpperT => literal(&mut rest, b'T'),
-            TimeLayout::LowerT => literal(&mut rest, b't'),
-            _ => {
-                // A space in the layout matches a run of spaces.
-                if rest.first().is_some_and(|&c| c != b' ') {
-                    return false;
-                }
-                while rest.first() == Some(&b' ') {
-                    rest = &rest[1..];
-                }
-                true
-            }
-        };
-        if !separator_ok {
-            return false;
-        }
-        for (limit, separator) in [(24, Some(b':')), (60, Some(b':')), (60, None)] {
-            match go_getnum(&mut rest) {
-                Some(n) if n < limit => {}
-                _ => return false,
-            }
-            if let Some(separator) = separator
-                && !literal(&mut rest, separator)
-            {
-                return false;
-            }
-        }
-        // Optional fraction: a point or comma and any number of digits.
-        if rest.len() >= 2 && matches!(rest[0], b'.' | b',') && rest[1].is_ascii_digit() {
-            rest = &rest[1..];
-            while rest.first().is_some_and(u8::is_ascii_digit) {
-                rest = &rest[1..];
-            }
-        }
-        if matches!(layout, TimeLayout::UpperT | TimeLayout::LowerT) {
-            if rest.first() == Some(&b'Z') {
-                rest = &rest[1..];
-            } else {
-                if rest.len() < 6
-                    || rest[3] != b':'
-                    || !matches!(rest[0], b'+' | b'-')
-                    || !rest[1..3].iter().all(u8::is_ascii_digit)
-                    || !rest[4..6].iter().all(u8::is_ascii_digit)
-                {
-                    return false;
-                }
-                // Offsets of 24 hours or 60 minutes are accepted.
-                if parse_digits(&rest[1..3]) > 24 || parse_digits(&rest[4..6]) > 60 {
-                    return false;
-                }
-                rest = &rest[6..];
-            }
-        }
-    }
-    rest.is_empty() && day >= 1 && day <= days_in_month(month, year)
-}
-
-/// Go's `getnum(s, false)`: one or two digits.
-fn go_getnum(rest: &mut &[u8]) -> Option<u32> {
-    let first = *rest.first().filter(|c| c.is_ascii_digit())?;
-    match rest.get(1).filter(|c| c.is_ascii_digit()) {
-        Some(&second) => {
-            *rest = &rest[2..];
-            Some(u32::from(first - b'0') * 10 + u32::from(second - b'0'))
-        }
-        None => {
-            *rest = &rest[1..];
-            Some(u32::from(first - b'0'))
-        }
-    }
-}
-
-fn parse_digits(digits: &[u8]) -> u32 {
-    digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'))
-}
-
-fn days_in_month(month: u32, year: u32) -> u32 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 #[cfg(test)]
@@ -1638,21 +1248,6 @@ metadata:
             "{\n  \"kind\": \"IPPool\",\n  \"spec\": {\n    \"nodeSelector\": \"a \\u0026\\u0026 b\"\n  },\n  \"items\": []\n}\n"
         );
         assert_eq!(to_json(&Value::Null), "null\n");
-    }
-
-    #[test]
-    fn float_and_int_parsers_follow_go() {
-        assert_eq!(go_parse_int("-9223372036854775808", 0), Some(i64::MIN));
-        assert_eq!(go_parse_int("9223372036854775808", 0), None);
-        assert_eq!(go_parse_uint("0", 0), Some(0));
-        assert_eq!(go_parse_uint("0x", 0), None);
-        assert_eq!(go_parse_uint("0b1", 0), Some(1));
-        assert_eq!(go_parse_float("1_0.5"), Some(10.5));
-        assert_eq!(go_parse_float("1__0"), None);
-        assert_eq!(go_parse_float("1e400"), None);
-        assert_eq!(go_parse_float("1e"), None);
-        assert!(underscores_ok("0x_1f"));
-        assert!(!underscores_ok("_1"));
     }
 
     // -----------------------------------------------------------------------------------------
