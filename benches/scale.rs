@@ -112,7 +112,7 @@ fn seed(store: &Store, n: usize) -> (usize, usize, usize) {
         .create(IpPool::new("bench-pool", "10.0.0.0/8"))
         .unwrap();
     Ipam::new(client.clone()).get_config().unwrap();
-    let now = calico::timeutil::go_utc_string(calico::timeutil::now());
+    let now = calico::go::time::go_utc_string(calico::go::time::now());
     let none = Reservations::default();
     let mut batch = Batch::new(store);
     let nodes = n / BLOCK;
@@ -177,7 +177,7 @@ fn seed(store: &Store, n: usize) -> (usize, usize, usize) {
         batch.put(keys::block(&cidr), block.to_json());
         batch.put(
             keys::host_affinity(&node, &cidr),
-            calico::gojson::to_vec(&BlockAffinity::confirmed()),
+            calico::go::json::to_vec(&BlockAffinity::confirmed()),
         );
     }
     (nodes, leaked, batch.finish())

@@ -2,6 +2,8 @@
 //!
 //! One library, three thin programs (`calicoctl`, `calico-node`, `calico-ipam`). Layers, each
 //! using only the ones above it in this list:
+//! - [`go`]: what Calico's output owes to Go (`strconv`, `fmt`, `encoding/json`, `time`,
+//!   errno texts, go-yaml's scalar resolution), using nothing else in the crate;
 //! - [`model`]: the `projectcalico.org/v3` kinds, their JSON shape, defaults and validation;
 //! - [`selector`]: Calico's label-selector language;
 //! - [`datastore`]: keys with revisions and compare-and-swap transactions (etcd, embedded
@@ -18,7 +20,7 @@ pub mod cli;
 pub mod cni;
 pub mod config;
 pub mod datastore;
-pub mod gojson;
+pub mod go;
 pub mod ipam;
 pub mod model;
 pub mod node;
@@ -29,4 +31,3 @@ pub mod selector;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
-pub mod timeutil;

@@ -66,7 +66,7 @@ impl OutputFormat {
                     let t = std::fs::read_to_string(f).map_err(|e| {
                         format!(
                             "error reading template file {f}: {}",
-                            crate::output::go_io_reason(&e)
+                            crate::go::errno::io_reason(&e)
                         )
                     })?;
                     OutputFormat::GoTemplate(t, true)
@@ -200,15 +200,7 @@ pub fn valid_headings(kind: &str) -> Vec<&'static str> {
 }
 
 fn join80(items: &[String]) -> String {
-    let s = items.join(",");
-    if s.len() > 80 {
-        format!(
-            "{}...",
-            &s[..s.char_indices().nth(77).map_or(s.len(), |(i, _)| i)]
-        )
-    } else {
-        s
-    }
+    crate::go::join_and_truncate(items, ",", 80).expect("80 leaves room for the \"...\"")
 }
 
 fn go_bool(b: bool) -> String {

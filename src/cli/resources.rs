@@ -2,8 +2,8 @@
 //! `<Kind>List` objects, read as calicoctl reads them (go-yaml v2's YAML 1.1 scalars, see
 //! [`crate::model::goyaml`]) and strictly decoded.
 
+use crate::go::errno::io_reason;
 use crate::model::kinds::AnyResource;
-use crate::output::go_io_reason;
 use std::io::Read;
 use std::path::Path;
 
@@ -47,11 +47,11 @@ pub fn load(
     }
     let path = Path::new(filename);
     let meta = std::fs::metadata(path)
-        .map_err(|e| LoadError::Parse(format!("open {filename}: {}", go_io_reason(&e))))?;
+        .map_err(|e| LoadError::Parse(format!("open {filename}: {}", io_reason(&e))))?;
     if meta.is_dir() {
         let mut files = Vec::new();
         collect_dir(path, recursive, &mut files)
-            .map_err(|e| LoadError::Parse(format!("open {filename}: {}", go_io_reason(&e))))?;
+            .map_err(|e| LoadError::Parse(format!("open {filename}: {}", io_reason(&e))))?;
         let mut all = Vec::new();
         for f in files {
             let text = read_file(&f)?;
@@ -88,7 +88,7 @@ pub fn load(
 
 fn read_file(path: &Path) -> Result<String, LoadError> {
     let bytes = std::fs::read(path)
-        .map_err(|e| LoadError::Parse(format!("open {}: {}", path.display(), go_io_reason(&e))))?;
+        .map_err(|e| LoadError::Parse(format!("open {}: {}", path.display(), io_reason(&e))))?;
     String::from_utf8(bytes).map_err(|_| {
         LoadError::Parse(format!(
             "{}: the file is not valid UTF-8 text",

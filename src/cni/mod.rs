@@ -30,8 +30,8 @@ use crate::datastore::api::Stored;
 use crate::datastore::api::{Client, ClientError};
 use crate::datastore::{DatastoreConfig, KeyValue, Read as DsRead};
 use crate::ipam::{
-    AssignIpRequest, AutoAssignRequest, IntendedUse, Ipam, IpamError, ReleaseOptions, Rider,
-    RiderWrite,
+    AssignIpRequest, AutoAssignRequest, GATEWAY_ADDRESS_TYPE, IntendedUse, Ipam, IpamError,
+    ReleaseOptions, Rider, RiderWrite,
 };
 use crate::model::cidr::{ip_to_u128, u128_to_ip};
 use crate::model::workloadendpoint::{IpNat, k8s_endpoint_name};
@@ -52,8 +52,6 @@ pub const ANN_IPV4_POOLS: &str = "cni.projectcalico.org/ipv4pools";
 pub const ANN_IPV6_POOLS: &str = "cni.projectcalico.org/ipv6pools";
 /// Pod annotation: floating IPs.
 pub const ANN_FLOATING_IPS: &str = "cni.projectcalico.org/floatingIPs";
-/// Secondary attribute `type` of a node's gateway address (delegated mode).
-pub const GATEWAY_ADDRESS_TYPE: &str = "cniGatewayAddress";
 
 /// The CNI environment of one invocation.
 #[derive(Debug, Clone, Default)]
@@ -120,7 +118,7 @@ fn config_version(stdin: &[u8]) -> Result<(serde_json::Value, String), CniError>
         )
     };
     let value: serde_json::Value = serde_json::from_slice(stdin)
-        .map_err(|e| fail(crate::gojson::syntax_error(stdin).unwrap_or_else(|| e.to_string())))?;
+        .map_err(|e| fail(crate::go::json::syntax_error(stdin).unwrap_or_else(|| e.to_string())))?;
     let version = match &value {
         serde_json::Value::Null => None,
         serde_json::Value::Object(map) => match map.get("cniVersion") {
@@ -129,7 +127,7 @@ fn config_version(stdin: &[u8]) -> Result<(serde_json::Value, String), CniError>
             Some(other) => {
                 return Err(fail(format!(
                     "json: cannot unmarshal {} into Go struct field .cniVersion of type string",
-                    crate::gojson::kind_name(other)
+                    crate::go::json::kind_name(other)
                 )));
             }
         },
@@ -137,7 +135,7 @@ fn config_version(stdin: &[u8]) -> Result<(serde_json::Value, String), CniError>
             return Err(fail(format!(
                 "json: cannot unmarshal {} into Go value of type struct {{ CNIVersion string \
                  \"json:\\\"cniVersion\\\"\" }}",
-                crate::gojson::kind_name(other)
+                crate::go::json::kind_name(other)
             )));
         }
     };
@@ -232,7 +230,7 @@ fn netconf_type_error(
     };
     format!(
         "json: cannot unmarshal {} into Go struct field {structure}.{} of type {go_type}",
-        found.map_or("value", crate::gojson::kind_name),
+        found.map_or("value", crate::go::json::kind_name),
         fields.join(".")
     )
 }
@@ -291,7 +289,7 @@ fn parse_cni_version(version: &str) -> Result<[i64; 3], String> {
     }
     let mut out = [0; 3];
     for (i, (part, name)) in parts.iter().zip(["major", "minor", "micro"]).enumerate() {
-        out[i] = crate::output::go_atoi(part).map_err(|e| {
+        out[i] = crate::go::strconv::atoi(part).map_err(|e| {
             format!(
                 "failed to convert {name} version part {}: {e}",
                 types::go_quote(part)
@@ -905,7 +903,7 @@ impl Rider for EndpointRemover<'_, '_> {
 /// `failed to parse '<v>' as JSON: <Go's error>`, `ipv4pools` and `ipv6pools` Go's error alone
 /// (Calico returns it unwrapped; the annotation is named in the details).
 fn parse_json_list(annotation: &str, value: &str) -> Result<Vec<String>, CniError> {
-    crate::gojson::string_list(value).map_err(|e| {
+    crate::go::json::string_list(value).map_err(|e| {
         let as_json = format!("failed to parse '{value}' as JSON: {e}");
         match annotation {
             ANN_IP_ADDRS | ANN_IP_ADDRS_NO_IPAM => CniError::new(
@@ -1098,7 +1096,7 @@ impl<'a> Plugin<'a> {
         }
         a.insert(
             "timestamp".to_string(),
-            crate::timeutil::go_utc_string(crate::timeutil::now()),
+            crate::go::time::go_utc_string(crate::go::time::now()),
         );
         a
     }

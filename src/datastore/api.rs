@@ -111,7 +111,7 @@ pub trait Stored: Resource {
 
     /// The bytes to store (resourceVersion already blanked).
     fn encode(&self) -> Vec<u8> {
-        crate::gojson::to_vec(self)
+        crate::go::json::to_vec(self)
     }
 
     /// The object from a stored key (before resourceVersion and read defaults are applied).
@@ -393,7 +393,7 @@ impl Stored for IpamConfiguration {
     }
 
     fn encode(&self) -> Vec<u8> {
-        crate::gojson::to_vec(&IpamConfigKey::from(&self.spec))
+        crate::go::json::to_vec(&IpamConfigKey::from(&self.spec))
     }
 
     fn decode(kv: &KeyValue) -> Result<Self> {
@@ -546,7 +546,7 @@ impl Client {
         obj.validate()?;
         let meta = obj.metadata_mut();
         if meta.creation_timestamp.is_none() {
-            meta.creation_timestamp = Some(crate::timeutil::rfc3339(crate::timeutil::now()));
+            meta.creation_timestamp = Some(crate::go::time::rfc3339(crate::go::time::now()));
         }
         if meta.uid.is_empty() {
             meta.uid = uuid::Uuid::new_v4().to_string();

@@ -214,7 +214,7 @@ impl EmbeddedStore {
                 fail(format!(
                     "cannot create the directory {}: {}",
                     parent.display(),
-                    crate::output::go_io_reason(&e)
+                    crate::go::errno::io_reason(&e)
                 ))
             })?;
         }

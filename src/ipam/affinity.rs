@@ -67,7 +67,7 @@ impl BlockAffinity {
 
     /// Encodes as Calico does.
     pub fn to_json(&self) -> Vec<u8> {
-        crate::gojson::to_vec(self)
+        crate::go::json::to_vec(self)
     }
 }
 

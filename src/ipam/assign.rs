@@ -159,7 +159,7 @@ enum Candidate {
 }
 
 fn now_nanos() -> u64 {
-    crate::timeutil::unix_nanos(crate::timeutil::now())
+    crate::go::time::unix_nanos(crate::go::time::now())
 }
 
 fn check_strict(block: &AllocationBlock, host: &str) -> Result<()> {

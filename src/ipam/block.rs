@@ -346,7 +346,7 @@ impl AllocationBlock {
 
     /// Encodes the block exactly as Calico v3.31 would store it.
     pub fn to_json(&self) -> Vec<u8> {
-        crate::gojson::to_vec(&Wire {
+        crate::go::json::to_vec(&Wire {
             cidr: self.cidr,
             affinity: &self.affinity,
             affinity_claim_time: &self.affinity_claim_time,

@@ -68,7 +68,7 @@ pub struct Allocation {
     #[serde(
         default,
         serialize_with = "empty_as_null",
-        deserialize_with = "crate::gojson::null_as_default"
+        deserialize_with = "crate::go::json::null_as_default"
     )]
     pub owners: Vec<String>,
 }
@@ -157,7 +157,7 @@ impl Report {
             cluster_type: String,
             #[serde(default, deserialize_with = "leaked_allocations")]
             allocations: BTreeMap<String, Vec<Allocation>>,
-            #[serde(default, deserialize_with = "crate::gojson::null_as_default")]
+            #[serde(default, deserialize_with = "crate::go::json::null_as_default")]
             leaked_handles: Vec<LeakedHandle>,
             #[serde(default)]
             datastore_revision: Option<i64>,
@@ -203,7 +203,7 @@ impl Report {
     }
 }
 
-/// Writes a report with exactly the bytes of `gojson::to_string_indent(&report)` (Go's
+/// Writes a report with exactly the bytes of `go::json::to_string_indent(&report)` (Go's
 /// `json.MarshalIndent`, allocations keyed and sorted by address string), from allocations
 /// given one at a time in any order, keeping only a small index in memory: each entry is
 /// serialized when it arrives, appended to a spill file, and copied out in the report's order
@@ -238,7 +238,7 @@ impl ReportWriter {
     /// Adds one allocation.
     pub fn add(&mut self, a: &Allocation) -> std::io::Result<()> {
         // An entry sits three levels deep: its lines after the first get six spaces.
-        let text = crate::gojson::to_string_indent(a).replace('\n', "\n      ");
+        let text = crate::go::json::to_string_indent(a).replace('\n', "\n      ");
         self.spill.write_all(text.as_bytes())?;
         let key_start = u32::try_from(self.keys.len()).map_err(std::io::Error::other)?;
         let key_len = u8::try_from(a.ip.len()).map_err(std::io::Error::other)?;
@@ -270,7 +270,7 @@ impl ReportWriter {
             allocations: BTreeMap::new(),
             ..header.clone()
         };
-        let text = crate::gojson::to_string_indent(&header);
+        let text = crate::go::json::to_string_indent(&header);
         const EMPTY: &str = "\n  \"allocations\": {}";
         let at = text
             .find(EMPTY)
@@ -1055,7 +1055,7 @@ mod tests {
                     .or_default()
                     .push(a.clone());
             }
-            let expected = crate::gojson::to_string_indent(&full);
+            let expected = crate::go::json::to_string_indent(&full);
             assert_eq!(streamed(&full, &order), expected);
             let back: Report = serde_json::from_str(&expected).unwrap();
             assert_eq!(back, full);
@@ -1233,7 +1233,7 @@ mod tests {
         }]);
         let leak = alloc("10.0.0.1", "h1", false);
         full.allocations.insert(leak.ip.clone(), vec![leak.clone()]);
-        let text = crate::gojson::to_string_indent(&full);
+        let text = crate::go::json::to_string_indent(&full);
         assert!(text.contains("\"owners\": null"), "{text}");
         assert!(text.contains("\"UID\": null"), "{text}");
         let leaked = Report::read_leaked(text.as_bytes()).unwrap();
@@ -1248,6 +1248,6 @@ mod tests {
     #[test]
     fn streamed_report_without_allocations() {
         let h = header(vec![]);
-        assert_eq!(streamed(&h, &[]), crate::gojson::to_string_indent(&h));
+        assert_eq!(streamed(&h, &[]), crate::go::json::to_string_indent(&h));
     }
 }

@@ -123,7 +123,7 @@ impl Ipam {
                         let block = AllocationBlock::new(
                             block_cidr,
                             Some(host_affinity_value(host)),
-                            crate::timeutil::unix_nanos(crate::timeutil::now()),
+                            crate::go::time::unix_nanos(crate::go::time::now()),
                         );
                         plan.put(bkey.clone(), block.to_json());
                         plan.require(&pool.key(), pool.revision);

@@ -76,7 +76,10 @@ impl Ipam {
             let value = initial_config();
             let mut plan = Plan::new();
             plan.require(keys::IPAM_CONFIG, 0);
-            plan.put(keys::IPAM_CONFIG.to_string(), crate::gojson::to_vec(&value));
+            plan.put(
+                keys::IPAM_CONFIG.to_string(),
+                crate::go::json::to_vec(&value),
+            );
             if let Some(revision) = plan.commit(self.store())? {
                 return Ok(Stored { value, revision });
             }
@@ -103,7 +106,10 @@ impl Ipam {
             };
             let mut plan = Plan::new();
             plan.require(keys::IPAM_CONFIG, revision);
-            plan.put(keys::IPAM_CONFIG.to_string(), crate::gojson::to_vec(config));
+            plan.put(
+                keys::IPAM_CONFIG.to_string(),
+                crate::go::json::to_vec(config),
+            );
             if plan.commit(self.store())?.is_some() {
                 return Ok(());
             }

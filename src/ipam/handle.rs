@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IpamHandle {
     /// Block CIDR (with `/`) → number of addresses held there. Keys sorted as Go sorts them.
-    #[serde(default, deserialize_with = "crate::gojson::null_as_default")]
+    #[serde(default, deserialize_with = "crate::go::json::null_as_default")]
     pub block: BTreeMap<String, i64>,
     /// Kubernetes soft-delete marker; always false in etcd.
     #[serde(default)]
@@ -27,7 +27,7 @@ impl IpamHandle {
 
     /// Encodes as Calico does.
     pub fn to_json(&self) -> Vec<u8> {
-        crate::gojson::to_vec(self)
+        crate::go::json::to_vec(self)
     }
 
     /// Adds `n` addresses in `block`.

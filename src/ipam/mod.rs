@@ -91,6 +91,10 @@ pub mod attr {
     pub const TYPE: &str = "type";
 }
 
+/// The [`attr::TYPE`] of a node's gateway address, which the CNI plugin allocates in delegated
+/// mode; `ipam check` counts such addresses as the node's own.
+pub const GATEWAY_ADDRESS_TYPE: &str = "cniGatewayAddress";
+
 /// What an address is for; pools allow uses through `allowedUses`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum IntendedUse {

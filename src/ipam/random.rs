@@ -34,7 +34,7 @@ impl SplitMix64 {
     pub fn from_entropy() -> SplitMix64 {
         use std::hash::{BuildHasher, Hasher};
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(crate::timeutil::unix_nanos(std::time::SystemTime::now()));
+        h.write_u64(crate::go::time::unix_nanos(std::time::SystemTime::now()));
         SplitMix64(h.finish())
     }
 
@@ -59,7 +59,7 @@ pub fn start_index(host: &str, block_prefix: u8, bits: u8, n: u128) -> u128 {
         return 0;
     }
     let seed = if block_prefix == bits {
-        crate::timeutil::unix_nanos(std::time::SystemTime::now())
+        crate::go::time::unix_nanos(std::time::SystemTime::now())
     } else {
         u64::from(fnv1_32(host.as_bytes()))
     };

@@ -149,7 +149,7 @@ impl Ipam {
             children.iter().fold(txn, |txn, child| {
                 let key = keys::resource(IpPool::PLURAL, None, &child.metadata.name);
                 txn.require_absent(&key)
-                    .put(&key, crate::gojson::to_vec(child))
+                    .put(&key, crate::go::json::to_vec(child))
             })
         };
         let conflict =
@@ -165,7 +165,7 @@ impl Ipam {
             for child in &mut prepared {
                 child.metadata.uid = uuid::Uuid::new_v4().to_string();
                 child.metadata.creation_timestamp =
-                    Some(crate::timeutil::rfc3339(crate::timeutil::now()));
+                    Some(crate::go::time::rfc3339(crate::go::time::now()));
                 child.set_type_meta();
             }
             // Comparisons: one per child, the parent's and the pools'.
@@ -285,7 +285,7 @@ mod tests {
         let mut stray = IpPool::new("stray", "10.0.200.0/24");
         stray.metadata.uid = "u".into();
         let key = keys::resource(IpPool::PLURAL, None, "stray");
-        let txn = Txn::new().put(&key, crate::gojson::to_vec(&stray));
+        let txn = Txn::new().put(&key, crate::go::json::to_vec(&stray));
         assert!(fx.store().txn(txn).unwrap().succeeded);
         let children = fx.ipam.split_children(&parent, 2).unwrap().unwrap();
         let err = fx

@@ -194,7 +194,7 @@ fn integral_at(value: &mut Value, segments: &[&Segment]) -> bool {
     let Some(f) = v.as_f64().filter(|_| v.is_f64()) else {
         return false;
     };
-    let text = go_json_float(f);
+    let text = crate::go::json::format_float(f);
     let integer = text
         .parse::<i64>()
         .map(Value::from)
@@ -208,74 +208,17 @@ fn integral_at(value: &mut Value, segments: &[&Segment]) -> bool {
     }
 }
 
-/// Go's JSON text of a float64 (ES6 style): plain digits unless below 1e-6 or from 1e21 on.
-pub(crate) fn go_json_float(f: f64) -> String {
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        // `{:e}` is `1e-7` or `1.5e21`; Go writes `1e-07` then trims it to `1e-7`, and `1.5e+21`.
-        let sci = format!("{f:e}");
-        return match sci.split_once('e') {
-            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
-            _ => sci,
-        };
-    }
-    // Rust's `Display` of an f64 is the shortest round-tripping digits, never an exponent.
-    let text = f.to_string();
-    text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
-}
-
 fn stringify(v: &mut Value) -> bool {
     let text = match v {
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) if n.is_f64() => go_float_g(n.as_f64().unwrap_or_default()),
+        Value::Number(n) if n.is_f64() => {
+            crate::go::strconv::format_g(n.as_f64().unwrap_or_default(), None)
+        }
         Value::Number(n) => n.to_string(),
         _ => return false,
     };
     *v = Value::String(text);
     true
-}
-
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)` (what calicoctl's YAML wrapper makes of a float
-/// where a string belongs): the shortest digits that read back as the same float64, in
-/// exponent form when the decimal exponent is below -4 or at least 6.
-pub(crate) fn go_float_g(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".to_string();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "+Inf" } else { "-Inf" }.to_string();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.to_string();
-    }
-    // Rust's `{:e}` gives the shortest round-tripping digits: `-1.2345e5`.
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    if !(-4..6).contains(&exp) {
-        let (first, rest) = digits.split_at(1);
-        let dot = if rest.is_empty() { "" } else { "." };
-        let esign = if exp < 0 { '-' } else { '+' };
-        return format!("{sign}{first}{dot}{rest}e{esign}{:02}", exp.abs());
-    }
-    let point = exp + 1;
-    let text = if point <= 0 {
-        let zeros = "0".repeat(usize::try_from(-point).unwrap_or(0));
-        format!("0.{zeros}{digits}")
-    } else {
-        let point = usize::try_from(point).unwrap_or(0);
-        if digits.len() <= point {
-            format!("{digits}{}", "0".repeat(point - digits.len()))
-        } else {
-            format!("{}.{}", &digits[..point], &digits[point..])
-        }
-    };
-    format!("{sign}{text}")
 }
 
 /// `cannot parse string 'True' into field IPPoolSpec.disabled of type bool`.
@@ -308,10 +251,12 @@ fn type_error(
     let whole = fields.join(".");
     let structure = go_struct(kind, &parent, field);
     let go_type = go_type(kind, &whole, message);
-    let json_kind = crate::gojson::kind_name(value);
+    let json_kind = crate::go::json::kind_name(value);
     let text = match value {
         Value::String(s) => s.clone(),
-        Value::Number(n) if n.is_f64() => go_json_float(n.as_f64().unwrap_or_default()),
+        Value::Number(n) if n.is_f64() => {
+            crate::go::json::format_float(n.as_f64().unwrap_or_default())
+        }
         other => other.to_string(),
     };
     if !show_values {
@@ -659,23 +604,5 @@ mod tests {
             "error parsing document: field in document is not recognized or is in the wrong \
              location: bogus"
         );
-    }
-
-    #[test]
-    fn float32_g_format() {
-        for (f, want) in [
-            (1.0, "1"),
-            (0.5, "0.5"),
-            (123456.0, "123456"),
-            (1234567.0, "1.234567e+06"),
-            (1e6, "1e+06"),
-            (0.0001, "0.0001"),
-            (0.00001, "1e-05"),
-            (-2.5, "-2.5"),
-            (1.1, "1.1"),
-            (f64::INFINITY, "+Inf"),
-        ] {
-            assert_eq!(go_float_g(f), want, "{f}");
-        }
     }
 }

@@ -18,7 +18,7 @@
 //! The type-guided half of calicoctl's conversion (a number or boolean where the resource
 //! has a string becomes that string) is [`super::decode`]'s.
 
-use crate::output::yaml::{Plain, resolve_plain};
+use crate::go::yaml::{Plain, resolve_plain};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
@@ -346,7 +346,7 @@ fn json(node: Node) -> Result<Value, String> {
                 None => {
                     return Err(format!(
                         "json: unsupported value: {}",
-                        super::decode::go_float_g(f)
+                        crate::go::strconv::format_g(f, None)
                     ));
                 }
             },
@@ -371,7 +371,7 @@ fn key_string(key: &Node, value: &Value) -> Result<String, String> {
             Plain::Bool(b) => Ok(b.to_string()),
             Plain::Int(i) => Ok(i.to_string()),
             Plain::Uint(u) => Err(unsupported("uint64", &format!("0x{u:x}"))),
-            Plain::Float(f) => Ok(match super::decode::go_float_g(f).as_str() {
+            Plain::Float(f) => Ok(match crate::go::strconv::format_g(f, None).as_str() {
                 "+Inf" => ".inf".to_string(),
                 "-Inf" => "-.inf".to_string(),
                 "NaN" => ".nan".to_string(),
@@ -383,7 +383,7 @@ fn key_string(key: &Node, value: &Value) -> Result<String, String> {
         Node::Json(Value::String(s)) => Ok(s.clone()),
         Node::Json(Value::Bool(b)) => Ok(b.to_string()),
         Node::Json(Value::Number(n)) => Ok(match n.as_f64() {
-            Some(f) if n.is_f64() => super::decode::go_float_g(f),
+            Some(f) if n.is_f64() => crate::go::strconv::format_g(f, None),
             _ => n.to_string(),
         }),
         Node::Json(Value::Null) => Err(unsupported("%!s(<nil>)", "<nil>")),
@@ -401,7 +401,7 @@ fn go_value(v: &Value) -> String {
         Value::Null => "<nil>".to_string(),
         Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
         Value::Number(n) => match n.as_f64() {
-            Some(f) if n.is_f64() => super::decode::go_float_g(f),
+            Some(f) if n.is_f64() => crate::go::strconv::format_g(f, None),
             _ => n.to_string(),
         },
         Value::Bool(b) => b.to_string(),

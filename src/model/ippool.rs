@@ -511,7 +511,7 @@ mod tests {
         assert_eq!(p.spec.allowed_uses, ["Workload", "Tunnel"]);
         assert_eq!(p.spec.ipip_mode, "Never");
         assert_eq!(
-            crate::gojson::to_string(&p.spec),
+            crate::go::json::to_string(&p.spec),
             r#"{"cidr":"10.0.0.0/16","vxlanMode":"Never","ipipMode":"Never","blockSize":26,"nodeSelector":"all()","allowedUses":["Workload","Tunnel"],"assignmentMode":"Automatic"}"#
         );
         let mut v6 = pool("v6", "fd00::/64");

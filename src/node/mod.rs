@@ -79,7 +79,7 @@ pub enum NodeError {
 pub fn log(level: &str, message: &str) {
     crate::cli::stdio::err(&format!(
         "{} {level:<5} {message}\n",
-        crate::timeutil::rfc3339(crate::timeutil::now())
+        crate::go::time::rfc3339(crate::go::time::now())
     ));
 }
 

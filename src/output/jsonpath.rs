@@ -15,8 +15,8 @@
 //! default `--allow-missing-template-keys=true`); with [`render_strict`] a field that no
 //! input has fails with kubectl's `<field> is not found`.
 
-use crate::gojson;
-use crate::output::table::go_format_g;
+use crate::go::json as gojson;
+use crate::go::strconv::format_g;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -55,7 +55,7 @@ fn render_with(expr: &str, data: &Value, allow_missing: bool) -> Result<String, 
 /// kubectl's message for a failed template (`--allow-missing-template-keys=false`), with
 /// the object it gave the engine.
 pub fn kubectl_error(expr: &str, error: &JsonPathError, data: &Value) -> String {
-    let quote = |s: &str| crate::output::gofmt::quote(s, false);
+    let quote = |s: &str| crate::go::strconv::quote(s, false);
     format!(
         "error executing jsonpath {}: Error executing template: {error}. Printing more information for debugging the template:\n\ttemplate was:\n\t\t{expr}\n\tobject given to jsonpath engine was:\n\t\t{}\n\n",
         quote(expr),
@@ -72,9 +72,9 @@ pub fn go_sharp_v(value: &Value) -> String {
         Value::Number(n) => match (n.as_i64(), n.as_u64()) {
             (Some(i), _) => i.to_string(),
             (None, Some(u)) => u.to_string(),
-            _ => go_format_g(n.as_f64().unwrap_or(0.0), None),
+            _ => format_g(n.as_f64().unwrap_or(0.0), None),
         },
-        Value::String(s) => crate::output::gofmt::quote(s, false),
+        Value::String(s) => crate::go::strconv::quote(s, false),
         Value::Array(items) => {
             let items: Vec<String> = items.iter().map(go_sharp_v).collect();
             format!("[]interface {{}}{{{}}}", items.join(", "))
@@ -84,13 +84,7 @@ pub fn go_sharp_v(value: &Value) -> String {
             entries.sort_by(|a, b| a.0.cmp(b.0));
             let entries: Vec<String> = entries
                 .into_iter()
-                .map(|(k, v)| {
-                    format!(
-                        "{}:{}",
-                        crate::output::gofmt::quote(k, false),
-                        go_sharp_v(v)
-                    )
-                })
+                .map(|(k, v)| format!("{}:{}", crate::go::strconv::quote(k, false), go_sharp_v(v)))
                 .collect();
             format!("map[string]interface {{}}{{{}}}", entries.join(", "))
         }
@@ -591,7 +585,7 @@ fn print_results(results: &[Cow<'_, Value>], out: &mut String) {
             Value::Number(n) => match (n.as_i64(), n.as_u64()) {
                 (Some(i), _) => out.push_str(&i.to_string()),
                 (None, Some(u)) => out.push_str(&u.to_string()),
-                _ => out.push_str(&go_format_g(n.as_f64().unwrap_or(0.0), None)),
+                _ => out.push_str(&format_g(n.as_f64().unwrap_or(0.0), None)),
             },
             Value::String(s) => out.push_str(s),
             // Go's json.Marshal of decoded JSON: map keys sorted.
@@ -801,7 +795,7 @@ fn eval_filter<'a>(
         let Value::Array(items) = value.as_ref() else {
             return Err(error(format!(
                 "{} is not array or slice and cannot be filtered",
-                crate::output::gofmt::sprint_value(value)
+                crate::go::fmt::sprint_value(value)
             )));
         };
         for i in 0..items.len() {

@@ -11,10 +11,8 @@
 //!   centred headers, numbers right-aligned, long cells wrapped with minimal raggedness.
 //!   [`ascii_table`] reproduces it.
 //!
-//! The number formats of `ipam show` are Go's `%.5g` ([`go_g5`]) and `%.f` ([`go_percent`]).
+//! The number formats of `ipam show` are Go's `%.5g` and `%.f`, in [`crate::go::fmt`].
 //! Everything here is a pure function from strings to a string.
-
-use std::fmt::Write as _;
 
 // ---------------------------------------------------------------------------------------------
 // Go text/tabwriter
@@ -547,131 +545,6 @@ fn char_width(c: char) -> usize {
     if wide { 2 } else { 1 }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Go number formats
-// ---------------------------------------------------------------------------------------------
-
-/// Go's `fmt.Sprintf("%.5g", x)`: five significant digits, exponent form when the decimal
-/// exponent is below -4 or at least 5, trailing zeros removed, exponent of at least two digits.
-///
-/// ```
-/// use calico::output::go_g5;
-/// assert_eq!(go_g5(65536.0), "65536");
-/// assert_eq!(go_g5(131072.0), "1.3107e+05");
-/// assert_eq!(go_g5(2f64.powi(80)), "1.2089e+24");
-/// ```
-pub fn go_g5(x: f64) -> String {
-    go_format_g(x, Some(5))
-}
-
-/// Go's `fmt.Sprintf("%.f", x)`: no decimals, rounding exact halves to even
-/// (`37.5` → `38`, `62.5` → `62`, `0.5` → `0`).
-pub fn go_percent(x: f64) -> String {
-    if x.is_nan() {
-        return "NaN".to_string();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "+Inf" } else { "-Inf" }.to_string();
-    }
-    // Rust's exact formatting rounds ties to even, as Go's does.
-    format!("{x:.0}")
-}
-
-/// Go's `strconv.FormatFloat(x, 'g', precision, 64)`; `None` is the shortest representation
-/// that reads back as `x` (precision -1, as `%v` uses).
-pub(crate) fn go_format_g(x: f64, precision: Option<usize>) -> String {
-    if x.is_nan() {
-        return "NaN".to_string();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "+Inf" } else { "-Inf" }.to_string();
-    }
-    let negative = x.is_sign_negative();
-    let (digits, point) = decimal_digits(x.abs(), precision);
-    let nd = digits.len();
-    // `eprec` decides between %e and %f, exactly as strconv does.
-    let (prec, eprec) = match precision {
-        None => (nd, 6),
-        Some(p) => {
-            let p = p.max(1);
-            let eprec = if p > nd && nd as i64 >= point { nd } else { p };
-            (p, eprec)
-        }
-    };
-    let exp = point - 1;
-    let mut out = String::new();
-    if negative {
-        out.push('-');
-    }
-    if exp < -4 || exp >= eprec as i64 {
-        let decimals = prec.min(nd).saturating_sub(1);
-        format_e(&mut out, &digits, point, decimals);
-    } else {
-        let prec = if (prec as i64) > point { nd } else { prec };
-        let decimals = (prec as i64 - point).max(0) as usize;
-        format_f(&mut out, &digits, point, decimals);
-    }
-    out
-}
-
-/// Decimal digits of `x` (no trailing zeros; empty for zero) and the position of the decimal
-/// point: `x = 0.d1d2d3… × 10^point`. With a precision, the digits are rounded to that many
-/// significant digits (ties to even, on the exact binary value).
-fn decimal_digits(x: f64, precision: Option<usize>) -> (Vec<u8>, i64) {
-    if x == 0.0 {
-        return (Vec::new(), 0);
-    }
-    let formatted = match precision {
-        None => format!("{x:e}"),
-        Some(p) => format!("{x:.*e}", p.max(1) - 1),
-    };
-    let (mantissa, exponent) = formatted
-        .split_once('e')
-        .expect("Rust's {:e} output has an exponent");
-    let exponent: i64 = exponent.parse().expect("the exponent is an integer");
-    let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
-    while digits.last() == Some(&b'0') {
-        digits.pop();
-    }
-    (digits, exponent + 1)
-}
-
-fn format_e(out: &mut String, digits: &[u8], point: i64, decimals: usize) {
-    let digit = |i: usize| digits.get(i).map_or('0', |&d| d as char);
-    out.push(if digits.is_empty() { '0' } else { digit(0) });
-    if decimals > 0 {
-        out.push('.');
-        for i in 1..=decimals {
-            out.push(digit(i));
-        }
-    }
-    let exp = if digits.is_empty() { 0 } else { point - 1 };
-    let sign = if exp < 0 { '-' } else { '+' };
-    let _ = write!(out, "e{sign}{:02}", exp.abs());
-}
-
-fn format_f(out: &mut String, digits: &[u8], point: i64, decimals: usize) {
-    let digit = |i: i64| {
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| digits.get(i))
-            .map_or('0', |&d| d as char)
-    };
-    if point > 0 {
-        for i in 0..point {
-            out.push(digit(i));
-        }
-    } else {
-        out.push('0');
-    }
-    if decimals > 0 {
-        out.push('.');
-        for i in 0..decimals as i64 {
-            out.push(digit(point + i));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -920,64 +793,5 @@ mod tests {
         assert_eq!(display_width("\u{1b}[1;31mred\u{1b}[0m"), 3);
         assert_eq!(display_width("\u{1b}[K"), 0);
         assert_eq!(display_width("\u{1b}x"), 1);
-    }
-
-    #[test]
-    fn g5_matches_go() {
-        let cases: &[(f64, &str)] = &[
-            (0.0, "0"),
-            (256.0, "256"),
-            (64.0, "64"),
-            (65536.0, "65536"),
-            (65531.0, "65531"),
-            (100000.0, "1e+05"),
-            (131072.0, "1.3107e+05"),
-            (16777216.0, "1.6777e+07"),
-            (18446744073709551616.0, "1.8447e+19"),
-            (2f64.powi(80), "1.2089e+24"),
-            (2f64.powi(128), "3.4028e+38"),
-            (123455.0, "1.2346e+05"),
-            (123445.0, "1.2344e+05"),
-            (99999.5, "1e+05"),
-            (0.5, "0.5"),
-            (0.0001, "0.0001"),
-            (0.00001234, "1.234e-05"),
-            (-42.0, "-42"),
-            (1.5, "1.5"),
-        ];
-        for &(x, want) in cases {
-            assert_eq!(go_g5(x), want, "{x}");
-        }
-    }
-
-    #[test]
-    fn shortest_g_matches_go() {
-        let cases: &[(f64, &str)] = &[
-            (0.0, "0"),
-            (1.0, "1"),
-            (0.5, "0.5"),
-            (123456.0, "123456"),
-            (1e6, "1e+06"),
-            (1234567.5, "1.2345675e+06"),
-            (1e21, "1e+21"),
-            (1e-7, "1e-07"),
-            (0.0001, "0.0001"),
-            (-2.25, "-2.25"),
-            (1e100, "1e+100"),
-        ];
-        for &(x, want) in cases {
-            assert_eq!(go_format_g(x, None), want, "{x}");
-        }
-    }
-
-    #[test]
-    fn percent_rounds_half_to_even() {
-        assert_eq!(go_percent(37.5), "38");
-        assert_eq!(go_percent(62.5), "62");
-        assert_eq!(go_percent(0.5), "0");
-        assert_eq!(go_percent(1.5), "2");
-        assert_eq!(go_percent(99.99), "100");
-        assert_eq!(go_percent(0.0), "0");
-        assert_eq!(go_percent(7.8125), "8");
     }
 }

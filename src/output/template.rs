@@ -20,9 +20,12 @@
 //! Not supported: `define`, `template`, `block`, `call`, and methods (`.GetName`). A pointer
 //! inside a printed struct prints as `&` and its target where Go prints an address.
 
+use crate::go::fmt::{self as gofmt, Arg as FmtArg};
+use crate::go::strconv::{
+    parse_float as go_parse_float, parse_int as go_parse_int, parse_uint as go_parse_uint,
+    underscores_ok,
+};
 use crate::model::gotypes::{self, Basic as GoBasic, GoType};
-use crate::output::gofmt::{self, Arg as FmtArg};
-use crate::output::yaml::{go_parse_float, go_parse_int, go_parse_uint, underscores_ok};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -2286,7 +2289,8 @@ fn query_escape(s: &str) -> String {
 
 /// calicoctl's `joinAndTruncate` (and `join`, with no limit): the items of a slice, the
 /// sorted `key=value` pairs of a map, or the value itself, printed with `%v` and joined;
-/// when longer than `max_len` (> 0) the result is cut to `max_len - 3` bytes plus `...`.
+/// when longer than `max_len` (> 0) the result is cut to `max_len - 3` bytes plus `...`
+/// ([`crate::go::join_and_truncate`]).
 fn join_and_truncate(items: &Val, separator: &str, max_len: i64) -> Result<Val, String> {
     let owned: Vec<Value>;
     let plain;
@@ -2311,26 +2315,9 @@ fn join_and_truncate(items: &Val, separator: &str, max_len: i64) -> Result<Val, 
         }
         Val::Data(other) | Val::Typed(other, _) => std::slice::from_ref(other),
     };
-    let mut out = String::new();
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push_str(separator);
-        }
-        out.push_str(&gofmt::sprint_value(item));
-        if max_len > 0 && out.len() as i64 > max_len {
-            let keep = usize::try_from(max_len - 3)
-                .map_err(|_| "bytes.Buffer: truncation out of range".to_string())?;
-            // Go cuts bytes; we keep whole characters.
-            let mut cut = keep;
-            while !out.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            out.truncate(cut);
-            out.push_str("...");
-            break;
-        }
-    }
-    Ok(string_val(out))
+    crate::go::join_and_truncate(items.iter().map(gofmt::sprint_value), separator, max_len)
+        .map(string_val)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -146,7 +146,7 @@ pub fn run(args: &ConvertArgs, out: &mut dyn Write) -> CmdResult {
             CmdError::new(format!(
                 "failed to create resources from file: open {}: {}",
                 args.filename,
-                crate::output::go_io_reason(&e)
+                crate::go::errno::io_reason(&e)
             ))
         })?
     };

@@ -360,7 +360,7 @@ impl Bundle {
         let base = std::env::temp_dir().join(format!(
             "calicoctl-diags-{}-{}",
             std::process::id(),
-            crate::timeutil::unix_nanos(std::time::SystemTime::now())
+            crate::go::time::unix_nanos(std::time::SystemTime::now())
         ));
         std::fs::create_dir_all(base.join(&name))
             .map_err(|e| CmdError::new(format!("failed to create {}: {e}", base.display())))?;
@@ -408,7 +408,7 @@ impl Bundle {
 }
 
 fn stamp() -> String {
-    let t = crate::timeutil::rfc3339(crate::timeutil::now());
+    let t = crate::go::time::rfc3339(crate::go::time::now());
     // 2026-08-22T10:00:00Z → 20260822_100000
     let digits: String = t.chars().filter(char::is_ascii_digit).take(14).collect();
     format!(

@@ -2,7 +2,7 @@
 
 use super::ipam;
 use crate::cli::{CmdError, CmdResult, Ctx, VERSION};
-use crate::cni::GATEWAY_ADDRESS_TYPE;
+use crate::ipam::GATEWAY_ADDRESS_TYPE;
 use crate::ipam::block::is_windows_reserved;
 use crate::ipam::check::{CheckOptions, RESERVED_FOR_WINDOWS, ReportWriter, format_attrs};
 use clap::Args;
@@ -55,7 +55,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
                 .map_err(|e| {
                     CmdError::new(format!(
                         "failed to write report {path}: {}",
-                        crate::output::go_io_reason(&e)
+                        crate::go::errno::io_reason(&e)
                     ))
                 })?;
             let _ = std::fs::remove_file(&spill_path);
@@ -291,7 +291,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
                 let _ = std::fs::remove_file(&tmp);
                 CmdError::new(format!(
                     "failed to write report {path}: {}",
-                    crate::output::go_io_reason(&e)
+                    crate::go::errno::io_reason(&e)
                 ))
             })?;
     }

@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, args: &ConfigureArgs, out: &mut dyn Write) -> CmdResult {
         .ok_or_else(|| CmdError::new("invalid value. Use true or false to set strictaffinity"))?;
     let max_blocks = match &args.max_blocks_per_host {
         Some(s) => Some(
-            crate::output::go_atoi(s)
+            crate::go::strconv::atoi(s)
                 .map_err(|_| CmdError::new("invalid value for maxblockhost. Use a valid number"))?,
         ),
         None => None,

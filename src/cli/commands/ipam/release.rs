@@ -38,19 +38,19 @@ pub struct ReleaseArgs {
 }
 
 fn read_report(path: &str) -> Result<Report, CmdError> {
-    use crate::output::go_io_reason;
+    use crate::go::errno::io_reason;
     // Go's os.ReadFile errors: `open <path>: <reason>`, `read <path>: <reason>`.
     let file = std::fs::File::open(path)
-        .map_err(|e| CmdError::new(format!("open {path}: {}", go_io_reason(&e))))?;
+        .map_err(|e| CmdError::new(format!("open {path}: {}", io_reason(&e))))?;
     Report::read_leaked(file).map_err(|e| {
         if e.is_io() {
             let reason = std::io::Error::from(e);
-            CmdError::new(format!("read {path}: {}", go_io_reason(&reason)))
+            CmdError::new(format!("read {path}: {}", io_reason(&reason)))
         } else {
             // A file that is not JSON at all (cut short, say) gets Go's words for it.
             let why = std::fs::read(path)
                 .ok()
-                .and_then(|bytes| crate::gojson::syntax_error(&bytes))
+                .and_then(|bytes| crate::go::json::syntax_error(&bytes))
                 .unwrap_or_else(|| e.to_string());
             CmdError::new(format!("failed to parse report {path}: {why}"))
         }

@@ -2,9 +2,10 @@
 
 use super::{ipam, parse_ip_arg};
 use crate::cli::{CmdError, CmdResult, Ctx};
+use crate::go::fmt::{g5, no_decimals};
 use crate::ipam::{AllocationBlock, IpamError};
 use crate::model::{Cidr, IpPool};
-use crate::output::table::{ascii_table, go_g5, go_percent, tabwriter};
+use crate::output::table::{ascii_table, tabwriter};
 use clap::Args;
 use serde_json::json;
 use std::io::Write;
@@ -54,9 +55,9 @@ fn row(group: &str, cidr: &str, u: &Usage) -> Vec<String> {
     vec![
         group.to_string(),
         cidr.to_string(),
-        go_g5(u.total),
-        format!("{} ({}%)", go_g5(u.in_use), go_percent(pct(u.in_use))),
-        format!("{} ({}%)", go_g5(free), go_percent(pct(free))),
+        g5(u.total),
+        format!("{} ({}%)", g5(u.in_use), no_decimals(pct(u.in_use))),
+        format!("{} ({}%)", g5(free), no_decimals(pct(free))),
     ]
 }
 

@@ -64,7 +64,7 @@ pub fn run(ctx: &Ctx, args: &SplitArgs, out: &mut dyn Write) -> CmdResult {
         (None, None) => unreachable!(),
     };
     // Go's strconv.Atoi: a negative number parses and fails the power-of-2 check below.
-    let n = crate::output::go_atoi(&args.number).map_err(|e| {
+    let n = crate::go::strconv::atoi(&args.number).map_err(|e| {
         CmdError::new(format!(
             "error reading number to split IP pools into. {} is not a valid number: {e}",
             args.number

@@ -6,8 +6,13 @@
 //! `[a b]`, of a map `map[k:v]` with sorted keys, of a float the shortest `%g`; a verb that
 //! does not suit its operand prints `%!d(string=x)`; a missing operand `%!d(MISSING)`; extra
 //! operands `%!(EXTRA int=1)`.
+//!
+//! Also the two number verbs `ipam show` prints with: `%.5g` ([`g5`]) and `%.f`
+//! ([`no_decimals`]).
 
-use crate::output::table::go_format_g;
+// `%q` is `strconv.Quote`; re-exported for the template engine, which quotes as `%q` does.
+pub(crate) use super::strconv::quote;
+use super::strconv::{format_e, format_g, is_go_print, quote_rune};
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
 
@@ -61,6 +66,32 @@ impl<'a> Arg<'a> {
     fn is_string(&self) -> bool {
         matches!(self, Arg::Str(_))
     }
+}
+
+/// Go's `fmt.Sprintf("%.5g", x)`: five significant digits, exponent form when the decimal
+/// exponent is below -4 or at least 5, trailing zeros removed, exponent of at least two digits.
+///
+/// ```
+/// use calico::go::fmt::g5;
+/// assert_eq!(g5(65536.0), "65536");
+/// assert_eq!(g5(131072.0), "1.3107e+05");
+/// assert_eq!(g5(2f64.powi(80)), "1.2089e+24");
+/// ```
+pub fn g5(x: f64) -> String {
+    format_g(x, Some(5))
+}
+
+/// Go's `fmt.Sprintf("%.f", x)`: no decimals, rounding exact halves to even
+/// (`37.5` → `38`, `62.5` → `62`, `0.5` → `0`).
+pub fn no_decimals(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".to_string();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "+Inf" } else { "-Inf" }.to_string();
+    }
+    // Rust's exact formatting rounds ties to even, as Go's does.
+    format!("{x:.0}")
 }
 
 /// `fmt.Sprint(value)`.
@@ -408,10 +439,10 @@ fn format_float(out: &mut String, f: f64, arg: Arg<'_>, verb: char, flags: &Flag
     }
     let magnitude = f.abs();
     let body = match verb {
-        'v' | 'g' => go_format_g(magnitude, flags.precision),
-        'G' => go_format_g(magnitude, flags.precision).to_uppercase(),
+        'v' | 'g' => format_g(magnitude, flags.precision),
+        'G' => format_g(magnitude, flags.precision).to_uppercase(),
         'e' | 'E' => {
-            let text = go_format_e(magnitude, flags.precision.unwrap_or(6));
+            let text = format_e(magnitude, flags.precision.unwrap_or(6));
             if verb == 'E' {
                 text.to_uppercase()
             } else {
@@ -430,135 +461,6 @@ fn format_float(out: &mut String, f: f64, arg: Arg<'_>, verb: char, flags: &Flag
         ""
     };
     pad(out, &format!("{sign}{body}"), flags, true);
-}
-
-/// Go's `%.<precision>e` of a non-negative number: `1.500000e+00`.
-fn go_format_e(x: f64, precision: usize) -> String {
-    let formatted = format!("{x:.precision$e}");
-    let (mantissa, exponent) = formatted
-        .split_once('e')
-        .expect("Rust's {:e} output has an exponent");
-    let exponent: i32 = exponent.parse().expect("the exponent is an integer");
-    let sign = if exponent < 0 { '-' } else { '+' };
-    format!("{mantissa}e{sign}{:02}", exponent.abs())
-}
-
-/// Go's `strconv.Quote` (with `ascii_only`, `QuoteToASCII`).
-pub(crate) fn quote(s: &str, ascii_only: bool) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        escape_char(&mut out, c, '"', ascii_only);
-    }
-    out.push('"');
-    out
-}
-
-/// Go's `strconv.Atoi` on a 64-bit platform: an optional sign and decimal digits, with Go's
-/// error text (`strconv.Atoi: parsing "<s>": invalid syntax` or `...: value out of range`).
-/// As in Go, the digits are read as an unsigned magnitude first, so a syntax error after a
-/// magnitude that only overflows `int64` is still a syntax error.
-pub(crate) fn go_atoi(s: &str) -> Result<i64, String> {
-    let fail = |why: &str| format!("strconv.Atoi: parsing {}: {why}", quote(s, false));
-    let (negative, digits) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() {
-        return Err(fail("invalid syntax"));
-    }
-    let mut magnitude: u64 = 0;
-    for c in digits.bytes() {
-        if !c.is_ascii_digit() {
-            return Err(fail("invalid syntax"));
-        }
-        magnitude = magnitude
-            .checked_mul(10)
-            .and_then(|m| m.checked_add(u64::from(c - b'0')))
-            .ok_or_else(|| fail("value out of range"))?;
-    }
-    if negative {
-        0i64.checked_sub_unsigned(magnitude)
-    } else {
-        i64::try_from(magnitude).ok()
-    }
-    .ok_or_else(|| fail("value out of range"))
-}
-
-fn quote_rune(c: char) -> String {
-    let mut out = String::from("'");
-    escape_char(&mut out, c, '\'', false);
-    out.push('\'');
-    out
-}
-
-fn escape_char(out: &mut String, c: char, quote: char, ascii_only: bool) {
-    if c == quote || c == '\\' {
-        out.push('\\');
-        out.push(c);
-        return;
-    }
-    if is_go_print(c) && (!ascii_only || c.is_ascii()) {
-        out.push(c);
-        return;
-    }
-    match c {
-        '\u{7}' => out.push_str("\\a"),
-        '\u{8}' => out.push_str("\\b"),
-        '\u{c}' => out.push_str("\\f"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        '\u{b}' => out.push_str("\\v"),
-        c if (c as u32) < 0x20 || c == '\u{7f}' => {
-            let _ = write!(out, "\\x{:02x}", c as u32);
-        }
-        c if (c as u32) < 0x10000 => {
-            let _ = write!(out, "\\u{:04x}", c as u32);
-        }
-        c => {
-            let _ = write!(out, "\\U{:08x}", c as u32);
-        }
-    }
-}
-
-/// Go's `unicode.IsPrint`, approximated: graphic characters and the ASCII space, but not
-/// other spaces, controls or format characters.
-fn is_go_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    let u = c as u32;
-    !(u == 0xad
-        || (0x200b..=0x200f).contains(&u)
-        || (0x2028..=0x202e).contains(&u)
-        || (0x2060..=0x206f).contains(&u)
-        || u == 0xfeff
-        || (0xfff9..=0xfffb).contains(&u)
-        || (0xe000..=0xf8ff).contains(&u)
-        || u >= 0xf0000)
-}
-
-/// An I/O error's reason as Go's `syscall.Errno` words it: `no such file or directory`,
-/// `permission denied`, `is a directory` (the system's text, lower-cased, without Rust's
-/// ` (os error N)`); other errors as they are.
-pub(crate) fn go_io_reason(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    if e.raw_os_error().is_none() {
-        return text;
-    }
-    let reason = text
-        .rsplit_once(" (os error")
-        .map_or(text.as_str(), |(r, _)| r);
-    let mut chars = reason.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]
@@ -685,46 +587,13 @@ mod tests {
     }
 
     #[test]
-    fn atoi_like_strconv() {
-        assert_eq!(go_atoi("42"), Ok(42));
-        assert_eq!(go_atoi("+3"), Ok(3));
-        assert_eq!(go_atoi("-2"), Ok(-2));
-        assert_eq!(go_atoi("-9223372036854775808"), Ok(i64::MIN));
-        assert_eq!(go_atoi("9223372036854775807"), Ok(i64::MAX));
-        let err = |s: &str, why: &str| Err(format!("strconv.Atoi: parsing {s}: {why}"));
-        assert_eq!(
-            go_atoi("9223372036854775808"),
-            err("\"9223372036854775808\"", "value out of range")
-        );
-        assert_eq!(
-            go_atoi("-9223372036854775809"),
-            err("\"-9223372036854775809\"", "value out of range")
-        );
-        assert_eq!(
-            go_atoi("99999999999999999999x"),
-            err("\"99999999999999999999x\"", "value out of range")
-        );
-        assert_eq!(
-            go_atoi("10000000000000000000x"),
-            err("\"10000000000000000000x\"", "invalid syntax")
-        );
-        for bad in ["", "+", "-", "+-1", " 1", "1_000", "0x10", "1.0"] {
-            assert_eq!(
-                go_atoi(bad),
-                err(&quote(bad, false), "invalid syntax"),
-                "{bad:?}"
-            );
-        }
-        assert_eq!(go_atoi("2\""), err("\"2\\\"\"", "invalid syntax"));
-    }
-
-    #[test]
-    fn quoting_like_strconv() {
-        assert_eq!(
-            quote("tab\there é \u{1} \u{7f} \u{a0} 😀", false),
-            "\"tab\\there é \\x01 \\x7f \\u00a0 😀\""
-        );
-        assert_eq!(quote("é", true), "\"\\u00e9\"");
-        assert_eq!(quote_rune('\''), "'\\''");
+    fn percent_rounds_half_to_even() {
+        assert_eq!(no_decimals(37.5), "38");
+        assert_eq!(no_decimals(62.5), "62");
+        assert_eq!(no_decimals(0.5), "0");
+        assert_eq!(no_decimals(1.5), "2");
+        assert_eq!(no_decimals(99.99), "100");
+        assert_eq!(no_decimals(0.0), "0");
+        assert_eq!(no_decimals(7.8125), "8");
     }
 }

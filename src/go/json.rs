@@ -144,8 +144,24 @@ impl<F: Formatter> Formatter for GoEscape<F> {
     }
 }
 
+/// `json.Marshal` of a float64 (ES6 style): plain digits unless below 1e-6 or from 1e21 on.
+pub(crate) fn format_float(f: f64) -> String {
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        // `{:e}` is `1e-7` or `1.5e21`; Go writes `1e-07` then trims it to `1e-7`, and `1.5e+21`.
+        let sci = format!("{f:e}");
+        return match sci.split_once('e') {
+            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
+            _ => sci,
+        };
+    }
+    // Rust's `Display` of an f64 is the shortest round-tripping digits, never an exponent.
+    let text = f.to_string();
+    text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
+}
+
 /// Decodes `null` as Go's `encoding/json` leaves a map or slice it meets: empty (for
-/// `#[serde(default, deserialize_with = "crate::gojson::null_as_default")]`).
+/// `#[serde(default, deserialize_with = "crate::go::json::null_as_default")]`).
 pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -205,5 +221,22 @@ mod tests {
             "\"a\\u2028b\\u2029c € \u{2027}\u{202a} plain\"",
         );
         assert_eq!(to_string(&json!("€")), "\"€\"");
+    }
+
+    #[test]
+    fn floats_as_go_marshals_them() {
+        for (f, want) in [
+            (1.0, "1"),
+            (0.5, "0.5"),
+            (-2.25, "-2.25"),
+            (1e20, "100000000000000000000"),
+            (1e21, "1e+21"),
+            (1.5e21, "1.5e+21"),
+            (0.000001, "0.000001"),
+            (1e-7, "1e-7"),
+            (0.0, "0"),
+        ] {
+            assert_eq!(format_float(f), want, "{f}");
+        }
     }
 }
