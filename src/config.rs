@@ -90,7 +90,7 @@ pub enum ConfigError {
 
 /// The `CalicoAPIConfig` file format.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+// Unknown fields are found by `model::decode` as it decodes (Calico's strict reading).
 struct ConfigFile {
     #[serde(default, rename = "apiVersion")]
     api_version: String,
@@ -103,7 +103,7 @@ struct ConfigFile {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 struct ConfigFileSpec {
     #[serde(default)]
     datastore_type: String,

@@ -4,9 +4,8 @@
 //! update, replace without a resourceVersion retries on conflict).
 
 use crate::datastore::api::{Client, ClientError};
-use crate::model::kinds::{AnyResource, KindInfo};
+use crate::model::kinds::{AnyResource, KindInfo, with_kind, with_resource};
 use crate::model::{ClusterInformation, IpPool, Node, Resource};
-use crate::{with_kind, with_resource};
 
 /// A failed operation, with calicoctl's message.
 pub type OpResult<T> = Result<T, String>;
@@ -116,16 +115,14 @@ pub fn delete(
         .expect("registered kind")?)
 }
 
-/// calicoctl's refusal texts for the read-only ClusterInformation.
-pub fn readonly_error(verb: &str) -> Option<String> {
+/// calicoctl's refusal texts for a read-only kind ([`KindInfo::read_only`]).
+pub fn readonly_error(kind: &KindInfo, verb: &str) -> Option<String> {
+    let kind = kind.kind;
     Some(match verb {
-        "apply" => "operation apply is not supported on ClusterInformation: resource is readonly"
-            .to_string(),
-        "create" => "operation create or apply is not supported on ClusterInformation".to_string(),
-        "replace" => {
-            "operation apply or replace is not supported on ClusterInformation".to_string()
-        }
-        "delete" => "operation delete is not supported on ClusterInformation".to_string(),
+        "apply" => format!("operation apply is not supported on {kind}: resource is readonly"),
+        "create" => format!("operation create or apply is not supported on {kind}"),
+        "replace" => format!("operation apply or replace is not supported on {kind}"),
+        "delete" => format!("operation delete is not supported on {kind}"),
         _ => return None,
     })
 }

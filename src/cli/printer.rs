@@ -131,167 +131,9 @@ impl Printed {
     }
 }
 
-/// The default and wide headings of a kind.
-pub fn headings(kind: &str) -> (&'static [&'static str], &'static [&'static str]) {
-    match kind {
-        "IPPool" => (
-            &["NAME", "CIDR", "SELECTOR"],
-            &[
-                "NAME",
-                "CIDR",
-                "NAT",
-                "IPIPMODE",
-                "VXLANMODE",
-                "DISABLED",
-                "DISABLEBGPEXPORT",
-                "SELECTOR",
-                "ASSIGNMENTMODE",
-            ],
-        ),
-        "IPReservation" => (&["NAME"], &["NAME", "CIDRS"]),
-        "Node" => (&["NAME"], &["NAME", "ASN", "IPV4", "IPV6"]),
-        "WorkloadEndpoint" => (
-            &["WORKLOAD", "NODE", "NETWORKS", "INTERFACE"],
-            &[
-                "NAME",
-                "WORKLOAD",
-                "NODE",
-                "NETWORKS",
-                "INTERFACE",
-                "PROFILES",
-                "NATS",
-            ],
-        ),
-        "IPAMConfiguration" => (
-            &["NAME", "STRICTAFFINITY", "AUTOALLOCATEBLOCKS"],
-            &[
-                "NAME",
-                "STRICTAFFINITY",
-                "AUTOALLOCATEBLOCKS",
-                "MAXBLOCKSPERHOST",
-            ],
-        ),
-        "ClusterInformation" => {
-            const H: &[&str] = &[
-                "NAME",
-                "CLUSTERGUID",
-                "CLUSTERTYPE",
-                "CALICOVERSION",
-                "DATASTOREREADY",
-            ];
-            (H, H)
-        }
-        _ => (&["NAME"], &["NAME"]),
-    }
-}
-
-/// Every heading valid for a kind in `custom-columns=`.
-pub fn valid_headings(kind: &str) -> Vec<&'static str> {
-    let (ps, wide) = headings(kind);
-    let mut all: Vec<&'static str> = wide.iter().chain(ps.iter()).copied().collect();
-    let extra: &[&str] = match kind {
-        "WorkloadEndpoint" => &["NAMESPACE", "ORCHESTRATOR"],
-        _ => &[],
-    };
-    all.extend(extra);
-    all.sort_unstable();
-    all.dedup();
-    all
-}
-
-fn join80(items: &[String]) -> String {
-    crate::go::join_and_truncate(items, ",", 80).expect("80 leaves room for the \"...\"")
-}
-
-fn go_bool(b: bool) -> String {
-    b.to_string()
-}
-
-/// The cell of `heading` for a resource, as calicoctl's column templates render it.
-pub fn cell(r: &AnyResource, heading: &str) -> Option<String> {
-    let meta = r.metadata();
-    if heading == "NAME" {
-        return Some(meta.name.clone());
-    }
-    if heading == "NAMESPACE" {
-        return Some(meta.namespace.clone());
-    }
-    Some(match (r, heading) {
-        (AnyResource::IpPool(p), h) => match h {
-            "CIDR" => p.spec.cidr.clone(),
-            "NAT" => go_bool(p.spec.nat_outgoing),
-            "IPIPMODE" => non_empty_or(&p.spec.ipip_mode, "Never"),
-            "VXLANMODE" => non_empty_or(&p.spec.vxlan_mode, "Never"),
-            "DISABLED" => go_bool(p.spec.disabled),
-            "DISABLEBGPEXPORT" => go_bool(p.spec.disable_bgp_export),
-            "SELECTOR" => p.spec.node_selector.clone(),
-            "ASSIGNMENTMODE" => p
-                .spec
-                .assignment_mode
-                .clone()
-                .unwrap_or_else(|| "<nil>".into()),
-            _ => return None,
-        },
-        (AnyResource::IpReservation(res), "CIDRS") => join80(&res.spec.reserved_cidrs),
-        (AnyResource::Node(n), h) => {
-            let bgp = n.spec.bgp.as_ref();
-            match h {
-                "ASN" => match bgp {
-                    None => String::new(),
-                    Some(b) => match &b.as_number {
-                        Some(v) => v.as_u64().map_or_else(|| v.to_string(), |n| n.to_string()),
-                        None => "(64512)".to_string(),
-                    },
-                },
-                "IPV4" => bgp.map(|b| b.ipv4_address.clone()).unwrap_or_default(),
-                "IPV6" => bgp.map(|b| b.ipv6_address.clone()).unwrap_or_default(),
-                _ => return None,
-            }
-        }
-        (AnyResource::WorkloadEndpoint(w), h) => match h {
-            "WORKLOAD" => non_empty_or(&w.spec.workload, &w.spec.pod),
-            "NODE" => w.spec.node.clone(),
-            "NETWORKS" => w.spec.ip_networks.join(","),
-            "INTERFACE" => w.spec.interface_name.clone(),
-            "PROFILES" => w.spec.profiles.join(","),
-            "ORCHESTRATOR" => w.spec.orchestrator.clone(),
-            "NATS" => w
-                .spec
-                .ip_nats
-                .iter()
-                .map(|n| format!("{{{} {}}}", n.internal_ip, n.external_ip))
-                .collect::<Vec<_>>()
-                .join(","),
-            _ => return None,
-        },
-        (AnyResource::IpamConfiguration(c), h) => match h {
-            "STRICTAFFINITY" => go_bool(c.spec.strict_affinity),
-            "AUTOALLOCATEBLOCKS" => go_bool(c.spec.auto_allocate_blocks),
-            "MAXBLOCKSPERHOST" => c.spec.max_blocks_per_host.to_string(),
-            _ => return None,
-        },
-        (AnyResource::ClusterInformation(c), h) => match h {
-            "CLUSTERGUID" => c.spec.cluster_guid.clone(),
-            "CLUSTERTYPE" => c.spec.cluster_type.clone(),
-            "CALICOVERSION" => c.spec.calico_version.clone(),
-            "DATASTOREREADY" => c.spec.datastore_ready.map_or("<nil>".to_string(), go_bool),
-            _ => return None,
-        },
-        _ => return None,
-    })
-}
-
-fn non_empty_or(s: &str, fallback: &str) -> String {
-    if s.is_empty() {
-        fallback.to_string()
-    } else {
-        s.to_string()
-    }
-}
-
 /// Checks custom-column headings against a kind (calicoctl's `unknown heading` error).
-pub fn check_headings(kind: &str, cols: &[String]) -> Result<(), String> {
-    let valid = valid_headings(kind);
+pub fn check_headings(kind: &KindInfo, cols: &[String]) -> Result<(), String> {
+    let valid = kind.columns.valid();
     for c in cols {
         if !valid.contains(&c.as_str()) {
             return Err(format!(
@@ -317,10 +159,9 @@ pub fn print(
         OutputFormat::Ps | OutputFormat::Wide | OutputFormat::CustomColumns(_) => {
             for p in results {
                 let kind = p.info();
-                let (ps, wide) = headings(kind.kind);
                 let mut cols: Vec<String> = match format {
-                    OutputFormat::Ps => ps.iter().map(|s| s.to_string()).collect(),
-                    OutputFormat::Wide => wide.iter().map(|s| s.to_string()).collect(),
+                    OutputFormat::Ps => kind.columns.ps.iter().map(|s| s.to_string()).collect(),
+                    OutputFormat::Wide => kind.columns.wide.iter().map(|s| s.to_string()).collect(),
                     OutputFormat::CustomColumns(c) => c.clone(),
                     _ => unreachable!(),
                 };
@@ -332,11 +173,7 @@ pub fn print(
                 }
                 let mut rows = vec![cols.clone()];
                 for r in p.rows() {
-                    rows.push(
-                        cols.iter()
-                            .map(|h| cell(r, h).unwrap_or_default())
-                            .collect(),
-                    );
+                    rows.push(cols.iter().map(|h| r.cell(h).unwrap_or_default()).collect());
                 }
                 write(out, &output::table::tabwriter(&rows))?;
                 write(out, "\n")?;

@@ -5,49 +5,91 @@
 //! is decoded strictly: unknown fields are collected and reported together, and a value of
 //! the wrong type names the Go field and type it missed (`cannot parse string 'True' into
 //! field IPPoolSpec.disabled of type bool`). An explicit `null` is the field's zero value.
+//!
+//! The model's structs accept fields they do not have (as Go's decoder does, for values other
+//! Calico versions stored); `serde_ignored` reports them as one decoding passes them, so a
+//! user's document with any number of unknown fields is decoded once, plus once per repaired
+//! value.
 
-use super::Resource;
-use super::kinds::DecodeError;
+use super::gotypes::GoNames;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_path_to_error::{Path, Segment};
 
-/// At most this many repairs (unknown fields dropped, scalars made strings) per document.
+/// At most this many repairs (scalars made strings, wrong values set aside) per document.
 const MAX_REPAIRS: usize = 4096;
 
-/// Decodes `value` into `K`. Unknown fields win over a wrong type: all of them are reported
-/// (the decoder goes on past the first wrong value to find them); else the first wrong value.
-pub(crate) fn decode<K: Resource>(value: Value) -> Result<K, DecodeError> {
-    decode_document(value, K::KIND, true)
+/// Why a document could not be turned into a resource.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// Missing or unknown `kind`/`apiVersion`.
+    #[error("unknown resource type ({kind}) and/or version ({api_version})")]
+    UnknownType {
+        /// The document's kind.
+        kind: String,
+        /// The document's apiVersion.
+        api_version: String,
+    },
+    /// Fields the kind does not have.
+    #[error("{}", unknown_fields_message(.0))]
+    UnknownFields(Vec<String>),
+    /// Anything else serde reported (wrong types and the like).
+    #[error("{0}")]
+    Other(String),
 }
 
-/// [`decode`] for any document calicoctl reads through its YAML conversion: `kind` names the
-/// Go types in messages (`<kind>Spec` for `spec`), and without `show_values` a wrong value is
-/// described by its type alone (`cannot parse array into field ...`), for documents that may
-/// hold secrets.
+fn unknown_fields_message(fields: &[String]) -> String {
+    match fields {
+        [one] => format!(
+            "error parsing document: field in document is not recognized or is in the wrong location: {one}"
+        ),
+        many => {
+            let shown: Vec<&str> = many.iter().take(4).map(String::as_str).collect();
+            let mut s = format!(
+                "error parsing document: fields in document are not recognized or are in the wrong location: {}",
+                shown.join(", ")
+            );
+            if many.len() > 4 {
+                s.push_str(&format!(" (+ {} more)", many.len() - 4));
+            }
+            s
+        }
+    }
+}
+
+/// [`decode_as`] for a document type with no Go names of its own (`CalicoAPIConfig`).
 pub(crate) fn decode_document<T: DeserializeOwned>(
+    value: Value,
+    kind: &'static str,
+    show_values: bool,
+) -> Result<T, DecodeError> {
+    decode_as(value, GoNames::plain(kind), show_values)
+}
+
+/// Decodes a document calicoctl reads through its YAML conversion. Unknown fields win over a
+/// wrong type: all of them are reported (the decoder goes on past a wrong value to find
+/// them); else the first wrong value. `names` gives the Go names of the messages (`<kind>Spec`
+/// for `spec`), and without `show_values` a wrong value is described by its type alone
+/// (`cannot parse array into field ...`), for documents that may hold secrets.
+pub(crate) fn decode_as<T: DeserializeOwned>(
     mut value: Value,
-    kind: &str,
+    names: GoNames,
     show_values: bool,
 ) -> Result<T, DecodeError> {
     drop_nulls(&mut value, false);
     let mut unknown = Vec::new();
     let mut wrong_type = None;
     for _ in 0..MAX_REPAIRS {
-        let err = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+        unknown.clear();
+        let mut ignored = |path: serde_ignored::Path| unknown.push(ignored_key(&path));
+        let decoder = serde_ignored::Deserializer::new(value.clone(), &mut ignored);
+        let err = match serde_path_to_error::deserialize::<_, T>(decoder) {
             Ok(resource) if unknown.is_empty() && wrong_type.is_none() => return Ok(resource),
             Ok(_) => break,
             Err(err) => err,
         };
         let segments: Vec<&Segment> = err.path().iter().collect();
         let message = err.inner().to_string();
-        if let Some(field) = unknown_field(&message) {
-            if !remove_at(&mut value, &segments) {
-                break;
-            }
-            unknown.push(field.to_string());
-            continue;
-        }
         if message.ends_with("expected a string") && stringify_at(&mut value, &segments) {
             continue;
         }
@@ -56,7 +98,7 @@ pub(crate) fn decode_document<T: DeserializeOwned>(
             continue;
         }
         wrong_type
-            .get_or_insert_with(|| type_error(kind, &value, err.path(), &message, show_values));
+            .get_or_insert_with(|| type_error(names, &value, err.path(), &message, show_values));
         // Go on looking for unknown fields without the wrong value: a list item or a label
         // value takes its whole list or map along (its siblings would fail the same way).
         let mut end = segments.len();
@@ -78,29 +120,33 @@ pub(crate) fn decode_document<T: DeserializeOwned>(
     })
 }
 
+/// The key of an ignored field (`bogus` of `spec.bogus`).
+fn ignored_key(path: &serde_ignored::Path) -> String {
+    match path {
+        serde_ignored::Path::Map { key, .. } => key.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Decodes a value another program stored (a Calico of another version): fields this build
 /// does not model are ignored, as Go's decoder ignores them; anything else wrong is an error.
-/// Values with no such field take the direct path.
 pub(crate) fn decode_stored<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     let first = match serde_json::from_slice::<T>(bytes) {
         Ok(v) => return Ok(v),
         Err(e) => e,
     };
-    if unknown_field(&first.to_string()).is_none() {
+    // A wrong value past a field we do not model is reported without serde_json's position
+    // (`at line 1 column 95`), as it always has been.
+    let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
         return Err(first.to_string());
+    };
+    let mut passed_unknown = false;
+    let mut ignored = |_: serde_ignored::Path| passed_unknown = true;
+    let decoder = serde_ignored::Deserializer::new(&value, &mut ignored);
+    match T::deserialize(decoder) {
+        Err(err) if passed_unknown => Err(err.to_string()),
+        _ => Err(first.to_string()),
     }
-    let mut value: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    for _ in 0..MAX_REPAIRS {
-        let err = match serde_path_to_error::deserialize::<_, T>(&value) {
-            Ok(v) => return Ok(v),
-            Err(err) => err,
-        };
-        let segments: Vec<&Segment> = err.path().iter().collect();
-        if unknown_field(&err.inner().to_string()).is_none() || !remove_at(&mut value, &segments) {
-            return Err(err.inner().to_string());
-        }
-    }
-    Err(first.to_string())
 }
 
 /// The maps of strings in Calico's resources: `metadata.labels` and `metadata.annotations`.
@@ -110,13 +156,6 @@ fn is_string_key(key: &str) -> bool {
 
 fn is_string_map(segment: &Segment) -> bool {
     matches!(segment, Segment::Map { key } if is_string_key(key))
-}
-
-/// `unknown field `x`, expected ...` → `x`.
-fn unknown_field(message: &str) -> Option<&str> {
-    message
-        .strip_prefix("unknown field `")
-        .and_then(|rest| rest.split('`').next())
 }
 
 fn value_at_mut<'a>(value: &'a mut Value, segments: &[&Segment]) -> Option<&'a mut Value> {
@@ -223,7 +262,7 @@ fn stringify(v: &mut Value) -> bool {
 
 /// `cannot parse string 'True' into field IPPoolSpec.disabled of type bool`.
 fn type_error(
-    kind: &str,
+    names: GoNames,
     document: &Value,
     path: &Path,
     message: &str,
@@ -249,8 +288,8 @@ fn type_error(
     };
     let parent = parents.join(".");
     let whole = fields.join(".");
-    let structure = go_struct(kind, &parent, field);
-    let go_type = go_type(kind, &whole, message);
+    let structure = go_struct(names, &parent, field);
+    let go_type = go_type(names, &whole, message);
     let json_kind = crate::go::json::kind_name(value);
     let text = match value {
         Value::String(s) => s.clone(),
@@ -268,25 +307,25 @@ fn type_error(
 }
 
 /// The Go struct that holds the field `field` found under `parent` (dotted JSON names).
-fn go_struct(kind: &str, parent: &str, field: &str) -> String {
+fn go_struct(names: GoNames, parent: &str, field: &str) -> String {
+    let kind = names.kind;
     let named = match parent {
         "" if matches!(field, "kind" | "apiVersion") => "TypeMeta",
         "" => return kind.to_string(),
         "metadata" => "ObjectMeta",
         "spec" => return format!("{kind}Spec"),
         "status" => return format!("{kind}Status"),
-        "spec.bgp" => "NodeBGPSpec",
-        "spec.orchRefs" => "OrchRef",
-        "spec.wireguard" => "NodeWireguardSpec",
-        "spec.addresses" => "NodeAddress",
-        "spec.ipNATs" => "IPNAT",
-        other => other.rsplit('.').next().unwrap_or(other),
+        other => match names.structs.iter().find(|(path, _)| *path == other) {
+            Some((_, name)) => name,
+            None => other.rsplit('.').next().unwrap_or(other),
+        },
     };
     named.to_string()
 }
 
 /// The Go type of the field at `path`, where it is not what serde's expectation suggests.
-fn go_type(kind: &str, path: &str, message: &str) -> String {
+fn go_type(names: GoNames, path: &str, message: &str) -> String {
+    let kind = names.kind;
     let special = match (kind, path) {
         (_, "metadata") => Some("v1.ObjectMeta"),
         (_, "metadata.uid") => Some("types.UID"),
@@ -297,29 +336,14 @@ fn go_type(kind: &str, path: &str, message: &str) -> String {
         ("CalicoAPIConfig", "spec") => Some("apiconfig.CalicoAPIConfigSpec"),
         (_, "spec") => return format!("v3.{kind}Spec"),
         (_, "status") => return format!("v3.{kind}Status"),
-        ("IPPool", "spec.ipipMode") => Some("v3.IPIPMode"),
-        ("IPPool", "spec.vxlanMode") => Some("v3.VXLANMode"),
-        ("IPPool", "spec.assignmentMode") => Some("v3.AssignmentMode"),
-        ("IPPool", "spec.allowedUses") if message.ends_with("a sequence") => {
-            Some("[]v3.IPPoolAllowedUse")
-        }
-        ("IPPool", "spec.allowedUses") => Some("v3.IPPoolAllowedUse"),
-        ("IPAMConfiguration", "spec.maxBlocksPerHost") => Some("int32"),
-        ("IPAMConfiguration", "spec.kubeVirtVMAddressPersistence") => {
-            Some("v3.VMAddressPersistence")
-        }
-        ("Node", "spec.bgp") => Some("v3.NodeBGPSpec"),
-        ("Node", "spec.wireguard") => Some("v3.NodeWireguardSpec"),
-        ("Node", "spec.orchRefs") if message.ends_with("a sequence") => Some("[]v3.OrchRef"),
-        ("Node", "spec.orchRefs") => Some("v3.OrchRef"),
-        ("Node", "spec.addresses") if message.ends_with("a sequence") => Some("[]v3.NodeAddress"),
-        ("Node", "spec.addresses") => Some("v3.NodeAddress"),
-        ("WorkloadEndpoint", "spec.ipNATs") if message.ends_with("a sequence") => {
-            Some("[]v3.IPNAT")
-        }
-        ("WorkloadEndpoint", "spec.ipNATs") => Some("v3.IPNAT"),
-        ("WorkloadEndpoint", "spec.ports") => Some("[]v3.WorkloadEndpointPort"),
-        _ => None,
+        _ => names
+            .fields
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| match f.item {
+                Some(item) if !message.ends_with("a sequence") => item,
+                _ => f.ty,
+            }),
     };
     if let Some(t) = special {
         return t.to_string();
@@ -428,8 +452,12 @@ fn drop_nulls(v: &mut Value, string_map: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{IpPool, Node, WorkloadEndpoint};
+    use crate::model::{IpPool, Node, Resource, WorkloadEndpoint};
     use serde_json::json;
+
+    fn decode<K: Resource>(value: Value) -> Result<K, DecodeError> {
+        decode_as(value, K::go_names(), true)
+    }
 
     fn pool(spec: Value) -> Value {
         json!({"apiVersion": "projectcalico.org/v3", "kind": "IPPool",
@@ -555,6 +583,43 @@ mod tests {
             "error parsing document: fields in document are not recognized or are in the \
              wrong location: bogus, name"
         );
+    }
+
+    #[test]
+    fn thousands_of_unknown_fields_are_found_in_one_decoding() {
+        let bogus: serde_json::Map<String, Value> = (0..10_000)
+            .map(|i| (format!("bogus{i}"), json!(i)))
+            .collect();
+        let mut spec = json!({"cidr": "10.0.0.0/24"});
+        spec.as_object_mut().unwrap().extend(bogus);
+        let t = std::time::Instant::now();
+        assert_eq!(
+            err::<IpPool>(pool(spec)),
+            "error parsing document: fields in document are not recognized or are in the \
+             wrong location: bogus0, bogus1, bogus2, bogus3 (+ 9996 more)"
+        );
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+
+    #[test]
+    fn stored_values_keep_what_we_model_and_skip_the_rest() {
+        let p: IpPool = decode_stored(
+            br#"{"kind":"IPPool","metadata":{"name":"p","future":1},"spec":{"cidr":"10.0.0.0/24","x":[1]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (p.metadata.name.as_str(), p.spec.cidr.as_str()),
+            ("p", "10.0.0.0/24")
+        );
+        // A wrong value is an error; past a field we do not model, without a position.
+        let wrong = decode_stored::<IpPool>(br#"{"spec":{"x":1,"disabled":"yes"}}"#).unwrap_err();
+        assert_eq!(wrong, "invalid type: string \"yes\", expected a boolean");
+        let wrong = decode_stored::<IpPool>(br#"{"spec":{"disabled":"yes"}}"#).unwrap_err();
+        assert!(wrong.ends_with("at line 1 column 25"), "{wrong}");
     }
 
     #[test]

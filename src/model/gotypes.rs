@@ -8,6 +8,10 @@
 //! Kubernetes `metav1` metadata): each struct's Go name, and per field its Go name, JSON key
 //! and Go type. Only names and types are recorded here; the evaluator lives in
 //! `output::template`.
+//!
+//! Each kind describes its own structs in its file with `go_kind!`, and its registration
+//! ([`crate::model::Resource::GO_TYPE`]) points at them; this module holds the building
+//! blocks they share, and [`GoNames`], the Go names a kind lends the decoder's messages.
 
 /// A Go type as `reflect` shows it.
 #[derive(Debug)]
@@ -59,7 +63,7 @@ pub struct Field {
     pub ty: &'static GoType,
 }
 
-const fn f(name: &'static str, json: &'static str, ty: &'static GoType) -> Field {
+pub(crate) const fn f(name: &'static str, json: &'static str, ty: &'static GoType) -> Field {
     Field {
         name,
         json,
@@ -68,7 +72,7 @@ const fn f(name: &'static str, json: &'static str, ty: &'static GoType) -> Field
     }
 }
 
-const fn embed(name: &'static str, json: &'static str, ty: &'static GoType) -> Field {
+pub(crate) const fn embed(name: &'static str, json: &'static str, ty: &'static GoType) -> Field {
     Field {
         name,
         json,
@@ -115,14 +119,14 @@ impl StructType {
 // Scalars.
 pub static STRING: GoType = GoType::Scalar("string", Basic::String);
 pub static BOOL: GoType = GoType::Scalar("bool", Basic::Bool);
-static INT: GoType = GoType::Scalar("int", Basic::Int);
-static INT32: GoType = GoType::Scalar("int32", Basic::Int);
-static INT64: GoType = GoType::Scalar("int64", Basic::Int);
-static UINT16: GoType = GoType::Scalar("uint16", Basic::Uint);
-static STRINGS: GoType = GoType::Slice(&STRING);
-static STRING_MAP: GoType = GoType::Map(&STRING);
-static PTR_BOOL: GoType = GoType::Ptr(&BOOL);
-static PTR_INT64: GoType = GoType::Ptr(&INT64);
+pub(crate) static INT: GoType = GoType::Scalar("int", Basic::Int);
+pub(crate) static INT32: GoType = GoType::Scalar("int32", Basic::Int);
+pub(crate) static INT64: GoType = GoType::Scalar("int64", Basic::Int);
+pub(crate) static UINT16: GoType = GoType::Scalar("uint16", Basic::Uint);
+pub(crate) static STRINGS: GoType = GoType::Slice(&STRING);
+pub(crate) static STRING_MAP: GoType = GoType::Map(&STRING);
+pub(crate) static PTR_BOOL: GoType = GoType::Ptr(&BOOL);
+pub(crate) static PTR_INT64: GoType = GoType::Ptr(&INT64);
 
 // k8s.io/apimachinery metav1 and types.
 static UID: GoType = GoType::Scalar("types.UID", Basic::String);
@@ -134,7 +138,7 @@ static TIME_STRUCT: StructType = StructType {
 static GO_TIME: GoType = GoType::Scalar("time.Time", Basic::Time);
 static PTR_TIME: GoType = GoType::Ptr(&TIME);
 
-static TYPE_META: GoType = GoType::Struct(&TYPE_META_STRUCT);
+pub(crate) static TYPE_META: GoType = GoType::Struct(&TYPE_META_STRUCT);
 static TYPE_META_STRUCT: StructType = StructType {
     name: "v1.TypeMeta",
     fields: &[
@@ -222,363 +226,129 @@ pub static LIST_META: GoType = GoType::Struct(&StructType {
 });
 
 /// The fields every resource starts with: `TypeMeta` inlined, `ObjectMeta` as `metadata`.
-macro_rules! resource {
+macro_rules! go_resource {
     ($name:literal, $($field:expr),* $(,)?) => {
-        GoType::Struct(&StructType {
+        $crate::model::gotypes::GoType::Struct(&$crate::model::gotypes::StructType {
             name: $name,
             fields: &[
-                embed("TypeMeta", "", &TYPE_META),
-                embed("ObjectMeta", "metadata", &OBJECT_META),
+                $crate::model::gotypes::embed("TypeMeta", "", &$crate::model::gotypes::TYPE_META),
+                $crate::model::gotypes::embed(
+                    "ObjectMeta",
+                    "metadata",
+                    &$crate::model::gotypes::OBJECT_META,
+                ),
                 $($field),*
             ],
         })
     };
 }
+pub(crate) use go_resource;
 
 /// A kind's list type: `TypeMeta`, `ListMeta` as `metadata`, and `Items`.
-macro_rules! list {
+macro_rules! go_list {
     ($name:literal, $item:expr) => {
-        GoType::Ptr(&GoType::Struct(&StructType {
-            name: $name,
-            fields: &[
-                embed("TypeMeta", "", &TYPE_META),
-                embed("ListMeta", "metadata", &LIST_META),
-                f("Items", "items", &GoType::Slice($item)),
-            ],
-        }))
+        $crate::model::gotypes::GoType::Ptr(&$crate::model::gotypes::GoType::Struct(
+            &$crate::model::gotypes::StructType {
+                name: $name,
+                fields: &[
+                    $crate::model::gotypes::embed(
+                        "TypeMeta",
+                        "",
+                        &$crate::model::gotypes::TYPE_META,
+                    ),
+                    $crate::model::gotypes::embed(
+                        "ListMeta",
+                        "metadata",
+                        &$crate::model::gotypes::LIST_META,
+                    ),
+                    $crate::model::gotypes::f(
+                        "Items",
+                        "items",
+                        &$crate::model::gotypes::GoType::Slice($item),
+                    ),
+                ],
+            },
+        ))
     };
 }
+pub(crate) use go_list;
 
-// IPPool (api/pkg/apis/projectcalico/v3/ippool.go).
-static IPPOOL: GoType = resource!(
-    "v3.IPPool",
-    f("Spec", "spec", &GoType::Struct(&IPPOOL_SPEC))
-);
-static IPPOOL_SPEC: StructType = StructType {
-    name: "v3.IPPoolSpec",
-    fields: &[
-        f("CIDR", "cidr", &STRING),
-        f(
-            "VXLANMode",
-            "vxlanMode",
-            &GoType::Scalar("v3.VXLANMode", Basic::String),
-        ),
-        f(
-            "IPIPMode",
-            "ipipMode",
-            &GoType::Scalar("v3.IPIPMode", Basic::String),
-        ),
-        f("NATOutgoing", "natOutgoing", &BOOL),
-        f("Disabled", "disabled", &BOOL),
-        f("DisableBGPExport", "disableBGPExport", &BOOL),
-        f("BlockSize", "blockSize", &INT),
-        f("NodeSelector", "nodeSelector", &STRING),
-        f("NamespaceSelector", "namespaceSelector", &STRING),
-        f(
-            "IPIP",
-            "ipip",
-            &GoType::Ptr(&GoType::Struct(&StructType {
-                name: "v3.IPIPConfiguration",
-                fields: &[
-                    f("Enabled", "enabled", &BOOL),
-                    f(
-                        "Mode",
-                        "mode",
-                        &GoType::Scalar("v3.EncapMode", Basic::String),
-                    ),
-                ],
-            })),
-        ),
-        f("NATOutgoingV1", "nat-outgoing", &BOOL),
-        f(
-            "AllowedUses",
-            "allowedUses",
-            &GoType::Slice(&GoType::Scalar("v3.IPPoolAllowedUse", Basic::String)),
-        ),
-        f(
-            "AssignmentMode",
-            "assignmentMode",
-            &GoType::Ptr(&GoType::Scalar("v3.AssignmentMode", Basic::String)),
-        ),
-    ],
-};
-
-// IPReservation (ipreservation.go).
-static IPRESERVATION: GoType = resource!(
-    "v3.IPReservation",
-    f(
-        "Spec",
-        "spec",
-        &GoType::Struct(&StructType {
-            name: "v3.IPReservationSpec",
-            fields: &[f("ReservedCIDRs", "reservedCIDRs", &STRINGS)],
-        })
-    )
-);
-
-// ClusterInformation (clusterinfo.go).
-static CLUSTER_INFORMATION: GoType = resource!(
-    "v3.ClusterInformation",
-    f(
-        "Spec",
-        "spec",
-        &GoType::Struct(&StructType {
-            name: "v3.ClusterInformationSpec",
-            fields: &[
-                f("ClusterGUID", "clusterGUID", &STRING),
-                f("ClusterType", "clusterType", &STRING),
-                f("CalicoVersion", "calicoVersion", &STRING),
-                f("DatastoreReady", "datastoreReady", &PTR_BOOL),
-                f("Variant", "variant", &STRING),
-            ],
-        })
-    )
-);
-
-// IPAMConfiguration (ipamconfig.go). AutoAllocateBlocks, KubeVirtVMAddressPersistence and
-// IPCooldownSeconds are the fields our model reads beyond StrictAffinity/MaxBlocksPerHost.
-static IPAM_CONFIGURATION: GoType = resource!(
-    "v3.IPAMConfiguration",
-    f(
-        "Spec",
-        "spec",
-        &GoType::Struct(&StructType {
-            name: "v3.IPAMConfigurationSpec",
-            fields: &[
-                f("StrictAffinity", "strictAffinity", &BOOL),
-                f("MaxBlocksPerHost", "maxBlocksPerHost", &INT32),
-                f("AutoAllocateBlocks", "autoAllocateBlocks", &BOOL),
-                f(
-                    "KubeVirtVMAddressPersistence",
-                    "kubeVirtVMAddressPersistence",
-                    &GoType::Ptr(&GoType::Scalar("v3.VMAddressPersistence", Basic::String)),
-                ),
-                f("IPCooldownSeconds", "ipCooldownSeconds", &INT32),
-            ],
-        })
-    )
-);
-
-// Node (libcalico-go/lib/apis/v3/node.go).
-static NODE: GoType = resource!(
-    "v3.Node",
-    f("Spec", "spec", &GoType::Struct(&NODE_SPEC)),
-    f(
-        "Status",
-        "status",
-        &GoType::Struct(&StructType {
-            name: "v3.NodeStatus",
-            fields: &[
-                f("WireguardPublicKey", "wireguardPublicKey", &STRING),
-                f("WireguardPublicKeyV6", "wireguardPublicKeyV6", &STRING),
-                f("PodCIDRs", "podCIDRs", &STRINGS),
-            ],
-        })
-    ),
-);
-static NODE_SPEC: StructType = StructType {
-    name: "v3.NodeSpec",
-    fields: &[
-        f(
-            "BGP",
-            "bgp",
-            &GoType::Ptr(&GoType::Struct(&StructType {
-                name: "v3.NodeBGPSpec",
-                fields: &[
-                    f(
-                        "ASNumber",
-                        "asNumber",
-                        &GoType::Ptr(&GoType::Scalar("numorstring.ASNumber", Basic::Uint)),
-                    ),
-                    f("IPv4Address", "ipv4Address", &STRING),
-                    f("IPv6Address", "ipv6Address", &STRING),
-                    f("IPv4IPIPTunnelAddr", "ipv4IPIPTunnelAddr", &STRING),
-                    f(
-                        "RouteReflectorClusterID",
-                        "routeReflectorClusterID",
-                        &STRING,
-                    ),
-                ],
-            })),
-        ),
-        f("IPv4VXLANTunnelAddr", "ipv4VXLANTunnelAddr", &STRING),
-        f("VXLANTunnelMACAddr", "vxlanTunnelMACAddr", &STRING),
-        f("IPv6VXLANTunnelAddr", "ipv6VXLANTunnelAddr", &STRING),
-        f("VXLANTunnelMACAddrV6", "vxlanTunnelMACAddrV6", &STRING),
-        f(
-            "OrchRefs",
-            "orchRefs",
-            &GoType::Slice(&GoType::Struct(&StructType {
-                name: "v3.OrchRef",
-                fields: &[
-                    f("NodeName", "nodeName", &STRING),
-                    f("Orchestrator", "orchestrator", &STRING),
-                ],
-            })),
-        ),
-        f(
-            "Wireguard",
-            "wireguard",
-            &GoType::Ptr(&GoType::Struct(&StructType {
-                name: "v3.NodeWireguardSpec",
-                fields: &[
-                    f("InterfaceIPv4Address", "interfaceIPv4Address", &STRING),
-                    f("InterfaceIPv6Address", "interfaceIPv6Address", &STRING),
-                ],
-            })),
-        ),
-        f(
-            "Addresses",
-            "addresses",
-            &GoType::Slice(&GoType::Struct(&StructType {
-                name: "v3.NodeAddress",
-                fields: &[f("Address", "address", &STRING), f("Type", "type", &STRING)],
-            })),
-        ),
-        f(
-            "Interfaces",
-            "interfaces",
-            &GoType::Slice(&GoType::Struct(&StructType {
-                name: "v3.NodeInterface",
-                fields: &[
-                    f("Name", "name", &STRING),
-                    f("Addresses", "addresses", &STRINGS),
-                ],
-            })),
-        ),
-    ],
-};
-
-// WorkloadEndpoint (libcalico-go/lib/apis/v3/workloadendpoint.go).
-static WORKLOAD_ENDPOINT: GoType = resource!(
-    "v3.WorkloadEndpoint",
-    f("Spec", "spec", &GoType::Struct(&WORKLOAD_ENDPOINT_SPEC))
-);
-static WORKLOAD_ENDPOINT_SPEC: StructType = StructType {
-    name: "v3.WorkloadEndpointSpec",
-    fields: &[
-        f("Orchestrator", "orchestrator", &STRING),
-        f("Workload", "workload", &STRING),
-        f("Node", "node", &STRING),
-        f("ContainerID", "containerID", &STRING),
-        f("Pod", "pod", &STRING),
-        f("Endpoint", "endpoint", &STRING),
-        f("ServiceAccountName", "serviceAccountName", &STRING),
-        f("IPNetworks", "ipNetworks", &STRINGS),
-        f(
-            "IPNATs",
-            "ipNATs",
-            &GoType::Slice(&GoType::Struct(&StructType {
-                name: "v3.IPNAT",
-                fields: &[
-                    f("InternalIP", "internalIP", &STRING),
-                    f("ExternalIP", "externalIP", &STRING),
-                    f("Source", "source", &STRING),
-                ],
-            })),
-        ),
-        f("IPv4Gateway", "ipv4Gateway", &STRING),
-        f("IPv6Gateway", "ipv6Gateway", &STRING),
-        f("Profiles", "profiles", &STRINGS),
-        f("InterfaceName", "interfaceName", &STRING),
-        f("MAC", "mac", &STRING),
-        f(
-            "Ports",
-            "ports",
-            &GoType::Slice(&GoType::Struct(&StructType {
-                name: "v3.WorkloadEndpointPort",
-                fields: &[
-                    f("Name", "name", &STRING),
-                    f(
-                        "Protocol",
-                        "protocol",
-                        &GoType::Scalar("numorstring.Protocol", Basic::Stringer),
-                    ),
-                    f("Port", "port", &UINT16),
-                    f("HostPort", "hostPort", &UINT16),
-                    f("HostIP", "hostIP", &STRING),
-                ],
-            })),
-        ),
-        f(
-            "AllowSpoofedSourcePrefixes",
-            "allowSpoofedSourcePrefixes",
-            &STRINGS,
-        ),
-    ],
-};
-
-static PTR_IPPOOL: GoType = GoType::Ptr(&IPPOOL);
-static PTR_IPRESERVATION: GoType = GoType::Ptr(&IPRESERVATION);
-static PTR_CLUSTER_INFORMATION: GoType = GoType::Ptr(&CLUSTER_INFORMATION);
-static PTR_IPAM_CONFIGURATION: GoType = GoType::Ptr(&IPAM_CONFIGURATION);
-static PTR_NODE: GoType = GoType::Ptr(&NODE);
-static PTR_WORKLOAD_ENDPOINT: GoType = GoType::Ptr(&WORKLOAD_ENDPOINT);
-static IPPOOL_LIST: GoType = list!("v3.IPPoolList", &IPPOOL);
-static IPRESERVATION_LIST: GoType = list!("v3.IPReservationList", &IPRESERVATION);
-static CLUSTER_INFORMATION_LIST: GoType = list!("v3.ClusterInformationList", &CLUSTER_INFORMATION);
-static IPAM_CONFIGURATION_LIST: GoType = list!("v3.IPAMConfigurationList", &IPAM_CONFIGURATION);
-static NODE_LIST: GoType = list!("v3.NodeList", &NODE);
-static WORKLOAD_ENDPOINT_LIST: GoType = list!("v3.WorkloadEndpointList", &WORKLOAD_ENDPOINT);
+/// A kind's Go types, in its own file: `go_kind!("v3.IPPool", "v3.IPPoolList", fields...)`
+/// defines `GO_OBJECT` (`*v3.IPPool`, what calicoctl's template data holds for one object) and
+/// `GO_LIST` (`*v3.IPPoolList`), for the kind's [`crate::model::Resource::GO_TYPE`] and
+/// [`crate::model::Resource::GO_LIST_TYPE`]. The fields are the ones after `TypeMeta` and
+/// `ObjectMeta`.
+macro_rules! go_kind {
+    ($name:literal, $list:literal, $($field:expr),* $(,)?) => {
+        static GO_STRUCT: $crate::model::gotypes::GoType =
+            $crate::model::gotypes::go_resource!($name, $($field),*);
+        static GO_OBJECT: $crate::model::gotypes::GoType =
+            $crate::model::gotypes::GoType::Ptr(&GO_STRUCT);
+        static GO_LIST: $crate::model::gotypes::GoType =
+            $crate::model::gotypes::go_list!($list, &GO_STRUCT);
+    };
+}
+pub(crate) use go_kind;
 
 /// The element type of calicoctl's template data.
 pub static RUNTIME_OBJECT: GoType = GoType::Interface("runtime.Object");
 /// calicoctl's template data: `[]runtime.Object`.
 pub static RUNTIME_OBJECTS: GoType = GoType::Slice(&RUNTIME_OBJECT);
 
-/// The Go type calicoctl prints for an object of `kind` (`IPPool` → `*v3.IPPool`,
-/// `IPPoolList` → `*v3.IPPoolList`); `None` for a kind not described here.
-pub fn object_type(kind: &str) -> Option<&'static GoType> {
-    Some(match kind {
-        "IPPool" => &PTR_IPPOOL,
-        "IPPoolList" => &IPPOOL_LIST,
-        "IPReservation" => &PTR_IPRESERVATION,
-        "IPReservationList" => &IPRESERVATION_LIST,
-        "ClusterInformation" => &PTR_CLUSTER_INFORMATION,
-        "ClusterInformationList" => &CLUSTER_INFORMATION_LIST,
-        "IPAMConfiguration" => &PTR_IPAM_CONFIGURATION,
-        "IPAMConfigurationList" => &IPAM_CONFIGURATION_LIST,
-        "Node" => &PTR_NODE,
-        "NodeList" => &NODE_LIST,
-        "WorkloadEndpoint" => &PTR_WORKLOAD_ENDPOINT,
-        "WorkloadEndpointList" => &WORKLOAD_ENDPOINT_LIST,
-        _ => return None,
-    })
+/// The Go names a kind lends the decoder, so that a value of the wrong type is reported as
+/// calicoctl reports it (`cannot parse ... into field NodeBGPSpec.ipv4Address of type
+/// string`). Only what cannot be told from serde's own expectation is recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct GoNames {
+    /// The kind (`IPPool`): its structs are `IPPool`, `IPPoolSpec`, `IPPoolStatus`.
+    pub kind: &'static str,
+    /// The Go struct of a nested JSON object, by its dotted JSON path (`spec.bgp` →
+    /// `NodeBGPSpec`); other objects are named by their key.
+    pub structs: &'static [(&'static str, &'static str)],
+    /// The Go type of a field, by its dotted JSON path (struct fields only: list indices and
+    /// map keys are not part of it).
+    pub fields: &'static [GoField],
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl GoNames {
+    /// A document type with no nested names of its own.
+    pub const fn plain(kind: &'static str) -> GoNames {
+        GoNames {
+            kind,
+            structs: &[],
+            fields: &[],
+        }
+    }
+}
 
-    #[test]
-    fn type_names_as_reflect_prints_them() {
-        assert_eq!(object_type("IPPoolList").unwrap().name(), "*v3.IPPoolList");
-        assert_eq!(object_type("Node").unwrap().name(), "*v3.Node");
-        assert_eq!(RUNTIME_OBJECTS.name(), "[]runtime.Object");
-        assert!(object_type("BGPPeer").is_none());
+/// The Go type of one field, for the decoder's messages.
+#[derive(Debug, Clone, Copy)]
+pub struct GoField {
+    /// The dotted JSON path: `spec.allowedUses`.
+    pub path: &'static str,
+    /// The field's type: `[]v3.IPPoolAllowedUse`.
+    pub ty: &'static str,
+    /// For a list, its item's type (`v3.IPPoolAllowedUse`), named when a value inside the list
+    /// is wrong; `None` names `ty` then too.
+    pub item: Option<&'static str>,
+}
+
+impl GoField {
+    /// A field named by its type whatever is wrong inside it.
+    pub const fn new(path: &'static str, ty: &'static str) -> GoField {
+        GoField {
+            path,
+            ty,
+            item: None,
+        }
     }
 
-    #[test]
-    fn promoted_fields_are_found_through_embedded_structs() {
-        let GoType::Ptr(GoType::Struct(pool)) = object_type("IPPool").unwrap() else {
-            panic!("IPPool is a pointer to a struct");
-        };
-        let path: Vec<&str> = pool
-            .field_path("Name")
-            .unwrap()
-            .iter()
-            .map(|f| f.name)
-            .collect();
-        assert_eq!(path, ["ObjectMeta", "Name"]);
-        let path: Vec<&str> = pool
-            .field_path("Kind")
-            .unwrap()
-            .iter()
-            .map(|f| f.name)
-            .collect();
-        assert_eq!(path, ["TypeMeta", "Kind"]);
-        // Exact names only, as Go's FieldByName.
-        assert!(pool.field_path("name").is_none());
-        assert!(pool.field_path("Metadata").is_none());
+    /// A list whose wrong items are named by the item's type.
+    pub const fn list(path: &'static str, ty: &'static str, item: &'static str) -> GoField {
+        GoField {
+            path,
+            ty,
+            item: Some(item),
+        }
     }
 }

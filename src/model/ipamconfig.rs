@@ -5,13 +5,13 @@
 //! resource `IPAMConfiguration` named `default` is a view of that same key, so `calicoctl get
 //! ipamconfig`, `apply` and `ipam configure` all act on the settings IPAM really uses.
 
+use super::gotypes::{self, BOOL, Basic, GoType, INT32, StructType, f};
 use super::validation::{ErroredField, ValidationError};
-use super::{ObjectMeta, Resource, resource_basics};
+use super::{Columns, GoField, ObjectMeta, Resource, resource_basics};
 use serde::{Deserialize, Serialize};
 
 /// `projectcalico.org/v3` IPAMConfiguration.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IpamConfiguration {
     /// Always `IPAMConfiguration`.
     #[serde(default)]
@@ -29,7 +29,7 @@ pub struct IpamConfiguration {
 
 /// The spec of [`IpamConfiguration`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct IpamConfigurationSpec {
     /// Only assign from blocks affine to the node; never borrow.
     #[serde(default)]
@@ -174,6 +174,41 @@ impl Resource for IpamConfiguration {
     const PLURAL: &'static str = "ipamconfigurations";
     const NAMESPACED: bool = false;
     resource_basics!();
+    const ALIASES: &'static [&'static str] = &[
+        "ipamconfiguration",
+        "ipamconfigurations",
+        "ipamconfig",
+        "ipamconfigs",
+    ];
+    const COLUMNS: Columns = Columns {
+        ps: &["NAME", "STRICTAFFINITY", "AUTOALLOCATEBLOCKS"],
+        wide: &[
+            "NAME",
+            "STRICTAFFINITY",
+            "AUTOALLOCATEBLOCKS",
+            "MAXBLOCKSPERHOST",
+        ],
+        extra: &[],
+    };
+    const GO_TYPE: &'static GoType = &GO_OBJECT;
+    const GO_LIST_TYPE: &'static GoType = &GO_LIST;
+    const GO_FIELDS: &'static [GoField] = &[
+        GoField::new("spec.maxBlocksPerHost", "int32"),
+        GoField::new(
+            "spec.kubeVirtVMAddressPersistence",
+            "v3.VMAddressPersistence",
+        ),
+    ];
+
+    fn cell(&self, heading: &str) -> Option<String> {
+        let spec = &self.spec;
+        Some(match heading {
+            "STRICTAFFINITY" => spec.strict_affinity.to_string(),
+            "AUTOALLOCATEBLOCKS" => spec.auto_allocate_blocks.to_string(),
+            "MAXBLOCKSPERHOST" => spec.max_blocks_per_host.to_string(),
+            _ => return None,
+        })
+    }
 
     fn validate_standalone(&self) -> Result<(), ValidationError> {
         self.check_storable()?;
@@ -202,3 +237,28 @@ impl Resource for IpamConfiguration {
         ValidationError::check(errs)
     }
 }
+
+// IPAMConfiguration (ipamconfig.go). AutoAllocateBlocks, KubeVirtVMAddressPersistence and
+// IPCooldownSeconds are the fields our model reads beyond StrictAffinity/MaxBlocksPerHost.
+gotypes::go_kind!(
+    "v3.IPAMConfiguration",
+    "v3.IPAMConfigurationList",
+    f(
+        "Spec",
+        "spec",
+        &GoType::Struct(&StructType {
+            name: "v3.IPAMConfigurationSpec",
+            fields: &[
+                f("StrictAffinity", "strictAffinity", &BOOL),
+                f("MaxBlocksPerHost", "maxBlocksPerHost", &INT32),
+                f("AutoAllocateBlocks", "autoAllocateBlocks", &BOOL),
+                f(
+                    "KubeVirtVMAddressPersistence",
+                    "kubeVirtVMAddressPersistence",
+                    &GoType::Ptr(&GoType::Scalar("v3.VMAddressPersistence", Basic::String)),
+                ),
+                f("IPCooldownSeconds", "ipCooldownSeconds", &INT32),
+            ],
+        })
+    )
+);

@@ -1,12 +1,12 @@
 //! IPPool: a range of addresses IPAM hands out, and for which nodes.
 
+use super::gotypes::{self, BOOL, Basic, GoType, INT, STRING, StructType, f};
 use super::validation::{ErroredField, ValidationError};
-use super::{Cidr, ObjectMeta, Resource, resource_basics};
+use super::{Cidr, Columns, GoField, ObjectMeta, Resource, resource_basics};
 use serde::{Deserialize, Serialize};
 
 /// `projectcalico.org/v3` IPPool.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IpPool {
     /// Always `IPPool`.
     #[serde(default)]
@@ -24,7 +24,6 @@ pub struct IpPool {
 
 /// The spec of an [`IpPool`], in Calico v3.31's field order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IpPoolSpec {
     /// The pool's network, strictly masked.
     #[serde(default)]
@@ -343,6 +342,53 @@ impl Resource for IpPool {
     const PLURAL: &'static str = "ippools";
     const NAMESPACED: bool = false;
     resource_basics!();
+    const ALIASES: &'static [&'static str] = &["ippool", "ippools", "ipp", "ipps", "pool", "pools"];
+    const COLUMNS: Columns = Columns {
+        ps: &["NAME", "CIDR", "SELECTOR"],
+        wide: &[
+            "NAME",
+            "CIDR",
+            "NAT",
+            "IPIPMODE",
+            "VXLANMODE",
+            "DISABLED",
+            "DISABLEBGPEXPORT",
+            "SELECTOR",
+            "ASSIGNMENTMODE",
+        ],
+        extra: &[],
+    };
+    const GO_TYPE: &'static GoType = &GO_OBJECT;
+    const GO_LIST_TYPE: &'static GoType = &GO_LIST;
+    const GO_FIELDS: &'static [GoField] = &[
+        GoField::new("spec.ipipMode", "v3.IPIPMode"),
+        GoField::new("spec.vxlanMode", "v3.VXLANMode"),
+        GoField::new("spec.assignmentMode", "v3.AssignmentMode"),
+        GoField::list(
+            "spec.allowedUses",
+            "[]v3.IPPoolAllowedUse",
+            "v3.IPPoolAllowedUse",
+        ),
+    ];
+
+    fn cell(&self, heading: &str) -> Option<String> {
+        let spec = &self.spec;
+        let mode = |m: &str| if m.is_empty() { "Never" } else { m }.to_string();
+        Some(match heading {
+            "CIDR" => spec.cidr.clone(),
+            "NAT" => spec.nat_outgoing.to_string(),
+            "IPIPMODE" => mode(&spec.ipip_mode),
+            "VXLANMODE" => mode(&spec.vxlan_mode),
+            "DISABLED" => spec.disabled.to_string(),
+            "DISABLEBGPEXPORT" => spec.disable_bgp_export.to_string(),
+            "SELECTOR" => spec.node_selector.clone(),
+            "ASSIGNMENTMODE" => spec
+                .assignment_mode
+                .clone()
+                .unwrap_or_else(|| "<nil>".into()),
+            _ => return None,
+        })
+    }
 
     fn validate_standalone(&self) -> Result<(), ValidationError> {
         let mut p = self.clone();
@@ -493,6 +539,61 @@ impl Resource for IpPool {
         ValidationError::check(errs)
     }
 }
+
+// IPPool (api/pkg/apis/projectcalico/v3/ippool.go).
+gotypes::go_kind!(
+    "v3.IPPool",
+    "v3.IPPoolList",
+    f("Spec", "spec", &GoType::Struct(&GO_SPEC))
+);
+static GO_SPEC: StructType = StructType {
+    name: "v3.IPPoolSpec",
+    fields: &[
+        f("CIDR", "cidr", &STRING),
+        f(
+            "VXLANMode",
+            "vxlanMode",
+            &GoType::Scalar("v3.VXLANMode", Basic::String),
+        ),
+        f(
+            "IPIPMode",
+            "ipipMode",
+            &GoType::Scalar("v3.IPIPMode", Basic::String),
+        ),
+        f("NATOutgoing", "natOutgoing", &BOOL),
+        f("Disabled", "disabled", &BOOL),
+        f("DisableBGPExport", "disableBGPExport", &BOOL),
+        f("BlockSize", "blockSize", &INT),
+        f("NodeSelector", "nodeSelector", &STRING),
+        f("NamespaceSelector", "namespaceSelector", &STRING),
+        f(
+            "IPIP",
+            "ipip",
+            &GoType::Ptr(&GoType::Struct(&StructType {
+                name: "v3.IPIPConfiguration",
+                fields: &[
+                    f("Enabled", "enabled", &BOOL),
+                    f(
+                        "Mode",
+                        "mode",
+                        &GoType::Scalar("v3.EncapMode", Basic::String),
+                    ),
+                ],
+            })),
+        ),
+        f("NATOutgoingV1", "nat-outgoing", &BOOL),
+        f(
+            "AllowedUses",
+            "allowedUses",
+            &GoType::Slice(&GoType::Scalar("v3.IPPoolAllowedUse", Basic::String)),
+        ),
+        f(
+            "AssignmentMode",
+            "assignmentMode",
+            &GoType::Ptr(&GoType::Scalar("v3.AssignmentMode", Basic::String)),
+        ),
+    ],
+};
 
 #[cfg(test)]
 mod tests {

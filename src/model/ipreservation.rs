@@ -1,12 +1,12 @@
 //! IPReservation: addresses automatic assignment must not hand out.
 
+use super::gotypes::{self, GoType, STRINGS, StructType, f};
 use super::validation::{ErroredField, ValidationError};
-use super::{Cidr, ObjectMeta, Resource, resource_basics};
+use super::{Cidr, Columns, ObjectMeta, Resource, resource_basics};
 use serde::{Deserialize, Serialize};
 
 /// `projectcalico.org/v3` IPReservation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IpReservation {
     /// Always `IPReservation`.
     #[serde(default)]
@@ -24,7 +24,6 @@ pub struct IpReservation {
 
 /// The spec of an [`IpReservation`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IpReservationSpec {
     /// CIDRs or bare addresses; host bits are ignored (`10.0.0.5/24` reserves `10.0.0.0/24`).
     #[serde(
@@ -52,6 +51,26 @@ impl Resource for IpReservation {
     const PLURAL: &'static str = "ipreservations";
     const NAMESPACED: bool = false;
     resource_basics!();
+    const ALIASES: &'static [&'static str] = &[
+        "ipreservation",
+        "ipreservations",
+        "reservation",
+        "reservations",
+    ];
+    const COLUMNS: Columns = Columns {
+        ps: &["NAME"],
+        wide: &["NAME", "CIDRS"],
+        extra: &[],
+    };
+    const GO_TYPE: &'static GoType = &GO_OBJECT;
+    const GO_LIST_TYPE: &'static GoType = &GO_LIST;
+
+    fn cell(&self, heading: &str) -> Option<String> {
+        match heading {
+            "CIDRS" => Some(join80(&self.spec.reserved_cidrs)),
+            _ => None,
+        }
+    }
 
     fn validate(&self) -> Result<(), ValidationError> {
         let mut errs = match super::validation::validate_metadata::<Self>(&self.metadata) {
@@ -73,3 +92,22 @@ impl Resource for IpReservation {
         ValidationError::check(errs)
     }
 }
+
+/// calicoctl's `joinAndTruncate .Spec.ReservedCIDRs "," 80` (the CIDRS column).
+fn join80(items: &[String]) -> String {
+    crate::go::join_and_truncate(items, ",", 80).expect("80 leaves room for the \"...\"")
+}
+
+// IPReservation (ipreservation.go).
+gotypes::go_kind!(
+    "v3.IPReservation",
+    "v3.IPReservationList",
+    f(
+        "Spec",
+        "spec",
+        &GoType::Struct(&StructType {
+            name: "v3.IPReservationSpec",
+            fields: &[f("ReservedCIDRs", "reservedCIDRs", &STRINGS)],
+        })
+    )
+);

@@ -1,14 +1,19 @@
-//! The kind registry: names and aliases calicoctl accepts, and [`AnyResource`], a value of any
-//! supported kind for commands that handle mixed documents.
+//! The kind registry: the one list of kinds, and what it generates for values of any kind:
+//! [`AnyResource`], the [`KINDS`] table (names and aliases calicoctl accepts, scope, table
+//! columns, Go types) and the dispatch macros [`with_resource!`] and [`with_kind!`]. Each
+//! kind's facts are its [`Resource`] implementation, in its own file.
 
+pub use super::decode::DecodeError;
+use super::decode::decode_as;
+use super::gotypes::GoType;
 use super::{
-    ClusterInformation, IpPool, IpReservation, IpamConfiguration, Node, ObjectMeta, Resource,
-    ResourceId, ValidationError, WorkloadEndpoint,
+    ClusterInformation, Columns, IpPool, IpReservation, IpamConfiguration, Node, ObjectMeta,
+    Resource, ResourceId, ValidationError, WorkloadEndpoint,
 };
 use serde::Serialize;
 
-/// What the CLI needs to know about a kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A kind's registration as the command line needs it, by name rather than by type.
+#[derive(Debug, Clone, Copy)]
 pub struct KindInfo {
     /// `IPPool`.
     pub kind: &'static str,
@@ -18,62 +23,96 @@ pub struct KindInfo {
     pub aliases: &'static [&'static str],
     /// Namespaced or cluster-wide.
     pub namespaced: bool,
+    /// Read-only for calicoctl.
+    pub read_only: bool,
+    /// The `get` tables' headings.
+    pub columns: Columns,
+    /// The Go type of one object in calicoctl's template data (`*v3.IPPool`).
+    pub go_type: &'static GoType,
+    /// The Go type of a listing (`*v3.IPPoolList`).
+    pub go_list_type: &'static GoType,
 }
 
-/// Every kind this build supports, in calicoctl's help order.
-pub const KINDS: &[KindInfo] = &[
-    KindInfo {
-        kind: "ClusterInformation",
-        plural: "clusterinformations",
-        aliases: &[
-            "clusterinformation",
-            "clusterinformations",
-            "clusterinfo",
-            "clusterinfos",
-        ],
-        namespaced: false,
-    },
-    KindInfo {
-        kind: "IPAMConfiguration",
-        plural: "ipamconfigurations",
-        aliases: &[
-            "ipamconfiguration",
-            "ipamconfigurations",
-            "ipamconfig",
-            "ipamconfigs",
-        ],
-        namespaced: false,
-    },
-    KindInfo {
-        kind: "IPPool",
-        plural: "ippools",
-        aliases: &["ippool", "ippools", "ipp", "ipps", "pool", "pools"],
-        namespaced: false,
-    },
-    KindInfo {
-        kind: "IPReservation",
-        plural: "ipreservations",
-        aliases: &[
-            "ipreservation",
-            "ipreservations",
-            "reservation",
-            "reservations",
-        ],
-        namespaced: false,
-    },
-    KindInfo {
-        kind: "Node",
-        plural: "nodes",
-        aliases: &["node", "nodes", "no", "nos"],
-        namespaced: false,
-    },
-    KindInfo {
-        kind: "WorkloadEndpoint",
-        plural: "workloadendpoints",
-        aliases: &["workloadendpoint", "workloadendpoints", "wep", "weps"],
-        namespaced: true,
-    },
-];
+impl KindInfo {
+    /// The registration of `K`.
+    pub const fn of<K: Resource>() -> KindInfo {
+        KindInfo {
+            kind: K::KIND,
+            plural: K::PLURAL,
+            aliases: K::ALIASES,
+            namespaced: K::NAMESPACED,
+            read_only: K::READ_ONLY,
+            columns: K::COLUMNS,
+            go_type: K::GO_TYPE,
+            go_list_type: K::GO_LIST_TYPE,
+        }
+    }
+}
+
+/// Generates, from the list of kinds, [`AnyResource`], [`KINDS`], the `From` conversions and
+/// the dispatch macros. `$d` is a `$` handed in, for the macros it defines.
+macro_rules! registry {
+    ($d:tt $($ty:ident),* $(,)?) => {
+        /// A resource of any supported kind.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum AnyResource {
+            $(
+                #[doc = concat!("A ", stringify!($ty), ".")]
+                $ty($ty),
+            )*
+        }
+
+        /// Every kind this build supports, in calicoctl's help order.
+        pub static KINDS: &[KindInfo] = &[$(KindInfo::of::<$ty>()),*];
+
+        $(
+            impl From<$ty> for AnyResource {
+                fn from(r: $ty) -> AnyResource {
+                    AnyResource::$ty(r)
+                }
+            }
+        )*
+
+        /// Runs `$body` with `$r` bound to the typed resource inside an [`AnyResource`].
+        macro_rules! with_resource {
+            ($d any:expr, $d r:ident => $d body:expr) => {
+                match $d any {
+                    $(crate::model::kinds::AnyResource::$ty($d r) => $d body,)*
+                }
+            };
+        }
+        pub(crate) use with_resource;
+
+        /// Runs `$body` with the type alias `$K` bound to the Rust type of the kind named
+        /// `$kind` (a [`KindInfo::kind`]). Evaluates to `None` for kinds not in the registry.
+        macro_rules! with_kind {
+            ($d kind:expr, $d K:ident => $d body:expr) => {{
+                let kind: &str = $d kind;
+                $(
+                    if kind == <crate::model::$ty as crate::model::Resource>::KIND {
+                        type $d K = crate::model::$ty;
+                        Some($d body)
+                    } else
+                )* {
+                    None
+                }
+            }};
+        }
+        pub(crate) use with_kind;
+    };
+}
+
+// The kinds, in calicoctl's help order. Adding a kind: its file under `model/` (implementing
+// `Resource`), its `mod`/`pub use` lines in `model/mod.rs`, and its name here
+// (`docs/adding-a-kind.md`).
+registry!($
+    ClusterInformation,
+    IpamConfiguration,
+    IpPool,
+    IpReservation,
+    Node,
+    WorkloadEndpoint,
+);
 
 /// Looks a kind up by any alias, case-insensitively (`IPPools`, `ipp`, `pool`).
 pub fn lookup(name: &str) -> Option<&'static KindInfo> {
@@ -86,107 +125,35 @@ pub fn by_kind(kind: &str) -> Option<&'static KindInfo> {
     KINDS.iter().find(|k| k.kind == kind)
 }
 
-/// A resource of any supported kind.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AnyResource {
-    /// ClusterInformation.
-    ClusterInformation(ClusterInformation),
-    /// IPAMConfiguration.
-    IpamConfiguration(IpamConfiguration),
-    /// IPPool.
-    IpPool(IpPool),
-    /// IPReservation.
-    IpReservation(IpReservation),
-    /// Node.
-    Node(Node),
-    /// WorkloadEndpoint.
-    WorkloadEndpoint(WorkloadEndpoint),
-}
-
-/// Runs `$body` with `$r` bound to the typed resource inside an [`AnyResource`].
-#[macro_export]
-macro_rules! with_resource {
-    ($any:expr, $r:ident => $body:expr) => {
-        match $any {
-            $crate::model::kinds::AnyResource::ClusterInformation($r) => $body,
-            $crate::model::kinds::AnyResource::IpamConfiguration($r) => $body,
-            $crate::model::kinds::AnyResource::IpPool($r) => $body,
-            $crate::model::kinds::AnyResource::IpReservation($r) => $body,
-            $crate::model::kinds::AnyResource::Node($r) => $body,
-            $crate::model::kinds::AnyResource::WorkloadEndpoint($r) => $body,
-        }
-    };
-}
-
-/// Why a document could not be turned into a resource.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    /// Missing or unknown `kind`/`apiVersion`.
-    #[error("unknown resource type ({kind}) and/or version ({api_version})")]
-    UnknownType {
-        /// The document's kind.
-        kind: String,
-        /// The document's apiVersion.
-        api_version: String,
-    },
-    /// Fields the kind does not have.
-    #[error("{}", unknown_fields_message(.0))]
-    UnknownFields(Vec<String>),
-    /// Anything else serde reported (wrong types and the like).
-    #[error("{0}")]
-    Other(String),
-}
-
-fn unknown_fields_message(fields: &[String]) -> String {
-    match fields {
-        [one] => format!(
-            "error parsing document: field in document is not recognized or is in the wrong location: {one}"
-        ),
-        many => {
-            let shown: Vec<&str> = many.iter().take(4).map(String::as_str).collect();
-            let mut s = format!(
-                "error parsing document: fields in document are not recognized or are in the wrong location: {}",
-                shown.join(", ")
-            );
-            if many.len() > 4 {
-                s.push_str(&format!(" (+ {} more)", many.len() - 4));
-            }
-            s
-        }
+/// The Go type calicoctl's templates see for an object of `kind` (`IPPool` → `*v3.IPPool`,
+/// `IPPoolList` → `*v3.IPPoolList`); `None` for a kind not registered.
+pub fn go_type(kind: &str) -> Option<&'static GoType> {
+    if let Some(info) = by_kind(kind) {
+        return Some(info.go_type);
     }
+    by_kind(kind.strip_suffix("List")?).map(|info| info.go_list_type)
 }
 
 impl AnyResource {
     /// Decodes one JSON document (already converted from YAML) into a typed resource,
     /// strictly: unknown fields are reported with Calico's message.
     pub fn from_value(value: serde_json::Value) -> Result<AnyResource, DecodeError> {
-        let kind = value
-            .get("kind")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
-        let api_version = value
-            .get("apiVersion")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
-        let unknown = || DecodeError::UnknownType {
-            kind: kind.clone(),
-            api_version: api_version.clone(),
+        let field = |name: &str| {
+            value
+                .get(name)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
         };
-        if api_version != super::API_VERSION {
-            return Err(unknown());
+        let (kind, api_version) = (field("kind"), field("apiVersion"));
+        if api_version == super::API_VERSION
+            && let Some(decoded) = with_kind!(&kind, K => {
+                decode_as::<K>(value, K::go_names(), true).map(AnyResource::from)
+            })
+        {
+            return decoded;
         }
-        use super::decode::decode;
-        Ok(match kind.as_str() {
-            "ClusterInformation" => AnyResource::ClusterInformation(decode(value)?),
-            "IPAMConfiguration" => AnyResource::IpamConfiguration(decode(value)?),
-            "IPPool" => AnyResource::IpPool(decode(value)?),
-            "IPReservation" => AnyResource::IpReservation(decode(value)?),
-            "Node" => AnyResource::Node(decode(value)?),
-            "WorkloadEndpoint" => AnyResource::WorkloadEndpoint(decode(value)?),
-            _ => return Err(unknown()),
-        })
+        Err(DecodeError::UnknownType { kind, api_version })
     }
 
     /// The kind's registry entry.
@@ -212,6 +179,11 @@ impl AnyResource {
         with_resource!(self, r => r.metadata_mut())
     }
 
+    /// Sets `kind` and `apiVersion` to the kind's values.
+    pub fn set_type_meta(&mut self) {
+        with_resource!(self, r => r.set_type_meta())
+    }
+
     /// Calico's name for it in errors.
     pub fn id(&self) -> ResourceId {
         with_resource!(self, r => r.id())
@@ -230,6 +202,16 @@ impl AnyResource {
     /// As a JSON value (struct order).
     pub fn to_value(&self) -> serde_json::Value {
         with_resource!(self, r => serde_json::to_value(r).expect("resources serialise"))
+    }
+
+    /// The cell under a `get` table heading: `NAME` and `NAMESPACE` for every kind, else the
+    /// kind's own ([`Resource::cell`]); `None` for a heading the kind does not have.
+    pub fn cell(&self, heading: &str) -> Option<String> {
+        match heading {
+            "NAME" => Some(self.metadata().name.clone()),
+            "NAMESPACE" => Some(self.metadata().namespace.clone()),
+            _ => with_resource!(self, r => r.cell(heading)),
+        }
     }
 }
 
@@ -288,57 +270,87 @@ mod tests {
             "unknown resource type (IPPool) and/or version (v1)"
         );
     }
-}
 
-macro_rules! any_from {
-    ($($variant:ident($ty:ty)),*) => {
-        $(impl From<$ty> for AnyResource {
-            fn from(r: $ty) -> AnyResource {
-                AnyResource::$variant(r)
-            }
-        })*
-    };
-}
-any_from!(
-    ClusterInformation(ClusterInformation),
-    IpamConfiguration(IpamConfiguration),
-    IpPool(IpPool),
-    IpReservation(IpReservation),
-    Node(Node),
-    WorkloadEndpoint(WorkloadEndpoint)
-);
+    #[test]
+    fn type_names_as_reflect_prints_them() {
+        assert_eq!(go_type("IPPoolList").unwrap().name(), "*v3.IPPoolList");
+        assert_eq!(go_type("Node").unwrap().name(), "*v3.Node");
+        assert_eq!(
+            crate::model::gotypes::RUNTIME_OBJECTS.name(),
+            "[]runtime.Object"
+        );
+        assert!(go_type("BGPPeer").is_none());
+    }
 
-/// Runs `$body` with the type alias `$K` bound to the Rust type of the kind named `$kind`
-/// (a `KindInfo::kind` string). Evaluates to `None` for kinds not in the registry.
-#[macro_export]
-macro_rules! with_kind {
-    ($kind:expr, $K:ident => $body:expr) => {
-        match $kind {
-            "ClusterInformation" => {
-                type $K = $crate::model::ClusterInformation;
-                Some($body)
+    #[test]
+    fn promoted_fields_are_found_through_embedded_structs() {
+        let GoType::Ptr(GoType::Struct(pool)) = go_type("IPPool").unwrap() else {
+            panic!("IPPool is a pointer to a struct");
+        };
+        let path = |name: &str| -> Vec<&str> {
+            let found = pool.field_path(name).unwrap();
+            found.iter().map(|f| f.name).collect()
+        };
+        assert_eq!(path("Name"), ["ObjectMeta", "Name"]);
+        assert_eq!(path("Kind"), ["TypeMeta", "Kind"]);
+        // Exact names only, as Go's FieldByName.
+        assert!(pool.field_path("name").is_none());
+        assert!(pool.field_path("Metadata").is_none());
+    }
+
+    #[test]
+    fn every_kind_is_registered_once_with_its_names() {
+        for (i, info) in KINDS.iter().enumerate() {
+            assert_eq!(by_kind(info.kind).map(|k| k.kind), Some(info.kind));
+            assert!(info.aliases.contains(&info.plural), "{}", info.kind);
+            assert!(
+                info.aliases
+                    .contains(&info.kind.to_ascii_lowercase().as_str()),
+                "{}",
+                info.kind
+            );
+            for alias in info.aliases {
+                assert_eq!(lookup(alias).map(|k| k.kind), Some(info.kind), "{alias}");
             }
-            "IPAMConfiguration" => {
-                type $K = $crate::model::IpamConfiguration;
-                Some($body)
+            // calicoctl's help order.
+            if let Some(next) = KINDS.get(i + 1) {
+                assert!(info.kind.to_lowercase() < next.kind.to_lowercase());
             }
-            "IPPool" => {
-                type $K = $crate::model::IpPool;
-                Some($body)
-            }
-            "IPReservation" => {
-                type $K = $crate::model::IpReservation;
-                Some($body)
-            }
-            "Node" => {
-                type $K = $crate::model::Node;
-                Some($body)
-            }
-            "WorkloadEndpoint" => {
-                type $K = $crate::model::WorkloadEndpoint;
-                Some($body)
-            }
-            _ => None,
+            assert!(info.columns.ps.contains(&"NAME") || info.columns.wide.contains(&"NAME"));
         }
-    };
+        assert_eq!(
+            KINDS
+                .iter()
+                .filter(|k| k.read_only)
+                .map(|k| k.kind)
+                .collect::<Vec<_>>(),
+            ["ClusterInformation"]
+        );
+        assert_eq!(
+            KINDS
+                .iter()
+                .filter(|k| k.namespaced)
+                .map(|k| k.kind)
+                .collect::<Vec<_>>(),
+            ["WorkloadEndpoint"]
+        );
+    }
+
+    #[test]
+    fn cells_come_from_the_kind() {
+        let mut pool = IpPool::new("p", "10.0.0.0/24");
+        pool.spec.ipip_mode = "Always".into();
+        let any = AnyResource::from(pool);
+        assert_eq!(any.cell("NAME").as_deref(), Some("p"));
+        assert_eq!(any.cell("CIDR").as_deref(), Some("10.0.0.0/24"));
+        assert_eq!(any.cell("IPIPMODE").as_deref(), Some("Always"));
+        assert_eq!(any.cell("VXLANMODE").as_deref(), Some("Never"));
+        assert_eq!(any.cell("ASSIGNMENTMODE").as_deref(), Some("<nil>"));
+        assert_eq!(any.cell("NODE"), None);
+        let mut res = IpReservation::default();
+        res.spec.reserved_cidrs = (0..10).map(|i| format!("10.0.{i}.0/24")).collect();
+        let cidrs = AnyResource::from(res).cell("CIDRS").unwrap();
+        assert_eq!(cidrs.len(), 80);
+        assert!(cidrs.starts_with("10.0.0.0/24,10.0.1.0/24,") && cidrs.ends_with("..."));
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 /// `metav1.ObjectMeta` as Calico's v3 kinds carry it. Field order is Go's, which fixes the
 /// order of keys in stored values and in `-o json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ObjectMeta {
     /// The resource's name.
     #[serde(default, skip_serializing_if = "String::is_empty")]

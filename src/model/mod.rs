@@ -1,8 +1,11 @@
 //! The `projectcalico.org/v3` kinds: JSON shape, defaults and validation.
 //!
-//! Each kind lives in its own file and implements [`Resource`]. Field order in the structs is
-//! the Go field order, so serialising gives the bytes Calico stores in etcd and prints for
-//! `-o json`. Validation messages are Calico v3.31's (`error with field ... (reason)`).
+//! Each kind lives in its own file and implements [`Resource`], its one registration: names,
+//! plural and aliases, scope, `get` table columns, Go types, defaults and validation.
+//! [`kinds`] lists the kinds and generates from that list what handles a value of any kind
+//! (`docs/adding-a-kind.md`). Field order in the structs is the Go field order, so serialising
+//! gives the bytes Calico stores in etcd and prints for `-o json`. Validation messages are
+//! Calico v3.31's (`error with field ... (reason)`).
 
 pub mod cidr;
 pub mod clusterinfo;
@@ -21,6 +24,7 @@ pub mod workloadendpoint;
 pub use cidr::Cidr;
 pub use clusterinfo::ClusterInformation;
 pub(crate) use decode::{decode_document, go_type_expected, yaml_error};
+pub use gotypes::{GoField, GoNames};
 pub use ipamconfig::IpamConfiguration;
 pub use ippool::IpPool;
 pub use ipreservation::IpReservation;
@@ -35,7 +39,7 @@ use serde::de::DeserializeOwned;
 /// The API group and version of every kind here.
 pub const API_VERSION: &str = "projectcalico.org/v3";
 
-/// A `projectcalico.org/v3` kind.
+/// A `projectcalico.org/v3` kind: its registration, implemented once in the kind's file.
 pub trait Resource:
     Serialize + DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static
 {
@@ -45,6 +49,39 @@ pub trait Resource:
     const PLURAL: &'static str;
     /// True for kinds that live in a namespace.
     const NAMESPACED: bool;
+    /// Every lower-case name calicoctl accepts for the kind on its command line (the kind,
+    /// its plural and the short names: `ippool`, `ippools`, `ipp`, ...).
+    const ALIASES: &'static [&'static str];
+    /// Read-only for calicoctl (ClusterInformation): create, apply, replace, patch, label and
+    /// delete refuse it.
+    const READ_ONLY: bool = false;
+    /// The headings of calicoctl's `get` tables; [`Resource::cell`] fills them in.
+    const COLUMNS: Columns = Columns::NAME;
+    /// The Go type calicoctl's template data holds for one object (`*v3.IPPool`), from
+    /// `gotypes::go_kind!`.
+    const GO_TYPE: &'static gotypes::GoType;
+    /// The Go type of a `get` listing (`*v3.IPPoolList`).
+    const GO_LIST_TYPE: &'static gotypes::GoType;
+    /// Go struct names of the kind's nested objects, for decoding messages (see [`GoNames`]).
+    const GO_STRUCTS: &'static [(&'static str, &'static str)] = &[];
+    /// Go types of the kind's fields that serde's expectation does not tell (see [`GoNames`]).
+    const GO_FIELDS: &'static [GoField] = &[];
+
+    /// The cell under `heading` (one of [`Resource::COLUMNS`] other than `NAME` and
+    /// `NAMESPACE`, which every kind shares), as calicoctl's column templates render it.
+    fn cell(&self, heading: &str) -> Option<String> {
+        let _ = heading;
+        None
+    }
+
+    /// The Go names of the kind's decoding messages.
+    fn go_names() -> GoNames {
+        GoNames {
+            kind: Self::KIND,
+            structs: Self::GO_STRUCTS,
+            fields: Self::GO_FIELDS,
+        }
+    }
 
     /// The object's metadata.
     fn metadata(&self) -> &ObjectMeta;
@@ -83,6 +120,41 @@ pub trait Resource:
     /// `IPPool(name)` or `WorkloadEndpoint(ns/name)`, as Calico's errors name resources.
     fn id(&self) -> ResourceId {
         ResourceId::new(Self::KIND, self.namespace(), self.name())
+    }
+}
+
+/// The headings of a kind's `get` tables (`-o ps`, `-o wide`); `custom-columns=` accepts any
+/// of them and the `extra` ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    /// The default table.
+    pub ps: &'static [&'static str],
+    /// `-o wide`.
+    pub wide: &'static [&'static str],
+    /// Headings only `custom-columns=` shows.
+    pub extra: &'static [&'static str],
+}
+
+impl Columns {
+    /// A kind shown by its name alone.
+    pub const NAME: Columns = Columns {
+        ps: &["NAME"],
+        wide: &["NAME"],
+        extra: &[],
+    };
+
+    /// Every heading valid in `custom-columns=`, sorted.
+    pub fn valid(&self) -> Vec<&'static str> {
+        let mut all: Vec<&'static str> = self
+            .wide
+            .iter()
+            .chain(self.ps)
+            .chain(self.extra)
+            .copied()
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
     }
 }
 

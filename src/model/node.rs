@@ -1,12 +1,12 @@
 //! Node: a host running Calico. Its labels are what pool `nodeSelector`s match.
 
+use super::gotypes::{self, Basic, GoType, STRING, STRINGS, StructType, f};
 use super::validation::{ErroredField, ValidationError};
-use super::{ObjectMeta, Resource, resource_basics};
+use super::{Columns, GoField, ObjectMeta, Resource, resource_basics};
 use serde::{Deserialize, Serialize};
 
 /// `projectcalico.org/v3` Node.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Node {
     /// Always `Node`.
     #[serde(default)]
@@ -27,7 +27,6 @@ pub struct Node {
 
 /// The spec of a [`Node`], in Calico's field order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct NodeSpec {
     /// BGP settings; absent when the node runs no BGP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,7 +72,6 @@ pub struct NodeSpec {
 
 /// `spec.bgp` of a [`Node`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct NodeBgpSpec {
     /// The node's AS number.
     #[serde(default, rename = "asNumber", skip_serializing_if = "Option::is_none")]
@@ -117,7 +115,6 @@ impl NodeBgpSpec {
 
 /// An orchestrator reference.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct OrchRef {
     /// The orchestrator's node name.
     #[serde(default, rename = "nodeName", skip_serializing_if = "String::is_empty")]
@@ -129,7 +126,6 @@ pub struct OrchRef {
 
 /// `spec.wireguard` of a [`Node`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct NodeWireguardSpec {
     /// IPv4 interface address.
     #[serde(
@@ -149,7 +145,6 @@ pub struct NodeWireguardSpec {
 
 /// One address of a [`Node`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct NodeAddress {
     /// The address.
     #[serde(default)]
@@ -161,7 +156,6 @@ pub struct NodeAddress {
 
 /// `status` of a [`Node`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct NodeStatus {
     /// WireGuard public key.
     #[serde(
@@ -220,6 +214,42 @@ impl Resource for Node {
     const PLURAL: &'static str = "nodes";
     const NAMESPACED: bool = false;
     resource_basics!();
+    const ALIASES: &'static [&'static str] = &["node", "nodes", "no", "nos"];
+    const COLUMNS: Columns = Columns {
+        ps: &["NAME"],
+        wide: &["NAME", "ASN", "IPV4", "IPV6"],
+        extra: &[],
+    };
+    const GO_TYPE: &'static GoType = &GO_OBJECT;
+    const GO_LIST_TYPE: &'static GoType = &GO_LIST;
+    const GO_STRUCTS: &'static [(&'static str, &'static str)] = &[
+        ("spec.bgp", "NodeBGPSpec"),
+        ("spec.orchRefs", "OrchRef"),
+        ("spec.wireguard", "NodeWireguardSpec"),
+        ("spec.addresses", "NodeAddress"),
+    ];
+    const GO_FIELDS: &'static [GoField] = &[
+        GoField::new("spec.bgp", "v3.NodeBGPSpec"),
+        GoField::new("spec.wireguard", "v3.NodeWireguardSpec"),
+        GoField::list("spec.orchRefs", "[]v3.OrchRef", "v3.OrchRef"),
+        GoField::list("spec.addresses", "[]v3.NodeAddress", "v3.NodeAddress"),
+    ];
+
+    fn cell(&self, heading: &str) -> Option<String> {
+        let bgp = self.spec.bgp.as_ref();
+        Some(match heading {
+            "ASN" => match bgp {
+                None => String::new(),
+                Some(b) => match &b.as_number {
+                    Some(v) => v.as_u64().map_or_else(|| v.to_string(), |n| n.to_string()),
+                    None => "(64512)".to_string(),
+                },
+            },
+            "IPV4" => bgp.map(|b| b.ipv4_address.clone()).unwrap_or_default(),
+            "IPV6" => bgp.map(|b| b.ipv6_address.clone()).unwrap_or_default(),
+            _ => return None,
+        })
+    }
 
     fn validate(&self) -> Result<(), ValidationError> {
         let mut errs = match super::validation::validate_metadata::<Self>(&self.metadata) {
@@ -372,6 +402,97 @@ pub fn as_number(value: &serde_json::Value) -> Result<u32, String> {
         other => Err(invalid(&other.to_string())),
     }
 }
+
+// Node (libcalico-go/lib/apis/v3/node.go).
+gotypes::go_kind!(
+    "v3.Node",
+    "v3.NodeList",
+    f("Spec", "spec", &GoType::Struct(&GO_SPEC)),
+    f(
+        "Status",
+        "status",
+        &GoType::Struct(&StructType {
+            name: "v3.NodeStatus",
+            fields: &[
+                f("WireguardPublicKey", "wireguardPublicKey", &STRING),
+                f("WireguardPublicKeyV6", "wireguardPublicKeyV6", &STRING),
+                f("PodCIDRs", "podCIDRs", &STRINGS),
+            ],
+        })
+    ),
+);
+static GO_SPEC: StructType = StructType {
+    name: "v3.NodeSpec",
+    fields: &[
+        f(
+            "BGP",
+            "bgp",
+            &GoType::Ptr(&GoType::Struct(&StructType {
+                name: "v3.NodeBGPSpec",
+                fields: &[
+                    f(
+                        "ASNumber",
+                        "asNumber",
+                        &GoType::Ptr(&GoType::Scalar("numorstring.ASNumber", Basic::Uint)),
+                    ),
+                    f("IPv4Address", "ipv4Address", &STRING),
+                    f("IPv6Address", "ipv6Address", &STRING),
+                    f("IPv4IPIPTunnelAddr", "ipv4IPIPTunnelAddr", &STRING),
+                    f(
+                        "RouteReflectorClusterID",
+                        "routeReflectorClusterID",
+                        &STRING,
+                    ),
+                ],
+            })),
+        ),
+        f("IPv4VXLANTunnelAddr", "ipv4VXLANTunnelAddr", &STRING),
+        f("VXLANTunnelMACAddr", "vxlanTunnelMACAddr", &STRING),
+        f("IPv6VXLANTunnelAddr", "ipv6VXLANTunnelAddr", &STRING),
+        f("VXLANTunnelMACAddrV6", "vxlanTunnelMACAddrV6", &STRING),
+        f(
+            "OrchRefs",
+            "orchRefs",
+            &GoType::Slice(&GoType::Struct(&StructType {
+                name: "v3.OrchRef",
+                fields: &[
+                    f("NodeName", "nodeName", &STRING),
+                    f("Orchestrator", "orchestrator", &STRING),
+                ],
+            })),
+        ),
+        f(
+            "Wireguard",
+            "wireguard",
+            &GoType::Ptr(&GoType::Struct(&StructType {
+                name: "v3.NodeWireguardSpec",
+                fields: &[
+                    f("InterfaceIPv4Address", "interfaceIPv4Address", &STRING),
+                    f("InterfaceIPv6Address", "interfaceIPv6Address", &STRING),
+                ],
+            })),
+        ),
+        f(
+            "Addresses",
+            "addresses",
+            &GoType::Slice(&GoType::Struct(&StructType {
+                name: "v3.NodeAddress",
+                fields: &[f("Address", "address", &STRING), f("Type", "type", &STRING)],
+            })),
+        ),
+        f(
+            "Interfaces",
+            "interfaces",
+            &GoType::Slice(&GoType::Struct(&StructType {
+                name: "v3.NodeInterface",
+                fields: &[
+                    f("Name", "name", &STRING),
+                    f("Addresses", "addresses", &STRINGS),
+                ],
+            })),
+        ),
+    ],
+};
 
 #[cfg(test)]
 mod tests {

@@ -1,12 +1,12 @@
 //! WorkloadEndpoint: a pod's interface, its addresses and floating-IP NATs.
 
+use super::gotypes::{self, Basic, GoType, STRING, STRINGS, StructType, UINT16, f};
 use super::validation::{ErroredField, ValidationError};
-use super::{Cidr, ObjectMeta, Resource, resource_basics};
+use super::{Cidr, Columns, GoField, ObjectMeta, Resource, resource_basics};
 use serde::{Deserialize, Serialize};
 
 /// `projectcalico.org/v3` WorkloadEndpoint.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WorkloadEndpoint {
     /// Always `WorkloadEndpoint`.
     #[serde(default)]
@@ -24,7 +24,6 @@ pub struct WorkloadEndpoint {
 
 /// The spec of a [`WorkloadEndpoint`], in Calico's field order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WorkloadEndpointSpec {
     /// `k8s`, `cni`, ...
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -102,7 +101,6 @@ pub struct WorkloadEndpointSpec {
 
 /// One floating-IP mapping.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IpNat {
     /// The pod's own address.
     #[serde(default, rename = "internalIP")]
@@ -203,6 +201,48 @@ impl Resource for WorkloadEndpoint {
     const PLURAL: &'static str = "workloadendpoints";
     const NAMESPACED: bool = true;
     resource_basics!();
+    const ALIASES: &'static [&'static str] =
+        &["workloadendpoint", "workloadendpoints", "wep", "weps"];
+    const COLUMNS: Columns = Columns {
+        ps: &["WORKLOAD", "NODE", "NETWORKS", "INTERFACE"],
+        wide: &[
+            "NAME",
+            "WORKLOAD",
+            "NODE",
+            "NETWORKS",
+            "INTERFACE",
+            "PROFILES",
+            "NATS",
+        ],
+        extra: &["NAMESPACE", "ORCHESTRATOR"],
+    };
+    const GO_TYPE: &'static GoType = &GO_OBJECT;
+    const GO_LIST_TYPE: &'static GoType = &GO_LIST;
+    const GO_STRUCTS: &'static [(&'static str, &'static str)] = &[("spec.ipNATs", "IPNAT")];
+    const GO_FIELDS: &'static [GoField] = &[
+        GoField::list("spec.ipNATs", "[]v3.IPNAT", "v3.IPNAT"),
+        GoField::new("spec.ports", "[]v3.WorkloadEndpointPort"),
+    ];
+
+    fn cell(&self, heading: &str) -> Option<String> {
+        let spec = &self.spec;
+        Some(match heading {
+            "WORKLOAD" if spec.workload.is_empty() => spec.pod.clone(),
+            "WORKLOAD" => spec.workload.clone(),
+            "NODE" => spec.node.clone(),
+            "NETWORKS" => spec.ip_networks.join(","),
+            "INTERFACE" => spec.interface_name.clone(),
+            "PROFILES" => spec.profiles.join(","),
+            "ORCHESTRATOR" => spec.orchestrator.clone(),
+            "NATS" => spec
+                .ip_nats
+                .iter()
+                .map(|n| format!("{{{} {}}}", n.internal_ip, n.external_ip))
+                .collect::<Vec<_>>()
+                .join(","),
+            _ => return None,
+        })
+    }
 
     fn validate(&self) -> Result<(), ValidationError> {
         let mut errs = match super::validation::validate_metadata::<Self>(&self.metadata) {
@@ -255,6 +295,66 @@ impl Resource for WorkloadEndpoint {
         ValidationError::check(errs)
     }
 }
+
+// WorkloadEndpoint (libcalico-go/lib/apis/v3/workloadendpoint.go).
+gotypes::go_kind!(
+    "v3.WorkloadEndpoint",
+    "v3.WorkloadEndpointList",
+    f("Spec", "spec", &GoType::Struct(&GO_SPEC))
+);
+static GO_SPEC: StructType = StructType {
+    name: "v3.WorkloadEndpointSpec",
+    fields: &[
+        f("Orchestrator", "orchestrator", &STRING),
+        f("Workload", "workload", &STRING),
+        f("Node", "node", &STRING),
+        f("ContainerID", "containerID", &STRING),
+        f("Pod", "pod", &STRING),
+        f("Endpoint", "endpoint", &STRING),
+        f("ServiceAccountName", "serviceAccountName", &STRING),
+        f("IPNetworks", "ipNetworks", &STRINGS),
+        f(
+            "IPNATs",
+            "ipNATs",
+            &GoType::Slice(&GoType::Struct(&StructType {
+                name: "v3.IPNAT",
+                fields: &[
+                    f("InternalIP", "internalIP", &STRING),
+                    f("ExternalIP", "externalIP", &STRING),
+                    f("Source", "source", &STRING),
+                ],
+            })),
+        ),
+        f("IPv4Gateway", "ipv4Gateway", &STRING),
+        f("IPv6Gateway", "ipv6Gateway", &STRING),
+        f("Profiles", "profiles", &STRINGS),
+        f("InterfaceName", "interfaceName", &STRING),
+        f("MAC", "mac", &STRING),
+        f(
+            "Ports",
+            "ports",
+            &GoType::Slice(&GoType::Struct(&StructType {
+                name: "v3.WorkloadEndpointPort",
+                fields: &[
+                    f("Name", "name", &STRING),
+                    f(
+                        "Protocol",
+                        "protocol",
+                        &GoType::Scalar("numorstring.Protocol", Basic::Stringer),
+                    ),
+                    f("Port", "port", &UINT16),
+                    f("HostPort", "hostPort", &UINT16),
+                    f("HostIP", "hostIP", &STRING),
+                ],
+            })),
+        ),
+        f(
+            "AllowSpoofedSourcePrefixes",
+            "allowSpoofedSourcePrefixes",
+            &STRINGS,
+        ),
+    ],
+};
 
 #[cfg(test)]
 mod tests {

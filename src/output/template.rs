@@ -1747,7 +1747,7 @@ fn dynamic_type(value: &Value) -> Option<&'static GoType> {
     value
         .get("kind")
         .and_then(Value::as_str)
-        .and_then(gotypes::object_type)
+        .and_then(crate::model::kinds::go_type)
 }
 
 /// The JSON of one struct field: an inlined embedded struct shares its parent's object.

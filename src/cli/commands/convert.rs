@@ -6,7 +6,7 @@ use crate::cli::{CmdError, CmdResult};
 use crate::model::ippool::{USE_TUNNEL, USE_WORKLOAD};
 use crate::model::kinds::AnyResource;
 use crate::model::node::NodeBgpSpec;
-use crate::model::{IpPool, Node, Resource};
+use crate::model::{IpPool, Node};
 use clap::Args;
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -176,16 +176,8 @@ pub fn run(args: &ConvertArgs, out: &mut dyn Write) -> CmdResult {
         }
     }
     if !args.ignore_validation {
-        for r in &mut converted {
-            let check = match r {
-                AnyResource::IpPool(p) => {
-                    let mut copy = p.clone();
-                    copy.validate_and_default(None, &[], &[])
-                        .and_then(|_| copy.validate())
-                }
-                other => other.validate(),
-            };
-            if let Err(e) = check {
+        for r in &converted {
+            if let Err(e) = r.validate_standalone() {
                 return Err(CmdError::new(format!(
                     "converted manifest resource(s) failed validation: {e}Re-run the command with '--ignore-validation' flag to see the converted output"
                 )));
@@ -195,7 +187,7 @@ pub fn run(args: &ConvertArgs, out: &mut dyn Write) -> CmdResult {
     let values: Vec<Value> = converted
         .iter_mut()
         .map(|r| {
-            crate::with_resource!(r, x => x.set_type_meta());
+            r.set_type_meta();
             r.to_value()
         })
         .collect();

@@ -39,7 +39,7 @@ pub struct FileArgs {
 /// Create a resource by file, directory or stdin.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  # Create the IP pools in pools.yaml.\n  calicoctl create -f ./pools.yaml\n\n  # Create an IP pool from JSON on stdin.\n  cat pool.json | calicoctl create -f -\n\n  # Create every manifest in a directory, skipping those that exist.\n  calicoctl create -f ./manifests/ --skip-exists\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+    after_help = super::with_kinds("Examples:\n  # Create the IP pools in pools.yaml.\n  calicoctl create -f ./pools.yaml\n\n  # Create an IP pool from JSON on stdin.\n  cat pool.json | calicoctl create -f -\n\n  # Create every manifest in a directory, skipping those that exist.\n  calicoctl create -f ./manifests/ --skip-exists")
 )]
 pub struct CreateArgs {
     #[command(flatten)]
@@ -52,7 +52,7 @@ pub struct CreateArgs {
 /// Apply a resource by file, directory or stdin.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  # Create or replace the IP pools in pools.yaml.\n  calicoctl apply -f ./pools.yaml\n\n  # Apply an IP pool from JSON on stdin.\n  cat pool.json | calicoctl apply -f -\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+    after_help = super::with_kinds("Examples:\n  # Create or replace the IP pools in pools.yaml.\n  calicoctl apply -f ./pools.yaml\n\n  # Apply an IP pool from JSON on stdin.\n  cat pool.json | calicoctl apply -f -")
 )]
 pub struct ApplyArgs {
     #[command(flatten)]
@@ -62,7 +62,7 @@ pub struct ApplyArgs {
 /// Replace a resource by file, directory or stdin.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  # Replace the IP pools in pools.yaml.\n  calicoctl replace -f ./pools.yaml\n\n  # Replace an IP pool from JSON on stdin.\n  cat pool.json | calicoctl replace -f -\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+    after_help = super::with_kinds("Examples:\n  # Replace the IP pools in pools.yaml.\n  calicoctl replace -f ./pools.yaml\n\n  # Replace an IP pool from JSON on stdin.\n  cat pool.json | calicoctl replace -f -")
 )]
 pub struct ReplaceArgs {
     #[command(flatten)]
@@ -72,7 +72,7 @@ pub struct ReplaceArgs {
 /// Validate a resource by file, directory or stdin without applying it.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  # Check the resources in pools.yaml without writing them.\n  calicoctl validate -f ./pools.yaml\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+    after_help = super::with_kinds("Examples:\n  # Check the resources in pools.yaml without writing them.\n  calicoctl validate -f ./pools.yaml")
 )]
 pub struct ValidateArgs {
     /// Filename to validate. If set to "-" loads from stdin.
@@ -194,8 +194,8 @@ fn act(
     skip_exists: bool,
     dry_run: bool,
 ) -> Result<(), String> {
-    if r.kind() == "ClusterInformation"
-        && let Some(e) = ops::readonly_error(verb.name())
+    if r.info().read_only
+        && let Some(e) = ops::readonly_error(r.info(), verb.name())
     {
         return Err(e);
     }

@@ -10,7 +10,7 @@ use std::io::Write;
 /// Delete a resource identified by file, directory, stdin or resource type and name.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  # Delete the IP pools named in pools.yaml.\n  calicoctl delete -f ./pools.yaml\n\n  # Delete the IP pool named pool-a.\n  calicoctl delete ippool pool-a\n\n  # Delete a workload endpoint of namespace prod.\n  calicoctl delete workloadendpoint node1-k8s-web--0-eth0 -n prod\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+    after_help = super::with_kinds("Examples:\n  # Delete the IP pools named in pools.yaml.\n  calicoctl delete -f ./pools.yaml\n\n  # Delete the IP pool named pool-a.\n  calicoctl delete ippool pool-a\n\n  # Delete a workload endpoint of namespace prod.\n  calicoctl delete workloadendpoint node1-k8s-web--0-eth0 -n prod")
 )]
 pub struct DeleteArgs {
     /// The kind of resource to delete.
@@ -114,8 +114,8 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs, out: &mut dyn Write) -> CmdResult {
     for t in targets {
         let result = if let Some(e) = t.error {
             Err(e)
-        } else if t.info.kind == "ClusterInformation" {
-            Err(ops::readonly_error("delete").unwrap_or_default())
+        } else if t.info.read_only {
+            Err(ops::readonly_error(t.info, "delete").unwrap_or_default())
         } else {
             match ops::delete(
                 client,

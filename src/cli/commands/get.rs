@@ -12,7 +12,7 @@ use std::io::Write;
 #[derive(Debug, Args)]
 #[command(
     override_usage = "calicoctl get ( (<KIND> [<NAME>...]) |\n                --filename=<FILENAME> [--recursive] [--skip-empty] )\n                [--output=<OUTPUT>] [--config=<CONFIG>] [--namespace=<NS>] [--all-namespaces] [--export] [--selector=<SELECTOR>] [--context=<context>] [--allow-version-mismatch]",
-    after_help = "Examples:\n  # List all IP pools in default output format.\n  calicoctl get ippools\n\n  # List IP pools with their selectors and modes.\n  calicoctl get ippools -o wide\n\n  # Get the IP pool named pool-a in YAML.\n  calicoctl get ippool pool-a -o yaml\n\n  # List the workload endpoints of every namespace.\n  calicoctl get workloadendpoints --all-namespaces\n\n  # Print each pool's name and CIDR.\n  calicoctl get ippools -o go-template='{{range .}}{{range .Items}}{{.Name}} {{.Spec.CIDR}}{{\"\\n\"}}{{end}}{{end}}'\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+    after_help = super::with_kinds("Examples:\n  # List all IP pools in default output format.\n  calicoctl get ippools\n\n  # List IP pools with their selectors and modes.\n  calicoctl get ippools -o wide\n\n  # Get the IP pool named pool-a in YAML.\n  calicoctl get ippool pool-a -o yaml\n\n  # List the workload endpoints of every namespace.\n  calicoctl get workloadendpoints --all-namespaces\n\n  # Print each pool's name and CIDR.\n  calicoctl get ippools -o go-template='{{range .}}{{range .Items}}{{.Name}} {{.Spec.CIDR}}{{\"\\n\"}}{{end}}{{end}}'")
 )]
 pub struct GetArgs {
     /// The kind of resource (any alias calicoctl accepts: ippool, pools, ipp, node, ...).
@@ -135,8 +135,8 @@ pub fn run(ctx: &Ctx, args: &GetArgs, out: &mut dyn Write) -> CmdResult {
         _ => None,
     } {
         let kind = match &want {
-            Want::List(i) | Want::Names(i, _) => i.kind,
-            Want::File(r) => r[0].kind(),
+            Want::List(i) | Want::Names(i, _) => i,
+            Want::File(r) => r[0].info(),
         };
         printer::check_headings(kind, cols)?;
     }

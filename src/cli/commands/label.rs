@@ -1,14 +1,14 @@
 //! `calicoctl label`.
 
 use crate::cli::{CmdError, CmdResult, Ctx, ops};
-use crate::model::{Resource, kinds};
+use crate::model::kinds;
 use clap::Args;
 use std::io::Write;
 
 /// Add or update labels of resources.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  # Label the node node1 with rack=0.\n  calicoctl label nodes node1 rack=0\n\n  # Change the label's value.\n  calicoctl label nodes node1 rack=1 --overwrite\n\n  # Remove the label rack from the node.\n  calicoctl label nodes node1 rack --remove\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+    after_help = super::with_kinds("Examples:\n  # Label the node node1 with rack=0.\n  calicoctl label nodes node1 rack=0\n\n  # Change the label's value.\n  calicoctl label nodes node1 rack=1 --overwrite\n\n  # Remove the label rack from the node.\n  calicoctl label nodes node1 rack --remove")
 )]
 pub struct LabelArgs {
     /// The kind of resource.
@@ -96,9 +96,8 @@ pub fn run(ctx: &Ctx, args: &LabelArgs, out: &mut dyn Write) -> CmdResult {
             }
         },
     };
-    // ClusterInformation is read-only for calicoctl: its update fails like any other.
-    let read_only = info.kind == crate::model::ClusterInformation::KIND;
-    if read_only || ops::update(client, r, args.dry_run).is_err() {
+    // A read-only kind (ClusterInformation) fails here as a refused update would.
+    if info.read_only || ops::update(client, r, args.dry_run).is_err() {
         return Err(CmdError::new(format!(
             "failed to update {kind} {name}, label not changed"
         )));

@@ -11,3 +11,15 @@ pub mod label;
 pub mod node;
 pub mod patch;
 pub mod version;
+
+/// A command's `--help` epilogue: its examples, then the kinds it takes, from the registry.
+fn with_kinds(examples: &str) -> String {
+    let kinds: Vec<String> = crate::model::kinds::KINDS
+        .iter()
+        .map(|k| format!("    - {}", k.kind.to_ascii_lowercase()))
+        .collect();
+    format!(
+        "{examples}\n\nValid resource types are:\n{}",
+        kinds.join("\n")
+    )
+}

@@ -9,7 +9,7 @@ use std::io::Write;
 /// Patch a preexisting resource in place.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  # Turn on outgoing NAT for the IP pool pool-a.\n  calicoctl patch ippool pool-a -p '{\"spec\":{\"natOutgoing\":true}}'\n\n  # Disable the IP pool pool-a.\n  calicoctl patch ippool pool-a --patch '{\"spec\":{\"disabled\":true}}'\n\nValid resource types are:\n    - clusterinformation\n    - ipamconfiguration\n    - ippool\n    - ipreservation\n    - node\n    - workloadendpoint"
+    after_help = super::with_kinds("Examples:\n  # Turn on outgoing NAT for the IP pool pool-a.\n  calicoctl patch ippool pool-a -p '{\"spec\":{\"natOutgoing\":true}}'\n\n  # Disable the IP pool pool-a.\n  calicoctl patch ippool pool-a --patch '{\"spec\":{\"disabled\":true}}'")
 )]
 pub struct PatchArgs {
     /// The kind of resource to patch.
@@ -75,8 +75,8 @@ pub fn run(ctx: &Ctx, args: &PatchArgs, out: &mut dyn Write) -> CmdResult {
         .ok_or_else(|| hit(format!("resource type '{}' is not supported", args.kind)))?;
     let client = ctx.client()?;
     ctx.check_version().map_err(CmdError::new)?;
-    if info.kind == "ClusterInformation" {
-        return Err(hit(ops::readonly_error("apply").unwrap_or_default()));
+    if info.read_only {
+        return Err(hit(ops::readonly_error(info, "apply").unwrap_or_default()));
     }
     let ns = info.namespaced.then(|| {
         args.namespace
