@@ -394,15 +394,7 @@ fn format_integer(out: &mut String, n: i128, arg: Arg<'_>, verb: char, flags: &F
     } else if flags.zero && !flags.minus && flags.width.is_some() {
         zero_pad = true;
     }
-    let sign = if n < 0 {
-        "-"
-    } else if flags.plus {
-        "+"
-    } else if flags.space {
-        " "
-    } else {
-        ""
-    };
+    let sign = sign(n < 0, flags);
     let text = format!("{sign}{prefix}{body}");
     let mut pad_flags = flags.clone();
     pad_flags.zero = zero_pad;
@@ -418,6 +410,19 @@ fn format_integer(out: &mut String, n: i128, arg: Arg<'_>, verb: char, flags: &F
         return;
     }
     pad(out, &text, &pad_flags, true);
+}
+
+/// The sign a number is printed with: `-`, or with the `+` / space flag `+` / ` `.
+fn sign(negative: bool, flags: &Flags) -> &'static str {
+    if negative {
+        "-"
+    } else if flags.plus {
+        "+"
+    } else if flags.space {
+        " "
+    } else {
+        ""
+    }
 }
 
 fn format_float(out: &mut String, f: f64, arg: Arg<'_>, verb: char, flags: &Flags) {
@@ -451,15 +456,7 @@ fn format_float(out: &mut String, f: f64, arg: Arg<'_>, verb: char, flags: &Flag
         }
         _ => format!("{magnitude:.*}", flags.precision.unwrap_or(6)),
     };
-    let sign = if f.is_sign_negative() {
-        "-"
-    } else if flags.plus {
-        "+"
-    } else if flags.space {
-        " "
-    } else {
-        ""
-    };
+    let sign = sign(f.is_sign_negative(), flags);
     pad(out, &format!("{sign}{body}"), flags, true);
 }
 

@@ -14,6 +14,8 @@
 //! The number formats of `ipam show` are Go's `%.5g` and `%.f`, in [`crate::go::fmt`].
 //! Everything here is a pure function from strings to a string.
 
+use unicode_width::UnicodeWidthChar;
+
 // ---------------------------------------------------------------------------------------------
 // Go text/tabwriter
 // ---------------------------------------------------------------------------------------------
@@ -503,46 +505,11 @@ fn ansi_sequence_len(s: &str) -> Option<usize> {
     matches!(bytes.get(i), Some(b'm' | b'|' | b'K')).then_some(i + 1)
 }
 
-/// go-runewidth's `StringWidth` (East Asian ambiguous characters narrow): control and
-/// combining characters take no columns, wide CJK and emoji take two. The ranges are the
-/// common blocks, not the full Unicode tables.
+/// go-runewidth's `StringWidth` (East Asian ambiguous characters narrow): the sum of the
+/// characters' widths, from the Unicode tables (`unicode-width`): controls and combining
+/// characters take no columns, East Asian wide and fullwidth characters and emoji take two.
 fn rune_width(text: &str) -> usize {
-    text.chars().map(char_width).sum()
-}
-
-fn char_width(c: char) -> usize {
-    let u = c as u32;
-    let zero = u < 0x20
-        || (0x7f..0xa0).contains(&u)
-        || (0x300..=0x36f).contains(&u)
-        || (0x1ab0..=0x1aff).contains(&u)
-        || (0x1dc0..=0x1dff).contains(&u)
-        || (0x200b..=0x200f).contains(&u)
-        || (0x2028..=0x202e).contains(&u)
-        || (0x2060..=0x2064).contains(&u)
-        || (0x20d0..=0x20ff).contains(&u)
-        || (0xfe00..=0xfe0f).contains(&u)
-        || (0xfe20..=0xfe2f).contains(&u)
-        || u == 0xfeff;
-    if zero {
-        return 0;
-    }
-    let wide = (0x1100..=0x115f).contains(&u)
-        || (0x2e80..=0x303e).contains(&u)
-        || (0x3041..=0x33ff).contains(&u)
-        || (0x3400..=0x4dbf).contains(&u)
-        || (0x4e00..=0x9fff).contains(&u)
-        || (0xa000..=0xa4cf).contains(&u)
-        || (0xac00..=0xd7a3).contains(&u)
-        || (0xf900..=0xfaff).contains(&u)
-        || (0xfe30..=0xfe4f).contains(&u)
-        || (0xff00..=0xff60).contains(&u)
-        || (0xffe0..=0xffe6).contains(&u)
-        || (0x1f300..=0x1f64f).contains(&u)
-        || (0x1f900..=0x1f9ff).contains(&u)
-        || (0x20000..=0x2fffd).contains(&u)
-        || (0x30000..=0x3fffd).contains(&u);
-    if wide { 2 } else { 1 }
+    text.chars().map(|c| c.width().unwrap_or(0)).sum()
 }
 
 #[cfg(test)]
@@ -793,5 +760,17 @@ mod tests {
         assert_eq!(display_width("\u{1b}[1;31mred\u{1b}[0m"), 3);
         assert_eq!(display_width("\u{1b}[K"), 0);
         assert_eq!(display_width("\u{1b}x"), 1);
+    }
+
+    #[test]
+    fn widths_follow_the_unicode_tables() {
+        assert_eq!(rune_width("10.0.0.0/26"), 11);
+        // East Asian wide characters and emoji take two columns, ambiguous ones one.
+        assert_eq!(rune_width("节点-1"), 6);
+        assert_eq!(rune_width("ｎｏｄｅ"), 8);
+        assert_eq!(rune_width("⌚😀"), 4);
+        assert_eq!(rune_width("±§"), 2);
+        // Controls and combining marks take none.
+        assert_eq!(rune_width("e\u{301}\u{5b0}\u{200b}\t\u{7f}"), 1);
     }
 }
