@@ -1,6 +1,6 @@
 //! The kind registry: the one list of kinds, and what it generates for values of any kind:
 //! [`AnyResource`], the [`KINDS`] table (names and aliases calicoctl accepts, scope, table
-//! columns, Go types) and the dispatch macros [`with_resource!`] and [`with_kind!`]. Each
+//! columns, Go types) and the dispatch macros `with_resource!` and `with_kind!`. Each
 //! kind's facts are its [`Resource`] implementation, in its own file.
 
 pub use super::decode::DecodeError;
@@ -57,7 +57,7 @@ macro_rules! registry {
         #[derive(Debug, Clone, PartialEq)]
         pub enum AnyResource {
             $(
-                #[doc = concat!("A ", stringify!($ty), ".")]
+                #[doc = concat!("[`", stringify!($ty), "`].")]
                 $ty($ty),
             )*
         }
