@@ -12,6 +12,8 @@ use crate::model::{Cidr, IpPool};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+/// The plugin opened for one invocation: its configuration, datastore client and IPAM, and
+/// the pod it acts for (node, namespace, pod, and the handle `<network>.<container ID>`).
 pub(super) struct Plugin<'a> {
     pub(super) conf: &'a NetConf,
     pub(super) inv: &'a Invocation,
