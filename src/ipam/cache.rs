@@ -26,8 +26,8 @@
 //! uncached path, which claims blocks, borrows, fixes affinities up, and refreshes the cache.
 
 use super::StoredAffinity;
-use super::assign::RequestCtx;
 use super::block::LazyBlock;
+use super::request::RequestCtx;
 use crate::model::Cidr;
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -51,6 +51,7 @@ pub mod plan;
 pub mod random;
 mod read;
 mod release;
+mod request;
 pub mod reservations;
 pub mod rider;
 pub mod split;
