@@ -20,7 +20,13 @@
 //! Every request has a deadline (the configured timeout, 10 s by default) on top of the
 //! connect timeout (5 s by default), so an unreachable cluster fails with "context deadline
 //! exceeded" or "connection refused" instead of hanging. The password never appears in an
-//! error or a `Debug` output.
+//! error or a `Debug` output. Every failure is classified once ([`error`]) into an
+//! [`EtcdErrorKind`]; retries and fail-fast decide on that kind, never on the message.
+
+mod error;
+
+pub use error::EtcdErrorKind;
+use error::{DEADLINE_EXCEEDED, Failure, explain_tls};
 
 use super::pager::{Page, Pager};
 use super::{
@@ -129,9 +135,9 @@ pub struct EtcdStore {
     fail_fast: bool,
     /// The configuration, when it sets up TLS: to explain TLS failures.
     tls: Option<EtcdConfig>,
-    /// Set (used by fail-fast stores only) to the error of a request that went unanswered for
-    /// the whole timeout, or that every endpoint refused.
-    gave_up: std::sync::Mutex<Option<String>>,
+    /// Set (used by fail-fast stores only) to the failure of a request that went unanswered
+    /// for the whole timeout, or that every endpoint refused.
+    gave_up: std::sync::Mutex<Option<Failure>>,
     request_timeout: Duration,
     kv: KvClient,
     watch: WatchClient,
@@ -158,10 +164,8 @@ impl EtcdStore {
     /// missing or unreadable file is an error naming it.
     pub fn connect(config: &EtcdConfig) -> Result<EtcdStore> {
         let endpoints = config.endpoints.join(",");
-        let fail = |message: String| DatastoreError::Etcd {
-            endpoints: endpoints.clone(),
-            message,
-        };
+        let fail =
+            |message: String| Failure::new(EtcdErrorKind::Config, message).into_error(&endpoints);
         if config.endpoints.is_empty() {
             return Err(fail("no etcd endpoints configured".to_string()));
         }
@@ -176,7 +180,9 @@ impl EtcdStore {
                 tokio::time::timeout(deadline, Client::connect(&config.endpoints, Some(options)))
                     .await
             })
-            .map_err(|_| fail(DEADLINE_EXCEEDED.to_string()))
+            .map_err(|_| {
+                Failure::new(EtcdErrorKind::Timeout, DEADLINE_EXCEEDED).into_error(&endpoints)
+            })
         };
         // With authentication, connecting makes a request (for the token): like any request,
         // it is tried on another endpoint when one refuses the connection.
@@ -185,7 +191,7 @@ impl EtcdStore {
             match connect(options.clone())? {
                 Err(e)
                     if config.endpoints.len() > 1
-                        && describe_client_error(&e) == CONNECTION_REFUSED
+                        && error::classify(&e).0 == EtcdErrorKind::Refused
                         && refused < REFUSED_ATTEMPTS * config.endpoints.len() =>
                 {
                     refused += 1;
@@ -198,11 +204,14 @@ impl EtcdStore {
             Ok(client) => client,
             // Go's clientv3 (and so Calico) ignores credentials when the cluster has
             // authentication disabled; do the same rather than refuse to work.
-            Err(e) if describe_client_error(&e).contains(AUTH_NOT_ENABLED) => {
-                connect(connect_options(config, false).map_err(fail)?)?
-                    .map_err(|e| explain_tls(from_client_error(&endpoints, &e), config))?
+            Err(e) if error::classify(&e).0 == EtcdErrorKind::AuthNotEnabled => {
+                connect(connect_options(config, false).map_err(fail)?)?.map_err(|e| {
+                    explain_tls(Failure::from_client(e), config).into_error(&endpoints)
+                })?
             }
-            Err(e) => return Err(explain_tls(from_client_error(&endpoints, &e), config)),
+            Err(e) => {
+                return Err(explain_tls(Failure::from_client(e), config).into_error(&endpoints));
+            }
         };
         Ok(EtcdStore {
             tls: tls_configured(config).then(|| config.clone()),
@@ -223,10 +232,7 @@ impl EtcdStore {
     }
 
     fn err(&self, message: impl Into<String>) -> DatastoreError {
-        DatastoreError::Etcd {
-            endpoints: self.endpoints.clone(),
-            message: message.into(),
-        }
+        Failure::new(EtcdErrorKind::Other, message).into_error(&self.endpoints)
     }
 
     /// Runs one request on the runtime with the request deadline. `make` builds the request;
@@ -249,13 +255,13 @@ impl EtcdStore {
         Fut: Future<Output = std::result::Result<T, etcd_client::Error>> + Send,
     {
         if self.fail_fast
-            && let Some(message) = self
+            && let Some(failure) = self
                 .gave_up
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone()
         {
-            return Err(self.err(message));
+            return Err(failure.into_error(&self.endpoints));
         }
         let timeout = self.request_timeout;
         let refused_budget = if self.endpoint_count > 1 {
@@ -263,69 +269,75 @@ impl EtcdStore {
         } else {
             0
         };
-        let last_retried = std::sync::Mutex::new(None::<String>);
+        let last_retried = std::sync::Mutex::new(None::<Failure>);
         let retried = &last_retried;
         let work = async move {
             let mut pause = Duration::from_millis(10);
             let mut refused = 0;
             loop {
-                let error = match make().await {
+                let failure = match make().await {
                     Ok(v) => return Ok(v),
-                    Err(e) => e,
+                    Err(e) => Failure::from_client(e),
                 };
-                let message = describe_client_error(&error);
-                if message == CONNECTION_REFUSED {
-                    // The balancer picks another endpoint at random: no need to wait long.
-                    refused += 1;
-                    if refused > refused_budget {
-                        return Err(error);
+                match failure.kind {
+                    EtcdErrorKind::Refused => {
+                        // The balancer picks another endpoint at random: no need to wait long.
+                        refused += 1;
+                        if refused > refused_budget {
+                            return Err(failure);
+                        }
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                        continue;
                     }
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                    continue;
+                    EtcdErrorKind::NoLeader => {}
+                    kind if read_only && kind.read_may_retry() => {}
+                    _ => return Err(failure),
                 }
-                if !(message.contains(NO_LEADER) || (read_only && is_unavailable(&error))) {
-                    return Err(error);
-                }
-                *retried.lock().unwrap_or_else(|p| p.into_inner()) = Some(message);
+                *retried.lock().unwrap_or_else(|p| p.into_inner()) = Some(failure);
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_millis(500));
             }
         };
-        let result = match block_on(&self.runtime, async move {
+        let (failure, last_retried) = match block_on(&self.runtime, async move {
             tokio::time::timeout(timeout, work).await
         }) {
             Ok(Ok(v)) => return Ok(v),
-            Ok(Err(e)) => from_client_error(&self.endpoints, &e),
-            Err(_) => self.err(
-                match last_retried.into_inner().unwrap_or_else(|p| p.into_inner()) {
-                    Some(last) => format!("{DEADLINE_EXCEEDED} (last error: {last})"),
-                    None => DEADLINE_EXCEEDED.to_string(),
-                },
-            ),
+            Ok(Err(failure)) => (failure, None),
+            Err(_) => match last_retried.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                Some(last) => (
+                    Failure {
+                        kind: EtcdErrorKind::Timeout,
+                        message: format!("{DEADLINE_EXCEEDED} (last error: {})", last.message),
+                        source: last.source,
+                    },
+                    Some(last.kind),
+                ),
+                None => (
+                    Failure::new(EtcdErrorKind::Timeout, DEADLINE_EXCEEDED),
+                    None,
+                ),
+            },
         };
-        let result = match (&self.tls, result) {
-            (Some(config), result) => explain_tls(result, config),
+        let broke = failure.kind == EtcdErrorKind::Disconnected
+            || last_retried == Some(EtcdErrorKind::Disconnected);
+        let failure = match &self.tls {
+            Some(config) => explain_tls(failure, config),
             // A TLS server hangs up on plain http: say so rather than only "broken pipe".
-            (None, DatastoreError::Etcd { endpoints, message })
-                if message.contains("broken pipe") || message.contains("connection reset") =>
-            {
-                DatastoreError::Etcd {
-                    message: format!(
-                        "{message} (if etcd serves TLS, its endpoints must be https:// URLs)"
-                    ),
-                    endpoints,
-                }
-            }
-            (None, result) => result,
+            None if broke => Failure {
+                message: format!(
+                    "{} (if etcd serves TLS, its endpoints must be https:// URLs)",
+                    failure.message
+                ),
+                ..failure
+            },
+            None => failure,
         };
         // Unanswered for the whole timeout (whether our deadline or the client's fired), or
         // refused by every endpoint: later requests of a one-shot command would fare no better.
-        if let DatastoreError::Etcd { message, .. } = &result
-            && (message.starts_with(DEADLINE_EXCEEDED) || message == CONNECTION_REFUSED)
-        {
-            *self.gave_up.lock().unwrap_or_else(|p| p.into_inner()) = Some(message.clone());
+        if failure.kind.gives_up() {
+            *self.gave_up.lock().unwrap_or_else(|p| p.into_inner()) = Some(failure.clone());
         }
-        Err(result)
+        Err(failure.into_error(&self.endpoints))
     }
 
     fn convert(&self, kv: etcd_client::KeyValue) -> Result<KeyValue> {
@@ -465,36 +477,8 @@ where
     })
 }
 
-const DEADLINE_EXCEEDED: &str = "context deadline exceeded";
-const CONNECTION_REFUSED: &str = "connection refused";
-/// etcd (or something in between) closed the connection before answering.
-const CONNECTION_CLOSED: &str = "the connection was closed before etcd answered";
-/// How the client's own TLS files failed.
-const TLS_SETUP: &str = "cannot set up TLS";
-/// etcd's answer from a member that has no leader (`--require-leader` requests).
-const NO_LEADER: &str = "no leader";
-/// True for failures of the connection or the member rather than of the request: a connection
-/// that broke (broken pipe, reset, aborted, cut short), or, without an I/O cause, gRPC's
-/// "unavailable" (a member without a leader or whose leader changed). Not a TLS failure (an
-/// untrusted certificate, say): sending again would fail the same way.
-fn is_unavailable(error: &etcd_client::Error) -> bool {
-    use std::io::ErrorKind as K;
-    const UNAVAILABLE: i32 = 14;
-    let status = match error {
-        etcd_client::Error::GRpcStatus(status) => status,
-        _ => return false,
-    };
-    match io_error(status).map(std::io::Error::kind) {
-        Some(K::BrokenPipe | K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof) => true,
-        Some(K::NotConnected) => true,
-        Some(_) => false,
-        None => status.code() as i32 == UNAVAILABLE || status.message().contains("leader changed"),
-    }
-}
-
 /// How many refused attempts per configured endpoint one request may make.
 const REFUSED_ATTEMPTS: usize = 3;
-const AUTH_NOT_ENABLED: &str = "authentication is not enabled";
 
 fn header_revision(header: Option<&etcd_client::ResponseHeader>) -> i64 {
     header.map_or(0, |h| h.revision())
@@ -567,158 +551,8 @@ fn connect_options(
     Ok(options)
 }
 
-/// Turns an etcd-client error into our error with a readable message: etcd's own words for
-/// what the server refused, and "connection refused" or "context deadline exceeded" for what
-/// never reached it. Requests etcd refuses as too large or invalid keep those kinds.
-fn from_client_error(endpoints: &str, error: &etcd_client::Error) -> DatastoreError {
-    let message = describe_client_error(error);
-    if message.contains("request is too large") || message.contains("too many operations") {
-        return DatastoreError::TooLarge(message);
-    }
-    if message.contains("duplicate key given in txn request") || message == KEY_NOT_PROVIDED {
-        return DatastoreError::Invalid(message);
-    }
-    DatastoreError::Etcd {
-        endpoints: endpoints.to_string(),
-        message,
-    }
-}
-
-const KEY_NOT_PROVIDED: &str = "etcdserver: key is not provided";
-
-fn describe_client_error(error: &etcd_client::Error) -> String {
-    use etcd_client::Error as E;
-    // gRPC status codes (tonic's `Code` discriminants, which are the wire values).
-    const CANCELLED: i32 = 1;
-    const DEADLINE: i32 = 4;
-    match error {
-        E::GRpcStatus(status) => {
-            if let Some(cause) = io_cause(status) {
-                return cause;
-            }
-            if status.code() as i32 == CANCELLED
-                && format!("{status:?}").contains("connection closed")
-            {
-                return CONNECTION_CLOSED.to_string();
-            }
-            let code = status.code();
-            match code as i32 {
-                DEADLINE => DEADLINE_EXCEEDED.to_string(),
-                CANCELLED if status.message().contains("Timeout") => DEADLINE_EXCEEDED.to_string(),
-                _ if !status.message().is_empty() => status.message().to_string(),
-                _ => code.description().to_string(),
-            }
-        }
-        E::TransportError(e) => io_cause(e).unwrap_or_else(|| describe_transport(error)),
-        E::InvalidUri(e) => format!("invalid endpoint URL: {e}"),
-        E::InvalidArgs(message) => message.clone(),
-        E::IoError(e) => e.to_string(),
-        E::WatchError(message) => format!("watch failed: {message}"),
-        other => other.to_string(),
-    }
-}
-
-/// The I/O error at the bottom of a transport failure, worded like Go's net package.
-fn io_cause(error: &(dyn std::error::Error + 'static)) -> Option<String> {
-    io_error(error).map(|io| match io.kind() {
-        std::io::ErrorKind::ConnectionRefused => CONNECTION_REFUSED.to_string(),
-        std::io::ErrorKind::TimedOut => DEADLINE_EXCEEDED.to_string(),
-        _ => io.to_string(),
-    })
-}
-
-/// The I/O error at the bottom of a transport failure, if any.
-fn io_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = current {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            return Some(io);
-        }
-        current = e.source();
-    }
-    None
-}
-
 fn tls_configured(config: &EtcdConfig) -> bool {
     config.ca_cert_file.is_some() || config.cert_file.is_some() || config.key_file.is_some()
-}
-
-/// Adds the files involved to a TLS failure: which key and certificate did not fit, or, when
-/// etcd hung up on a TLS client (what etcd does to a client certificate it does not accept),
-/// which certificate it was given.
-fn explain_tls(error: DatastoreError, config: &EtcdConfig) -> DatastoreError {
-    let DatastoreError::Etcd { endpoints, message } = error else {
-        return error;
-    };
-    if !tls_configured(config) {
-        return DatastoreError::Etcd { endpoints, message };
-    }
-    let show = |p: &Option<PathBuf>| {
-        p.as_ref()
-            .map_or_else(|| "none".to_string(), |p| p.display().to_string())
-    };
-    let files = format!(
-        "client certificate {}, client key {}, CA {}",
-        show(&config.cert_file),
-        show(&config.key_file),
-        show(&config.ca_cert_file)
-    );
-    let refused = if config.cert_file.is_some() {
-        "it does not accept the client certificate"
-    } else {
-        "it requires a client certificate and none is configured"
-    };
-    let message = if message.starts_with(TLS_SETUP) {
-        format!("{message} ({files})")
-    } else if message == CONNECTION_CLOSED {
-        format!("{message}; etcd does this when {refused} ({files})")
-    } else if message.contains("received fatal alert") {
-        format!("{message}: etcd refused the connection: {refused} ({files})")
-    } else if message.contains("invalid peer certificate") {
-        let ca = if config.ca_cert_file.is_some() {
-            "the configured CA"
-        } else {
-            "a CA this host trusts (no CA certificate file is configured)"
-        };
-        format!("{message}: etcd's certificate is not signed by {ca} ({files})")
-    } else {
-        message
-    };
-    DatastoreError::Etcd { endpoints, message }
-}
-
-/// Words for a transport error that tonic only describes as "transport error": a client
-/// certificate and key that do not fit together, or files that hold no key or certificate.
-/// The details are in tonic's `Debug` output only (they never hold key material).
-fn describe_transport(error: &etcd_client::Error) -> String {
-    let debug = format!("{error:?}");
-    for (needle, words) in [
-        (
-            "KeyMismatch",
-            "the client key does not belong to the client certificate",
-        ),
-        (
-            "PrivateKeyParseError",
-            "the client key file holds no usable PEM private key",
-        ),
-        (
-            "NoPrivateKey",
-            "the client key file holds no usable PEM private key",
-        ),
-        (
-            "CertificateParseError",
-            "a certificate file holds no usable PEM certificate",
-        ),
-        (
-            "InvalidCertificate",
-            "a certificate file holds no usable PEM certificate",
-        ),
-    ] {
-        if debug.contains(needle) {
-            return format!("{TLS_SETUP}: {words}");
-        }
-    }
-    format!("transport error: {error}")
 }
 
 impl KvStore for EtcdStore {
@@ -888,7 +722,7 @@ impl KvStore for EtcdStore {
         }) {
             Ok(Ok(Some(revision))) => Ok(revision),
             Ok(Ok(None)) | Err(_) => self.revision(),
-            Ok(Err(e)) => Err(from_client_error(&self.endpoints, &e)),
+            Ok(Err(e)) => Err(Failure::from_client(e).into_error(&self.endpoints)),
         }
     }
 }
@@ -1026,9 +860,8 @@ mod tests {
         });
     }
 
-    #[test]
-    fn unreachable_endpoint_fails_fast_with_a_readable_message() {
-        // A port nobody listens on: bind, then free it.
+    /// A port nobody listens on (bound, then freed), and a configuration for it.
+    fn closed_port(fail_fast: bool) -> (u16, EtcdConfig) {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -1037,8 +870,15 @@ mod tests {
         let config = EtcdConfig {
             timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(1),
+            fail_fast,
             ..EtcdConfig::new([format!("http://127.0.0.1:{port}")])
         };
+        (port, config)
+    }
+
+    #[test]
+    fn unreachable_endpoint_fails_fast_with_a_readable_message() {
+        let (port, config) = closed_port(false);
         let t = Instant::now();
         let err = EtcdStore::connect(&config)
             .and_then(|s| s.get("/calico/x"))
@@ -1052,6 +892,165 @@ mod tests {
         assert!(
             text.ends_with("connection refused") || text.ends_with(DEADLINE_EXCEEDED),
             "{text}"
+        );
+    }
+
+    /// The kind of an etcd failure, `None` for another error.
+    fn kind(err: &DatastoreError) -> Option<EtcdErrorKind> {
+        match err {
+            DatastoreError::Etcd { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_closed_port_is_refused_and_a_one_shot_store_then_gives_up_at_once() {
+        let (_, config) = closed_port(true);
+        let store = EtcdStore::connect(&config).unwrap();
+        let err = store.get("/calico/x").unwrap_err();
+        assert_eq!(kind(&err), Some(EtcdErrorKind::Refused), "{err}");
+        assert!(err.to_string().ends_with(": connection refused"), "{err}");
+        // The client's error is kept as the source.
+        assert!(std::error::Error::source(&err).is_some(), "{err:?}");
+        // Given up: the next request fails the same way without trying.
+        let t = Instant::now();
+        let again = store.list("/calico/").unwrap_err();
+        assert!(
+            t.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            t.elapsed()
+        );
+        assert_eq!(kind(&again), Some(EtcdErrorKind::Refused));
+        assert_eq!(again.to_string(), err.to_string());
+    }
+
+    #[test]
+    fn a_server_that_never_answers_is_a_timeout() {
+        // Connections are accepted by the kernel (the listener's backlog) and never answered.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let config = EtcdConfig {
+            timeout: Duration::from_millis(800),
+            connect_timeout: Duration::from_millis(500),
+            fail_fast: true,
+            ..EtcdConfig::new([format!("http://{}", silent.local_addr().unwrap())])
+        };
+        let t = Instant::now();
+        let store = EtcdStore::connect(&config).unwrap();
+        let err = store.get("/calico/x").unwrap_err();
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        assert_eq!(kind(&err), Some(EtcdErrorKind::Timeout), "{err}");
+        assert!(err.to_string().contains(DEADLINE_EXCEEDED), "{err}");
+        let again = store.get("/calico/x").unwrap_err();
+        assert_eq!(kind(&again), Some(EtcdErrorKind::Timeout), "{again}");
+    }
+
+    #[test]
+    fn authentication_and_permission_failures_are_classified() {
+        let etcd = EtcdServer::start();
+        etcd.enable_auth("rootpw");
+        etcd.add_user("rootpw", "calico", "pw", "/calico/");
+        let err = EtcdStore::connect(&etcd.config_as("calico", "wrong")).unwrap_err();
+        assert_eq!(kind(&err), Some(EtcdErrorKind::Unauthenticated), "{err}");
+        assert!(err.to_string().contains("authentication failed"), "{err}");
+        let store = EtcdStore::connect(&etcd.config_as("calico", "pw")).unwrap();
+        store.get("/calico/x").unwrap();
+        let err = store.get("/other/x").unwrap_err();
+        assert_eq!(kind(&err), Some(EtcdErrorKind::PermissionDenied), "{err}");
+        assert!(err.to_string().contains("permission denied"), "{err}");
+        // Credentials for a cluster without authentication: recognised, and ignored.
+        let open = EtcdServer::start();
+        let options = connect_options(&open.config_as("calico", "pw"), true).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let refused = runtime
+            .block_on(Client::connect(open.config().endpoints, Some(options)))
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(error::classify(&refused).0, EtcdErrorKind::AuthNotEnabled);
+        EtcdStore::connect(&open.config_as("calico", "pw")).unwrap();
+    }
+
+    #[test]
+    fn a_compacted_revision_is_compacted() {
+        let etcd = EtcdServer::start();
+        let store = EtcdStore::connect(&etcd.config()).unwrap();
+        let first = store.txn(Txn::new().put("/k", b"1".to_vec())).unwrap();
+        let last = store.txn(Txn::new().put("/k", b"2".to_vec())).unwrap();
+        etcd.etcdctl_ok(None, &["compaction", &last.revision.to_string()]);
+        let err = store
+            .run(true, || {
+                let mut kv = store.kv.clone();
+                async move {
+                    kv.get("/k", Some(GetOptions::new().with_revision(first.revision)))
+                        .await
+                }
+            })
+            .unwrap_err();
+        assert_eq!(kind(&err), Some(EtcdErrorKind::Compacted), "{err}");
+        assert!(err.to_string().contains("compacted"), "{err}");
+    }
+
+    #[test]
+    fn tls_failures_are_classified_and_explained() {
+        use crate::testing::{EtcdOptions, TestPki};
+        let pki = TestPki::generate();
+        let etcd = EtcdServer::start_with(&EtcdOptions::tls(&pki));
+        let endpoint = etcd.endpoint();
+        let tls = |ca: &Path, cert: Option<&Path>, key: Option<&Path>| EtcdConfig {
+            timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(1),
+            ca_cert_file: Some(ca.to_path_buf()),
+            cert_file: cert.map(Path::to_path_buf),
+            key_file: key.map(Path::to_path_buf),
+            ..EtcdConfig::new([endpoint.clone()])
+        };
+        let get = |config: &EtcdConfig| {
+            EtcdStore::connect(config)
+                .and_then(|s| s.get("/x"))
+                .unwrap_err()
+        };
+        // No client certificate: etcd refuses the handshake, with an alert or by hanging up
+        // (which one depends on timing).
+        let err = get(&tls(&pki.ca_cert, None, None));
+        assert!(
+            matches!(
+                kind(&err),
+                Some(EtcdErrorKind::TlsRefused | EtcdErrorKind::Closed)
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("none is configured"), "{err}");
+        // A server certificate from a CA we do not trust.
+        let err = get(&tls(
+            &pki.rogue_ca_cert,
+            Some(&pki.client_cert),
+            Some(&pki.client_key),
+        ));
+        assert_eq!(kind(&err), Some(EtcdErrorKind::TlsUntrusted), "{err}");
+        assert!(
+            err.to_string().contains("not signed by the configured CA"),
+            "{err}"
+        );
+        // A key that is not the certificate's: refused before anything is sent.
+        let err = get(&tls(
+            &pki.ca_cert,
+            Some(&pki.client_cert),
+            Some(&pki.rogue_client_key),
+        ));
+        assert_eq!(kind(&err), Some(EtcdErrorKind::TlsSetup), "{err}");
+        assert!(err.to_string().contains("does not belong to"), "{err}");
+        // Plain http to a TLS server: the connection breaks, and the message says why.
+        let plain = EtcdConfig {
+            timeout: Duration::from_secs(2),
+            ..EtcdConfig::new([endpoint.replace("https://", "http://")])
+        };
+        let err = get(&plain);
+        assert!(
+            err.to_string()
+                .ends_with("(if etcd serves TLS, its endpoints must be https:// URLs)"),
+            "{err}"
         );
     }
 

@@ -377,8 +377,14 @@ pub enum DatastoreError {
     Etcd {
         /// The configured endpoints, comma-separated.
         endpoints: String,
-        /// What went wrong.
+        /// What kind of failure it was (classified once, from the gRPC status and the I/O
+        /// error under it): what retries and fail-fast decide on.
+        kind: etcd::EtcdErrorKind,
+        /// What went wrong, in the words users see.
         message: String,
+        /// The etcd client's error, when the failure came from one.
+        #[source]
+        source: Option<Arc<etcd_client::Error>>,
     },
     /// The embedded store could not be opened, read or written.
     #[error("embedded datastore ({path}): {message}")]

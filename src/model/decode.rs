@@ -373,36 +373,123 @@ pub(crate) fn yaml_error(err: &serde_yaml::Error) -> String {
 }
 
 /// go-yaml v2's message (`yaml: line 4: did not find expected key`) for an error of libyaml's
-/// scanner or parser; `None` for serde_norway's own errors.
+/// reader, scanner or parser; `None` for serde_norway's own errors.
+///
+/// Read from serde_norway's public API: `location()` is the problem's mark (lines from 1), and
+/// `Display` is `PROBLEM[ at line L column C | at position N][, CONTEXT[ at line L column C]]`,
+/// the context's mark shown when it differs from the problem's. The stage that refused the
+/// text, which decides the line go-yaml reports, is the one whose words the problem is
+/// ([`LIBYAML_PROBLEMS`]); a problem in none of them is serde_norway's own.
 pub(crate) fn libyaml_error(err: &serde_yaml::Error) -> Option<String> {
-    // serde_norway's Debug form is the only one with the error's kind and both marks:
-    // `Error { kind: PARSER, problem: "...", problem_mark: Mark { line: 5, column: 2 }, ... }`
-    // (lines from 1; a mark at the very start is left out).
-    let debug = format!("{err:?}");
-    let field = |name: &str| -> Option<&str> {
-        let start = debug.find(&format!("{name}: "))? + name.len() + 2;
-        Some(&debug[start..])
-    };
-    let (kind, problem) = (field("kind")?, field("problem")?);
-    let problem = serde_json::Deserializer::from_str(problem)
-        .into_iter::<String>()
-        .next()
-        .and_then(Result::ok)
-        .unwrap_or_else(|| err.to_string());
-    let line0 = |name: &str| -> u64 {
-        field(name)
-            .and_then(|rest| rest.strip_prefix("Mark { line: "))
-            .and_then(|rest| rest.split(',').next())
-            .and_then(|n| n.parse::<u64>().ok())
-            .map_or(0, |line| line.saturating_sub(1))
-    };
+    let text = err.to_string();
+    let (stage, problem) = LIBYAML_PROBLEMS
+        .iter()
+        .flat_map(|(stage, problems)| problems.iter().map(move |p| (*stage, *p)))
+        .find(|(_, problem)| {
+            text.strip_prefix(problem).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with(" at ") || rest.starts_with(", ")
+            })
+        })?;
+    let line0 = |line: usize| u64::try_from(line.saturating_sub(1)).unwrap_or(u64::MAX);
+    let problem_line = err.location().map_or(0, |at| line0(at.line()));
+    let context_line = text[problem.len()..]
+        .split_once(", ")
+        .and_then(|(_, context)| context.rsplit_once(" at line "))
+        .and_then(|(_, at)| at.split(' ').next()?.parse::<usize>().ok())
+        .map_or(0, line0);
     Some(go_yaml_error(
-        kind.starts_with("SCANNER"),
-        Some(&problem),
-        line0("problem_mark"),
-        line0("context_mark"),
+        stage == LibyamlStage::Scanner,
+        Some(problem),
+        problem_line,
+        context_line,
     ))
 }
+
+/// The part of libyaml (and of go-yaml v2, its port, which has the same parts and words) that
+/// refused a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LibyamlStage {
+    /// Decoding the bytes: bad UTF-8, control characters.
+    Reader,
+    /// Cutting the text into tokens; go-yaml reports its problems one line further on.
+    Scanner,
+    /// Putting the tokens together into documents.
+    Parser,
+}
+
+/// Every problem libyaml reports, by the stage that reports it: the words of
+/// unsafe-libyaml-norway 0.2.15, which serde_norway 0.9.42 uses (both pinned: Cargo.toml,
+/// Cargo.lock).
+const LIBYAML_PROBLEMS: &[(LibyamlStage, &[&str])] = &[
+    (
+        LibyamlStage::Reader,
+        &[
+            "control characters are not allowed",
+            "expected low surrogate area",
+            "incomplete UTF-16 character",
+            "incomplete UTF-16 surrogate pair",
+            "incomplete UTF-8 octet sequence",
+            "input error",
+            "input is too long",
+            "invalid Unicode character",
+            "invalid leading UTF-8 octet",
+            "invalid length of a UTF-8 sequence",
+            "invalid trailing UTF-8 octet",
+            "unexpected low surrogate area",
+        ],
+    ),
+    (
+        LibyamlStage::Scanner,
+        &[
+            "block sequence entries are not allowed in this context",
+            "could not find expected ':'",
+            "could not find expected directive name",
+            "did not find URI escaped octet",
+            "did not find expected '!'",
+            "did not find expected alphabetic or numeric character",
+            "did not find expected comment or line break",
+            "did not find expected digit or '.' character",
+            "did not find expected hexadecimal number",
+            "did not find expected tag URI",
+            "did not find expected version number",
+            "did not find expected whitespace or line break",
+            "did not find expected whitespace",
+            "did not find the expected '>'",
+            "found a tab character that violates indentation",
+            "found a tab character where an indentation space is expected",
+            "found an incorrect leading UTF-8 octet",
+            "found an incorrect trailing UTF-8 octet",
+            "found an indentation indicator equal to 0",
+            "found character that cannot start any token",
+            "found extremely long version number",
+            "found invalid Unicode character escape code",
+            "found unexpected ':'",
+            "found unexpected document indicator",
+            "found unexpected end of stream",
+            "found unexpected non-alphabetical character",
+            "found unknown directive name",
+            "found unknown escape character",
+            "mapping keys are not allowed in this context",
+            "mapping values are not allowed in this context",
+        ],
+    ),
+    (
+        LibyamlStage::Parser,
+        &[
+            "did not find expected ',' or ']'",
+            "did not find expected ',' or '}'",
+            "did not find expected '-' indicator",
+            "did not find expected <document start>",
+            "did not find expected <stream-start>",
+            "did not find expected key",
+            "did not find expected node content",
+            "found duplicate %TAG directive",
+            "found duplicate %YAML directive",
+            "found incompatible YAML document",
+            "found undefined tag handle",
+        ],
+    ),
+];
 
 /// go-yaml v2's message for a libyaml error (lines counted from 0 as libyaml counts them):
 /// the problem's line (plus one for the scanner's errors), else the context's, and no line
@@ -585,6 +672,9 @@ mod tests {
         );
     }
 
+    /// One case per class `yaml_error` tells apart: each libyaml stage with and without a
+    /// line, and serde_norway's own errors. A failure here after an upgrade of serde_norway
+    /// (pinned in Cargo.toml) names the class whose form changed.
     #[test]
     fn thousands_of_unknown_fields_are_found_in_one_decoding() {
         let bogus: serde_json::Map<String, Value> = (0..10_000)
@@ -645,10 +735,28 @@ mod tests {
                 "a: b: c\n",
                 "yaml: mapping values are not allowed in this context",
             ),
+            // A reader error: it has no mark, so no line, wherever it is.
             (
                 "a: \"x\u{1}\"\n",
                 "yaml: control characters are not allowed",
             ),
+            (
+                "a: 1\nb: 2\nc: \"x\u{7f}\"\n",
+                "yaml: control characters are not allowed",
+            ),
+            // A parser error whose context is on another line (shown by serde_norway): the
+            // problem's line still decides.
+            (
+                "a:\n  - 1\n  - 2\n b: 3\n",
+                "yaml: line 3: did not find expected key",
+            ),
+            // A parser error on the second line (line 1 counted from 0).
+            (
+                "- a\nb: c\n",
+                "yaml: line 1: did not find expected '-' indicator",
+            ),
+            // serde_norway's own errors (libyaml accepted the text): its words, as they are.
+            ("a: *nope\n", "yaml: unknown anchor at line 1 column 4"),
         ];
         for (text, want) in cases {
             let err = serde_yaml::from_str::<Value>(text).unwrap_err();
@@ -658,6 +766,21 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn go_yaml_takes_the_context_line_when_the_problem_has_none() {
+        // libyaml never marks a problem on the first line after its context, so this class is
+        // only reachable here.
+        assert_eq!(go_yaml_error(false, Some("p"), 0, 3), "yaml: line 3: p");
+        assert_eq!(go_yaml_error(true, Some("p"), 0, 3), "yaml: line 3: p");
+        assert_eq!(go_yaml_error(true, Some("p"), 2, 3), "yaml: line 3: p");
+        assert_eq!(go_yaml_error(false, Some("p"), 2, 3), "yaml: line 2: p");
+        // No words at all: go-yaml's own.
+        assert_eq!(
+            go_yaml_error(false, Some(""), 0, 0),
+            "yaml: unknown problem parsing YAML content"
+        );
     }
 
     #[test]

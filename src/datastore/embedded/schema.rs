@@ -189,6 +189,18 @@ impl EmbeddedStore {
             Newer(i32),
             Older,
         }
+        // What an existing file's header says it is.
+        let existing = |application_id: i32, version: i32| {
+            if application_id != APPLICATION_ID {
+                Found::Foreign(application_id)
+            } else if version > SCHEMA_VERSION {
+                Found::Newer(version)
+            } else if version < SCHEMA_VERSION {
+                Found::Older
+            } else {
+                Found::Ours
+            }
+        };
         let found = self.with_retry("cannot open", |conn| {
             // An existing store is checked with a plain read, which does not wait for another
             // process's write (WAL); only a new file needs the write lock to create the tables.
@@ -200,15 +212,7 @@ impl EmbeddedStore {
                     tx.query_row("PRAGMA application_id", [], |r| r.get(0))?;
                 let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
                 tx.commit()?;
-                return Ok(if application_id != APPLICATION_ID {
-                    Found::Foreign(application_id)
-                } else if version > SCHEMA_VERSION {
-                    Found::Newer(version)
-                } else if version < SCHEMA_VERSION {
-                    Found::Older
-                } else {
-                    Found::Ours
-                });
+                return Ok(existing(application_id, version));
             }
             drop(tx);
             if !self.writable {
@@ -224,14 +228,8 @@ impl EmbeddedStore {
                 tx.pragma_update(None, "application_id", APPLICATION_ID)?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
                 Found::Ours
-            } else if application_id != APPLICATION_ID {
-                Found::Foreign(application_id)
-            } else if version > SCHEMA_VERSION {
-                Found::Newer(version)
-            } else if version < SCHEMA_VERSION {
-                Found::Older
             } else {
-                Found::Ours
+                existing(application_id, version)
             };
             tx.commit()?;
             Ok(found)
