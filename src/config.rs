@@ -154,7 +154,7 @@ fn env_in(name: &str, vars: &dyn Fn(&str) -> Option<String>) -> Option<String> {
 /// A decoding error's message without the offending value: serde quotes it ("invalid type:
 /// integer `123`, expected a string"), and the value may be a password given with the wrong
 /// type. The kind stays ("invalid type: integer, expected a string").
-pub fn redact_values(message: &str) -> String {
+pub(crate) fn redact_values(message: &str) -> String {
     for prefix in ["invalid type: ", "invalid value: "] {
         let Some(start) = message.find(prefix) else {
             continue;
@@ -213,7 +213,7 @@ fn read_file(path: &Path, explicit: bool) -> Result<Option<ConfigFileSpec>, Conf
 
 /// The embedded store's default file: `$XDG_DATA_HOME/calico/datastore.db`, else
 /// `~/.local/share/calico/datastore.db`.
-pub fn default_datastore_path() -> Result<PathBuf, ConfigError> {
+pub(crate) fn default_datastore_path() -> Result<PathBuf, ConfigError> {
     if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(xdg).join("calico").join("datastore.db"));
     }

@@ -28,7 +28,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The environment variable naming the etcd binary to run instead of [`DEFAULT_ETCD_BIN`].
-pub const ETCD_BIN_ENV: &str = "CALICO_TEST_ETCD";
+pub(crate) const ETCD_BIN_ENV: &str = "CALICO_TEST_ETCD";
 /// Where Debian's `etcd-server` package installs etcd.
 pub const DEFAULT_ETCD_BIN: &str = "/usr/bin/etcd";
 /// Set to keep the temporary directories (data and logs) of test servers after they stop.
@@ -60,7 +60,7 @@ pub fn tree(dir: &Path) -> Vec<String> {
 
 /// The etcd binary tests run: `$CALICO_TEST_ETCD`, else `/usr/bin/etcd`. Panics with an
 /// installation hint when it does not exist.
-pub fn etcd_binary() -> PathBuf {
+pub(crate) fn etcd_binary() -> PathBuf {
     locate_etcd(std::env::var_os(ETCD_BIN_ENV))
 }
 
@@ -173,7 +173,6 @@ impl EtcdOptions {
 struct Member {
     name: String,
     client_url: String,
-    peer_url: String,
     data_dir: PathBuf,
     log_path: PathBuf,
     /// Flags that do not depend on the run: restarting a member reuses them.
@@ -369,7 +368,6 @@ fn plan_members(dir: &Path, size: usize, options: &EtcdOptions) -> Vec<Member> {
             Member {
                 name,
                 client_url,
-                peer_url,
                 data_dir,
                 log_path,
                 args,
@@ -463,7 +461,7 @@ fn start_members(dir: &TestDir, size: usize, options: &EtcdOptions) -> Vec<Membe
 
 /// The `etcdctl` binary (Debian's `etcd-client`): `/usr/bin/etcdctl`, or `$CALICO_TEST_ETCDCTL`.
 /// Panics with an installation hint when it does not exist.
-pub fn etcdctl_binary() -> PathBuf {
+pub(crate) fn etcdctl_binary() -> PathBuf {
     let path = std::env::var_os("CALICO_TEST_ETCDCTL")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/etcdctl"));
@@ -477,7 +475,7 @@ pub fn etcdctl_binary() -> PathBuf {
 }
 
 /// The `openssl` command-line tool. Panics with an installation hint when it cannot run.
-pub fn openssl_binary() -> PathBuf {
+pub(crate) fn openssl_binary() -> PathBuf {
     let candidates = [PathBuf::from("/usr/bin/openssl"), PathBuf::from("openssl")];
     for c in candidates {
         if Command::new(&c)
@@ -505,7 +503,7 @@ pub struct TestPki {
     /// The CA's certificate.
     pub ca_cert: PathBuf,
     /// The server's certificate (SAN `IP:127.0.0.1`, `DNS:localhost`).
-    pub server_cert: PathBuf,
+    pub(crate) server_cert: PathBuf,
     /// The server's key.
     pub server_key: PathBuf,
     /// A client certificate signed by the CA.
@@ -657,11 +655,6 @@ impl EtcdServer {
         EtcdServer { member, dir }
     }
 
-    /// Starts a cluster of `size` members; see [`EtcdCluster`].
-    pub fn start_cluster(size: usize) -> EtcdCluster {
-        EtcdCluster::start(size)
-    }
-
     /// The client URL, `http://127.0.0.1:PORT`.
     pub fn endpoint(&self) -> String {
         self.member.client_url.clone()
@@ -692,11 +685,6 @@ impl EtcdServer {
         self.member.child.as_ref().map(Child::id)
     }
 
-    /// The end of the server's log (stdout and stderr).
-    pub fn log_tail(&self) -> String {
-        self.member.log_tail()
-    }
-
     /// Runs `etcdctl` (API v3) against this server with `args`, as `user` (`name:password`)
     /// when given, over TLS with the harness's client files when the server uses TLS.
     pub fn etcdctl(&self, user: Option<&str>, args: &[&str]) -> std::process::Output {
@@ -704,7 +692,7 @@ impl EtcdServer {
     }
 
     /// Like [`EtcdServer::etcdctl`], panicking with etcdctl's output when it fails.
-    pub fn etcdctl_ok(&self, user: Option<&str>, args: &[&str]) -> String {
+    pub(crate) fn etcdctl_ok(&self, user: Option<&str>, args: &[&str]) -> String {
         self.member.etcdctl_ok(user, args)
     }
 
@@ -802,11 +790,6 @@ impl EtcdCluster {
         self.members[i].client_url.clone()
     }
 
-    /// Member `i`'s peer URL (the address other members reach it on).
-    pub fn peer_url(&self, i: usize) -> String {
-        self.members[i].peer_url.clone()
-    }
-
     /// A configuration listing every member.
     pub fn config(&self) -> EtcdConfig {
         test_config(self.endpoints(), self.options.client_tls.as_ref())
@@ -818,7 +801,8 @@ impl EtcdCluster {
     }
 
     /// Whether member `i` is running.
-    pub fn is_running(&self, i: usize) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_running(&self, i: usize) -> bool {
         self.members[i].is_running()
     }
 
@@ -887,11 +871,6 @@ impl EtcdCluster {
     /// The directory holding every member's data directory and log.
     pub fn dir(&self) -> &Path {
         self.dir.path()
-    }
-
-    /// The end of member `i`'s log.
-    pub fn log_tail(&self, i: usize) -> String {
-        self.members[i].log_tail()
     }
 
     /// Runs `etcdctl` against member `i`; see [`EtcdServer::etcdctl`].

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Where a benchmark's data lives.
-pub enum Backend {
+pub(crate) enum Backend {
     /// A single-member etcd 3.4 on loopback.
     Etcd(Box<EtcdServer>),
     /// A SQLite file in a temporary directory.
@@ -29,24 +29,24 @@ pub enum Backend {
 
 impl Backend {
     /// A fresh single-member etcd.
-    pub fn etcd() -> Backend {
+    pub(crate) fn etcd() -> Backend {
         Backend::Etcd(Box::new(EtcdServer::start()))
     }
 
     /// A fresh embedded store file.
-    pub fn embedded() -> Backend {
+    pub(crate) fn embedded() -> Backend {
         let dir = TestDir::new("calico-bench");
         let path = dir.path().join("datastore.db");
         Backend::Embedded { _dir: dir, path }
     }
 
     /// The in-process memory store.
-    pub fn memory() -> Backend {
+    pub(crate) fn memory() -> Backend {
         Backend::Memory(Arc::new(MemoryStore::new()))
     }
 
     /// `etcd`, `embedded` or `memory`.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Backend::Etcd(_) => "etcd",
             Backend::Embedded { .. } => "embedded",
@@ -55,7 +55,7 @@ impl Backend {
     }
 
     /// A new connection (its own etcd client, or its own SQLite connection).
-    pub fn connect(&self) -> Store {
+    pub(crate) fn connect(&self) -> Store {
         match self {
             Backend::Etcd(e) => Arc::new(EtcdStore::connect(&e.config()).expect("connect etcd")),
             Backend::Embedded { path, .. } => {
@@ -66,7 +66,7 @@ impl Backend {
     }
 
     /// The environment that points calicoctl / calico-ipam at this datastore.
-    pub fn env(&self) -> Vec<(String, String)> {
+    pub(crate) fn env(&self) -> Vec<(String, String)> {
         match self {
             Backend::Etcd(e) => vec![
                 ("DATASTORE_TYPE".into(), "etcdv3".into()),
@@ -81,7 +81,7 @@ impl Backend {
     }
 
     /// The same settings as CNI network-configuration fields.
-    pub fn netconf_fields(&self) -> serde_json::Value {
+    pub(crate) fn netconf_fields(&self) -> serde_json::Value {
         match self {
             Backend::Etcd(e) => {
                 serde_json::json!({"datastore_type": "etcdv3", "etcd_endpoints": e.endpoint()})
@@ -95,7 +95,7 @@ impl Backend {
 }
 
 /// Counts the requests going through a store.
-pub struct Counting {
+pub(crate) struct Counting {
     inner: Store,
     pub gets: AtomicU64,
     pub lists: AtomicU64,
@@ -106,7 +106,7 @@ pub struct Counting {
 }
 
 impl Counting {
-    pub fn new(inner: Store) -> Arc<Counting> {
+    pub(crate) fn new(inner: Store) -> Arc<Counting> {
         Arc::new(Counting {
             inner,
             gets: AtomicU64::new(0),
@@ -118,7 +118,7 @@ impl Counting {
     }
 
     /// Time spent waiting for the inner store's reads and transactions so far.
-    pub fn store_times(&self) -> (Duration, Duration) {
+    pub(crate) fn store_times(&self) -> (Duration, Duration) {
         (
             Duration::from_nanos(self.read_nanos.load(Ordering::Relaxed)),
             Duration::from_nanos(self.txn_nanos.load(Ordering::Relaxed)),
@@ -135,7 +135,7 @@ impl Counting {
     }
 
     /// (gets, lists, txns) so far.
-    pub fn counts(&self) -> (u64, u64, u64) {
+    pub(crate) fn counts(&self) -> (u64, u64, u64) {
         (
             self.gets.load(Ordering::Relaxed),
             self.lists.load(Ordering::Relaxed),
@@ -167,7 +167,7 @@ impl KvStore for Counting {
 }
 
 /// The value at quantile `q` (0..=1) of sorted durations, in milliseconds.
-pub fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
+pub(crate) fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -176,7 +176,7 @@ pub fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
 }
 
 /// Median of unsorted values.
-pub fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     if v.is_empty() {
         f64::NAN
@@ -186,14 +186,14 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// `/proc/loadavg`'s first three fields.
-pub fn loadavg() -> String {
+pub(crate) fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "?".into())
 }
 
 /// The header line every benchmark prints: date, cores, load.
-pub fn banner(what: &str) {
+pub(crate) fn banner(what: &str) {
     let date = std::process::Command::new("date")
         .arg("-u")
         .arg("+%Y-%m-%d %H:%M UTC")
@@ -208,7 +208,7 @@ pub fn banner(what: &str) {
 }
 
 /// The number in environment variable `name`, or `default` when it is unset or unreadable.
-pub fn knob<T: std::str::FromStr>(name: &str, default: T) -> T {
+pub(crate) fn knob<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
         .ok()
         .and_then(|s| s.parse().ok())
@@ -216,13 +216,13 @@ pub fn knob<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 /// Seconds from `BENCH_SECONDS` (default `default`).
-pub fn seconds(default: f64) -> f64 {
+pub(crate) fn seconds(default: f64) -> f64 {
     knob("BENCH_SECONDS", default)
 }
 
 /// What one raw transaction does.
 #[derive(Debug, Clone, Copy)]
-pub struct TxnShape {
+pub(crate) struct TxnShape {
     /// Bytes of the value put under the client's own key (compared on its revision).
     pub value_bytes: usize,
     /// Further keys compared on their (unchanging) revisions.
@@ -233,7 +233,7 @@ pub struct TxnShape {
 
 impl TxnShape {
     /// One compare, one put.
-    pub fn single(value_bytes: usize) -> TxnShape {
+    pub(crate) fn single(value_bytes: usize) -> TxnShape {
         TxnShape {
             value_bytes,
             compares: 0,
@@ -245,7 +245,12 @@ impl TxnShape {
 /// Raw single-key CAS throughput: `clients` threads, each with its own connection, each
 /// updating its own key with `value_bytes`-byte values until `seconds` pass. Returns txns/s.
 /// The same workload as `benches/datastore.rs` ("own key").
-pub fn raw_txn_rate(backend: &Backend, clients: usize, value_bytes: usize, seconds: f64) -> f64 {
+pub(crate) fn raw_txn_rate(
+    backend: &Backend,
+    clients: usize,
+    value_bytes: usize,
+    seconds: f64,
+) -> f64 {
     raw_shaped_txn_rate(backend, clients, TxnShape::single(value_bytes), seconds)
 }
 
@@ -253,7 +258,7 @@ pub fn raw_txn_rate(backend: &Backend, clients: usize, value_bytes: usize, secon
 /// compares `shape.compares` other keys of the client and puts a `side_bytes` value under a
 /// key that did not exist (as an assignment compares a block, its affinity, pool, node and
 /// the IPAM configuration and creates a handle).
-pub struct ShapedWriter {
+pub(crate) struct ShapedWriter {
     store: Store,
     key: String,
     rev: i64,
@@ -264,7 +269,7 @@ pub struct ShapedWriter {
 
 impl ShapedWriter {
     /// Sets up client `i`'s keys for `shape` (the value size may change per transaction).
-    pub fn new(store: Store, i: usize, shape: TxnShape) -> ShapedWriter {
+    pub(crate) fn new(store: Store, i: usize, shape: TxnShape) -> ShapedWriter {
         let tag = format!(
             "{}-{}-{}",
             shape.value_bytes, shape.compares, shape.side_bytes
@@ -289,7 +294,7 @@ impl ShapedWriter {
     }
 
     /// One transaction putting a `value_bytes`-byte value.
-    pub fn step(&mut self, value_bytes: usize) {
+    pub(crate) fn step(&mut self, value_bytes: usize) {
         let mut txn = Txn::new()
             .require_revision(&self.key, self.rev)
             .put(&self.key, vec![b'x'; value_bytes]);
@@ -308,7 +313,7 @@ impl ShapedWriter {
 }
 
 /// [`raw_txn_rate`] with transactions of `shape` (see [`ShapedWriter`]).
-pub fn raw_shaped_txn_rate(
+pub(crate) fn raw_shaped_txn_rate(
     backend: &Backend,
     clients: usize,
     shape: TxnShape,

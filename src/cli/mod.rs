@@ -9,7 +9,7 @@ pub mod commands;
 pub mod ops;
 pub mod printer;
 pub mod resources;
-pub mod stdio;
+pub(crate) mod stdio;
 
 use crate::config::{self, Overrides};
 use crate::datastore::api::Client;
@@ -23,7 +23,7 @@ use std::process::ExitCode;
 pub const VERSION: &str = concat!("v", env!("CARGO_PKG_VERSION"));
 
 /// The git commit of the build, when known.
-pub const GIT_COMMIT: &str = match option_env!("CALICO_GIT_COMMIT") {
+pub(crate) const GIT_COMMIT: &str = match option_env!("CALICO_GIT_COMMIT") {
     Some(c) => c,
     None => "unknown",
 };
@@ -53,7 +53,7 @@ pub struct Cli {
         default_value = "panic",
         value_name = "LEVEL"
     )]
-    pub log_level: String,
+    pub(crate) log_level: String,
 
     /// The name of the kubeconfig context to use (accepted for compatibility; unused).
     #[arg(long, value_name = "CONTEXT", global = true)]
@@ -61,11 +61,11 @@ pub struct Cli {
 
     /// Allow client and cluster versions mismatch.
     #[arg(long, global = true)]
-    pub allow_version_mismatch: bool,
+    pub(crate) allow_version_mismatch: bool,
 
     /// Print where to find version information.
     #[arg(long = "version", hide = true)]
-    pub version_flag: bool,
+    pub(crate) version_flag: bool,
 
     #[command(flatten)]
     pub datastore: DatastoreArgs,
@@ -105,7 +105,7 @@ pub struct DatastoreArgs {
     pub datastore_path: Option<String>,
     /// Timeout for each datastore request, in seconds.
     #[arg(long, global = true, value_name = "SECONDS", hide_short_help = true)]
-    pub datastore_timeout: Option<u64>,
+    pub(crate) datastore_timeout: Option<u64>,
 }
 
 /// calicoctl's commands.
@@ -176,7 +176,7 @@ impl CmdError {
     }
 
     /// An error printed on stdout, exit 1.
-    pub fn on_stdout(message: impl Into<String>) -> CmdError {
+    pub(crate) fn on_stdout(message: impl Into<String>) -> CmdError {
         CmdError {
             message: message.into(),
             stdout: true,
@@ -211,14 +211,14 @@ impl From<String> for CmdError {
 }
 
 /// The result of a command.
-pub type CmdResult = Result<(), CmdError>;
+pub(crate) type CmdResult = Result<(), CmdError>;
 
 /// What every command can reach: the datastore (opened on first use) and global flags.
 pub struct Ctx {
     overrides: Overrides,
     config_file: Option<PathBuf>,
     /// `--allow-version-mismatch`.
-    pub allow_version_mismatch: bool,
+    pub(crate) allow_version_mismatch: bool,
     client: OnceCell<Client>,
 }
 
@@ -263,7 +263,7 @@ impl Ctx {
     }
 
     /// The error of an embedded store named explicitly whose directory does not exist.
-    pub fn missing_store(&self) -> Option<String> {
+    pub(crate) fn missing_store(&self) -> Option<String> {
         config::resolve(&self.overrides, self.config_file.as_deref())
             .ok()?
             .missing_directory()
@@ -272,7 +272,7 @@ impl Ctx {
 
     /// calicoctl's client/cluster version check (skipped with `--allow-version-mismatch`, or
     /// when the cluster has no version recorded). Returns calicoctl's message on mismatch.
-    pub fn check_version(&self) -> Result<(), String> {
+    pub(crate) fn check_version(&self) -> Result<(), String> {
         if self.allow_version_mismatch {
             return Ok(());
         }
@@ -312,7 +312,7 @@ pub fn command() -> clap::Command {
 
 /// calicoctl v3.31's top-level help (docopt), printed for `calicoctl -h`/`--help` and after
 /// `unknown command`.
-pub const TOP_LEVEL_DOC: &str = "Usage:
+pub(crate) const TOP_LEVEL_DOC: &str = "Usage:
   calicoctl [options] <command> [<args>...]
 
     create       Create a resource by file, directory or stdin.

@@ -8,7 +8,7 @@ use crate::model::kinds::{AnyResource, KindInfo, with_kind, with_resource};
 use crate::model::{ClusterInformation, IpPool, Node, Resource};
 
 /// A failed operation, with calicoctl's message.
-pub type OpResult<T> = Result<T, String>;
+pub(crate) type OpResult<T> = Result<T, String>;
 
 fn msg(e: ClientError) -> String {
     e.to_string()
@@ -62,7 +62,7 @@ pub struct DeleteError {
     /// calicoctl's message.
     pub message: String,
     /// True for "resource does not exist" (`--skip-not-exists` turns it into success).
-    pub not_found: bool,
+    pub(crate) not_found: bool,
 }
 
 impl From<ClientError> for DeleteError {
@@ -116,7 +116,7 @@ pub fn delete(
 }
 
 /// calicoctl's refusal texts for a read-only kind ([`KindInfo::read_only`]).
-pub fn readonly_error(kind: &KindInfo, verb: &str) -> Option<String> {
+pub(crate) fn readonly_error(kind: &KindInfo, verb: &str) -> Option<String> {
     let kind = kind.kind;
     Some(match verb {
         "apply" => format!("operation apply is not supported on {kind}: resource is readonly"),
@@ -202,6 +202,6 @@ pub fn ensure_initialized(client: &Client) {
 }
 
 /// The namespace a resource is addressed in.
-pub fn namespace_of(r: &AnyResource) -> Option<String> {
+pub(crate) fn namespace_of(r: &AnyResource) -> Option<String> {
     r.info().namespaced.then(|| r.metadata().namespace.clone())
 }

@@ -28,7 +28,7 @@ pub enum OutputFormat {
 impl OutputFormat {
     /// kubectl's `--allow-missing-template-keys`: whether a missing key in a template
     /// prints nothing (`<no value>` for a Go template) or fails.
-    pub fn allow_missing_template_keys(self, allow: bool) -> Self {
+    pub(crate) fn allow_missing_template_keys(self, allow: bool) -> Self {
         match self {
             OutputFormat::GoTemplate(t, _) => OutputFormat::GoTemplate(t, allow),
             OutputFormat::JsonPath(p, _) => OutputFormat::JsonPath(p, allow),
@@ -132,7 +132,7 @@ impl Printed {
 }
 
 /// Checks custom-column headings against a kind (calicoctl's `unknown heading` error).
-pub fn check_headings(kind: &KindInfo, cols: &[String]) -> Result<(), String> {
+pub(crate) fn check_headings(kind: &KindInfo, cols: &[String]) -> Result<(), String> {
     let valid = kind.columns.valid();
     for c in cols {
         if !valid.contains(&c.as_str()) {

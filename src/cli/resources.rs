@@ -126,7 +126,7 @@ fn collect_dir(
 
 /// Splits a text into YAML documents at lines starting with `---` (the rest of such a line is
 /// discarded, as calicoctl does).
-pub fn split_documents(text: &str) -> Vec<String> {
+pub(crate) fn split_documents(text: &str) -> Vec<String> {
     let mut docs = vec![String::new()];
     for line in text.split_inclusive('\n') {
         if line.starts_with("---") {

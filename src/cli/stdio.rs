@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 
 /// Ends the process the way a Go program ends on a write to a closed stdout or stderr.
-pub fn die_of_sigpipe() -> ! {
+pub(crate) fn die_of_sigpipe() -> ! {
     let _ = signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGPIPE);
     // Only reached if the signal could not be raised: the shell's status for it.
     signal_hook::low_level::exit(128 + signal_hook::consts::SIGPIPE)
@@ -27,7 +27,7 @@ fn check<T>(result: io::Result<T>) -> io::Result<T> {
 
 /// The process's standard output; a closed pipe ends the process quietly.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Stdout;
+pub(crate) struct Stdout;
 
 impl Write for Stdout {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -43,7 +43,7 @@ impl Write for Stdout {
 
 /// The process's standard error; a closed pipe ends the process quietly.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Stderr;
+pub(crate) struct Stderr;
 
 impl Write for Stderr {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -59,19 +59,19 @@ impl Write for Stderr {
 
 /// Writes `text` to standard output and flushes it (other write errors are ignored: there is
 /// nowhere left to report them).
-pub fn out(text: &str) {
+pub(crate) fn out(text: &str) {
     let mut s = Stdout;
     let _ = s.write_all(text.as_bytes());
     let _ = s.flush();
 }
 
 /// Writes `text` to standard error.
-pub fn err(text: &str) {
+pub(crate) fn err(text: &str) {
     let _ = Stderr.write_all(text.as_bytes());
 }
 
 /// Prints a clap error (help, version or a usage error) where clap would; a closed pipe ends
 /// the process quietly.
-pub fn print_clap(e: &clap::Error) {
+pub(crate) fn print_clap(e: &clap::Error) {
     let _ = check(e.print());
 }

@@ -8,19 +8,19 @@ use crate::model::{Cidr, IpPool};
 use std::net::IpAddr;
 
 /// Pod annotation: fixed addresses.
-pub const ANN_IP_ADDRS: &str = "cni.projectcalico.org/ipAddrs";
+pub(crate) const ANN_IP_ADDRS: &str = "cni.projectcalico.org/ipAddrs";
 
 /// Pod annotation: fixed addresses without IPAM.
-pub const ANN_IP_ADDRS_NO_IPAM: &str = "cni.projectcalico.org/ipAddrsNoIpam";
+pub(crate) const ANN_IP_ADDRS_NO_IPAM: &str = "cni.projectcalico.org/ipAddrsNoIpam";
 
 /// Pod or namespace annotation: IPv4 pools.
-pub const ANN_IPV4_POOLS: &str = "cni.projectcalico.org/ipv4pools";
+pub(crate) const ANN_IPV4_POOLS: &str = "cni.projectcalico.org/ipv4pools";
 
 /// Pod or namespace annotation: IPv6 pools.
-pub const ANN_IPV6_POOLS: &str = "cni.projectcalico.org/ipv6pools";
+pub(crate) const ANN_IPV6_POOLS: &str = "cni.projectcalico.org/ipv6pools";
 
 /// Pod annotation: floating IPs.
-pub const ANN_FLOATING_IPS: &str = "cni.projectcalico.org/floatingIPs";
+pub(crate) const ANN_FLOATING_IPS: &str = "cni.projectcalico.org/floatingIPs";
 
 /// A JSON-list annotation's value, decoded as Go's `json.Unmarshal` into a `[]string`, failing
 /// with Calico's words for that annotation: `ipAddrs` and `ipAddrsNoIpam` `failed to parse IPs

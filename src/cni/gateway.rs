@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// Namespace of the endpoints that own nodes' gateway addresses (delegated mode).
-pub const GATEWAY_NAMESPACE: &str = "kube-system";
+pub(crate) const GATEWAY_NAMESPACE: &str = "kube-system";
 
 /// The handle of an assignment request.
 fn req_handle(req: &AutoAssignRequest) -> String {

@@ -39,10 +39,6 @@ mod plugin;
 mod protocol;
 pub mod types;
 
-pub use annotations::{
-    ANN_FLOATING_IPS, ANN_IP_ADDRS, ANN_IP_ADDRS_NO_IPAM, ANN_IPV4_POOLS, ANN_IPV6_POOLS,
-};
-pub use gateway::GATEWAY_NAMESPACE;
 pub use plugin::NOT_READY;
 pub use protocol::Invocation;
 

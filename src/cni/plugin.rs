@@ -6,7 +6,7 @@ use super::types::{self, CniError, NetConf, codes};
 use crate::config::{self, Overrides};
 use crate::datastore::api::{Client, ClientError, Stored};
 use crate::datastore::{DatastoreConfig, KeyValue};
-use crate::ipam::{Ipam, IpamError};
+use crate::ipam::{Ipam, IpamError, attr};
 use crate::model::cidr::{ip_to_u128, u128_to_ip};
 use crate::model::{Cidr, IpPool};
 use std::collections::BTreeMap;
@@ -106,13 +106,13 @@ impl<'a> Plugin<'a> {
 
     pub(super) fn attrs(&self) -> BTreeMap<String, String> {
         let mut a = BTreeMap::new();
-        a.insert("node".to_string(), self.node.clone());
+        a.insert(attr::NODE.to_string(), self.node.clone());
         if !self.pod.is_empty() {
-            a.insert("namespace".to_string(), self.namespace.clone());
-            a.insert("pod".to_string(), self.pod.clone());
+            a.insert(attr::NAMESPACE.to_string(), self.namespace.clone());
+            a.insert(attr::POD.to_string(), self.pod.clone());
         }
         a.insert(
-            "timestamp".to_string(),
+            attr::TIMESTAMP.to_string(),
             crate::go::time::go_utc_string(crate::go::time::now()),
         );
         a

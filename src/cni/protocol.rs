@@ -26,7 +26,7 @@ pub struct Invocation {
 
 impl Invocation {
     /// Reads the process environment and stdin.
-    pub fn from_env() -> Invocation {
+    pub(crate) fn from_env() -> Invocation {
         let var = |k: &str| std::env::var(k).unwrap_or_default();
         let mut stdin = Vec::new();
         let _ = std::io::stdin().read_to_end(&mut stdin);
@@ -298,6 +298,13 @@ mod tests {
                 codes::INTERNAL,
                 "failed to load netconf: json: cannot unmarshal number into Go struct field \
                  Route.ipam.routes.gw of type string",
+            ),
+            // The plugin's own type is decoded too, only to be refused when not a string.
+            (
+                r#"{"cniVersion":"1.0.0","ipam":{"type":7}}"#,
+                codes::INTERNAL,
+                "failed to load netconf: json: cannot unmarshal number into Go struct field \
+                 .ipam.type of type string",
             ),
             // Routes as host-local decodes them (Go's net.ParseCIDR and net.ParseIP).
             (

@@ -6,30 +6,26 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Every CNI version this plugin speaks.
-pub const SUPPORTED_VERSIONS: &[&str] = &["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
+pub(crate) const SUPPORTED_VERSIONS: &[&str] = &["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
 
 /// CNI error codes (spec "Error" section).
 pub mod codes {
     /// Incompatible CNI version.
-    pub const INCOMPATIBLE_VERSION: u32 = 1;
-    /// Unsupported field in network configuration.
-    pub const UNSUPPORTED_FIELD: u32 = 2;
-    /// Container unknown or does not exist.
-    pub const UNKNOWN_CONTAINER: u32 = 3;
+    pub(crate) const INCOMPATIBLE_VERSION: u32 = 1;
     /// Invalid necessary environment variables.
-    pub const INVALID_ENV: u32 = 4;
+    pub(crate) const INVALID_ENV: u32 = 4;
     /// I/O failure.
-    pub const IO_FAILURE: u32 = 5;
+    pub(crate) const IO_FAILURE: u32 = 5;
     /// Failed to decode content.
-    pub const DECODE_FAILURE: u32 = 6;
+    pub(crate) const DECODE_FAILURE: u32 = 6;
     /// Invalid network config.
-    pub const INVALID_CONFIG: u32 = 7;
+    pub(crate) const INVALID_CONFIG: u32 = 7;
     /// Try again later.
-    pub const TRY_AGAIN: u32 = 11;
+    pub(crate) const TRY_AGAIN: u32 = 11;
     /// Plugin-specific: the IPAM operation failed.
-    pub const IPAM_FAILURE: u32 = 100;
+    pub(crate) const IPAM_FAILURE: u32 = 100;
     /// What libcni's skeleton gives an error that carries no code of its own.
-    pub const INTERNAL: u32 = 999;
+    pub(crate) const INTERNAL: u32 = 999;
 }
 
 /// A CNI error object, printed on stdout with a non-zero exit.
@@ -37,7 +33,7 @@ pub mod codes {
 pub struct CniError {
     /// The configuration's version (or the newest we speak).
     #[serde(rename = "cniVersion")]
-    pub cni_version: String,
+    pub(crate) cni_version: String,
     /// The error code.
     pub code: u32,
     /// A short message (Calico's words where Calico has them).
@@ -59,7 +55,7 @@ impl CniError {
     }
 
     /// The same error with details.
-    pub fn with_details(mut self, details: impl Into<String>) -> CniError {
+    pub(crate) fn with_details(mut self, details: impl Into<String>) -> CniError {
         self.details = details.into();
         self
     }
@@ -106,9 +102,11 @@ impl Route {
 /// The `ipam` section.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct IpamSection {
-    /// `calico-ipam`.
+    /// `calico-ipam`. Read only so that a value that is not a string is refused, as Go's
+    /// decoder refuses it; the runtime chose this plugin by it already.
     #[serde(default, rename = "type")]
-    pub type_: String,
+    #[expect(dead_code, reason = "decoded for its type check only")]
+    type_: String,
     /// `"true"` (default) or `"false"`; a JSON bool is accepted too.
     #[serde(default)]
     pub assign_ipv4: Option<Value>,
@@ -154,13 +152,13 @@ pub struct Args {
 pub struct NetConf {
     /// CNI version of the configuration.
     #[serde(default, rename = "cniVersion")]
-    pub cni_version: String,
+    pub(crate) cni_version: String,
     /// Network name (the handle prefix).
     #[serde(default)]
     pub name: String,
     /// The main plugin (`calico`, `ptp`, `bridge`, ...).
     #[serde(default, rename = "type")]
-    pub type_: String,
+    pub(crate) type_: String,
     /// `etcdv3` or `embedded`.
     #[serde(default)]
     pub datastore_type: Option<String>,
@@ -205,12 +203,12 @@ pub struct NetConf {
     pub args: Args,
     /// The previous result (CHECK, and DEL in 0.4.0+).
     #[serde(default, rename = "prevResult")]
-    pub prev_result: Option<Value>,
+    pub(crate) prev_result: Option<Value>,
 }
 
 /// One address in a result.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResultIp {
+pub(crate) struct ResultIp {
     /// Address with prefix length.
     pub address: String,
     /// Gateway, if any.
@@ -221,7 +219,7 @@ pub struct ResultIp {
 
 /// An IPAM result.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IpamResult {
+pub(crate) struct IpamResult {
     /// The addresses.
     pub ips: Vec<ResultIp>,
     /// The routes.
@@ -230,7 +228,7 @@ pub struct IpamResult {
 
 impl IpamResult {
     /// The result as JSON for the given CNI version (0.3.x/0.4.0 carry `version` per IP).
-    pub fn to_json(&self, cni_version: &str) -> Value {
+    pub(crate) fn to_json(&self, cni_version: &str) -> Value {
         let old = cni_version.starts_with("0.");
         let ips: Vec<Value> = self
             .ips

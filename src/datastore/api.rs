@@ -465,7 +465,7 @@ impl Client {
     /// version, defaults), for callers that read it themselves (a [`read_many`] batch).
     ///
     /// [`read_many`]: crate::datastore::KvStore::read_many
-    pub fn from_kv<K: Stored>(kv: &KeyValue) -> Result<K> {
+    pub(crate) fn from_kv<K: Stored>(kv: &KeyValue) -> Result<K> {
         let mut obj = K::decode(kv)?;
         obj.set_type_meta();
         obj.metadata_mut().resource_version = kv.mod_revision.to_string();
@@ -557,7 +557,7 @@ impl Client {
     /// A create's dry run: [`Client::prepare_create`], and what passed is remembered by
     /// this client (a [`Client::batch`]) so that its later dry-run creates are checked
     /// against it (IPPool overlaps within one file).
-    pub fn dry_create<K: Stored>(&self, obj: K) -> Result<K> {
+    pub(crate) fn dry_create<K: Stored>(&self, obj: K) -> Result<K> {
         let obj = self.prepare_create(obj)?;
         obj.after_dry_create(self);
         Ok(obj)
@@ -613,7 +613,7 @@ impl Client {
 
     /// [`Client::prepare_update`] against `current`, the stored object as the caller read it
     /// (a caller that writes the result in a transaction of its own compares its revision).
-    pub fn prepare_update_of<K: Stored>(&self, mut obj: K, current: &K) -> Result<K> {
+    pub(crate) fn prepare_update_of<K: Stored>(&self, mut obj: K, current: &K) -> Result<K> {
         Self::check_namespace(&obj)?;
         let meta = obj.metadata();
         let mut missing = Vec::new();

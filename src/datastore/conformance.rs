@@ -1102,7 +1102,7 @@ fn wait_for_change(store: &dyn KvStore) {
 /// Increments the counter under `prefix` `count` times by compare-and-swap, retrying on
 /// conflicts. Each increment also creates a marker key `<prefix>/log/<worker>-<n>` holding the
 /// value it set, in the same transaction, so that lost or doubled updates can be found.
-pub fn increment(store: &dyn KvStore, prefix: &str, worker: &str, count: usize) {
+pub(crate) fn increment(store: &dyn KvStore, prefix: &str, worker: &str, count: usize) {
     let counter = format!("{prefix}/counter");
     for n in 0..count {
         let marker = format!("{prefix}/log/{worker}-{n:05}");
@@ -1139,7 +1139,7 @@ pub fn increment(store: &dyn KvStore, prefix: &str, worker: &str, count: usize) 
 
 /// Checks the counter under `prefix` after `total` successful [`increment`]s: its value is
 /// `total`, there are `total` markers, and each value 1..=total was set exactly once.
-pub fn check_counter(store: &dyn KvStore, prefix: &str, total: usize) {
+pub(crate) fn check_counter(store: &dyn KvStore, prefix: &str, total: usize) {
     let counter = store.get(&format!("{prefix}/counter")).unwrap().unwrap();
     assert_eq!(
         counter.value,
@@ -1163,7 +1163,7 @@ pub fn check_counter(store: &dyn KvStore, prefix: &str, total: usize) {
 
 /// Several clients (one thread each, each with its own handle on one store) increment one
 /// counter by compare-and-swap; no update may be lost, and each takes exactly one revision.
-pub fn cas_counter(stores: &[&dyn KvStore], each: usize) {
+pub(crate) fn cas_counter(stores: &[&dyn KvStore], each: usize) {
     let start = stores[0].revision().unwrap();
     std::thread::scope(|s| {
         for (i, store) in stores.iter().enumerate() {
@@ -1177,7 +1177,7 @@ pub fn cas_counter(stores: &[&dyn KvStore], each: usize) {
 
 /// A scan sees one snapshot: writes made through `writer` (another connection to the same
 /// store) while `scanner` is part-way through a scan of more than one etcd page are not seen.
-pub fn scan_is_one_snapshot(scanner: &dyn KvStore, writer: &dyn KvStore) {
+pub(crate) fn scan_is_one_snapshot(scanner: &dyn KvStore, writer: &dyn KvStore) {
     let n = 2_100;
     let mut txn = Txn::new();
     for i in 0..n {

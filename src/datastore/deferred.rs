@@ -51,7 +51,7 @@ pub fn check_directory(path: &Path) -> Result<()> {
 }
 
 /// An embedded store whose file is created by the first write.
-pub struct DeferredStore {
+pub(crate) struct DeferredStore {
     path: PathBuf,
     explicit: bool,
     store: OnceLock<EmbeddedStore>,
@@ -72,7 +72,7 @@ impl DeferredStore {
     /// The store at `path`; `explicit`: named by the user, so its directory must exist (else
     /// the default path, whose directories a write creates). An existing file is opened at
     /// once, so that a damaged or foreign file is reported here as before.
-    pub fn open(path: &Path, explicit: bool) -> Result<DeferredStore> {
+    pub(crate) fn open(path: &Path, explicit: bool) -> Result<DeferredStore> {
         if explicit {
             check_directory(path)?;
         }
@@ -87,7 +87,8 @@ impl DeferredStore {
     }
 
     /// Whether the file has been opened (it exists).
-    pub fn is_open(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_open(&self) -> bool {
         self.store.get().is_some()
     }
 

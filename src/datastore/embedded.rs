@@ -274,7 +274,8 @@ impl EmbeddedStore {
     }
 
     /// Whether this process may write the file (else it was opened for reading only).
-    pub fn writable(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn writable(&self) -> bool {
         self.writable
     }
 

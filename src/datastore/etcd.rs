@@ -88,7 +88,7 @@ impl EtcdConfig {
     }
 
     /// The request timeout in force (the default when none is set).
-    pub fn request_timeout(&self) -> Duration {
+    pub(crate) fn request_timeout(&self) -> Duration {
         if self.timeout.is_zero() {
             DEFAULT_REQUEST_TIMEOUT
         } else {
@@ -97,7 +97,7 @@ impl EtcdConfig {
     }
 
     /// The connect timeout in force (the default when none is set).
-    pub fn effective_connect_timeout(&self) -> Duration {
+    pub(crate) fn effective_connect_timeout(&self) -> Duration {
         if self.connect_timeout.is_zero() {
             DEFAULT_CONNECT_TIMEOUT
         } else {

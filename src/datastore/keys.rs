@@ -9,19 +9,17 @@
 use crate::model::cidr::Cidr;
 
 /// Prefix of every key Calico writes.
-pub const ROOT_PREFIX: &str = "/calico/";
+pub(crate) const ROOT_PREFIX: &str = "/calico/";
 /// Prefix of every v3 resource key.
-pub const RESOURCES_PREFIX: &str = "/calico/resources/v3/projectcalico.org/";
+pub(crate) const RESOURCES_PREFIX: &str = "/calico/resources/v3/projectcalico.org/";
 /// Prefix of every allocation block.
 pub const BLOCKS_PREFIX: &str = "/calico/ipam/v2/assignment/";
 /// Prefix of every host affinity.
-pub const HOST_AFFINITY_PREFIX: &str = "/calico/ipam/v2/host/";
+pub(crate) const HOST_AFFINITY_PREFIX: &str = "/calico/ipam/v2/host/";
 /// Prefix of every handle.
 pub const HANDLES_PREFIX: &str = "/calico/ipam/v2/handle/";
 /// The IPAM configuration key.
-pub const IPAM_CONFIG: &str = "/calico/ipam/v2/config";
-/// Everything IPAM writes.
-pub const IPAM_PREFIX: &str = "/calico/ipam/v2/";
+pub(crate) const IPAM_CONFIG: &str = "/calico/ipam/v2/config";
 
 /// The key of a v3 resource. `namespace` is `Some` for namespaced kinds.
 pub fn resource(plural: &str, namespace: Option<&str>, name: &str) -> String {
@@ -32,7 +30,7 @@ pub fn resource(plural: &str, namespace: Option<&str>, name: &str) -> String {
 }
 
 /// The listing prefix of a kind, optionally within one namespace.
-pub fn resource_prefix(plural: &str, namespace: Option<&str>) -> String {
+pub(crate) fn resource_prefix(plural: &str, namespace: Option<&str>) -> String {
     match namespace {
         Some(ns) => format!("{RESOURCES_PREFIX}{plural}/{ns}/"),
         None => format!("{RESOURCES_PREFIX}{plural}/"),
@@ -58,7 +56,7 @@ pub fn blocks_prefix(version: u8) -> String {
 }
 
 /// The block CIDR named by a block key.
-pub fn parse_block(key: &str) -> Option<Cidr> {
+pub(crate) fn parse_block(key: &str) -> Option<Cidr> {
     let rest = key.strip_prefix(BLOCKS_PREFIX)?;
     let (_, cidr) = rest.split_once("/block/")?;
     Cidr::from_key_form(cidr).ok()
@@ -74,23 +72,23 @@ pub fn host_affinity(host: &str, cidr: &Cidr) -> String {
 }
 
 /// The listing prefix of `host`'s affinities of one family.
-pub fn host_affinities_prefix(host: &str, version: u8) -> String {
+pub(crate) fn host_affinities_prefix(host: &str, version: u8) -> String {
     format!("{HOST_AFFINITY_PREFIX}{host}/{}/block/", family(version))
 }
 
 /// The legacy per-host IPAM key `/calico/ipam/v2/host/<host>` (never created by Calico v3;
 /// deleted by `RemoveIPAMHost` if present).
-pub fn ipam_host(host: &str) -> String {
+pub(crate) fn ipam_host(host: &str) -> String {
     format!("{HOST_AFFINITY_PREFIX}{host}")
 }
 
 /// The listing prefix of all of `host`'s affinities.
-pub fn host_prefix(host: &str) -> String {
+pub(crate) fn host_prefix(host: &str) -> String {
     format!("{HOST_AFFINITY_PREFIX}{host}/")
 }
 
 /// The host and block named by an affinity key.
-pub fn parse_host_affinity(key: &str) -> Option<(String, Cidr)> {
+pub(crate) fn parse_host_affinity(key: &str) -> Option<(String, Cidr)> {
     let rest = key.strip_prefix(HOST_AFFINITY_PREFIX)?;
     let (host, rest) = rest.split_once('/')?;
     let (_, cidr) = rest.split_once("/block/")?;

@@ -539,7 +539,7 @@ impl DatastoreConfig {
     /// Whether this is an embedded store named explicitly whose directory does not exist (see
     /// [`deferred::check_directory`]): every program refuses it, and `calico-ipam`'s DEL finds
     /// nothing to release in it.
-    pub fn missing_directory(&self) -> Option<DatastoreError> {
+    pub(crate) fn missing_directory(&self) -> Option<DatastoreError> {
         match self {
             DatastoreConfig::Embedded {
                 path,

@@ -42,13 +42,13 @@ pub(crate) struct Pager {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Page<'a> {
     /// The first and last keys returned (`None` when none were).
-    pub first_last: Option<(&'a [u8], &'a [u8])>,
+    pub(crate) first_last: Option<(&'a [u8], &'a [u8])>,
     /// How many keys were returned.
     pub count: usize,
     /// Their keys' and values' bytes.
     pub bytes: usize,
     /// etcd's `count`: how many keys the whole range held.
-    pub in_range: usize,
+    pub(crate) in_range: usize,
     /// etcd's `more`: the range held keys past the last one returned.
     pub more: bool,
 }
@@ -56,12 +56,12 @@ pub(crate) struct Page<'a> {
 impl Pager {
     /// A scan of the keys from `start` up to `end` (exclusive; `None`: every key from
     /// `start` on), in pages of about [`PAGE_BYTES`].
-    pub fn new(start: &[u8], end: Option<Vec<u8>>) -> Pager {
+    pub(super) fn new(start: &[u8], end: Option<Vec<u8>>) -> Pager {
         Pager::with_page_bytes(start, end, PAGE_BYTES)
     }
 
     /// As [`Pager::new`], with pages of about `page_bytes`.
-    pub fn with_page_bytes(start: &[u8], end: Option<Vec<u8>>, page_bytes: usize) -> Pager {
+    pub(crate) fn with_page_bytes(start: &[u8], end: Option<Vec<u8>>, page_bytes: usize) -> Pager {
         Pager {
             start: start.to_vec(),
             end: end.clone(),
@@ -73,7 +73,7 @@ impl Pager {
 
     /// Takes the answer to the request [`start`](Pager::start)..[`end`](Pager::end) and sets
     /// up the next one; false when the scan is complete.
-    pub fn advance(&mut self, page: Page<'_>) -> bool {
+    pub(super) fn advance(&mut self, page: Page<'_>) -> bool {
         if let Some(per_key) = page.bytes.checked_div(page.count) {
             self.limit = (self.page_bytes / per_key.max(1)).clamp(1, PAGE_MAX_KEYS);
         }

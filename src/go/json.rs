@@ -8,10 +8,10 @@
 
 mod syntax;
 
-pub use syntax::syntax_error;
+pub(crate) use syntax::syntax_error;
 
 /// A value's kind as Go's JSON decoder names it in its errors (`cannot unmarshal number ...`).
-pub fn kind_name(v: &serde_json::Value) -> &'static str {
+pub(crate) fn kind_name(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "bool",
@@ -26,7 +26,7 @@ pub fn kind_name(v: &serde_json::Value) -> &'static str {
 /// syntax errors (`invalid character '.' after top-level value`), then its type errors
 /// (`json: cannot unmarshal string into Go value of type []string`; for an element, `... of
 /// type string`, the first such). `null` is an empty list, a `null` element an empty string.
-pub fn string_list(data: &str) -> Result<Vec<String>, String> {
+pub(crate) fn string_list(data: &str) -> Result<Vec<String>, String> {
     if let Some(e) = syntax_error(data.as_bytes()) {
         return Err(e);
     }

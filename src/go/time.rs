@@ -12,7 +12,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The environment variable that pins the clock for tests (Unix seconds).
-pub const TEST_NOW_ENV: &str = "CALICO_TEST_NOW";
+pub(crate) const TEST_NOW_ENV: &str = "CALICO_TEST_NOW";
 
 /// The current time, or the pinned one.
 pub fn now() -> SystemTime {
@@ -56,7 +56,7 @@ fn split(t: SystemTime) -> (i64, u32, u32, u64, u64, u64, u32) {
 }
 
 /// RFC 3339, UTC, seconds: `2026-08-22T10:00:00Z`.
-pub fn rfc3339(t: SystemTime) -> String {
+pub(crate) fn rfc3339(t: SystemTime) -> String {
     let (y, mo, d, h, mi, s, _) = split(t);
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
@@ -76,7 +76,7 @@ pub fn go_utc_string(t: SystemTime) -> String {
 }
 
 /// Nanoseconds since the Unix epoch (the start value of a block's sequence number).
-pub fn unix_nanos(t: SystemTime) -> u64 {
+pub(crate) fn unix_nanos(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0)

@@ -9,12 +9,10 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-/// `pending`: a claim is in progress; treat as absent for ownership.
-pub const STATE_PENDING: &str = "pending";
 /// `confirmed`: the host owns the block.
-pub const STATE_CONFIRMED: &str = "confirmed";
+pub(crate) const STATE_CONFIRMED: &str = "confirmed";
 /// `pendingDeletion`: a release is in progress.
-pub const STATE_PENDING_DELETION: &str = "pendingDeletion";
+pub(crate) const STATE_PENDING_DELETION: &str = "pendingDeletion";
 
 /// The value of a host affinity key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,7 +47,7 @@ impl BlockAffinity {
     }
 
     /// True for `confirmed` and the legacy empty state.
-    pub fn is_confirmed(&self) -> bool {
+    pub(crate) fn is_confirmed(&self) -> bool {
         self.state == STATE_CONFIRMED || self.state.is_empty()
     }
 

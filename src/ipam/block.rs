@@ -24,10 +24,10 @@ use std::net::IpAddr;
 
 /// The handle Windows nodes use for the addresses they pre-reserve in every block; such
 /// allocations do not make a block "non-empty".
-pub const WINDOWS_RESERVED_HANDLE: &str = "windows-reserved-ipam-handle";
+pub(crate) const WINDOWS_RESERVED_HANDLE: &str = "windows-reserved-ipam-handle";
 
 /// True for the handle of Calico's Windows reservations (network, gateway, broadcast).
-pub fn is_windows_reserved(handle: &str) -> bool {
+pub(crate) fn is_windows_reserved(handle: &str) -> bool {
     handle.eq_ignore_ascii_case(WINDOWS_RESERVED_HANDLE)
 }
 
@@ -87,13 +87,13 @@ impl AllocationAttribute {
 
     /// True when a newer Calico marked the address as released and cooling down
     /// (`releasedAt` set): it is neither free nor held by anyone.
-    pub fn is_cooling_down(&self) -> bool {
+    pub(crate) fn is_cooling_down(&self) -> bool {
         self.extra.contains_key("releasedAt")
     }
 }
 
 /// Drops anything after the first `\r` of a handle ID.
-pub fn sanitize_handle(handle: &str) -> &str {
+pub(crate) fn sanitize_handle(handle: &str) -> &str {
     handle.split('\r').next().unwrap_or(handle)
 }
 
@@ -116,7 +116,7 @@ pub struct AllocationBlock {
     pub sequence_number: u64,
     /// The block's sequence number when each ordinal was allocated (decimal-string keys).
     /// `None` (written `null`) only for blocks written before Calico v3.23.
-    pub sequence_number_for_allocation: Option<BTreeMap<String, u64>>,
+    pub(crate) sequence_number_for_allocation: Option<BTreeMap<String, u64>>,
     /// The Kubernetes soft-delete marker; always false in etcd.
     pub deleted: bool,
     /// Deprecated `hostAffinity` field of very old blocks, kept if present.
@@ -165,7 +165,7 @@ struct Peek {
 
 impl LazyBlock {
     /// A stored value, not decoded yet.
-    pub fn stored(bytes: Vec<u8>, revision: i64) -> LazyBlock {
+    pub(crate) fn stored(bytes: Vec<u8>, revision: i64) -> LazyBlock {
         LazyBlock {
             revision,
             bytes,
@@ -175,7 +175,7 @@ impl LazyBlock {
     }
 
     /// A block already decoded (one we just wrote).
-    pub fn decoded(block: AllocationBlock, revision: i64) -> LazyBlock {
+    pub(crate) fn decoded(block: AllocationBlock, revision: i64) -> LazyBlock {
         LazyBlock {
             revision,
             bytes: Vec::new(),
@@ -198,7 +198,7 @@ impl LazyBlock {
     }
 
     /// The block's affinity (`host:<node>`, ...).
-    pub fn affinity(&mut self) -> Result<Option<&str>, BlockDecodeError> {
+    pub(crate) fn affinity(&mut self) -> Result<Option<&str>, BlockDecodeError> {
         self.peek()?;
         Ok(match &self.decoded {
             Some(b) => b.affinity.as_deref(),
@@ -207,12 +207,12 @@ impl LazyBlock {
     }
 
     /// True when the block's affinity is `host:<host>`.
-    pub fn is_affine_to(&mut self, host: &str) -> Result<bool, BlockDecodeError> {
+    pub(crate) fn is_affine_to(&mut self, host: &str) -> Result<bool, BlockDecodeError> {
         Ok(self.affinity()?.and_then(|a| a.strip_prefix("host:")) == Some(host))
     }
 
     /// [`AllocationBlock::free_count`] of the block `cidr`.
-    pub fn free_count(
+    pub(crate) fn free_count(
         &mut self,
         cidr: &Cidr,
         reservations: &Reservations,
@@ -232,7 +232,7 @@ impl LazyBlock {
     }
 
     /// The whole block.
-    pub fn into_block(self) -> Result<AllocationBlock, BlockDecodeError> {
+    pub(crate) fn into_block(self) -> Result<AllocationBlock, BlockDecodeError> {
         match self.decoded {
             Some(b) => Ok(b),
             None => AllocationBlock::from_json(&self.bytes),
@@ -288,7 +288,7 @@ pub struct ReleaseOutcome {
     /// Requested addresses that were not allocated.
     pub unallocated: Vec<IpAddr>,
     /// Addresses freed per handle.
-    pub by_handle: BTreeMap<String, u64>,
+    pub(crate) by_handle: BTreeMap<String, u64>,
     /// Number of ordinals freed.
     pub released: usize,
 }
@@ -372,7 +372,7 @@ impl AllocationBlock {
     }
 
     /// The ordinal of an address, if it lies in the block.
-    pub fn ordinal_of(&self, ip: IpAddr) -> Option<usize> {
+    pub(crate) fn ordinal_of(&self, ip: IpAddr) -> Option<usize> {
         self.cidr
             .offset_of(ip)
             .and_then(|o| usize::try_from(o).ok())
@@ -385,7 +385,7 @@ impl AllocationBlock {
     }
 
     /// True when the block's affinity is `host:<host>`.
-    pub fn is_affine_to(&self, host: &str) -> bool {
+    pub(crate) fn is_affine_to(&self, host: &str) -> bool {
         self.host() == Some(host)
     }
 
@@ -396,12 +396,12 @@ impl AllocationBlock {
     }
 
     /// True when the ordinal is allocated.
-    pub fn is_allocated(&self, ordinal: usize) -> bool {
+    pub(crate) fn is_allocated(&self, ordinal: usize) -> bool {
         self.allocations.get(ordinal).is_some_and(Option::is_some)
     }
 
     /// Number of allocated ordinals.
-    pub fn allocated_count(&self) -> usize {
+    pub(crate) fn allocated_count(&self) -> usize {
         self.allocations.iter().filter(|a| a.is_some()).count()
     }
 
@@ -510,7 +510,7 @@ impl AllocationBlock {
     }
 
     /// Allocates one specific ordinal (the `ipAddrs` path). Fails if it is already allocated.
-    pub fn assign_ordinal(
+    pub(crate) fn assign_ordinal(
         &mut self,
         ordinal: usize,
         handle: Option<&str>,
@@ -733,10 +733,10 @@ impl AllocationBlock {
 
 /// The ordinal is already allocated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AlreadyAllocated;
+pub(crate) struct AlreadyAllocated;
 
 /// Number of addresses of a block CIDR (blocks are at most /20 or /116: 4096 addresses).
-pub fn block_size_of(cidr: &Cidr) -> usize {
+pub(crate) fn block_size_of(cidr: &Cidr) -> usize {
     usize::try_from(cidr.size()).unwrap_or(usize::MAX)
 }
 

@@ -53,7 +53,7 @@ pub struct Allocation {
     pub node: Option<String>,
     /// Type attribute (tunnel addresses).
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub(crate) type_: Option<String>,
     /// The `timestamp` attribute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_timestamp: Option<String>,
@@ -118,13 +118,13 @@ pub struct Report {
     pub version: String,
     /// The cluster's GUID.
     #[serde(rename = "clusterGUID")]
-    pub cluster_guid: String,
+    pub(crate) cluster_guid: String,
     /// Whether the datastore was locked.
-    pub datastore_locked: bool,
+    pub(crate) datastore_locked: bool,
     /// ClusterInformation's resourceVersion.
-    pub cluster_information_revision: String,
+    pub(crate) cluster_information_revision: String,
     /// The cluster type.
-    pub cluster_type: String,
+    pub(crate) cluster_type: String,
     /// Every allocation, by address.
     pub allocations: BTreeMap<String, Vec<Allocation>>,
     /// Handles no allocation refers to.
@@ -132,14 +132,14 @@ pub struct Report {
     pub leaked_handles: Vec<LeakedHandle>,
     /// Extension: the store revision the blocks were read at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub datastore_revision: Option<i64>,
+    pub(crate) datastore_revision: Option<i64>,
 }
 
 impl Report {
     /// Reads a report keeping only the allocations that were not in use (the only ones
     /// `ipam release --from-report` acts on), decoding it as it streams in: a report of a
     /// million allocations needs memory for its leaks, not for all of it.
-    pub fn read_leaked(reader: impl std::io::Read) -> serde_json::Result<Report> {
+    pub(crate) fn read_leaked(reader: impl std::io::Read) -> serde_json::Result<Report> {
         // Missing fields read as empty, as Go reads them: a report that is not one then fails
         // the release's cluster checks, in Calico's words.
         #[derive(Deserialize)]
@@ -388,7 +388,7 @@ impl InUse {
 
     /// Every (address, owner) in the order they were read: the Nodes' tunnel addresses, then
     /// the WorkloadEndpoints' (the order calicoctl's `--show-all-ips` prints them in).
-    pub fn in_read_order(&self) -> Vec<(IpAddr, &str)> {
+    pub(crate) fn in_read_order(&self) -> Vec<(IpAddr, &str)> {
         let mut read: Vec<(u32, IpAddr)> = self.entries.iter().map(|e| (e.1, e.0)).collect();
         read.sort_unstable_by_key(|e| e.0);
         read.into_iter()
@@ -497,40 +497,40 @@ pub struct CheckResult {
     /// Blocks in key order.
     pub blocks: Vec<CheckedBlock>,
     /// Number of allocations in all blocks.
-    pub allocation_count: usize,
+    pub(crate) allocation_count: usize,
     /// Enabled pools' CIDRs, in name order.
-    pub active_pools: Vec<Cidr>,
+    pub(crate) active_pools: Vec<Cidr>,
     /// Number of node tunnel addresses.
-    pub node_tunnel_ips: usize,
+    pub(crate) node_tunnel_ips: usize,
     /// Number of workload addresses.
-    pub workload_ips: usize,
+    pub(crate) workload_ips: usize,
     /// Addresses in use by workloads and nodes, with their owners.
     pub in_use: InUse,
     /// Allocations per node, most first (ties by name).
-    pub node_allocations: Vec<(String, usize)>,
+    pub(crate) node_allocations: Vec<(String, usize)>,
     /// Allocated but not in use, in address order, with the allocation as the report has it.
     pub leaked: Vec<Leaked>,
     /// Allocations Calico's Windows IPAM reserved: in use, owned by [`RESERVED_FOR_WINDOWS`].
-    pub windows_reserved: usize,
+    pub(crate) windows_reserved: usize,
     /// In use but not inside an active pool.
-    pub not_in_pool: Vec<Unaccounted>,
+    pub(crate) not_in_pool: Vec<Unaccounted>,
     /// In use, inside an active pool, but not allocated.
     pub unallocated: Vec<Unaccounted>,
     /// Addresses with more than one owner.
-    pub multiple_owners: Vec<IpAddr>,
+    pub(crate) multiple_owners: Vec<IpAddr>,
     /// Handles with no allocation.
     pub leaked_handles: Vec<LeakedHandle>,
     /// Handles with allocations.
-    pub handles_with_matches: usize,
+    pub(crate) handles_with_matches: usize,
     /// Handles allocations name but that do not exist.
-    pub missing_handles: Vec<String>,
+    pub(crate) missing_handles: Vec<String>,
     /// Blocks that lie inside no IP pool, enabled or not (extension: left behind by a deleted
     /// pool, or allocated from a pool that no longer exists), in key order. Each is a
     /// problem: its addresses belong to no pool, so no pool's settings or selection apply.
-    pub blocks_not_in_pool: Vec<Cidr>,
+    pub(crate) blocks_not_in_pool: Vec<Cidr>,
     /// Blocks whose value does not decode (each also in [`CheckResult::blocks`], with the
     /// reason as its problem): `failed to decode the value of <key>: <reason>`.
-    pub unreadable_blocks: Vec<String>,
+    pub(crate) unreadable_blocks: Vec<String>,
 }
 
 /// An allocation nobody uses.
@@ -548,7 +548,7 @@ impl CheckResult {
     /// The allocation count of the node in the middle when the nodes are ordered by
     /// allocations, most first (calicoctl's "median"; with an even count, the smaller of the
     /// two middle ones). `None` without allocations.
-    pub fn median_node_allocations(&self) -> Option<usize> {
+    pub(crate) fn median_node_allocations(&self) -> Option<usize> {
         self.node_allocations
             .get(self.node_allocations.len() / 2)
             .map(|n| n.1)
@@ -556,7 +556,7 @@ impl CheckResult {
 
     /// Distinct addresses in use (calicoctl's "Workloads and nodes are using N IPs"),
     /// Windows' reserved ones included.
-    pub fn in_use_count(&self) -> usize {
+    pub(crate) fn in_use_count(&self) -> usize {
         self.in_use.len() + self.windows_reserved
     }
 
@@ -571,7 +571,8 @@ impl CheckResult {
     }
 
     /// Structurally invalid blocks (extension; Calico v3.31 does not check these).
-    pub fn invalid_blocks(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn invalid_blocks(&self) -> usize {
         self.blocks
             .iter()
             .filter(|b| !b.problems.is_empty())
@@ -663,7 +664,7 @@ impl Ipam {
     /// The addresses among `candidates` that a WorkloadEndpoint or a Node's tunnel address
     /// uses right now (`ipam release --from-report` keeps those, whatever its report says).
     /// Memory is that of the candidates, however many endpoints there are.
-    pub fn in_use_among(
+    pub(crate) fn in_use_among(
         &self,
         candidates: &std::collections::BTreeSet<IpAddr>,
     ) -> Result<std::collections::BTreeSet<IpAddr>> {
@@ -691,7 +692,7 @@ impl Ipam {
     /// Who uses `ip` right now, as `ipam check` names its owners: `Workload(<ns>/<name>)` for
     /// each WorkloadEndpoint listing it, `Node(<name>)` for a Node's tunnel address (`ipam
     /// release --ip` refuses such an address without `--force`).
-    pub fn users_of(&self, ip: IpAddr) -> Result<Vec<String>> {
+    pub(crate) fn users_of(&self, ip: IpAddr) -> Result<Vec<String>> {
         let mut users = Vec::new();
         self.scan_endpoint_addresses(|w, used| {
             if used == ip {

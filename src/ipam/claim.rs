@@ -22,7 +22,7 @@ impl Ipam {
     /// A block owned by someone else → [`IpamError::ClaimConflict`] (our stale affinity is
     /// deleted); no block → [`IpamError::BlockNotFound`] (a dangling affinity is deleted);
     /// `require_empty` and addresses in use → [`IpamError::BlockNotEmpty`].
-    pub fn release_block_affinity(
+    pub(crate) fn release_block_affinity(
         &self,
         host: &str,
         cidr: &Cidr,
@@ -172,7 +172,7 @@ impl Ipam {
 
     /// Releases every affinity of `host`, both families (Calico's `ReleaseHostAffinities`).
     /// Carries on past blocks it cannot release and returns the first such error.
-    pub fn release_host_affinities(&self, host: &str, require_empty: bool) -> Result<()> {
+    pub(crate) fn release_host_affinities(&self, host: &str, require_empty: bool) -> Result<()> {
         if host.is_empty() {
             return Err(IpamError::HostnameRequired);
         }
@@ -192,7 +192,7 @@ impl Ipam {
 
     /// Releases every host's affinity for blocks in `pool` (Calico's `ReleasePoolAffinities`,
     /// used when a pool is deleted): empty blocks are deleted, others become unowned.
-    pub fn release_pool_affinities(&self, pool: Cidr) -> Result<()> {
+    pub(crate) fn release_pool_affinities(&self, pool: Cidr) -> Result<()> {
         let pool = pool.network();
         for _ in 0..3 {
             let mut again = false;
@@ -226,7 +226,7 @@ impl Ipam {
     /// (empty blocks go, others keep their addresses but lose their owner), then delete it.
     /// Existing allocations are not released. Claims racing with this fail their compare on
     /// the pool's revision, so no grace period is needed.
-    pub fn delete_pool(&self, name: &str) -> Result<IpPool> {
+    pub(crate) fn delete_pool(&self, name: &str) -> Result<IpPool> {
         let mut pool: IpPool = self.client().get(None, name)?;
         if !pool.spec.disabled {
             pool.spec.disabled = true;

@@ -9,10 +9,10 @@ use crate::datastore::{KeyValue, keys};
 pub use crate::model::ipamconfig::IpamConfigKey as IpamConfig;
 
 /// The block cap when neither the configuration nor the request sets one.
-pub const DEFAULT_MAX_BLOCKS_PER_HOST: usize = 20;
+pub(crate) const DEFAULT_MAX_BLOCKS_PER_HOST: usize = 20;
 
 /// What Calico v3.31 writes when the key is missing: `{"auto_allocate_blocks":true}`.
-pub fn initial_config() -> IpamConfig {
+pub(crate) fn initial_config() -> IpamConfig {
     IpamConfig {
         auto_allocate_blocks: true,
         ..IpamConfig::default()
@@ -21,7 +21,7 @@ pub fn initial_config() -> IpamConfig {
 
 /// The effective per-host block cap: the stricter of the configured and the requested cap,
 /// treating 0 as unset; 20 when both are unset.
-pub fn block_cap(config: &IpamConfig, requested: usize) -> usize {
+pub(crate) fn block_cap(config: &IpamConfig, requested: usize) -> usize {
     let configured = usize::try_from(config.max_blocks_per_host.max(0)).unwrap_or(usize::MAX);
     let cap = match (configured, requested) {
         (0, r) => r,
@@ -36,7 +36,7 @@ pub fn block_cap(config: &IpamConfig, requested: usize) -> usize {
 }
 
 /// Calico's `SetIPAMConfig` rules.
-pub fn check_settable(config: &IpamConfig) -> Result<()> {
+pub(crate) fn check_settable(config: &IpamConfig) -> Result<()> {
     if !config.strict_affinity && !config.auto_allocate_blocks {
         return Err(IpamError::StrictAffinityAndAutoAllocateOff);
     }

@@ -36,7 +36,7 @@ impl IpamHandle {
     }
 
     /// Removes `n` addresses in `block`; the entry goes when it reaches zero (never negative).
-    pub fn decrement(&mut self, block: &str, n: i64) {
+    pub(crate) fn decrement(&mut self, block: &str, n: i64) {
         if let Some(c) = self.block.get_mut(block) {
             *c -= n;
             if *c <= 0 {

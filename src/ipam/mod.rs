@@ -61,10 +61,11 @@ pub(crate) mod tests;
 
 pub use affinity::BlockAffinity;
 pub use block::{AllocationAttribute, AllocationBlock, ReleaseGuardError};
-pub use config::{DEFAULT_MAX_BLOCKS_PER_HOST, IpamConfig, check_settable};
+pub use config::IpamConfig;
+pub(crate) use config::check_settable;
 pub use error::IpamError;
 pub use handle::IpamHandle;
-pub use read::{AssignmentAttributes, BlockUsage, PoolUsage};
+pub use read::AssignmentAttributes;
 pub use reservations::Reservations;
 pub use rider::{Rider, RiderWrite};
 
@@ -85,16 +86,16 @@ pub mod attr {
     /// The pod's namespace.
     pub const NAMESPACE: &str = "namespace";
     /// The pod's name.
-    pub const POD: &str = "pod";
+    pub(crate) const POD: &str = "pod";
     /// Creation time, Go's `time.Now().UTC().String()`.
-    pub const TIMESTAMP: &str = "timestamp";
+    pub(crate) const TIMESTAMP: &str = "timestamp";
     /// Tunnel type (`ipipTunnelAddress`, `vxlanTunnelAddress`, ...).
     pub const TYPE: &str = "type";
 }
 
 /// The [`attr::TYPE`] of a node's gateway address, which the CNI plugin allocates in delegated
 /// mode; `ipam check` counts such addresses as the node's own.
-pub const GATEWAY_ADDRESS_TYPE: &str = "cniGatewayAddress";
+pub(crate) const GATEWAY_ADDRESS_TYPE: &str = "cniGatewayAddress";
 
 /// What an address is for; pools allow uses through `allowedUses`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -157,11 +158,11 @@ pub struct IpamAssignments {
     /// The addresses, with their block's prefix length (e.g. `10.65.12.64/26`).
     pub ips: Vec<Cidr>,
     /// The allocation sequence number of each address (parallel to `ips`), for guarded release.
-    pub sequence_numbers: Vec<u64>,
+    pub(crate) sequence_numbers: Vec<u64>,
     /// 4 or 6.
-    pub ip_version: u8,
+    pub(crate) ip_version: u8,
     /// How many were asked for.
-    pub num_requested: usize,
+    pub(crate) num_requested: usize,
     /// Why fewer were assigned, in Calico's words.
     pub msgs: Vec<String>,
 }
@@ -200,7 +201,7 @@ impl IpamAssignments {
     }
 
     /// Options releasing exactly these allocations (guarded by handle and sequence number).
-    pub fn release_options(&self, handle: Option<&str>) -> Vec<ReleaseOptions> {
+    pub(crate) fn release_options(&self, handle: Option<&str>) -> Vec<ReleaseOptions> {
         self.ips
             .iter()
             .zip(&self.sequence_numbers)
@@ -219,7 +220,7 @@ pub struct AutoAssignResult {
     /// IPv4.
     pub ipv4: Option<IpamAssignments>,
     /// IPv6.
-    pub ipv6: Option<IpamAssignments>,
+    pub(crate) ipv6: Option<IpamAssignments>,
 }
 
 impl AutoAssignResult {
@@ -233,7 +234,7 @@ impl AutoAssignResult {
     }
 
     /// Options releasing everything assigned (e.g. when the other family came up short).
-    pub fn release_options(&self, handle: Option<&str>) -> Vec<ReleaseOptions> {
+    pub(crate) fn release_options(&self, handle: Option<&str>) -> Vec<ReleaseOptions> {
         self.ipv4
             .iter()
             .chain(&self.ipv6)
@@ -308,7 +309,7 @@ pub struct StoredHandle {
 
 /// A stored host affinity.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StoredAffinity {
+pub(crate) struct StoredAffinity {
     /// The host (from the key).
     pub host: String,
     /// The block (from the key).
@@ -339,15 +340,15 @@ impl PoolEntry {
     }
 
     /// Not disabled and not being deleted.
-    pub fn enabled(&self) -> bool {
+    pub(crate) fn enabled(&self) -> bool {
         !self.pool.spec.disabled && self.pool.metadata.deletion_timestamp.is_none()
     }
 
-    pub fn block_size(&self) -> u8 {
+    pub(crate) fn block_size(&self) -> u8 {
         self.pool.block_size()
     }
 
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         keys::resource(IpPool::PLURAL, None, &self.pool.metadata.name)
     }
 
@@ -364,12 +365,12 @@ impl PoolEntry {
     }
 
     /// True when the pool's `nodeSelector` selects a node with these labels.
-    pub fn selects_node(&self, labels: &BTreeMap<String, String>) -> Result<bool> {
+    pub(crate) fn selects_node(&self, labels: &BTreeMap<String, String>) -> Result<bool> {
         self.selects(&self.pool.spec.node_selector, labels)
     }
 
     /// True when the pool's `namespaceSelector` selects a namespace with these labels.
-    pub fn selects_namespace(&self, labels: &BTreeMap<String, String>) -> Result<bool> {
+    pub(crate) fn selects_namespace(&self, labels: &BTreeMap<String, String>) -> Result<bool> {
         self.selects(&self.pool.spec.namespace_selector, labels)
     }
 }

@@ -51,7 +51,7 @@ impl Plan {
 
     /// Adds `other`'s conditions (after this plan's: for a key both require, this plan's
     /// revision stands) and writes (replacing this plan's writes of the same keys).
-    pub fn absorb(&mut self, other: Plan) {
+    pub(crate) fn absorb(&mut self, other: Plan) {
         for (key, revision) in other.compares {
             self.require(&key, revision);
         }
@@ -62,7 +62,7 @@ impl Plan {
     }
 
     /// True when nothing would be written.
-    pub fn has_writes(&self) -> bool {
+    pub(crate) fn has_writes(&self) -> bool {
         !self.ops.is_empty()
     }
 
@@ -103,14 +103,14 @@ impl Plan {
 /// Counts conflicts of one operation and backs off between retries, so that many writers
 /// contending for one block make progress instead of failing in lock-step.
 #[derive(Debug)]
-pub struct Retry {
+pub(crate) struct Retry {
     conflicts: usize,
     rng: super::random::SplitMix64,
 }
 
 impl Retry {
     /// A fresh counter.
-    pub fn new() -> Retry {
+    pub(crate) fn new() -> Retry {
         Retry {
             conflicts: 0,
             rng: super::random::SplitMix64::from_entropy(),
@@ -118,7 +118,7 @@ impl Retry {
     }
 
     /// Records a failed compare; errors with Calico's message once the bound is hit.
-    pub fn conflict(&mut self) -> Result<(), IpamError> {
+    pub(crate) fn conflict(&mut self) -> Result<(), IpamError> {
         self.conflicts += 1;
         if self.conflicts >= MAX_RETRIES {
             return Err(IpamError::MaxRetries);
@@ -131,11 +131,6 @@ impl Retry {
             std::thread::yield_now();
         }
         Ok(())
-    }
-
-    /// Conflicts so far.
-    pub fn count(&self) -> usize {
-        self.conflicts
     }
 }
 

@@ -11,7 +11,7 @@ use super::reservations::Reservations;
 use crate::model::Cidr;
 
 /// The 32-bit FNV-1 hash (multiply, then xor).
-pub fn fnv1_32(data: &[u8]) -> u32 {
+pub(crate) fn fnv1_32(data: &[u8]) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for b in data {
         h = h.wrapping_mul(0x0100_0193);
@@ -48,13 +48,13 @@ impl SplitMix64 {
     }
 
     /// The next 128 random bits.
-    pub fn next_u128(&mut self) -> u128 {
+    pub(crate) fn next_u128(&mut self) -> u128 {
         (u128::from(self.next_u64()) << 64) | u128::from(self.next_u64())
     }
 }
 
 /// The host's start index among `n` blocks (`n` a power of two, or saturated).
-pub fn start_index(host: &str, block_prefix: u8, bits: u8, n: u128) -> u128 {
+pub(crate) fn start_index(host: &str, block_prefix: u8, bits: u8, n: u128) -> u128 {
     if n <= 1 {
         return 0;
     }
@@ -74,7 +74,7 @@ pub fn start_index(host: &str, block_prefix: u8, bits: u8, n: u128) -> u128 {
 /// Visits every block-sized CIDR of a pool once, from the host's start index, wrapping, and
 /// jumps over runs of wholly reserved blocks without visiting them one by one.
 #[derive(Debug, Clone)]
-pub struct BlockWalk {
+pub(crate) struct BlockWalk {
     pool: Cidr,
     prefix: u8,
     n: u128,
@@ -84,7 +84,7 @@ pub struct BlockWalk {
 
 impl BlockWalk {
     /// The walk over `pool`'s blocks of length `prefix` for `host`.
-    pub fn new(pool: Cidr, prefix: u8, host: &str) -> BlockWalk {
+    pub(crate) fn new(pool: Cidr, prefix: u8, host: &str) -> BlockWalk {
         let pool = pool.network();
         let n = pool.subnet_count(prefix);
         BlockWalk {
@@ -96,18 +96,8 @@ impl BlockWalk {
         }
     }
 
-    /// Number of blocks in the pool.
-    pub fn len(&self) -> u128 {
-        self.n
-    }
-
-    /// True for a pool smaller than one block.
-    pub fn is_empty(&self) -> bool {
-        self.n == 0
-    }
-
     /// The index of the block holding `cidr` in visiting order (0 = visited first).
-    pub fn rank(&self, cidr: &Cidr) -> u128 {
+    pub(crate) fn rank(&self, cidr: &Cidr) -> u128 {
         let host_bits = u32::from(self.pool.bits() - self.prefix);
         let idx = if host_bits >= 128 {
             0
@@ -122,7 +112,7 @@ impl BlockWalk {
     }
 
     /// The next block that is not wholly reserved.
-    pub fn next_unreserved(&mut self, reservations: &Reservations) -> Option<Cidr> {
+    pub(crate) fn next_unreserved(&mut self, reservations: &Reservations) -> Option<Cidr> {
         let host_bits = u32::from(self.pool.bits() - self.prefix);
         while self.visited < self.n {
             let i = self.start.wrapping_add(self.visited) % self.n;

@@ -3,7 +3,7 @@
 use super::block::sanitize_handle;
 use super::{
     AllocationAttribute, AllocationBlock, Ipam, IpamError, IpamHandle, Result, Stored,
-    StoredAffinity, StoredHandle, decode_err, lazy_decode,
+    StoredHandle, decode_err, lazy_decode,
 };
 use crate::datastore::keys;
 use crate::model::Cidr;
@@ -31,7 +31,7 @@ pub struct AssignmentAttributes {
 
 /// Use of one block. `allocated + reserved + free == size`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlockUsage {
+pub(crate) struct BlockUsage {
     /// The block.
     pub cidr: Cidr,
     /// The pool holding it, if any.
@@ -50,7 +50,7 @@ pub struct BlockUsage {
 
 /// Use of one pool. `allocated + reserved + free == size`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PoolUsage {
+pub(crate) struct PoolUsage {
     /// The pool's name.
     pub name: String,
     /// Its CIDR.
@@ -71,7 +71,8 @@ pub struct PoolUsage {
 
 impl Ipam {
     /// Every block, IPv4 then IPv6, in key order, with its revision.
-    pub fn list_blocks(&self) -> Result<Vec<Stored<AllocationBlock>>> {
+    #[cfg(test)]
+    pub(crate) fn list_blocks(&self) -> Result<Vec<Stored<AllocationBlock>>> {
         let resp = self.store().list(keys::BLOCKS_PREFIX)?;
         let mut out = Vec::with_capacity(resp.kvs.len());
         for kv in resp.kvs {
@@ -99,7 +100,7 @@ impl Ipam {
     /// As [`Ipam::for_each_block`], but a block whose value does not decode is handed to
     /// `visit` as its [`IpamError::Decode`] instead of stopping the scan (`ipam check`
     /// reports it and goes on).
-    pub fn for_each_block_or_unreadable(
+    pub(crate) fn for_each_block_or_unreadable(
         &self,
         mut visit: impl FnMut(Result<AllocationBlock>) -> Result<()>,
     ) -> Result<i64> {
@@ -129,12 +130,13 @@ impl Ipam {
     }
 
     /// Every host affinity, in key order.
-    pub fn list_affinities(&self) -> Result<Vec<StoredAffinity>> {
+    #[cfg(test)]
+    pub(crate) fn list_affinities(&self) -> Result<Vec<super::StoredAffinity>> {
         self.list_affinities_under(keys::HOST_AFFINITY_PREFIX)
     }
 
     /// The block holding `ip`: through the pool holding it, else by scanning the blocks.
-    pub fn block_containing(&self, ip: IpAddr) -> Result<Option<Stored<AllocationBlock>>> {
+    pub(crate) fn block_containing(&self, ip: IpAddr) -> Result<Option<Stored<AllocationBlock>>> {
         if let Some(p) = self
             .pool_entries()?
             .into_iter()
@@ -169,7 +171,7 @@ impl Ipam {
     /// [`Ipam::get_assignment_attributes`] for many addresses: the pools are read once and
     /// the blocks of the addresses in one round trip (an address no pool holds is looked up on
     /// its own). In the order given.
-    pub fn get_assignments_attributes(
+    pub(crate) fn get_assignments_attributes(
         &self,
         ips: &[IpAddr],
     ) -> Result<Vec<Result<AssignmentAttributes>>> {
@@ -237,7 +239,7 @@ impl Ipam {
     }
 
     /// Use of every block, in key order.
-    pub fn block_usage(&self) -> Result<Vec<BlockUsage>> {
+    pub(crate) fn block_usage(&self) -> Result<Vec<BlockUsage>> {
         let pools = self.pool_entries()?;
         let reservations = self.reservations()?;
         let mut out = Vec::new();
@@ -264,7 +266,7 @@ impl Ipam {
 
     /// Use of every pool, in name order (Calico's `GetUtilization`: reserved addresses are not
     /// free, counted as a set because reservations may overlap).
-    pub fn pool_usage(&self) -> Result<Vec<PoolUsage>> {
+    pub(crate) fn pool_usage(&self) -> Result<Vec<PoolUsage>> {
         let pools = self.pool_entries()?;
         let reservations = self.reservations()?;
         // Per pool: blocks, allocated, allocated-and-reserved.

@@ -16,11 +16,11 @@ use std::collections::BTreeMap;
 #[derive(Debug)]
 pub(crate) struct RequestCtx {
     pub config: IpamConfig,
-    pub config_revision: i64,
+    pub(crate) config_revision: i64,
     pub pools: Vec<PoolEntry>,
     pub reservations: Reservations,
-    pub node_labels: BTreeMap<String, String>,
-    pub node_revision: i64,
+    pub(crate) node_labels: BTreeMap<String, String>,
+    pub(crate) node_revision: i64,
 }
 
 impl Ipam {

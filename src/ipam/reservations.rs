@@ -34,7 +34,7 @@ impl Reservations {
     }
 
     /// The reservations of these networks.
-    pub fn from_cidrs(cidrs: impl IntoIterator<Item = Cidr>) -> Reservations {
+    pub(crate) fn from_cidrs(cidrs: impl IntoIterator<Item = Cidr>) -> Reservations {
         let (mut v4, mut v6) = (Vec::new(), Vec::new());
         for c in cidrs {
             let r = (c.first(), c.last());
@@ -56,7 +56,7 @@ impl Reservations {
     }
 
     /// The reservations of these resources (malformed entries are skipped, as Calico does).
-    pub fn from_resources(resources: &[IpReservation]) -> Reservations {
+    pub(crate) fn from_resources(resources: &[IpReservation]) -> Reservations {
         Reservations::from_cidrs(resources.iter().flat_map(|r| r.networks()))
     }
 
@@ -77,18 +77,18 @@ impl Reservations {
     }
 
     /// True when the address is reserved.
-    pub fn matches_ip(&self, ip: IpAddr) -> bool {
+    pub(crate) fn matches_ip(&self, ip: IpAddr) -> bool {
         self.range_at(ip.is_ipv4(), crate::model::cidr::ip_to_u128(ip))
             .is_some()
     }
 
     /// True when every address of `cidr` is reserved (possibly by several reservations).
-    pub fn covers_whole(&self, cidr: &Cidr) -> bool {
+    pub(crate) fn covers_whole(&self, cidr: &Cidr) -> bool {
         self.whole_cover_end(cidr).is_some()
     }
 
     /// When `cidr` is wholly reserved: the last address of the reserved range covering it.
-    pub fn whole_cover_end(&self, cidr: &Cidr) -> Option<u128> {
+    pub(crate) fn whole_cover_end(&self, cidr: &Cidr) -> Option<u128> {
         self.range_at(cidr.is_ipv4(), cidr.first())
             .filter(|(_, end)| *end >= cidr.last())
             .map(|(_, end)| end)
@@ -102,7 +102,7 @@ impl Reservations {
     }
 
     /// Number of reserved addresses inside `cidr`.
-    pub fn count_in(&self, cidr: &Cidr) -> u128 {
+    pub(crate) fn count_in(&self, cidr: &Cidr) -> u128 {
         self.ranges(cidr.is_ipv4())
             .iter()
             .filter(|(a, b)| *a <= cidr.last() && *b >= cidr.first())

@@ -53,7 +53,7 @@ pub fn split_cidr(
 }
 
 /// The name of the `i`-th child of `parent`, kept within 253 characters.
-pub fn child_name(parent: &str, i: u64) -> String {
+pub(crate) fn child_name(parent: &str, i: u64) -> String {
     let suffix = format!("-{i}");
     let mut base = format!("split-{parent}");
     let max = 253 - suffix.len();
@@ -68,7 +68,7 @@ pub fn child_name(parent: &str, i: u64) -> String {
 
 impl Ipam {
     /// Builds the children of `parent` (settings copied, enabled, CIDRs from [`split_cidr`]).
-    pub fn split_children(
+    pub(crate) fn split_children(
         &self,
         parent: &IpPool,
         n: i64,
@@ -135,7 +135,7 @@ impl Ipam {
     /// lands beside a pool it overlaps. Calico creates the children one at a time, so a split
     /// cut short leaves the children created so far beside the disabled parent, here as
     /// there; the error says how many. `progress` hears of every child written.
-    pub fn replace_pool(
+    pub(crate) fn replace_pool(
         &self,
         parent: &IpPool,
         children: Vec<IpPool>,

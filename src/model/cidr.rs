@@ -30,7 +30,7 @@ pub fn ip_to_u128(ip: IpAddr) -> u128 {
 }
 
 /// The inverse of [`ip_to_u128`] for the given family (4 or 6).
-pub fn u128_to_ip(value: u128, version: u8) -> IpAddr {
+pub(crate) fn u128_to_ip(value: u128, version: u8) -> IpAddr {
     if version == 4 {
         IpAddr::V4(Ipv4Addr::from(value as u32))
     } else {
@@ -39,12 +39,12 @@ pub fn u128_to_ip(value: u128, version: u8) -> IpAddr {
 }
 
 /// 4 or 6.
-pub fn ip_version(ip: IpAddr) -> u8 {
+pub(crate) fn ip_version(ip: IpAddr) -> u8 {
     if ip.is_ipv4() { 4 } else { 6 }
 }
 
 /// Parses an IP address as Go's `net.ParseIP` does (no zone, no leading zeros in IPv4).
-pub fn parse_ip(s: &str) -> Option<IpAddr> {
+pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
     IpAddr::from_str(s).ok()
 }
 
@@ -140,7 +140,7 @@ impl Cidr {
     }
 
     /// True when no host bits are set.
-    pub fn is_masked(&self) -> bool {
+    pub(crate) fn is_masked(&self) -> bool {
         ip_to_u128(self.addr) == self.first()
     }
 
@@ -183,7 +183,7 @@ impl Cidr {
     }
 
     /// The offset of `ip` from the network address, if it lies inside.
-    pub fn offset_of(&self, ip: IpAddr) -> Option<u128> {
+    pub(crate) fn offset_of(&self, ip: IpAddr) -> Option<u128> {
         self.contains_ip(ip).then(|| ip_to_u128(ip) - self.first())
     }
 

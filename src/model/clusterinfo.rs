@@ -31,28 +31,28 @@ pub struct ClusterInformationSpec {
         rename = "clusterGUID",
         skip_serializing_if = "String::is_empty"
     )]
-    pub cluster_guid: String,
+    pub(crate) cluster_guid: String,
     /// Comma-separated cluster type tags.
     #[serde(
         default,
         rename = "clusterType",
         skip_serializing_if = "String::is_empty"
     )]
-    pub cluster_type: String,
+    pub(crate) cluster_type: String,
     /// The Calico version that last initialised the datastore.
     #[serde(
         default,
         rename = "calicoVersion",
         skip_serializing_if = "String::is_empty"
     )]
-    pub calico_version: String,
+    pub(crate) calico_version: String,
     /// False while the datastore is locked (`datastore migrate lock`).
     #[serde(
         default,
         rename = "datastoreReady",
         skip_serializing_if = "Option::is_none"
     )]
-    pub datastore_ready: Option<bool>,
+    pub(crate) datastore_ready: Option<bool>,
     /// The product variant.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub variant: String,

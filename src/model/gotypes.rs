@@ -97,7 +97,7 @@ impl GoType {
 impl StructType {
     /// Go's `FieldByName`: a field of this struct, else one promoted from an embedded
     /// struct (breadth first). The path runs from the outer field to the one found.
-    pub fn field_path(&self, name: &str) -> Option<Vec<&'static Field>> {
+    pub(crate) fn field_path(&self, name: &str) -> Option<Vec<&'static Field>> {
         if let Some(field) = self.fields.iter().find(|f| f.name == name) {
             return Some(vec![field]);
         }
@@ -117,8 +117,8 @@ impl StructType {
 }
 
 // Scalars.
-pub static STRING: GoType = GoType::Scalar("string", Basic::String);
-pub static BOOL: GoType = GoType::Scalar("bool", Basic::Bool);
+pub(crate) static STRING: GoType = GoType::Scalar("string", Basic::String);
+pub(crate) static BOOL: GoType = GoType::Scalar("bool", Basic::Bool);
 pub(crate) static INT: GoType = GoType::Scalar("int", Basic::Int);
 pub(crate) static INT32: GoType = GoType::Scalar("int32", Basic::Int);
 pub(crate) static INT64: GoType = GoType::Scalar("int64", Basic::Int);
@@ -180,7 +180,7 @@ static MANAGED_FIELDS_ENTRY: GoType = GoType::Struct(&StructType {
 });
 
 /// `metav1.ObjectMeta`.
-pub static OBJECT_META: GoType = GoType::Struct(&OBJECT_META_STRUCT);
+pub(crate) static OBJECT_META: GoType = GoType::Struct(&OBJECT_META_STRUCT);
 static OBJECT_META_STRUCT: StructType = StructType {
     name: "v1.ObjectMeta",
     fields: &[
@@ -215,7 +215,7 @@ static OBJECT_META_STRUCT: StructType = StructType {
 };
 
 /// `metav1.ListMeta`.
-pub static LIST_META: GoType = GoType::Struct(&StructType {
+pub(crate) static LIST_META: GoType = GoType::Struct(&StructType {
     name: "v1.ListMeta",
     fields: &[
         f("SelfLink", "selfLink", &STRING),
@@ -291,9 +291,9 @@ macro_rules! go_kind {
 pub(crate) use go_kind;
 
 /// The element type of calicoctl's template data.
-pub static RUNTIME_OBJECT: GoType = GoType::Interface("runtime.Object");
+pub(crate) static RUNTIME_OBJECT: GoType = GoType::Interface("runtime.Object");
 /// calicoctl's template data: `[]runtime.Object`.
-pub static RUNTIME_OBJECTS: GoType = GoType::Slice(&RUNTIME_OBJECT);
+pub(crate) static RUNTIME_OBJECTS: GoType = GoType::Slice(&RUNTIME_OBJECT);
 
 /// The Go names a kind lends the decoder, so that a value of the wrong type is reported as
 /// calicoctl reports it (`cannot parse ... into field NodeBGPSpec.ipv4Address of type

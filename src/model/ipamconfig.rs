@@ -47,10 +47,10 @@ pub struct IpamConfigurationSpec {
         rename = "kubeVirtVMAddressPersistence",
         skip_serializing_if = "Option::is_none"
     )]
-    pub kube_virt_vm_address_persistence: Option<String>,
+    pub(crate) kube_virt_vm_address_persistence: Option<String>,
     /// Seconds a released address rests before reuse (read tolerantly).
     #[serde(default, skip_serializing_if = "super::meta::is_zero")]
-    pub ip_cooldown_seconds: i64,
+    pub(crate) ip_cooldown_seconds: i64,
 }
 
 impl Default for IpamConfigurationSpec {
@@ -91,14 +91,14 @@ pub struct IpamConfigKey {
         rename = "kubeVirtVMAddressPersistence",
         skip_serializing_if = "Option::is_none"
     )]
-    pub kube_virt_vm_address_persistence: Option<String>,
+    pub(crate) kube_virt_vm_address_persistence: Option<String>,
     /// Read tolerantly (HEAD).
     #[serde(
         default,
         rename = "ipCooldownSeconds",
         skip_serializing_if = "super::meta::is_zero"
     )]
-    pub ip_cooldown_seconds: i64,
+    pub(crate) ip_cooldown_seconds: i64,
 }
 
 impl From<&IpamConfigKey> for IpamConfigurationSpec {
@@ -127,7 +127,7 @@ impl From<&IpamConfigurationSpec> for IpamConfigKey {
 
 impl IpamConfigurationSpec {
     /// Calico's `SetIPAMConfig` rules.
-    pub fn check_settable(&self) -> Result<(), String> {
+    pub(crate) fn check_settable(&self) -> Result<(), String> {
         if !self.strict_affinity && !self.auto_allocate_blocks {
             return Err(
                 "Cannot disable 'StrictAffinity' and 'AutoAllocateBlocks' at the same time".into(),
@@ -145,7 +145,7 @@ impl IpamConfiguration {
     /// `SetIPAMConfig` rules, and no labels or annotations, which the key it is stored at
     /// (`/calico/ipam/v2/config`, settings only) cannot keep; a write that carries them is
     /// refused rather than reported done.
-    pub fn check_storable(&self) -> Result<(), ValidationError> {
+    pub(crate) fn check_storable(&self) -> Result<(), ValidationError> {
         let meta = &self.metadata;
         let mut unkept = Vec::new();
         for (field, empty) in [

@@ -34,17 +34,17 @@ pub struct IpPoolSpec {
         rename = "vxlanMode",
         skip_serializing_if = "String::is_empty"
     )]
-    pub vxlan_mode: String,
+    pub(crate) vxlan_mode: String,
     /// `Never`, `Always` or `CrossSubnet`.
     #[serde(default, rename = "ipipMode", skip_serializing_if = "String::is_empty")]
-    pub ipip_mode: String,
+    pub(crate) ipip_mode: String,
     /// Masquerade traffic leaving the pool.
     #[serde(
         default,
         rename = "natOutgoing",
         skip_serializing_if = "std::ops::Not::not"
     )]
-    pub nat_outgoing: bool,
+    pub(crate) nat_outgoing: bool,
     /// No new addresses are assigned from a disabled pool.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub disabled: bool,
@@ -54,7 +54,7 @@ pub struct IpPoolSpec {
         rename = "disableBGPExport",
         skip_serializing_if = "std::ops::Not::not"
     )]
-    pub disable_bgp_export: bool,
+    pub(crate) disable_bgp_export: bool,
     /// Prefix length of the pool's allocation blocks.
     #[serde(
         default,
@@ -68,42 +68,42 @@ pub struct IpPoolSpec {
         rename = "nodeSelector",
         skip_serializing_if = "String::is_empty"
     )]
-    pub node_selector: String,
+    pub(crate) node_selector: String,
     /// Which namespaces' pods assign from this pool automatically.
     #[serde(
         default,
         rename = "namespaceSelector",
         skip_serializing_if = "String::is_empty"
     )]
-    pub namespace_selector: String,
+    pub(crate) namespace_selector: String,
     /// Deprecated v1 field; must not be set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ipip: Option<serde_json::Value>,
+    pub(crate) ipip: Option<serde_json::Value>,
     /// Deprecated v1 field; must be false.
     #[serde(
         default,
         rename = "nat-outgoing",
         skip_serializing_if = "std::ops::Not::not"
     )]
-    pub nat_outgoing_v1: bool,
+    pub(crate) nat_outgoing_v1: bool,
     /// `Workload`, `Tunnel`, `LoadBalancer`.
     #[serde(default, rename = "allowedUses", skip_serializing_if = "Vec::is_empty")]
-    pub allowed_uses: Vec<String>,
+    pub(crate) allowed_uses: Vec<String>,
     /// `Automatic` or `Manual`.
     #[serde(
         default,
         rename = "assignmentMode",
         skip_serializing_if = "Option::is_none"
     )]
-    pub assignment_mode: Option<String>,
+    pub(crate) assignment_mode: Option<String>,
 }
 
 /// The uses a pool may allow.
-pub const USE_WORKLOAD: &str = "Workload";
+pub(crate) const USE_WORKLOAD: &str = "Workload";
 /// Tunnel addresses (IPIP, VXLAN, WireGuard).
-pub const USE_TUNNEL: &str = "Tunnel";
+pub(crate) const USE_TUNNEL: &str = "Tunnel";
 /// Service load-balancer addresses.
-pub const USE_LOAD_BALANCER: &str = "LoadBalancer";
+pub(crate) const USE_LOAD_BALANCER: &str = "LoadBalancer";
 
 const MODES: [&str; 3] = ["Always", "CrossSubnet", "Never"];
 
@@ -140,7 +140,7 @@ impl IpPool {
     }
 
     /// `Automatic` unless set to `Manual`.
-    pub fn is_manual(&self) -> bool {
+    pub(crate) fn is_manual(&self) -> bool {
         self.spec.assignment_mode.as_deref() == Some("Manual")
     }
 
@@ -154,19 +154,19 @@ impl IpPool {
     }
 
     /// True when IPIP is on (`Always` or `CrossSubnet`).
-    pub fn ipip_enabled(&self) -> bool {
+    pub(crate) fn ipip_enabled(&self) -> bool {
         !matches!(self.spec.ipip_mode.as_str(), "" | "Never")
     }
 
     /// True when VXLAN is on (`Always` or `CrossSubnet`).
-    pub fn vxlan_enabled(&self) -> bool {
+    pub(crate) fn vxlan_enabled(&self) -> bool {
         !matches!(self.spec.vxlan_mode.as_str(), "" | "Never")
     }
 
     /// Calico's `validateAndSetDefaults` for create (`old == None`) and update: normalises the
     /// CIDR, fills defaults and checks the pool against `others` (every stored pool) and
     /// `blocks` (every stored allocation block). Messages are Calico v3.31's.
-    pub fn validate_and_default(
+    pub(crate) fn validate_and_default(
         &mut self,
         old: Option<&IpPool>,
         others: &[IpPool],

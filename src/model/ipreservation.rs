@@ -31,7 +31,7 @@ pub struct IpReservationSpec {
         rename = "reservedCIDRs",
         skip_serializing_if = "Vec::is_empty"
     )]
-    pub reserved_cidrs: Vec<String>,
+    pub(crate) reserved_cidrs: Vec<String>,
 }
 
 impl IpReservation {

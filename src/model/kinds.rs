@@ -28,9 +28,9 @@ pub struct KindInfo {
     /// The `get` tables' headings.
     pub columns: Columns,
     /// The Go type of one object in calicoctl's template data (`*v3.IPPool`).
-    pub go_type: &'static GoType,
+    pub(crate) go_type: &'static GoType,
     /// The Go type of a listing (`*v3.IPPoolList`).
-    pub go_list_type: &'static GoType,
+    pub(crate) go_list_type: &'static GoType,
 }
 
 impl KindInfo {
@@ -121,13 +121,13 @@ pub fn lookup(name: &str) -> Option<&'static KindInfo> {
 }
 
 /// Looks a kind up by its exact `kind:` value in a document.
-pub fn by_kind(kind: &str) -> Option<&'static KindInfo> {
+pub(crate) fn by_kind(kind: &str) -> Option<&'static KindInfo> {
     KINDS.iter().find(|k| k.kind == kind)
 }
 
 /// The Go type calicoctl's templates see for an object of `kind` (`IPPool` → `*v3.IPPool`,
 /// `IPPoolList` → `*v3.IPPoolList`); `None` for a kind not registered.
-pub fn go_type(kind: &str) -> Option<&'static GoType> {
+pub(crate) fn go_type(kind: &str) -> Option<&'static GoType> {
     if let Some(info) = by_kind(kind) {
         return Some(info.go_type);
     }
@@ -175,7 +175,7 @@ impl AnyResource {
     }
 
     /// The metadata, mutably.
-    pub fn metadata_mut(&mut self) -> &mut ObjectMeta {
+    pub(crate) fn metadata_mut(&mut self) -> &mut ObjectMeta {
         with_resource!(self, r => r.metadata_mut())
     }
 
@@ -195,7 +195,7 @@ impl AnyResource {
     }
 
     /// The checks a create runs that need no datastore (`calicoctl validate`).
-    pub fn validate_standalone(&self) -> Result<(), ValidationError> {
+    pub(crate) fn validate_standalone(&self) -> Result<(), ValidationError> {
         with_resource!(self, r => r.validate_standalone())
     }
 

@@ -71,5 +71,5 @@ pub struct ListMeta {
     pub resource_version: String,
     /// Ignored.
     #[serde(default, rename = "continue", skip_serializing_if = "String::is_empty")]
-    pub continue_token: String,
+    pub(crate) continue_token: String,
 }

@@ -8,13 +8,13 @@
 //! Calico v3.31's (`error with field ... (reason)`).
 
 pub mod cidr;
-pub mod clusterinfo;
+pub(crate) mod clusterinfo;
 pub(crate) mod decode;
 pub mod gotypes;
 pub(crate) mod goyaml;
 pub mod ipamconfig;
 pub mod ippool;
-pub mod ipreservation;
+pub(crate) mod ipreservation;
 pub mod kinds;
 pub mod meta;
 pub mod node;
@@ -37,7 +37,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// The API group and version of every kind here.
-pub const API_VERSION: &str = "projectcalico.org/v3";
+pub(crate) const API_VERSION: &str = "projectcalico.org/v3";
 
 /// A `projectcalico.org/v3` kind: its registration, implemented once in the kind's file.
 pub trait Resource:

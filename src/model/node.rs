@@ -37,31 +37,31 @@ pub struct NodeSpec {
         rename = "ipv4VXLANTunnelAddr",
         skip_serializing_if = "String::is_empty"
     )]
-    pub ipv4_vxlan_tunnel_addr: String,
+    pub(crate) ipv4_vxlan_tunnel_addr: String,
     /// The VXLAN device's MAC.
     #[serde(
         default,
         rename = "vxlanTunnelMACAddr",
         skip_serializing_if = "String::is_empty"
     )]
-    pub vxlan_tunnel_mac_addr: String,
+    pub(crate) vxlan_tunnel_mac_addr: String,
     /// The node's IPv6 VXLAN tunnel address.
     #[serde(
         default,
         rename = "ipv6VXLANTunnelAddr",
         skip_serializing_if = "String::is_empty"
     )]
-    pub ipv6_vxlan_tunnel_addr: String,
+    pub(crate) ipv6_vxlan_tunnel_addr: String,
     /// The IPv6 VXLAN device's MAC.
     #[serde(
         default,
         rename = "vxlanTunnelMACAddrV6",
         skip_serializing_if = "String::is_empty"
     )]
-    pub vxlan_tunnel_mac_addr_v6: String,
+    pub(crate) vxlan_tunnel_mac_addr_v6: String,
     /// Orchestrator references.
     #[serde(default, rename = "orchRefs", skip_serializing_if = "Vec::is_empty")]
-    pub orch_refs: Vec<OrchRef>,
+    pub(crate) orch_refs: Vec<OrchRef>,
     /// WireGuard interface addresses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wireguard: Option<NodeWireguardSpec>,
@@ -75,35 +75,35 @@ pub struct NodeSpec {
 pub struct NodeBgpSpec {
     /// The node's AS number.
     #[serde(default, rename = "asNumber", skip_serializing_if = "Option::is_none")]
-    pub as_number: Option<serde_json::Value>,
+    pub(crate) as_number: Option<serde_json::Value>,
     /// IPv4 address with prefix length (`10.0.0.11/24`).
     #[serde(
         default,
         rename = "ipv4Address",
         skip_serializing_if = "String::is_empty"
     )]
-    pub ipv4_address: String,
+    pub(crate) ipv4_address: String,
     /// IPv6 address with prefix length.
     #[serde(
         default,
         rename = "ipv6Address",
         skip_serializing_if = "String::is_empty"
     )]
-    pub ipv6_address: String,
+    pub(crate) ipv6_address: String,
     /// The IPIP tunnel address.
     #[serde(
         default,
         rename = "ipv4IPIPTunnelAddr",
         skip_serializing_if = "String::is_empty"
     )]
-    pub ipv4_ipip_tunnel_addr: String,
+    pub(crate) ipv4_ipip_tunnel_addr: String,
     /// Route reflector cluster ID.
     #[serde(
         default,
         rename = "routeReflectorClusterID",
         skip_serializing_if = "String::is_empty"
     )]
-    pub route_reflector_cluster_id: String,
+    pub(crate) route_reflector_cluster_id: String,
 }
 
 impl NodeBgpSpec {
@@ -115,10 +115,10 @@ impl NodeBgpSpec {
 
 /// An orchestrator reference.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct OrchRef {
+pub(crate) struct OrchRef {
     /// The orchestrator's node name.
     #[serde(default, rename = "nodeName", skip_serializing_if = "String::is_empty")]
-    pub node_name: String,
+    pub(crate) node_name: String,
     /// The orchestrator (`k8s`).
     #[serde(default)]
     pub orchestrator: String,
@@ -133,14 +133,14 @@ pub struct NodeWireguardSpec {
         rename = "interfaceIPv4Address",
         skip_serializing_if = "String::is_empty"
     )]
-    pub interface_ipv4_address: String,
+    pub(crate) interface_ipv4_address: String,
     /// IPv6 interface address.
     #[serde(
         default,
         rename = "interfaceIPv6Address",
         skip_serializing_if = "String::is_empty"
     )]
-    pub interface_ipv6_address: String,
+    pub(crate) interface_ipv6_address: String,
 }
 
 /// One address of a [`Node`].
@@ -151,7 +151,7 @@ pub struct NodeAddress {
     pub address: String,
     /// Its type (`InternalIP`, ...).
     #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
-    pub type_: String,
+    pub(crate) type_: String,
 }
 
 /// `status` of a [`Node`].
@@ -163,17 +163,17 @@ pub struct NodeStatus {
         rename = "wireguardPublicKey",
         skip_serializing_if = "String::is_empty"
     )]
-    pub wireguard_public_key: String,
+    pub(crate) wireguard_public_key: String,
     /// WireGuard IPv6 public key.
     #[serde(
         default,
         rename = "wireguardPublicKeyV6",
         skip_serializing_if = "String::is_empty"
     )]
-    pub wireguard_public_key_v6: String,
+    pub(crate) wireguard_public_key_v6: String,
     /// Pod CIDRs (informational).
     #[serde(default, rename = "podCIDRs", skip_serializing_if = "Vec::is_empty")]
-    pub pod_cidrs: Vec<String>,
+    pub(crate) pod_cidrs: Vec<String>,
 }
 
 impl Node {
@@ -192,7 +192,7 @@ impl Node {
 
     /// The tunnel addresses the node records, as written (IPIP, IPv4 and IPv6 VXLAN,
     /// WireGuard IPv4 and IPv6; unset ones left out).
-    pub fn tunnel_addresses(&self) -> Vec<&str> {
+    pub(crate) fn tunnel_addresses(&self) -> Vec<&str> {
         let s = &self.spec;
         let bgp = s.bgp.as_ref();
         let wg = s.wireguard.as_ref();
@@ -374,7 +374,7 @@ impl AddressTag {
 /// An AS number as Calico's `numorstring.ASNumber` reads it: a 32-bit unsigned number, or a
 /// string holding one, in plain (`"64512"`) or asdot (`"1.10"` = 65546) notation. The error
 /// is Calico's wording, for any value it cannot read.
-pub fn as_number(value: &serde_json::Value) -> Result<u32, String> {
+pub(crate) fn as_number(value: &serde_json::Value) -> Result<u32, String> {
     let invalid = |text: &str| format!("invalid AS Number format ({text})");
     let digits = |s: &str, max: u64| -> Option<u64> {
         (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))

@@ -28,7 +28,7 @@ impl ErroredField {
     }
 
     /// A field error without a value.
-    pub fn without_value(name: &str, reason: impl Into<String>) -> ErroredField {
+    pub(crate) fn without_value(name: &str, reason: impl Into<String>) -> ErroredField {
         ErroredField {
             name: name.to_string(),
             value: None,
@@ -104,10 +104,11 @@ impl std::fmt::Display for ValidationError {
 impl std::error::Error for ValidationError {}
 
 /// The DNS-1123 subdomain regex, as Calico quotes it in its message.
-pub const NAME_REGEX: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+pub(crate) const NAME_REGEX: &str =
+    "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 
 /// Why `name` is not a valid resource name (DNS-1123 subdomain), if it is not.
-pub fn name_problem(name: &str) -> Option<String> {
+pub(crate) fn name_problem(name: &str) -> Option<String> {
     if name.len() > 253 {
         return Some(format!("name is too long by {} bytes", name.len() - 253));
     }
@@ -131,7 +132,7 @@ pub fn name_problem(name: &str) -> Option<String> {
 }
 
 /// Why `name` is not a valid namespace (DNS-1123 label), if it is not.
-pub fn namespace_problem(ns: &str) -> Option<String> {
+pub(crate) fn namespace_problem(ns: &str) -> Option<String> {
     if ns.len() > 63 || ns.contains('.') || name_problem(ns).is_some() {
         Some(
             "must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (regex: [a-z0-9]([-a-z0-9]*[a-z0-9])?)".to_string(),
@@ -142,7 +143,7 @@ pub fn namespace_problem(ns: &str) -> Option<String> {
 }
 
 /// Why a label key is invalid (Kubernetes qualified-name rules), if it is.
-pub fn label_key_problem(key: &str) -> Option<String> {
+pub(crate) fn label_key_problem(key: &str) -> Option<String> {
     let (prefix, name) = match key.rsplit_once('/') {
         Some((p, n)) => (Some(p), n),
         None => (None, key),
@@ -159,7 +160,7 @@ pub fn label_key_problem(key: &str) -> Option<String> {
 }
 
 /// Why a label value is invalid, if it is.
-pub fn label_value_problem(value: &str) -> Option<String> {
+pub(crate) fn label_value_problem(value: &str) -> Option<String> {
     if value.is_empty() || qualified_name_ok(value) {
         None
     } else {
@@ -178,7 +179,7 @@ fn qualified_name_ok(s: &str) -> bool {
 }
 
 /// The metadata checks every kind shares: name, namespace, labels.
-pub fn validate_metadata<K: Resource>(meta: &ObjectMeta) -> Result<(), ValidationError> {
+pub(crate) fn validate_metadata<K: Resource>(meta: &ObjectMeta) -> Result<(), ValidationError> {
     let mut fields = Vec::new();
     if let Some(reason) = name_problem(&meta.name)
         && !meta.name.is_empty()

@@ -53,7 +53,7 @@ pub struct WorkloadEndpointSpec {
         rename = "serviceAccountName",
         skip_serializing_if = "String::is_empty"
     )]
-    pub service_account_name: String,
+    pub(crate) service_account_name: String,
     /// The endpoint's addresses, as /32 or /128 CIDRs.
     #[serde(default, rename = "ipNetworks", skip_serializing_if = "Vec::is_empty")]
     pub ip_networks: Vec<String>,
@@ -66,14 +66,14 @@ pub struct WorkloadEndpointSpec {
         rename = "ipv4Gateway",
         skip_serializing_if = "String::is_empty"
     )]
-    pub ipv4_gateway: String,
+    pub(crate) ipv4_gateway: String,
     /// IPv6 gateway.
     #[serde(
         default,
         rename = "ipv6Gateway",
         skip_serializing_if = "String::is_empty"
     )]
-    pub ipv6_gateway: String,
+    pub(crate) ipv6_gateway: String,
     /// Policy profiles.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<String>,
@@ -96,7 +96,7 @@ pub struct WorkloadEndpointSpec {
         rename = "allowSpoofedSourcePrefixes",
         skip_serializing_if = "Vec::is_empty"
     )]
-    pub allow_spoofed_source_prefixes: Vec<String>,
+    pub(crate) allow_spoofed_source_prefixes: Vec<String>,
 }
 
 /// One floating-IP mapping.
@@ -165,7 +165,7 @@ impl WorkloadEndpoint {
     /// Checks the name against [`WorkloadEndpoint::expected_name`] and sets the labels Calico's
     /// client always stores with an endpoint (its namespace, its orchestrator and, if any, its
     /// service account), as it does on every create and update.
-    pub fn prepare_for_storage(&mut self) -> Result<(), ValidationError> {
+    pub(crate) fn prepare_for_storage(&mut self) -> Result<(), ValidationError> {
         let expected = self.expected_name()?;
         if self.metadata.name != expected {
             return Err(ValidationError::one(ErroredField::new(
@@ -190,11 +190,11 @@ impl WorkloadEndpoint {
 }
 
 /// Label Calico stores on every WorkloadEndpoint: its namespace.
-pub const LABEL_NAMESPACE: &str = "projectcalico.org/namespace";
+pub(crate) const LABEL_NAMESPACE: &str = "projectcalico.org/namespace";
 /// Label Calico stores on every WorkloadEndpoint: its orchestrator.
-pub const LABEL_ORCHESTRATOR: &str = "projectcalico.org/orchestrator";
+pub(crate) const LABEL_ORCHESTRATOR: &str = "projectcalico.org/orchestrator";
 /// Label Calico stores on a WorkloadEndpoint with a service account.
-pub const LABEL_SERVICE_ACCOUNT: &str = "projectcalico.org/serviceaccount";
+pub(crate) const LABEL_SERVICE_ACCOUNT: &str = "projectcalico.org/serviceaccount";
 
 impl Resource for WorkloadEndpoint {
     const KIND: &'static str = "WorkloadEndpoint";

@@ -21,11 +21,11 @@ pub struct AgentConfig {
     /// Labels to set on the Node (others are kept).
     pub labels: BTreeMap<String, String>,
     /// Default pools to create when a family has none.
-    pub default_pools: DefaultPools,
+    pub(crate) default_pools: DefaultPools,
     /// `ClusterInformation.spec.clusterType` tags to record (`CLUSTER_TYPE`).
-    pub cluster_type: String,
+    pub(crate) cluster_type: String,
     /// The version recorded in ClusterInformation.
-    pub calico_version: String,
+    pub(crate) calico_version: String,
     /// Apply the NAT inside this named network namespace instead of the agent's own.
     pub netns: Option<String>,
     /// Print the NAT script instead of applying it, and write nothing to the datastore.
@@ -36,7 +36,7 @@ pub struct AgentConfig {
     /// changed, repairing tables someone else removed.
     pub resync_interval: Duration,
     /// Longest pause between retries after an error.
-    pub max_backoff: Duration,
+    pub(crate) max_backoff: Duration,
 }
 
 impl AgentConfig {
@@ -73,7 +73,7 @@ pub struct ReconcileOutcome {
 /// This node's WorkloadEndpoints (`spec.node == nodename`, all namespaces), the store revision
 /// they were read at, and a message for each stored value that could not be decoded (such
 /// values are skipped rather than stopping the node's NAT).
-pub fn local_endpoints(
+pub(crate) fn local_endpoints(
     client: &Client,
     nodename: &str,
 ) -> Result<(Vec<WorkloadEndpoint>, i64, Vec<String>), NodeError> {
@@ -105,7 +105,7 @@ pub fn reconcile_nat(
 
 /// Exponential back-off: 0.5 s doubling up to a cap.
 #[derive(Debug, Clone)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     next: Duration,
     max: Duration,
 }
@@ -114,7 +114,7 @@ impl Backoff {
     const FIRST: Duration = Duration::from_millis(500);
 
     /// Starts at 0.5 s, never waits longer than `max`.
-    pub fn new(max: Duration) -> Backoff {
+    pub(crate) fn new(max: Duration) -> Backoff {
         Backoff {
             next: Self::FIRST.min(max),
             max,
@@ -122,14 +122,14 @@ impl Backoff {
     }
 
     /// The pause before the next retry; each call doubles the following one.
-    pub fn next_delay(&mut self) -> Duration {
+    pub(crate) fn next_delay(&mut self) -> Duration {
         let d = self.next;
         self.next = (self.next * 2).min(self.max);
         d
     }
 
     /// After a success: start again from 0.5 s.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.next = Self::FIRST.min(self.max);
     }
 }

@@ -1,7 +1,7 @@
 //! Benchmark seam: render and apply the NAT for N synthetic floating IPs and time each step
 //! (`benches/node.rs` reports it for 1,000).
 
-use super::nat::{self, NatError, Ruleset};
+use super::nat::{self, NatError};
 use crate::model::WorkloadEndpoint;
 use crate::model::workloadendpoint::IpNat;
 use std::net::Ipv4Addr;
@@ -44,10 +44,6 @@ pub struct Timings {
     pub script: Duration,
     /// One `nft -f -` run (process start, parse, kernel transaction).
     pub apply: Duration,
-    /// The rules rendered.
-    pub ruleset: Ruleset,
-    /// The script's size in bytes.
-    pub script_bytes: usize,
 }
 
 /// Renders the NAT of `endpoints` for `node` and applies it (inside `netns` when given),
@@ -70,8 +66,6 @@ pub fn render_and_apply(
         render,
         script: script_time,
         apply,
-        script_bytes: script.len(),
-        ruleset,
     })
 }
 

@@ -135,7 +135,7 @@ pub struct NodeArgs {
     pub datastore_path: Option<String>,
     /// Timeout for each datastore request, in seconds.
     #[arg(long, value_name = "SECONDS")]
-    pub datastore_timeout: Option<u64>,
+    pub(crate) datastore_timeout: Option<u64>,
 
     /// This node's name (else the nodename file, else the host name).
     #[arg(long, env = "NODENAME", value_name = "NAME")]
@@ -146,7 +146,7 @@ pub struct NodeArgs {
     pub nodename_file: PathBuf,
     /// Write the node name to --nodename-file (for the CNI plugin).
     #[arg(long)]
-    pub write_nodename_file: bool,
+    pub(crate) write_nodename_file: bool,
     /// Labels to set on this node's Node, as k=v,k2=v2 (other labels are kept).
     #[arg(long, env = "CALICO_NODE_LABELS", value_name = "LABELS")]
     pub labels: Option<String>,
@@ -187,7 +187,7 @@ impl NodeArgs {
     }
 
     /// The agent's configuration from these flags and the environment.
-    pub fn agent_config(&self) -> Result<agent::AgentConfig, NodeError> {
+    pub(crate) fn agent_config(&self) -> Result<agent::AgentConfig, NodeError> {
         let nodename = startup::determine_nodename(self.nodename.as_deref(), &self.nodename_file)?;
         let mut cfg = agent::AgentConfig::new(&nodename);
         cfg.labels = startup::parse_labels(self.labels.as_deref().unwrap_or(""))?;

@@ -50,13 +50,13 @@ use std::net::IpAddr;
 use std::process::{Command, Stdio};
 
 /// The nftables family of the table.
-pub const TABLE_FAMILY: &str = "inet";
+pub(crate) const TABLE_FAMILY: &str = "inet";
 /// The table's name.
-pub const TABLE_NAME: &str = "calico-fip";
+pub(crate) const TABLE_NAME: &str = "calico-fip";
 /// The chain holding one DNAT rule per floating IP.
-pub const DNAT_CHAIN: &str = "fip-dnat";
+pub(crate) const DNAT_CHAIN: &str = "fip-dnat";
 /// The chain holding one hair-pin SNAT rule per internal IP.
-pub const SNAT_CHAIN: &str = "fip-snat";
+pub(crate) const SNAT_CHAIN: &str = "fip-snat";
 
 /// One 1:1 translation between a floating (external) and a workload (internal) address of the
 /// same family.
@@ -201,7 +201,7 @@ impl Ruleset {
     }
 
     /// True when `other` would program the same rules (the skipped entries do not count).
-    pub fn same_rules(&self, other: &Ruleset) -> bool {
+    pub(crate) fn same_rules(&self, other: &Ruleset) -> bool {
         self.dnat == other.dnat && self.snat == other.snat
     }
 

@@ -11,13 +11,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Where calico-node keeps the name it registered under.
-pub const DEFAULT_NODENAME_FILE: &str = "/var/lib/calico/nodename";
+pub(crate) const DEFAULT_NODENAME_FILE: &str = "/var/lib/calico/nodename";
 /// The name of the default IPv4 pool.
-pub const DEFAULT_IPV4_POOL_NAME: &str = "default-ipv4-ippool";
+pub(crate) const DEFAULT_IPV4_POOL_NAME: &str = "default-ipv4-ippool";
 /// The name of the default IPv6 pool.
-pub const DEFAULT_IPV6_POOL_NAME: &str = "default-ipv6-ippool";
+pub(crate) const DEFAULT_IPV6_POOL_NAME: &str = "default-ipv6-ippool";
 /// The CIDR of the default IPv4 pool when `CALICO_IPV4POOL_CIDR` is unset.
-pub const DEFAULT_IPV4_POOL_CIDR: &str = "192.168.0.0/16";
+pub(crate) const DEFAULT_IPV4_POOL_CIDR: &str = "192.168.0.0/16";
 
 /// How many times a read-modify-write is retried after an update conflict.
 const CONFLICT_RETRIES: usize = 5;
@@ -25,7 +25,10 @@ const CONFLICT_RETRIES: usize = 5;
 /// The node's name: `flag` (already including the `NODENAME` environment variable, which clap
 /// reads), else the first line of `nodename_file`, else the host name (lower case), as
 /// Calico determines it.
-pub fn determine_nodename(flag: Option<&str>, nodename_file: &Path) -> Result<String, NodeError> {
+pub(crate) fn determine_nodename(
+    flag: Option<&str>,
+    nodename_file: &Path,
+) -> Result<String, NodeError> {
     if let Some(n) = flag.map(str::trim).filter(|n| !n.is_empty()) {
         return Ok(n.to_string());
     }
@@ -49,7 +52,7 @@ fn hostname() -> Option<String> {
 }
 
 /// Writes the node name where the CNI plugin looks for it (`/var/lib/calico/nodename`).
-pub fn write_nodename_file(path: &Path, nodename: &str) -> Result<(), NodeError> {
+pub(crate) fn write_nodename_file(path: &Path, nodename: &str) -> Result<(), NodeError> {
     let io = |e: std::io::Error| NodeError::Io {
         path: path.display().to_string(),
         source: e,
@@ -61,7 +64,7 @@ pub fn write_nodename_file(path: &Path, nodename: &str) -> Result<(), NodeError>
 }
 
 /// Parses `k=v,k2=v2` (spaces around items ignored; empty input gives no labels).
-pub fn parse_labels(s: &str) -> Result<BTreeMap<String, String>, NodeError> {
+pub(crate) fn parse_labels(s: &str) -> Result<BTreeMap<String, String>, NodeError> {
     let mut labels = BTreeMap::new();
     for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
         let Some((k, v)) = item.split_once('=') else {
@@ -135,20 +138,20 @@ pub struct PoolTemplate {
     /// Block prefix length.
     pub block_size: u32,
     /// Node selector ("" = all nodes).
-    pub node_selector: String,
+    pub(crate) node_selector: String,
     /// `Always`, `CrossSubnet` or `Never`.
-    pub ipip_mode: String,
+    pub(crate) ipip_mode: String,
     /// `Always`, `CrossSubnet` or `Never`.
-    pub vxlan_mode: String,
+    pub(crate) vxlan_mode: String,
     /// Masquerade traffic leaving the pool.
-    pub nat_outgoing: bool,
+    pub(crate) nat_outgoing: bool,
     /// Do not export the pool over BGP.
-    pub disable_bgp_export: bool,
+    pub(crate) disable_bgp_export: bool,
 }
 
 impl PoolTemplate {
     /// The IPPool to create.
-    pub fn to_pool(&self) -> IpPool {
+    pub(crate) fn to_pool(&self) -> IpPool {
         let mut p = IpPool::new(&self.name, &self.cidr.to_string());
         p.spec.block_size = i64::from(self.block_size);
         p.spec.node_selector = self.node_selector.clone();
@@ -175,7 +178,7 @@ pub struct DefaultPools {
     /// The IPv4 pool, unless disabled.
     pub ipv4: Option<PoolTemplate>,
     /// The IPv6 pool, when configured.
-    pub ipv6: Option<PoolTemplate>,
+    pub(crate) ipv6: Option<PoolTemplate>,
 }
 
 fn env_bool(value: Option<String>, default: bool) -> bool {
@@ -207,13 +210,15 @@ fn parse_mode(value: Option<String>, var: &str) -> Result<String, NodeError> {
 
 impl DefaultPools {
     /// Reads the process environment.
-    pub fn from_env() -> Result<DefaultPools, NodeError> {
+    pub(crate) fn from_env() -> Result<DefaultPools, NodeError> {
         DefaultPools::from_lookup(|k| std::env::var(k).ok())
     }
 
     /// Reads the settings through `get` (an environment lookup), with calico-node's messages
     /// for bad values.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<DefaultPools, NodeError> {
+    pub(crate) fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<DefaultPools, NodeError> {
         let var = |k: &str| get(k).filter(|v| !v.is_empty());
         let v4_cidr = var("CALICO_IPV4POOL_CIDR");
         let v6_cidr = var("CALICO_IPV6POOL_CIDR");
@@ -286,7 +291,7 @@ impl DefaultPools {
 
 /// Creates each configured default pool whose family has no pool yet; returns the pools
 /// created. Another node creating it first is not an error.
-pub fn ensure_default_pools(
+pub(crate) fn ensure_default_pools(
     client: &Client,
     defaults: &DefaultPools,
 ) -> Result<Vec<IpPool>, NodeError> {
@@ -324,7 +329,7 @@ pub fn ensure_default_pools(
 /// `clusterType` and `datastoreReady: true`; when present, the version is updated, a missing
 /// GUID or ready flag filled in (an explicit `datastoreReady: false` is kept) and the
 /// comma-separated `clusterType` tags extended with any of ours that are missing.
-pub fn ensure_cluster_information(
+pub(crate) fn ensure_cluster_information(
     client: &Client,
     calico_version: &str,
     cluster_type: &str,

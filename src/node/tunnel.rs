@@ -29,7 +29,7 @@ pub enum TunnelType {
 
 impl TunnelType {
     /// Every type, in Calico's order.
-    pub const ALL: [TunnelType; 5] = [
+    pub(crate) const ALL: [TunnelType; 5] = [
         TunnelType::WireGuard,
         TunnelType::WireGuardV6,
         TunnelType::Ipip,
@@ -61,7 +61,7 @@ impl TunnelType {
     }
 
     /// 4 or 6.
-    pub fn ip_version(self) -> u8 {
+    pub(crate) fn ip_version(self) -> u8 {
         match self {
             TunnelType::WireGuardV6 | TunnelType::VxlanV6 => 6,
             _ => 4,
@@ -91,7 +91,7 @@ impl TunnelType {
 
     /// Sets (or with "" clears) the Node field, dropping `spec.bgp` / `spec.wireguard` when
     /// they become empty, as Calico does (an empty `spec.bgp` fails validation).
-    pub fn set_node_field(self, node: &mut Node, value: &str) {
+    pub(crate) fn set_node_field(self, node: &mut Node, value: &str) {
         let s = &mut node.spec;
         match self {
             TunnelType::WireGuard | TunnelType::WireGuardV6 => {

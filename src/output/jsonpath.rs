@@ -54,7 +54,7 @@ fn render_with(expr: &str, data: &Value, allow_missing: bool) -> Result<String, 
 
 /// kubectl's message for a failed template (`--allow-missing-template-keys=false`), with
 /// the object it gave the engine.
-pub fn kubectl_error(expr: &str, error: &JsonPathError, data: &Value) -> String {
+pub(crate) fn kubectl_error(expr: &str, error: &JsonPathError, data: &Value) -> String {
     let quote = |s: &str| crate::go::strconv::quote(s, false);
     format!(
         "error executing jsonpath {}: Error executing template: {error}. Printing more information for debugging the template:\n\ttemplate was:\n\t\t{expr}\n\tobject given to jsonpath engine was:\n\t\t{}\n\n",
@@ -65,7 +65,7 @@ pub fn kubectl_error(expr: &str, error: &JsonPathError, data: &Value) -> String 
 
 /// Go's `%#v` of decoded JSON (`map[string]interface {}{"a":"b"}`), as kubectl shows the
 /// object it gave the JSONPath engine when a template fails.
-pub fn go_sharp_v(value: &Value) -> String {
+pub(crate) fn go_sharp_v(value: &Value) -> String {
     match value {
         Value::Null => "interface {}(nil)".to_string(),
         Value::Bool(b) => b.to_string(),

@@ -26,10 +26,10 @@ use std::process::{Command, Stdio};
 
 /// Gives a case an empty datastore; returns extra environment for its commands and a guard
 /// that keeps the datastore alive for the case (e.g. a running etcd).
-pub type Reset = Box<dyn Fn(&Path) -> (Vec<(String, String)>, Box<dyn std::any::Any>)>;
+pub(crate) type Reset = Box<dyn Fn(&Path) -> (Vec<(String, String)>, Box<dyn std::any::Any>)>;
 
 /// One backend to run the cases against: extra environment for every command.
-pub struct Backend {
+pub(crate) struct Backend {
     pub name: &'static str,
     pub env: Vec<(String, String)>,
     /// Called before each case to give it an empty datastore.
@@ -117,7 +117,7 @@ fn split_words(s: &str) -> Vec<String> {
     words
 }
 
-pub fn line_matches(expected: &str, actual: &str) -> bool {
+pub(crate) fn line_matches(expected: &str, actual: &str) -> bool {
     if !expected.contains("[..]") {
         return expected == actual;
     }
@@ -141,7 +141,7 @@ pub fn line_matches(expected: &str, actual: &str) -> bool {
     rest.is_empty()
 }
 
-pub fn lines_match(expected: &[String], actual: &[String]) -> bool {
+pub(crate) fn lines_match(expected: &[String], actual: &[String]) -> bool {
     expected.len() == actual.len() && expected.iter().zip(actual).all(|(e, a)| line_matches(e, a))
 }
 
@@ -184,7 +184,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Runs one script command line in `dir` with `env` (plus the command's own `NAME=value`
 /// prefixes and `< file` stdin); returns stdout lines, stderr lines and the exit status.
-pub fn run_command(
+pub(crate) fn run_command(
     context: &str,
     command: &str,
     dir: &Path,
@@ -256,7 +256,7 @@ fn case_names() -> Vec<String> {
 }
 
 /// Runs the case `testdata/cmd/<name>` against `backend`; returns its failure, if any.
-pub fn run_case(backend: &Backend, name: &str) -> Option<String> {
+pub(crate) fn run_case(backend: &Backend, name: &str) -> Option<String> {
     let overwrite = std::env::var("GOLDEN").as_deref() == Ok("overwrite");
     let case = cases_root().join(name);
     let script_path = case.join("script");

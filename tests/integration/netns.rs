@@ -21,14 +21,14 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 static SWEEP: Once = Once::new();
 
 /// This process's effective uid, from `/proc/self/status`.
-pub fn effective_uid() -> Option<u32> {
+pub(crate) fn effective_uid() -> Option<u32> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("Uid:"))?;
     line.split_whitespace().nth(2)?.parse().ok()
 }
 
 /// Fails the calling test unless it runs as root and `ip netns` works.
-pub fn require_root(test: &str) {
+pub(crate) fn require_root(test: &str) {
     match effective_uid() {
         Some(0) => {}
         Some(uid) => panic!(
@@ -49,7 +49,7 @@ pub fn require_root(test: &str) {
 }
 
 /// Runs a command, returning its output (never panics).
-pub fn output(argv: &[&str]) -> Output {
+pub(crate) fn output(argv: &[&str]) -> Output {
     Command::new(argv[0])
         .args(&argv[1..])
         .stdin(Stdio::null())
@@ -58,7 +58,7 @@ pub fn output(argv: &[&str]) -> Output {
 }
 
 /// Runs a command; panics with its stderr when it fails; returns its stdout.
-pub fn run(argv: &[&str]) -> String {
+pub(crate) fn run(argv: &[&str]) -> String {
     let o = output(argv);
     assert!(
         o.status.success(),
@@ -93,13 +93,13 @@ fn sweep_stale() {
 }
 
 /// A named network namespace, deleted (with every interface in it) on drop.
-pub struct Netns {
+pub(crate) struct Netns {
     name: String,
 }
 
 impl Netns {
     /// Creates `calico-t-<test>-<pid>-<n>-<role>` with its loopback up.
-    pub fn new(test: &str, role: &str) -> Netns {
+    pub(crate) fn new(test: &str, role: &str) -> Netns {
         SWEEP.call_once(sweep_stale);
         let clean = |s: &str| -> String {
             s.chars()
@@ -120,7 +120,7 @@ impl Netns {
     }
 
     /// The namespace's name (for `ip netns exec`, `--netns`).
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
@@ -131,43 +131,43 @@ impl Netns {
     }
 
     /// Runs a command inside the namespace; returns its output whatever the status.
-    pub fn output(&self, argv: &[&str]) -> Output {
+    pub(crate) fn output(&self, argv: &[&str]) -> Output {
         output(&self.exec_argv(argv))
     }
 
     /// Runs a command inside the namespace; panics when it fails; returns stdout.
-    pub fn run(&self, argv: &[&str]) -> String {
+    pub(crate) fn run(&self, argv: &[&str]) -> String {
         run(&self.exec_argv(argv))
     }
 
     /// `ip -n <ns> <args>`; panics when it fails.
-    pub fn ip(&self, args: &[&str]) -> String {
+    pub(crate) fn ip(&self, args: &[&str]) -> String {
         let mut v = vec!["ip", "-n", self.name.as_str()];
         v.extend_from_slice(args);
         run(&v)
     }
 
     /// Adds an address (`10.0.0.1/24`) to an interface.
-    pub fn addr(&self, dev: &str, cidr: &str) {
+    pub(crate) fn addr(&self, dev: &str, cidr: &str) {
         self.ip(&["addr", "add", cidr, "dev", dev]);
     }
 
     /// Adds a route: `route(&["default", "via", "10.0.0.1"])`.
-    pub fn route(&self, spec: &[&str]) {
+    pub(crate) fn route(&self, spec: &[&str]) {
         let mut v = vec!["route", "add"];
         v.extend_from_slice(spec);
         self.ip(&v);
     }
 
     /// Sets a sysctl inside the namespace (`net.ipv4.ip_forward`, `1`).
-    pub fn sysctl(&self, key: &str, value: &str) {
+    pub(crate) fn sysctl(&self, key: &str, value: &str) {
         self.run(&["sysctl", "-q", "-w", &format!("{key}={value}")]);
         let now = self.run(&["sysctl", "-n", key]);
         assert_eq!(now.trim(), value, "sysctl {key} in {}", self.name);
     }
 
     /// True when `ping -c 1 -W 2 <addr>` from this namespace gets an answer.
-    pub fn ping(&self, addr: &str) -> bool {
+    pub(crate) fn ping(&self, addr: &str) -> bool {
         self.output(&["ping", "-n", "-q", "-c", "1", "-W", "2", addr])
             .status
             .success()
@@ -189,7 +189,7 @@ impl Drop for Netns {
 
 /// Connects two namespaces with a veth pair (`a_if` in `a`, `b_if` in `b`), both ends up.
 /// The pair is created inside `a` and its peer placed straight into `b`.
-pub fn veth(a: &Netns, a_if: &str, b: &Netns, b_if: &str) {
+pub(crate) fn veth(a: &Netns, a_if: &str, b: &Netns, b_if: &str) {
     a.ip(&[
         "link", "add", a_if, "type", "veth", "peer", "name", b_if, "netns", &b.name,
     ]);

@@ -35,7 +35,7 @@ pub struct ConvertArgs {
     pub output: String,
     /// Do not validate the converted manifest.
     #[arg(long)]
-    pub ignore_validation: bool,
+    pub(crate) ignore_validation: bool,
 }
 
 fn v1_ippool(v: &Value) -> Result<AnyResource, String> {

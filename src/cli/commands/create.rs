@@ -26,7 +26,7 @@ pub struct FileArgs {
     pub recursive: bool,
     /// Do not error if any files are empty.
     #[arg(long)]
-    pub skip_empty: bool,
+    pub(crate) skip_empty: bool,
     /// Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and
     /// WorkloadEndpoint. Uses the default namespace if not specified.
     #[arg(short = 'n', long = "namespace", value_name = "NS")]
@@ -46,7 +46,7 @@ pub struct CreateArgs {
     pub file: FileArgs,
     /// Skip over and treat as successful any attempts to create an entry that already exists.
     #[arg(long)]
-    pub skip_exists: bool,
+    pub(crate) skip_exists: bool,
 }
 
 /// Apply a resource by file, directory or stdin.
@@ -88,7 +88,7 @@ pub struct ValidateArgs {
     pub recursive: bool,
     /// Do not error if any files are empty.
     #[arg(long)]
-    pub skip_empty: bool,
+    pub(crate) skip_empty: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -121,13 +121,13 @@ impl Verb {
 /// One resource from a file, with the namespace problem calicoctl reports for it (if any).
 /// The resource is kept even when it fails the namespace checks: calicoctl names the kind in
 /// its summary from every loaded resource, before any is processed.
-pub struct Loaded {
+pub(crate) struct Loaded {
     pub resource: AnyResource,
-    pub namespace_error: Option<String>,
+    pub(crate) namespace_error: Option<String>,
 }
 
 /// Loads resources and settles their namespaces as calicoctl does.
-pub fn load_with_namespaces(
+pub(crate) fn load_with_namespaces(
     filename: &str,
     recursive: bool,
     skip_empty: bool,
@@ -166,7 +166,7 @@ pub fn load_with_namespaces(
 }
 
 /// The kind calicoctl names in its summary lines: the one kind every loaded resource shares.
-pub fn single_kind<'a>(kinds: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn single_kind<'a>(kinds: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut kinds = kinds.into_iter();
     let first = kinds.next()?;
     kinds.all(|k| k == first).then_some(first)
@@ -328,7 +328,7 @@ fn run_verb(
 }
 
 /// Runs `create`.
-pub fn run_create(ctx: &Ctx, a: &CreateArgs, out: &mut dyn Write) -> CmdResult {
+pub(crate) fn run_create(ctx: &Ctx, a: &CreateArgs, out: &mut dyn Write) -> CmdResult {
     let f = &a.file;
     run_verb(
         ctx,
@@ -344,7 +344,7 @@ pub fn run_create(ctx: &Ctx, a: &CreateArgs, out: &mut dyn Write) -> CmdResult {
 }
 
 /// Runs `apply`.
-pub fn run_apply(ctx: &Ctx, a: &ApplyArgs, out: &mut dyn Write) -> CmdResult {
+pub(crate) fn run_apply(ctx: &Ctx, a: &ApplyArgs, out: &mut dyn Write) -> CmdResult {
     let f = &a.file;
     run_verb(
         ctx,
@@ -360,7 +360,7 @@ pub fn run_apply(ctx: &Ctx, a: &ApplyArgs, out: &mut dyn Write) -> CmdResult {
 }
 
 /// Runs `replace`.
-pub fn run_replace(ctx: &Ctx, a: &ReplaceArgs, out: &mut dyn Write) -> CmdResult {
+pub(crate) fn run_replace(ctx: &Ctx, a: &ReplaceArgs, out: &mut dyn Write) -> CmdResult {
     let f = &a.file;
     run_verb(
         ctx,
@@ -376,7 +376,7 @@ pub fn run_replace(ctx: &Ctx, a: &ReplaceArgs, out: &mut dyn Write) -> CmdResult
 }
 
 /// Runs `validate`.
-pub fn run_validate(ctx: &Ctx, a: &ValidateArgs, out: &mut dyn Write) -> CmdResult {
+pub(crate) fn run_validate(ctx: &Ctx, a: &ValidateArgs, out: &mut dyn Write) -> CmdResult {
     run_verb(
         ctx,
         Verb::Validate,

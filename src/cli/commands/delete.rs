@@ -32,10 +32,10 @@ pub struct DeleteArgs {
     pub recursive: bool,
     /// Do not error if any files are empty.
     #[arg(long)]
-    pub skip_empty: bool,
+    pub(crate) skip_empty: bool,
     /// Skip over and treat as successful, resources that don't exist.
     #[arg(short = 's', long)]
-    pub skip_not_exists: bool,
+    pub(crate) skip_not_exists: bool,
     /// Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and
     /// WorkloadEndpoint. Uses the default namespace if not specified.
     #[arg(short = 'n', long = "namespace", value_name = "NS")]

@@ -36,7 +36,7 @@ pub struct GetArgs {
     pub recursive: bool,
     /// Do not error if any files are empty.
     #[arg(long)]
-    pub skip_empty: bool,
+    pub(crate) skip_empty: bool,
     /// Output format. One of: yaml, json, ps, wide, custom-columns=..., go-template=...,
     /// go-template-file=..., jsonpath=...
     #[arg(
@@ -52,7 +52,7 @@ pub struct GetArgs {
     pub namespace: Option<String>,
     /// If present, list the requested object(s) across all namespaces.
     #[arg(short = 'A', long = "all-namespaces", short_alias = 'a')]
-    pub all_namespaces: bool,
+    pub(crate) all_namespaces: bool,
     /// If present, returns the requested object(s) stripped of cluster-specific information.
     /// This flag will be ignored if NAME is not specified.
     #[arg(long)]
@@ -72,7 +72,7 @@ pub struct GetArgs {
         require_equals = true,
         default_missing_value = "true"
     )]
-    pub allow_missing_template_keys: bool,
+    pub(crate) allow_missing_template_keys: bool,
 }
 
 fn export(r: &mut AnyResource) {

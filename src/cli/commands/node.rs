@@ -94,7 +94,7 @@ const BGP_LINE: &str =
     "BGP:        not run by this product (calico-node programs no routes and has no BGP peers)";
 
 /// Runs `node ...`.
-pub fn run_node(ctx: &Ctx, cmd: &NodeCommand, out: &mut dyn Write) -> CmdResult {
+pub(crate) fn run_node(ctx: &Ctx, cmd: &NodeCommand, out: &mut dyn Write) -> CmdResult {
     match cmd {
         NodeCommand::Run(_) => Err(CmdError::new(
             "calicoctl node run is not supported: this product has no calico/node container; run the calico-node agent on the host instead (see calico-node --help)",
@@ -106,7 +106,7 @@ pub fn run_node(ctx: &Ctx, cmd: &NodeCommand, out: &mut dyn Write) -> CmdResult 
 }
 
 /// Runs `cluster ...`.
-pub fn run_cluster(ctx: &Ctx, cmd: &ClusterCommand, out: &mut dyn Write) -> CmdResult {
+pub(crate) fn run_cluster(ctx: &Ctx, cmd: &ClusterCommand, out: &mut dyn Write) -> CmdResult {
     match cmd {
         ClusterCommand::Diags(a) => cluster_diags(ctx, a, out),
     }
@@ -220,7 +220,7 @@ fn check_line(out: &mut dyn Write, what: &str, ok: bool, note: &str) -> std::io:
 }
 
 /// `major.minor` of a kernel release such as `6.1.0-18-amd64`.
-pub fn kernel_version(release: &str) -> Option<(u32, u32)> {
+pub(crate) fn kernel_version(release: &str) -> Option<(u32, u32)> {
     let mut parts = release.split(|c: char| !c.is_ascii_digit());
     let major = parts.next()?.parse().ok()?;
     let minor = parts.next()?.parse().ok()?;
@@ -347,7 +347,7 @@ struct Bundle {
 
 mod tempdir {
     /// A directory removed when dropped.
-    pub struct TempDir(pub std::path::PathBuf);
+    pub(super) struct TempDir(pub std::path::PathBuf);
     impl Drop for TempDir {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.0);

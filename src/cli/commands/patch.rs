@@ -28,7 +28,7 @@ pub struct PatchArgs {
         value_name = "TYPE",
         default_value = "strategic"
     )]
-    pub patch_type: String,
+    pub(crate) patch_type: String,
     /// Namespace of the resource. Only applicable to NetworkPolicy, NetworkSet, and
     /// WorkloadEndpoint. Uses the default namespace if not specified.
     #[arg(short = 'n', long = "namespace", value_name = "NS")]
@@ -39,7 +39,7 @@ pub struct PatchArgs {
 }
 
 /// RFC 7386 merge: objects merge key by key, `null` removes, everything else replaces.
-pub fn merge_patch(target: &mut Value, patch: &Value) {
+pub(crate) fn merge_patch(target: &mut Value, patch: &Value) {
     match (target, patch) {
         (Value::Object(t), Value::Object(p)) => {
             for (k, v) in p {
@@ -60,7 +60,7 @@ const BAD_JSON_DOC: &str = "invalid JSON document";
 /// Decodes a patch as Go's `json.Unmarshal` into a `map[string]interface{}` does: one JSON
 /// object (surrounding whitespace allowed), or `null`, which leaves the map empty. Anything
 /// else (YAML, arrays, scalars, trailing text, the empty string) is `invalid JSON document`.
-pub fn decode_patch(text: &str) -> Result<Value, &'static str> {
+pub(crate) fn decode_patch(text: &str) -> Result<Value, &'static str> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Null) => Ok(Value::Object(Default::default())),
         Ok(v @ Value::Object(_)) => Ok(v),

@@ -21,7 +21,7 @@ pub struct VersionArgs {
 }
 
 /// Parses a Go duration such as `10s`, `1m30s`, `500ms`.
-pub fn parse_go_duration(s: &str) -> Option<std::time::Duration> {
+pub(crate) fn parse_go_duration(s: &str) -> Option<std::time::Duration> {
     let mut total = 0f64;
     let mut rest = s;
     if rest.is_empty() {

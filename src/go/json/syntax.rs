@@ -255,7 +255,7 @@ impl Scanner {
 
 /// The message Go's `json.Unmarshal` gives for `data` when it is not one well-formed JSON
 /// value, or `None` when it is.
-pub fn syntax_error(data: &[u8]) -> Option<String> {
+pub(crate) fn syntax_error(data: &[u8]) -> Option<String> {
     let mut scanner = Scanner {
         state: State::BeginValue,
         nest: Vec::new(),

@@ -80,7 +80,7 @@ pub(crate) struct CountingStore {
 }
 
 impl CountingStore {
-    pub fn new(inner: Store) -> Arc<CountingStore> {
+    pub(crate) fn new(inner: Store) -> Arc<CountingStore> {
         Arc::new(CountingStore {
             inner,
             txns: AtomicUsize::new(0),
@@ -92,14 +92,14 @@ impl CountingStore {
     }
 
     /// Runs `f` on the inner store just before the `nth` transaction from now (0 = next).
-    pub fn before_txn(&self, nth: usize, f: impl FnOnce(&Store) + Send + 'static) {
+    pub(crate) fn before_txn(&self, nth: usize, f: impl FnOnce(&Store) + Send + 'static) {
         let at = self.txns.load(Ordering::SeqCst) + nth;
         *self.hook.lock().unwrap() = Some((at, Box::new(f)));
     }
 
     /// Just before the next transaction, another writer (handle `other`) takes `ip` for
     /// `host` (its own transaction runs first and is counted).
-    pub fn other_takes_before_next_txn(self: &Arc<Self>, ip: IpAddr, host: &str) {
+    pub(crate) fn other_takes_before_next_txn(self: &Arc<Self>, ip: IpAddr, host: &str) {
         let other = Ipam::from_store(self.clone());
         let host = host.to_string();
         self.before_txn(0, move |_| {
@@ -114,12 +114,12 @@ impl CountingStore {
         });
     }
 
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.txns.load(Ordering::SeqCst)
     }
 
     /// (transactions, gets, lists, read_many batches) so far.
-    pub fn stats(&self) -> (usize, usize, usize, usize) {
+    pub(crate) fn stats(&self) -> (usize, usize, usize, usize) {
         (
             self.txns.load(Ordering::SeqCst),
             self.gets.load(Ordering::SeqCst),
@@ -181,27 +181,27 @@ pub(crate) fn ip(s: &str) -> IpAddr {
 }
 
 impl Fx {
-    pub fn new(store: Store) -> Fx {
+    pub(crate) fn new(store: Store) -> Fx {
         Fx {
             ipam: Ipam::from_store(store),
         }
     }
 
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         self.ipam.store()
     }
 
-    pub fn pool(&self, name: &str, cidr: &str) -> IpPool {
+    pub(crate) fn pool(&self, name: &str, cidr: &str) -> IpPool {
         self.pool_with(name, cidr, |_| {})
     }
 
-    pub fn pool_with(&self, name: &str, cidr: &str, f: impl FnOnce(&mut IpPool)) -> IpPool {
+    pub(crate) fn pool_with(&self, name: &str, cidr: &str, f: impl FnOnce(&mut IpPool)) -> IpPool {
         let mut p = IpPool::new(name, cidr);
         f(&mut p);
         self.ipam.client().create(p).unwrap()
     }
 
-    pub fn node(&self, name: &str, labels: &[(&str, &str)]) -> Node {
+    pub(crate) fn node(&self, name: &str, labels: &[(&str, &str)]) -> Node {
         let mut n = Node::new(name);
         n.metadata.labels = labels
             .iter()
@@ -210,14 +210,14 @@ impl Fx {
         self.ipam.client().create(n).unwrap()
     }
 
-    pub fn reserve(&self, name: &str, cidrs: &[&str]) {
+    pub(crate) fn reserve(&self, name: &str, cidrs: &[&str]) {
         let mut r = IpReservation::default();
         r.metadata.name = name.to_string();
         r.spec.reserved_cidrs = cidrs.iter().map(|s| s.to_string()).collect();
         self.ipam.client().create(r).unwrap();
     }
 
-    pub fn req(host: &str, handle: &str, num4: usize) -> AutoAssignRequest {
+    pub(crate) fn req(host: &str, handle: &str, num4: usize) -> AutoAssignRequest {
         AutoAssignRequest {
             num4,
             handle_id: Some(handle.to_string()),
@@ -231,23 +231,23 @@ impl Fx {
     }
 
     /// Assigns `n` IPv4 addresses to `host` under `handle`; returns them.
-    pub fn assign4(&self, host: &str, handle: &str, n: usize) -> Vec<Cidr> {
+    pub(crate) fn assign4(&self, host: &str, handle: &str, n: usize) -> Vec<Cidr> {
         let r = self.ipam.auto_assign(&Fx::req(host, handle, n)).unwrap();
         r.ipv4.unwrap().ips
     }
 
-    pub fn raw(&self, key: &str) -> Option<String> {
+    pub(crate) fn raw(&self, key: &str) -> Option<String> {
         self.store()
             .get(key)
             .unwrap()
             .map(|kv| String::from_utf8(kv.value).unwrap())
     }
 
-    pub fn block(&self, cidr: &str) -> Option<AllocationBlock> {
+    pub(crate) fn block(&self, cidr: &str) -> Option<AllocationBlock> {
         self.ipam.read_block(&c(cidr)).unwrap().map(|s| s.value)
     }
 
-    pub fn set_config(&self, strict: bool, auto: bool, max: i64) {
+    pub(crate) fn set_config(&self, strict: bool, auto: bool, max: i64) {
         self.ipam
             .set_config(&IpamConfig {
                 strict_affinity: strict,
@@ -259,7 +259,7 @@ impl Fx {
     }
 
     /// Every allocated address in the store, with its sanitised handle.
-    pub fn allocations(&self) -> BTreeMap<IpAddr, Option<String>> {
+    pub(crate) fn allocations(&self) -> BTreeMap<IpAddr, Option<String>> {
         let mut out = BTreeMap::new();
         for b in self.ipam.list_blocks().unwrap() {
             let b = b.value;
@@ -278,7 +278,7 @@ impl Fx {
 
     /// The store-wide invariants: block structure (`validateBlock`), non-overlapping blocks,
     /// handle counts equal to the allocations, affinities and block owners agreeing.
-    pub fn check_invariants(&self) {
+    pub(crate) fn check_invariants(&self) {
         let blocks = self.ipam.list_blocks().unwrap();
         let mut counts: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
         for (i, b) in blocks.iter().enumerate() {

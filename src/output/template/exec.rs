@@ -41,7 +41,7 @@ pub(super) fn execute(
 }
 
 /// calicoctl's `config` template function: given a setting name (`asnumber`), its value.
-pub type ConfigLookup<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+pub(crate) type ConfigLookup<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 enum Flow {
     Normal,

@@ -35,7 +35,7 @@ mod tests;
 mod value;
 
 pub use error::TemplateError;
-pub use exec::ConfigLookup;
+pub(crate) use exec::ConfigLookup;
 
 use ast::Node;
 use serde_json::Value;
@@ -56,7 +56,7 @@ pub fn render(template: &str, data: &Value) -> Result<String, TemplateError> {
 
 /// A parsed template.
 #[derive(Debug)]
-pub struct Template {
+pub(crate) struct Template {
     root: Vec<Node>,
     /// The template's text, for the line and column of execution errors.
     text: String,
@@ -66,7 +66,7 @@ pub struct Template {
 
 impl Template {
     /// Parses `text`; errors carry the line number.
-    pub fn parse(text: &str) -> Result<Self, TemplateError> {
+    pub(crate) fn parse(text: &str) -> Result<Self, TemplateError> {
         Ok(Template {
             root: parse::parse(text)?,
             text: text.to_string(),
@@ -76,18 +76,18 @@ impl Template {
 
     /// Go's `Option("missingkey=error")`: a missing map key (a label, an annotation) fails
     /// with `map has no entry for key "x"` instead of printing `<no value>`.
-    pub fn missing_key_error(mut self, yes: bool) -> Self {
+    pub(crate) fn missing_key_error(mut self, yes: bool) -> Self {
         self.missing_key_error = yes;
         self
     }
 
     /// Executes the template over `data`; the `config` function then fails.
-    pub fn execute(&self, data: &Value) -> Result<String, TemplateError> {
+    pub(crate) fn execute(&self, data: &Value) -> Result<String, TemplateError> {
         self.execute_with_config(data, None)
     }
 
     /// Executes the template over `data`, answering `config "<name>"` with `config`.
-    pub fn execute_with_config(
+    pub(crate) fn execute_with_config(
         &self,
         data: &Value,
         config: Option<ConfigLookup<'_>>,

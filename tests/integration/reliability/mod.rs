@@ -46,7 +46,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 /// A numeric setting from the environment, else `default`.
-pub fn knob(name: &str, default: u64) -> u64 {
+pub(crate) fn knob(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
         Ok(v) if !v.trim().is_empty() => v
             .trim()
@@ -57,7 +57,7 @@ pub fn knob(name: &str, default: u64) -> u64 {
 }
 
 /// Records one figure for the closing report: stderr, and `$CALICO_RELIABILITY_REPORT`.
-pub fn figure(line: &str) {
+pub(crate) fn figure(line: &str) {
     eprintln!("[reliability] {line}");
     if let Some(path) = std::env::var_os("CALICO_RELIABILITY_REPORT")
         && let Ok(mut f) = std::fs::OpenOptions::new()
@@ -102,22 +102,22 @@ fn clean(mut c: Command) -> Command {
 }
 
 /// `calicoctl` with a clean environment.
-pub fn calicoctl() -> Command {
+pub(crate) fn calicoctl() -> Command {
     clean(Command::new(env!("CARGO_BIN_EXE_calicoctl")))
 }
 
 /// `calico-ipam` with a clean environment.
-pub fn calico_ipam() -> Command {
+pub(crate) fn calico_ipam() -> Command {
     clean(Command::new(env!("CARGO_BIN_EXE_calico-ipam")))
 }
 
 /// `calico-node` with a clean environment.
-pub fn calico_node() -> Command {
+pub(crate) fn calico_node() -> Command {
     clean(Command::new(env!("CARGO_BIN_EXE_calico-node")))
 }
 
 /// stdout + stderr of an output, for messages.
-pub fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
@@ -127,7 +127,7 @@ pub fn text(o: &Output) -> String {
 
 /// What the store holds for IPAM, and everything wrong with it.
 #[derive(Debug, Default)]
-pub struct Audit {
+pub(crate) struct Audit {
     /// Every allocated address: (handle, sequence number).
     pub allocated: BTreeMap<IpAddr, (Option<String>, u64)>,
     /// Every handle: id → per-block counts.
@@ -147,7 +147,7 @@ pub struct Audit {
 /// handle counts more than its blocks hold). Blocks and handles are read in one snapshot
 /// (one etcd transaction, one SQLite read transaction), so a write landing meanwhile (a
 /// request a timed-out client left in flight) cannot pass for a torn one.
-pub fn audit(store: &dyn KvStore) -> Audit {
+pub(crate) fn audit(store: &dyn KvStore) -> Audit {
     let mut a = Audit::default();
     let mut read = store
         .read_many(&[
@@ -242,7 +242,7 @@ pub fn audit(store: &dyn KvStore) -> Audit {
 }
 
 /// Waits for a child with a deadline; kills it when the deadline passes.
-pub fn wait_timeout(
+pub(crate) fn wait_timeout(
     child: &mut std::process::Child,
     limit: Duration,
 ) -> Option<std::process::ExitStatus> {

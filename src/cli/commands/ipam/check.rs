@@ -21,10 +21,10 @@ use std::io::Write;
 pub struct CheckArgs {
     /// Print all the IPs in use, not only those that are problems.
     #[arg(long)]
-    pub show_all_ips: bool,
+    pub(crate) show_all_ips: bool,
     /// Print all the IPs that are problems (leaked, unallocated, not in a pool).
     #[arg(long)]
-    pub show_problem_ips: bool,
+    pub(crate) show_problem_ips: bool,
     /// Write a report of the allocations to FILE (JSON), for `ipam release --from-report`.
     /// The values `json` and `yaml` instead print the findings on stdout in that format
     /// (extension; write `./json` for a report file named json).

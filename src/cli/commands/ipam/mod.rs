@@ -35,7 +35,7 @@ pub fn ipam(ctx: &Ctx) -> Result<Ipam, CmdError> {
 
 /// Parses an IP as calicoctl does for `--ip` (`cnet.ParseIP`: an IPv4-mapped IPv6 address
 /// such as `::ffff:10.0.0.1` is the IPv4 address); failure is printed on stdout.
-pub fn parse_ip_arg(s: &str) -> Result<std::net::IpAddr, CmdError> {
+pub(crate) fn parse_ip_arg(s: &str) -> Result<std::net::IpAddr, CmdError> {
     crate::model::cidr::parse_ip(s)
         .map(|ip| ip.to_canonical())
         .ok_or_else(|| {

@@ -23,7 +23,7 @@ pub struct ReleaseArgs {
     /// Release all IPs reported as leaked in this report (from `ipam check -o`). May be given
     /// several times: only IPs leaked in every report are released.
     #[arg(long = "from-report", value_name = "REPORT")]
-    pub from_report: Vec<String>,
+    pub(crate) from_report: Vec<String>,
     /// Force release of leaked IPs even if the report is from another calicoctl version or
     /// the datastore is not locked. Each release is a compare-and-swap on the allocation the
     /// report saw, and addresses an endpoint or node uses by now are kept; only a pod whose

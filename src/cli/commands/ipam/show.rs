@@ -22,13 +22,13 @@ pub struct ShowArgs {
     pub ip: Option<String>,
     /// Show detailed information for IP blocks as well as pools.
     #[arg(long, group = "what")]
-    pub show_blocks: bool,
+    pub(crate) show_blocks: bool,
     /// Show detailed information for "borrowed" IP addresses.
     #[arg(long, group = "what")]
-    pub show_borrowed: bool,
+    pub(crate) show_borrowed: bool,
     /// Show current Calico IPAM configuration.
     #[arg(long, group = "what")]
-    pub show_configuration: bool,
+    pub(crate) show_configuration: bool,
     /// Show used, reserved and free addresses per pool (extension).
     #[arg(long, group = "what")]
     pub summary: bool,
