@@ -145,8 +145,17 @@ pub(crate) fn lines_match(expected: &[String], actual: &[String]) -> bool {
     expected.len() == actual.len() && expected.iter().zip(actual).all(|(e, a)| line_matches(e, a))
 }
 
+/// The output's lines, byte for byte: a byte that is not UTF-8 is written `\xNN`, so it
+/// matches only an expectation that spells it so (a lossy conversion would let any invalid
+/// byte match U+FFFD).
 fn to_lines(bytes: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(bytes);
+    let mut text = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            text.push_str(&format!("\\x{b:02x}"));
+        }
+    }
     if text.is_empty() {
         return vec![];
     }
@@ -446,4 +455,20 @@ fn every_case_is_listed() {
         "golden cases not listed in tests/integration/golden.rs: {unlisted:?}; listed but \
          missing under testdata/cmd: {missing:?}"
     );
+}
+
+#[test]
+fn output_is_compared_byte_for_byte() {
+    // A byte that is not UTF-8 shows as itself, not as U+FFFD that any bad byte would match.
+    assert_eq!(to_lines(b"a\xffb\nc"), ["a\\xffb", "c⏎"]);
+    assert!(!lines_match(
+        &["a\u{fffd}b".to_string()],
+        &to_lines(b"a\xffb\n")
+    ));
+    assert!(!lines_match(
+        &["a\\xfeb".to_string()],
+        &to_lines(b"a\xffb\n")
+    ));
+    // Trailing spaces count.
+    assert!(!lines_match(&["a".to_string()], &to_lines(b"a \n")));
 }
