@@ -1,6 +1,6 @@
 //! Reading resources from `-f FILE|DIR|-`: multi-document YAML or JSON, sequences and
 //! `<Kind>List` objects, read as calicoctl reads them (go-yaml v2's YAML 1.1 scalars, see
-//! [`crate::model::goyaml`]) and strictly decoded.
+//! `crate::model::goyaml`) and strictly decoded.
 
 use crate::go::errno::io_reason;
 use crate::model::kinds::AnyResource;

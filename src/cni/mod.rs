@@ -23,10 +23,10 @@
 //! a pod cannot use its pool's first and last addresses (network and broadcast), so under a
 //! delegating plugin they are not handed out.
 //!
-//! Where things are: [`protocol`] (the environment, versions and configuration libcni checks),
-//! [`plugin`] (the plugin opened for a command, its error codes, the datastore lock),
-//! [`annotations`] (what the pod asks for), [`add`] (ADD: pool choice in `assign_auto`),
-//! [`del`], [`check`], [`endpoint`] (the pod's WorkloadEndpoint) and [`gateway`] (a node's
+//! Where things are: `protocol` (the environment, versions and configuration libcni checks),
+//! `plugin` (the plugin opened for a command, its error codes, the datastore lock),
+//! `annotations` (what the pod asks for), `add` (ADD: pool choice in `assign_auto`),
+//! `del`, `check`, `endpoint` (the pod's WorkloadEndpoint) and `gateway` (a node's
 //! gateway address under a delegating plugin).
 
 mod add;

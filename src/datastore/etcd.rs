@@ -20,7 +20,7 @@
 //! Every request has a deadline (the configured timeout, 10 s by default) on top of the
 //! connect timeout (5 s by default), so an unreachable cluster fails with "context deadline
 //! exceeded" or "connection refused" instead of hanging. The password never appears in an
-//! error or a `Debug` output. Every failure is classified once ([`error`]) into an
+//! error or a `Debug` output. Every failure is classified once (`error`) into an
 //! [`EtcdErrorKind`]; retries and fail-fast decide on that kind, never on the message.
 
 mod error;

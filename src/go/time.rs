@@ -4,7 +4,7 @@
 //! - `creationTimestamp`: RFC 3339 in UTC with second precision (`2026-08-22T10:00:00Z`);
 //! - the CNI `timestamp` attribute: Go's `time.Now().UTC().String()`
 //!   (`2026-08-22 10:00:01.234567891 +0000 UTC`);
-//! - [`parses_as`]: whether `time.Parse` accepts a text in one of the layouts go-yaml v2
+//! - `parses_as`: whether `time.Parse` accepts a text in one of the layouts go-yaml v2
 //!   tries on a plain scalar.
 //!
 //! `CALICO_TEST_NOW` (Unix seconds) pins "now" so that golden tests are repeatable.

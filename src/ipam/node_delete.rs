@@ -32,7 +32,7 @@ impl Ipam {
     ///    `ipNetworks` addresses collected;
     /// 2. the node's tunnel addresses are added;
     /// 3. those addresses are released, each only while it is still allocated to the endpoint's
-    ///    container or to the node ([`Ipam::release_if_still_the_nodes`]; Calico releases them
+    ///    container or to the node (`Ipam::release_if_still_the_nodes`; Calico releases them
     ///    whoever holds them now);
     /// 4. the endpoints are deleted (after the release: a delete stopped in between still
     ///    finds the addresses through them when run again);

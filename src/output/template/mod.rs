@@ -20,9 +20,9 @@
 //! Not supported: `define`, `template`, `block`, `call`, and methods (`.GetName`). A pointer
 //! inside a printed struct prints as `&` and its target where Go prints an address.
 //!
-//! The work is done in stages, one file each: [`lex`] cuts the text into items, [`parse`]
-//! builds the tree of [`ast`], [`exec`] walks it over [`value`]s, calling the builtins of
-//! [`funcs`]; [`error`] holds Go's error messages.
+//! The work is done in stages, one file each: `lex` cuts the text into items, `parse`
+//! builds the tree of `ast`, `exec` walks it over `value`s, calling the builtins of
+//! `funcs`; `error` holds Go's error messages.
 
 mod ast;
 mod error;

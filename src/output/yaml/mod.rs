@@ -16,7 +16,7 @@
 //! - numbers as go-yaml prints what it decoded: integers as integers, other numbers as the
 //!   shortest Go `%g` form (`1e+21`, `0.5`).
 //!
-//! The files below follow go-yaml v2's sources: [`emitter`] its libyaml-derived state machine
+//! The files below follow go-yaml v2's sources: `emitter` its libyaml-derived state machine
 //! (`emitterc.go`) for the events this data can produce, `scalar` its scalar analysis, `keys`
 //! its key order (`sorter.go`); the style choices of `encode.go` are here. Which plain
 //! scalars read back as strings is go-yaml's resolver, in [`crate::go::yaml`].
