@@ -16,6 +16,7 @@
 
 use super::{DatastoreError, KeyValue, Store, Txn, keys};
 use crate::model::ipamconfig::IpamConfigKey;
+use crate::model::meta::ReadFrom;
 use crate::model::validation::{ErroredField, ValidationError};
 use crate::model::{
     Cidr, ClusterInformation, IpPool, IpReservation, IpamConfiguration, Node, ObjectMeta, Resource,
@@ -109,19 +110,28 @@ pub trait Stored: Resource {
         keys::resource_prefix(Self::PLURAL, namespace)
     }
 
-    /// The bytes to store (resourceVersion already blanked).
+    /// The bytes to store (resourceVersion already blanked). An object read from a store
+    /// keeps what that value held beyond what this build models ([`super::keep`]).
     fn encode(&self) -> Vec<u8> {
-        crate::go::json::to_vec(self)
+        let new = crate::go::json::to_vec(self);
+        match self.metadata().read_from.bytes() {
+            Some(old) => super::keep::unmodelled_fields::<Self>(old, new),
+            None => new,
+        }
     }
 
     /// The object from a stored key (before resourceVersion and read defaults are applied).
     /// Fields of other Calico versions that this build does not model are ignored, as Calico
     /// ignores them (a user's document is decoded strictly, elsewhere).
     fn decode(kv: &KeyValue) -> Result<Self> {
-        crate::model::decode::decode_stored(&kv.value).map_err(|message| ClientError::Decode {
-            key: kv.key.clone(),
-            message,
-        })
+        let mut obj: Self = crate::model::decode::decode_stored(&kv.value).map_err(|message| {
+            ClientError::Decode {
+                key: kv.key.clone(),
+                message,
+            }
+        })?;
+        obj.metadata_mut().read_from = ReadFrom::new(&kv.value);
+        Ok(obj)
     }
 
     /// Kind-specific checks and defaults before a create (`old == None`) or an update.
@@ -636,6 +646,11 @@ impl Client {
             }
         }
         ValidationError::check(missing)?;
+        // A replacement from a document keeps what the stored value holds that this build
+        // does not model, as a rewrite of the stored object itself does.
+        if obj.metadata().read_from.bytes().is_none() {
+            obj.metadata_mut().read_from = current.metadata().read_from.clone();
+        }
         obj.set_type_meta();
         obj.prepare(self, Some(current))?;
         obj.metadata_mut().self_link.clear();
@@ -999,6 +1014,47 @@ mod tests {
             err.contains("ippools/q") && err.contains("invalid type"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn rewrites_keep_the_fields_we_do_not_model() {
+        let client = client();
+        let key = Node::key(None, "node-9");
+        // calico-node writes `interfaces`, which this build does not model.
+        let txn = Txn::new().put(
+            key.clone(),
+            br#"{"kind":"Node","apiVersion":"projectcalico.org/v3","metadata":{"name":"node-9","uid":"u","creationTimestamp":"2026-01-01T00:00:00Z"},"spec":{"bgp":{"ipv4Address":"10.0.0.19/24"},"interfaces":[{"name":"eth0","addresses":["10.0.0.19"]}]},"status":{}}"#.to_vec(),
+        );
+        assert!(client.store().txn(txn).unwrap().succeeded);
+        let stored = || {
+            let raw = client.store().get(&key).unwrap().unwrap().value;
+            serde_json::from_slice::<serde_json::Value>(&raw).unwrap()
+        };
+        let interfaces = serde_json::json!([{"name": "eth0", "addresses": ["10.0.0.19"]}]);
+        // A rewrite of the object read (what `label` does).
+        let mut node: Node = client.get(None, "node-9").unwrap();
+        node.metadata.labels.insert("rack".into(), "1".into());
+        let node = client.update(node).unwrap();
+        assert_eq!(stored()["spec"]["interfaces"], interfaces);
+        assert_eq!(stored()["metadata"]["labels"]["rack"], "1");
+        // A replacement built from a document (what `apply` and `replace` do): the stored
+        // value's unknown fields stay; the known ones are the document's.
+        let mut doc = Node {
+            metadata: ObjectMeta {
+                name: "node-9".into(),
+                resource_version: node.metadata.resource_version.clone(),
+                uid: node.metadata.uid.clone(),
+                creation_timestamp: node.metadata.creation_timestamp.clone(),
+                ..ObjectMeta::default()
+            },
+            ..Node::default()
+        };
+        doc.metadata.labels.insert("zone".into(), "a".into());
+        client.update(doc).unwrap();
+        let value = stored();
+        assert_eq!(value["spec"]["interfaces"], interfaces);
+        assert_eq!(value["metadata"]["labels"], serde_json::json!({"zone": "a"}));
+        assert!(value["spec"].get("bgp").is_none(), "{value}");
     }
 
     #[test]

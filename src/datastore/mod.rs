@@ -26,6 +26,7 @@ pub mod api;
 pub mod deferred;
 pub mod embedded;
 pub mod etcd;
+mod keep;
 pub mod keys;
 pub mod memory;
 mod pager;

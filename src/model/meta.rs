@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// `metav1.ObjectMeta` as Calico's v3 kinds carry it. Field order is Go's, which fixes the
 /// order of keys in stored values and in `-o json`.
@@ -53,6 +54,42 @@ pub struct ObjectMeta {
     /// Kubernetes managed fields, kept verbatim.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub managed_fields: Vec<serde_json::Value>,
+    /// The value this object was read from, when it was read from a store: a rewrite keeps
+    /// what that value holds and this build does not model (a newer Calico's fields).
+    #[serde(skip)]
+    pub read_from: ReadFrom,
+}
+
+/// The stored bytes an object was decoded from. Not part of the object: never serialised,
+/// and equal to any other (two objects are equal whether or not they came from a store).
+#[derive(Clone, Default)]
+pub struct ReadFrom(Option<Arc<[u8]>>);
+
+impl ReadFrom {
+    /// Remembers `bytes`.
+    pub(crate) fn new(bytes: &[u8]) -> ReadFrom {
+        ReadFrom(Some(Arc::from(bytes)))
+    }
+
+    /// The bytes, if the object was read from a store.
+    pub(crate) fn bytes(&self) -> Option<&[u8]> {
+        self.0.as_deref()
+    }
+}
+
+impl PartialEq for ReadFrom {
+    fn eq(&self, _: &ReadFrom) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for ReadFrom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(bytes) => write!(f, "ReadFrom({} bytes)", bytes.len()),
+            None => f.write_str("ReadFrom(none)"),
+        }
+    }
 }
 
 pub(crate) fn is_zero(v: &i64) -> bool {
