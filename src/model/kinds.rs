@@ -7,8 +7,8 @@ pub use super::decode::DecodeError;
 use super::decode::decode_as;
 use super::gotypes::GoType;
 use super::{
-    ClusterInformation, Columns, IpPool, IpReservation, IpamConfiguration, Node, ObjectMeta,
-    Resource, ResourceId, ValidationError, WorkloadEndpoint,
+    BgpPeer, ClusterInformation, Columns, IpPool, IpReservation, IpamConfiguration, Node,
+    ObjectMeta, Resource, ResourceId, ValidationError, WorkloadEndpoint,
 };
 use serde::Serialize;
 
@@ -106,6 +106,7 @@ macro_rules! registry {
 // `Resource`), its `mod`/`pub use` lines in `model/mod.rs`, and its name here
 // (`docs/adding-a-kind.md`).
 registry!($
+    BgpPeer,
     ClusterInformation,
     IpamConfiguration,
     IpPool,
@@ -279,7 +280,8 @@ mod tests {
             crate::model::gotypes::RUNTIME_OBJECTS.name(),
             "[]runtime.Object"
         );
-        assert!(go_type("BGPPeer").is_none());
+        assert_eq!(go_type("BGPPeerList").unwrap().name(), "*v3.BGPPeerList");
+        assert!(go_type("NoSuchKind").is_none());
     }
 
     #[test]

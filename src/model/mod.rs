@@ -7,6 +7,7 @@
 //! gives the bytes Calico stores in etcd and prints for `-o json`. Validation messages are
 //! Calico v3.31's (`error with field ... (reason)`).
 
+pub(crate) mod bgppeer;
 pub mod cidr;
 pub(crate) mod clusterinfo;
 pub(crate) mod decode;
@@ -21,6 +22,7 @@ pub mod node;
 pub mod validation;
 pub mod workloadendpoint;
 
+pub use bgppeer::BgpPeer;
 pub use cidr::Cidr;
 pub use clusterinfo::ClusterInformation;
 pub(crate) use decode::{decode_document, go_type_expected, yaml_error};
