@@ -18,8 +18,8 @@ use super::{DatastoreError, KeyValue, Store, Txn, keys};
 use crate::model::ipamconfig::IpamConfigKey;
 use crate::model::validation::{ErroredField, ValidationError};
 use crate::model::{
-    BgpPeer, Cidr, ClusterInformation, IpPool, IpReservation, IpamConfiguration, Node, ObjectMeta,
-    Resource, ResourceId, WorkloadEndpoint,
+    BgpConfiguration, BgpPeer, Cidr, ClusterInformation, IpPool, IpReservation, IpamConfiguration,
+    Node, ObjectMeta, Resource, ResourceId, WorkloadEndpoint,
 };
 
 /// Errors of typed resource access, worded as Calico's clientv3 words them.
@@ -360,6 +360,15 @@ impl PoolIndex {
 }
 
 impl Stored for IpReservation {}
+impl Stored for BgpConfiguration {
+    /// The AS number is stored as a number and the restart time in Go's form; then, after
+    /// the validator, Calico's client refuses cluster-wide fields on any but `default`.
+    fn prepare(&mut self, _client: &Client, _old: Option<&Self>) -> Result<()> {
+        self.normalise();
+        self.validate()?;
+        Ok(self.default_only_problems()?)
+    }
+}
 impl Stored for BgpPeer {
     /// AS numbers are stored as numbers and the restart time in Go's form, as Calico's
     /// decoder leaves them.

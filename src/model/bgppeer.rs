@@ -242,17 +242,6 @@ fn reachable_by_problem(reachable_by: &str, peer_ip: &str) -> Option<&'static st
         .then_some("ReachableBy and PeerIP address family mismatched")
 }
 
-/// An AS number field that does not read, in the words Calico's decoder uses.
-fn as_number_error(field: &str, value: &Option<Value>) -> Option<ErroredField> {
-    let v = value.as_ref()?;
-    let reason = super::node::as_number(v).err()?;
-    let text = match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    Some(ErroredField::new(field, text, reason))
-}
-
 /// The AS number as calicoctl prints it (`{{.Spec.ASNumber}}`: decimal, 0 when unset).
 fn as_number_text(value: &Option<Value>) -> String {
     match value {
@@ -320,8 +309,11 @@ impl Resource for BgpPeer {
         if !spec.peer_ip.is_empty() && peer_address(&spec.peer_ip).is_none() {
             errs.push(ErroredField::tag("PeerIP", &spec.peer_ip, "IP:port"));
         }
-        errs.extend(as_number_error("ASNumber", &spec.as_number));
-        errs.extend(as_number_error("LocalASNumber", &spec.local_as_number));
+        errs.extend(super::node::as_number_error("ASNumber", &spec.as_number));
+        errs.extend(super::node::as_number_error(
+            "LocalASNumber",
+            &spec.local_as_number,
+        ));
         errs.extend(selector_error("PeerSelector", &spec.peer_selector));
         if !spec.source_address.is_empty()
             && !matches!(spec.source_address.as_str(), "UseNodeIP" | "None")

@@ -7,8 +7,8 @@ pub use super::decode::DecodeError;
 use super::decode::decode_as;
 use super::gotypes::GoType;
 use super::{
-    BgpPeer, ClusterInformation, Columns, IpPool, IpReservation, IpamConfiguration, Node,
-    ObjectMeta, Resource, ResourceId, ValidationError, WorkloadEndpoint,
+    BgpConfiguration, BgpPeer, ClusterInformation, Columns, IpPool, IpReservation,
+    IpamConfiguration, Node, ObjectMeta, Resource, ResourceId, ValidationError, WorkloadEndpoint,
 };
 use serde::Serialize;
 
@@ -106,6 +106,7 @@ macro_rules! registry {
 // `Resource`), its `mod`/`pub use` lines in `model/mod.rs`, and its name here
 // (`docs/adding-a-kind.md`).
 registry!($
+    BgpConfiguration,
     BgpPeer,
     ClusterInformation,
     IpamConfiguration,
@@ -212,6 +213,14 @@ impl AnyResource {
             "NAME" => Some(self.metadata().name.clone()),
             "NAMESPACE" => Some(self.metadata().namespace.clone()),
             _ => with_resource!(self, r => r.cell(heading)),
+        }
+    }
+
+    /// [`AnyResource::cell`], with calicoctl's `config` function answered by `config`.
+    pub fn cell_in(&self, heading: &str, config: &dyn Fn(&str) -> String) -> Option<String> {
+        match heading {
+            "NAME" | "NAMESPACE" => self.cell(heading),
+            _ => with_resource!(self, r => r.cell_in(heading, config)),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! gives the bytes Calico stores in etcd and prints for `-o json`. Validation messages are
 //! Calico v3.31's (`error with field ... (reason)`).
 
+pub(crate) mod bgpconfig;
 pub(crate) mod bgppeer;
 pub mod cidr;
 pub(crate) mod clusterinfo;
@@ -22,6 +23,7 @@ pub mod node;
 pub mod validation;
 pub mod workloadendpoint;
 
+pub use bgpconfig::BgpConfiguration;
 pub use bgppeer::BgpPeer;
 pub use cidr::Cidr;
 pub use clusterinfo::ClusterInformation;
@@ -74,6 +76,13 @@ pub trait Resource:
     fn cell(&self, heading: &str) -> Option<String> {
         let _ = heading;
         None
+    }
+
+    /// [`Resource::cell`] where calicoctl's column template calls its `config` function
+    /// (Node's ASN shows the global AS number): `config` answers it (`asnumber`).
+    fn cell_in(&self, heading: &str, config: &dyn Fn(&str) -> String) -> Option<String> {
+        let _ = config;
+        self.cell(heading)
     }
 
     /// The Go names of the kind's decoding messages.

@@ -123,3 +123,83 @@ spec:
         r#"{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"tor-2","uid":"UID","creationTimestamp":"TIME"},"spec":{"node":"node-7","peerIP":"10.7.255.1:179","asNumber":65543,"localASNumber":64600,"nextHopMode":"Self","maxRestartTime":"1m30s","ttlSecurity":2}}"#,
     );
 }
+
+#[test]
+fn bgpconfiguration_as_calico_stores_it() {
+    let etcd = interop(
+        "bgpconfig",
+        "default",
+        "/calico/resources/v3/projectcalico.org/bgpconfigurations/default",
+        r#"{"kind":"BGPConfiguration","apiVersion":"projectcalico.org/v3","metadata":{"name":"default","uid":"0b9f6c1e-7a3d-4c2b-8e5f-1a2b3c4d5e6f","creationTimestamp":"2026-03-01T08:00:00Z"},"spec":{"logSeverityScreen":"Info","nodeToNodeMeshEnabled":true,"asNumber":65000,"serviceClusterIPs":[{"cidr":"10.96.0.0/12"}],"communities":[{"name":"rack","value":"65000:100"}],"prefixAdvertisements":[{"cidr":"10.7.0.0/16","communities":["rack"]}],"listenPort":179,"nodeMeshMaxRestartTime":"2m0s","bindMode":"NodeIP","localWorkloadPeeringIPV4":"169.254.0.179"}}"#,
+        "apiVersion: projectcalico.org/v3
+kind: BGPConfiguration
+metadata:
+  creationTimestamp: \"2026-03-01T08:00:00Z\"
+  name: default
+  resourceVersion: \"REV\"
+  uid: 0b9f6c1e-7a3d-4c2b-8e5f-1a2b3c4d5e6f
+spec:
+  asNumber: 65000
+  bindMode: NodeIP
+  communities:
+  - name: rack
+    value: 65000:100
+  listenPort: 179
+  localWorkloadPeeringIPV4: 169.254.0.179
+  logSeverityScreen: Info
+  nodeMeshMaxRestartTime: 2m0s
+  nodeToNodeMeshEnabled: true
+  prefixAdvertisements:
+  - cidr: 10.7.0.0/16
+    communities:
+    - rack
+  serviceClusterIPs:
+  - cidr: 10.96.0.0/12
+",
+    );
+    etcd.writes(
+        "apiVersion: projectcalico.org/v3
+kind: BGPConfiguration
+metadata:
+  name: node.node-1
+spec:
+  ignoredInterfaces: [docker0]
+  listenPort: 1790
+  logSeverityScreen: Debug
+",
+        "/calico/resources/v3/projectcalico.org/bgpconfigurations/node.node-1",
+        r#"{"kind":"BGPConfiguration","apiVersion":"projectcalico.org/v3","metadata":{"name":"node.node-1","uid":"UID","creationTimestamp":"TIME"},"spec":{"logSeverityScreen":"Debug","listenPort":1790,"ignoredInterfaces":["docker0"]}}"#,
+    );
+    // A node without its own AS number shows the global one; `unknown` when the stored
+    // `default` cannot be read.
+    etcd.writes(
+        "apiVersion: projectcalico.org/v3
+kind: Node
+metadata:
+  name: node-1
+spec:
+  bgp:
+    ipv4Address: 10.0.0.11/24
+",
+        "/calico/resources/v3/projectcalico.org/nodes/node-1",
+        r#"{"kind":"Node","apiVersion":"projectcalico.org/v3","metadata":{"name":"node-1","uid":"UID","creationTimestamp":"TIME"},"spec":{"bgp":{"ipv4Address":"10.0.0.11/24"}},"status":{}}"#,
+    );
+    let wide = |etcd: &InteropEtcd| {
+        stdout(&calicoctl(
+            etcd.dir.path(),
+            &etcd.etcd,
+            &["get", "nodes", "-o", "wide"],
+        ))
+    };
+    assert!(wide(&etcd).contains("node-1   (65000)   10.0.0.11/24"));
+    let put = etcd.etcd.etcdctl(
+        None,
+        &[
+            "put",
+            "/calico/resources/v3/projectcalico.org/bgpconfigurations/default",
+            r#"{"kind":"BGPConfiguration","apiVersion":"projectcalico.org/v3","metadata":{"name":"default"},"spec":{"asNumber":"bogus"}}"#,
+        ],
+    );
+    assert!(put.status.success(), "{put:?}");
+    assert!(wide(&etcd).contains("node-1   (unknown)   10.0.0.11/24"));
+}

@@ -406,6 +406,7 @@ macro_rules! golden_cases {
 
 golden_cases! {
     apply_replace => "apply-replace",
+    bgpconfig => "bgpconfig",
     bgppeer => "bgppeer",
     cni => "cni",
     config_errors => "config-errors",
