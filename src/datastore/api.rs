@@ -18,8 +18,8 @@ use super::{DatastoreError, KeyValue, Store, Txn, keys};
 use crate::model::ipamconfig::IpamConfigKey;
 use crate::model::validation::{ErroredField, ValidationError};
 use crate::model::{
-    BgpConfiguration, BgpPeer, Cidr, ClusterInformation, IpPool, IpReservation, IpamConfiguration,
-    Node, ObjectMeta, Resource, ResourceId, WorkloadEndpoint,
+    BgpConfiguration, BgpFilter, BgpPeer, Cidr, ClusterInformation, IpPool, IpReservation,
+    IpamConfiguration, Node, ObjectMeta, Resource, ResourceId, WorkloadEndpoint,
 };
 
 /// Errors of typed resource access, worded as Calico's clientv3 words them.
@@ -369,10 +369,30 @@ impl Stored for BgpConfiguration {
         Ok(self.default_only_problems()?)
     }
 }
+impl Stored for BgpFilter {}
 impl Stored for BgpPeer {
-    /// AS numbers are stored as numbers and the restart time in Go's form, as Calico's
-    /// decoder leaves them.
-    fn prepare(&mut self, _client: &Client, _old: Option<&Self>) -> Result<()> {
+    /// Calico's client first requires the BGPFilters the peer names to exist; AS numbers
+    /// are stored as numbers and the restart time in Go's form, as Calico's decoder leaves
+    /// them.
+    fn prepare(&mut self, client: &Client, _old: Option<&Self>) -> Result<()> {
+        if !self.spec.filters.is_empty() {
+            let existing = client.list::<BgpFilter>(None)?.items;
+            let missing: Vec<&str> = self
+                .spec
+                .filters
+                .iter()
+                .filter(|f| !existing.iter().any(|e| &e.metadata.name == *f))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                return Err(ValidationError::one(ErroredField::new(
+                    "BGPPeer.Spec.Filters",
+                    format!("[{}]", missing.join(" ")),
+                    "BGPFilter(s) not found",
+                ))
+                .into());
+            }
+        }
         self.normalise();
         Ok(())
     }

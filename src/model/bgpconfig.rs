@@ -385,12 +385,7 @@ impl Resource for BgpConfiguration {
             errs.push(ErroredField::new("NodeMeshMaxRestartTime", d, reason));
         }
         for (i, iface) in spec.ignored_interfaces.iter().enumerate() {
-            let ok = iface != "*"
-                && (1..=15).contains(&iface.len())
-                && iface
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_.*-".contains(&b));
-            if !ok {
+            if iface == "*" || !super::bgpfilter::interface_pattern(iface) {
                 errs.push(ErroredField::tag(
                     &format!("IgnoredInterfaces[{i}]"),
                     iface,

@@ -7,7 +7,7 @@ pub use super::decode::DecodeError;
 use super::decode::decode_as;
 use super::gotypes::GoType;
 use super::{
-    BgpConfiguration, BgpPeer, ClusterInformation, Columns, IpPool, IpReservation,
+    BgpConfiguration, BgpFilter, BgpPeer, ClusterInformation, Columns, IpPool, IpReservation,
     IpamConfiguration, Node, ObjectMeta, Resource, ResourceId, ValidationError, WorkloadEndpoint,
 };
 use serde::Serialize;
@@ -107,6 +107,7 @@ macro_rules! registry {
 // (`docs/adding-a-kind.md`).
 registry!($
     BgpConfiguration,
+    BgpFilter,
     BgpPeer,
     ClusterInformation,
     IpamConfiguration,

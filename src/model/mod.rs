@@ -8,6 +8,7 @@
 //! Calico v3.31's (`error with field ... (reason)`).
 
 pub(crate) mod bgpconfig;
+pub(crate) mod bgpfilter;
 pub(crate) mod bgppeer;
 pub mod cidr;
 pub(crate) mod clusterinfo;
@@ -24,6 +25,7 @@ pub mod validation;
 pub mod workloadendpoint;
 
 pub use bgpconfig::BgpConfiguration;
+pub use bgpfilter::BgpFilter;
 pub use bgppeer::BgpPeer;
 pub use cidr::Cidr;
 pub use clusterinfo::ClusterInformation;

@@ -203,3 +203,53 @@ spec:
     assert!(put.status.success(), "{put:?}");
     assert!(wide(&etcd).contains("node-1   (unknown)   10.0.0.11/24"));
 }
+
+#[test]
+fn bgpfilter_as_calico_stores_it() {
+    let etcd = interop(
+        "bgpfilter",
+        "rack-7",
+        "/calico/resources/v3/projectcalico.org/bgpfilters/rack-7",
+        r#"{"kind":"BGPFilter","apiVersion":"projectcalico.org/v3","metadata":{"name":"rack-7","uid":"7c6d5e4f-3a2b-4c1d-9e8f-0a1b2c3d4e5f","creationTimestamp":"2026-03-01T08:00:00Z"},"spec":{"exportV4":[{"cidr":"10.7.0.0/16","prefixLength":{"min":24,"max":32},"matchOperator":"In","action":"Accept"},{"source":"RemotePeers","action":"Reject"}],"importV6":[{"cidr":"fd00::/8","interface":"eth*","matchOperator":"NotEqual","action":"Accept"}]}}"#,
+        "apiVersion: projectcalico.org/v3
+kind: BGPFilter
+metadata:
+  creationTimestamp: \"2026-03-01T08:00:00Z\"
+  name: rack-7
+  resourceVersion: \"REV\"
+  uid: 7c6d5e4f-3a2b-4c1d-9e8f-0a1b2c3d4e5f
+spec:
+  exportV4:
+  - action: Accept
+    cidr: 10.7.0.0/16
+    matchOperator: In
+    prefixLength:
+      max: 32
+      min: 24
+  - action: Reject
+    source: RemotePeers
+  importV6:
+  - action: Accept
+    cidr: fd00::/8
+    interface: eth*
+    matchOperator: NotEqual
+",
+    );
+    etcd.writes(
+        "apiVersion: projectcalico.org/v3
+kind: BGPFilter
+metadata:
+  name: tor-out
+spec:
+  importV4:
+  - action: Reject
+  exportV6:
+  - matchOperator: Equal
+    action: Accept
+    prefixLength: {max: 64}
+    cidr: fd00:7::/48
+",
+        "/calico/resources/v3/projectcalico.org/bgpfilters/tor-out",
+        r#"{"kind":"BGPFilter","apiVersion":"projectcalico.org/v3","metadata":{"name":"tor-out","uid":"UID","creationTimestamp":"TIME"},"spec":{"importV4":[{"action":"Reject"}],"exportV6":[{"cidr":"fd00:7::/48","prefixLength":{"max":64},"matchOperator":"Equal","action":"Accept"}]}}"#,
+    );
+}

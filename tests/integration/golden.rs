@@ -407,6 +407,7 @@ macro_rules! golden_cases {
 golden_cases! {
     apply_replace => "apply-replace",
     bgpconfig => "bgpconfig",
+    bgpfilter => "bgpfilter",
     bgppeer => "bgppeer",
     cni => "cni",
     config_errors => "config-errors",
