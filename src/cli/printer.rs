@@ -147,11 +147,15 @@ pub(crate) fn check_headings(kind: &KindInfo, cols: &[String]) -> Result<(), Str
 
 /// Prints results in the chosen format. `namespace_column` adds calicoctl's leading NAMESPACE
 /// column to the tables of namespaced kinds (`-n` or `-A` was given).
+///
+/// `config` is calicoctl's `config` function (`asnumber`: the global AS number), for
+/// templates and for the columns that use it.
 pub fn print(
     out: &mut dyn Write,
     format: &OutputFormat,
     results: &[Printed],
     namespace_column: bool,
+    config: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<(), String> {
     let write =
         |out: &mut dyn Write, s: &str| out.write_all(s.as_bytes()).map_err(|e| e.to_string());
@@ -173,7 +177,12 @@ pub fn print(
                 }
                 let mut rows = vec![cols.clone()];
                 for r in p.rows() {
-                    rows.push(cols.iter().map(|h| r.cell(h).unwrap_or_default()).collect());
+                    let config = |key: &str| config(key).unwrap_or_default();
+                    rows.push(
+                        cols.iter()
+                            .map(|h| r.cell_in(h, &config).unwrap_or_default())
+                            .collect(),
+                    );
                 }
                 write(out, &output::table::tabwriter(&rows))?;
                 write(out, "\n")?;
@@ -195,16 +204,10 @@ pub fn print(
         }
         OutputFormat::GoTemplate(t, allow_missing) => {
             let data = Value::Array(results.iter().map(Printed::to_value).collect());
-            // calicoctl's `config "asnumber"`: the global AS number (BGPConfiguration is not
-            // modelled here, so Calico's default).
-            let config = |key: &str| match key {
-                "asnumber" => Ok("64512".to_string()),
-                other => Err(format!("unknown config option: {other}")),
-            };
             let text = output::template::Template::parse(t)
                 .and_then(|tpl| {
                     tpl.missing_key_error(!allow_missing)
-                        .execute_with_config(&data, Some(&config))
+                        .execute_with_config(&data, Some(config))
                 })
                 .map_err(|e| e.to_string())?;
             write(out, &text)

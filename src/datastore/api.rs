@@ -19,8 +19,8 @@ use crate::model::ipamconfig::IpamConfigKey;
 use crate::model::meta::ReadFrom;
 use crate::model::validation::{ErroredField, ValidationError};
 use crate::model::{
-    Cidr, ClusterInformation, IpPool, IpReservation, IpamConfiguration, Node, ObjectMeta, Resource,
-    ResourceId, WorkloadEndpoint,
+    BgpConfiguration, BgpFilter, BgpPeer, Cidr, ClusterInformation, IpPool, IpReservation,
+    IpamConfiguration, Node, ObjectMeta, Resource, ResourceId, WorkloadEndpoint,
 };
 
 /// Errors of typed resource access, worded as Calico's clientv3 words them.
@@ -370,6 +370,43 @@ impl PoolIndex {
 }
 
 impl Stored for IpReservation {}
+impl Stored for BgpConfiguration {
+    /// The AS number is stored as a number and the restart time in Go's form; then, after
+    /// the validator, Calico's client refuses cluster-wide fields on any but `default`.
+    fn prepare(&mut self, _client: &Client, _old: Option<&Self>) -> Result<()> {
+        self.normalise();
+        self.validate()?;
+        Ok(self.default_only_problems()?)
+    }
+}
+impl Stored for BgpFilter {}
+impl Stored for BgpPeer {
+    /// Calico's client first requires the BGPFilters the peer names to exist; AS numbers
+    /// are stored as numbers and the restart time in Go's form, as Calico's decoder leaves
+    /// them.
+    fn prepare(&mut self, client: &Client, _old: Option<&Self>) -> Result<()> {
+        if !self.spec.filters.is_empty() {
+            let existing = client.list::<BgpFilter>(None)?.items;
+            let missing: Vec<&str> = self
+                .spec
+                .filters
+                .iter()
+                .filter(|f| !existing.iter().any(|e| &e.metadata.name == *f))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                return Err(ValidationError::one(ErroredField::new(
+                    "BGPPeer.Spec.Filters",
+                    format!("[{}]", missing.join(" ")),
+                    "BGPFilter(s) not found",
+                ))
+                .into());
+            }
+        }
+        self.normalise();
+        Ok(())
+    }
+}
 impl Stored for Node {
     /// An AS number given as a string (`"64512"`, asdot `"1.10"`) is stored as the number,
     /// as Calico's `numorstring.ASNumber` does; one that does not read is left for

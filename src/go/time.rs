@@ -215,6 +215,157 @@ fn days_in_month(month: u32, year: u32) -> u32 {
     }
 }
 
+/// Go's `time.ParseDuration`: nanoseconds, or Go's error text (`time: invalid duration "x"`,
+/// `time: missing unit in duration "1"`, `time: unknown unit "d" in duration "1d"`).
+pub(crate) fn parse_duration(orig: &str) -> Result<i64, String> {
+    const MAX: u64 = 1 << 63;
+    let invalid = || {
+        format!(
+            "time: invalid duration {}",
+            super::strconv::quote(orig, false)
+        )
+    };
+    let (neg, mut s) = match orig.as_bytes().first() {
+        Some(b'-') => (true, &orig[1..]),
+        Some(b'+') => (false, &orig[1..]),
+        _ => (false, orig),
+    };
+    if s == "0" {
+        return Ok(0);
+    }
+    if s.is_empty() {
+        return Err(invalid());
+    }
+    let mut total: u64 = 0;
+    while !s.is_empty() {
+        if !(s.starts_with('.') || s.as_bytes()[0].is_ascii_digit()) {
+            return Err(invalid());
+        }
+        let int_len = s.bytes().take_while(u8::is_ascii_digit).count();
+        let mut v: u64 = 0;
+        for b in s[..int_len].bytes() {
+            v = v
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(b - b'0')))
+                .filter(|v| *v <= MAX)
+                .ok_or_else(invalid)?;
+        }
+        s = &s[int_len..];
+        let (mut frac, mut scale, mut frac_len) = (0u64, 1f64, 0);
+        if let Some(rest) = s.strip_prefix('.') {
+            s = rest;
+            frac_len = s.bytes().take_while(u8::is_ascii_digit).count();
+            let mut overflow = false;
+            for b in s[..frac_len].bytes() {
+                if overflow {
+                    continue;
+                }
+                match frac
+                    .checked_mul(10)
+                    .and_then(|f| f.checked_add(u64::from(b - b'0')))
+                    .filter(|f| *f <= MAX)
+                {
+                    Some(f) => {
+                        frac = f;
+                        scale *= 10.0;
+                    }
+                    None => overflow = true,
+                }
+            }
+            s = &s[frac_len..];
+        }
+        if int_len == 0 && frac_len == 0 {
+            return Err(invalid());
+        }
+        let unit_len = s
+            .char_indices()
+            .find(|(_, c)| *c == '.' || c.is_ascii_digit())
+            .map_or(s.len(), |(i, _)| i);
+        let (unit_name, rest) = s.split_at(unit_len);
+        s = rest;
+        let q = |t: &str| super::strconv::quote(t, false);
+        if unit_name.is_empty() {
+            return Err(format!("time: missing unit in duration {}", q(orig)));
+        }
+        let unit: u64 = match unit_name {
+            "ns" => 1,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => {
+                return Err(format!(
+                    "time: unknown unit {} in duration {}",
+                    q(unit_name),
+                    q(orig)
+                ));
+            }
+        };
+        if v > MAX / unit {
+            return Err(invalid());
+        }
+        v *= unit;
+        if frac > 0 {
+            v += (frac as f64 * (unit as f64 / scale)) as u64;
+            if v > MAX {
+                return Err(invalid());
+            }
+        }
+        total = total
+            .checked_add(v)
+            .filter(|t| *t <= MAX)
+            .ok_or_else(invalid)?;
+    }
+    if neg {
+        return Ok((total as i64).wrapping_neg());
+    }
+    i64::try_from(total).map_err(|_| invalid())
+}
+
+/// Go's `time.Duration.String()`: `2m0s`, `1h0m0s`, `1.5s`, `300ms`, `0s`.
+pub(crate) fn format_duration(d: i64) -> String {
+    // The fraction of `v` below `10^prec`, without trailing zeros (`.5`, or nothing), and
+    // what is left above it.
+    fn frac(v: u64, prec: u32) -> (String, u64) {
+        let p = 10u64.pow(prec);
+        let f = v % p;
+        if f == 0 {
+            return (String::new(), v / p);
+        }
+        let digits = format!("{f:0width$}", width = prec as usize);
+        (format!(".{}", digits.trim_end_matches('0')), v / p)
+    }
+    let mut u = d.unsigned_abs();
+    let sign = if d < 0 { "-" } else { "" };
+    if u < 1_000_000_000 {
+        return match u {
+            0 => "0s".to_string(),
+            1..1_000 => format!("{sign}{u}ns"),
+            1_000..1_000_000 => {
+                let (f, v) = frac(u, 3);
+                format!("{sign}{v}{f}\u{b5}s")
+            }
+            _ => {
+                let (f, v) = frac(u, 6);
+                format!("{sign}{v}{f}ms")
+            }
+        };
+    }
+    let (f, v) = frac(u, 9);
+    u = v;
+    let mut out = format!("{}{f}s", u % 60);
+    u /= 60;
+    if u > 0 {
+        out = format!("{}m{out}", u % 60);
+        u /= 60;
+        if u > 0 {
+            out = format!("{u}h{out}");
+        }
+    }
+    format!("{sign}{out}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,5 +390,43 @@ mod tests {
         assert!(!parses_as("2026-01-02T24:00:00Z", Layout::UpperT));
         assert!(parses_as("2026-01-02   3:4:5.25", Layout::Space));
         assert!(!parses_as("2026-01-02 03:04:05Z", Layout::Space));
+    }
+
+    #[test]
+    fn durations_as_go_parses_and_prints_them() {
+        for (text, want) in [
+            ("120s", "2m0s"),
+            ("2m", "2m0s"),
+            ("1h", "1h0m0s"),
+            ("1.5s", "1.5s"),
+            ("300ms", "300ms"),
+            ("1h30m", "1h30m0s"),
+            ("-90s", "-1m30s"),
+            ("0", "0s"),
+            ("1500us", "1.5ms"),
+            ("5ns", "5ns"),
+        ] {
+            assert_eq!(
+                format_duration(parse_duration(text).unwrap()),
+                want,
+                "{text}"
+            );
+        }
+        assert_eq!(
+            parse_duration("abc").unwrap_err(),
+            "time: invalid duration \"abc\""
+        );
+        assert_eq!(
+            parse_duration("10").unwrap_err(),
+            "time: missing unit in duration \"10\""
+        );
+        assert_eq!(
+            parse_duration("1d").unwrap_err(),
+            "time: unknown unit \"d\" in duration \"1d\""
+        );
+        assert_eq!(
+            parse_duration("").unwrap_err(),
+            "time: invalid duration \"\""
+        );
     }
 }

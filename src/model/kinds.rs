@@ -7,8 +7,8 @@ pub use super::decode::DecodeError;
 use super::decode::decode_as;
 use super::gotypes::GoType;
 use super::{
-    ClusterInformation, Columns, IpPool, IpReservation, IpamConfiguration, Node, ObjectMeta,
-    Resource, ResourceId, ValidationError, WorkloadEndpoint,
+    BgpConfiguration, BgpFilter, BgpPeer, ClusterInformation, Columns, IpPool, IpReservation,
+    IpamConfiguration, Node, ObjectMeta, Resource, ResourceId, ValidationError, WorkloadEndpoint,
 };
 use serde::Serialize;
 
@@ -106,6 +106,9 @@ macro_rules! registry {
 // `Resource`), its `mod`/`pub use` lines in `model/mod.rs`, and its name here
 // (`docs/adding-a-kind.md`).
 registry!($
+    BgpConfiguration,
+    BgpFilter,
+    BgpPeer,
     ClusterInformation,
     IpamConfiguration,
     IpPool,
@@ -213,6 +216,14 @@ impl AnyResource {
             _ => with_resource!(self, r => r.cell(heading)),
         }
     }
+
+    /// [`AnyResource::cell`], with calicoctl's `config` function answered by `config`.
+    pub fn cell_in(&self, heading: &str, config: &dyn Fn(&str) -> String) -> Option<String> {
+        match heading {
+            "NAME" | "NAMESPACE" => self.cell(heading),
+            _ => with_resource!(self, r => r.cell_in(heading, config)),
+        }
+    }
 }
 
 impl Serialize for AnyResource {
@@ -279,7 +290,8 @@ mod tests {
             crate::model::gotypes::RUNTIME_OBJECTS.name(),
             "[]runtime.Object"
         );
-        assert!(go_type("BGPPeer").is_none());
+        assert_eq!(go_type("BGPPeerList").unwrap().name(), "*v3.BGPPeerList");
+        assert!(go_type("NoSuchKind").is_none());
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! gives the bytes Calico stores in etcd and prints for `-o json`. Validation messages are
 //! Calico v3.31's (`error with field ... (reason)`).
 
+pub(crate) mod bgpconfig;
+pub(crate) mod bgpfilter;
+pub(crate) mod bgppeer;
 pub mod cidr;
 pub(crate) mod clusterinfo;
 pub(crate) mod decode;
@@ -21,6 +24,9 @@ pub mod node;
 pub mod validation;
 pub mod workloadendpoint;
 
+pub use bgpconfig::BgpConfiguration;
+pub use bgpfilter::BgpFilter;
+pub use bgppeer::BgpPeer;
 pub use cidr::Cidr;
 pub use clusterinfo::ClusterInformation;
 pub(crate) use decode::{decode_document, go_type_expected, yaml_error};
@@ -72,6 +78,13 @@ pub trait Resource:
     fn cell(&self, heading: &str) -> Option<String> {
         let _ = heading;
         None
+    }
+
+    /// [`Resource::cell`] where calicoctl's column template calls its `config` function
+    /// (Node's ASN shows the global AS number): `config` answers it (`asnumber`).
+    fn cell_in(&self, heading: &str, config: &dyn Fn(&str) -> String) -> Option<String> {
+        let _ = config;
+        self.cell(heading)
     }
 
     /// The Go names of the kind's decoding messages.

@@ -236,13 +236,19 @@ impl Resource for Node {
     ];
 
     fn cell(&self, heading: &str) -> Option<String> {
+        self.cell_in(heading, &|_| "64512".to_string())
+    }
+
+    /// ASN: the node's own AS number, else the global one in parentheses (calicoctl's
+    /// `({{config "asnumber"}})`), empty without `spec.bgp`.
+    fn cell_in(&self, heading: &str, config: &dyn Fn(&str) -> String) -> Option<String> {
         let bgp = self.spec.bgp.as_ref();
         Some(match heading {
             "ASN" => match bgp {
                 None => String::new(),
                 Some(b) => match &b.as_number {
                     Some(v) => v.as_u64().map_or_else(|| v.to_string(), |n| n.to_string()),
-                    None => "(64512)".to_string(),
+                    None => format!("({})", config("asnumber")),
                 },
             },
             "IPV4" => bgp.map(|b| b.ipv4_address.clone()).unwrap_or_default(),
@@ -261,15 +267,7 @@ impl Resource for Node {
         let spec = &self.spec;
         let mut fields: Vec<(&str, &str, AddressTag)> = Vec::new();
         if let Some(bgp) = &spec.bgp {
-            if let Some(asn) = &bgp.as_number
-                && let Err(reason) = as_number(asn)
-            {
-                let text = match asn {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                errs.push(ErroredField::new("ASNumber", text, reason));
-            }
+            errs.extend(as_number_error("ASNumber", &bgp.as_number));
             fields.extend([
                 ("IPv4Address", bgp.ipv4_address.as_str(), AddressTag::CidrV4),
                 ("IPv6Address", &bgp.ipv6_address, AddressTag::CidrV6),
@@ -401,6 +399,21 @@ pub(crate) fn as_number(value: &serde_json::Value) -> Result<u32, String> {
         }
         other => Err(invalid(&other.to_string())),
     }
+}
+
+/// An AS number field whose value does not read, reported under `field` in the words of
+/// Calico's decoder.
+pub(crate) fn as_number_error(
+    field: &str,
+    value: &Option<serde_json::Value>,
+) -> Option<ErroredField> {
+    let v = value.as_ref()?;
+    let reason = as_number(v).err()?;
+    let text = match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Some(ErroredField::new(field, text, reason))
 }
 
 // Node (libcalico-go/lib/apis/v3/node.go).

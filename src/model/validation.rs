@@ -107,11 +107,9 @@ impl std::error::Error for ValidationError {}
 pub(crate) const NAME_REGEX: &str =
     "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 
-/// Why `name` is not a valid resource name (DNS-1123 subdomain), if it is not.
-pub(crate) fn name_problem(name: &str) -> Option<String> {
-    if name.len() > 253 {
-        return Some(format!("name is too long by {} bytes", name.len() - 253));
-    }
+/// True when `name` matches Calico's `nameRegex` (a DNS-1123 subdomain, any length): the
+/// validator's `name` tag.
+pub(crate) fn matches_name_regex(name: &str) -> bool {
     let label_ok = |l: &str| {
         let b = l.as_bytes();
         !b.is_empty()
@@ -122,7 +120,15 @@ pub(crate) fn name_problem(name: &str) -> Option<String> {
             && b.iter()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
     };
-    if name.split('.').all(label_ok) {
+    name.split('.').all(label_ok)
+}
+
+/// Why `name` is not a valid resource name (DNS-1123 subdomain), if it is not.
+pub(crate) fn name_problem(name: &str) -> Option<String> {
+    if name.len() > 253 {
+        return Some(format!("name is too long by {} bytes", name.len() - 253));
+    }
+    if matches_name_regex(name) {
         None
     } else {
         Some(format!(

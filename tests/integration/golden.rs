@@ -406,6 +406,9 @@ macro_rules! golden_cases {
 
 golden_cases! {
     apply_replace => "apply-replace",
+    bgpconfig => "bgpconfig",
+    bgpfilter => "bgpfilter",
+    bgppeer => "bgppeer",
     cni => "cni",
     config_errors => "config-errors",
     create_dir => "create-dir",

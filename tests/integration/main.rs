@@ -1,6 +1,7 @@
 //! The integration test binary: golden CLI cases, generated files, layering, and the tests
 //! that need real processes (etcd, CNI, network namespaces).
 
+mod bgp_interop;
 mod cni_ptp;
 mod datastore_choice;
 mod diags;

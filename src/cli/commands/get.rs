@@ -4,7 +4,9 @@ use crate::cli::ops;
 use crate::cli::printer::{self, OutputFormat, Printed};
 use crate::cli::resources;
 use crate::cli::{CmdError, CmdResult, Ctx};
+use crate::datastore::api::ClientError;
 use crate::model::kinds::{self, AnyResource};
+use crate::model::{BgpConfiguration, bgpconfig};
 use clap::Args;
 use std::io::Write;
 
@@ -238,7 +240,21 @@ pub fn run(ctx: &Ctx, args: &GetArgs, out: &mut dyn Write) -> CmdResult {
         }
     }
     let namespace_column = args.namespace.is_some() || args.all_namespaces;
-    printer::print(out, &format, &printed, namespace_column).map_err(CmdError::new)?;
+    // calicoctl's `config "asnumber"`, read once and only when a column or template asks.
+    let global_as = std::cell::OnceCell::new();
+    let config = |key: &str| match key.to_lowercase().as_str() {
+        "asnumber" => Ok(global_as
+            .get_or_init(
+                || match client.get::<BgpConfiguration>(None, bgpconfig::DEFAULT_NAME) {
+                    Ok(c) => c.global_as_number(),
+                    Err(ClientError::NotFound(_)) => bgpconfig::DEFAULT_AS_NUMBER.to_string(),
+                    Err(_) => "unknown".to_string(),
+                },
+            )
+            .clone()),
+        other => Err(format!("unknown config option: {other}")),
+    };
+    printer::print(out, &format, &printed, namespace_column, &config).map_err(CmdError::new)?;
     if errors.is_empty() {
         Ok(())
     } else {
