@@ -18,6 +18,8 @@ pub(crate) mod ipreservation;
 pub mod kinds;
 pub mod meta;
 pub mod node;
+pub mod numorstring;
+pub mod rule;
 pub mod validation;
 pub mod workloadendpoint;
 
