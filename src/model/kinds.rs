@@ -7,8 +7,8 @@ pub use super::decode::DecodeError;
 use super::decode::decode_as;
 use super::gotypes::GoType;
 use super::{
-    ClusterInformation, Columns, IpPool, IpReservation, IpamConfiguration, Node, ObjectMeta,
-    Resource, ResourceId, ValidationError, WorkloadEndpoint,
+    ClusterInformation, Columns, GlobalNetworkPolicy, IpPool, IpReservation, IpamConfiguration,
+    NetworkPolicy, Node, ObjectMeta, Resource, ResourceId, Tier, ValidationError, WorkloadEndpoint,
 };
 use serde::Serialize;
 
@@ -107,10 +107,13 @@ macro_rules! registry {
 // (`docs/adding-a-kind.md`).
 registry!($
     ClusterInformation,
+    GlobalNetworkPolicy,
     IpamConfiguration,
     IpPool,
     IpReservation,
+    NetworkPolicy,
     Node,
+    Tier,
     WorkloadEndpoint,
 );
 
@@ -332,7 +335,7 @@ mod tests {
                 .filter(|k| k.namespaced)
                 .map(|k| k.kind)
                 .collect::<Vec<_>>(),
-            ["WorkloadEndpoint"]
+            ["NetworkPolicy", "WorkloadEndpoint"]
         );
     }
 

@@ -10,6 +10,7 @@
 pub mod cidr;
 pub(crate) mod clusterinfo;
 pub(crate) mod decode;
+pub mod globalnetworkpolicy;
 pub mod gotypes;
 pub(crate) mod goyaml;
 pub mod ipamconfig;
@@ -17,21 +18,27 @@ pub mod ippool;
 pub(crate) mod ipreservation;
 pub mod kinds;
 pub mod meta;
+pub mod networkpolicy;
 pub mod node;
 pub mod numorstring;
+pub(crate) mod policy;
 pub mod rule;
+pub mod tier;
 pub mod validation;
 pub mod workloadendpoint;
 
 pub use cidr::Cidr;
 pub use clusterinfo::ClusterInformation;
 pub(crate) use decode::{decode_document, go_type_expected, yaml_error};
+pub use globalnetworkpolicy::GlobalNetworkPolicy;
 pub use gotypes::{GoField, GoNames};
 pub use ipamconfig::IpamConfiguration;
 pub use ippool::IpPool;
 pub use ipreservation::IpReservation;
 pub use meta::{ListMeta, ObjectMeta};
+pub use networkpolicy::NetworkPolicy;
 pub use node::Node;
+pub use tier::Tier;
 pub use validation::{ErroredField, ValidationError};
 pub use workloadendpoint::WorkloadEndpoint;
 

@@ -428,8 +428,10 @@ golden_cases! {
     node_cluster => "node-cluster",
     patch => "patch",
     patch_errors => "patch-errors",
+    policies => "policies",
     reservations => "reservations",
     resource_version => "resource-version",
+    tiers => "tiers",
     version_convert => "version-convert",
     yaml_types => "yaml-types",
 }
