@@ -20,7 +20,8 @@ use crate::model::policy::{self, TieredPolicy};
 use crate::model::validation::{ErroredField, ValidationError};
 use crate::model::{
     Cidr, ClusterInformation, GlobalNetworkPolicy, IpPool, IpReservation, IpamConfiguration,
-    NetworkPolicy, Node, ObjectMeta, Resource, ResourceId, Tier, WorkloadEndpoint,
+    NetworkPolicy, Node, ObjectMeta, Resource, ResourceId, StagedGlobalNetworkPolicy,
+    StagedNetworkPolicy, Tier, WorkloadEndpoint,
 };
 
 /// Errors of typed resource access, worded as Calico's clientv3 words them.
@@ -405,16 +406,17 @@ impl Stored for Tier {
                 "operation Delete is not supported on {name}: Cannot delete {name} tier"
             )));
         }
-        let in_tier = client
-            .list::<NetworkPolicy>(None)?
-            .items
-            .iter()
-            .any(|p| p.tier() == name)
-            || client
-                .list::<GlobalNetworkPolicy>(None)?
+        fn holds<P: TieredPolicy + Stored>(client: &Client, tier: &str) -> Result<bool> {
+            Ok(client
+                .list::<P>(None)?
                 .items
                 .iter()
-                .any(|p| p.tier() == name);
+                .any(|p| p.tier() == tier))
+        }
+        let in_tier = holds::<NetworkPolicy>(client, name)?
+            || holds::<GlobalNetworkPolicy>(client, name)?
+            || holds::<StagedNetworkPolicy>(client, name)?
+            || holds::<StagedGlobalNetworkPolicy>(client, name)?;
         if in_tier {
             return Err(ClientError::Refused(format!(
                 "operation delete is not supported on {name}: Cannot delete a non-empty tier"
@@ -457,6 +459,8 @@ macro_rules! stored_policy {
 }
 stored_policy!(GlobalNetworkPolicy);
 stored_policy!(NetworkPolicy);
+stored_policy!(StagedGlobalNetworkPolicy);
+stored_policy!(StagedNetworkPolicy);
 
 /// Calico's client on a policy create or update: the tier must exist (create), `types`
 /// defaulted, validation, the tier rule of names, the tier label.

@@ -1,7 +1,7 @@
 //! GlobalNetworkPolicy: a cluster-wide policy in a tier.
 
 use super::gotypes::{self, BOOL, Basic, GoType, STRING, STRINGS, StructType, f};
-use super::policy::{self, CommonSpec, TieredPolicy};
+use super::policy;
 use super::rule::{self, Rule};
 use super::validation::{ErroredField, ValidationError};
 use super::{Columns, GoField, ObjectMeta, Resource, resource_basics};
@@ -93,29 +93,7 @@ pub struct GlobalNetworkPolicySpec {
     pub(crate) performance_hints: Vec<String>,
 }
 
-impl TieredPolicy for GlobalNetworkPolicy {
-    fn common(&self) -> CommonSpec<'_> {
-        let s = &self.spec;
-        CommonSpec {
-            tier: &s.tier,
-            order: s.order,
-            ingress: &s.ingress,
-            egress: &s.egress,
-            selector: &s.selector,
-            types: &s.types,
-            service_account_selector: &s.service_account_selector,
-            namespace_selector: Some(&s.namespace_selector),
-            performance_hints: &s.performance_hints,
-        }
-    }
-    fn set_tier(&mut self, tier: String) {
-        self.spec.tier = tier;
-    }
-    fn default_types(&mut self) {
-        let s = &mut self.spec;
-        policy::default_types(!s.ingress.is_empty(), !s.egress.is_empty(), &mut s.types);
-    }
-}
+policy::tiered_policy!(GlobalNetworkPolicy, namespace_selector);
 
 impl Resource for GlobalNetworkPolicy {
     const KIND: &'static str = "GlobalNetworkPolicy";
@@ -141,99 +119,88 @@ impl Resource for GlobalNetworkPolicy {
         "v3.PolicyType",
     )];
 
-    fn cell(&self, heading: &str) -> Option<String> {
-        policy::cell(self, heading)
-    }
-
-    fn default_on_read(&mut self) {
-        policy::read_defaults(self);
-    }
-
-    fn validate_standalone(&self) -> Result<(), ValidationError> {
-        policy::validate_standalone(self)
-    }
+    policy::policy_resource_fns!();
 
     fn validate(&self) -> Result<(), ValidationError> {
         let mut errs = policy::field_problems(self);
-        let s = &self.spec;
-
-        // validateGlobalNetworkPolicy: the name, then the spec.
+        // The kind's struct-level checks: the name, then the spec.
         policy::name_problems(&mut errs, &self.metadata.name, policy::global_name_ok);
-        if s.do_not_track && s.pre_dnat {
-            errs.push(ErroredField::new(
-                "PolicySpec.PreDNAT",
-                "true",
-                "PreDNAT and DoNotTrack cannot both be true, for a given PolicySpec",
-            ));
-        }
-        if s.pre_dnat && !s.egress.is_empty() {
-            errs.push(ErroredField::new(
-                "PolicySpec.Egress",
-                format!("[{} rules]", s.egress.len()),
-                "PreDNAT PolicySpec cannot have any Egress rules",
-            ));
-        }
-        if s.pre_dnat {
-            for t in s.types.iter().filter(|t| *t == "Egress") {
-                let _ = t;
-                errs.push(ErroredField::new(
-                    "PolicySpec.Types",
-                    rule::go_list(&s.types),
-                    "PreDNAT PolicySpec cannot have 'egress' Type",
-                ));
-            }
-        }
-        if !s.apply_on_forward && (s.do_not_track || s.pre_dnat) {
-            errs.push(ErroredField::new(
-                "PolicySpec.ApplyOnForward",
-                "false",
-                "ApplyOnForward must be true if either PreDNAT or DoNotTrack is true, for a given PolicySpec",
-            ));
-        }
-        policy::repeated_types(&mut errs, "GlobalNetworkPolicySpec.Types", &s.types);
-        rule::direction_problems(
-            &mut errs,
-            &s.ingress,
-            &s.egress,
-            "not allowed in egress rules",
-        );
-        for (rules, source) in [(&s.egress, false), (&s.ingress, true)] {
-            for r in rules {
-                let svc = if source {
-                    &r.source.services
-                } else {
-                    &r.destination.services
-                };
-                if svc.as_ref().is_some_and(|m| m.namespace.is_empty()) {
-                    errs.push(ErroredField::new(
-                        "Namespace",
-                        "",
-                        "must specify a namespace",
-                    ));
-                }
-            }
-        }
-        for (field, sel) in [
-            ("GlobalNetworkPolicySpec.Selector", &s.selector),
-            (
-                "GlobalNetworkPolicySpec.ServiceAccountSelector",
-                &s.service_account_selector,
-            ),
-            (
-                "GlobalNetworkPolicySpec.NamespaceSelector",
-                &s.namespace_selector,
-            ),
-        ] {
-            if sel.contains("global()") {
-                // Calico reports the selector's value for all three.
-                errs.push(ErroredField::new(
-                    field,
-                    &s.selector,
-                    rule::GLOBAL_ONLY_IN_ENTITY_RULE,
-                ));
-            }
-        }
+        spec_problems(&mut errs, &self.spec);
         ValidationError::check(errs)
+    }
+}
+
+/// Calico's struct-level checks of a GlobalNetworkPolicySpec (`validateGlobalNetworkPolicySpec`), also run on the
+/// policy a staged one would enforce.
+pub(crate) fn spec_problems(errs: &mut Vec<ErroredField>, s: &GlobalNetworkPolicySpec) {
+    if s.do_not_track && s.pre_dnat {
+        errs.push(ErroredField::new(
+            "PolicySpec.PreDNAT",
+            "true",
+            "PreDNAT and DoNotTrack cannot both be true, for a given PolicySpec",
+        ));
+    }
+    if s.pre_dnat && !s.egress.is_empty() {
+        errs.push(ErroredField::new(
+            "PolicySpec.Egress",
+            format!("[{} rules]", s.egress.len()),
+            "PreDNAT PolicySpec cannot have any Egress rules",
+        ));
+    }
+    if s.pre_dnat {
+        for t in s.types.iter().filter(|t| *t == "Egress") {
+            let _ = t;
+            errs.push(ErroredField::new(
+                "PolicySpec.Types",
+                rule::go_list(&s.types),
+                "PreDNAT PolicySpec cannot have 'egress' Type",
+            ));
+        }
+    }
+    if !s.apply_on_forward && (s.do_not_track || s.pre_dnat) {
+        errs.push(ErroredField::new(
+            "PolicySpec.ApplyOnForward",
+            "false",
+            "ApplyOnForward must be true if either PreDNAT or DoNotTrack is true, for a given PolicySpec",
+        ));
+    }
+    policy::repeated_types(errs, "GlobalNetworkPolicySpec.Types", &s.types);
+    rule::direction_problems(errs, &s.ingress, &s.egress, "not allowed in egress rules");
+    for (rules, source) in [(&s.egress, false), (&s.ingress, true)] {
+        for r in rules {
+            let svc = if source {
+                &r.source.services
+            } else {
+                &r.destination.services
+            };
+            if svc.as_ref().is_some_and(|m| m.namespace.is_empty()) {
+                errs.push(ErroredField::new(
+                    "Namespace",
+                    "",
+                    "must specify a namespace",
+                ));
+            }
+        }
+    }
+    for (field, sel) in [
+        ("GlobalNetworkPolicySpec.Selector", &s.selector),
+        (
+            "GlobalNetworkPolicySpec.ServiceAccountSelector",
+            &s.service_account_selector,
+        ),
+        (
+            "GlobalNetworkPolicySpec.NamespaceSelector",
+            &s.namespace_selector,
+        ),
+    ] {
+        if sel.contains("global()") {
+            // Calico reports the selector's value for all three.
+            errs.push(ErroredField::new(
+                field,
+                &s.selector,
+                rule::GLOBAL_ONLY_IN_ENTITY_RULE,
+            ));
+        }
     }
 }
 

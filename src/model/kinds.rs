@@ -8,7 +8,8 @@ use super::decode::decode_as;
 use super::gotypes::GoType;
 use super::{
     ClusterInformation, Columns, GlobalNetworkPolicy, IpPool, IpReservation, IpamConfiguration,
-    NetworkPolicy, Node, ObjectMeta, Resource, ResourceId, Tier, ValidationError, WorkloadEndpoint,
+    NetworkPolicy, Node, ObjectMeta, Resource, ResourceId, StagedGlobalNetworkPolicy,
+    StagedNetworkPolicy, Tier, ValidationError, WorkloadEndpoint,
 };
 use serde::Serialize;
 
@@ -113,6 +114,8 @@ registry!($
     IpReservation,
     NetworkPolicy,
     Node,
+    StagedGlobalNetworkPolicy,
+    StagedNetworkPolicy,
     Tier,
     WorkloadEndpoint,
 );
@@ -335,7 +338,7 @@ mod tests {
                 .filter(|k| k.namespaced)
                 .map(|k| k.kind)
                 .collect::<Vec<_>>(),
-            ["NetworkPolicy", "WorkloadEndpoint"]
+            ["NetworkPolicy", "StagedNetworkPolicy", "WorkloadEndpoint"]
         );
     }
 

@@ -2,7 +2,7 @@
 
 use super::globalnetworkpolicy::{ORDER, TYPES};
 use super::gotypes::{self, GoType, STRING, STRINGS, StructType, f};
-use super::policy::{self, CommonSpec, TieredPolicy};
+use super::policy;
 use super::rule::{self, Rule};
 use super::validation::{ErroredField, ValidationError};
 use super::{Columns, GoField, ObjectMeta, Resource, resource_basics};
@@ -66,29 +66,7 @@ pub struct NetworkPolicySpec {
     pub(crate) performance_hints: Vec<String>,
 }
 
-impl TieredPolicy for NetworkPolicy {
-    fn common(&self) -> CommonSpec<'_> {
-        let s = &self.spec;
-        CommonSpec {
-            tier: &s.tier,
-            order: s.order,
-            ingress: &s.ingress,
-            egress: &s.egress,
-            selector: &s.selector,
-            types: &s.types,
-            service_account_selector: &s.service_account_selector,
-            namespace_selector: None,
-            performance_hints: &s.performance_hints,
-        }
-    }
-    fn set_tier(&mut self, tier: String) {
-        self.spec.tier = tier;
-    }
-    fn default_types(&mut self) {
-        let s = &mut self.spec;
-        policy::default_types(!s.ingress.is_empty(), !s.egress.is_empty(), &mut s.types);
-    }
-}
+policy::tiered_policy!(NetworkPolicy);
 
 impl Resource for NetworkPolicy {
     const KIND: &'static str = "NetworkPolicy";
@@ -117,47 +95,36 @@ impl Resource for NetworkPolicy {
         "v3.PolicyType",
     )];
 
-    fn cell(&self, heading: &str) -> Option<String> {
-        policy::cell(self, heading)
-    }
-
-    fn default_on_read(&mut self) {
-        policy::read_defaults(self);
-    }
-
-    fn validate_standalone(&self) -> Result<(), ValidationError> {
-        policy::validate_standalone(self)
-    }
+    policy::policy_resource_fns!();
 
     fn validate(&self) -> Result<(), ValidationError> {
         let mut errs = policy::field_problems(self);
-        let s = &self.spec;
-
-        // validateNetworkPolicy: the name, then the spec.
+        // The kind's struct-level checks: the name, then the spec.
         policy::name_problems(&mut errs, &self.metadata.name, policy::namespaced_name_ok);
-        policy::repeated_types(&mut errs, "NetworkPolicySpec.Types", &s.types);
-        rule::direction_problems(
-            &mut errs,
-            &s.ingress,
-            &s.egress,
-            "not allowed in egress rule",
-        );
-        for (field, sel) in [
-            ("NetworkPolicySpec.Selector", &s.selector),
-            (
-                "NetworkPolicySpec.ServiceAccountSelector",
-                &s.service_account_selector,
-            ),
-        ] {
-            if sel.contains("global()") {
-                errs.push(ErroredField::new(
-                    field,
-                    sel,
-                    rule::GLOBAL_ONLY_IN_ENTITY_RULE,
-                ));
-            }
-        }
+        spec_problems(&mut errs, &self.spec);
         ValidationError::check(errs)
+    }
+}
+
+/// Calico's struct-level checks of a NetworkPolicySpec (`validateNetworkPolicySpec`), also run on the
+/// policy a staged one would enforce.
+pub(crate) fn spec_problems(errs: &mut Vec<ErroredField>, s: &NetworkPolicySpec) {
+    policy::repeated_types(errs, "NetworkPolicySpec.Types", &s.types);
+    rule::direction_problems(errs, &s.ingress, &s.egress, "not allowed in egress rule");
+    for (field, sel) in [
+        ("NetworkPolicySpec.Selector", &s.selector),
+        (
+            "NetworkPolicySpec.ServiceAccountSelector",
+            &s.service_account_selector,
+        ),
+    ] {
+        if sel.contains("global()") {
+            errs.push(ErroredField::new(
+                field,
+                sel,
+                rule::GLOBAL_ONLY_IN_ENTITY_RULE,
+            ));
+        }
     }
 }
 

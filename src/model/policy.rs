@@ -25,6 +25,8 @@ const FORMATTED_PREFIXES: [&str; 4] = [
 
 /// The spec fields every tiered policy kind has, for what they share.
 pub(crate) struct CommonSpec<'a> {
+    /// The staged kinds' only.
+    pub(crate) staged_action: Option<&'a str>,
     pub(crate) tier: &'a str,
     pub(crate) order: Option<f64>,
     pub(crate) ingress: &'a [Rule],
@@ -50,6 +52,69 @@ pub(crate) trait TieredPolicy: Resource {
     /// Calico's `defaultPolicyTypesField`, where the kind has `types`.
     fn default_types(&mut self) {}
 }
+
+/// Implements [`TieredPolicy`] for a policy kind whose spec has the [`CommonSpec`] fields;
+/// the optional ones it has (`staged_action`, `namespace_selector`) are named.
+macro_rules! tiered_policy {
+    ($ty:ty $(, $opt:ident)*) => {
+        impl $crate::model::policy::TieredPolicy for $ty {
+            fn common(&self) -> $crate::model::policy::CommonSpec<'_> {
+                let s = &self.spec;
+                #[allow(unused_mut)]
+                let mut c = $crate::model::policy::CommonSpec {
+                    staged_action: None,
+                    tier: &s.tier,
+                    order: s.order,
+                    ingress: &s.ingress,
+                    egress: &s.egress,
+                    selector: &s.selector,
+                    types: &s.types,
+                    service_account_selector: &s.service_account_selector,
+                    namespace_selector: None,
+                    performance_hints: &s.performance_hints,
+                };
+                $(c.$opt = Some(&s.$opt);)*
+                c
+            }
+            fn set_tier(&mut self, tier: String) {
+                self.spec.tier = tier;
+            }
+            fn default_types(&mut self) {
+                let delete = self.common().staged_action == Some("Delete");
+                let s = &mut self.spec;
+                if delete {
+                    s.types.clear();
+                } else {
+                    $crate::model::policy::default_types(
+                        !s.ingress.is_empty(),
+                        !s.egress.is_empty(),
+                        &mut s.types,
+                    );
+                }
+            }
+        }
+    };
+}
+pub(crate) use tiered_policy;
+
+/// The `Resource` functions every tiered policy kind shares: its table cells, the read
+/// defaults and what `calicoctl validate` checks.
+macro_rules! policy_resource_fns {
+    () => {
+        fn cell(&self, heading: &str) -> Option<String> {
+            $crate::model::policy::cell(self, heading)
+        }
+
+        fn default_on_read(&mut self) {
+            $crate::model::policy::read_defaults(self);
+        }
+
+        fn validate_standalone(&self) -> Result<(), $crate::model::ValidationError> {
+            $crate::model::policy::validate_standalone(self)
+        }
+    };
+}
+pub(crate) use policy_resource_fns;
 
 /// The TIER, ORDER and SELECTOR cells of the policy kinds' tables.
 pub(crate) fn cell<P: TieredPolicy>(p: &P, heading: &str) -> Option<String> {
@@ -77,6 +142,11 @@ pub(crate) fn field_problems<P: TieredPolicy>(p: &P) -> Vec<ErroredField> {
         Err(e) => e.fields,
     };
     let s = p.common();
+    if let Some(a) = s.staged_action
+        && !matches!(a, "" | "Set" | "Delete" | "Learn" | "Ignore")
+    {
+        errs.push(ErroredField::tag("StagedAction", a, "stagedAction"));
+    }
     if !s.tier.is_empty() && super::validation::name_problem(s.tier).is_some() {
         errs.push(ErroredField::tag("Tier", s.tier, "name"));
     }
@@ -95,6 +165,47 @@ pub(crate) fn field_problems<P: TieredPolicy>(p: &P) -> Vec<ErroredField> {
     }
     hints_problems(&mut errs, s.performance_hints);
     errs
+}
+
+/// The spec a staged policy would enforce (Calico's `ConvertStaged...ToEnforced`): the same
+/// fields but `stagedAction`.
+pub(crate) fn enforced<S: serde::Serialize, E: serde::de::DeserializeOwned + Default>(
+    staged: &S,
+) -> E {
+    let mut v = serde_json::to_value(staged).unwrap_or_default();
+    if let Some(m) = v.as_object_mut() {
+        m.remove("stagedAction");
+    }
+    serde_json::from_value(v).unwrap_or_default()
+}
+
+/// The struct-level checks of a staged policy: with `stagedAction: Delete` only the tier may
+/// be set, else the enforced policy's checks (`check`).
+pub(crate) fn staged_problems<S: serde::Serialize, E>(
+    errs: &mut Vec<ErroredField>,
+    staged: &S,
+    action: &str,
+    spec_name: &str,
+    check: fn(&mut Vec<ErroredField>, &E),
+) where
+    E: serde::de::DeserializeOwned + Default + PartialEq + serde::Serialize,
+{
+    let enforced: E = enforced(staged);
+    if action == "Delete" {
+        let mut rest = serde_json::to_value(&enforced).unwrap_or_default();
+        if let Some(m) = rest.as_object_mut() {
+            m.remove("tier");
+        }
+        if rest != serde_json::json!({}) {
+            errs.push(ErroredField::new(
+                spec_name,
+                crate::go::json::to_string(staged),
+                "Spec fields, except Tier, should all be zero-value if stagedAction is Delete",
+            ));
+        }
+    } else {
+        check(errs, &enforced);
+    }
 }
 
 /// The tier, `default` when empty.

@@ -17,7 +17,14 @@ pub(crate) const CALICO_TIERS: [(&str, &str, f64); 3] = [
 
 /// True for the kinds whose writes need Calico's tiers to exist (see `ops::ensure_tiers`).
 pub(crate) fn needs_tiers(kind: &str) -> bool {
-    matches!(kind, "Tier" | "GlobalNetworkPolicy" | "NetworkPolicy")
+    matches!(
+        kind,
+        "Tier"
+            | "GlobalNetworkPolicy"
+            | "NetworkPolicy"
+            | "StagedGlobalNetworkPolicy"
+            | "StagedNetworkPolicy"
+    )
 }
 
 /// `projectcalico.org/v3` Tier.

@@ -431,6 +431,7 @@ golden_cases! {
     policies => "policies",
     reservations => "reservations",
     resource_version => "resource-version",
+    staged => "staged",
     tiers => "tiers",
     version_convert => "version-convert",
     yaml_types => "yaml-types",

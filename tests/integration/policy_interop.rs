@@ -58,6 +58,12 @@ fn calico_written_policies_and_tiers_read_back_and_ours_match_calicos() {
                 r#"{{"kind":"NetworkPolicy","apiVersion":"projectcalico.org/v3","metadata":{{"name":"default.web","namespace":"prod",{META}}},"spec":{{"tier":"default","ingress":[{{"action":"Allow","protocol":"ICMP","icmp":{{"type":8}},"source":{{}},"destination":{{}}}}],"selector":"app == 'web'","types":["Ingress"]}}}}"#
             ),
         ),
+        (
+            "stagedglobalnetworkpolicies/default.trial".to_string(),
+            format!(
+                r#"{{"kind":"StagedGlobalNetworkPolicy","apiVersion":"projectcalico.org/v3","metadata":{{"name":"default.trial",{META},"annotations":{{"projectcalico.org/metadata":"{{\"name\":\"trial\"}}"}}}},"spec":{{"stagedAction":"Set","selector":"all()","types":["Ingress"]}}}}"#
+            ),
+        ),
     ];
     for (key, value) in &calico_values {
         store
@@ -128,6 +134,11 @@ fn calico_written_policies_and_tiers_read_back_and_ours_match_calicos() {
             "  types:",
             "  - Ingress",
         ]
+    );
+    let staged = stdout(&calicoctl(dir.path(), &ep, &["get", "sgnp", "-o", "wide"]));
+    assert_eq!(
+        staged,
+        "NAME    TIER      ORDER   SELECTOR   \ntrial   default   <nil>   all()      \n\n"
     );
     let tiers = stdout(&calicoctl(dir.path(), &ep, &["get", "tiers"]));
     assert_eq!(tiers, "NAME      ORDER   \ndefault   1e+06   \n\n");
