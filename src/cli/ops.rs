@@ -5,7 +5,7 @@
 
 use crate::datastore::api::{Client, ClientError};
 use crate::model::kinds::{AnyResource, KindInfo, with_kind, with_resource};
-use crate::model::{ClusterInformation, IpPool, Node, Resource};
+use crate::model::{ClusterInformation, IpPool, Node, Resource, Tier};
 
 /// A failed operation, with calicoctl's message.
 pub(crate) type OpResult<T> = Result<T, String>;
@@ -188,6 +188,22 @@ fn exists(client: &Client, r: &AnyResource) -> bool {
 /// Creates ClusterInformation `default` (a fresh cluster GUID, datastore ready) if absent,
 /// as calicoctl's write commands do on first use. Failures are ignored.
 pub fn ensure_initialized(client: &Client) {
+    ensure_cluster_information(client);
+}
+
+/// Creates Calico's tiers (`default`, `adminnetworkpolicy`, `baselineadminnetworkpolicy`)
+/// where absent, as `EnsureInitialized` does. calicoctl creates them on every write; we do
+/// when the write holds a tier or a policy (which needs its tier to exist), so that writes
+/// of other kinds keep their revisions. Failures are ignored.
+pub fn ensure_tiers(client: &Client) {
+    for (name, action, order) in crate::model::tier::CALICO_TIERS {
+        if matches!(client.get_opt::<Tier>(None, name), Ok(None)) {
+            let _ = client.create(Tier::new(name, action, order));
+        }
+    }
+}
+
+fn ensure_cluster_information(client: &Client) {
     if matches!(
         client.get_opt::<ClusterInformation>(None, "default"),
         Ok(Some(_))

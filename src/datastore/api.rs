@@ -17,10 +17,12 @@
 use super::{DatastoreError, KeyValue, Store, Txn, keys};
 use crate::model::ipamconfig::IpamConfigKey;
 use crate::model::meta::ReadFrom;
+use crate::model::policy::{self, TieredPolicy};
 use crate::model::validation::{ErroredField, ValidationError};
 use crate::model::{
-    BgpConfiguration, BgpFilter, BgpPeer, Cidr, ClusterInformation, IpPool, IpReservation,
-    IpamConfiguration, Node, ObjectMeta, Resource, ResourceId, WorkloadEndpoint,
+    BgpConfiguration, BgpFilter, BgpPeer, Cidr, ClusterInformation, GlobalNetworkPolicy, IpPool,
+    IpReservation, IpamConfiguration, NetworkPolicy, Node, ObjectMeta, Resource, ResourceId,
+    StagedGlobalNetworkPolicy, StagedNetworkPolicy, Tier, WorkloadEndpoint,
 };
 
 /// Errors of typed resource access, worded as Calico's clientv3 words them.
@@ -42,6 +44,10 @@ pub enum ClientError {
     /// The datastore failed.
     #[error(transparent)]
     Datastore(#[from] DatastoreError),
+    /// Calico's client refused the request, in its words (`Incorrectly formatted policy
+    /// name ...`, `operation Delete is not supported on default: ...`).
+    #[error("{0}")]
+    Refused(String),
     /// A stored value is not valid JSON for its kind.
     #[error("failed to decode the value of {key}: {message}")]
     Decode {
@@ -113,11 +119,10 @@ pub trait Stored: Resource {
     /// The bytes to store (resourceVersion already blanked). An object read from a store
     /// keeps what that value held beyond what this build models ([`super::keep`]).
     fn encode(&self) -> Vec<u8> {
-        let new = crate::go::json::to_vec(self);
-        match self.metadata().read_from.bytes() {
-            Some(old) => super::keep::unmodelled_fields::<Self>(old, new),
-            None => new,
-        }
+        super::keep::keeping_unmodelled::<Self>(
+            &self.metadata().read_from,
+            crate::go::json::to_vec(self),
+        )
     }
 
     /// The object from a stored key (before resourceVersion and read defaults are applied).
@@ -137,6 +142,12 @@ pub trait Stored: Resource {
     /// Kind-specific checks and defaults before a create (`old == None`) or an update.
     fn prepare(&mut self, client: &Client, old: Option<&Self>) -> Result<()> {
         let _ = (client, old);
+        Ok(())
+    }
+
+    /// Refuses a delete Calico's client refuses (a Calico tier, a tier holding policies).
+    fn check_delete(client: &Client, namespace: Option<&str>, name: &str) -> Result<()> {
+        let _ = (client, namespace, name);
         Ok(())
     }
 
@@ -427,6 +438,92 @@ impl Stored for WorkloadEndpoint {
     }
 }
 impl Stored for ClusterInformation {}
+
+impl Stored for Tier {
+    /// Calico's `DefaultTierFields`.
+    fn prepare(&mut self, _client: &Client, _old: Option<&Self>) -> Result<()> {
+        self.fill_defaults();
+        Ok(())
+    }
+
+    fn check_delete(client: &Client, _namespace: Option<&str>, name: &str) -> Result<()> {
+        if name == crate::model::tier::DEFAULT_TIER || name == "adminnetworkpolicy" {
+            return Err(ClientError::Refused(format!(
+                "operation Delete is not supported on {name}: Cannot delete {name} tier"
+            )));
+        }
+        fn holds<P: TieredPolicy + Stored>(client: &Client, tier: &str) -> Result<bool> {
+            Ok(client
+                .list::<P>(None)?
+                .items
+                .iter()
+                .any(|p| p.tier() == tier))
+        }
+        let in_tier = holds::<NetworkPolicy>(client, name)?
+            || holds::<GlobalNetworkPolicy>(client, name)?
+            || holds::<StagedNetworkPolicy>(client, name)?
+            || holds::<StagedGlobalNetworkPolicy>(client, name)?;
+        if in_tier {
+            return Err(ClientError::Refused(format!(
+                "operation delete is not supported on {name}: Cannot delete a non-empty tier"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Implements [`Stored`] for a tiered policy kind as Calico v3.31's etcd backend keeps it:
+/// under `<tier>.<name>`, the given name in an annotation; on create the tier must exist.
+macro_rules! stored_policy {
+    ($ty:ty) => {
+        impl Stored for $ty {
+            fn key(namespace: Option<&str>, name: &str) -> String {
+                keys::resource(Self::PLURAL, namespace, &policy::backend_name(name))
+            }
+
+            fn encode(&self) -> Vec<u8> {
+                let mut stored = self.clone();
+                policy::to_backend(&mut stored.metadata);
+                super::keep::keeping_unmodelled::<Self>(
+                    &self.metadata.read_from,
+                    crate::go::json::to_vec(&stored),
+                )
+            }
+
+            fn decode(kv: &KeyValue) -> Result<Self> {
+                let error = |message| ClientError::Decode {
+                    key: kv.key.clone(),
+                    message,
+                };
+                let mut p: Self = crate::model::decode::decode_stored(&kv.value).map_err(error)?;
+                policy::from_backend(&mut p.metadata, &p.spec.tier).map_err(error)?;
+                p.metadata.read_from = ReadFrom::new(&kv.value);
+                Ok(p)
+            }
+
+            fn prepare(&mut self, client: &Client, old: Option<&Self>) -> Result<()> {
+                prepare_policy(self, client, old.is_none())
+            }
+        }
+    };
+}
+stored_policy!(GlobalNetworkPolicy);
+stored_policy!(NetworkPolicy);
+stored_policy!(StagedGlobalNetworkPolicy);
+stored_policy!(StagedNetworkPolicy);
+
+/// Calico's client on a policy create or update: the tier must exist (create), `types`
+/// defaulted, validation, the tier rule of names, the tier label.
+fn prepare_policy<P: TieredPolicy>(p: &mut P, client: &Client, create: bool) -> Result<()> {
+    if create {
+        client.get::<Tier>(None, policy::tier_or_default(p.tier()))?;
+    }
+    p.default_types();
+    p.validate()?;
+    policy::check_tiered_name(&p.metadata().name, p.tier()).map_err(ClientError::Refused)?;
+    policy::label_tier(p);
+    Ok(())
+}
 
 impl Stored for IpamConfiguration {
     const KEEPS_METADATA: bool = false;
@@ -731,6 +828,7 @@ impl Client {
         resource_version: Option<&str>,
     ) -> Result<K> {
         let id = || ResourceId::new(K::KIND, namespace, name);
+        K::check_delete(self, namespace, name)?;
         let key = K::key(namespace, name);
         let kv = self
             .store
@@ -1090,7 +1188,10 @@ mod tests {
         client.update(doc).unwrap();
         let value = stored();
         assert_eq!(value["spec"]["interfaces"], interfaces);
-        assert_eq!(value["metadata"]["labels"], serde_json::json!({"zone": "a"}));
+        assert_eq!(
+            value["metadata"]["labels"],
+            serde_json::json!({"zone": "a"})
+        );
         assert!(value["spec"].get("bgp").is_none(), "{value}");
     }
 

@@ -9,14 +9,27 @@
 //! trip loses, at any depth of nested objects, after the object's own keys. Arrays are taken
 //! whole from the new value (their items have no identity to merge by).
 
+use crate::model::meta::ReadFrom;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+/// `new`, the encoding of an object that remembers where it was read from, with what that
+/// value holds and `K` does not model.
+pub(crate) fn keeping_unmodelled<K>(read_from: &ReadFrom, new: Vec<u8>) -> Vec<u8>
+where
+    K: Serialize + DeserializeOwned,
+{
+    match read_from.bytes() {
+        Some(old) => unmodelled_fields::<K>(old, new),
+        None => new,
+    }
+}
+
 /// `new` (the encoding of an object read from `old`) with what `old` holds that a value of
 /// type `K` does not model. `new` unchanged when there is nothing to keep, or when `old` is
 /// not a value `K` decodes (then there is nothing this build could have read from it).
-pub(crate) fn unmodelled_fields<K>(old: &[u8], new: Vec<u8>) -> Vec<u8>
+fn unmodelled_fields<K>(old: &[u8], new: Vec<u8>) -> Vec<u8>
 where
     K: Serialize + DeserializeOwned,
 {

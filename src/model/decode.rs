@@ -97,8 +97,14 @@ pub(crate) fn decode_as<T: DeserializeOwned>(
         {
             continue;
         }
-        wrong_type
-            .get_or_insert_with(|| type_error(names, &value, err.path(), &message, show_values));
+        // A value's own decoder reported Calico's message (numorstring's ports).
+        let go_message = message
+            .split_once(super::numorstring::GO_MESSAGE)
+            .map(|(_, m)| m.to_string());
+        wrong_type.get_or_insert_with(|| {
+            go_message
+                .unwrap_or_else(|| type_error(names, &value, err.path(), &message, show_values))
+        });
         // Go on looking for unknown fields without the wrong value: a list item or a label
         // value takes its whole list or map along (its siblings would fail the same way).
         let mut end = segments.len();

@@ -7,8 +7,9 @@ pub use super::decode::DecodeError;
 use super::decode::decode_as;
 use super::gotypes::GoType;
 use super::{
-    BgpConfiguration, BgpFilter, BgpPeer, ClusterInformation, Columns, IpPool, IpReservation,
-    IpamConfiguration, Node, ObjectMeta, Resource, ResourceId, ValidationError, WorkloadEndpoint,
+    BgpConfiguration, BgpFilter, BgpPeer, ClusterInformation, Columns, GlobalNetworkPolicy, IpPool,
+    IpReservation, IpamConfiguration, NetworkPolicy, Node, ObjectMeta, Resource, ResourceId,
+    StagedGlobalNetworkPolicy, StagedNetworkPolicy, Tier, ValidationError, WorkloadEndpoint,
 };
 use serde::Serialize;
 
@@ -110,10 +111,15 @@ registry!($
     BgpFilter,
     BgpPeer,
     ClusterInformation,
+    GlobalNetworkPolicy,
     IpamConfiguration,
     IpPool,
     IpReservation,
+    NetworkPolicy,
     Node,
+    StagedGlobalNetworkPolicy,
+    StagedNetworkPolicy,
+    Tier,
     WorkloadEndpoint,
 );
 
@@ -344,7 +350,7 @@ mod tests {
                 .filter(|k| k.namespaced)
                 .map(|k| k.kind)
                 .collect::<Vec<_>>(),
-            ["WorkloadEndpoint"]
+            ["NetworkPolicy", "StagedNetworkPolicy", "WorkloadEndpoint"]
         );
     }
 

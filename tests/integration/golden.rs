@@ -431,8 +431,11 @@ golden_cases! {
     node_cluster => "node-cluster",
     patch => "patch",
     patch_errors => "patch-errors",
+    policies => "policies",
     reservations => "reservations",
     resource_version => "resource-version",
+    staged => "staged",
+    tiers => "tiers",
     version_convert => "version-convert",
     yaml_types => "yaml-types",
 }

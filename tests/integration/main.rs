@@ -10,6 +10,7 @@ mod golden;
 mod nat;
 mod netns;
 mod pipes;
+mod policy_interop;
 mod reliability;
 mod stress;
 mod walkthrough;

@@ -244,6 +244,12 @@ fn run_verb(
         ctx.check_version().map_err(CmdError::new)?;
         if !dry_run {
             ops::ensure_initialized(client);
+            if loaded
+                .iter()
+                .any(|l| crate::model::tier::needs_tiers(l.resource.kind()))
+            {
+                ops::ensure_tiers(client);
+            }
         }
         Some(client.batch())
     } else {
