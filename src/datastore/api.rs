@@ -18,8 +18,8 @@ use super::{DatastoreError, KeyValue, Store, Txn, keys};
 use crate::model::ipamconfig::IpamConfigKey;
 use crate::model::validation::{ErroredField, ValidationError};
 use crate::model::{
-    Cidr, ClusterInformation, IpPool, IpReservation, IpamConfiguration, Node, ObjectMeta, Resource,
-    ResourceId, WorkloadEndpoint,
+    Cidr, ClusterInformation, FelixConfiguration, IpPool, IpReservation, IpamConfiguration, Node,
+    ObjectMeta, Resource, ResourceId, WorkloadEndpoint,
 };
 
 /// Errors of typed resource access, worded as Calico's clientv3 words them.
@@ -380,6 +380,13 @@ impl Stored for WorkloadEndpoint {
     }
 }
 impl Stored for ClusterInformation {}
+impl Stored for FelixConfiguration {
+    /// Calico's client defaults (`floatingIPs: Disabled` and two BPF settings).
+    fn prepare(&mut self, _client: &Client, _old: Option<&Self>) -> Result<()> {
+        self.set_client_defaults();
+        Ok(())
+    }
+}
 
 impl Stored for IpamConfiguration {
     const KEEPS_METADATA: bool = false;

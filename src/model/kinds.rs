@@ -7,8 +7,8 @@ pub use super::decode::DecodeError;
 use super::decode::decode_as;
 use super::gotypes::GoType;
 use super::{
-    ClusterInformation, Columns, IpPool, IpReservation, IpamConfiguration, Node, ObjectMeta,
-    Resource, ResourceId, ValidationError, WorkloadEndpoint,
+    ClusterInformation, Columns, FelixConfiguration, IpPool, IpReservation, IpamConfiguration,
+    Node, ObjectMeta, Resource, ResourceId, ValidationError, WorkloadEndpoint,
 };
 use serde::Serialize;
 
@@ -107,6 +107,7 @@ macro_rules! registry {
 // (`docs/adding-a-kind.md`).
 registry!($
     ClusterInformation,
+    FelixConfiguration,
     IpamConfiguration,
     IpPool,
     IpReservation,

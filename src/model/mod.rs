@@ -10,6 +10,7 @@
 pub mod cidr;
 pub(crate) mod clusterinfo;
 pub(crate) mod decode;
+pub mod felixconfig;
 pub mod gotypes;
 pub(crate) mod goyaml;
 pub mod ipamconfig;
@@ -24,6 +25,7 @@ pub mod workloadendpoint;
 pub use cidr::Cidr;
 pub use clusterinfo::ClusterInformation;
 pub(crate) use decode::{decode_document, go_type_expected, yaml_error};
+pub use felixconfig::FelixConfiguration;
 pub use gotypes::{GoField, GoNames};
 pub use ipamconfig::IpamConfiguration;
 pub use ippool::IpPool;

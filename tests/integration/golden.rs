@@ -413,6 +413,7 @@ golden_cases! {
     datastore_choice => "datastore-choice",
     delete => "delete",
     delete_node => "delete-node",
+    felixconfig => "felixconfig",
     dry_run => "dry-run",
     get_formats => "get-formats",
     get_ippool_wide => "get-ippool-wide",
