@@ -18,8 +18,8 @@ use super::{DatastoreError, KeyValue, Store, Txn, keys};
 use crate::model::ipamconfig::IpamConfigKey;
 use crate::model::validation::{ErroredField, ValidationError};
 use crate::model::{
-    Cidr, ClusterInformation, FelixConfiguration, IpPool, IpReservation, IpamConfiguration, Node,
-    ObjectMeta, Resource, ResourceId, WorkloadEndpoint,
+    Cidr, ClusterInformation, FelixConfiguration, GlobalNetworkSet, IpPool, IpReservation,
+    IpamConfiguration, NetworkSet, Node, ObjectMeta, Resource, ResourceId, WorkloadEndpoint,
 };
 
 /// Errors of typed resource access, worded as Calico's clientv3 words them.
@@ -360,6 +360,8 @@ impl PoolIndex {
 }
 
 impl Stored for IpReservation {}
+impl Stored for GlobalNetworkSet {}
+impl Stored for NetworkSet {}
 impl Stored for Node {
     /// An AS number given as a string (`"64512"`, asdot `"1.10"`) is stored as the number,
     /// as Calico's `numorstring.ASNumber` does; one that does not read is left for

@@ -7,8 +7,9 @@ pub use super::decode::DecodeError;
 use super::decode::decode_as;
 use super::gotypes::GoType;
 use super::{
-    ClusterInformation, Columns, FelixConfiguration, IpPool, IpReservation, IpamConfiguration,
-    Node, ObjectMeta, Resource, ResourceId, ValidationError, WorkloadEndpoint,
+    ClusterInformation, Columns, FelixConfiguration, GlobalNetworkSet, IpPool, IpReservation,
+    IpamConfiguration, NetworkSet, Node, ObjectMeta, Resource, ResourceId, ValidationError,
+    WorkloadEndpoint,
 };
 use serde::Serialize;
 
@@ -108,9 +109,11 @@ macro_rules! registry {
 registry!($
     ClusterInformation,
     FelixConfiguration,
+    GlobalNetworkSet,
     IpamConfiguration,
     IpPool,
     IpReservation,
+    NetworkSet,
     Node,
     WorkloadEndpoint,
 );
@@ -333,7 +336,7 @@ mod tests {
                 .filter(|k| k.namespaced)
                 .map(|k| k.kind)
                 .collect::<Vec<_>>(),
-            ["WorkloadEndpoint"]
+            ["NetworkSet", "WorkloadEndpoint"]
         );
     }
 

@@ -426,6 +426,7 @@ golden_cases! {
     label => "label",
     namespace_errors => "namespace-errors",
     namespaced => "namespaced",
+    networksets => "networksets",
     node_cluster => "node-cluster",
     patch => "patch",
     patch_errors => "patch-errors",
