@@ -19,7 +19,8 @@ use crate::model::ipamconfig::IpamConfigKey;
 use crate::model::validation::{ErroredField, ValidationError};
 use crate::model::{
     Cidr, ClusterInformation, FelixConfiguration, GlobalNetworkSet, IpPool, IpReservation,
-    IpamConfiguration, NetworkSet, Node, ObjectMeta, Resource, ResourceId, WorkloadEndpoint,
+    IpamConfiguration, KubeControllersConfiguration, NetworkSet, Node, ObjectMeta, Resource,
+    ResourceId, WorkloadEndpoint,
 };
 
 /// Errors of typed resource access, worded as Calico's clientv3 words them.
@@ -49,6 +50,10 @@ pub enum ClientError {
         /// serde's message.
         message: String,
     },
+    /// A write Calico's client refuses with a message of its own (a
+    /// KubeControllersConfiguration not named `default`).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// Bounds and spaces out the attempts of a create that keeps losing its compare-and-swap to
@@ -362,6 +367,20 @@ impl PoolIndex {
 impl Stored for IpReservation {}
 impl Stored for GlobalNetworkSet {}
 impl Stored for NetworkSet {}
+impl Stored for KubeControllersConfiguration {
+    /// Calico's client defaults and template checks, then (creates only) the name, which
+    /// Calico checks after validating.
+    fn prepare(&mut self, _client: &Client, old: Option<&Self>) -> Result<()> {
+        self.fill_defaults()?;
+        if old.is_none()
+            && let Some(problem) = self.name_problem()
+        {
+            self.validate()?;
+            return Err(ClientError::Refused(problem));
+        }
+        Ok(())
+    }
+}
 impl Stored for Node {
     /// An AS number given as a string (`"64512"`, asdot `"1.10"`) is stored as the number,
     /// as Calico's `numorstring.ASNumber` does; one that does not read is left for

@@ -213,6 +213,18 @@ pub struct FelixConfigurationSpec {
     pub(crate) log_prefix: String,
     #[serde(
         default,
+        rename = "logActionRateLimit",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) log_action_rate_limit: Option<String>,
+    #[serde(
+        default,
+        rename = "logActionRateLimitBurst",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) log_action_rate_limit_burst: Option<i64>,
+    #[serde(
+        default,
         rename = "logFilePath",
         skip_serializing_if = "String::is_empty"
     )]
@@ -589,6 +601,12 @@ pub struct FelixConfigurationSpec {
         skip_serializing_if = "Option::is_none"
     )]
     pub(crate) bpf_disable_unprivileged: Option<bool>,
+    #[serde(
+        default,
+        rename = "bpfJITHardening",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) bpf_jit_hardening: Option<String>,
     #[serde(default, rename = "bpfLogLevel")]
     pub(crate) bpf_log_level: String,
     #[serde(
@@ -681,6 +699,12 @@ pub struct FelixConfigurationSpec {
         skip_serializing_if = "Option::is_none"
     )]
     pub(crate) bpf_kube_proxy_min_sync_period: Option<Duration>,
+    #[serde(
+        default,
+        rename = "bpfKubeProxyHealthzPort",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) bpf_kube_proxy_healthz_port: Option<i64>,
     #[serde(
         default,
         rename = "bpfKubeProxyEndpointSlicesEnabled",
@@ -1553,6 +1577,11 @@ impl FelixConfigurationSpec {
             "dropReject",
             DROP_REJECT,
         );
+        c.one_of(
+            "BPFJITHardening",
+            &self.bpf_jit_hardening,
+            &["Auto", "Strict"],
+        );
         c.string("BPFLogLevel", &self.bpf_log_level, "bpfLogLevel", |s| {
             matches!(s, "Debug" | "Info" | "Off")
         });
@@ -1614,6 +1643,11 @@ impl FelixConfigurationSpec {
             "BPFExtToServiceConnmark",
             self.bpf_ext_to_service_connmark,
             &[("gte", |v| v >= 0), ("lte", |v| v <= 4_294_967_295)],
+        );
+        c.int(
+            "BPFKubeProxyHealthzPort",
+            self.bpf_kube_proxy_healthz_port,
+            &[("gte", |v| v >= 1), ("lte", |v| v <= 65535)],
         );
         if let Some(p) = &self.bpf_psnat_ports {
             p.problems(c.errs);
@@ -1888,6 +1922,8 @@ static PTR_AWS_SRC_DST_CHECK_OPTION: GoType =
     GoType::Ptr(&GoType::Scalar("v3.AWSSrcDstCheckOption", Basic::String));
 static PTR_BPF_ATTACH_OPTION: GoType =
     GoType::Ptr(&GoType::Scalar("v3.BPFAttachOption", Basic::String));
+static PTR_BPF_JIT_HARDENING_TYPE: GoType =
+    GoType::Ptr(&GoType::Scalar("v3.BPFJITHardeningType", Basic::String));
 static PTR_BPF_CONNECT_TIME_LB_TYPE: GoType =
     GoType::Ptr(&GoType::Scalar("v3.BPFConnectTimeLBType", Basic::String));
 static PTR_BPF_CONNTRACK_MODE: GoType =
@@ -1999,6 +2035,12 @@ gotypes::go_kind!(
                     &STRING
                 ),
                 f("LogPrefix", "logPrefix", &STRING),
+                f("LogActionRateLimit", "logActionRateLimit", &PTR_STRING),
+                f(
+                    "LogActionRateLimitBurst",
+                    "logActionRateLimitBurst",
+                    &PTR_INT
+                ),
                 f("LogFilePath", "logFilePath", &STRING),
                 f("LogSeverityFile", "logSeverityFile", &STRING),
                 f("LogSeverityScreen", "logSeverityScreen", &STRING),
@@ -2182,6 +2224,11 @@ gotypes::go_kind!(
                     "bpfDisableUnprivileged",
                     &PTR_BOOL
                 ),
+                f(
+                    "BPFJITHardening",
+                    "bpfJITHardening",
+                    &PTR_BPF_JIT_HARDENING_TYPE
+                ),
                 f("BPFLogLevel", "bpfLogLevel", &STRING),
                 f("BPFConntrackLogLevel", "bpfConntrackLogLevel", &STRING),
                 f(
@@ -2229,6 +2276,11 @@ gotypes::go_kind!(
                     "BPFKubeProxyMinSyncPeriod",
                     "bpfKubeProxyMinSyncPeriod",
                     &PTR_DURATION
+                ),
+                f(
+                    "BPFKubeProxyHealthzPort",
+                    "bpfKubeProxyHealthzPort",
+                    &PTR_INT
                 ),
                 f(
                     "BPFKubeProxyEndpointSlicesEnabled",

@@ -8,8 +8,8 @@ use super::decode::decode_as;
 use super::gotypes::GoType;
 use super::{
     ClusterInformation, Columns, FelixConfiguration, GlobalNetworkSet, IpPool, IpReservation,
-    IpamConfiguration, NetworkSet, Node, ObjectMeta, Resource, ResourceId, ValidationError,
-    WorkloadEndpoint,
+    IpamConfiguration, KubeControllersConfiguration, NetworkSet, Node, ObjectMeta, Resource,
+    ResourceId, ValidationError, WorkloadEndpoint,
 };
 use serde::Serialize;
 
@@ -113,6 +113,7 @@ registry!($
     IpamConfiguration,
     IpPool,
     IpReservation,
+    KubeControllersConfiguration,
     NetworkSet,
     Node,
     WorkloadEndpoint,

@@ -423,6 +423,7 @@ golden_cases! {
     ipam_ip => "ipam-ip",
     ipamconfig => "ipamconfig",
     kinds => "kinds",
+    kubecontrollersconfig => "kubecontrollersconfig",
     label => "label",
     namespace_errors => "namespace-errors",
     namespaced => "namespaced",

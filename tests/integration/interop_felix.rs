@@ -189,3 +189,61 @@ spec:
 ",
     );
 }
+
+#[test]
+fn kube_controllers_configuration_as_calico_writes_it() {
+    round_trip(
+        "/calico/resources/v3/projectcalico.org/kubecontrollersconfigurations/default",
+        r#"{"kind":"KubeControllersConfiguration","apiVersion":"projectcalico.org/v3","metadata":{"name":"default","uid":"3c2b1a09-8f7e-4d6c-9b5a-493827161504","creationTimestamp":"2025-11-04T09:12:33Z"},"spec":{"logSeverityScreen":"Info","healthChecks":"Enabled","etcdV3CompactionPeriod":"10m0s","prometheusMetricsPort":9094,"controllers":{"node":{"reconcilerPeriod":"5m0s","syncLabels":"Enabled","hostEndpoint":{"autoCreate":"Disabled"},"leakGracePeriod":"15m0s"},"policy":{"reconcilerPeriod":"5m0s"},"workloadEndpoint":{"reconcilerPeriod":"5m0s"},"serviceAccount":{"reconcilerPeriod":"5m0s"},"namespace":{"reconcilerPeriod":"5m0s"},"loadBalancer":{"assignIPs":"AllServices"}}},"status":{"runningConfig":{"controllers":{}}}}"#,
+        &["kubecontrollersconfig", "default"],
+        "apiVersion: projectcalico.org/v3
+kind: KubeControllersConfiguration
+metadata:
+  creationTimestamp: \"2025-11-04T09:12:33Z\"
+  name: default
+  resourceVersion: \"{rev}\"
+  uid: 3c2b1a09-8f7e-4d6c-9b5a-493827161504
+spec:
+  controllers:
+    loadBalancer:
+      assignIPs: AllServices
+    namespace:
+      reconcilerPeriod: 5m0s
+    node:
+      hostEndpoint:
+        autoCreate: Disabled
+      leakGracePeriod: 15m0s
+      reconcilerPeriod: 5m0s
+      syncLabels: Enabled
+    policy:
+      reconcilerPeriod: 5m0s
+    serviceAccount:
+      reconcilerPeriod: 5m0s
+    workloadEndpoint:
+      reconcilerPeriod: 5m0s
+  etcdV3CompactionPeriod: 10m0s
+  healthChecks: Enabled
+  logSeverityScreen: Info
+  prometheusMetricsPort: 9094
+status:
+  runningConfig:
+    controllers: {}
+",
+        "apiVersion: projectcalico.org/v3
+kind: KubeControllersConfiguration
+metadata:
+  name: default
+spec:
+  logSeverityScreen: Info
+  healthChecks: Enabled
+  etcdV3CompactionPeriod: 10m
+  controllers:
+    node: {reconcilerPeriod: 5m, syncLabels: Enabled, hostEndpoint: {autoCreate: Disabled}}
+    policy: {reconcilerPeriod: 5m}
+    workloadEndpoint: {reconcilerPeriod: 5m}
+    serviceAccount: {reconcilerPeriod: 5m}
+    namespace: {reconcilerPeriod: 5m}
+    loadBalancer: {}
+",
+    );
+}
