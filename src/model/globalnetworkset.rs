@@ -1,7 +1,7 @@
 //! GlobalNetworkSet: a cluster-wide named set of networks, for policy selectors to match.
 
-use super::gotypes::{self, GoType, STRINGS, StructType, f};
-use super::networkset::{COLUMNS, NetworkSetSpec, nets_cell, validate_network_set};
+use super::gotypes::{self, GoType, StructType, f};
+use super::networkset::{COLUMNS, NETS_FIELDS, NetworkSetSpec, nets_cell, validate_network_set};
 use super::validation::ValidationError;
 use super::{Columns, ObjectMeta, Resource, resource_basics};
 use serde::{Deserialize, Serialize};
@@ -51,7 +51,7 @@ gotypes::go_kind!(
         "spec",
         &GoType::Struct(&StructType {
             name: "v3.GlobalNetworkSetSpec",
-            fields: &[f("Nets", "nets", &STRINGS)],
+            fields: NETS_FIELDS,
         })
     )
 );

@@ -89,6 +89,9 @@ impl Resource for NetworkSet {
     }
 }
 
+/// The Go fields of both network set specs.
+pub(crate) static NETS_FIELDS: &[gotypes::Field] = &[f("Nets", "nets", &STRINGS)];
+
 // NetworkSet (networkset.go).
 gotypes::go_kind!(
     "v3.NetworkSet",
@@ -98,7 +101,7 @@ gotypes::go_kind!(
         "spec",
         &GoType::Struct(&StructType {
             name: "v3.NetworkSetSpec",
-            fields: &[f("Nets", "nets", &STRINGS)],
+            fields: NETS_FIELDS,
         })
     )
 );
