@@ -12,6 +12,7 @@ mod netns;
 
 use calico::datastore::api::Client;
 use calico::datastore::memory::MemoryStore;
+use calico::model::FelixConfiguration;
 use calico::node::agent::{Agent, AgentConfig};
 use calico::node::{bench, nat, tunnel::NoIpam};
 use std::sync::Arc;
@@ -71,6 +72,9 @@ fn main() {
     for w in &weps {
         client.create(w.clone()).unwrap();
     }
+    client
+        .create(FelixConfiguration::with_floating_ips("default", "Enabled"))
+        .unwrap();
     let mut cfg = AgentConfig::new(node);
     cfg.netns = Some(ns.name().to_string());
     let mut agent = Agent::new(client, cfg, Box::new(NoIpam), Box::new(std::io::sink()));

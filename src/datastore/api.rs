@@ -20,9 +20,10 @@ use crate::model::meta::ReadFrom;
 use crate::model::policy::{self, TieredPolicy};
 use crate::model::validation::{ErroredField, ValidationError};
 use crate::model::{
-    BgpConfiguration, BgpFilter, BgpPeer, Cidr, ClusterInformation, GlobalNetworkPolicy, IpPool,
-    IpReservation, IpamConfiguration, NetworkPolicy, Node, ObjectMeta, Resource, ResourceId,
-    StagedGlobalNetworkPolicy, StagedNetworkPolicy, Tier, WorkloadEndpoint,
+    BgpConfiguration, BgpFilter, BgpPeer, Cidr, ClusterInformation, FelixConfiguration,
+    GlobalNetworkPolicy, GlobalNetworkSet, IpPool, IpReservation, IpamConfiguration,
+    KubeControllersConfiguration, NetworkPolicy, NetworkSet, Node, ObjectMeta, Resource,
+    ResourceId, StagedGlobalNetworkPolicy, StagedNetworkPolicy, Tier, WorkloadEndpoint,
 };
 
 /// Errors of typed resource access, worded as Calico's clientv3 words them.
@@ -45,7 +46,8 @@ pub enum ClientError {
     #[error(transparent)]
     Datastore(#[from] DatastoreError),
     /// Calico's client refused the request, in its words (`Incorrectly formatted policy
-    /// name ...`, `operation Delete is not supported on default: ...`).
+    /// name ...`, `operation Delete is not supported on default: ...`, a
+    /// KubeControllersConfiguration not named `default`).
     #[error("{0}")]
     Refused(String),
     /// A stored value is not valid JSON for its kind.
@@ -418,6 +420,22 @@ impl Stored for BgpPeer {
         Ok(())
     }
 }
+impl Stored for GlobalNetworkSet {}
+impl Stored for NetworkSet {}
+impl Stored for KubeControllersConfiguration {
+    /// Calico's client defaults and template checks, then (creates only) the name, which
+    /// Calico checks after validating.
+    fn prepare(&mut self, _client: &Client, old: Option<&Self>) -> Result<()> {
+        self.fill_defaults()?;
+        if old.is_none()
+            && let Some(problem) = self.name_problem()
+        {
+            self.validate()?;
+            return Err(ClientError::Refused(problem));
+        }
+        Ok(())
+    }
+}
 impl Stored for Node {
     /// An AS number given as a string (`"64512"`, asdot `"1.10"`) is stored as the number,
     /// as Calico's `numorstring.ASNumber` does; one that does not read is left for
@@ -438,6 +456,13 @@ impl Stored for WorkloadEndpoint {
     }
 }
 impl Stored for ClusterInformation {}
+impl Stored for FelixConfiguration {
+    /// Calico's client defaults (`floatingIPs: Disabled` and two BPF settings).
+    fn prepare(&mut self, _client: &Client, _old: Option<&Self>) -> Result<()> {
+        self.set_client_defaults();
+        Ok(())
+    }
+}
 
 impl Stored for Tier {
     /// Calico's `DefaultTierFields`.

@@ -8,10 +8,12 @@
 //! - [`fmt`]: `Sprint`, `Sprintln`, `Sprintf` over JSON-shaped values, and `%.5g` / `%.f`;
 //! - [`json`]: `encoding/json`'s output (escapes, floats) and error texts;
 //! - [`time`]: time stamps as Calico writes them, and `time.Parse` layouts;
+//! - `duration`: `time.Duration`'s text (`time.ParseDuration`, `Duration.String()`);
 //! - [`errno`]: system errors in Go's words;
 //! - [`yaml`]: go-yaml v2's resolution of plain scalars (what `yes` or `0x1f` reads as);
 //! - [`join_and_truncate`]: calicoctl's own `joinAndTruncate` template function.
 
+pub(crate) mod duration;
 pub mod errno;
 pub mod fmt;
 pub mod json;

@@ -194,9 +194,9 @@ impl BgpConfiguration {
         if let Some(Ok(d)) = spec
             .node_mesh_max_restart_time
             .as_deref()
-            .map(crate::go::time::parse_duration)
+            .map(crate::go::duration::parse_duration)
         {
-            spec.node_mesh_max_restart_time = Some(crate::go::time::format_duration(d));
+            spec.node_mesh_max_restart_time = Some(crate::go::duration::format_duration(d));
         }
     }
 
@@ -380,7 +380,7 @@ impl Resource for BgpConfiguration {
             }
         }
         if let Some(d) = &spec.node_mesh_max_restart_time
-            && let Err(reason) = crate::go::time::parse_duration(d)
+            && let Err(reason) = crate::go::duration::parse_duration(d)
         {
             errs.push(ErroredField::new("NodeMeshMaxRestartTime", d, reason));
         }

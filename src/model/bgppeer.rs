@@ -172,9 +172,9 @@ impl BgpPeer {
         if let Some(Ok(d)) = spec
             .max_restart_time
             .as_deref()
-            .map(crate::go::time::parse_duration)
+            .map(crate::go::duration::parse_duration)
         {
-            spec.max_restart_time = Some(crate::go::time::format_duration(d));
+            spec.max_restart_time = Some(crate::go::duration::format_duration(d));
         }
     }
 }
@@ -325,7 +325,7 @@ impl Resource for BgpPeer {
             ));
         }
         if let Some(d) = &spec.max_restart_time
-            && let Err(reason) = crate::go::time::parse_duration(d)
+            && let Err(reason) = crate::go::duration::parse_duration(d)
         {
             errs.push(ErroredField::new("MaxRestartTime", d, reason));
         }

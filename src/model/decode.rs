@@ -266,6 +266,11 @@ fn stringify(v: &mut Value) -> bool {
     true
 }
 
+/// Marks the error of a Go type's own `UnmarshalJSON` (`metav1.Duration`, `numorstring.Port`):
+/// a custom serde error starting with it is reported as Go's JSON step reports that error,
+/// `error unmarshaling JSON: time: invalid duration "x"`.
+pub(crate) const OWN_ERROR: &str = "\u{0}unmarshal: ";
+
 /// `cannot parse string 'True' into field IPPoolSpec.disabled of type bool`.
 fn type_error(
     names: GoNames,
@@ -274,6 +279,9 @@ fn type_error(
     message: &str,
     show_values: bool,
 ) -> String {
+    if let Some(own) = message.strip_prefix(OWN_ERROR) {
+        return format!("error unmarshaling JSON: {own}");
+    }
     let Some(value) = value_at(document, path) else {
         return message.to_string();
     };

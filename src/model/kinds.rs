@@ -7,9 +7,11 @@ pub use super::decode::DecodeError;
 use super::decode::decode_as;
 use super::gotypes::GoType;
 use super::{
-    BgpConfiguration, BgpFilter, BgpPeer, ClusterInformation, Columns, GlobalNetworkPolicy, IpPool,
-    IpReservation, IpamConfiguration, NetworkPolicy, Node, ObjectMeta, Resource, ResourceId,
-    StagedGlobalNetworkPolicy, StagedNetworkPolicy, Tier, ValidationError, WorkloadEndpoint,
+    BgpConfiguration, BgpFilter, BgpPeer, ClusterInformation, Columns, FelixConfiguration,
+    GlobalNetworkPolicy, GlobalNetworkSet, IpPool, IpReservation, IpamConfiguration,
+    KubeControllersConfiguration, NetworkPolicy, NetworkSet, Node, ObjectMeta, Resource,
+    ResourceId, StagedGlobalNetworkPolicy, StagedNetworkPolicy, Tier, ValidationError,
+    WorkloadEndpoint,
 };
 use serde::Serialize;
 
@@ -111,11 +113,15 @@ registry!($
     BgpFilter,
     BgpPeer,
     ClusterInformation,
+    FelixConfiguration,
     GlobalNetworkPolicy,
+    GlobalNetworkSet,
     IpamConfiguration,
     IpPool,
     IpReservation,
+    KubeControllersConfiguration,
     NetworkPolicy,
+    NetworkSet,
     Node,
     StagedGlobalNetworkPolicy,
     StagedNetworkPolicy,
@@ -350,7 +356,12 @@ mod tests {
                 .filter(|k| k.namespaced)
                 .map(|k| k.kind)
                 .collect::<Vec<_>>(),
-            ["NetworkPolicy", "StagedNetworkPolicy", "WorkloadEndpoint"]
+            [
+                "NetworkPolicy",
+                "NetworkSet",
+                "StagedNetworkPolicy",
+                "WorkloadEndpoint"
+            ]
         );
     }
 

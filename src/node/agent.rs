@@ -1,6 +1,7 @@
 //! The agent's loop: start-up, then keep the node's floating-IP NAT in step with its
 //! WorkloadEndpoints until asked to stop.
 
+use super::floating::FloatingIps;
 use super::nat::{self, Ruleset};
 use super::startup::{self, DefaultPools, Registration};
 use super::tunnel::TunnelAddressAllocator;
@@ -91,16 +92,37 @@ pub(crate) fn local_endpoints(
 }
 
 /// Reads this node's endpoints, renders their NAT and applies it (inside `netns` when given),
-/// unconditionally. The one-shot form of the agent's loop, for tools and tests.
+/// unconditionally. The one-shot form of the agent's loop, for tools and tests. As in the
+/// loop, floating IPs are programmed only when FelixConfiguration `floatingIPs` is `Enabled`
+/// (else the table is applied empty, and the log says why).
 pub fn reconcile_nat(
     client: &Client,
     nodename: &str,
     netns: Option<&str>,
 ) -> Result<Ruleset, NodeError> {
     let (weps, _, _) = local_endpoints(client, nodename)?;
-    let rules = nat::render(&weps, nodename);
+    let floating = FloatingIps::read(client, nodename)?;
+    let (rules, waiting) = render_if_enabled(&weps, nodename, &floating);
+    if waiting > 0 {
+        log("WARN", &floating.why_not(waiting));
+    }
     nat::apply(&rules.to_nft_script(), netns)?;
     Ok(rules)
+}
+
+/// The node's rules when floating IPs are enabled; otherwise the empty rules and the number
+/// of floating IPs left unprogrammed.
+fn render_if_enabled(
+    weps: &[WorkloadEndpoint],
+    nodename: &str,
+    floating: &FloatingIps,
+) -> (Ruleset, usize) {
+    let rules = nat::render(weps, nodename);
+    if floating.enabled() {
+        (rules, 0)
+    } else {
+        (nat::render(&[], nodename), rules.dnat.len())
+    }
 }
 
 /// Exponential back-off: 0.5 s doubling up to a cap.
@@ -165,6 +187,9 @@ pub struct Agent {
     tunnel_notice_logged: bool,
     /// The unreadable endpoints reported so far (each once while it stays unreadable).
     bad_endpoints: BTreeSet<String>,
+    /// The `floatingIPs` setting last reported as keeping floating IPs unprogrammed (reported
+    /// once while it stays so).
+    floating_reported: Option<FloatingIps>,
 }
 
 impl Agent {
@@ -186,6 +211,7 @@ impl Agent {
             tunnel_inputs: None,
             tunnel_notice_logged: false,
             bad_endpoints: BTreeSet::new(),
+            floating_reported: None,
         }
     }
 
@@ -292,7 +318,9 @@ impl Agent {
             log("WARN", &format!("skipping endpoint: {b}"));
         }
         self.bad_endpoints = bad;
-        let rules = nat::render(&weps, &nodename);
+        let floating = FloatingIps::read(&self.client, &nodename)?;
+        let (rules, waiting) = render_if_enabled(&weps, &nodename, &floating);
+        self.report_floating(&floating, waiting);
         let changed = self.current.as_ref().is_none_or(|c| !c.same_rules(&rules));
         let mut applied = false;
         if changed || force {
@@ -329,6 +357,25 @@ impl Agent {
             changed,
             applied,
         })
+    }
+
+    /// Says once, while it stays so, that floating IPs wait for `floatingIPs: Enabled`, and
+    /// once when they are enabled after that.
+    fn report_floating(&mut self, floating: &FloatingIps, waiting: usize) {
+        if floating.enabled() {
+            if self.floating_reported.take().is_some() {
+                log(
+                    "INFO",
+                    &format!(
+                        "floating IPs enabled by FelixConfiguration {}",
+                        floating.source()
+                    ),
+                );
+            }
+        } else if waiting > 0 && self.floating_reported.as_ref() != Some(floating) {
+            log("WARN", &floating.why_not(waiting));
+            self.floating_reported = Some(floating.clone());
+        }
     }
 
     fn resync_due(&self) -> bool {
@@ -476,6 +523,15 @@ mod tests {
         w
     }
 
+    /// What a cluster using floating IPs applies (Felix's default is `Disabled`).
+    fn enable_floating_ips(client: &Client) {
+        client
+            .create(crate::model::FelixConfiguration::with_floating_ips(
+                "default", "Enabled",
+            ))
+            .unwrap();
+    }
+
     fn dry_agent(client: &Client) -> (Agent, Shared) {
         let out = Shared::default();
         let mut cfg = AgentConfig::new("node-a");
@@ -519,6 +575,7 @@ mod tests {
     #[test]
     fn dry_run_prints_only_when_the_rules_change_and_writes_nothing() {
         let client = Client::new(Arc::new(MemoryStore::new()));
+        enable_floating_ips(&client);
         let (mut agent, out) = dry_agent(&client);
         agent.startup().unwrap();
         assert!(
@@ -555,6 +612,7 @@ mod tests {
     #[test]
     fn run_follows_changes_and_stops_when_asked() {
         let client = Client::new(Arc::new(MemoryStore::new()));
+        enable_floating_ips(&client);
         let (mut agent, out) = dry_agent(&client);
         let stop = Arc::new(AtomicBool::new(false));
         let handle = {
@@ -585,6 +643,51 @@ mod tests {
         let agent = handle.join().unwrap();
         assert!(started.elapsed() < Duration::from_secs(2), "slow stop");
         assert_eq!(agent.current().unwrap().dnat.len(), 1);
+    }
+
+    #[test]
+    fn floating_ips_wait_for_felix_configuration_enabled() {
+        let client = Client::new(Arc::new(MemoryStore::new()));
+        let (mut agent, out) = dry_agent(&client);
+        client
+            .create(wep("a", "node-a", "10.65.0.5", "10.0.0.1"))
+            .unwrap();
+        // No FelixConfiguration: Felix's default, Disabled. The table is empty.
+        let o = agent.reconcile(false).unwrap();
+        assert!(o.changed && o.endpoints == 1);
+        assert!(agent.current().unwrap().dnat.is_empty());
+        assert_eq!(out.text(), nat::render(&[], "node-a").to_nft_script());
+        assert_eq!(
+            agent.floating_reported,
+            Some(FloatingIps::read(&client, "node-a").unwrap())
+        );
+        // Explicitly Disabled: still nothing.
+        client
+            .create(crate::model::FelixConfiguration::with_floating_ips(
+                "default", "Disabled",
+            ))
+            .unwrap();
+        assert!(!agent.reconcile(false).unwrap().changed);
+        // Enabled: programmed on the next pass.
+        let mut cfg: crate::model::FelixConfiguration = client.get(None, "default").unwrap();
+        cfg.spec.floating_ips = Some("Enabled".into());
+        client.update(cfg).unwrap();
+        assert!(agent.reconcile(false).unwrap().changed);
+        assert_eq!(agent.current().unwrap().dnat.len(), 1);
+        assert!(agent.floating_reported.is_none());
+        assert!(
+            out.text()
+                .contains("ip daddr 10.0.0.1 dnat ip to 10.65.0.5")
+        );
+        // This node's own object says Disabled: it wins over default, the rule goes.
+        client
+            .create(crate::model::FelixConfiguration::with_floating_ips(
+                "node.node-a",
+                "Disabled",
+            ))
+            .unwrap();
+        assert!(agent.reconcile(false).unwrap().changed);
+        assert!(agent.current().unwrap().dnat.is_empty());
     }
 
     /// Counts its passes.

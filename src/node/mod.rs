@@ -22,6 +22,7 @@
 pub mod agent;
 #[cfg(any(test, feature = "testing"))]
 pub mod bench;
+mod floating;
 pub mod nat;
 pub mod startup;
 pub mod tunnel;

@@ -249,6 +249,25 @@ spec:
         !client.ping(FLOATING_IP),
         "the floating IP answered before any NAT was applied"
     );
+    // calico-node programs floating IPs only with FelixConfiguration floatingIPs: Enabled
+    // (Felix's default is Disabled), and says so.
+    let out = env.calico_node_once("node-a", "rack=0", &node_a);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("floating IPs not programmed: 1 floating IP(s)"),
+        "{log}"
+    );
+    assert!(
+        !client.ping(FLOATING_IP),
+        "programmed with floatingIPs unset"
+    );
+    let felix = env.dir.path().join("felix.yaml");
+    std::fs::write(
+        &felix,
+        "apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata:\n  name: default\nspec:\n  floatingIPs: Enabled\n",
+    )
+    .unwrap();
+    env.calicoctl(&["apply", "-f", &felix.display().to_string()]);
     env.calico_node_once("node-a", "rack=0", &node_a);
     assert!(
         client.ping(FLOATING_IP),

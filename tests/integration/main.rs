@@ -7,6 +7,7 @@ mod datastore_choice;
 mod diags;
 mod generated;
 mod golden;
+mod interop_felix;
 mod nat;
 mod netns;
 mod pipes;

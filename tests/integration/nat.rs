@@ -15,8 +15,8 @@
 use crate::netns::{Netns, require_root, veth};
 use calico::datastore::api::Client;
 use calico::datastore::memory::MemoryStore;
-use calico::model::WorkloadEndpoint;
 use calico::model::workloadendpoint::IpNat;
+use calico::model::{FelixConfiguration, WorkloadEndpoint};
 use calico::node::agent::reconcile_nat;
 use calico::node::nat;
 use std::process::Command;
@@ -92,6 +92,19 @@ fn floating_ip_answers_only_while_its_rule_is_applied() {
 
     let client = Client::new(Arc::new(MemoryStore::new()));
     let wep = client.create(endpoint("node-a")).unwrap();
+    // Without FelixConfiguration floatingIPs: Enabled (Felix's default is Disabled) the
+    // floating IP is not programmed: the table is there, empty, and the address is dead.
+    let rules = reconcile_nat(&client, "node-a", ns).unwrap();
+    assert!(rules.is_empty());
+    let table = nat::list_table(ns).unwrap().expect("table applied");
+    assert!(!table.contains(FLOATING_IP), "{table}");
+    assert!(
+        !t.client.ping(FLOATING_IP),
+        "answered with floatingIPs unset"
+    );
+    client
+        .create(FelixConfiguration::with_floating_ips("default", "Enabled"))
+        .unwrap();
     // Another node's floating IP must not appear here.
     let mut other = endpoint("node-b");
     other.metadata.name = "node--b-k8s-db-eth0".into();
@@ -360,6 +373,9 @@ fn nat_agent_loop_follows_endpoints_and_repairs_a_removed_table() {
     let ns = Netns::new("nat_loop", "node");
     let client = Client::new(Arc::new(MemoryStore::new()));
     client.create(endpoint("node-a")).unwrap();
+    client
+        .create(FelixConfiguration::with_floating_ips("default", "Enabled"))
+        .unwrap();
     let mut cfg = AgentConfig::new("node-a");
     cfg.netns = Some(ns.name().to_string());
     cfg.poll_interval = Duration::from_millis(100);
