@@ -836,6 +836,12 @@ fn unreachable_agent_backs_off_and_recovers() {
             external_ip: "10.0.0.1".into(),
         }];
         client2.create(w).unwrap();
+        // Felix's default leaves floating IPs off; this node's agent programs them once on.
+        client2
+            .create(calico::model::FelixConfiguration::with_floating_ips(
+                "default", "Enabled",
+            ))
+            .unwrap();
         wait_for_table(
             ns.name(),
             "ip daddr 10.0.0.1 dnat ip to 10.65.0.5",
