@@ -7,7 +7,10 @@
 //!   transaction per pool);
 //! - `calicoctl get ippool -o wide` with those 1,000 pools, `BENCH_RUNS` runs (default 30)
 //!   after 3 warm-up runs: median and p90;
-//! - the same `get` on an empty datastore, and `calicoctl version --client` (process start-up).
+//! - the same `get` on an empty datastore, and `calicoctl version --client` (process start-up);
+//! - `calicoctl create -f` of 1,000 resources of five kinds (IPPool, GlobalNetworkPolicy,
+//!   GlobalNetworkSet, NetworkSet, BGPPeer, 200 each) against the same raw floor, and
+//!   `calicoctl get globalnetworkpolicy -o wide` with 1,000 policies.
 //!
 //! The binary is the release build Cargo made for this benchmark (`CARGO_BIN_EXE_calicoctl`).
 //! Run: `cargo bench --bench cli` (about 1 minute).
@@ -31,6 +34,47 @@ fn pools_yaml(n: usize) -> String {
         ));
     }
     s
+}
+
+/// 1,000 resources, five kinds in turn: what a cluster's files hold besides pools.
+fn mixed_yaml(n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        let (a, b) = (i / 256, i % 256);
+        s.push_str(&match i % 5 {
+            0 => format!(
+                "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: pool-{i:04}\n\
+                 spec:\n  cidr: 10.{a}.{b}.0/24\n  nodeSelector: rack == 'r{}'\n",
+                i % 7
+            ),
+            1 => gnp_yaml(i),
+            2 => format!(
+                "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata:\n  \
+                 name: gns-{i:04}\n  labels:\n    role: external\nspec:\n  nets:\n  - \
+                 172.16.{a}.{b}/32\n"
+            ),
+            3 => format!(
+                "apiVersion: projectcalico.org/v3\nkind: NetworkSet\nmetadata:\n  \
+                 name: ns-{i:04}\n  namespace: default\nspec:\n  nets:\n  - 172.17.{a}.{b}/32\n"
+            ),
+            _ => format!(
+                "apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n  name: peer-{i:04}\n\
+                 spec:\n  peerIP: 192.168.{a}.{b}\n  asNumber: 64513\n  nodeSelector: rack == 'r{}'\n",
+                i % 7
+            ),
+        });
+        s.push_str("---\n");
+    }
+    s
+}
+
+/// One GlobalNetworkPolicy with an ingress rule.
+fn gnp_yaml(i: usize) -> String {
+    format!(
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata:\n  \
+         name: gnp-{i:04}\nspec:\n  order: {i}\n  selector: role == 'db'\n  ingress:\n  \
+         - action: Allow\n    protocol: TCP\n    destination:\n      ports:\n      - 5432\n"
+    )
 }
 
 /// Runs calicoctl once; returns its wall time and stdout. Panics on failure.
@@ -74,6 +118,13 @@ fn main() {
     let file = dir.path().join("pools.yaml");
     std::fs::write(&file, pools_yaml(POOLS)).unwrap();
     let file = file.to_str().unwrap();
+    let mixed = dir.path().join("mixed.yaml");
+    std::fs::write(&mixed, mixed_yaml(POOLS)).unwrap();
+    let mixed = mixed.to_str().unwrap();
+    let gnps = dir.path().join("gnps.yaml");
+    let gnp_file: String = (0..POOLS).map(|i| gnp_yaml(i) + "---\n").collect();
+    std::fs::write(&gnps, gnp_file).unwrap();
+    let gnps = gnps.to_str().unwrap();
 
     common::banner("bench cli: whole-process calicoctl timings");
     println!(
@@ -154,6 +205,47 @@ fn main() {
         );
         let v = runs(&backend, &["get", "ippool", "-o", "wide"], n_runs);
         row(&format!("get ippool -o wide ({POOLS} pools)"), &v);
+        drop(backend);
+
+        // create -f of 1,000 resources of five kinds, against the same floor.
+        let mut creates = Vec::new();
+        let mut raw = Vec::new();
+        for _ in 0..reps {
+            let backend = fresh();
+            calicoctl(&backend, &["get", "ippool"]);
+            let (t, out) = calicoctl(&backend, &["create", "-f", mixed]);
+            assert!(
+                out.trim() == format!("Successfully created {POOLS} resource(s)"),
+                "{out}"
+            );
+            creates.push(t);
+            raw.push(common::raw_txn_rate(&backend, 1, 512, 1.0));
+        }
+        creates.sort_unstable();
+        row(&format!("create -f ({POOLS} mixed)"), &creates);
+        // Its own floor, measured next to it: the pools' floor may have met another load.
+        let raw_rate = common::median(raw);
+        let floor = POOLS as f64 / raw_rate * 1e3;
+        println!(
+            "{:<9} {:<44} {:>5} {:>10.1}   (raw CAS {raw_rate:.0} txn/s; create = {:.2}x the floor)",
+            name,
+            format!("floor: {POOLS} raw txns"),
+            "",
+            floor,
+            common::quantile_ms(&creates, 0.5) / floor
+        );
+
+        // get globalnetworkpolicy -o wide with 1,000 policies.
+        let backend = fresh();
+        calicoctl(&backend, &["create", "-f", gnps]);
+        let (_, out) = calicoctl(&backend, &["get", "globalnetworkpolicy", "-o", "wide"]);
+        assert_eq!(out.lines().filter(|l| !l.is_empty()).count(), POOLS + 1);
+        let v = runs(
+            &backend,
+            &["get", "globalnetworkpolicy", "-o", "wide"],
+            n_runs,
+        );
+        row(&format!("get gnp -o wide ({POOLS} policies)"), &v);
         println!("(load {})", common::loadavg());
     }
 }
