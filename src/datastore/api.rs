@@ -18,10 +18,11 @@ use super::{DatastoreError, KeyValue, Store, Txn, keys};
 use crate::model::ipamconfig::IpamConfigKey;
 use crate::model::meta::ReadFrom;
 use crate::model::policy::{self, TieredPolicy};
+use crate::model::profile::{self, Profile};
 use crate::model::validation::{ErroredField, ValidationError};
 use crate::model::{
     BgpConfiguration, BgpFilter, BgpPeer, Cidr, ClusterInformation, FelixConfiguration,
-    GlobalNetworkPolicy, GlobalNetworkSet, IpPool, IpReservation, IpamConfiguration,
+    GlobalNetworkPolicy, GlobalNetworkSet, HostEndpoint, IpPool, IpReservation, IpamConfiguration,
     KubeControllersConfiguration, NetworkPolicy, NetworkSet, Node, ObjectMeta, Resource,
     ResourceId, StagedGlobalNetworkPolicy, StagedNetworkPolicy, Tier, WorkloadEndpoint,
 };
@@ -173,6 +174,12 @@ pub trait Stored: Resource {
     /// against it as the real run would check them.
     fn after_dry_create(&self, client: &Client) {
         let _ = client;
+    }
+
+    /// Objects Calico's etcd backend always returns for the kind without storing them
+    /// (Profile `projectcalico-default-allow`): `get` finds them, a listing ends with them.
+    fn built_in() -> Vec<Self> {
+        Vec::new()
     }
 }
 
@@ -456,6 +463,35 @@ impl Stored for WorkloadEndpoint {
     }
 }
 impl Stored for ClusterInformation {}
+impl Stored for HostEndpoint {}
+impl Stored for Profile {
+    /// Calico's client refuses to write its built-in profile.
+    fn prepare(&mut self, _client: &Client, old: Option<&Self>) -> Result<()> {
+        let name = &self.metadata.name;
+        if name != profile::DEFAULT_ALLOW {
+            return Ok(());
+        }
+        Err(ClientError::Refused(match old {
+            None => format!("resource already exists: {name}"),
+            Some(_) => format!(
+                "operation Update is not supported on {name}: The profile \"{name}\" is a default provided by Calico and cannot be updated"
+            ),
+        }))
+    }
+
+    fn check_delete(_client: &Client, _namespace: Option<&str>, name: &str) -> Result<()> {
+        if name == profile::DEFAULT_ALLOW {
+            return Err(ClientError::Refused(format!(
+                "operation Delete is not supported on {name}: The profile \"{name}\" is a default provided by Calico and cannot be deleted"
+            )));
+        }
+        Ok(())
+    }
+
+    fn built_in() -> Vec<Self> {
+        vec![Profile::default_allow()]
+    }
+}
 impl Stored for FelixConfiguration {
     /// Calico's client defaults (`floatingIPs: Disabled` and two BPF settings).
     fn prepare(&mut self, _client: &Client, _old: Option<&Self>) -> Result<()> {
@@ -650,6 +686,12 @@ impl Client {
 
     /// Gets one resource, `None` when absent.
     pub fn get_opt<K: Stored>(&self, namespace: Option<&str>, name: &str) -> Result<Option<K>> {
+        if let Some(obj) = K::built_in()
+            .into_iter()
+            .find(|o| o.metadata().name == name)
+        {
+            return Ok(Some(obj));
+        }
         match self.store.get(&K::key(namespace, name))? {
             Some(kv) => Ok(Some(Self::from_kv(&kv)?)),
             None => Ok(None),
@@ -663,6 +705,7 @@ impl Client {
             .kvs
             .iter()
             .map(Self::from_kv::<K>)
+            .chain(K::built_in().into_iter().map(Ok))
             .collect::<Result<Vec<K>>>()?;
         Ok(List {
             items,

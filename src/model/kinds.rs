@@ -8,8 +8,8 @@ use super::decode::decode_as;
 use super::gotypes::GoType;
 use super::{
     BgpConfiguration, BgpFilter, BgpPeer, ClusterInformation, Columns, FelixConfiguration,
-    GlobalNetworkPolicy, GlobalNetworkSet, IpPool, IpReservation, IpamConfiguration,
-    KubeControllersConfiguration, NetworkPolicy, NetworkSet, Node, ObjectMeta, Resource,
+    GlobalNetworkPolicy, GlobalNetworkSet, HostEndpoint, IpPool, IpReservation, IpamConfiguration,
+    KubeControllersConfiguration, NetworkPolicy, NetworkSet, Node, ObjectMeta, Profile, Resource,
     ResourceId, StagedGlobalNetworkPolicy, StagedNetworkPolicy, Tier, ValidationError,
     WorkloadEndpoint,
 };
@@ -116,6 +116,7 @@ registry!($
     FelixConfiguration,
     GlobalNetworkPolicy,
     GlobalNetworkSet,
+    HostEndpoint,
     IpamConfiguration,
     IpPool,
     IpReservation,
@@ -123,6 +124,7 @@ registry!($
     NetworkPolicy,
     NetworkSet,
     Node,
+    Profile,
     StagedGlobalNetworkPolicy,
     StagedNetworkPolicy,
     Tier,

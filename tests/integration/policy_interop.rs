@@ -170,3 +170,99 @@ fn calico_written_policies_and_tiers_read_back_and_ours_match_calicos() {
         );
     assert_eq!(String::from_utf8(kv.value.clone()).unwrap(), expected);
 }
+
+#[test]
+fn calico_written_profile_reads_back_and_the_built_in_profile_is_listed() {
+    let etcd = calico::testing::EtcdServer::start();
+    let value = format!(
+        r#"{{"kind":"Profile","apiVersion":"projectcalico.org/v3","metadata":{{"name":"kns.prod",{META},"labels":{{"team":"net"}}}},"spec":{{"ingress":[{{"action":"Allow","source":{{"selector":"role == 'lb'"}},"destination":{{}}}}],"egress":[{{"action":"Allow","source":{{}},"destination":{{}}}}],"labelsToApply":{{"pcns.projectcalico.org/name":"prod"}}}}}}"#
+    );
+    etcd.store()
+        .txn(Txn::new().put(format!("{PREFIX}profiles/kns.prod"), value.into_bytes()))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ep = etcd.endpoint();
+    let yaml = stdout(&calicoctl(
+        dir.path(),
+        &ep,
+        &["get", "profile", "kns.prod", "-o", "yaml"],
+    ));
+    assert_eq!(
+        without_revision(&yaml),
+        [
+            "apiVersion: projectcalico.org/v3",
+            "kind: Profile",
+            "metadata:",
+            "  creationTimestamp: \"2025-10-01T12:00:00Z\"",
+            "  labels:",
+            "    team: net",
+            "  name: kns.prod",
+            "  uid: 5b8f2f2e-1111-4c3b-9d55-0123456789ab",
+            "spec:",
+            "  egress:",
+            "  - action: Allow",
+            "    destination: {}",
+            "    source: {}",
+            "  ingress:",
+            "  - action: Allow",
+            "    destination: {}",
+            "    source:",
+            "      selector: role == 'lb'",
+            "  labelsToApply:",
+            "    pcns.projectcalico.org/name: prod",
+        ]
+    );
+    let wide = stdout(&calicoctl(dir.path(), &ep, &["get", "pros", "-o", "wide"]));
+    assert_eq!(
+        wide,
+        "NAME                          LABELS                             \nkns.prod                      pcns.projectcalico.org/name=prod   \nprojectcalico-default-allow                                      \n\n"
+    );
+}
+
+#[test]
+fn calico_written_host_endpoint_reads_back() {
+    let etcd = calico::testing::EtcdServer::start();
+    let value = format!(
+        r#"{{"kind":"HostEndpoint","apiVersion":"projectcalico.org/v3","metadata":{{"name":"node1-eth0",{META}}},"spec":{{"node":"node1","interfaceName":"eth0","expectedIPs":["192.0.2.10"],"profiles":["projectcalico-default-allow"],"ports":[{{"name":"https","protocol":"TCP","port":443}}]}}}}"#
+    );
+    etcd.store()
+        .txn(Txn::new().put(
+            format!("{PREFIX}hostendpoints/node1-eth0"),
+            value.into_bytes(),
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ep = etcd.endpoint();
+    let yaml = stdout(&calicoctl(
+        dir.path(),
+        &ep,
+        &["get", "hep", "node1-eth0", "-o", "yaml"],
+    ));
+    assert_eq!(
+        without_revision(&yaml),
+        [
+            "apiVersion: projectcalico.org/v3",
+            "kind: HostEndpoint",
+            "metadata:",
+            "  creationTimestamp: \"2025-10-01T12:00:00Z\"",
+            "  name: node1-eth0",
+            "  uid: 5b8f2f2e-1111-4c3b-9d55-0123456789ab",
+            "spec:",
+            "  expectedIPs:",
+            "  - 192.0.2.10",
+            "  interfaceName: eth0",
+            "  node: node1",
+            "  ports:",
+            "  - name: https",
+            "    port: 443",
+            "    protocol: TCP",
+            "  profiles:",
+            "  - projectcalico-default-allow",
+        ]
+    );
+    let wide = stdout(&calicoctl(dir.path(), &ep, &["get", "heps", "-o", "wide"]));
+    assert_eq!(
+        wide,
+        "NAME         NODE    INTERFACE   IPS          PROFILES                      \nnode1-eth0   node1   eth0        192.0.2.10   projectcalico-default-allow   \n\n"
+    );
+}
