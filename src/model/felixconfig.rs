@@ -1059,46 +1059,12 @@ pub(crate) struct Port {
 }
 
 impl Port {
-    /// `numorstring.PortFromString`, with its messages.
+    /// `numorstring.PortFromString`, with its messages ([`super::numorstring::Port::parse`]).
     fn from_text(s: &str) -> Result<Port, String> {
-        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-        if digits(s) {
-            let n = s
-                .parse::<u16>()
-                .map_err(|_| format!("invalid port format ({s})"))?;
-            return Ok(Port::single(n));
-        }
-        if let Some((lo, hi)) = s.split_once(':')
-            && digits(lo)
-            && digits(hi)
-        {
-            let min = lo
-                .parse::<u16>()
-                .map_err(|_| format!("invalid minimum port number in range ({s})"))?;
-            let max = hi
-                .parse::<u16>()
-                .map_err(|_| format!("invalid maximum port number in range ({s})"))?;
-            if min > max {
-                return Err(format!(
-                    "minimum port number ({min}) is greater than maximum port number ({max}) in port range"
-                ));
-            }
-            return Ok(Port {
-                min,
-                max,
-                name: String::new(),
-            });
-        }
-        let name_ok = (1..=128).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-        if !name_ok {
-            return Err(format!("invalid name for named port ({s})"));
-        }
-        Ok(Port {
-            min: 0,
-            max: 0,
-            name: s.to_string(),
+        super::numorstring::Port::parse(s).map(|p| Port {
+            min: p.min,
+            max: p.max,
+            name: p.name,
         })
     }
 
