@@ -9,6 +9,7 @@
 //! - [`datastore`]: keys with revisions and compare-and-swap transactions (etcd, embedded
 //!   SQLite, memory), and typed resource access on top;
 //! - [`ipam`]: blocks, affinities, handles, assignment, release, check, split;
+//! - [`k8s`]: Kubernetes access (kubeconfig, in-cluster), for the plugin and the controllers;
 //! - the edges: [`cli`] (calicoctl), [`cni`] (calico-ipam), [`node`] (calico-node), with
 //!   [`output`] and [`config`] shared between them.
 //!
@@ -22,6 +23,7 @@ pub mod config;
 pub mod datastore;
 pub mod go;
 pub mod ipam;
+pub mod k8s;
 pub mod model;
 pub mod node;
 pub mod output;
