@@ -33,10 +33,10 @@ impl KubeSource {
         if let Some(path) = explicit.filter(|p| !p.as_os_str().is_empty()) {
             return Some(KubeSource::Kubeconfig(path.to_path_buf()));
         }
-        if let Some(list) = std::env::var_os("KUBECONFIG") {
-            if let Some(first) = std::env::split_paths(&list).find(|p| !p.as_os_str().is_empty()) {
-                return Some(KubeSource::Kubeconfig(first));
-            }
+        if let Some(list) = std::env::var_os("KUBECONFIG")
+            && let Some(first) = std::env::split_paths(&list).find(|p| !p.as_os_str().is_empty())
+        {
+            return Some(KubeSource::Kubeconfig(first));
         }
         std::env::var_os("KUBERNETES_SERVICE_HOST")
             .filter(|h| !h.is_empty())
