@@ -51,6 +51,14 @@ pub enum ClientError {
     /// KubeControllersConfiguration not named `default`).
     #[error("{0}")]
     Refused(String),
+    /// Calico's `ErrorOperationNotSupported` (`operation Update is not supported on ...`);
+    /// `apply` tries an update after a create refused so, as calicoctl does.
+    #[error("{0}")]
+    NotSupported(String),
+    /// Calico's `ErrorResourceAlreadyExists` naming a built-in object by its bare name (a
+    /// create of Profile `projectcalico-default-allow`); `apply` then tries an update.
+    #[error("resource already exists: {0}")]
+    BuiltIn(String),
     /// A stored value is not valid JSON for its kind.
     #[error("failed to decode the value of {key}: {message}")]
     Decode {
@@ -140,6 +148,13 @@ pub trait Stored: Resource {
         })?;
         obj.metadata_mut().read_from = ReadFrom::new(&kv.value);
         Ok(obj)
+    }
+
+    /// Refuses, before anything else is checked, a create (`create`) or an update that
+    /// Calico's client refuses by name alone (its built-in profile).
+    fn refuse(&self, create: bool) -> Result<()> {
+        let _ = create;
+        Ok(())
     }
 
     /// Kind-specific checks and defaults before a create (`old == None`) or an update.
@@ -466,22 +481,23 @@ impl Stored for ClusterInformation {}
 impl Stored for HostEndpoint {}
 impl Stored for Profile {
     /// Calico's client refuses to write its built-in profile.
-    fn prepare(&mut self, _client: &Client, old: Option<&Self>) -> Result<()> {
+    fn refuse(&self, create: bool) -> Result<()> {
         let name = &self.metadata.name;
         if name != profile::DEFAULT_ALLOW {
             return Ok(());
         }
-        Err(ClientError::Refused(match old {
-            None => format!("resource already exists: {name}"),
-            Some(_) => format!(
+        Err(if create {
+            ClientError::BuiltIn(name.clone())
+        } else {
+            ClientError::NotSupported(format!(
                 "operation Update is not supported on {name}: The profile \"{name}\" is a default provided by Calico and cannot be updated"
-            ),
-        }))
+            ))
+        })
     }
 
     fn check_delete(_client: &Client, _namespace: Option<&str>, name: &str) -> Result<()> {
         if name == profile::DEFAULT_ALLOW {
-            return Err(ClientError::Refused(format!(
+            return Err(ClientError::NotSupported(format!(
                 "operation Delete is not supported on {name}: The profile \"{name}\" is a default provided by Calico and cannot be deleted"
             )));
         }
@@ -731,6 +747,7 @@ impl Client {
 
     /// Validates and prepares `obj` for a create without writing it (`--dry-run`).
     pub fn prepare_create<K: Stored>(&self, mut obj: K) -> Result<K> {
+        obj.refuse(true)?;
         let meta = obj.metadata();
         if meta.name.is_empty() {
             let reason = if meta.generate_name.is_empty() {
@@ -826,6 +843,7 @@ impl Client {
     /// [`Client::prepare_update`] against `current`, the stored object as the caller read it
     /// (a caller that writes the result in a transaction of its own compares its revision).
     pub(crate) fn prepare_update_of<K: Stored>(&self, mut obj: K, current: &K) -> Result<K> {
+        obj.refuse(false)?;
         Self::check_namespace(&obj)?;
         let meta = obj.metadata();
         let mut missing = Vec::new();
