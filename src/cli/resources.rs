@@ -204,7 +204,7 @@ fn check_nesting(doc: &str) -> Result<(), LoadError> {
                 depth += 1;
                 if depth > MAX_FLOW_NESTING {
                     return Err(LoadError::Parse(format!(
-                        "error converting YAML to JSON: yaml: line {line}: collections nested \
+                        "error parsing document: yaml: line {line}: collections nested \
                          more than {MAX_FLOW_NESTING} deep"
                     )));
                 }

@@ -41,12 +41,12 @@ pub enum DecodeError {
 fn unknown_fields_message(fields: &[String]) -> String {
     match fields {
         [one] => format!(
-            "error parsing document: field in document is not recognized or is in the wrong location: {one}"
+            "{PARSE_ERROR}field in document is not recognized or is in the wrong location: {one}"
         ),
         many => {
             let shown: Vec<&str> = many.iter().take(4).map(String::as_str).collect();
             let mut s = format!(
-                "error parsing document: fields in document are not recognized or are in the wrong location: {}",
+                "{PARSE_ERROR}fields in document are not recognized or are in the wrong location: {}",
                 shown.join(", ")
             );
             if many.len() > 4 {
@@ -97,13 +97,13 @@ pub(crate) fn decode_as<T: DeserializeOwned>(
         {
             continue;
         }
-        // A value's own decoder reported Calico's message (numorstring's ports).
-        let go_message = message
-            .split_once(super::numorstring::GO_MESSAGE)
-            .map(|(_, m)| m.to_string());
+        // A value's own decoder (a Go type's `UnmarshalJSON`: numorstring's ports,
+        // `metav1.Duration`) reported its message; else the JSON decoder's type error.
+        let own = message.split_once(OWN_ERROR).map(|(_, m)| m.to_string());
         wrong_type.get_or_insert_with(|| {
-            go_message
-                .unwrap_or_else(|| type_error(names, &value, err.path(), &message, show_values))
+            let inner =
+                own.unwrap_or_else(|| type_error(names, &value, err.path(), &message, show_values));
+            format!("{PARSE_ERROR}{inner}")
         });
         // Go on looking for unknown fields without the wrong value: a list item or a label
         // value takes its whole list or map along (its siblings would fail the same way).
@@ -267,9 +267,14 @@ fn stringify(v: &mut Value) -> bool {
 }
 
 /// Marks the error of a Go type's own `UnmarshalJSON` (`metav1.Duration`, `numorstring.Port`):
-/// a custom serde error starting with it is reported as Go's JSON step reports that error,
-/// `error unmarshaling JSON: time: invalid duration "x"`.
-pub(crate) const OWN_ERROR: &str = "\u{0}unmarshal: ";
+/// a custom serde error holding it is reported as the text after it, as Go's JSON decoder
+/// returns such an error unchanged (`time: invalid duration "x"`).
+pub(crate) const OWN_ERROR: &str = "\u{0}own:";
+
+/// How calicoctl v3.31's YAML reader (projectcalico/go-yaml-wrapper) prefixes every error of
+/// a document, from its YAML syntax to its JSON decoding: `error parsing document: cannot
+/// parse string 'True' into field IPPoolSpec.disabled of type bool`.
+pub(crate) const PARSE_ERROR: &str = "error parsing document: ";
 
 /// `cannot parse string 'True' into field IPPoolSpec.disabled of type bool`.
 fn type_error(
@@ -279,9 +284,6 @@ fn type_error(
     message: &str,
     show_values: bool,
 ) -> String {
-    if let Some(own) = message.strip_prefix(OWN_ERROR) {
-        return format!("error unmarshaling JSON: {own}");
-    }
     let Some(value) = value_at(document, path) else {
         return message.to_string();
     };
@@ -380,10 +382,10 @@ pub(crate) fn go_type_expected(message: &str) -> String {
 }
 
 /// A YAML syntax error as calicoctl's YAML-to-JSON conversion reports it (go-yaml v2):
-/// `error converting YAML to JSON: yaml: line 4: did not find expected key`.
+/// `error parsing document: yaml: line 4: did not find expected key` (go-yaml-wrapper).
 pub(crate) fn yaml_error(err: &serde_yaml::Error) -> String {
     let message = libyaml_error(err).unwrap_or_else(|| format!("yaml: {err}"));
-    format!("error converting YAML to JSON: {message}")
+    format!("error parsing document: {message}")
 }
 
 /// go-yaml v2's message (`yaml: line 4: did not find expected key`) for an error of libyaml's
@@ -574,33 +576,33 @@ mod tests {
         let cases = [
             (
                 json!({"cidr": "10.0.0.0/24", "disabled": "True"}),
-                "cannot parse string 'True' into field IPPoolSpec.disabled of type bool",
+                "error parsing document: cannot parse string 'True' into field IPPoolSpec.disabled of type bool",
             ),
             (
                 json!({"blockSize": "26"}),
-                "cannot parse string '26' into field IPPoolSpec.blockSize of type int",
+                "error parsing document: cannot parse string '26' into field IPPoolSpec.blockSize of type int",
             ),
             (
                 json!({"blockSize": 26.5}),
-                "cannot parse number '26.5' into field IPPoolSpec.blockSize of type int",
+                "error parsing document: cannot parse number '26.5' into field IPPoolSpec.blockSize of type int",
             ),
             (
                 json!({"cidr": [1, 2]}),
-                "cannot parse array '[1,2]' into field IPPoolSpec.cidr of type string",
+                "error parsing document: cannot parse array '[1,2]' into field IPPoolSpec.cidr of type string",
             ),
             (
                 json!({"allowedUses": "Workload"}),
-                "cannot parse string 'Workload' into field IPPoolSpec.allowedUses of type \
+                "error parsing document: cannot parse string 'Workload' into field IPPoolSpec.allowedUses of type \
                  []v3.IPPoolAllowedUse",
             ),
             (
                 json!({"allowedUses": [["Workload"]]}),
-                "cannot parse array '[\"Workload\"]' into field IPPoolSpec.allowedUses of type \
+                "error parsing document: cannot parse array '[\"Workload\"]' into field IPPoolSpec.allowedUses of type \
                  v3.IPPoolAllowedUse",
             ),
             (
                 json!({"ipipMode": {"a": 1}}),
-                "cannot parse object '{\"a\":1}' into field IPPoolSpec.ipipMode of type \
+                "error parsing document: cannot parse object '{\"a\":1}' into field IPPoolSpec.ipipMode of type \
                  v3.IPIPMode",
             ),
         ];
@@ -611,25 +613,25 @@ mod tests {
                          "metadata": {"name": "p", "labels": "rack"}});
         assert_eq!(
             err::<IpPool>(doc),
-            "cannot parse string 'rack' into field ObjectMeta.labels of type map[string]string"
+            "error parsing document: cannot parse string 'rack' into field ObjectMeta.labels of type map[string]string"
         );
         let doc = json!({"apiVersion": "projectcalico.org/v3", "kind": "IPPool", "spec": "x"});
         assert_eq!(
             err::<IpPool>(doc),
-            "cannot parse string 'x' into field IPPool.spec of type v3.IPPoolSpec"
+            "error parsing document: cannot parse string 'x' into field IPPool.spec of type v3.IPPoolSpec"
         );
         let doc = json!({"apiVersion": "projectcalico.org/v3", "kind": "Node",
                          "metadata": {"name": "n"}, "spec": {"bgp": {"ipv4Address": ["x"]}}});
         assert_eq!(
             err::<Node>(doc),
-            "cannot parse array '[\"x\"]' into field NodeBGPSpec.ipv4Address of type string"
+            "error parsing document: cannot parse array '[\"x\"]' into field NodeBGPSpec.ipv4Address of type string"
         );
         let doc = json!({"apiVersion": "projectcalico.org/v3", "kind": "WorkloadEndpoint",
                          "metadata": {"name": "w"},
                          "spec": {"ipNATs": [{"internalIP": "10.0.0.1", "externalIP": {}}]}});
         assert_eq!(
             err::<WorkloadEndpoint>(doc),
-            "cannot parse object '{}' into field IPNAT.externalIP of type string"
+            "error parsing document: cannot parse object '{}' into field IPNAT.externalIP of type string"
         );
     }
 
@@ -776,7 +778,7 @@ mod tests {
             let err = serde_yaml::from_str::<Value>(text).unwrap_err();
             assert_eq!(
                 yaml_error(&err),
-                format!("error converting YAML to JSON: {want}"),
+                format!("error parsing document: {want}"),
                 "{text:?}"
             );
         }

@@ -33,7 +33,7 @@ const TAG_PREFIX: &str = "tag:yaml.org,2002:";
 /// it (`Value::Null` for an empty document). The error is calicoctl's message without
 /// `failed to execute command: `.
 pub(crate) fn parse(text: &str) -> Result<Value, String> {
-    parse_first(text).map_err(|e| format!("error converting YAML to JSON: {e}"))
+    parse_first(text).map_err(|e| format!("{}{e}", super::decode::PARSE_ERROR))
 }
 
 fn parse_first(text: &str) -> Result<Value, String> {
@@ -482,11 +482,11 @@ mod tests {
         );
         assert_eq!(
             parse("a: !!int abc\n").unwrap_err(),
-            "error converting YAML to JSON: yaml: cannot decode !!str `abc` as a !!int"
+            "error parsing document: yaml: cannot decode !!str `abc` as a !!int"
         );
         assert_eq!(
             parse("a: !!bool 1\n").unwrap_err(),
-            "error converting YAML to JSON: yaml: cannot decode !!int `1` as a !!bool"
+            "error parsing document: yaml: cannot decode !!int `1` as a !!bool"
         );
     }
 
@@ -497,7 +497,7 @@ mod tests {
         assert_eq!(keys, ["true", "16", "1.5", ".inf", "1e+06", "false", "on"]);
         assert_eq!(
             parse("~: x\n").unwrap_err(),
-            "error converting YAML to JSON: Unsupported map key of type: %!s(<nil>), key: <nil>, value: \"x\""
+            "error parsing document: Unsupported map key of type: %!s(<nil>), key: <nil>, value: \"x\""
         );
     }
 
@@ -505,15 +505,15 @@ mod tests {
     fn specials_cannot_be_json() {
         assert_eq!(
             parse("a: .inf\n").unwrap_err(),
-            "error converting YAML to JSON: json: unsupported value: +Inf"
+            "error parsing document: json: unsupported value: +Inf"
         );
         assert_eq!(
             parse("a: [-.Inf]\n").unwrap_err(),
-            "error converting YAML to JSON: json: unsupported value: -Inf"
+            "error parsing document: json: unsupported value: -Inf"
         );
         assert_eq!(
             parse("a: .NaN\n").unwrap_err(),
-            "error converting YAML to JSON: json: unsupported value: NaN"
+            "error parsing document: json: unsupported value: NaN"
         );
     }
 
@@ -529,12 +529,12 @@ mod tests {
         assert_eq!(v["copy"], json!(["a", "b"]));
         assert_eq!(
             parse("a: *nope\n").unwrap_err(),
-            "error converting YAML to JSON: yaml: unknown anchor 'nope' referenced"
+            "error parsing document: yaml: unknown anchor 'nope' referenced"
         );
         let bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n";
         assert_eq!(
             parse(bomb).unwrap_err(),
-            "error converting YAML to JSON: yaml: document contains excessive aliasing"
+            "error parsing document: yaml: document contains excessive aliasing"
         );
     }
 
@@ -542,15 +542,15 @@ mod tests {
     fn syntax_errors_as_go_yaml_reports_them() {
         assert_eq!(
             parse("kind: IPPool\nmetadata:\n  name: p\n spec:\n  cidr: x\n").unwrap_err(),
-            "error converting YAML to JSON: yaml: line 3: did not find expected key"
+            "error parsing document: yaml: line 3: did not find expected key"
         );
         assert_eq!(
             parse("a:\n\tb: 1\n").unwrap_err(),
-            "error converting YAML to JSON: yaml: line 2: found character that cannot start any token"
+            "error parsing document: yaml: line 2: found character that cannot start any token"
         );
         assert_eq!(
             parse("a: b: c\n").unwrap_err(),
-            "error converting YAML to JSON: yaml: mapping values are not allowed in this context"
+            "error parsing document: yaml: mapping values are not allowed in this context"
         );
         assert_eq!(parse("# nothing\n").unwrap(), Value::Null);
     }
@@ -561,16 +561,16 @@ mod tests {
         // is never reached.
         assert_eq!(
             parse("a: !!int abc\nb: {c: 2\n").unwrap_err(),
-            "error converting YAML to JSON: yaml: line 2: did not find expected ',' or '}'"
+            "error parsing document: yaml: line 2: did not find expected ',' or '}'"
         );
         assert_eq!(
             parse("a: .inf\nb: 'open\n").unwrap_err(),
-            "error converting YAML to JSON: yaml: line 3: found unexpected end of stream"
+            "error parsing document: yaml: line 3: found unexpected end of stream"
         );
         // An alias is resolved while parsing: an unknown one before the syntax error wins.
         assert_eq!(
             parse("a: *nope\nb: {c: 2\n").unwrap_err(),
-            "error converting YAML to JSON: yaml: unknown anchor 'nope' referenced"
+            "error parsing document: yaml: unknown anchor 'nope' referenced"
         );
     }
 
@@ -609,11 +609,11 @@ mod tests {
         );
         assert_eq!(
             parse("a: &x [1, *x]\n").unwrap_err(),
-            "error converting YAML to JSON: yaml: unknown anchor 'x' referenced"
+            "error parsing document: yaml: unknown anchor 'x' referenced"
         );
         assert_eq!(
             parse("é: &e-1 x\nü: [*e-1, *u_2]\n").unwrap_err(),
-            "error converting YAML to JSON: yaml: unknown anchor 'u_2' referenced"
+            "error parsing document: yaml: unknown anchor 'u_2' referenced"
         );
         assert_eq!(
             value("k: &k-1 v\n*k-1 : [*k-1, !!map {a: !!seq [1]}]\n"),

@@ -5,9 +5,7 @@
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-/// The prefix of a decoding error whose text is Calico's own message, reported as it is
-/// (see `decode::decode_as`).
-pub(crate) const GO_MESSAGE: &str = "\u{1}go:";
+use super::decode::OWN_ERROR;
 
 /// `numorstring.Protocol`: a number written as one (or as a numeric string) is a number;
 /// any other string is kept as written, for validation to judge.
@@ -78,13 +76,13 @@ impl<'de> Deserialize<'de> for Protocol {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Protocol, E> {
                 u8::try_from(v).map(Protocol::Num).map_err(|_| {
                     E::custom(format!(
-                        "{GO_MESSAGE}json: cannot unmarshal number {v} into Go value of type uint8"
+                        "{OWN_ERROR}json: cannot unmarshal number {v} into Go value of type uint8"
                     ))
                 })
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Protocol, E> {
                 Err(E::custom(format!(
-                    "{GO_MESSAGE}json: cannot unmarshal number {v} into Go value of type uint8"
+                    "{OWN_ERROR}json: cannot unmarshal number {v} into Go value of type uint8"
                 )))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Protocol, E> {
@@ -241,17 +239,17 @@ impl<'de> Deserialize<'de> for Port {
                     })
                     .map_err(|_| {
                         E::custom(format!(
-                            "{GO_MESSAGE}json: cannot unmarshal number {v} into Go value of type uint16"
+                            "{OWN_ERROR}json: cannot unmarshal number {v} into Go value of type uint16"
                         ))
                     })
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Port, E> {
                 Err(E::custom(format!(
-                    "{GO_MESSAGE}json: cannot unmarshal number {v} into Go value of type uint16"
+                    "{OWN_ERROR}json: cannot unmarshal number {v} into Go value of type uint16"
                 )))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Port, E> {
-                Port::parse(v).map_err(|m| E::custom(format!("{GO_MESSAGE}{m}")))
+                Port::parse(v).map_err(|m| E::custom(format!("{OWN_ERROR}{m}")))
             }
         }
         d.deserialize_any(V)
