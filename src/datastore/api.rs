@@ -24,7 +24,8 @@ use crate::model::{
     BgpConfiguration, BgpFilter, BgpPeer, Cidr, ClusterInformation, FelixConfiguration,
     GlobalNetworkPolicy, GlobalNetworkSet, HostEndpoint, IpPool, IpReservation, IpamConfiguration,
     KubeControllersConfiguration, NetworkPolicy, NetworkSet, Node, ObjectMeta, Resource,
-    ResourceId, StagedGlobalNetworkPolicy, StagedNetworkPolicy, Tier, WorkloadEndpoint,
+    ResourceId, StagedGlobalNetworkPolicy, StagedKubernetesNetworkPolicy, StagedNetworkPolicy,
+    Tier, WorkloadEndpoint,
 };
 
 /// Errors of typed resource access, worded as Calico's clientv3 words them.
@@ -428,6 +429,7 @@ impl Stored for BgpPeer {
     }
 }
 impl Stored for GlobalNetworkSet {}
+impl Stored for StagedKubernetesNetworkPolicy {}
 impl Stored for NetworkSet {}
 impl Stored for KubeControllersConfiguration {
     /// Calico's client defaults and template checks, then (creates only) the name, which

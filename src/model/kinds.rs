@@ -10,8 +10,8 @@ use super::{
     BgpConfiguration, BgpFilter, BgpPeer, ClusterInformation, Columns, FelixConfiguration,
     GlobalNetworkPolicy, GlobalNetworkSet, HostEndpoint, IpPool, IpReservation, IpamConfiguration,
     KubeControllersConfiguration, NetworkPolicy, NetworkSet, Node, ObjectMeta, Profile, Resource,
-    ResourceId, StagedGlobalNetworkPolicy, StagedNetworkPolicy, Tier, ValidationError,
-    WorkloadEndpoint,
+    ResourceId, StagedGlobalNetworkPolicy, StagedKubernetesNetworkPolicy, StagedNetworkPolicy,
+    Tier, ValidationError, WorkloadEndpoint,
 };
 use serde::Serialize;
 
@@ -126,6 +126,7 @@ registry!($
     Node,
     Profile,
     StagedGlobalNetworkPolicy,
+    StagedKubernetesNetworkPolicy,
     StagedNetworkPolicy,
     Tier,
     WorkloadEndpoint,
@@ -361,6 +362,7 @@ mod tests {
             [
                 "NetworkPolicy",
                 "NetworkSet",
+                "StagedKubernetesNetworkPolicy",
                 "StagedNetworkPolicy",
                 "WorkloadEndpoint"
             ]

@@ -440,6 +440,7 @@ golden_cases! {
     reservations => "reservations",
     resource_version => "resource-version",
     staged => "staged",
+    staged_k8s => "staged-k8s",
     tiers => "tiers",
     version_convert => "version-convert",
     yaml_types => "yaml-types",
