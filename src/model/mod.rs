@@ -10,6 +10,7 @@
 pub(crate) mod bgpconfig;
 pub(crate) mod bgpfilter;
 pub(crate) mod bgppeer;
+pub(crate) mod caliconodestatus;
 pub mod cidr;
 pub(crate) mod clusterinfo;
 pub(crate) mod decode;
@@ -42,6 +43,7 @@ pub mod workloadendpoint;
 pub use bgpconfig::BgpConfiguration;
 pub use bgpfilter::BgpFilter;
 pub use bgppeer::BgpPeer;
+pub use caliconodestatus::CalicoNodeStatus;
 pub use cidr::Cidr;
 pub use clusterinfo::ClusterInformation;
 pub(crate) use decode::{decode_document, go_type_expected, yaml_error};

@@ -432,6 +432,7 @@ golden_cases! {
     namespace_errors => "namespace-errors",
     namespaced => "namespaced",
     networksets => "networksets",
+    nodestatus => "nodestatus",
     node_cluster => "node-cluster",
     patch => "patch",
     patch_errors => "patch-errors",
