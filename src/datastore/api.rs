@@ -21,10 +21,11 @@ use crate::model::policy::{self, TieredPolicy};
 use crate::model::profile::{self, Profile};
 use crate::model::validation::{ErroredField, ValidationError};
 use crate::model::{
-    BgpConfiguration, BgpFilter, BgpPeer, Cidr, ClusterInformation, FelixConfiguration,
-    GlobalNetworkPolicy, GlobalNetworkSet, HostEndpoint, IpPool, IpReservation, IpamConfiguration,
-    KubeControllersConfiguration, NetworkPolicy, NetworkSet, Node, ObjectMeta, Resource,
-    ResourceId, StagedGlobalNetworkPolicy, StagedNetworkPolicy, Tier, WorkloadEndpoint,
+    BgpConfiguration, BgpFilter, BgpPeer, CalicoNodeStatus, Cidr, ClusterInformation,
+    FelixConfiguration, GlobalNetworkPolicy, GlobalNetworkSet, HostEndpoint, IpPool, IpReservation,
+    IpamConfiguration, KubeControllersConfiguration, NetworkPolicy, NetworkSet, Node, ObjectMeta,
+    Resource, ResourceId, StagedGlobalNetworkPolicy, StagedKubernetesNetworkPolicy,
+    StagedNetworkPolicy, Tier, WorkloadEndpoint,
 };
 
 /// Errors of typed resource access, worded as Calico's clientv3 words them.
@@ -443,6 +444,8 @@ impl Stored for BgpPeer {
     }
 }
 impl Stored for GlobalNetworkSet {}
+impl Stored for StagedKubernetesNetworkPolicy {}
+impl Stored for CalicoNodeStatus {}
 impl Stored for NetworkSet {}
 impl Stored for KubeControllersConfiguration {
     /// Calico's client defaults and template checks, then (creates only) the name, which

@@ -7,11 +7,11 @@ pub use super::decode::DecodeError;
 use super::decode::decode_as;
 use super::gotypes::GoType;
 use super::{
-    BgpConfiguration, BgpFilter, BgpPeer, ClusterInformation, Columns, FelixConfiguration,
-    GlobalNetworkPolicy, GlobalNetworkSet, HostEndpoint, IpPool, IpReservation, IpamConfiguration,
-    KubeControllersConfiguration, NetworkPolicy, NetworkSet, Node, ObjectMeta, Profile, Resource,
-    ResourceId, StagedGlobalNetworkPolicy, StagedNetworkPolicy, Tier, ValidationError,
-    WorkloadEndpoint,
+    BgpConfiguration, BgpFilter, BgpPeer, CalicoNodeStatus, ClusterInformation, Columns,
+    FelixConfiguration, GlobalNetworkPolicy, GlobalNetworkSet, HostEndpoint, IpPool, IpReservation,
+    IpamConfiguration, KubeControllersConfiguration, NetworkPolicy, NetworkSet, Node, ObjectMeta,
+    Profile, Resource, ResourceId, StagedGlobalNetworkPolicy, StagedKubernetesNetworkPolicy,
+    StagedNetworkPolicy, Tier, ValidationError, WorkloadEndpoint,
 };
 use serde::Serialize;
 
@@ -112,6 +112,7 @@ registry!($
     BgpConfiguration,
     BgpFilter,
     BgpPeer,
+    CalicoNodeStatus,
     ClusterInformation,
     FelixConfiguration,
     GlobalNetworkPolicy,
@@ -126,6 +127,7 @@ registry!($
     Node,
     Profile,
     StagedGlobalNetworkPolicy,
+    StagedKubernetesNetworkPolicy,
     StagedNetworkPolicy,
     Tier,
     WorkloadEndpoint,
@@ -361,6 +363,7 @@ mod tests {
             [
                 "NetworkPolicy",
                 "NetworkSet",
+                "StagedKubernetesNetworkPolicy",
                 "StagedNetworkPolicy",
                 "WorkloadEndpoint"
             ]

@@ -253,3 +253,72 @@ spec:
         r#"{"kind":"BGPFilter","apiVersion":"projectcalico.org/v3","metadata":{"name":"tor-out","uid":"UID","creationTimestamp":"TIME"},"spec":{"importV4":[{"action":"Reject"}],"exportV6":[{"cidr":"fd00:7::/48","prefixLength":{"max":64},"matchOperator":"Equal","action":"Accept"}]}}"#,
     );
 }
+
+#[test]
+fn caliconodestatus_as_calico_stores_it() {
+    // As calico-node v3.31 leaves it after reporting: `status` is always written (its
+    // structs too), the BGP counts even when zero.
+    let etcd = interop(
+        "caliconodestatus",
+        "node-1-status",
+        "/calico/resources/v3/projectcalico.org/caliconodestatuses/node-1-status",
+        r#"{"kind":"CalicoNodeStatus","apiVersion":"projectcalico.org/v3","metadata":{"name":"node-1-status","uid":"5e3c1b7a-1d2e-4f60-9a7b-0c1d2e3f4a5b","creationTimestamp":"2026-03-01T08:00:00Z"},"spec":{"node":"node-1","classes":["Agent","BGP","Routes"],"updatePeriodSeconds":10},"status":{"lastUpdated":"2026-03-01T08:05:00Z","agent":{"birdV4":{"state":"Ready","version":"v0.3.3+birdv1.6.8","routerID":"10.0.0.1","lastBootTime":"2026-03-01 08:00:00","lastReconfigurationTime":"2026-03-01 08:00:00"},"birdV6":{}},"bgp":{"numberEstablishedV4":1,"numberNotEstablishedV4":0,"numberEstablishedV6":0,"numberNotEstablishedV6":0,"peersV4":[{"peerIP":"10.0.0.2","type":"NodeMesh","state":"Established","since":"08:00:01"}]},"routes":{"routesV4":[{"type":"FIB","destination":"10.244.1.0/26","gateway":"10.0.0.2","interface":"eth0","learnedFrom":{"sourceType":"NodeMesh","peerIP":"10.0.0.2"}}]}}}"#,
+        "apiVersion: projectcalico.org/v3
+kind: CalicoNodeStatus
+metadata:
+  creationTimestamp: \"2026-03-01T08:00:00Z\"
+  name: node-1-status
+  resourceVersion: \"REV\"
+  uid: 5e3c1b7a-1d2e-4f60-9a7b-0c1d2e3f4a5b
+spec:
+  classes:
+  - Agent
+  - BGP
+  - Routes
+  node: node-1
+  updatePeriodSeconds: 10
+status:
+  agent:
+    birdV4:
+      lastBootTime: \"2026-03-01 08:00:00\"
+      lastReconfigurationTime: \"2026-03-01 08:00:00\"
+      routerID: 10.0.0.1
+      state: Ready
+      version: v0.3.3+birdv1.6.8
+    birdV6: {}
+  bgp:
+    numberEstablishedV4: 1
+    numberEstablishedV6: 0
+    numberNotEstablishedV4: 0
+    numberNotEstablishedV6: 0
+    peersV4:
+    - peerIP: 10.0.0.2
+      since: \"08:00:01\"
+      state: Established
+      type: NodeMesh
+  lastUpdated: \"2026-03-01T08:05:00Z\"
+  routes:
+    routesV4:
+    - destination: 10.244.1.0/26
+      gateway: 10.0.0.2
+      interface: eth0
+      learnedFrom:
+        peerIP: 10.0.0.2
+        sourceType: NodeMesh
+      type: FIB
+",
+    );
+    etcd.writes(
+        "apiVersion: projectcalico.org/v3
+kind: CalicoNodeStatus
+metadata:
+  name: node-2-status
+spec:
+  updatePeriodSeconds: 0
+  classes: [BGP]
+  node: node-2
+",
+        "/calico/resources/v3/projectcalico.org/caliconodestatuses/node-2-status",
+        r#"{"kind":"CalicoNodeStatus","apiVersion":"projectcalico.org/v3","metadata":{"name":"node-2-status","uid":"UID","creationTimestamp":"TIME"},"spec":{"node":"node-2","classes":["BGP"],"updatePeriodSeconds":0},"status":{"lastUpdated":null,"agent":{"birdV4":{},"birdV6":{}},"bgp":{"numberEstablishedV4":0,"numberNotEstablishedV4":0,"numberEstablishedV6":0,"numberNotEstablishedV6":0},"routes":{}}}"#,
+    );
+}

@@ -34,6 +34,21 @@ const PREFIX: &str = "/calico/resources/v3/projectcalico.org/";
 const META: &str =
     r#""uid":"5b8f2f2e-1111-4c3b-9d55-0123456789ab","creationTimestamp":"2025-10-01T12:00:00Z""#;
 
+/// Calico's `value` (written with [`META`]) with the uid and creation time of `stored`, the
+/// value our create wrote for the same object.
+fn with_new_identity(value: &str, stored: &[u8]) -> String {
+    let ours: serde_json::Value = serde_json::from_slice(stored).unwrap();
+    value
+        .replace(
+            "5b8f2f2e-1111-4c3b-9d55-0123456789ab",
+            ours["metadata"]["uid"].as_str().unwrap(),
+        )
+        .replace(
+            "2025-10-01T12:00:00Z",
+            ours["metadata"]["creationTimestamp"].as_str().unwrap(),
+        )
+}
+
 #[test]
 fn calico_written_policies_and_tiers_read_back_and_ours_match_calicos() {
     let etcd = calico::testing::EtcdServer::start();
@@ -156,19 +171,11 @@ fn calico_written_policies_and_tiers_read_back_and_ours_match_calicos() {
         .get(&key)
         .unwrap()
         .expect("stored under the tiered name");
-    let ours: serde_json::Value = serde_json::from_slice(&kv.value).unwrap();
     // Byte for byte, in Go's field order, but for the new uid and creation time.
-    let expected = calico_values[1]
-        .1
-        .replace(
-            "5b8f2f2e-1111-4c3b-9d55-0123456789ab",
-            ours["metadata"]["uid"].as_str().unwrap(),
-        )
-        .replace(
-            "2025-10-01T12:00:00Z",
-            ours["metadata"]["creationTimestamp"].as_str().unwrap(),
-        );
-    assert_eq!(String::from_utf8(kv.value.clone()).unwrap(), expected);
+    assert_eq!(
+        String::from_utf8(kv.value.clone()).unwrap(),
+        with_new_identity(&calico_values[1].1, &kv.value)
+    );
 }
 
 #[test]
@@ -264,5 +271,87 @@ fn calico_written_host_endpoint_reads_back() {
     assert_eq!(
         wide,
         "NAME         NODE    INTERFACE   IPS          PROFILES                      \nnode1-eth0   node1   eth0        192.0.2.10   projectcalico-default-allow   \n\n"
+    );
+}
+
+#[test]
+fn calico_written_staged_kubernetes_policy_reads_back_and_ours_matches_calicos() {
+    let etcd = calico::testing::EtcdServer::start();
+    let store = etcd.store();
+    let key = format!("{PREFIX}stagedkubernetesnetworkpolicies/prod/allow-web");
+    // As Calico v3.31 writes it: `podSelector` always (a struct), `ipBlock.cidr` always,
+    // `port` a number or a string as written.
+    let value = format!(
+        r#"{{"kind":"StagedKubernetesNetworkPolicy","apiVersion":"projectcalico.org/v3","metadata":{{"name":"allow-web","namespace":"prod",{META}}},"spec":{{"stagedAction":"Set","podSelector":{{"matchLabels":{{"app":"web"}}}},"ingress":[{{"ports":[{{"protocol":"TCP","port":80}},{{"port":"http"}}],"from":[{{"namespaceSelector":{{}}}},{{"ipBlock":{{"cidr":"10.0.0.0/8","except":["10.1.0.0/16"]}}}}]}}],"egress":[{{"ports":[{{"protocol":"UDP","port":53,"endPort":54}}]}}],"policyTypes":["Ingress","Egress"]}}}}"#
+    );
+    store
+        .txn(Txn::new().put(key.clone(), value.clone().into_bytes()))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ep = etcd.endpoint();
+    let yaml = stdout(&calicoctl(
+        dir.path(),
+        &ep,
+        &["get", "sknp", "allow-web", "-n", "prod", "-o", "yaml"],
+    ));
+    assert_eq!(
+        without_revision(&yaml),
+        [
+            "apiVersion: projectcalico.org/v3",
+            "kind: StagedKubernetesNetworkPolicy",
+            "metadata:",
+            "  creationTimestamp: \"2025-10-01T12:00:00Z\"",
+            "  name: allow-web",
+            "  namespace: prod",
+            "  uid: 5b8f2f2e-1111-4c3b-9d55-0123456789ab",
+            "spec:",
+            "  egress:",
+            "  - ports:",
+            "    - endPort: 54",
+            "      port: 53",
+            "      protocol: UDP",
+            "  ingress:",
+            "  - from:",
+            "    - namespaceSelector: {}",
+            "    - ipBlock:",
+            "        cidr: 10.0.0.0/8",
+            "        except:",
+            "        - 10.1.0.0/16",
+            "    ports:",
+            "    - port: 80",
+            "      protocol: TCP",
+            "    - port: http",
+            "  podSelector:",
+            "    matchLabels:",
+            "      app: web",
+            "  policyTypes:",
+            "  - Ingress",
+            "  - Egress",
+            "  stagedAction: Set",
+        ]
+    );
+    let table = stdout(&calicoctl(dir.path(), &ep, &["get", "sknp", "-A"]));
+    assert_eq!(
+        table,
+        "NAMESPACE   NAME        \nprod        allow-web   \n\n"
+    );
+
+    // What we write is what Calico writes: delete it and create it from YAML.
+    stdout(&calicoctl(
+        dir.path(),
+        &ep,
+        &["delete", "sknp", "allow-web", "-n", "prod"],
+    ));
+    assert!(store.get(&key).unwrap().is_none());
+    std::fs::write(
+        dir.path().join("sknp.yaml"),
+        "apiVersion: projectcalico.org/v3\nkind: StagedKubernetesNetworkPolicy\nmetadata:\n  name: allow-web\n  namespace: prod\nspec:\n  policyTypes: [Ingress, Egress]\n  stagedAction: Set\n  egress:\n  - ports:\n    - {endPort: 54, port: 53, protocol: UDP}\n  ingress:\n  - ports:\n    - {protocol: TCP, port: 80}\n    - port: http\n    from:\n    - namespaceSelector: {}\n    - ipBlock: {except: [10.1.0.0/16], cidr: 10.0.0.0/8}\n  podSelector:\n    matchLabels: {app: web}\n",
+    )
+    .unwrap();
+    stdout(&calicoctl(dir.path(), &ep, &["create", "-f", "sknp.yaml"]));
+    let kv = store.get(&key).unwrap().expect("stored under its name");
+    assert_eq!(
+        String::from_utf8(kv.value.clone()).unwrap(),
+        with_new_identity(&value, &kv.value)
     );
 }
