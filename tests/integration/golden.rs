@@ -411,6 +411,7 @@ golden_cases! {
     bgppeer => "bgppeer",
     cni => "cni",
     config_errors => "config-errors",
+    convert_bgppeer => "convert-bgppeer",
     create_dir => "create-dir",
     create_errors => "create-errors",
     datastore_choice => "datastore-choice",
