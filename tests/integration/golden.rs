@@ -412,6 +412,7 @@ golden_cases! {
     cni => "cni",
     config_errors => "config-errors",
     convert_bgppeer => "convert-bgppeer",
+    convert_policy => "convert-policy",
     create_dir => "create-dir",
     create_errors => "create-errors",
     datastore_choice => "datastore-choice",
