@@ -413,6 +413,7 @@ golden_cases! {
     config_errors => "config-errors",
     convert_bgppeer => "convert-bgppeer",
     convert_policy => "convert-policy",
+    convert_profile => "convert-profile",
     create_dir => "create-dir",
     create_errors => "create-errors",
     datastore_choice => "datastore-choice",
