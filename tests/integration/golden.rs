@@ -412,6 +412,7 @@ golden_cases! {
     cni => "cni",
     config_errors => "config-errors",
     convert_bgppeer => "convert-bgppeer",
+    convert_hostendpoint => "convert-hostendpoint",
     convert_policy => "convert-policy",
     convert_profile => "convert-profile",
     create_dir => "create-dir",
