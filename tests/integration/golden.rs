@@ -415,6 +415,7 @@ golden_cases! {
     convert_hostendpoint => "convert-hostendpoint",
     convert_policy => "convert-policy",
     convert_profile => "convert-profile",
+    convert_workloadendpoint => "convert-workloadendpoint",
     create_dir => "create-dir",
     create_errors => "create-errors",
     datastore_choice => "datastore-choice",
