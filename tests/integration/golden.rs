@@ -413,6 +413,7 @@ golden_cases! {
     config_errors => "config-errors",
     convert_bgppeer => "convert-bgppeer",
     convert_hostendpoint => "convert-hostendpoint",
+    convert_multi => "convert-multi",
     convert_policy => "convert-policy",
     convert_profile => "convert-profile",
     convert_workloadendpoint => "convert-workloadendpoint",
