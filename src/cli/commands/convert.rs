@@ -3,10 +3,8 @@
 
 use crate::cli::resources::split_documents;
 use crate::cli::{CmdError, CmdResult};
-use crate::model::ippool::{USE_TUNNEL, USE_WORKLOAD};
 use crate::model::kinds::AnyResource;
-use crate::model::node::NodeBgpSpec;
-use crate::model::{IpPool, Node};
+use crate::model::validation::ValidationError;
 use clap::Args;
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -38,92 +36,82 @@ pub struct ConvertArgs {
     pub(crate) ignore_validation: bool,
 }
 
-fn v1_ippool(v: &Value) -> Result<AnyResource, String> {
-    let cidr = v
-        .pointer("/metadata/cidr")
-        .and_then(Value::as_str)
-        .ok_or("ipPool metadata.cidr is required")?;
-    let name = cidr.replace(['.', ':', '/'], "-");
-    let mut p = IpPool::new(&name, cidr);
-    let spec = v.get("spec").cloned().unwrap_or_default();
-    let ipip_enabled = spec
-        .pointer("/ipip/enabled")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    p.spec.ipip_mode = if !ipip_enabled {
-        "Never".into()
-    } else if spec.pointer("/ipip/mode").and_then(Value::as_str) == Some("cross-subnet") {
-        "CrossSubnet".into()
-    } else {
-        "Always".into()
+mod names;
+mod to_v3;
+mod v1;
+
+/// One document of the file, as calicoctl's loader takes it: a v1 resource, or a Kubernetes
+/// NetworkPolicy or List of them.
+enum Loaded {
+    V1(Box<v1::V1>),
+    /// A Kubernetes NetworkPolicy, or an item of a List: its kind and apiVersion.
+    K8s(String, String),
+}
+
+/// calicoctl's `createResourcesFromBytes`: a resource, or a sequence of them.
+fn load_document(v: Value, out: &mut Vec<Loaded>) -> Result<(), String> {
+    let items = match v {
+        // A document of comments reads as JSON `null`, a resource of no type.
+        Value::Null => vec![Value::Null],
+        Value::Array(items) => items,
+        other => vec![other],
     };
-    p.spec.vxlan_mode = "Never".into();
-    p.spec.nat_outgoing = spec
-        .get("nat-outgoing")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    p.spec.disabled = spec
-        .get("disabled")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    p.spec.node_selector = "all()".into();
-    p.spec.allowed_uses = vec![USE_WORKLOAD.into(), USE_TUNNEL.into()];
-    p.spec.assignment_mode = Some("Automatic".into());
-    p.spec.block_size = p.block_size().into();
-    Ok(p.into())
-}
-
-fn v1_node(v: &Value) -> Result<AnyResource, String> {
-    let name = v
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .ok_or("node metadata.name is required")?;
-    let mut n = Node::new(&name.to_ascii_lowercase());
-    if let Some(bgp) = v.pointer("/spec/bgp") {
-        let s = |k: &str| {
-            bgp.get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
+    let mut loaded = Vec::new();
+    for item in &items {
+        let field = |k: &str| match item.get(k) {
+            Some(Value::String(s)) => s.clone(),
+            _ => String::new(),
         };
-        let spec = NodeBgpSpec {
-            as_number: bgp.get("asNumber").cloned().filter(|a| !a.is_null()),
-            ipv4_address: s("ipv4Address"),
-            ipv6_address: s("ipv6Address"),
-            ..NodeBgpSpec::default()
-        };
-        if !spec.is_empty() {
-            n.spec.bgp = Some(spec);
+        let (kind, api_version) = (field("kind"), field("apiVersion"));
+        if !item.is_object() || !v1::known_type(&kind, &api_version) {
+            return Err(format!(
+                "unknown resource type ({kind}) and/or version ({api_version})"
+            ));
+        }
+        if api_version == "v1" && kind != "List" {
+            loaded.push(Loaded::V1(Box::new(v1::load(&kind, item)?)));
+        } else {
+            for (kind, api_version) in v1::load_k8s(&kind, item)? {
+                loaded.push(Loaded::K8s(kind, api_version));
+            }
         }
     }
-    if let Some(labels) = v.pointer("/metadata/labels").and_then(Value::as_object) {
-        for (k, val) in labels {
-            n.metadata
-                .labels
-                .insert(k.clone(), val.as_str().unwrap_or_default().to_string());
-        }
-    }
-    Ok(n.into())
+    out.extend(loaded);
+    Ok(())
 }
 
-fn convert_one(v: &Value) -> Result<AnyResource, String> {
-    let kind = v.get("kind").and_then(Value::as_str).unwrap_or_default();
-    let api = v
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if api != "v1" {
+/// Converts and (unless told not to) validates one loaded resource.
+fn convert_one(res: Loaded, validate: bool) -> Result<AnyResource, String> {
+    let converted = match res {
+        Loaded::V1(r) => {
+            to_v3::convert(*r).map_err(|e| format!("failed to convert resource: {e}"))?
+        }
+        // calicoctl converts Kubernetes NetworkPolicies; this one does not (yet).
+        Loaded::K8s(kind, api_version)
+            if api_version.eq_ignore_ascii_case("networking.k8s.io/v1") =>
+        {
+            return Err(format!(
+                "failed to convert resource: conversion of the Kubernetes resource type '{kind}' is not supported"
+            ));
+        }
+        // An item of a List that is not a Kubernetes policy goes to calicoctl's v1 converters,
+        // which do not take the Kubernetes type it was read as.
+        Loaded::K8s(kind, _) => {
+            return Err(format!(
+                "failed to convert resource: conversion for the resource type '{kind}' is not supported"
+            ));
+        }
+    };
+    if validate
+        && let Err(e) = converted
+            .validate_standalone()
+            .and_then(|()| ValidationError::check(to_v3::workload_port_problems(&converted)))
+    {
         return Err(format!(
-            "unknown resource type ({kind}) and/or version ({api})"
+            "converted manifest resource(s) failed validation: {e}Re-run the command with '--ignore-validation' flag to see the converted output"
         ));
     }
-    match kind.to_ascii_lowercase().as_str() {
-        "ippool" => v1_ippool(v),
-        "node" => v1_node(v),
-        _ => Err(format!(
-            "conversion for the resource type '{kind}' is not supported"
-        )),
-    }
+    Ok(converted)
 }
 
 /// Runs `convert`.
@@ -150,39 +138,19 @@ pub fn run(args: &ConvertArgs, out: &mut dyn Write) -> CmdResult {
             ))
         })?
     };
-    let mut converted = Vec::new();
-    for doc in split_documents(&text) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut loaded = Vec::new();
+    for doc in split_documents(text) {
         if doc.trim().is_empty() {
             continue;
         }
-        let v: Value = serde_yaml::from_str(&doc).map_err(|e| {
-            CmdError::new(format!(
-                "failed to create resources from file: {}",
-                crate::model::yaml_error(&e)
-            ))
-        })?;
-        let items = match &v {
-            Value::Object(m) if m.get("kind").and_then(Value::as_str) == Some("List") => m
-                .get("items")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
-            Value::Array(a) => a.clone(),
-            Value::Null => vec![],
-            _ => vec![v],
-        };
-        for item in items {
-            converted.push(convert_one(&item).map_err(CmdError::new)?);
-        }
+        crate::model::goyaml::parse(&doc)
+            .and_then(|v| load_document(v, &mut loaded))
+            .map_err(|e| CmdError::new(format!("failed to create resources from file: {e}")))?;
     }
-    if !args.ignore_validation {
-        for r in &converted {
-            if let Err(e) = r.validate_standalone() {
-                return Err(CmdError::new(format!(
-                    "converted manifest resource(s) failed validation: {e}Re-run the command with '--ignore-validation' flag to see the converted output"
-                )));
-            }
-        }
+    let mut converted = Vec::new();
+    for res in loaded {
+        converted.push(convert_one(res, !args.ignore_validation).map_err(CmdError::new)?);
     }
     let values: Vec<Value> = converted
         .iter_mut()
@@ -192,6 +160,8 @@ pub fn run(args: &ConvertArgs, out: &mut dyn Write) -> CmdResult {
         })
         .collect();
     let value = match values.len() {
+        // Nothing converted: Go's nil slice of results.
+        0 => Value::Null,
         1 => values.into_iter().next().unwrap_or_default(),
         _ => {
             serde_json::json!({"kind": "List", "apiVersion": "v1", "metadata": {}, "items": values})
