@@ -317,7 +317,7 @@ fn host_endpoint(h: v1::HostEndpoint) -> Result<AnyResource, String> {
 
 /// Go's `net.ParseMAC` for the 6-byte forms, printed as Go prints a `HardwareAddr`.
 pub(super) fn mac_v3(s: &str) -> Result<String, String> {
-    let bad = || format!("error unmarshaling JSON: address {s}: invalid MAC address");
+    let bad = || format!("error parsing document: address {s}: invalid MAC address");
     let bytes: Vec<u8> = if s.len() == 17 && (s.contains(':') || s.contains('-')) {
         let sep = if s.contains(':') { ':' } else { '-' };
         s.split(sep)
@@ -486,7 +486,7 @@ mod tests {
         assert_eq!(mac_v3("cafe.1d52.bbe9").unwrap(), "ca:fe:1d:52:bb:e9");
         assert_eq!(
             mac_v3("ca:fe").unwrap_err(),
-            "error unmarshaling JSON: address ca:fe: invalid MAC address"
+            "error parsing document: address ca:fe: invalid MAC address"
         );
     }
 

@@ -367,7 +367,7 @@ fn values_read(res: &V1) -> Result<(), String> {
     let asn = |v: &Option<Value>| match v {
         Some(v) => crate::model::node::as_number(v)
             .map(|_| ())
-            .map_err(|e| format!("error unmarshaling JSON: {e}")),
+            .map_err(|e| format!("error parsing document: {e}")),
         None => Ok(()),
     };
     let net = |s: &str| parse_net(s).map(|_| ());
@@ -574,7 +574,7 @@ fn check_endpoint_ports(errs: &mut Vec<ErroredField>, ports: &[EndpointPort]) {
 /// A CIDR or address as `net.IPNet`'s decoding reads it.
 pub(super) fn parse_net(s: &str) -> Result<crate::model::Cidr, String> {
     crate::model::Cidr::parse_ip_or_cidr(s)
-        .map_err(|_| format!("error unmarshaling JSON: invalid CIDR address: {s}"))
+        .map_err(|_| format!("error parsing document: invalid CIDR address: {s}"))
 }
 
 /// An address as `net.IP`'s decoding reads it (the empty string is no address).
@@ -584,7 +584,7 @@ pub(super) fn parse_ip(s: &str) -> Result<Option<std::net::IpAddr>, String> {
     }
     crate::model::cidr::parse_ip(s)
         .map(Some)
-        .ok_or_else(|| format!("error unmarshaling JSON: invalid IP address: {s}"))
+        .ok_or_else(|| format!("error parsing document: invalid IP address: {s}"))
 }
 
 fn icmp_check(errs: &mut Vec<ErroredField>, icmp: &Icmp) {
