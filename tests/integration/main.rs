@@ -3,6 +3,7 @@
 
 mod bgp_interop;
 
+mod cni_kube;
 mod cni_ptp;
 mod datastore_choice;
 mod diags;
