@@ -174,21 +174,22 @@ fn reason_phrase(code: u16) -> &'static str {
     }
 }
 
-/// Writes a whole answer with its length.
+/// Writes a whole answer with its length, in one write (one TLS record where it fits).
 pub(super) fn write_response(
     w: &mut impl Write,
     code: u16,
     content_type: &str,
     body: &[u8],
 ) -> io::Result<()> {
-    write!(
-        w,
+    let mut answer = format!(
         "HTTP/1.1 {code} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
          Cache-Control: no-cache, private\r\n\r\n",
         reason_phrase(code),
         body.len()
-    )?;
-    w.write_all(body)?;
+    )
+    .into_bytes();
+    answer.extend_from_slice(body);
+    w.write_all(&answer)?;
     w.flush()
 }
 
@@ -203,9 +204,10 @@ pub(super) fn start_chunked(w: &mut impl Write) -> io::Result<()> {
 
 /// One chunk of a chunked answer.
 pub(super) fn write_chunk(w: &mut impl Write, data: &[u8]) -> io::Result<()> {
-    write!(w, "{:x}\r\n", data.len())?;
-    w.write_all(data)?;
-    w.write_all(b"\r\n")?;
+    let mut chunk = format!("{:x}\r\n", data.len()).into_bytes();
+    chunk.extend_from_slice(data);
+    chunk.extend_from_slice(b"\r\n");
+    w.write_all(&chunk)?;
     w.flush()
 }
 

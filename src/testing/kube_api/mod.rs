@@ -294,6 +294,8 @@ impl KubeApiServer {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
+                    // As Go's servers (kube-apiserver) do: no Nagle delay on small answers.
+                    let _ = stream.set_nodelay(true);
                     let Ok(clone) = stream.try_clone() else {
                         continue;
                     };
