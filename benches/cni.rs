@@ -9,6 +9,9 @@
 //!   total (the plugin's host lock serialises the IPAM part of each call, as on a real node).
 //!
 //! Reported: round trips (ADD + DEL) per second, and ADD / DEL latency (median, p90, p99).
+//! Then, serial, ADD with the pod and namespace read from the Kubernetes API (the stand-in API
+//! server of `calico::testing::kube_api` on loopback, HTTPS, `kubernetes.kubeconfig`) against
+//! ADD without it, alternating call by call: median of each and their ratio.
 //! Every ADD must return an address no live container holds; at the end the datastore must
 //! hold no allocation. Run: `cargo bench --bench cni` (about 30 s).
 
@@ -116,6 +119,42 @@ fn run(conf: &[u8], tag: &str, workers: usize, per_worker: usize) -> Outcome {
     }
 }
 
+/// ADD (then DEL) alternately without and with the API read, `n` pods; the sorted ADD times
+/// of each.
+fn api_read(conf: &[u8], n: usize) -> (Vec<Duration>, Vec<Duration>) {
+    use calico::testing::kube_api::KubeApiServer;
+    let api = KubeApiServer::start();
+    let dir = calico::testing::TestDir::new("calico-bench-cni-api");
+    let kubeconfig = dir.path().join("kubeconfig");
+    api.write_kubeconfig(&kubeconfig);
+    api.apply(serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": "bench", "labels": {"team": "a"}}}));
+    let mut with_api: serde_json::Value = serde_json::from_slice(conf).unwrap();
+    with_api["kubernetes"] = serde_json::json!({"kubeconfig": kubeconfig});
+    let with_api = serde_json::to_vec(&with_api).unwrap();
+    let (mut plain, mut read) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        for (api_on, conf, times) in [(false, conf, &mut plain), (true, &with_api[..], &mut read)] {
+            let id = format!("k{}{i:05}{:0>48}", u8::from(api_on), "");
+            api.apply(serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": format!("pod-{id}"), "namespace": "bench",
+                             "annotations": {"note": "bench"}},
+                "spec": {"nodeName": NODE, "containers": []}}));
+            let (t, _) = plugin("ADD", &id, conf);
+            times.push(t);
+            plugin("DEL", &id, conf);
+        }
+    }
+    assert!(
+        api.requests().len() >= 2 * n,
+        "the API was read for each ADD: {} requests",
+        api.requests().len()
+    );
+    plain.sort_unstable();
+    read.sort_unstable();
+    (plain, read)
+}
+
 fn main() {
     let containers: usize = common::knob("BENCH_CONTAINERS", 200);
     let which = std::env::var("BENCH_BACKENDS").unwrap_or_default();
@@ -162,6 +201,20 @@ fn main() {
                 ms(&o.dels, 0.9),
             );
         }
+        let (plain, read) = api_read(&conf, containers / 2);
+        let (p, r) = (
+            common::quantile_ms(&plain, 0.5),
+            common::quantile_ms(&read, 0.5),
+        );
+        println!(
+            "{:<9} ADD with the pod read from the Kubernetes API: p50 {r:.2} ms (p90 {:.2}) \
+             against {p:.2} ms without (p90 {:.2}), {:.2}x, {} each",
+            backend.name(),
+            common::quantile_ms(&read, 0.9),
+            common::quantile_ms(&plain, 0.9),
+            r / p,
+            plain.len()
+        );
         let left = Ipam::new(client.clone()).list_handles().unwrap();
         assert!(left.is_empty(), "handles left behind: {}", left.len());
         println!("(load {})", common::loadavg());

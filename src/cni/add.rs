@@ -328,7 +328,7 @@ impl<'a> Plugin<'a> {
             hostname: self.node.clone(),
             ipv4_pools: self.resolve_pools(&v4_names, 4, pools)?,
             ipv6_pools: self.resolve_pools(&v6_names, 6, pools)?,
-            namespace_labels: self.conf.args.k8s.namespace_labels.clone(),
+            namespace_labels: self.k8s.namespace_labels.clone(),
             intended_use: IntendedUse::Workload,
             max_blocks_per_host: 0,
             excluded: self.excluded(pools),

@@ -77,7 +77,7 @@ pub(super) fn floating_nats(on_endpoint: &[Cidr], floating: &[IpAddr]) -> Vec<Ip
 
 impl<'a> Plugin<'a> {
     pub(super) fn annotation(&self, key: &str) -> Option<&str> {
-        self.conf.args.k8s.annotations.get(key).map(String::as_str)
+        self.k8s.annotations.get(key).map(String::as_str)
     }
 
     /// Pod annotation, then namespace annotation, then the configuration.
@@ -89,7 +89,7 @@ impl<'a> Plugin<'a> {
         if let Some(v) = self.annotation(key) {
             return parse_json_list(key, v);
         }
-        if let Some(v) = self.conf.args.k8s.namespace_annotations.get(key) {
+        if let Some(v) = self.k8s.namespace_annotations.get(key) {
             return parse_json_list(key, v);
         }
         Ok(configured.to_vec())

@@ -35,6 +35,7 @@ mod check;
 mod del;
 mod endpoint;
 mod gateway;
+mod kube;
 mod plugin;
 mod protocol;
 pub mod types;
@@ -100,7 +101,10 @@ pub fn run(inv: &Invocation) -> Result<Option<serde_json::Value>, CniError> {
         e
     };
     let result = match inv.command.as_str() {
-        "ADD" => Plugin::open(&conf, inv).and_then(|p| p.add()).map(Some),
+        "ADD" => Plugin::open(&conf, inv)
+            .and_then(Plugin::read_pod)
+            .and_then(|p| p.add())
+            .map(Some),
         // A store whose directory does not exist holds nothing to release: DEL succeeds (a
         // runtime retries a failed DEL for ever), and nothing is created.
         "DEL" if datastore_config(&conf).is_ok_and(|c| c.missing_directory().is_some()) => Ok(None),

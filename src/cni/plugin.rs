@@ -1,8 +1,9 @@
 //! The plugin opened for one ADD, DEL or CHECK: its datastore, the pod's identity, the host
 //! lock, the CNI codes of its failures and the datastore-lock (readiness) check.
 
+use super::kube::{self, Owner};
 use super::protocol::Invocation;
-use super::types::{self, CniError, NetConf, codes};
+use super::types::{self, CniError, K8sArgs, NetConf, codes};
 use crate::config::{self, Overrides};
 use crate::datastore::api::{Client, ClientError, Stored};
 use crate::datastore::{DatastoreConfig, KeyValue};
@@ -25,6 +26,11 @@ pub(super) struct Plugin<'a> {
     pub(super) pod: String,
     /// `CNI_ARGS`, parsed.
     pub(super) args: BTreeMap<String, String>,
+    /// The pod's and namespace's annotations and the namespace's labels: the
+    /// configuration's `args.k8s`, or what the Kubernetes API says ([`Plugin::read_pod`]).
+    pub(super) k8s: K8sArgs,
+    /// The pod's controller, when read from the API (for issue 25's sticky addresses).
+    pub(super) owner: Option<Owner>,
 }
 
 /// The datastore the network configuration names: its fields are this program's flags
@@ -92,7 +98,24 @@ impl<'a> Plugin<'a> {
             namespace,
             pod,
             args,
+            k8s: conf.args.k8s.clone(),
+            owner: None,
         })
+    }
+
+    /// For an ADD in Kubernetes mode (`K8S_POD_NAMESPACE` and `K8S_POD_NAME` given) with a
+    /// kubeconfig (`kubernetes.kubeconfig`, else `KUBECONFIG`): the pod and its namespace
+    /// from the API ([`kube::read_pod`]) instead of `args.k8s`. Fails (code 11) before
+    /// anything is written when the API cannot answer.
+    pub(super) fn read_pod(mut self) -> Result<Plugin<'a>, CniError> {
+        let kubernetes_mode = self.args.contains_key("K8S_POD_NAMESPACE") && !self.pod.is_empty();
+        let source = kube::source(self.conf.kubernetes.kubeconfig.as_deref());
+        if let (true, Some(source)) = (kubernetes_mode, source) {
+            let info = kube::read_pod(&source, &self.namespace, &self.pod)?;
+            self.k8s = info.k8s;
+            self.owner = info.owner;
+        }
+        Ok(self)
     }
 
     /// The addresses a handle holds (none for an unknown handle).

@@ -139,6 +139,14 @@ pub struct K8sArgs {
     pub namespace_labels: BTreeMap<String, String>,
 }
 
+/// `kubernetes` in the network configuration (Calico's field).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct KubernetesSection {
+    /// The kubeconfig the plugin reads the pod and its namespace with.
+    #[serde(default)]
+    pub kubeconfig: Option<String>,
+}
+
 /// `args` in the network configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Args {
@@ -201,6 +209,9 @@ pub struct NetConf {
     /// Runtime arguments (annotations).
     #[serde(default)]
     pub args: Args,
+    /// Kubernetes access (`kubernetes.kubeconfig`).
+    #[serde(default)]
+    pub kubernetes: KubernetesSection,
     /// The previous result (CHECK, and DEL in 0.4.0+).
     #[serde(default, rename = "prevResult")]
     pub(crate) prev_result: Option<Value>,
