@@ -126,6 +126,16 @@ impl Kube {
     /// Builds a client from `source`. No request is made yet; `timeout` bounds connecting and
     /// each read (a CNI ADD must not hang on a silent API server).
     pub fn connect(source: &KubeSource, timeout: Duration) -> Result<Kube, KubeError> {
+        Kube::connect_with(source, timeout, timeout)
+    }
+
+    /// [`Kube::connect`] with separate bounds on connecting and on a silent connection: a
+    /// watcher's reads wait as long as the server keeps a watch open.
+    pub(crate) fn connect_with(
+        source: &KubeSource,
+        timeout: Duration,
+        read_timeout: Duration,
+    ) -> Result<Kube, KubeError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -149,7 +159,7 @@ impl Kube {
             }
         };
         config.connect_timeout = Some(timeout);
-        config.read_timeout = Some(timeout);
+        config.read_timeout = Some(read_timeout);
         config.write_timeout = Some(timeout);
         let client = {
             let _guard = runtime.enter();
