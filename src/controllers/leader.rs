@@ -235,6 +235,27 @@ mod tests {
         }
     }
 
+    /// `host-a/1` leads; `host-b/2`, not waiting, is refused naming it.
+    fn first_leads_second_refused(ds: &DatastoreConfig) -> Leader {
+        let stop = AtomicBool::new(false);
+        let mut seen = Seen(Vec::new());
+        let first = campaign(ds, "host-a/1", false, &stop, &mut seen)
+            .unwrap()
+            .expect("the first one leads");
+        let err = campaign(ds, "host-b/2", false, &stop, &mut seen)
+            .err()
+            .expect("a second one is refused");
+        assert!(
+            matches!(&err, LeaderError::Held(h) if h == "host-a/1"),
+            "{err}"
+        );
+        assert!(
+            seen.0.is_empty(),
+            "a campaign that does not wait reports nothing"
+        );
+        first
+    }
+
     #[test]
     fn the_embedded_lock_admits_one_and_names_the_holder() {
         let dir = tempfile::tempdir().unwrap();
@@ -242,21 +263,11 @@ mod tests {
             path: dir.path().join("calico.db"),
             explicit: true,
         };
-        let stop = AtomicBool::new(false);
-        let mut seen = Seen(Vec::new());
-        let first = campaign(&ds, "host-a/1", false, &stop, &mut seen)
-            .unwrap()
-            .expect("the first one leads");
-        let err = campaign(&ds, "host-b/2", false, &stop, &mut seen)
-            .err()
-            .expect("a second one is refused");
-        assert!(
-            matches!(&err, LeaderError::Held(h) if h == "host-a/1"),
-            "{err}"
-        );
+        let first = first_leads_second_refused(&ds);
         first.resign();
-        let second = campaign(&ds, "host-b/2", false, &stop, &mut seen).unwrap();
-        assert!(second.is_some() && seen.0.is_empty());
+        let stop = AtomicBool::new(false);
+        let second = campaign(&ds, "host-b/2", false, &stop, &mut Seen(Vec::new())).unwrap();
+        assert!(second.is_some());
     }
 
     /// On etcd (a real one): the lease-held key admits one; a resigned leader's key goes at
@@ -265,18 +276,7 @@ mod tests {
     fn the_etcd_lease_admits_one_and_hands_over() {
         let etcd = crate::testing::EtcdServer::start();
         let ds = DatastoreConfig::Etcd(etcd.config());
-        let stop = AtomicBool::new(false);
-        let mut seen = Seen(Vec::new());
-        let first = campaign(&ds, "host-a/1", false, &stop, &mut seen)
-            .unwrap()
-            .expect("the first one leads");
-        let err = campaign(&ds, "host-b/2", false, &stop, &mut seen)
-            .err()
-            .expect("a second one is refused");
-        assert!(
-            matches!(&err, LeaderError::Held(h) if h == "host-a/1"),
-            "{err}"
-        );
+        let first = first_leads_second_refused(&ds);
         let waiter = std::thread::spawn(move || {
             let stop = AtomicBool::new(false);
             let mut seen = Seen(Vec::new());

@@ -118,20 +118,7 @@ pub fn command() -> clap::Command {
 
 /// Runs calico-kube-controllers with the process's arguments; its exit status.
 pub fn main() -> ExitCode {
-    let args = match ControllersArgs::try_parse() {
-        Ok(a) => a,
-        Err(e) => {
-            crate::cli::stdio::print_clap(&e);
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
-        }
-    };
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            log("ERROR", &e.to_string());
-            ExitCode::from(1)
-        }
-    }
+    crate::node::program_main::<ControllersArgs, _>(run)
 }
 
 /// Who this instance is, for the election and the logs: `<host name>/<pid>`.
@@ -165,7 +152,7 @@ fn run(args: &ControllersArgs) -> Result<(), ControllersError> {
             "no Kubernetes configuration: set KUBECONFIG (or --kubeconfig), or run in a pod with a service account".into(),
         )
     })?;
-    let kube = Kube::connect_with(&source, KUBE_CONNECT_TIMEOUT, KUBE_READ_TIMEOUT)
+    let kube = Kube::connect_with(&source, KUBE_CONNECT_TIMEOUT, KUBE_READ_TIMEOUT, false)
         .map_err(|e| ControllersError::Kube("client", e))?;
 
     let stop = Arc::new(AtomicBool::new(false));

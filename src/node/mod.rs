@@ -215,7 +215,15 @@ pub fn command() -> clap::Command {
 
 /// Runs calico-node with the process's arguments and returns its exit status.
 pub fn main() -> ExitCode {
-    let args = match NodeArgs::try_parse() {
+    program_main::<NodeArgs, _>(run)
+}
+
+/// A long-running program's `main`: parses the arguments (help and version on stdout with
+/// status 0, usage errors with status 1), runs, and logs a fatal error with status 1.
+pub(crate) fn program_main<A: Parser, E: std::fmt::Display>(
+    run: impl FnOnce(&A) -> Result<(), E>,
+) -> ExitCode {
+    let args = match A::try_parse() {
         Ok(a) => a,
         Err(e) => {
             crate::cli::stdio::print_clap(&e);

@@ -2,12 +2,15 @@
 //! that need real processes (etcd, CNI, network namespaces).
 
 mod bgp_interop;
+
 mod cni_ptp;
 mod datastore_choice;
 mod diags;
 mod generated;
 mod golden;
 mod interop_felix;
+mod kube_api;
+mod kube_controllers;
 mod nat;
 mod netns;
 mod pipes;

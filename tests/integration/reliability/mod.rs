@@ -117,7 +117,6 @@ pub(crate) fn calico_node() -> Command {
 }
 
 /// `calico-kube-controllers` with a clean environment.
-#[allow(dead_code)] // used by kube_controllers.rs, added with the stand-in API server
 pub(crate) fn calico_kube_controllers() -> Command {
     let mut c = clean(Command::new(env!("CARGO_BIN_EXE_calico-kube-controllers")));
     c.env_remove("KUBECONFIG")

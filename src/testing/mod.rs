@@ -18,6 +18,11 @@
 //!
 //! [`shared_etcd`] lends one server per test binary, emptied for each test that borrows it,
 //! to tests that need an empty etcd but not a new one.
+//!
+//! [`kube_api::KubeApiServer`] is the stand-in Kubernetes API server (HTTPS, bearer token,
+//! get/list/watch/patch of Pods, Namespaces, Nodes and StatefulSets).
+
+pub mod kube_api;
 
 use crate::datastore::etcd::{EtcdConfig, EtcdStore};
 use crate::datastore::{KvStore, MAX_TXN_OPS, Txn};
