@@ -22,7 +22,7 @@ const KUBECTL: &str = "/usr/bin/kubectl";
 
 /// Where the Calico data lives.
 enum Store {
-    Etcd(EtcdServer),
+    Etcd(Box<EtcdServer>),
     Embedded(PathBuf),
 }
 
@@ -129,7 +129,7 @@ impl Env {
         let kubeconfig = dir.path().join("kubeconfig");
         api.write_kubeconfig(&kubeconfig);
         let store = if etcd {
-            Store::Etcd(EtcdServer::start())
+            Store::Etcd(Box::new(EtcdServer::start()))
         } else {
             Store::Embedded(dir.path().join("calico.db"))
         };
