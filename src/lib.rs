@@ -1,6 +1,7 @@
 //! A Rust re-implementation of Calico's IP address management.
 //!
-//! One library, three thin programs (`calicoctl`, `calico-node`, `calico-ipam`). Layers, each
+//! One library, four thin programs (`calicoctl`, `calico-node`, `calico-ipam`,
+//! `calico-kube-controllers`). Layers, each
 //! using only the ones above it in this list:
 //! - [`go`]: what Calico's output owes to Go (`strconv`, `fmt`, `encoding/json`, `time`,
 //!   errno texts, go-yaml's scalar resolution), using nothing else in the crate;
@@ -10,7 +11,8 @@
 //!   SQLite, memory), and typed resource access on top;
 //! - [`ipam`]: blocks, affinities, handles, assignment, release, check, split;
 //! - [`k8s`]: Kubernetes access (kubeconfig, in-cluster), for the plugin and the controllers;
-//! - the edges: [`cli`] (calicoctl), [`cni`] (calico-ipam), [`node`] (calico-node), with
+//! - the edges: [`cli`] (calicoctl), [`cni`] (calico-ipam), [`node`] (calico-node),
+//!   [`controllers`] (calico-kube-controllers), with
 //!   [`output`] and [`config`] shared between them.
 //!
 //! The library reports; it does not print. Only the edges write to stdout or exit.
@@ -20,6 +22,7 @@
 pub mod cli;
 pub mod cni;
 pub mod config;
+pub mod controllers;
 pub mod datastore;
 pub mod go;
 pub mod ipam;

@@ -108,6 +108,25 @@ pub struct DatastoreArgs {
     pub(crate) datastore_timeout: Option<u64>,
 }
 
+impl DatastoreArgs {
+    /// The flags as configuration overrides (`fail_fast`: give up on an unreachable etcd at
+    /// once, as a command does, rather than wait as a long-running program does).
+    pub(crate) fn overrides(&self, fail_fast: bool) -> Overrides {
+        Overrides {
+            datastore_type: self.datastore_type.clone(),
+            etcd_endpoints: self.etcd_endpoints.clone(),
+            etcd_username: self.etcd_username.clone(),
+            etcd_password: None,
+            etcd_key_file: self.etcd_key_file.clone(),
+            etcd_cert_file: self.etcd_cert_file.clone(),
+            etcd_ca_cert_file: self.etcd_ca_cert_file.clone(),
+            datastore_path: self.datastore_path.clone(),
+            timeout: self.datastore_timeout.map(std::time::Duration::from_secs),
+            fail_fast,
+        }
+    }
+}
+
 /// calicoctl's commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -226,18 +245,7 @@ impl Ctx {
     /// A context from the global flags.
     pub fn new(args: &DatastoreArgs, allow_version_mismatch: bool) -> Ctx {
         Ctx {
-            overrides: Overrides {
-                datastore_type: args.datastore_type.clone(),
-                etcd_endpoints: args.etcd_endpoints.clone(),
-                etcd_username: args.etcd_username.clone(),
-                etcd_password: None,
-                etcd_key_file: args.etcd_key_file.clone(),
-                etcd_cert_file: args.etcd_cert_file.clone(),
-                etcd_ca_cert_file: args.etcd_ca_cert_file.clone(),
-                datastore_path: args.datastore_path.clone(),
-                timeout: args.datastore_timeout.map(std::time::Duration::from_secs),
-                fail_fast: true,
-            },
+            overrides: args.overrides(true),
             config_file: args.config.clone(),
             allow_version_mismatch,
             client: OnceCell::new(),

@@ -477,6 +477,74 @@ where
     })
 }
 
+/// Leases, for the controllers' leader election: a key held by a lease vanishes when its
+/// holder stops renewing it (a process that is killed), or at once when it revokes it.
+impl EtcdStore {
+    /// Grants a lease of `ttl` seconds; its id.
+    pub(crate) fn lease_grant(&self, ttl: i64) -> Result<i64> {
+        let response = self.run(false, || {
+            let mut lease = self._client.lease_client();
+            async move { lease.grant(ttl, None).await }
+        })?;
+        Ok(response.id())
+    }
+
+    /// Renews lease `id` once; the seconds it has left (0: it has expired).
+    pub(crate) fn lease_keep_alive(&self, id: i64) -> Result<i64> {
+        self.run(false, || {
+            let mut lease = self._client.lease_client();
+            async move {
+                let (mut keeper, mut stream) = lease.keep_alive(id).await?;
+                keeper.keep_alive().await?;
+                Ok(stream.message().await?.map_or(0, |r| r.ttl()))
+            }
+        })
+    }
+
+    /// Revokes lease `id`, deleting the keys it holds.
+    pub(crate) fn lease_revoke(&self, id: i64) -> Result<()> {
+        self.run(false, || {
+            let mut lease = self._client.lease_client();
+            async move { lease.revoke(id).await.map(|_| ()) }
+        })
+    }
+
+    /// Creates `key` with `value`, held by lease `lease`, unless it exists: `Ok(None)` when
+    /// created, else `Ok(Some(value))` of the key as it is.
+    pub(crate) fn create_with_lease(
+        &self,
+        key: &str,
+        value: &[u8],
+        lease: i64,
+    ) -> Result<Option<Vec<u8>>> {
+        check_key(key)?;
+        let request = etcd_client::Txn::new()
+            .when([Compare::create_revision(key, CompareOp::Equal, 0)])
+            .and_then([TxnOp::put(
+                key,
+                value.to_vec(),
+                Some(etcd_client::PutOptions::new().with_lease(lease)),
+            )])
+            .or_else([TxnOp::get(key, None)]);
+        let response = self.run(false, || {
+            let (mut kv, request) = (self.kv.clone(), request.clone());
+            async move { kv.txn(request).await }
+        })?;
+        if response.succeeded() {
+            return Ok(None);
+        }
+        let current = response.op_responses().into_iter().find_map(|op| match op {
+            etcd_client::TxnOpResponse::Get(mut g) => g
+                .take_kvs()
+                .into_iter()
+                .next()
+                .map(|kv| kv.value().to_vec()),
+            _ => None,
+        });
+        Ok(Some(current.unwrap_or_default()))
+    }
+}
+
 /// How many refused attempts per configured endpoint one request may make.
 const REFUSED_ATTEMPTS: usize = 3;
 

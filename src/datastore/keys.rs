@@ -18,6 +18,9 @@ pub const BLOCKS_PREFIX: &str = "/calico/ipam/v2/assignment/";
 pub(crate) const HOST_AFFINITY_PREFIX: &str = "/calico/ipam/v2/host/";
 /// Prefix of every handle.
 pub const HANDLES_PREFIX: &str = "/calico/ipam/v2/handle/";
+/// The key `calico-kube-controllers` instances elect their leader with (held by an etcd lease;
+/// not a Calico key: Calico's controllers run without election).
+pub(crate) const CONTROLLERS_LEADER: &str = "/calico/kube-controllers/v1/leader";
 /// The IPAM configuration key.
 pub(crate) const IPAM_CONFIG: &str = "/calico/ipam/v2/config";
 

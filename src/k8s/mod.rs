@@ -126,19 +126,23 @@ impl Kube {
     /// Builds a client from `source`. No request is made yet; `timeout` bounds connecting and
     /// each read (a CNI ADD must not hang on a silent API server).
     pub fn connect(source: &KubeSource, timeout: Duration) -> Result<Kube, KubeError> {
-        Kube::connect_with(source, timeout, true)
+        Kube::connect_with(source, timeout, timeout, true)
     }
 
     /// As [`Kube::connect`], without kube-rs's retries of 429, 503 and 504 answers (up to 15,
     /// backing off to 1000 s): every call gets the server's first answer, as a CNI ADD needs
     /// (it must fail soon with "try again later", not hang the runtime).
     pub fn connect_fail_fast(source: &KubeSource, timeout: Duration) -> Result<Kube, KubeError> {
-        Kube::connect_with(source, timeout, false)
+        Kube::connect_with(source, timeout, timeout, false)
     }
 
-    fn connect_with(
+    /// [`Kube::connect`] with separate bounds on connecting and on a silent connection (a
+    /// watcher's reads wait as long as the server keeps a watch open), and kube-rs's retries
+    /// of 429, 503 and 504 answers on (`retry`) or off.
+    pub(crate) fn connect_with(
         source: &KubeSource,
         timeout: Duration,
+        read_timeout: Duration,
         retry: bool,
     ) -> Result<Kube, KubeError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -164,7 +168,7 @@ impl Kube {
             }
         };
         config.connect_timeout = Some(timeout);
-        config.read_timeout = Some(timeout);
+        config.read_timeout = Some(read_timeout);
         config.write_timeout = Some(timeout);
         config.default_retry = retry;
         let client = {

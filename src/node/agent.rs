@@ -38,6 +38,8 @@ pub struct AgentConfig {
     pub resync_interval: Duration,
     /// Longest pause between retries after an error.
     pub(crate) max_backoff: Duration,
+    /// The Kubernetes Node this node is (`CALICO_K8S_NODE_REF`), recorded in `orchRefs`.
+    pub(crate) k8s_node_ref: Option<String>,
 }
 
 impl AgentConfig {
@@ -54,6 +56,7 @@ impl AgentConfig {
             poll_interval: Duration::from_secs(5),
             resync_interval: Duration::from_secs(90),
             max_backoff: Duration::from_secs(30),
+            k8s_node_ref: None,
         }
     }
 }
@@ -157,7 +160,7 @@ impl Backoff {
 }
 
 /// Sleeps for `d`, waking early when `stop` is set. Returns true when stopped.
-fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) -> bool {
+pub(crate) fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) -> bool {
     let deadline = Instant::now() + d;
     loop {
         if stop.load(Ordering::Relaxed) {
@@ -239,7 +242,12 @@ impl Agent {
             );
             return Ok(());
         }
-        let (_, reg) = startup::register_node(&self.client, &c.nodename, &c.labels)?;
+        let (_, reg) = startup::register_node(
+            &self.client,
+            &c.nodename,
+            &c.labels,
+            c.k8s_node_ref.as_deref(),
+        )?;
         let verb = match reg {
             Registration::Created => "registered",
             Registration::Updated => "updated labels of",

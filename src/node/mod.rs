@@ -152,6 +152,11 @@ pub struct NodeArgs {
     #[arg(long, env = "CALICO_NODE_LABELS", value_name = "LABELS")]
     pub labels: Option<String>,
 
+    /// The Kubernetes Node this node is, recorded in the Node's orchRefs (what makes it a
+    /// Kubernetes node for calico-kube-controllers).
+    #[arg(long, env = "CALICO_K8S_NODE_REF", value_name = "NAME")]
+    pub k8s_node_ref: Option<String>,
+
     /// Register and reconcile once, then exit (status 1 on any error).
     #[arg(long)]
     pub once: bool,
@@ -195,6 +200,7 @@ impl NodeArgs {
         cfg.default_pools = startup::DefaultPools::from_env()?;
         cfg.cluster_type = std::env::var("CLUSTER_TYPE").unwrap_or_default();
         cfg.netns = self.netns.clone();
+        cfg.k8s_node_ref = self.k8s_node_ref.clone().filter(|r| !r.is_empty());
         cfg.dry_run = self.dry_run;
         cfg.poll_interval = self.poll_interval;
         cfg.resync_interval = self.resync_interval;
@@ -209,7 +215,15 @@ pub fn command() -> clap::Command {
 
 /// Runs calico-node with the process's arguments and returns its exit status.
 pub fn main() -> ExitCode {
-    let args = match NodeArgs::try_parse() {
+    program_main::<NodeArgs, _>(run)
+}
+
+/// A long-running program's `main`: parses the arguments (help and version on stdout with
+/// status 0, usage errors with status 1), runs, and logs a fatal error with status 1.
+pub(crate) fn program_main<A: Parser, E: std::fmt::Display>(
+    run: impl FnOnce(&A) -> Result<(), E>,
+) -> ExitCode {
+    let args = match A::try_parse() {
         Ok(a) => a,
         Err(e) => {
             crate::cli::stdio::print_clap(&e);
@@ -296,7 +310,7 @@ pub fn run(args: &NodeArgs) -> Result<(), NodeError> {
 /// Opens the datastore, retrying with back-off while it cannot be reached: connecting to etcd
 /// with a username authenticates at once, so an etcd that is down when the agent starts would
 /// otherwise end the agent instead of being waited for. `None` when stopped first.
-fn open_with_retry(
+pub(crate) fn open_with_retry(
     ds: &crate::datastore::DatastoreConfig,
     max_backoff: Duration,
     stop: &AtomicBool,

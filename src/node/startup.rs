@@ -89,18 +89,30 @@ pub enum Registration {
 }
 
 /// Creates this node's Node, or merges `labels` into the existing one (the given labels are
-/// set; labels not mentioned are kept). Retries on update conflicts.
+/// set; labels not mentioned are kept). With `k8s_node_ref` (`CALICO_K8S_NODE_REF`), the
+/// Node's `orchRefs` become that one Kubernetes Node, as Calico's `configureNodeRef` does:
+/// what makes it a Kubernetes node for calico-kube-controllers. Retries on update conflicts.
 pub fn register_node(
     client: &Client,
     nodename: &str,
     labels: &BTreeMap<String, String>,
+    k8s_node_ref: Option<&str>,
 ) -> Result<(Node, Registration), NodeError> {
+    let orch_refs = k8s_node_ref.map(|r| {
+        vec![crate::model::node::OrchRef {
+            node_name: r.to_string(),
+            orchestrator: "k8s".to_string(),
+        }]
+    });
     let mut last = None;
     for _ in 0..CONFLICT_RETRIES {
         match client.get_opt::<Node>(None, nodename)? {
             None => {
                 let mut node = Node::new(nodename);
                 node.metadata.labels = labels.clone();
+                if let Some(refs) = &orch_refs {
+                    node.spec.orch_refs = refs.clone();
+                }
                 match client.create(node) {
                     Ok(n) => return Ok((n, Registration::Created)),
                     Err(e @ ClientError::AlreadyExists(_)) => last = Some(e),
@@ -108,11 +120,14 @@ pub fn register_node(
                 }
             }
             Some(mut node) => {
-                let before = node.metadata.labels.clone();
+                let before = (node.metadata.labels.clone(), node.spec.orch_refs.clone());
                 node.metadata
                     .labels
                     .extend(labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-                if node.metadata.labels == before {
+                if let Some(refs) = &orch_refs {
+                    node.spec.orch_refs = refs.clone();
+                }
+                if (&node.metadata.labels, &node.spec.orch_refs) == (&before.0, &before.1) {
                     return Ok((node, Registration::Unchanged));
                 }
                 match client.update(node) {
@@ -450,7 +465,7 @@ mod tests {
     fn registration_merges_labels() {
         let c = client();
         let labels = parse_labels("rack=0").unwrap();
-        let (n, r) = register_node(&c, "node-a", &labels).unwrap();
+        let (n, r) = register_node(&c, "node-a", &labels, None).unwrap();
         assert_eq!(r, Registration::Created);
         assert_eq!(n.metadata.labels, labels);
         // Someone else adds a label; ours are set again and theirs kept.
@@ -458,14 +473,21 @@ mod tests {
         other.metadata.labels.insert("owner".into(), "ops".into());
         other.metadata.labels.insert("rack".into(), "9".into());
         c.update(other).unwrap();
-        let (n, r) = register_node(&c, "node-a", &labels).unwrap();
+        let (n, r) = register_node(&c, "node-a", &labels, None).unwrap();
         assert_eq!(r, Registration::Updated);
         assert_eq!(n.metadata.labels["rack"], "0");
         assert_eq!(n.metadata.labels["owner"], "ops");
-        let (_, r) = register_node(&c, "node-a", &labels).unwrap();
+        let (_, r) = register_node(&c, "node-a", &labels, None).unwrap();
         assert_eq!(r, Registration::Unchanged);
         let stored: Node = c.get(None, "node-a").unwrap();
         assert_eq!(stored.metadata.labels.len(), 2);
+        // CALICO_K8S_NODE_REF makes it a Kubernetes node.
+        let (n, r) = register_node(&c, "node-a", &labels, Some("kube-a")).unwrap();
+        assert_eq!(r, Registration::Updated);
+        assert_eq!(n.spec.orch_refs[0].node_name, "kube-a");
+        assert_eq!(n.spec.orch_refs[0].orchestrator, "k8s");
+        let (_, r) = register_node(&c, "node-a", &labels, Some("kube-a")).unwrap();
+        assert_eq!(r, Registration::Unchanged);
     }
 
     #[test]

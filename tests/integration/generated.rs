@@ -86,6 +86,9 @@ fn completions_and_man_pages_are_current() {
     let mut node = calico::node::command();
     node.build();
     man_pages(node, "", &man_dir, &mut pages);
+    let mut controllers = calico::controllers::command();
+    controllers.build();
+    man_pages(controllers, "", &man_dir, &mut pages);
     check(pages, &man_dir, &mut stale);
     assert!(
         stale.is_empty(),
@@ -97,6 +100,26 @@ fn completions_and_man_pages_are_current() {
 /// clap's own consistency checks (conflicting flags, bad defaults, duplicate names), which
 /// clap runs only under debug assertions and only for the subcommand a user invokes: here for
 /// every command at once.
+/// The programs' `--help` shows their flags and the environment they read.
+#[test]
+fn kube_controllers_help_names_its_flags() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_calico-kube-controllers"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--once",
+        "--dry-run",
+        "--leak-grace-period <DURATION>",
+        "--kubeconfig <FILE>",
+        "--etcd-endpoints <URLS>",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from:\n{help}");
+    }
+}
+
 #[test]
 fn calicoctl_command_passes_clap_debug_asserts() {
     calico::cli::command().debug_assert();

@@ -11,6 +11,7 @@ mod generated;
 mod golden;
 mod interop_felix;
 mod kube_api;
+mod kube_controllers;
 mod nat;
 mod netns;
 mod pipes;

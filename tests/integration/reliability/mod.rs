@@ -116,6 +116,14 @@ pub(crate) fn calico_node() -> Command {
     clean(Command::new(env!("CARGO_BIN_EXE_calico-node")))
 }
 
+/// `calico-kube-controllers` with a clean environment.
+pub(crate) fn calico_kube_controllers() -> Command {
+    let mut c = clean(Command::new(env!("CARGO_BIN_EXE_calico-kube-controllers")));
+    c.env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST");
+    c
+}
+
 /// stdout + stderr of an output, for messages.
 pub(crate) fn text(o: &Output) -> String {
     format!(

@@ -1,0 +1,480 @@
+//! `calico-kube-controllers`: the cluster-wide controllers, one active instance per cluster.
+//!
+//! At start it opens the datastore (the same settings as the other programs), fills in
+//! ClusterInformation `default` (created if absent, `datastoreReady` set when unset, `k8s`
+//! added to `clusterType`, as Calico's `EnsureInitialized` does), reads
+//! KubeControllersConfiguration `default` (created with Calico's defaults when absent) and
+//! connects to Kubernetes (`--kubeconfig`, else `KUBECONFIG`, else the in-cluster service
+//! account). Then, once elected ([`leader`]), it lists and watches Kubernetes Nodes and Pods
+//! ([`watch`]):
+//! - [`node`]: Calico Nodes carry their Kubernetes Node's labels and go, with their
+//!   endpoints, addresses and affinities, when their Kubernetes Node goes;
+//! - the IPAM garbage collector ([`gc_seam`]) releases addresses whose pod is gone after the
+//!   leak grace period.
+//!
+//! Log lines go to stderr as calico-node writes them. `--once` runs one pass and exits;
+//! `--dry-run` writes nothing to the datastore (and takes no part in the election).
+
+mod gc_seam;
+mod leader;
+mod node;
+mod settings;
+mod watch;
+
+use crate::cli::DatastoreArgs;
+use crate::config;
+use crate::datastore::api::Client;
+use crate::k8s::{Kube, KubeError, KubeSource};
+use crate::node::agent::{Backoff, sleep_unless_stopped};
+use crate::node::log;
+use clap::{CommandFactory, Parser};
+use k8s_openapi::api::core::v1::{Node as KubeNode, Pod};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use watch::{Change, Either, Reflector};
+
+/// The version printed by `--version`.
+const VERSION: &str = crate::node::VERSION;
+
+/// How the controllers log: `(level, message)`.
+pub(crate) type Log = fn(&str, &str);
+
+/// How long a Kubernetes request may take to connect.
+const KUBE_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a Kubernetes connection may stay silent: longer than a watch lasts.
+const KUBE_READ_TIMEOUT: Duration = Duration::from_secs(330);
+/// How long the loop waits for a Kubernetes event before looking at Calico Nodes again.
+const TICK: Duration = Duration::from_secs(1);
+/// Longest pause between retries after an error.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Why the controllers stopped.
+#[derive(Debug, thiserror::Error)]
+enum ControllersError {
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    DatastoreConfig(#[from] config::ConfigError),
+    #[error(transparent)]
+    Datastore(#[from] crate::datastore::DatastoreError),
+    #[error(transparent)]
+    Client(#[from] crate::datastore::api::ClientError),
+    #[error(transparent)]
+    Node(#[from] crate::node::NodeError),
+    #[error(transparent)]
+    Ipam(#[from] crate::ipam::IpamError),
+    #[error(transparent)]
+    Leader(#[from] leader::LeaderError),
+    #[error("Kubernetes {0}: {1}")]
+    Kube(&'static str, KubeError),
+    #[error("IPAM garbage collection: {0}")]
+    Gc(String),
+}
+
+/// A Go duration (`15m`, `90s`, `1h30m`, `0`), not negative.
+fn parse_grace(s: &str) -> Result<Duration, String> {
+    let nanos = crate::go::duration::parse_duration(s)?;
+    u64::try_from(nanos)
+        .map(Duration::from_nanos)
+        .map_err(|_| format!("invalid leak grace period {s:?}: must not be negative"))
+}
+
+/// calico-kube-controllers: keeps Calico Nodes in step with Kubernetes Nodes and releases
+/// the addresses of pods that are gone.
+#[derive(Debug, Parser)]
+#[command(name = "calico-kube-controllers", version = VERSION)]
+pub struct ControllersArgs {
+    #[command(flatten)]
+    datastore: DatastoreArgs,
+
+    /// The kubeconfig file to reach Kubernetes with (else KUBECONFIG, else the in-cluster
+    /// service account).
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
+
+    /// Run one pass (labels, deleted nodes, garbage collection), then exit (status 1 on any
+    /// error, or when another instance is active).
+    #[arg(long)]
+    once: bool,
+    /// Log what would change; write nothing to the datastore and take no part in the
+    /// leader election.
+    #[arg(long)]
+    dry_run: bool,
+    /// How long an address whose pod is gone is kept before it is released (Go duration, e.g.
+    /// 15m or 90s); overrides KubeControllersConfiguration
+    /// spec.controllers.node.leakGracePeriod (default 15m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_grace)]
+    leak_grace_period: Option<Duration>,
+}
+
+/// The clap command (help, man page).
+pub fn command() -> clap::Command {
+    ControllersArgs::command()
+}
+
+/// Runs calico-kube-controllers with the process's arguments; its exit status.
+pub fn main() -> ExitCode {
+    crate::node::program_main::<ControllersArgs, _>(run)
+}
+
+/// Who this instance is, for the election and the logs: `<host name>/<pid>`.
+fn identity() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    format!("{host}/{}", std::process::id())
+}
+
+struct LogWaiting;
+impl leader::Observer for LogWaiting {
+    fn waiting(&mut self, holder: &str) {
+        log(
+            "INFO",
+            &format!("Waiting for leadership: {holder} is the active instance"),
+        );
+    }
+}
+
+fn run(args: &ControllersArgs) -> Result<(), ControllersError> {
+    let ds = config::resolve(
+        &args.datastore.overrides(false),
+        args.datastore.config.as_deref(),
+    )?;
+    if let Some(e) = ds.missing_directory() {
+        return Err(e.into());
+    }
+    let source = KubeSource::resolve(args.kubeconfig.as_deref()).ok_or_else(|| {
+        ControllersError::Config(
+            "no Kubernetes configuration: set KUBECONFIG (or --kubeconfig), or run in a pod with a service account".into(),
+        )
+    })?;
+    let kube = Kube::connect_with(&source, KUBE_CONNECT_TIMEOUT, KUBE_READ_TIMEOUT, false)
+        .map_err(|e| ControllersError::Kube("client", e))?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    if !args.once {
+        for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+            signal_hook::flag::register(sig, stop.clone())
+                .map_err(|e| ControllersError::Config(format!("signal handler: {e}")))?;
+        }
+    }
+    let store = if args.once {
+        crate::datastore::open(&ds)?
+    } else {
+        match crate::node::open_with_retry(&ds, MAX_BACKOFF, &stop) {
+            Some(s) => s,
+            None => return Ok(()),
+        }
+    };
+    let me = identity();
+    log(
+        "INFO",
+        &format!(
+            "calico-kube-controllers {VERSION} starting ({me}): datastore {}",
+            store.describe()
+        ),
+    );
+    let client = Client::new(store);
+
+    let leadership = if args.dry_run {
+        None
+    } else {
+        match leader::campaign(&ds, &me, !args.once, &stop, &mut LogWaiting)? {
+            Some(l) => {
+                log("INFO", &format!("{me} is now the active instance (leader)"));
+                Some(l)
+            }
+            None => return Ok(()),
+        }
+    };
+
+    if !args.dry_run {
+        crate::node::startup::ensure_cluster_information(&client, "", "k8s")?;
+    }
+    let (kcc, created) = settings::load(&client, args.dry_run)?;
+    if created {
+        log(
+            "INFO",
+            "Created KubeControllersConfiguration default with Calico's defaults",
+        );
+    }
+    let cfg = settings::settings(&kcc, args.leak_grace_period);
+    if !args.dry_run {
+        settings::record_running_config(&client, kcc, &cfg)?;
+    }
+    log(
+        "INFO",
+        &format!(
+            "node controller: {}, label sync: {}, leak grace period: {}",
+            if cfg.node_controller {
+                "enabled"
+            } else {
+                "disabled"
+            },
+            if cfg.sync_labels {
+                "enabled"
+            } else {
+                "disabled"
+            },
+            crate::go::duration::format_duration(cfg.leak_grace.as_nanos() as i64)
+        ),
+    );
+
+    let mut ctl = Controllers {
+        kube: &kube,
+        nodes: Reflector::new(kube::Api::all(kube.client())),
+        pods: Reflector::new(kube::Api::all(kube.client())),
+        node: node::NodeController::new(client.clone(), cfg.sync_labels, args.dry_run),
+        pods_alive: HashSet::new(),
+        gc: gc_seam::Collector::new(cfg.leak_grace),
+        gc_every: gc_interval(cfg.leak_grace),
+        next_gc: Instant::now(),
+        client,
+        dry_run: args.dry_run,
+    };
+    if !cfg.node_controller {
+        log(
+            "INFO",
+            "the node controller is disabled in KubeControllersConfiguration default; nothing to do",
+        );
+        if args.once {
+            return Ok(());
+        }
+        while !sleep_unless_stopped(TICK, &stop) {}
+        return Ok(());
+    }
+    if args.once {
+        return ctl.once();
+    }
+    ctl.run(&stop, leadership.as_ref());
+    if let Some(l) = leadership {
+        if l.lost() {
+            return Err(ControllersError::Config(
+                "lost the leadership (the datastore lease expired); stopping".into(),
+            ));
+        }
+        l.resign();
+    }
+    log("INFO", "stopping");
+    Ok(())
+}
+
+/// How often the garbage collector looks: half the grace period (as Calico's full scans),
+/// at least every second and at most every 5 minutes.
+fn gc_interval(grace: Duration) -> Duration {
+    if grace.is_zero() {
+        return Duration::from_secs(300);
+    }
+    (grace / 2).clamp(Duration::from_secs(1), Duration::from_secs(300))
+}
+
+struct Controllers<'a> {
+    kube: &'a Kube,
+    nodes: Reflector<KubeNode>,
+    pods: Reflector<Pod>,
+    node: node::NodeController,
+    pods_alive: HashSet<(String, String)>,
+    gc: gc_seam::Collector,
+    gc_every: Duration,
+    next_gc: Instant,
+    client: Client,
+    dry_run: bool,
+}
+
+fn pod_key(p: &Pod) -> Option<(String, String)> {
+    Some((p.metadata.namespace.clone()?, p.metadata.name.clone()?))
+}
+
+impl Controllers<'_> {
+    /// Whether the API server says Kubernetes Node `name` does not exist (a GET answering
+    /// 404); any other answer keeps the node.
+    fn confirm_gone(kube: &Kube, name: &str) -> bool {
+        match kube.get_cluster::<KubeNode>(name) {
+            Ok(None) => true,
+            Ok(Some(_)) => false,
+            Err(e) => {
+                log(
+                    "WARN",
+                    &format!("cannot confirm that Kubernetes Node {name} is gone: {e}"),
+                );
+                false
+            }
+        }
+    }
+
+    /// Applies one change.
+    fn apply(
+        &mut self,
+        change: Either<Change<KubeNode>, Change<Pod>>,
+    ) -> Result<(), ControllersError> {
+        let kube = self.kube;
+        let mut gone = |n: &str| Self::confirm_gone(kube, n);
+        match change {
+            Either::A(Change::Listed(nodes)) => {
+                log(
+                    "INFO",
+                    &format!("listed {} Kubernetes Node(s)", nodes.len()),
+                );
+                self.node.listed(nodes, &mut gone, log)?
+            }
+            Either::A(Change::Applied(n)) => self.node.applied(n, log)?,
+            Either::A(Change::Deleted(n)) => self.node.deleted(n, &mut gone, log)?,
+            Either::B(Change::Listed(pods)) => {
+                self.pods_alive = pods.iter().filter_map(pod_key).collect();
+            }
+            Either::B(Change::Applied(p)) => {
+                self.pods_alive.extend(pod_key(&p));
+            }
+            Either::B(Change::Deleted(p)) => {
+                if let Some(k) = pod_key(&p) {
+                    self.pods_alive.remove(&k);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One garbage-collection pass, when the caches are synced and the datastore is not
+    /// locked (`datastoreReady: false`).
+    fn collect(&mut self) -> Result<(), ControllersError> {
+        let info = self
+            .client
+            .get_opt::<crate::model::ClusterInformation>(None, "default")?;
+        if info.is_none_or(|i| i.spec.datastore_ready == Some(false)) {
+            log("INFO", "datastore is locked, skipping ipam sync");
+            return Ok(());
+        }
+        let live = gc_seam::Live {
+            pods: &self.pods_alive,
+            nodes: self.node.kube_nodes().collect(),
+            synced: self.nodes.synced() && self.pods.synced(),
+        };
+        let lines = self
+            .gc
+            .pass(self.client.store(), &live, Instant::now(), self.dry_run)
+            .map_err(ControllersError::Gc)?;
+        for (level, line) in lines {
+            log(level, &line);
+        }
+        Ok(())
+    }
+
+    /// `--once`: list nodes and pods, bring Calico Nodes up to date, collect once.
+    fn once(&mut self) -> Result<(), ControllersError> {
+        for _ in 0..2 {
+            let change = self
+                .kube
+                .block_on(watch::next_of_two(
+                    &mut self.nodes,
+                    Some(&mut self.pods),
+                    Duration::ZERO,
+                ))
+                .map_err(|(what, e)| ControllersError::Kube(what, e))?;
+            if let Some(c) = change {
+                self.apply(c)?;
+            }
+        }
+        self.collect()
+    }
+
+    /// Runs until `stop` (or the leadership is lost): events as they come, Calico Node
+    /// changes every [`TICK`], a garbage-collection pass every `gc_every`. Errors are logged
+    /// and retried with back-off.
+    fn run(&mut self, stop: &AtomicBool, leadership: Option<&leader::Leader>) {
+        let mut backoff = Backoff::new(MAX_BACKOFF);
+        let mut last_tick = Instant::now();
+        let mut relists = 0;
+        while !stop.load(Ordering::Relaxed) {
+            if leadership.is_some_and(leader::Leader::lost) {
+                log("ERROR", "lost the leadership; stopping");
+                return;
+            }
+            let result = self
+                .kube
+                .block_on(watch::next_of_two(
+                    &mut self.nodes,
+                    Some(&mut self.pods),
+                    TICK,
+                ))
+                .map_err(|(what, e)| ControllersError::Kube(what, e))
+                .and_then(|c| c.map_or(Ok(()), |c| self.apply(c)));
+            let gone = self.nodes.relists + self.pods.relists;
+            if gone != relists {
+                relists = gone;
+                log(
+                    "INFO",
+                    "watch expired (410 Gone): listing again and resynchronising",
+                );
+            }
+            let result = result.and_then(|()| {
+                if last_tick.elapsed() >= TICK {
+                    last_tick = Instant::now();
+                    let kube = self.kube;
+                    self.node
+                        .refresh(&mut |n| Self::confirm_gone(kube, n), log)?;
+                }
+                if Instant::now() >= self.next_gc && self.nodes.synced() && self.pods.synced() {
+                    self.next_gc = Instant::now() + self.gc_every;
+                    self.collect()?;
+                }
+                Ok(())
+            });
+            match result {
+                Ok(()) => backoff.reset(),
+                Err(ControllersError::Kube(_, e)) if e.is_gone() => {}
+                Err(e) => {
+                    let d = backoff.next_delay();
+                    log("ERROR", &format!("{e}; retrying in {} ms", d.as_millis()));
+                    if sleep_unless_stopped(d, stop) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_is_consistent() {
+        command().debug_assert();
+        let a = ControllersArgs::try_parse_from([
+            "calico-kube-controllers",
+            "--once",
+            "--dry-run",
+            "--leak-grace-period",
+            "1m30s",
+        ])
+        .unwrap();
+        assert!(a.once && a.dry_run);
+        assert_eq!(a.leak_grace_period, Some(Duration::from_secs(90)));
+        let e = ControllersArgs::try_parse_from([
+            "calico-kube-controllers",
+            "--leak-grace-period",
+            "15",
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("missing unit"), "{e}");
+        assert!(parse_grace("-1s").is_err());
+    }
+
+    #[test]
+    fn collection_cadence_follows_the_grace_period() {
+        assert_eq!(
+            gc_interval(Duration::from_secs(900)),
+            Duration::from_secs(300)
+        );
+        assert_eq!(gc_interval(Duration::from_secs(10)), Duration::from_secs(5));
+        assert_eq!(
+            gc_interval(Duration::from_millis(100)),
+            Duration::from_secs(1)
+        );
+    }
+}
