@@ -10,7 +10,8 @@
 //!   SQLite, memory), and typed resource access on top;
 //! - [`ipam`]: blocks, affinities, handles, assignment, release, check, split;
 //! - [`k8s`]: Kubernetes access (kubeconfig, in-cluster), for the plugin and the controllers;
-//! - the edges: [`cli`] (calicoctl), [`cni`] (calico-ipam), [`node`] (calico-node), with
+//! - the edges: [`cli`] (calicoctl), [`cni`] (calico-ipam), [`node`] (calico-node),
+//!   [`controllers`] (calico-kube-controllers: the IPAM garbage collector so far), with
 //!   [`output`] and [`config`] shared between them.
 //!
 //! The library reports; it does not print. Only the edges write to stdout or exit.
@@ -20,6 +21,7 @@
 pub mod cli;
 pub mod cni;
 pub mod config;
+pub mod controllers;
 pub mod datastore;
 pub mod go;
 pub mod ipam;
