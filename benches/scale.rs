@@ -35,153 +35,18 @@
 
 mod common;
 
-use calico::datastore::api::{Client, Stored};
-use calico::datastore::{Store, Txn, keys};
-use calico::ipam::affinity::BlockAffinity;
-use calico::ipam::handle::IpamHandle;
-use calico::ipam::reservations::Reservations;
-use calico::ipam::{AllocationBlock, Ipam};
-use calico::model::{Cidr, IpPool, Node, ObjectMeta, Resource, WorkloadEndpoint};
+use calico::datastore::api::Client;
+use calico::datastore::{Store, keys};
+use calico::ipam::Ipam;
+use calico::model::Node;
 use calico::testing::{EtcdOptions, EtcdServer};
 use common::Backend;
-use std::collections::BTreeMap;
 use std::io::Read;
-use std::net::{IpAddr, Ipv4Addr};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BLOCK: usize = 64;
-const LEAK_EVERY: usize = 1000;
-
-/// Writes puts in transactions as large as etcd accepts.
-struct Batch<'a> {
-    store: &'a Store,
-    txn: Txn,
-    txns: usize,
-}
-
-impl<'a> Batch<'a> {
-    fn new(store: &'a Store) -> Batch<'a> {
-        Batch {
-            store,
-            txn: Txn::new(),
-            txns: 0,
-        }
-    }
-
-    fn put(&mut self, key: String, value: Vec<u8>) {
-        let next = std::mem::take(&mut self.txn).put(key, value);
-        if next.validate().is_err() {
-            let mut ops = next.ops;
-            let last = ops.pop().unwrap();
-            self.send(Txn {
-                compares: vec![],
-                ops,
-            });
-            self.txn = Txn {
-                compares: vec![],
-                ops: vec![last],
-            };
-        } else {
-            self.txn = next;
-        }
-    }
-
-    fn send(&mut self, txn: Txn) {
-        if txn.ops.is_empty() {
-            return;
-        }
-        let r = self.store.txn(txn).expect("seed transaction");
-        assert!(r.succeeded);
-        self.txns += 1;
-    }
-
-    fn finish(mut self) -> usize {
-        let txn = std::mem::take(&mut self.txn);
-        self.send(txn);
-        self.txns
-    }
-}
-
-/// Seeds `n` pods (a multiple of 64); returns (blocks, leaked addresses, transactions).
-fn seed(store: &Store, n: usize) -> (usize, usize, usize) {
-    let client = Client::new(store.clone());
-    calico::cli::ops::ensure_initialized(&client);
-    client
-        .create(IpPool::new("bench-pool", "10.0.0.0/8"))
-        .unwrap();
-    Ipam::new(client.clone()).get_config().unwrap();
-    let now = calico::go::time::go_utc_string(calico::go::time::now());
-    let none = Reservations::default();
-    let mut batch = Batch::new(store);
-    let nodes = n / BLOCK;
-    let mut leaked = 0;
-    for node_i in 0..nodes {
-        let node = format!("node-{node_i:06}.rack-{:02}.example.com", node_i % 40);
-        let mut nobj = Node::new(&node);
-        nobj.set_type_meta();
-        batch.put(Node::key(None, &node), nobj.encode());
-        let base = u32::from(Ipv4Addr::new(10, 0, 0, 0)) + (node_i * BLOCK) as u32;
-        let cidr = Cidr::parse(&format!("{}/26", Ipv4Addr::from(base))).unwrap();
-        let mut block = AllocationBlock::new(cidr, Some(format!("host:{node}")), 1_787_000_000);
-        for o in 0..BLOCK {
-            let pod_i = node_i * BLOCK + o;
-            let ns = format!("namespace-{:03}", pod_i % 200);
-            let pod = format!("deployment-{pod_i:07}-7c9f8d6b5-x2k4q");
-            let handle = format!("k8s-pod-network.{pod_i:064x}");
-            let attrs: BTreeMap<String, String> = [
-                ("namespace", ns.as_str()),
-                ("node", node.as_str()),
-                ("pod", pod.as_str()),
-                ("timestamp", now.as_str()),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-            let got = block.auto_assign(1, Some(&handle), Some(&attrs), &none);
-            assert_eq!(got, vec![o]);
-            block.bump();
-            let mut h = IpamHandle::default();
-            h.increment(&cidr.to_string(), 1);
-            batch.put(keys::handle(&handle), h.to_json());
-            if pod_i % LEAK_EVERY == LEAK_EVERY - 1 {
-                leaked += 1;
-                continue;
-            }
-            let name = format!("{node}-k8s-{pod}-eth0").replace('.', "--");
-            let ip: IpAddr = block.ip_of(o);
-            let mut wep = WorkloadEndpoint {
-                metadata: ObjectMeta {
-                    name: name.clone(),
-                    namespace: ns.clone(),
-                    labels: [
-                        ("projectcalico.org/namespace".to_string(), ns.clone()),
-                        ("projectcalico.org/orchestrator".to_string(), "k8s".into()),
-                    ]
-                    .into(),
-                    ..ObjectMeta::default()
-                },
-                ..WorkloadEndpoint::default()
-            };
-            wep.set_type_meta();
-            wep.spec.orchestrator = "k8s".into();
-            wep.spec.node = node.clone();
-            wep.spec.container_id = format!("{pod_i:064x}");
-            wep.spec.pod = pod.clone();
-            wep.spec.endpoint = "eth0".into();
-            wep.spec.ip_networks = vec![Cidr::host(ip).to_string()];
-            wep.spec.profiles = vec![format!("kns.{ns}")];
-            batch.put(WorkloadEndpoint::key(Some(&ns), &name), wep.encode());
-        }
-        batch.put(keys::block(&cidr), block.to_json());
-        batch.put(
-            keys::host_affinity(&node, &cidr),
-            calico::go::json::to_vec(&BlockAffinity::confirmed()),
-        );
-    }
-    (nodes, leaked, batch.finish())
-}
+use common::seed::{BLOCK, seed};
 
 struct Run {
     wall: Duration,
@@ -205,14 +70,7 @@ struct Launcher {
 
 impl Launcher {
     fn start() -> Launcher {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .env(LAUNCHER_ENV, "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the launcher");
-        let to = child.stdin.take().unwrap();
-        let from = std::io::BufReader::new(child.stdout.take().unwrap());
+        let (child, to, from) = common::spawn_self(LAUNCHER_ENV);
         Launcher { child, to, from }
     }
 

@@ -11,6 +11,8 @@ use calico::datastore::{
     KvStore, ListResponse, Read, ReadManyResponse, Result, Store, Txn, TxnResponse,
 };
 use calico::testing::{EtcdServer, TestDir};
+
+pub(crate) mod seed;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -341,4 +343,26 @@ pub(crate) fn raw_shaped_txn_rate(
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
     counts.iter().sum::<u64>() as f64 / start.elapsed().as_secs_f64()
+}
+
+/// This benchmark's own program started again with `env` set (a helper process: it must be
+/// started before the benchmark grows, since a child's `ru_maxrss` starts from its parent's),
+/// with its stdin and stdout piped for JSON lines.
+pub(crate) fn spawn_self(
+    env: &str,
+) -> (
+    std::process::Child,
+    std::process::ChildStdin,
+    std::io::BufReader<std::process::ChildStdout>,
+) {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env(env, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start a helper process");
+    let to = child.stdin.take().unwrap();
+    let from = std::io::BufReader::new(child.stdout.take().unwrap());
+    (child, to, from)
 }

@@ -9,14 +9,17 @@
 //! ([`watch`]):
 //! - [`node`]: Calico Nodes carry their Kubernetes Node's labels and go, with their
 //!   endpoints, addresses and affinities, when their Kubernetes Node goes;
-//! - the IPAM garbage collector ([`gc_seam`]) releases addresses whose pod is gone after the
+//! - the IPAM garbage collector ([`gc`]) releases addresses whose pod is gone after the
 //!   leak grace period.
 //!
 //! Log lines go to stderr as calico-node writes them. `--once` runs one pass and exits;
 //! `--dry-run` writes nothing to the datastore (and takes no part in the election).
 
-mod gc_seam;
+#[cfg(any(test, feature = "testing"))]
+pub mod bench;
+pub(crate) mod gc;
 mod leader;
+mod metrics;
 mod node;
 mod settings;
 mod watch;
@@ -71,8 +74,6 @@ enum ControllersError {
     Leader(#[from] leader::LeaderError),
     #[error("Kubernetes {0}: {1}")]
     Kube(&'static str, KubeError),
-    #[error("IPAM garbage collection: {0}")]
-    Gc(String),
 }
 
 /// A Go duration (`15m`, `90s`, `1h30m`, `0`), not negative.
@@ -230,12 +231,23 @@ fn run(args: &ControllersArgs) -> Result<(), ControllersError> {
         pods: Reflector::new(kube::Api::all(kube.client())),
         node: node::NodeController::new(client.clone(), cfg.sync_labels, args.dry_run),
         pods_alive: HashSet::new(),
-        gc: gc_seam::Collector::new(cfg.leak_grace),
+        gc: gc::LeakCollector::new(cfg.leak_grace),
         gc_every: gc_interval(cfg.leak_grace),
         next_gc: Instant::now(),
         client,
         dry_run: args.dry_run,
+        metrics: metrics::Metrics::default(),
     };
+    if !args.once && cfg.metrics_port != 0 {
+        let addr = std::net::SocketAddr::from(([0, 0, 0, 0], cfg.metrics_port));
+        match ctl.metrics.serve(addr) {
+            Ok(bound) => log("INFO", &format!("Serving Prometheus metrics on {bound}")),
+            Err(e) => log(
+                "WARN",
+                &format!("Cannot serve Prometheus metrics on {addr}: {e}"),
+            ),
+        }
+    }
     if !cfg.node_controller {
         log(
             "INFO",
@@ -278,11 +290,12 @@ struct Controllers<'a> {
     pods: Reflector<Pod>,
     node: node::NodeController,
     pods_alive: HashSet<(String, String)>,
-    gc: gc_seam::Collector,
+    gc: gc::LeakCollector,
     gc_every: Duration,
     next_gc: Instant,
     client: Client,
     dry_run: bool,
+    metrics: metrics::Metrics,
 }
 
 fn pod_key(p: &Pod) -> Option<(String, String)> {
@@ -338,27 +351,50 @@ impl Controllers<'_> {
         Ok(())
     }
 
-    /// One garbage-collection pass, when the caches are synced and the datastore is not
-    /// locked (`datastoreReady: false`).
+    /// One garbage-collection pass ([`gc::LeakCollector::pass`]: nothing while the caches
+    /// are not synced or the datastore is locked), with a log line for every release.
     fn collect(&mut self) -> Result<(), ControllersError> {
-        let info = self
-            .client
-            .get_opt::<crate::model::ClusterInformation>(None, "default")?;
-        if info.is_none_or(|i| i.spec.datastore_ready == Some(false)) {
-            log("INFO", "datastore is locked, skipping ipam sync");
-            return Ok(());
-        }
-        let live = gc_seam::Live {
-            pods: &self.pods_alive,
-            nodes: self.node.kube_nodes().collect(),
+        let live = gc::LiveSet {
+            pods: self.pods_alive.clone(),
+            nodes: self.node.kube_nodes().map(str::to_string).collect(),
             synced: self.nodes.synced() && self.pods.synced(),
         };
-        let lines = self
+        let report = self
             .gc
-            .pass(self.client.store(), &live, Instant::now(), self.dry_run)
-            .map_err(ControllersError::Gc)?;
-        for (level, line) in lines {
-            log(level, &line);
+            .pass(&self.client, &live, Instant::now(), self.dry_run)?;
+        if let Some(why) = report.paused {
+            log("INFO", &why.to_string());
+            return Ok(());
+        }
+        self.metrics.set(report.prometheus_text());
+        let waiting = report.candidates.len() - report.confirmed.len().min(report.candidates.len());
+        if waiting > 0 {
+            log(
+                "INFO",
+                &format!(
+                    "{waiting} IPAM allocations are leak candidates: their pod or node is gone; released after the grace period"
+                ),
+            );
+        }
+        if self.dry_run {
+            for leak in &report.confirmed {
+                log("INFO", &leak.would_release_line());
+            }
+        }
+        for leak in &report.released {
+            log("INFO", &leak.released_line());
+        }
+        for (leak, why) in &report.not_released {
+            log(
+                "WARN",
+                &format!("Not released: {}: {why}", leak.candidate_line()),
+            );
+        }
+        for block in &report.unreadable_blocks {
+            log(
+                "WARN",
+                &format!("Skipped an unreadable IPAM block: {block}"),
+            );
         }
         Ok(())
     }

@@ -23,6 +23,8 @@ pub(crate) struct Settings {
     pub(crate) sync_labels: bool,
     /// How long an allocation without a pod lives before it is released.
     pub(crate) leak_grace: Duration,
+    /// The Prometheus port (`prometheusMetricsPort`; 0: none).
+    pub(crate) metrics_port: u16,
 }
 
 /// Calico's `NewDefaultKubeControllersConfig`, with the client's defaults filled in.
@@ -75,6 +77,11 @@ pub(crate) fn settings(
         node_controller: node.is_some(),
         sync_labels: node.is_some_and(|n| n.sync_labels != "Disabled"),
         leak_grace: grace_override.or(configured).unwrap_or(DEFAULT_LEAK_GRACE),
+        metrics_port: kcc
+            .spec
+            .prometheus_metrics_port
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(9094),
     }
 }
 

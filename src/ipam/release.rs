@@ -129,19 +129,12 @@ impl Ipam {
                 None => unallocated.push(opt.address),
             }
         }
-        let mut check = AffinityCheck::default();
-        let mut handles: HashMap<String, Option<Stored<IpamHandle>>> = HashMap::new();
         let mut first_error = None;
-        for (cidr, opts) in by_block {
-            for chunk in opts.chunks(RELEASE_CHUNK) {
-                match self.release_from_block(&cidr, chunk, &mut check, &mut handles) {
-                    Ok(mut u) => unallocated.append(&mut u),
-                    Err(e) => {
-                        if first_error.is_none() {
-                            first_error = Some(e);
-                        }
-                        break;
-                    }
+        for (_, outcome) in self.release_ips_by_block(by_block) {
+            match outcome {
+                Ok(mut u) => unallocated.append(&mut u),
+                Err(e) => {
+                    first_error.get_or_insert(e);
                 }
             }
         }
@@ -149,6 +142,32 @@ impl Ipam {
             Some(e) => Err(e),
             None => Ok(unallocated),
         }
+    }
+
+    /// The guarded release of [`Ipam::release_ips`] for addresses already grouped by the
+    /// block holding them, with each part's outcome: per block, up to [`RELEASE_CHUNK`]
+    /// addresses per transaction; `Ok` holds the addresses of the part that were not
+    /// allocated (the others were released), `Err` means none of the part was released. A
+    /// block's later parts are not tried after a failed one (they are left out of the
+    /// answer). The IPAM garbage collector uses it to know exactly what it freed.
+    pub(crate) fn release_ips_by_block<'a>(
+        &self,
+        by_block: impl IntoIterator<Item = (Cidr, Vec<&'a ReleaseOptions>)>,
+    ) -> Vec<(Vec<&'a ReleaseOptions>, Result<Vec<IpAddr>>)> {
+        let mut check = AffinityCheck::default();
+        let mut handles: HashMap<String, Option<Stored<IpamHandle>>> = HashMap::new();
+        let mut out = Vec::new();
+        for (cidr, opts) in by_block {
+            for chunk in opts.chunks(RELEASE_CHUNK) {
+                let outcome = self.release_from_block(&cidr, chunk, &mut check, &mut handles);
+                let failed = outcome.is_err();
+                out.push((chunk.to_vec(), outcome));
+                if failed {
+                    break;
+                }
+            }
+        }
+        out
     }
 
     fn release_from_block(
