@@ -7,7 +7,9 @@
 //!   picks the rack pool; a label removed in Kubernetes goes; a Calico-only label stays;
 //! - a Kubernetes Node deleted: its Calico Node, affinities and addresses go;
 //! - a watch that expired (410 Gone) is resumed by listing again;
-//! - two instances: one leads, the other waits and takes over when the leader is killed -9.
+//! - two instances: one leads, the other waits and takes over when the leader is killed -9;
+//! - a pod deleted without a CNI DEL: its address is released after the leak grace period and
+//!   not before; the address of a pod that exists stays.
 
 use crate::reliability::{calico_ipam, calico_kube_controllers, calico_node, calicoctl, text};
 use calico::testing::kube_api::KubeApiServer;
@@ -259,6 +261,73 @@ impl Env {
         let address = v["ips"][0]["address"].as_str().unwrap();
         address.split('/').next().unwrap().to_string()
     }
+}
+
+/// A pod deleted in Kubernetes without a CNI DEL leaks its address; the garbage collector
+/// releases it once the grace period has passed since it first saw it, and not before, and
+/// never touches the address of a pod that exists.
+fn leaked_address_collected(etcd: bool) {
+    let env = Env::new(etcd);
+    env.kube_node("node-1");
+    env.register("node-1");
+    env.calicoctl_apply(rack_pools());
+    // The rack pools select by `rack`; a Calico-only label, which the controller keeps.
+    env.calicoctl(&["label", "nodes", "node-1", "rack=0"]);
+    for pod in ["web-1", "web-2"] {
+        env.api.apply(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": pod, "namespace": "default"},
+            "spec": {"nodeName": "node-1", "containers": [{"name": "c", "image": "x"}]}
+        }));
+    }
+    let leaked = env.cni_add("node-1", "web-1");
+    let kept = env.cni_add("node-1", "web-2");
+    let in_use = |ip: &str| {
+        env.calicoctl(&["ipam", "show", "--ip", ip])
+            .contains("is in use")
+    };
+    assert!(in_use(&leaked) && in_use(&kept));
+    assert!(env.api.delete("Pod", Some("default"), "web-1"));
+
+    let grace = Duration::from_secs(4);
+    let ctl = env.start(&["--leak-grace-period", "4s"]);
+    ctl.wait_log("leak candidates", Duration::from_secs(20));
+    let first_seen = Instant::now();
+    // Not before the grace period: poll until just short of it.
+    while first_seen.elapsed() < grace - Duration::from_millis(500) {
+        assert!(
+            in_use(&leaked),
+            "released {:?} after first sight, before the grace period:\n{}",
+            first_seen.elapsed(),
+            ctl.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    ctl.wait_log(
+        &format!("Released leaked IP address {leaked} "),
+        Duration::from_secs(20),
+    );
+    assert!(!in_use(&leaked), "{}", ctl.log());
+    assert!(
+        in_use(&kept),
+        "the live pod's address stays:\n{}",
+        ctl.log()
+    );
+    assert!(
+        !ctl.log().contains(&format!("address {kept} ")),
+        "{}",
+        ctl.log()
+    );
+}
+
+#[test]
+fn leaked_address_collected_on_etcd() {
+    leaked_address_collected(true);
+}
+
+#[test]
+fn leaked_address_collected_on_the_embedded_store() {
+    leaked_address_collected(false);
 }
 
 fn rack_pools() -> &'static str {
