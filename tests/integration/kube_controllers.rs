@@ -135,12 +135,21 @@ impl Env {
         } else {
             Store::Embedded(dir.path().join("calico.db"))
         };
-        Env {
+        let env = Env {
             dir,
             api,
             kubeconfig,
             store,
-        }
+        };
+        // Calico's defaults, but without the Prometheus endpoint: it listens on every interface
+        // (`:9094`, as Calico's does), and tests touch only loopback. (Creating the defaults
+        // when the configuration is absent is covered by `controllers::settings`' tests.)
+        env.calicoctl_apply(
+            "apiVersion: projectcalico.org/v3\nkind: KubeControllersConfiguration\n\
+             metadata:\n  name: default\nspec:\n  prometheusMetricsPort: 0\n  controllers:\n\
+             \x20   node:\n      syncLabels: Enabled\n      leakGracePeriod: 15m\n",
+        );
+        env
     }
 
     fn kubectl(&self, args: &[&str]) -> String {
