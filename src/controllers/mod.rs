@@ -387,7 +387,7 @@ impl Controllers<'_> {
         for (leak, why) in &report.not_released {
             log(
                 "WARN",
-                &format!("Not released: {}: {why}", leak.candidate_line()),
+                &format!("{}: not released: {why}", leak.candidate_line()),
             );
         }
         for block in &report.unreadable_blocks {
