@@ -32,7 +32,6 @@ use crate::node::agent::{Backoff, sleep_unless_stopped};
 use crate::node::log;
 use clap::{CommandFactory, Parser};
 use k8s_openapi::api::core::v1::{Node as KubeNode, Pod};
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -230,7 +229,7 @@ fn run(args: &ControllersArgs) -> Result<(), ControllersError> {
         nodes: Reflector::new(kube::Api::all(kube.client())),
         pods: Reflector::new(kube::Api::all(kube.client())),
         node: node::NodeController::new(client.clone(), cfg.sync_labels, args.dry_run),
-        pods_alive: HashSet::new(),
+        live: gc::LiveSet::default(),
         gc: gc::LeakCollector::new(cfg.leak_grace),
         gc_every: gc_interval(cfg.leak_grace),
         next_gc: Instant::now(),
@@ -289,7 +288,9 @@ struct Controllers<'a> {
     nodes: Reflector<KubeNode>,
     pods: Reflector<Pod>,
     node: node::NodeController,
-    pods_alive: HashSet<(String, String)>,
+    /// What exists in Kubernetes, as the garbage collector reads it: the pods are kept
+    /// current by the pod watch, the nodes and `synced` are set before each pass.
+    live: gc::LiveSet,
     gc: gc::LeakCollector,
     gc_every: Duration,
     next_gc: Instant,
@@ -337,14 +338,14 @@ impl Controllers<'_> {
             Either::A(Change::Applied(n)) => self.node.applied(n, log)?,
             Either::A(Change::Deleted(n)) => self.node.deleted(n, &mut gone, log)?,
             Either::B(Change::Listed(pods)) => {
-                self.pods_alive = pods.iter().filter_map(pod_key).collect();
+                self.live.pods = pods.iter().filter_map(pod_key).collect();
             }
             Either::B(Change::Applied(p)) => {
-                self.pods_alive.extend(pod_key(&p));
+                self.live.pods.extend(pod_key(&p));
             }
             Either::B(Change::Deleted(p)) => {
                 if let Some(k) = pod_key(&p) {
-                    self.pods_alive.remove(&k);
+                    self.live.pods.remove(&k);
                 }
             }
         }
@@ -354,14 +355,11 @@ impl Controllers<'_> {
     /// One garbage-collection pass ([`gc::LeakCollector::pass`]: nothing while the caches
     /// are not synced or the datastore is locked), with a log line for every release.
     fn collect(&mut self) -> Result<(), ControllersError> {
-        let live = gc::LiveSet {
-            pods: self.pods_alive.clone(),
-            nodes: self.node.kube_nodes().map(str::to_string).collect(),
-            synced: self.nodes.synced() && self.pods.synced(),
-        };
+        self.live.nodes = self.node.kube_nodes().map(str::to_string).collect();
+        self.live.synced = self.nodes.synced() && self.pods.synced();
         let report = self
             .gc
-            .pass(&self.client, &live, Instant::now(), self.dry_run)?;
+            .pass(&self.client, &self.live, Instant::now(), self.dry_run)?;
         if let Some(why) = report.paused {
             log("INFO", &why.to_string());
             return Ok(());
