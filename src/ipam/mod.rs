@@ -55,6 +55,8 @@ mod request;
 pub mod reservations;
 pub mod rider;
 pub mod split;
+#[allow(dead_code)] // until the plugin's and the controllers' steps of issue 25 use it
+pub(crate) mod sticky;
 
 #[cfg(test)]
 pub(crate) mod tests;
@@ -91,6 +93,9 @@ pub mod attr {
     pub(crate) const TIMESTAMP: &str = "timestamp";
     /// Tunnel type (`ipipTunnelAddress`, `vxlanTunnelAddress`, ...).
     pub const TYPE: &str = "type";
+    /// The sticky identity (`<namespace>/<statefulset>-<ordinal>`) whose handle holds the address.
+    #[allow(dead_code)] // until the plugin's step of issue 25 uses it
+    pub(crate) const STICKY: &str = "sticky";
 }
 
 /// The [`attr::TYPE`] of a node's gateway address, which the CNI plugin allocates in delegated
