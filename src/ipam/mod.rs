@@ -55,7 +55,6 @@ mod request;
 pub mod reservations;
 pub mod rider;
 pub mod split;
-#[allow(dead_code)] // until the plugin's and the controllers' steps of issue 25 use it
 pub(crate) mod sticky;
 
 #[cfg(test)]
@@ -94,7 +93,6 @@ pub mod attr {
     /// Tunnel type (`ipipTunnelAddress`, `vxlanTunnelAddress`, ...).
     pub const TYPE: &str = "type";
     /// The sticky identity (`<namespace>/<statefulset>-<ordinal>`) whose handle holds the address.
-    #[allow(dead_code)] // until the plugin's step of issue 25 uses it
     pub(crate) const STICKY: &str = "sticky";
 }
 

@@ -123,7 +123,7 @@ impl Cluster {
 }
 
 /// Runs `cmd` with `stdin` written to it; its output.
-fn run(mut cmd: Command, stdin: &[u8]) -> Output {
+pub(crate) fn run(mut cmd: Command, stdin: &[u8]) -> Output {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -135,7 +135,7 @@ fn run(mut cmd: Command, stdin: &[u8]) -> Output {
 }
 
 /// The addresses (without prefix length) of a successful ADD's result.
-fn addresses(out: &Output) -> Vec<String> {
+pub(crate) fn addresses(out: &Output) -> Vec<String> {
     assert!(out.status.success(), "ADD failed: {}", text(out));
     let result: Value = serde_json::from_slice(&out.stdout).unwrap();
     result["ips"]
@@ -150,7 +150,7 @@ fn addresses(out: &Output) -> Vec<String> {
 }
 
 /// The CNI error object of a failed call.
-fn cni_error(out: &Output) -> Value {
+pub(crate) fn cni_error(out: &Output) -> Value {
     assert!(!out.status.success(), "expected a failure: {}", text(out));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
 }
