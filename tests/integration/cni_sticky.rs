@@ -483,3 +483,189 @@ fn concurrent_recreation_of_twenty_replicas() {
         .collect();
     assert_eq!(holders.len(), 1, "one endpoint holds them: {holders:?}");
 }
+
+/// `ipam check` reports each sticky allocation with its identity and whether an endpoint
+/// holds it; one held between pods is not a leak (nor released by `--from-report`); a
+/// floating IP that two endpoints hold is a problem, in text and JSON.
+#[test]
+fn ipam_check_reports_sticky_ips_and_doubly_held_floating_ips() {
+    let c = Sticky::new(DUAL);
+    c.replica("web", 0, "node-1", json!({}));
+    c.replica("web", 1, "node-1", json!({}));
+    let web0 = c.add("web-0", "w0", "node-1", true);
+    let web1 = c.add("web-1", "w1", "node-1", true);
+    c.del("web-1", "w1", "node-1");
+    let check = |args: &[&str]| {
+        let mut all = vec!["ipam", "check"];
+        all.extend_from_slice(args);
+        let out = c.calicoctl(&all, "");
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let v: Value = serde_json::from_str(&check(&["-o", "json"])).unwrap();
+    assert_eq!(v["problems"], 0, "a parked sticky address is no leak: {v}");
+    assert_eq!(v["leakedIPs"], json!([]));
+    let sticky = v["stickyIPs"].as_array().unwrap();
+    assert_eq!(sticky.len(), 4, "{v}");
+    for (ips, identity, held) in [
+        (&web0, "default/web-0", true),
+        (&web1, "default/web-1", false),
+    ] {
+        for ip in ips {
+            let a = sticky.iter().find(|a| a["ip"] == ip.as_str()).unwrap();
+            assert_eq!(a["identity"], identity, "{a}");
+            assert_eq!(a["heldByEndpoint"], held, "{a}");
+            assert_eq!(a["node"], "node-1", "{a}");
+        }
+    }
+    let web0_owner = "Workload(default/node--1-k8s-web--0-eth0)";
+    assert_eq!(sticky[0]["owners"], json!([web0_owner]), "{v}");
+    let text_report = check(&["--show-all-ips"]);
+    assert!(
+        text_report.contains(&format!(
+            "  {} held for sticky identity default/web-1; not in use, kept for its next pod\n",
+            web1[0]
+        )),
+        "{text_report}"
+    );
+    assert!(
+        text_report.contains(
+            "Found 4 IPs held for sticky StatefulSet identities (2 not in use, kept for the identity's next pod).\n"
+        ),
+        "{text_report}"
+    );
+    assert!(text_report.ends_with("Check complete; found 0 problems.\n"));
+    // The report marks the parked addresses in use: `ipam release --from-report` keeps them.
+    let report = c.dir.path().join("report.json");
+    check(&["-o", report.to_str().unwrap()]);
+    let r: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let parked = &r["allocations"][web1[0].as_str()][0];
+    assert_eq!(parked["inUse"], true, "{parked}");
+    assert_eq!(
+        parked["owners"],
+        json!(["Sticky(default/web-1)"]),
+        "{parked}"
+    );
+
+    // Two endpoints holding one floating IP.
+    let wep = |pod: &str, ip: &str| {
+        format!(
+            "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata:\n  name: node--1-k8s-{pod}-eth0\n  namespace: default\n\
+             spec:\n  node: node-1\n  orchestrator: k8s\n  pod: {pod}\n  endpoint: eth0\n  interfaceName: cali{pod}\n  \
+             ipNetworks: [{ip}/32]\n  ipNATs:\n  - internalIP: {ip}\n    externalIP: 10.70.200.1\n---\n"
+        )
+    };
+    let out = c.calicoctl(
+        &["create", "-f", "-"],
+        &[wep("f1", "10.70.100.1"), wep("f2", "10.70.100.2")].concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let v: Value = serde_json::from_str(&check(&["-o", "json"])).unwrap();
+    assert_eq!(
+        v["floatingIPsWithMultipleHolders"],
+        json!([{"ip": "10.70.200.1", "owners": [
+            "Workload(default/node--1-k8s-f1-eth0)", "Workload(default/node--1-k8s-f2-eth0)"]}]),
+        "{v}"
+    );
+    let text_report = check(&[]);
+    assert!(
+        text_report.contains(
+            "  floating IP 10.70.200.1 is held by Workload(default/node--1-k8s-f1-eth0), \
+             Workload(default/node--1-k8s-f2-eth0).\nFound 1 floating IPs held by more than one workload.\n"
+        ),
+        "{text_report}"
+    );
+}
+
+/// With Debian's real `ptp` plugin in network namespaces (as root): a replica's pod wired on
+/// node-a, deleted, and recreated on node-b answers `ping` on its old address there.
+///
+/// `ptp` runs inside each node's namespace and executes `calico-ipam` from `CNI_PATH`; a
+/// wrapper there runs it in the test's own network namespace, where etcd and the API server
+/// listen on loopback (on a real node the runtime, `ptp` and `calico-ipam` all run in the
+/// host's). Nothing else touches the test's namespace.
+#[test]
+fn a_recreated_replica_answers_ping_on_its_old_address_under_ptp() {
+    use crate::netns::{Netns, require_root};
+    const PTP: &str = "/usr/lib/cni/ptp";
+    require_root("a_recreated_replica_answers_ping_on_its_old_address_under_ptp");
+    assert!(
+        std::path::Path::new(PTP).exists(),
+        "{PTP} is missing: install Debian's containernetworking-plugins (scripts/install-deps.sh does)"
+    );
+    let c = Sticky::new(
+        "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: v4\nspec:\n  cidr: 192.168.50.0/24\n",
+    );
+    let bin = c.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let wrapper = bin.join("calico-ipam");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec nsenter --net=/proc/{}/ns/net {} \"$@\"\n",
+            std::process::id(),
+            env!("CARGO_BIN_EXE_calico-ipam")
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let ptp = |command: &str, node: &str, node_ns: &Netns, container: &str, pod_ns: &Netns| {
+        let mut conf = c.netconf(node, false);
+        conf["type"] = json!("ptp");
+        let mut cmd = std::process::Command::new("ip");
+        cmd.args(["netns", "exec", node_ns.name(), PTP])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("CNI_COMMAND", command)
+            .env("CNI_CONTAINERID", container)
+            .env("CNI_NETNS", format!("/var/run/netns/{}", pod_ns.name()))
+            .env("CNI_IFNAME", "eth0")
+            .env("CNI_PATH", format!("{}:/usr/lib/cni", bin.display()))
+            .env(
+                "CNI_ARGS",
+                "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=db-0",
+            );
+        let out = run(cmd, conf.to_string().as_bytes());
+        assert!(
+            out.status.success(),
+            "ptp {command} on {node}: {}",
+            text(&out)
+        );
+        out
+    };
+    let t = "sticky_ptp";
+    let node_a = Netns::new(t, "node-a");
+    let node_b = Netns::new(t, "node-b");
+    let first_pod = Netns::new(t, "pod-1");
+    let second_pod = Netns::new(t, "pod-2");
+
+    c.replica("db", 0, "node-1", json!({}));
+    let ip = addresses(&ptp("ADD", "node-1", &node_a, "p1", &first_pod))[0].clone();
+    assert!(ip.starts_with("192.168.50."), "{ip}");
+    assert!(node_a.ping(&ip), "node-a cannot reach its pod at {ip}");
+    ptp("DEL", "node-1", &node_a, "p1", &first_pod);
+    assert!(!node_a.ping(&ip), "the deleted pod still answers");
+
+    c.replica("db", 0, "node-2", json!({}));
+    let again = addresses(&ptp("ADD", "node-2", &node_b, "p2", &second_pod));
+    assert_eq!(
+        again,
+        std::slice::from_ref(&ip),
+        "the recreated pod got its old address"
+    );
+    assert!(
+        second_pod
+            .run(&["ip", "-4", "addr", "show", "eth0"])
+            .contains(&format!("{ip}/")),
+        "the new pod carries {ip}"
+    );
+    assert!(
+        node_b.ping(&ip),
+        "the recreated pod does not answer ping on {ip} on node-b"
+    );
+    ptp("DEL", "node-2", &node_b, "p2", &second_pod);
+}
