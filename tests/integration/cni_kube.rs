@@ -105,14 +105,7 @@ impl Cluster {
     }
 
     fn keys(&self) -> Vec<String> {
-        self.etcd
-            .store()
-            .list_keys("")
-            .unwrap()
-            .kvs
-            .into_iter()
-            .map(|kv| kv.key)
-            .collect()
+        keys(&self.etcd)
     }
 
     fn endpoint_json(&self, ns: &str) -> Value {
@@ -120,6 +113,17 @@ impl Cluster {
         assert!(out.status.success(), "{}", text(&out));
         serde_json::from_slice(&out.stdout).unwrap()
     }
+}
+
+/// Every key `etcd` holds.
+pub(crate) fn keys(etcd: &SharedEtcd) -> Vec<String> {
+    etcd.store()
+        .list_keys("")
+        .unwrap()
+        .kvs
+        .into_iter()
+        .map(|kv| kv.key)
+        .collect()
 }
 
 /// Runs `cmd` with `stdin` written to it; its output.

@@ -124,14 +124,7 @@ impl Sticky {
     }
 
     pub(crate) fn keys(&self) -> Vec<String> {
-        self.etcd
-            .store()
-            .list_keys("")
-            .unwrap()
-            .kvs
-            .into_iter()
-            .map(|kv| kv.key)
-            .collect()
+        crate::cni_kube::keys(&self.etcd)
     }
 
     /// The stored handles and how many addresses each counts.
