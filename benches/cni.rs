@@ -13,7 +13,12 @@
 //! server of `calico::testing::kube_api` on loopback, HTTPS, `kubernetes.kubeconfig`) against
 //! ADD without it, alternating call by call: median of each and their ratio.
 //! Every ADD must return an address no live container holds; at the end the datastore must
-//! hold no allocation. Run: `cargo bench --bench cni` (about 30 s).
+//! hold no allocation.
+//! Then sticky StatefulSet replicas (issue 25): `BENCH_REPLICAS` (default 100) replicas ADDed
+//! and DELeted on one node, then recreated all at once on another, each getting its old
+//! address back: the time to the last ADD, against as many ordinary pods ADDed at once on that
+//! node (both reading the pod from the stand-in API server).
+//! Run: `cargo bench --bench cni` (about 40 s).
 
 mod common;
 
@@ -27,6 +32,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const NODE: &str = "cni-bench-node";
+/// Where sticky replicas are recreated.
+const NODE2: &str = "cni-bench-node-2";
 
 fn netconf(backend: &Backend, lock: &Path) -> Vec<u8> {
     let mut conf = serde_json::json!({
@@ -45,6 +52,11 @@ fn netconf(backend: &Backend, lock: &Path) -> Vec<u8> {
 
 /// Runs calico-ipam once; returns its wall time and stdout. Panics on failure.
 fn plugin(command: &str, container: &str, conf: &[u8]) -> (Duration, String) {
+    plugin_for(command, container, &format!("pod-{container}"), conf)
+}
+
+/// [`plugin`] for pod `pod`.
+fn plugin_for(command: &str, container: &str, pod: &str, conf: &[u8]) -> (Duration, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_calico-ipam"));
     cmd.env_clear()
         .env("CNI_COMMAND", command)
@@ -54,7 +66,7 @@ fn plugin(command: &str, container: &str, conf: &[u8]) -> (Duration, String) {
         .env("CNI_PATH", "/opt/cni/bin")
         .env(
             "CNI_ARGS",
-            format!("K8S_POD_NAMESPACE=bench;K8S_POD_NAME=pod-{container}"),
+            format!("K8S_POD_NAMESPACE=bench;K8S_POD_NAME={pod}"),
         )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -155,8 +167,97 @@ fn api_read(conf: &[u8], n: usize) -> (Vec<Duration>, Vec<Duration>) {
     (plain, read)
 }
 
+/// `n` ADDs started at once, ADD `i` for pod `pod(i)` in container `<tag><i>`; each ADD's
+/// first address, and the time until the last ADD returned.
+fn adds_at_once(
+    n: usize,
+    tag: &str,
+    pod: &(dyn Fn(usize) -> String + Sync),
+    conf: &[u8],
+) -> (Vec<String>, Duration) {
+    let start = Instant::now();
+    let addresses = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..n)
+            .map(|i| {
+                s.spawn(move || {
+                    let (_, out) = plugin_for("ADD", &format!("{tag}{i:05}"), &pod(i), conf);
+                    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                    v["ips"][0]["address"].as_str().unwrap().to_string()
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    (addresses, start.elapsed())
+}
+
+/// Sticky replicas (issue 25): `n` pods of StatefulSet `db` (annotated sticky) ADDed on
+/// [`NODE`] and DELeted, then all recreated at once on [`NODE2`] (new containers); against
+/// `n` ordinary pods ADDed at once on [`NODE2`], both with the pod read from the (stand-in)
+/// Kubernetes API. Every replica must get its old address. Returns the times to the last
+/// ADD: sticky recreation, ordinary. Releases everything at the end.
+fn sticky_recreation(conf: &[u8], client: &Client, n: usize) -> (Duration, Duration) {
+    use calico::testing::kube_api::KubeApiServer;
+    let api = KubeApiServer::start();
+    let dir = calico::testing::TestDir::new("calico-bench-cni-sticky");
+    let kubeconfig = dir.path().join("kubeconfig");
+    api.write_kubeconfig(&kubeconfig);
+    api.apply(serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": "bench"}}));
+    let mut node1: serde_json::Value = serde_json::from_slice(conf).unwrap();
+    node1["kubernetes"] = serde_json::json!({"kubeconfig": kubeconfig});
+    let mut node2 = node1.clone();
+    node2["nodename"] = serde_json::json!(NODE2);
+    node2["ipam_lock_file"] = serde_json::json!(dir.path().join("node2.lock"));
+    let (node1, node2) = (
+        serde_json::to_vec(&node1).unwrap(),
+        serde_json::to_vec(&node2).unwrap(),
+    );
+    let pod = |name: String, node: &str, sticky: bool| {
+        let mut p = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "bench"},
+            "spec": {"nodeName": node, "containers": []}});
+        if sticky {
+            p["metadata"]["annotations"] =
+                serde_json::json!({"cni.projectcalico.org/sticky": "true"});
+            p["metadata"]["ownerReferences"] = serde_json::json!([{"apiVersion": "apps/v1",
+                "kind": "StatefulSet", "name": "db", "uid": "db-uid", "controller": true}]);
+        }
+        p
+    };
+    for i in 0..n {
+        api.apply(pod(format!("db-{i}"), NODE, true));
+    }
+    let replica = |i: usize| format!("db-{i}");
+    let (first, _) = adds_at_once(n, "s1", &replica, &node1);
+    for i in 0..n {
+        plugin_for("DEL", &format!("s1{i:05}"), &replica(i), &node1);
+        api.apply(pod(replica(i), NODE2, true));
+    }
+    let (again, sticky) = adds_at_once(n, "s2", &replica, &node2);
+    assert_eq!(again, first, "every replica got its old address back");
+    let distinct: std::collections::BTreeSet<_> = again.iter().collect();
+    assert_eq!(distinct.len(), n, "no address twice");
+    for i in 0..n {
+        api.apply(pod(format!("plain-{i}"), NODE2, false));
+    }
+    let plain = |i: usize| format!("plain-{i}");
+    let (_, ordinary) = adds_at_once(n, "o", &plain, &node2);
+    for i in 0..n {
+        plugin_for("DEL", &format!("o{i:05}"), &plain(i), &node2);
+        plugin_for("DEL", &format!("s2{i:05}"), &replica(i), &node2);
+    }
+    let ipam = Ipam::new(client.clone());
+    for i in 0..n {
+        ipam.release_by_handle(&format!("k8s-pod-network.sticky.bench.db-{i}"))
+            .unwrap();
+    }
+    (sticky, ordinary)
+}
+
 fn main() {
     let containers: usize = common::knob("BENCH_CONTAINERS", 200);
+    let replicas: usize = common::knob("BENCH_REPLICAS", 100);
     let which = std::env::var("BENCH_BACKENDS").unwrap_or_default();
     common::banner("bench cni: calico-ipam ADD+DEL round trips (process per call)");
     println!(
@@ -214,6 +315,17 @@ fn main() {
             common::quantile_ms(&plain, 0.9),
             r / p,
             plain.len()
+        );
+        client.create(Node::new(NODE2)).unwrap();
+        let (sticky, ordinary) = sticky_recreation(&conf, &client, replicas);
+        println!(
+            "{:<9} {replicas} sticky replicas recreated at once on another node, all with their \
+             old addresses: last ADD after {:.2} s, against {:.2} s for {replicas} ordinary ADDs \
+             at once, {:.2}x",
+            backend.name(),
+            sticky.as_secs_f64(),
+            ordinary.as_secs_f64(),
+            sticky.as_secs_f64() / ordinary.as_secs_f64()
         );
         let left = Ipam::new(client.clone()).list_handles().unwrap();
         assert!(left.is_empty(), "handles left behind: {}", left.len());

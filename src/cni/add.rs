@@ -2,8 +2,8 @@
 //! `ipAddrs`, or chosen from the pools that apply (`assign_auto`), and the CNI result.
 
 use super::annotations::{
-    ANN_IP_ADDRS, ANN_IP_ADDRS_NO_IPAM, ANN_IPV4_POOLS, ANN_IPV6_POOLS, check_floating_families,
-    floating_nats,
+    ANN_IP_ADDRS, ANN_IP_ADDRS_BY_ORDINAL, ANN_IP_ADDRS_NO_IPAM, ANN_IPV4_POOLS, ANN_IPV6_POOLS,
+    check_floating_families, floating_nats,
 };
 use super::endpoint::{EndpointRemover, EndpointRider};
 use super::plugin::{
@@ -22,8 +22,11 @@ use std::net::IpAddr;
 pub(super) struct PodState {
     /// Every pool.
     pub(super) pools: Vec<IpPool>,
-    /// The addresses this container's handle holds.
+    /// The addresses this container's handle holds (not read for a sticky pod: see
+    /// `handle_exists`).
     pub(super) held: Vec<IpAddr>,
+    /// The pod's handle exists.
+    pub(super) handle_exists: bool,
     /// The pod's endpoint as stored (another container's, after a sandbox re-creation).
     pub(super) endpoint: Option<WorkloadEndpoint>,
     /// The revision of ClusterInformation `default`, read ready ([`readiness`]).
@@ -64,7 +67,8 @@ impl<'a> Plugin<'a> {
             None => None,
         };
         let ready = readiness(results.next().unwrap_or_default().first())?;
-        let held = if handle_exists {
+        // A sticky pod's addresses are read with what its ADD writes (`reuse_sticky`).
+        let held = if handle_exists && self.sticky.is_none() {
             self.held_by(&self.handle)?
         } else {
             Vec::new()
@@ -72,6 +76,7 @@ impl<'a> Plugin<'a> {
         Ok(PodState {
             pools,
             held,
+            handle_exists,
             endpoint,
             ready,
         })
@@ -84,11 +89,16 @@ impl<'a> Plugin<'a> {
                 .as_deref()
                 .unwrap_or("/var/run/calico/ipam.lock"),
         );
+        self.refuse_by_ordinal_unless_sticky()?;
         // `IP=<addr>` in CNI_ARGS is how Calico's own `calico` plugin asks for one specific
         // address (once per address of the pod's `ipAddrs` annotation, all under one handle).
         // An empty `IP=` asks for nothing in particular.
         if let Some(ip) = self.args.get("IP").filter(|ip| !ip.is_empty()) {
             return self.add_requested_ip(ip);
+        }
+        let state = self.pools_and_held()?;
+        if let Some(id) = &self.sticky {
+            return self.add_sticky(id, state);
         }
         // A runtime retrying ADD for the same container gets the addresses it already holds,
         // never a second set.
@@ -97,7 +107,8 @@ impl<'a> Plugin<'a> {
             held,
             endpoint,
             ready,
-        } = self.pools_and_held()?;
+            ..
+        } = state;
         if !held.is_empty() {
             let assigned: Vec<Cidr> = held.into_iter().map(Cidr::host).collect();
             let floating = self.floating_ips(&pools)?;
@@ -201,7 +212,7 @@ impl<'a> Plugin<'a> {
     }
 
     /// Deletes the endpoint this ADD wrote at `written`, unless it changed since.
-    fn undo_endpoint(&self, written: Option<i64>) {
+    pub(super) fn undo_endpoint(&self, written: Option<i64>) {
         if let Some(revision) = written {
             let _ = self.client.delete::<WorkloadEndpoint>(
                 Some(&self.namespace),
@@ -229,6 +240,7 @@ impl<'a> Plugin<'a> {
             mut held,
             endpoint,
             ready,
+            ..
         } = self.pools_and_held()?;
         let floating_ips = self.floating_ips(&pools)?;
         let newly_assigned = !held.contains(&ip);
@@ -280,7 +292,7 @@ impl<'a> Plugin<'a> {
     }
 
     /// Assigns the `ipAddrs` addresses, each with the endpoint as it stands after it.
-    fn assign_fixed(
+    pub(super) fn assign_fixed(
         &self,
         ips: &[IpAddr],
         rider: &mut EndpointRider<'_, '_>,
@@ -361,6 +373,7 @@ impl<'a> Plugin<'a> {
     fn calico_address(&self, a: &Cidr, pools: &[IpPool]) -> Cidr {
         let named = self.args.get("IP").is_some_and(|ip| !ip.is_empty())
             || self.annotation(ANN_IP_ADDRS).is_some()
+            || (self.sticky.is_some() && self.annotation(ANN_IP_ADDRS_BY_ORDINAL).is_some())
             || self.annotation(ANN_IP_ADDRS_NO_IPAM).is_some();
         if named {
             return Cidr::host(a.addr());
@@ -381,7 +394,7 @@ impl<'a> Plugin<'a> {
     /// Builds the result for `assigned` and, unless the assignment wrote it (at revision
     /// `written`), records the endpoint with `on_endpoint` (the same addresses, except for
     /// one of several `IP=` requests).
-    fn finish_add(
+    pub(super) fn finish_add(
         &self,
         assigned: &[Cidr],
         on_endpoint: &[Cidr],

@@ -19,6 +19,13 @@ pub(crate) const ANN_IPV4_POOLS: &str = "cni.projectcalico.org/ipv4pools";
 /// Pod or namespace annotation: IPv6 pools.
 pub(crate) const ANN_IPV6_POOLS: &str = "cni.projectcalico.org/ipv6pools";
 
+/// Pod annotation (from a StatefulSet's pod template): the pod keeps its addresses for its
+/// sticky identity (issue 25, [`crate::ipam::sticky`]).
+pub(crate) const ANN_STICKY: &str = "cni.projectcalico.org/sticky";
+
+/// Pod annotation of a sticky pod: the addresses of each ordinal, in ordinal order.
+pub(crate) const ANN_IP_ADDRS_BY_ORDINAL: &str = "cni.projectcalico.org/ipAddrsByOrdinal";
+
 /// Pod annotation: floating IPs.
 pub(crate) const ANN_FLOATING_IPS: &str = "cni.projectcalico.org/floatingIPs";
 

@@ -7,7 +7,11 @@ use crate::model::Cidr;
 
 impl<'a> Plugin<'a> {
     pub(super) fn check(&self) -> Result<(), CniError> {
-        let held = self.held_by(&self.handle)?;
+        let mut held = self.held_by(&self.handle)?;
+        if held.is_empty() {
+            // A sticky pod's addresses are its identity's (CHECK does not read the pod).
+            held = self.held_for_sticky_endpoint()?;
+        }
         let no_ipam = self.annotation(ANN_IP_ADDRS_NO_IPAM).is_some();
         if held.is_empty() && !no_ipam {
             return Err(CniError::new(

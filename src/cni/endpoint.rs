@@ -5,7 +5,7 @@ use super::annotations::floating_nats;
 use super::plugin::{
     Plugin, abort, client_err, cluster_info_key, readiness, reread_readiness, stop,
 };
-use super::types::CniError;
+use super::types::{CniError, codes};
 use crate::datastore::KeyValue;
 use crate::datastore::api::{Client, ClientError, Stored};
 use crate::ipam::{Rider, RiderWrite};
@@ -45,6 +45,12 @@ pub(super) struct EndpointRider<'p, 'a> {
     pub(super) failure: Option<CniError>,
     /// The revision of ClusterInformation `default` read ready ([`readiness`]).
     ready: i64,
+    /// A sticky identity's first allocation: the key of its handle, which must hold no more
+    /// than this request's own addresses (`held`). Checked after a failed compare, which is
+    /// how a concurrent ADD of the same identity shows: the request then stops, `raced`.
+    pub(super) fresh_handle: Option<String>,
+    /// Another ADD allocated for the same sticky identity meanwhile.
+    pub(super) raced: bool,
 }
 
 impl<'p, 'a> EndpointRider<'p, 'a> {
@@ -68,7 +74,25 @@ impl<'p, 'a> EndpointRider<'p, 'a> {
             written: None,
             failure: None,
             ready,
+            fresh_handle: None,
+            raced: false,
         }
+    }
+
+    /// True when the sticky handle being allocated for first ([`EndpointRider::fresh_handle`])
+    /// holds more addresses than this request took.
+    fn handle_taken(&self) -> Result<bool, ClientError> {
+        let Some(key) = &self.fresh_handle else {
+            return Ok(false);
+        };
+        let Some(kv) = self.plugin.client.store().get(key)? else {
+            return Ok(false);
+        };
+        Ok(
+            crate::ipam::IpamHandle::from_json(&kv.value).map_or(true, |h| {
+                h.block.values().sum::<i64>() > self.held.len() as i64
+            }),
+        )
     }
 
     fn endpoint_for(&mut self, assigned: &[Cidr]) -> Result<RiderWrite, ClientError> {
@@ -108,6 +132,18 @@ impl Rider for EndpointRider<'_, '_> {
             // A failed compare may have been the lock's: read it again.
             self.ready =
                 reread_readiness(&self.plugin.client).map_err(|e| stop(&mut self.failure, e))?;
+            match self.handle_taken() {
+                Ok(false) => {}
+                Ok(true) => {
+                    self.raced = true;
+                    let e = CniError::new(
+                        codes::TRY_AGAIN,
+                        "another ADD allocated for this sticky identity at the same time",
+                    );
+                    return Err(stop(&mut self.failure, e));
+                }
+                Err(e) => return Err(abort(&mut self.failure, e)),
+            }
         }
         match self.endpoint_for(assigned) {
             Ok(write) => Ok(vec![write]),
@@ -259,6 +295,11 @@ impl Rider for EndpointRemover<'_, '_> {
 
 impl<'a> Plugin<'a> {
     pub(super) fn endpoint_name(&self) -> String {
+        self.endpoint_name_on(&self.node)
+    }
+
+    /// The name this pod's endpoint has (or had) on `node`.
+    pub(super) fn endpoint_name_on(&self, node: &str) -> String {
         let iface = if self.inv.ifname.is_empty() {
             "eth0"
         } else {
@@ -267,12 +308,12 @@ impl<'a> Plugin<'a> {
         if self.pod.is_empty() {
             format!(
                 "{}-cni-{}-{}",
-                self.node.replace('-', "--"),
+                node.replace('-', "--"),
                 self.inv.container_id.replace('-', "--"),
                 iface.replace('-', "--")
             )
         } else {
-            k8s_endpoint_name(&self.node, &self.pod, iface)
+            k8s_endpoint_name(node, &self.pod, iface)
         }
     }
 

@@ -38,6 +38,7 @@ mod gateway;
 mod kube;
 mod plugin;
 mod protocol;
+mod sticky;
 pub mod types;
 
 pub use plugin::NOT_READY;

@@ -7,6 +7,7 @@ use super::types::{self, CniError, K8sArgs, NetConf, codes};
 use crate::config::{self, Overrides};
 use crate::datastore::api::{Client, ClientError, Stored};
 use crate::datastore::{DatastoreConfig, KeyValue};
+use crate::ipam::sticky::StickyId;
 use crate::ipam::{Ipam, IpamError, attr};
 use crate::model::cidr::{ip_to_u128, u128_to_ip};
 use crate::model::{Cidr, IpPool};
@@ -31,6 +32,9 @@ pub(super) struct Plugin<'a> {
     pub(super) k8s: K8sArgs,
     /// The pod's controller, when read from the API (for issue 25's sticky addresses).
     pub(super) owner: Option<Owner>,
+    /// The pod's sticky identity ([`Plugin::read_pod`]): then [`Plugin::handle`] is the
+    /// identity's handle, not the container's.
+    pub(super) sticky: Option<StickyId>,
 }
 
 /// The datastore the network configuration names: its fields are this program's flags
@@ -100,6 +104,7 @@ impl<'a> Plugin<'a> {
             args,
             k8s: conf.args.k8s.clone(),
             owner: None,
+            sticky: None,
         })
     }
 
@@ -114,6 +119,10 @@ impl<'a> Plugin<'a> {
             let info = kube::read_pod(&source, &self.namespace, &self.pod)?;
             self.k8s = info.k8s;
             self.owner = info.owner;
+            self.sticky = self.sticky_id();
+            if let Some(id) = &self.sticky {
+                self.handle = id.handle(&self.conf.name);
+            }
         }
         Ok(self)
     }
@@ -138,6 +147,9 @@ impl<'a> Plugin<'a> {
             attr::TIMESTAMP.to_string(),
             crate::go::time::go_utc_string(crate::go::time::now()),
         );
+        if let Some(id) = &self.sticky {
+            a.insert(attr::STICKY.to_string(), id.to_string());
+        }
         a
     }
 

@@ -325,6 +325,19 @@ pub struct CheckedBlock {
     pub problems: Vec<String>,
 }
 
+/// An allocation held for a sticky StatefulSet identity (issue 25), with or without a pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StickyAllocation {
+    pub(crate) ip: IpAddr,
+    /// `<namespace>/<statefulset>-<ordinal>`.
+    pub(crate) identity: String,
+    pub(crate) handle: String,
+    /// The allocation's `node` attribute (where the identity's last pod ran).
+    pub(crate) node: Option<String>,
+    /// The endpoints listing the address (none between the identity's pods).
+    pub(crate) owners: Vec<String>,
+}
+
 /// An address in use that IPAM does not account for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unaccounted {
@@ -411,6 +424,8 @@ struct Owners {
     in_use: InUse,
     node_tunnel_count: usize,
     workload_ips: usize,
+    /// Floating IPs (endpoints' `ipNATs` external addresses) with the endpoints holding them.
+    floating: BTreeMap<IpAddr, Vec<String>>,
 }
 
 /// The handles that exist, by ID (their keys' order), with their revisions and whether an
@@ -476,6 +491,15 @@ struct EndpointName {
 struct EndpointNetworks {
     #[serde(default, rename = "ipNetworks")]
     ip_networks: Vec<String>,
+    /// Floating IPs: only their external addresses are read.
+    #[serde(default, rename = "ipNATs")]
+    ip_nats: Vec<EndpointNat>,
+}
+
+#[derive(Deserialize, Default)]
+struct EndpointNat {
+    #[serde(default, rename = "externalIP")]
+    external_ip: String,
 }
 
 /// How to run the check.
@@ -524,6 +548,14 @@ pub struct CheckResult {
     pub(crate) handles_with_matches: usize,
     /// Handles allocations name but that do not exist.
     pub(crate) missing_handles: Vec<String>,
+    /// Allocations held for sticky StatefulSet identities, in block order (extension, issue
+    /// 25). One no endpoint lists is held for the identity's next pod: in use (owner
+    /// `Sticky(<identity>)`), not leaked.
+    pub(crate) sticky: Vec<StickyAllocation>,
+    /// Floating IPs that more than one endpoint's `ipNATs` hold, with those endpoints
+    /// (extension, issue 25: a floating IP belongs to one endpoint at a time). Each is a
+    /// problem.
+    pub(crate) floating_multiple: Vec<Unaccounted>,
     /// Blocks that lie inside no IP pool, enabled or not (extension: left behind by a deleted
     /// pool, or allocated from a pool that no longer exists), in key order. Each is a
     /// problem: its addresses belong to no pool, so no pool's settings or selection apply.
@@ -568,6 +600,7 @@ impl CheckResult {
             + self.unallocated.len()
             + self.leaked_handles.len()
             + self.blocks_not_in_pool.len()
+            + self.floating_multiple.len()
     }
 
     /// Structurally invalid blocks (extension; Calico v3.31 does not check these).
@@ -611,17 +644,25 @@ impl Ipam {
         &self,
         mut visit: impl FnMut(&EndpointAddresses, IpAddr),
     ) -> Result<()> {
+        self.scan_endpoints(|w| {
+            for net in &w.spec.ip_networks {
+                if let Some(ip) = parse_addr(net) {
+                    visit(w, ip);
+                }
+            }
+        })
+    }
+
+    /// Visits every WorkloadEndpoint, reading one at a time and only its name, addresses
+    /// and floating IPs.
+    fn scan_endpoints(&self, mut visit: impl FnMut(&EndpointAddresses)) -> Result<()> {
         super::scan_fallible(
             self.store(),
             &<WorkloadEndpoint as Stored>::list_prefix(None),
             |kv| {
                 let w: EndpointAddresses =
                     serde_json::from_slice(&kv.value).map_err(|e| super::decode_err(&kv.key, e))?;
-                for net in &w.spec.ip_networks {
-                    if let Some(ip) = parse_addr(net) {
-                        visit(&w, ip);
-                    }
-                }
+                visit(&w);
                 Ok(())
             },
         )?;
@@ -644,12 +685,25 @@ impl Ipam {
             }
         }
         let mut workload_ips = 0;
-        self.scan_endpoint_addresses(|w, ip| {
-            workload_ips += 1;
-            in_use.push(
-                ip,
-                format_args!("Workload({}/{})", w.metadata.namespace, w.metadata.name),
-            );
+        let mut floating: BTreeMap<IpAddr, Vec<String>> = BTreeMap::new();
+        self.scan_endpoints(|w| {
+            let owner = || format!("Workload({}/{})", w.metadata.namespace, w.metadata.name);
+            for ip in w.spec.ip_networks.iter().filter_map(|n| parse_addr(n)) {
+                workload_ips += 1;
+                in_use.push(
+                    ip,
+                    format_args!("Workload({}/{})", w.metadata.namespace, w.metadata.name),
+                );
+            }
+            for nat in &w.spec.ip_nats {
+                if let Some(ip) = parse_addr(&nat.external_ip) {
+                    let holders = floating.entry(ip).or_default();
+                    let owner = owner();
+                    if !holders.contains(&owner) {
+                        holders.push(owner);
+                    }
+                }
+            }
         })?;
         in_use.finish();
         Ok(Owners {
@@ -658,6 +712,7 @@ impl Ipam {
             in_use,
             node_tunnel_count,
             workload_ips,
+            floating,
         })
     }
 
@@ -786,6 +841,7 @@ impl Ipam {
             in_use,
             node_tunnel_count,
             workload_ips,
+            floating,
         } = endpoints?;
 
         let active_pools: Vec<Cidr> = pools
@@ -886,7 +942,24 @@ impl Ipam {
                         .get("type")
                         .is_some_and(|t| options.node_owned_types.contains(&t.as_str()))
                     && node.is_some_and(|n| node_names.binary_search(&n.as_str()).is_ok());
-                let used = !range.is_empty() || node_owned || windows;
+                // An address held for a sticky identity between its pods is not a leak.
+                let sticky = handle
+                    .and_then(super::sticky::StickyId::parse_handle)
+                    .map(|(_, id)| id.to_string());
+                let parked = sticky.is_some() && range.is_empty() && !node_owned && !windows;
+                let used = !range.is_empty() || node_owned || windows || parked;
+                if let (Some(identity), Some(h)) = (&sticky, handle) {
+                    result.sticky.push(StickyAllocation {
+                        ip,
+                        identity: identity.clone(),
+                        handle: h.to_string(),
+                        node: secondary.get("node").cloned(),
+                        owners: in_use.entries[range.clone()]
+                            .iter()
+                            .map(|e| in_use.owner(e.1).to_string())
+                            .collect(),
+                    });
+                }
                 for a in &mut allocated[range.clone()] {
                     *a = true;
                 }
@@ -910,6 +983,9 @@ impl Ipam {
                 }
                 if windows {
                     owners.insert(0, RESERVED_FOR_WINDOWS.to_string());
+                }
+                if let Some(identity) = sticky.filter(|_| parked) {
+                    owners.push(format!("Sticky({identity})"));
                 }
                 let record = Allocation {
                     ip: ip.to_string(),
@@ -966,6 +1042,11 @@ impl Ipam {
             }
         }
         result.missing_handles = missing_handles.into_iter().collect();
+        result.floating_multiple = floating
+            .into_iter()
+            .filter(|(_, owners)| owners.len() > 1)
+            .map(|(ip, owners)| Unaccounted { ip, owners })
+            .collect();
         let mut nodes_sorted: Vec<(String, usize)> = per_node.into_iter().collect();
         nodes_sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         result.node_allocations = nodes_sorted;

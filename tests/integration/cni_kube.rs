@@ -105,14 +105,7 @@ impl Cluster {
     }
 
     fn keys(&self) -> Vec<String> {
-        self.etcd
-            .store()
-            .list_keys("")
-            .unwrap()
-            .kvs
-            .into_iter()
-            .map(|kv| kv.key)
-            .collect()
+        keys(&self.etcd)
     }
 
     fn endpoint_json(&self, ns: &str) -> Value {
@@ -122,8 +115,19 @@ impl Cluster {
     }
 }
 
+/// Every key `etcd` holds.
+pub(crate) fn keys(etcd: &SharedEtcd) -> Vec<String> {
+    etcd.store()
+        .list_keys("")
+        .unwrap()
+        .kvs
+        .into_iter()
+        .map(|kv| kv.key)
+        .collect()
+}
+
 /// Runs `cmd` with `stdin` written to it; its output.
-fn run(mut cmd: Command, stdin: &[u8]) -> Output {
+pub(crate) fn run(mut cmd: Command, stdin: &[u8]) -> Output {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -135,7 +139,7 @@ fn run(mut cmd: Command, stdin: &[u8]) -> Output {
 }
 
 /// The addresses (without prefix length) of a successful ADD's result.
-fn addresses(out: &Output) -> Vec<String> {
+pub(crate) fn addresses(out: &Output) -> Vec<String> {
     assert!(out.status.success(), "ADD failed: {}", text(out));
     let result: Value = serde_json::from_slice(&out.stdout).unwrap();
     result["ips"]
@@ -150,7 +154,7 @@ fn addresses(out: &Output) -> Vec<String> {
 }
 
 /// The CNI error object of a failed call.
-fn cni_error(out: &Output) -> Value {
+pub(crate) fn cni_error(out: &Output) -> Value {
     assert!(!out.status.success(), "expected a failure: {}", text(out));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
 }

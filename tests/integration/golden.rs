@@ -174,6 +174,8 @@ fn bin(name: &str) -> Option<PathBuf> {
         "calicoctl" => Some(PathBuf::from(env!("CARGO_BIN_EXE_calicoctl"))),
         "calico-ipam" => Some(PathBuf::from(env!("CARGO_BIN_EXE_calico-ipam"))),
         "calico-node" => Some(PathBuf::from(env!("CARGO_BIN_EXE_calico-node"))),
+        // Debian's kubectl, for the walkthrough's Kubernetes section (its stand-in API server).
+        "kubectl" => Some(PathBuf::from("/usr/bin/kubectl")),
         _ => None,
     }
 }

@@ -5,6 +5,7 @@ mod bgp_interop;
 
 mod cni_kube;
 mod cni_ptp;
+mod cni_sticky;
 mod datastore_choice;
 mod diags;
 mod generated;

@@ -3,8 +3,16 @@
 //! `$ ` lines are commands (see `golden.rs` for their syntax), the lines after one are what it
 //! prints (stdout, then stderr). `[..]` matches any text within a line.
 //! `GOLDEN=overwrite cargo test --test integration walkthrough` rewrites the outputs.
+//!
+//! `$ kubectl ...` lines run Debian's kubectl against a stand-in Kubernetes API server
+//! (`calico::testing::kube_api`) started for the walkthrough, with namespace `default`; its
+//! kubeconfig is the scratch directory's `kubeconfig` file, and `KUBECONFIG` names it for
+//! kubectl. The other programs get no `KUBECONFIG` (`calico-ipam` would read every pod from
+//! the API then; sections 1 to 5 give their annotations in the network configuration), so a
+//! configuration that wants the API names the file (`"kubernetes": {"kubeconfig": ...}`).
 
 use crate::golden::{lines_match, run_command};
+use calico::testing::kube_api::KubeApiServer;
 use std::path::Path;
 
 enum Block {
@@ -112,6 +120,18 @@ fn walkthrough() {
         "CALICO_DATASTORE_PATH".to_string(),
         dir.path().join("walkthrough.db").display().to_string(),
     )];
+    assert!(
+        Path::new("/usr/bin/kubectl").is_file(),
+        "/usr/bin/kubectl not found: the walkthrough's Kubernetes section runs the real kubectl \
+         (install it with `apt-get install kubernetes-client`)"
+    );
+    let api = KubeApiServer::start();
+    let kubeconfig = dir.path().join("kubeconfig");
+    api.write_kubeconfig(&kubeconfig);
+    api.apply(serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": "default"}, "status": {"phase": "Active"}}));
+    let mut kube_env = env.clone();
+    kube_env.push(("KUBECONFIG".to_string(), kubeconfig.display().to_string()));
     let overwrite = std::env::var("GOLDEN").as_deref() == Ok("overwrite");
     let mut failures = Vec::new();
     let mut ran = 0;
@@ -120,8 +140,13 @@ fn walkthrough() {
             Block::File { name, body, .. } => std::fs::write(dir.path().join(name), body).unwrap(),
             Block::Console { commands } => {
                 for (command, expected) in commands.iter_mut() {
+                    let env = if command.starts_with("kubectl ") {
+                        &kube_env
+                    } else {
+                        &env
+                    };
                     let (stdout, stderr, _status) =
-                        run_command("walkthrough", command, dir.path(), &env);
+                        run_command("walkthrough", command, dir.path(), env);
                     ran += 1;
                     let actual: Vec<String> = stdout.into_iter().chain(stderr).collect();
                     if !lines_match(expected, &actual) {

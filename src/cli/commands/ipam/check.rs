@@ -111,6 +111,8 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
             "missingHandles": r.missing_handles,
             "blocksNotInPool": r.blocks_not_in_pool.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "invalidBlocks": r.blocks.iter().filter(|b| !b.problems.is_empty()).map(|b| json!({"cidr": b.cidr.to_string(), "problems": b.problems})).collect::<Vec<_>>(),
+            "stickyIPs": r.sticky.iter().map(|a| json!({"ip": a.ip.to_string(), "identity": a.identity, "handle": a.handle, "node": a.node, "heldByEndpoint": !a.owners.is_empty(), "owners": a.owners})).collect::<Vec<_>>(),
+            "floatingIPsWithMultipleHolders": r.floating_multiple.iter().map(|u| json!({"ip": u.ip.to_string(), "owners": u.owners})).collect::<Vec<_>>(),
             "problems": r.problems(),
         });
         let text = if args.output.as_deref() == Some("json") {
@@ -221,6 +223,34 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
         "Found {} IPs that are allocated in IPAM but not actually in use.",
         r.leaked.len()
     )?;
+    // Extensions (issue 25), said only when there is something to say, so that other
+    // clusters' output stays calicoctl's.
+    if !r.sticky.is_empty() {
+        if args.show_all_ips {
+            for a in &r.sticky {
+                match a.owners.as_slice() {
+                    [] => writeln!(
+                        out,
+                        "  {} held for sticky identity {}; not in use, kept for its next pod",
+                        a.ip, a.identity
+                    )?,
+                    owners => writeln!(
+                        out,
+                        "  {} held for sticky identity {}; in use by {}",
+                        a.ip,
+                        a.identity,
+                        owners.join(", ")
+                    )?,
+                }
+            }
+        }
+        let parked = r.sticky.iter().filter(|a| a.owners.is_empty()).count();
+        writeln!(
+            out,
+            "Found {} IPs held for sticky StatefulSet identities ({parked} not in use, kept for the identity's next pod).",
+            r.sticky.len()
+        )?;
+    }
     writeln!(
         out,
         "Scanning for IPs that are in use by a workload or node but not allocated in IPAM..."
@@ -281,6 +311,25 @@ pub fn run(ctx: &Ctx, args: &CheckArgs, out: &mut dyn Write) -> CmdResult {
         "Found {} handles mentioned in blocks with no matching handle resource.",
         r.missing_handles.len()
     )?;
+    if !r.floating_multiple.is_empty() {
+        writeln!(
+            out,
+            "Scanning for floating IPs held by more than one workload..."
+        )?;
+        for u in &r.floating_multiple {
+            writeln!(
+                out,
+                "  floating IP {} is held by {}.",
+                u.ip,
+                u.owners.join(", ")
+            )?;
+        }
+        writeln!(
+            out,
+            "Found {} floating IPs held by more than one workload.",
+            r.floating_multiple.len()
+        )?;
+    }
     writeln!(out, "Check complete; found {} problems.", r.problems())?;
     if let (Some(path), Some(writer)) = (report_path, writer) {
         let tmp = format!("{path}.tmp");

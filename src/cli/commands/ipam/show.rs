@@ -3,6 +3,7 @@
 use super::{ipam, parse_ip_arg};
 use crate::cli::{CmdError, CmdResult, Ctx};
 use crate::go::fmt::{g5, no_decimals};
+use crate::ipam::sticky::StickyId;
 use crate::ipam::{AllocationBlock, IpamError};
 use crate::model::{Cidr, IpPool};
 use crate::output::table::{ascii_table, tabwriter};
@@ -98,14 +99,26 @@ pub fn run(ctx: &Ctx, args: &ShowArgs, out: &mut dyn Write) -> CmdResult {
                 Err(e) => return Err(fail(e)),
             }
         };
+        // A sticky StatefulSet identity's address (issue 25): named from its handle.
+        let sticky = attrs
+            .as_ref()
+            .and_then(|a| a.handle_id.as_deref())
+            .and_then(StickyId::parse_handle)
+            .map(|(_, id)| id.to_string());
         if let Some(f) = &args.output {
             let v = match &attrs {
                 None => json!({"ip": ip.to_string(), "inUse": false}),
-                Some(a) => json!({
-                    "ip": ip.to_string(), "inUse": true, "block": a.block.to_string(),
-                    "blockAffinity": a.block_affinity, "handle": a.handle_id,
-                    "sequenceNumber": a.sequence_number, "attributes": a.attrs,
-                }),
+                Some(a) => {
+                    let mut v = json!({
+                        "ip": ip.to_string(), "inUse": true, "block": a.block.to_string(),
+                        "blockAffinity": a.block_affinity, "handle": a.handle_id,
+                        "sequenceNumber": a.sequence_number, "attributes": a.attrs,
+                    });
+                    if let Some(id) = &sticky {
+                        v["sticky"] = json!(id);
+                    }
+                    v
+                }
             };
             out.write_all(structured(&v, f)?.as_bytes())?;
             return Ok(());
@@ -121,6 +134,9 @@ pub fn run(ctx: &Ctx, args: &ShowArgs, out: &mut dyn Write) -> CmdResult {
                     for (k, v) in &a.attrs {
                         writeln!(out, "  {k}: {v}")?;
                     }
+                }
+                if let Some(id) = &sticky {
+                    writeln!(out, "Sticky identity: {id} (kept across its pods)")?;
                 }
             }
         }
