@@ -55,6 +55,7 @@ mod request;
 pub mod reservations;
 pub mod rider;
 pub mod split;
+pub(crate) mod sticky;
 
 #[cfg(test)]
 pub(crate) mod tests;
@@ -91,6 +92,8 @@ pub mod attr {
     pub(crate) const TIMESTAMP: &str = "timestamp";
     /// Tunnel type (`ipipTunnelAddress`, `vxlanTunnelAddress`, ...).
     pub const TYPE: &str = "type";
+    /// The sticky identity (`<namespace>/<statefulset>-<ordinal>`) whose handle holds the address.
+    pub(crate) const STICKY: &str = "sticky";
 }
 
 /// The [`attr::TYPE`] of a node's gateway address, which the CNI plugin allocates in delegated
