@@ -43,7 +43,7 @@
 //! a conflict; here the block's other addresses are then released one by one, each still
 //! guarded, so one re-assigned address does not hold back its neighbours.
 
-use super::guarded::{Released, datastore_ready, release_guarded};
+use super::guarded::{Released, Told, datastore_ready, release_guarded};
 use super::sticky::sticky_handle;
 use crate::datastore::api::Client;
 use crate::ipam::block::is_windows_reserved;
@@ -146,20 +146,27 @@ impl Leak {
         )
     }
 
-    /// The program's log line for a release: `Released leaked IP address <ip> (handle <h>,
-    /// pod <ns>/<name>, node <node>) after <how long>` (Go's duration format).
-    pub(crate) fn released_line(&self) -> String {
-        format!("Released leaked IP address {}", self.who())
-    }
-
-    /// The log line of a dry run: `Would release leaked IP address ...`.
-    pub(crate) fn would_release_line(&self) -> String {
-        format!("Would release leaked IP address {}", self.who())
-    }
-
     /// The log line of a candidate: `Candidate IP leak <ip> (...) after <how long>`.
     pub(crate) fn candidate_line(&self) -> String {
         format!("Candidate IP leak {}", self.who())
+    }
+}
+
+impl Told for Leak {
+    /// `Released leaked IP address <ip> (handle <h>, pod <ns>/<name>, node <node>) after <how
+    /// long>` (Go's duration format).
+    fn released_line(&self) -> String {
+        format!("Released leaked IP address {}", self.who())
+    }
+
+    /// `Would release leaked IP address ...`.
+    fn would_release_line(&self) -> String {
+        format!("Would release leaked IP address {}", self.who())
+    }
+
+    /// `Candidate IP leak ...: not released: <why>`.
+    fn not_released_line(&self, why: &str) -> String {
+        format!("{}: not released: {why}", self.candidate_line())
     }
 }
 

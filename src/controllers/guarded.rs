@@ -72,3 +72,35 @@ pub(crate) fn datastore_ready(client: &Client) -> Result<bool, IpamError> {
         .get_opt::<ClusterInformation>(None, "default")?
         .is_some_and(|i| i.spec.datastore_ready != Some(false)))
 }
+
+/// How a released (or not) address is told in the log.
+pub(crate) trait Told {
+    /// After its release.
+    fn released_line(&self) -> String;
+    /// In a dry run.
+    fn would_release_line(&self) -> String;
+    /// When its release failed, with why.
+    fn not_released_line(&self, why: &str) -> String;
+}
+
+/// Logs a release pass: what a dry run would release, what was released, and what was not
+/// (with why).
+pub(crate) fn log_releases<T: Told>(
+    log: super::Log,
+    dry_run: bool,
+    confirmed: &[T],
+    released: &[T],
+    not_released: &[(T, String)],
+) {
+    if dry_run {
+        for t in confirmed {
+            log("INFO", &t.would_release_line());
+        }
+    }
+    for t in released {
+        log("INFO", &t.released_line());
+    }
+    for (t, why) in not_released {
+        log("WARN", &t.not_released_line(why));
+    }
+}

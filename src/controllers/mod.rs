@@ -345,10 +345,7 @@ impl Controllers<'_> {
 
     /// The live state of sticky identity `id`: its StatefulSet, and whether a pod of it exists
     /// (GETs, so that a release never follows a watch that is behind).
-    fn confirm_sticky(
-        kube: &Kube,
-        id: &StickyId,
-    ) -> Result<(Option<sticky::SetView>, bool), String> {
+    fn confirm_sticky(kube: &Kube, id: &StickyId) -> sticky::Confirmed {
         let set = kube
             .get_namespaced::<StatefulSet>(&id.namespace, &id.statefulset)
             .map_err(|e| e.to_string())?;
@@ -421,17 +418,13 @@ impl Controllers<'_> {
                 ),
             );
         }
-        if self.dry_run {
-            for r in &report.confirmed {
-                log("INFO", &r.would_release_line());
-            }
-        }
-        for r in &report.released {
-            log("INFO", &r.released_line());
-        }
-        for (r, why) in &report.not_released {
-            log("WARN", &r.not_released_line(why));
-        }
+        guarded::log_releases(
+            log,
+            self.dry_run,
+            &report.confirmed,
+            &report.released,
+            &report.not_released,
+        );
         Ok(())
     }
 
@@ -471,20 +464,13 @@ impl Controllers<'_> {
                 ),
             );
         }
-        if self.dry_run {
-            for leak in &report.confirmed {
-                log("INFO", &leak.would_release_line());
-            }
-        }
-        for leak in &report.released {
-            log("INFO", &leak.released_line());
-        }
-        for (leak, why) in &report.not_released {
-            log(
-                "WARN",
-                &format!("{}: not released: {why}", leak.candidate_line()),
-            );
-        }
+        guarded::log_releases(
+            log,
+            self.dry_run,
+            &report.confirmed,
+            &report.released,
+            &report.not_released,
+        );
         for block in &report.unreadable_blocks {
             log(
                 "WARN",

@@ -18,7 +18,7 @@
 //! ([`release_guarded`], the garbage collector's path): an address re-assigned in between is
 //! not released. The garbage collector ([`super::gc`]) never touches sticky handles.
 
-use super::guarded::{Released, datastore_ready, release_guarded};
+use super::guarded::{Released, Told, datastore_ready, release_guarded};
 use crate::datastore::api::Client;
 use crate::ipam::sticky::StickyId;
 use crate::ipam::{Ipam, IpamError, ReleaseOptions, attr};
@@ -62,6 +62,10 @@ impl SetView {
         }
     }
 }
+
+/// An identity's live state, read from the API server: its StatefulSet (if it exists) and
+/// whether a pod of the identity exists; an error keeps its addresses.
+pub(crate) type Confirmed = Result<(Option<SetView>, bool), String>;
 
 /// Why an identity's addresses go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,13 +146,17 @@ impl Release {
             self.ip, self.identity, self.handle, self.why
         )
     }
-    pub(crate) fn released_line(&self) -> String {
+}
+
+impl Told for Release {
+    /// `Released sticky IP address <ip> (identity <ns>/<sts>-<ord>, handle <h>, <why>)`.
+    fn released_line(&self) -> String {
         format!("Released {}", self.what())
     }
-    pub(crate) fn would_release_line(&self) -> String {
+    fn would_release_line(&self) -> String {
         format!("Would release {}", self.what())
     }
-    pub(crate) fn not_released_line(&self, why: &str) -> String {
+    fn not_released_line(&self, why: &str) -> String {
         format!("Did not release {}: {why}", self.what())
     }
 }
@@ -257,7 +265,7 @@ impl StickyController {
         &mut self,
         client: &Client,
         dry_run: bool,
-        confirm: &mut dyn FnMut(&StickyId) -> Result<(Option<SetView>, bool), String>,
+        confirm: &mut dyn FnMut(&StickyId) -> Confirmed,
     ) -> Result<StickyReport, IpamError> {
         let mut report = StickyReport::default();
         if !datastore_ready(client)? {

@@ -142,6 +142,10 @@ pub(crate) struct Reflectors {
 
 /// A change of one of the watched resources.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one event at a time, moved straight into its controller, never stored"
+)]
 pub(crate) enum Event {
     Node(Change<KubeNode>),
     Pod(Change<Pod>),

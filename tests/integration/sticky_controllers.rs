@@ -15,7 +15,6 @@
 
 use super::kube_controllers::{Env, wait_until};
 use crate::reliability::{calico_kube_controllers, text};
-use calico::datastore::KvStore as _;
 use calico::datastore::api::Client;
 use calico::ipam::{AutoAssignRequest, Ipam};
 use serde_json::{Value, json};
@@ -96,12 +95,14 @@ fn pod(env: &Env, name: &str, owner: Option<(&str, &str, &str)>) {
         "spec": {"nodeName": "node-1", "containers": [{"name": "c", "image": "x"}]}
     });
     if let Some((api_version, kind, owner)) = owner {
-        let uid = env
-            .api
-            .get(kind, Some("default"), owner)
-            .map_or("no-such-uid".to_string(), |o| {
-                o["metadata"]["uid"].as_str().unwrap().to_string()
-            });
+        // The stand-in serves no ReplicaSets: another owner gets a made-up UID.
+        let uid = match kind {
+            "StatefulSet" => env.api.get(kind, Some("default"), owner).unwrap()["metadata"]["uid"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            _ => format!("{kind}-{owner}-uid"),
+        };
         p["metadata"]["ownerReferences"] = json!([{
             "apiVersion": api_version, "kind": kind, "name": owner, "uid": uid,
             "controller": true, "blockOwnerDeletion": true
