@@ -3,9 +3,11 @@
 
 use super::plugin::Plugin;
 use super::types::{CniError, codes};
-use crate::model::workloadendpoint::IpNat;
 use crate::model::{Cidr, IpPool};
 use std::net::IpAddr;
+
+use crate::k8s::floating::ANN_FLOATING_IPS;
+pub(super) use crate::k8s::floating::floating_nats;
 
 /// Pod annotation: fixed addresses.
 pub(crate) const ANN_IP_ADDRS: &str = "cni.projectcalico.org/ipAddrs";
@@ -26,13 +28,10 @@ pub(crate) const ANN_STICKY: &str = "cni.projectcalico.org/sticky";
 /// Pod annotation of a sticky pod: the addresses of each ordinal, in ordinal order.
 pub(crate) const ANN_IP_ADDRS_BY_ORDINAL: &str = "cni.projectcalico.org/ipAddrsByOrdinal";
 
-/// Pod annotation: floating IPs.
-pub(crate) const ANN_FLOATING_IPS: &str = "cni.projectcalico.org/floatingIPs";
-
 /// A JSON-list annotation's value, decoded as Go's `json.Unmarshal` into a `[]string`, failing
 /// with Calico's words for that annotation: `ipAddrs` and `ipAddrsNoIpam` `failed to parse IPs
-/// <v> for annotation "<a>": failed to parse '<v>' as JSON: <Go's error>`, `floatingIPs`
-/// `failed to parse '<v>' as JSON: <Go's error>`, `ipv4pools` and `ipv6pools` Go's error alone
+/// <v> for annotation "<a>": failed to parse '<v>' as JSON: <Go's error>`, `ipv4pools` and
+/// `ipv6pools` Go's error alone
 /// (Calico returns it unwrapped; the annotation is named in the details).
 fn parse_json_list(annotation: &str, value: &str) -> Result<Vec<String>, CniError> {
     crate::go::json::string_list(value).map_err(|e| {
@@ -42,7 +41,6 @@ fn parse_json_list(annotation: &str, value: &str) -> Result<Vec<String>, CniErro
                 codes::INVALID_CONFIG,
                 format!("failed to parse IPs {value} for annotation \"{annotation}\": {as_json}"),
             ),
-            ANN_FLOATING_IPS => CniError::new(codes::INVALID_CONFIG, as_json),
             _ => CniError::new(codes::INVALID_CONFIG, e)
                 .with_details(format!("annotation {annotation}")),
         }
@@ -65,21 +63,6 @@ pub(super) fn check_floating_families(
         )),
         None => Ok(()),
     }
-}
-
-/// The NAT of each floating IP to the pod's first address of the same family (none for a
-/// family it has no address of yet).
-pub(super) fn floating_nats(on_endpoint: &[Cidr], floating: &[IpAddr]) -> Vec<IpNat> {
-    floating
-        .iter()
-        .filter_map(|f| {
-            let internal = on_endpoint.iter().find(|a| a.is_ipv4() == f.is_ipv4())?;
-            Some(IpNat {
-                internal_ip: internal.addr().to_string(),
-                external_ip: f.to_string(),
-            })
-        })
-        .collect()
 }
 
 impl<'a> Plugin<'a> {
@@ -152,24 +135,8 @@ impl<'a> Plugin<'a> {
                 "requested feature is not enabled: floating_ips",
             ));
         }
-        let mut out = Vec::new();
-        for f in parse_json_list(ANN_FLOATING_IPS, v)? {
-            let ip: IpAddr = f.parse().map_err(|_| {
-                CniError::new(codes::INVALID_CONFIG, format!("invalid IP format: {f}"))
-            })?;
-            if !pools
-                .iter()
-                .filter_map(IpPool::cidr)
-                .any(|c| c.contains_ip(ip))
-            {
-                return Err(CniError::new(
-                    codes::INVALID_CONFIG,
-                    format!("floating IP {ip} is not within a configured IP pool"),
-                ));
-            }
-            out.push(ip);
-        }
-        Ok(out)
+        crate::k8s::floating::parse_floating_ips(v, pools)
+            .map_err(|e| CniError::new(codes::INVALID_CONFIG, e))
     }
 
     pub(super) fn parse_ip_addrs(
@@ -231,10 +198,6 @@ mod tests {
             "failed to parse IPs \"10.20.0.8\" for annotation \
              \"cni.projectcalico.org/ipAddrsNoIpam\": failed to parse '\"10.20.0.8\"' as JSON: \
              json: cannot unmarshal string into Go value of type []string"
-        );
-        assert_eq!(
-            msg(ANN_FLOATING_IPS, "[1]"),
-            "failed to parse '[1]' as JSON: json: cannot unmarshal number into Go value of type string"
         );
         assert_eq!(
             msg(ANN_IPV4_POOLS, "[\"a\""),

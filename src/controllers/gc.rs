@@ -16,7 +16,10 @@
 //!   candidates are counted but never released ("0 disables", as in Calico);
 //! - an invalid allocation on a node that is gone is released at once;
 //! - never collected: allocations without a handle, without a `node` attribute, with
-//!   Windows' reserved handle, or of an unknown kind (neither pod nor node address); those on
+//!   Windows' reserved handle, or a StatefulSet replica's sticky handle
+//!   (`<network>.sticky.<namespace>.<statefulset>-<ordinal>`: the sticky controller,
+//!   [`super::sticky`], owns its release), or of an unknown kind (neither pod nor node
+//!   address); those on
 //!   a Calico Node that is not a Kubernetes node (it has no `k8s` orchRef and no Kubernetes
 //!   Node has its name); and any allocation whose handle holds another allocation that is
 //!   not itself released in the same pass (Calico's whole-handle rule);
@@ -40,13 +43,12 @@
 //! a conflict; here the block's other addresses are then released one by one, each still
 //! guarded, so one re-assigned address does not hold back its neighbours.
 
-// Until `calico-kube-controllers` (branch `controllers`) calls it, only the tests and the
-// benchmark seam use this module (only some of it).
-
+use super::guarded::{Released, Told, datastore_ready, release_guarded};
+use super::sticky::sticky_handle;
 use crate::datastore::api::Client;
 use crate::ipam::block::is_windows_reserved;
 use crate::ipam::{GATEWAY_ADDRESS_TYPE, Ipam, IpamError, ReleaseOptions, attr};
-use crate::model::{Cidr, ClusterInformation, Node};
+use crate::model::{Cidr, Node};
 use crate::node::tunnel::TunnelType;
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -144,20 +146,27 @@ impl Leak {
         )
     }
 
-    /// The program's log line for a release: `Released leaked IP address <ip> (handle <h>,
-    /// pod <ns>/<name>, node <node>) after <how long>` (Go's duration format).
-    pub(crate) fn released_line(&self) -> String {
-        format!("Released leaked IP address {}", self.who())
-    }
-
-    /// The log line of a dry run: `Would release leaked IP address ...`.
-    pub(crate) fn would_release_line(&self) -> String {
-        format!("Would release leaked IP address {}", self.who())
-    }
-
     /// The log line of a candidate: `Candidate IP leak <ip> (...) after <how long>`.
     pub(crate) fn candidate_line(&self) -> String {
         format!("Candidate IP leak {}", self.who())
+    }
+}
+
+impl Told for Leak {
+    /// `Released leaked IP address <ip> (handle <h>, pod <ns>/<name>, node <node>) after <how
+    /// long>` (Go's duration format).
+    fn released_line(&self) -> String {
+        format!("Released leaked IP address {}", self.who())
+    }
+
+    /// `Would release leaked IP address ...`.
+    fn would_release_line(&self) -> String {
+        format!("Would release leaked IP address {}", self.who())
+    }
+
+    /// `Candidate IP leak ...: not released: <why>`.
+    fn not_released_line(&self, why: &str) -> String {
+        format!("{}: not released: {why}", self.candidate_line())
     }
 }
 
@@ -314,10 +323,7 @@ impl LeakCollector {
         if !live.synced {
             return Ok(GcReport::paused(Paused::NotSynced, &self.reclamations));
         }
-        let ready = client
-            .get_opt::<ClusterInformation>(None, "default")?
-            .is_some_and(|i| i.spec.datastore_ready != Some(false));
-        if !ready {
+        if !datastore_ready(client)? {
             return Ok(GcReport::paused(
                 Paused::DatastoreLocked,
                 &self.reclamations,
@@ -356,60 +362,33 @@ impl LeakCollector {
         Ok(report)
     }
 
-    /// Releases `report.confirmed`, block by block, recording the outcome of each.
+    /// Releases `report.confirmed` ([`release_guarded`](super::guarded::release_guarded)), recording the outcome of each.
     fn release(&mut self, ipam: &Ipam, report: &mut GcReport) {
-        let opts: Vec<ReleaseOptions> = report
+        let wanted: Vec<(Cidr, ReleaseOptions)> = report
             .confirmed
             .iter()
-            .map(|l| ReleaseOptions {
-                address: l.ip,
-                handle: Some(l.handle.clone()),
-                sequence_number: Some(l.sequence_number),
+            .map(|l| {
+                let o = ReleaseOptions {
+                    address: l.ip,
+                    handle: Some(l.handle.clone()),
+                    sequence_number: Some(l.sequence_number),
+                };
+                (l.block.network(), o)
             })
             .collect();
-        let by_ip: HashMap<IpAddr, &Leak> = report.confirmed.iter().map(|l| (l.ip, l)).collect();
-        let mut by_block: BTreeMap<Cidr, Vec<&ReleaseOptions>> = BTreeMap::new();
-        for (o, l) in opts.iter().zip(&report.confirmed) {
-            by_block.entry(l.block.network()).or_default().push(o);
-        }
-        let mut outcomes = Vec::new();
-        for (chunk, outcome) in ipam.release_ips_by_block(by_block) {
+        let outcomes = release_guarded(ipam, &wanted);
+        for (leak, outcome) in report.confirmed.iter().zip(outcomes) {
+            let leak = leak.clone();
             match outcome {
-                Err(IpamError::ReleaseConflict { .. }) if chunk.len() > 1 => {
-                    // One of them changed hands: the others one by one, each still guarded.
-                    let singles = chunk
-                        .iter()
-                        .map(|o| (by_ip[&o.address].block.network(), vec![*o]));
-                    outcomes.extend(ipam.release_ips_by_block(singles.collect::<Vec<_>>()));
+                Released::Freed => {
+                    *self
+                        .reclamations
+                        .entry((leak.pool.clone(), leak.node.clone()))
+                        .or_default() += 1;
+                    report.released.push(leak);
                 }
-                outcome => outcomes.push((chunk, outcome)),
-            }
-        }
-        let mut tried = HashSet::new();
-        for (chunk, outcome) in outcomes {
-            for o in chunk {
-                tried.insert(o.address);
-                let leak = by_ip[&o.address].clone();
-                match &outcome {
-                    Ok(unallocated) if unallocated.contains(&o.address) => {
-                        report.already_free.push(leak)
-                    }
-                    Ok(_) => {
-                        *self
-                            .reclamations
-                            .entry((leak.pool.clone(), leak.node.clone()))
-                            .or_default() += 1;
-                        report.released.push(leak);
-                    }
-                    Err(e) => report.not_released.push((leak, e.to_string())),
-                }
-            }
-        }
-        // A block's later parts are not tried after a failed one.
-        for leak in &report.confirmed {
-            if !tried.contains(&leak.ip) {
-                let why = "not tried: an earlier release in its block failed".to_string();
-                report.not_released.push((leak.clone(), why));
+                Released::AlreadyFree => report.already_free.push(leak),
+                Released::Failed(why) => report.not_released.push((leak, why)),
             }
         }
     }
@@ -519,6 +498,10 @@ impl<'a> Scan<'a> {
             let Some(handle) = attribute.handle().filter(|h| !is_windows_reserved(h)) else {
                 continue;
             };
+            if sticky_handle(handle).is_some() {
+                // A StatefulSet replica's: the sticky controller releases it.
+                continue;
+            }
             let Some(node) = node else {
                 self.block_handle(handle);
                 continue;

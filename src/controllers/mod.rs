@@ -5,39 +5,49 @@
 //! added to `clusterType`, as Calico's `EnsureInitialized` does), reads
 //! KubeControllersConfiguration `default` (created with Calico's defaults when absent) and
 //! connects to Kubernetes (`--kubeconfig`, else `KUBECONFIG`, else the in-cluster service
-//! account). Then, once elected ([`leader`]), it lists and watches Kubernetes Nodes and Pods
-//! ([`watch`]):
+//! account). Then, once elected ([`leader`]), it lists and watches Kubernetes Nodes, Pods
+//! and StatefulSets ([`watch`]):
 //! - [`node`]: Calico Nodes carry their Kubernetes Node's labels and go, with their
 //!   endpoints, addresses and affinities, when their Kubernetes Node goes;
 //! - the IPAM garbage collector ([`gc`]) releases addresses whose pod is gone after the
-//!   leak grace period.
+//!   leak grace period;
+//! - [`sticky`]: a StatefulSet replica's sticky addresses are released when its identity is
+//!   gone (StatefulSet deleted, or scaled down with `releaseOnScaleDown`), never while a pod
+//!   of it exists;
+//! - [`floating`]: a pod's `floatingIPs` annotation, changed after it started, reaches its
+//!   endpoints' `ipNATs`; a floating IP moves between pods in one transaction.
 //!
 //! Log lines go to stderr as calico-node writes them. `--once` runs one pass and exits;
 //! `--dry-run` writes nothing to the datastore (and takes no part in the election).
 
 #[cfg(any(test, feature = "testing"))]
 pub mod bench;
+mod floating;
 pub(crate) mod gc;
+mod guarded;
 mod leader;
 mod metrics;
 mod node;
 mod settings;
+mod sticky;
 mod watch;
 
 use crate::cli::DatastoreArgs;
 use crate::config;
 use crate::datastore::api::Client;
+use crate::ipam::sticky::StickyId;
 use crate::k8s::{Kube, KubeError, KubeSource};
 use crate::node::agent::{Backoff, sleep_unless_stopped};
 use crate::node::log;
 use clap::{CommandFactory, Parser};
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Node as KubeNode, Pod};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use watch::{Change, Either, Reflector};
+use watch::{Change, Event, Reflectors};
 
 /// The version printed by `--version`.
 const VERSION: &str = crate::node::VERSION;
@@ -51,6 +61,9 @@ const KUBE_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const KUBE_READ_TIMEOUT: Duration = Duration::from_secs(330);
 /// How long the loop waits for a Kubernetes event before looking at Calico Nodes again.
 const TICK: Duration = Duration::from_secs(1);
+/// How often pods refused a floating IP that another holds are tried again (besides after
+/// every annotation change).
+const FLOATING_RETRY: Duration = Duration::from_secs(10);
 /// Longest pause between retries after an error.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -71,6 +84,8 @@ enum ControllersError {
     Ipam(#[from] crate::ipam::IpamError),
     #[error(transparent)]
     Leader(#[from] leader::LeaderError),
+    #[error(transparent)]
+    Floating(#[from] floating::FloatingError),
     #[error("Kubernetes {0}: {1}")]
     Kube(&'static str, KubeError),
 }
@@ -83,8 +98,9 @@ fn parse_grace(s: &str) -> Result<Duration, String> {
         .map_err(|_| format!("invalid leak grace period {s:?}: must not be negative"))
 }
 
-/// calico-kube-controllers: keeps Calico Nodes in step with Kubernetes Nodes and releases
-/// the addresses of pods that are gone.
+/// calico-kube-controllers: keeps Calico Nodes in step with Kubernetes Nodes, releases the
+/// addresses of pods and of sticky StatefulSet replicas that are gone, and applies changed
+/// floating IPs.
 #[derive(Debug, Parser)]
 #[command(name = "calico-kube-controllers", version = VERSION)]
 pub struct ControllersArgs {
@@ -96,8 +112,8 @@ pub struct ControllersArgs {
     #[arg(long, value_name = "FILE")]
     kubeconfig: Option<PathBuf>,
 
-    /// Run one pass (labels, deleted nodes, garbage collection), then exit (status 1 on any
-    /// error, or when another instance is active).
+    /// Run one pass (labels, deleted nodes, garbage collection, sticky StatefulSet addresses,
+    /// floating IPs), then exit (status 1 on any error, or when another instance is active).
     #[arg(long)]
     once: bool,
     /// Log what would change; write nothing to the datastore and take no part in the
@@ -226,13 +242,16 @@ fn run(args: &ControllersArgs) -> Result<(), ControllersError> {
 
     let mut ctl = Controllers {
         kube: &kube,
-        nodes: Reflector::new(kube::Api::all(kube.client())),
-        pods: Reflector::new(kube::Api::all(kube.client())),
+        watches: Reflectors::new(&kube.client()),
         node: node::NodeController::new(client.clone(), cfg.sync_labels, args.dry_run),
         live: gc::LiveSet::default(),
         gc: gc::LeakCollector::new(cfg.leak_grace),
         gc_every: gc_interval(cfg.leak_grace),
         next_gc: Instant::now(),
+        sticky: sticky::StickyController::default(),
+        next_sticky: Instant::now(),
+        floating: floating::FloatingController::default(),
+        next_floating_retry: Instant::now(),
         client,
         dry_run: args.dry_run,
         metrics: metrics::Metrics::default(),
@@ -285,8 +304,7 @@ fn gc_interval(grace: Duration) -> Duration {
 
 struct Controllers<'a> {
     kube: &'a Kube,
-    nodes: Reflector<KubeNode>,
-    pods: Reflector<Pod>,
+    watches: Reflectors,
     node: node::NodeController,
     /// What exists in Kubernetes, as the garbage collector reads it: the pods are kept
     /// current by the pod watch, the nodes and `synced` are set before each pass.
@@ -294,6 +312,11 @@ struct Controllers<'a> {
     gc: gc::LeakCollector,
     gc_every: Duration,
     next_gc: Instant,
+    sticky: sticky::StickyController,
+    /// When the sticky controller looks again even without a change (every `gc_every`).
+    next_sticky: Instant,
+    floating: floating::FloatingController,
+    next_floating_retry: Instant,
     client: Client,
     dry_run: bool,
     metrics: metrics::Metrics,
@@ -320,34 +343,101 @@ impl Controllers<'_> {
         }
     }
 
+    /// The live state of sticky identity `id`: its StatefulSet, and whether a pod of it exists
+    /// (GETs, so that a release never follows a watch that is behind).
+    fn confirm_sticky(kube: &Kube, id: &StickyId) -> sticky::Confirmed {
+        let set = kube
+            .get_namespaced::<StatefulSet>(&id.namespace, &id.statefulset)
+            .map_err(|e| e.to_string())?;
+        let pod = kube
+            .get_namespaced::<Pod>(&id.namespace, &format!("{}-{}", id.statefulset, id.ordinal))
+            .map_err(|e| e.to_string())?;
+        let replica = pod.as_ref().and_then(sticky::pod_identity).as_ref() == Some(id);
+        Ok((set.as_ref().map(sticky::SetView::of), replica))
+    }
+
     /// Applies one change.
-    fn apply(
-        &mut self,
-        change: Either<Change<KubeNode>, Change<Pod>>,
-    ) -> Result<(), ControllersError> {
+    fn apply(&mut self, change: Event) -> Result<(), ControllersError> {
         let kube = self.kube;
         let mut gone = |n: &str| Self::confirm_gone(kube, n);
         match change {
-            Either::A(Change::Listed(nodes)) => {
+            Event::Node(Change::Listed(nodes)) => {
                 log(
                     "INFO",
                     &format!("listed {} Kubernetes Node(s)", nodes.len()),
                 );
                 self.node.listed(nodes, &mut gone, log)?
             }
-            Either::A(Change::Applied(n)) => self.node.applied(n, log)?,
-            Either::A(Change::Deleted(n)) => self.node.deleted(n, &mut gone, log)?,
-            Either::B(Change::Listed(pods)) => {
+            Event::Node(Change::Applied(n)) => self.node.applied(n, log)?,
+            Event::Node(Change::Deleted(n)) => self.node.deleted(n, &mut gone, log)?,
+            Event::Pod(Change::Listed(pods)) => {
                 self.live.pods = pods.iter().filter_map(pod_key).collect();
+                self.sticky.pods_listed(&pods);
+                self.floating.pods_listed(&pods);
             }
-            Either::B(Change::Applied(p)) => {
+            Event::Pod(Change::Applied(p)) => {
                 self.live.pods.extend(pod_key(&p));
+                self.sticky.pod_applied(&p);
+                self.floating.pod_applied(&p);
             }
-            Either::B(Change::Deleted(p)) => {
+            Event::Pod(Change::Deleted(p)) => {
                 if let Some(k) = pod_key(&p) {
                     self.live.pods.remove(&k);
                 }
+                self.sticky.pod_deleted(&p);
+                self.floating.pod_deleted(&p);
+                // Its endpoint may have held a floating IP another pod waits for.
+                self.next_floating_retry = Instant::now();
             }
+            Event::Set(Change::Listed(sets)) => self.sticky.sets_listed(&sets),
+            Event::Set(Change::Applied(s)) => self.sticky.set_applied(&s),
+            Event::Set(Change::Deleted(s)) => self.sticky.set_deleted(&s),
+        }
+        Ok(())
+    }
+
+    /// One sticky pass ([`sticky::StickyController::pass`]), with a log line for every
+    /// release.
+    fn release_sticky(&mut self) -> Result<(), ControllersError> {
+        let kube = self.kube;
+        let report = self.sticky.pass(&self.client, self.dry_run, &mut |id| {
+            Self::confirm_sticky(kube, id)
+        })?;
+        if report.locked {
+            log(
+                "INFO",
+                "datastore is locked, skipping sticky address release",
+            );
+            return Ok(());
+        }
+        for (id, why) in &report.unconfirmed {
+            log(
+                "WARN",
+                &format!(
+                    "Cannot confirm that sticky identity {id} is gone, keeping its addresses: {why}"
+                ),
+            );
+        }
+        guarded::log_releases(
+            log,
+            self.dry_run,
+            &report.confirmed,
+            &report.released,
+            &report.not_released,
+        );
+        Ok(())
+    }
+
+    /// One floating-IP pass ([`floating::FloatingController::pass`]), logged.
+    fn apply_floating(&mut self) -> Result<(), ControllersError> {
+        let report = self
+            .floating
+            .pass(&self.client, &self.live.pods, self.dry_run)?;
+        if report.locked {
+            log("INFO", "datastore is locked, skipping floating IPs");
+        }
+        for (level, line) in &report.lines {
+            log(level, line);
         }
         Ok(())
     }
@@ -356,7 +446,7 @@ impl Controllers<'_> {
     /// are not synced or the datastore is locked), with a log line for every release.
     fn collect(&mut self) -> Result<(), ControllersError> {
         self.live.nodes = self.node.kube_nodes().map(str::to_string).collect();
-        self.live.synced = self.nodes.synced() && self.pods.synced();
+        self.live.synced = self.watches.synced();
         let report = self
             .gc
             .pass(&self.client, &self.live, Instant::now(), self.dry_run)?;
@@ -374,20 +464,13 @@ impl Controllers<'_> {
                 ),
             );
         }
-        if self.dry_run {
-            for leak in &report.confirmed {
-                log("INFO", &leak.would_release_line());
-            }
-        }
-        for leak in &report.released {
-            log("INFO", &leak.released_line());
-        }
-        for (leak, why) in &report.not_released {
-            log(
-                "WARN",
-                &format!("{}: not released: {why}", leak.candidate_line()),
-            );
-        }
+        guarded::log_releases(
+            log,
+            self.dry_run,
+            &report.confirmed,
+            &report.released,
+            &report.not_released,
+        );
         for block in &report.unreadable_blocks {
             log(
                 "WARN",
@@ -397,22 +480,21 @@ impl Controllers<'_> {
         Ok(())
     }
 
-    /// `--once`: list nodes and pods, bring Calico Nodes up to date, collect once.
+    /// `--once`: list nodes, pods and StatefulSets, bring Calico Nodes up to date, collect,
+    /// release sticky addresses whose identity is gone and apply floating IPs, once each.
     fn once(&mut self) -> Result<(), ControllersError> {
-        for _ in 0..2 {
+        for _ in 0..3 {
             let change = self
                 .kube
-                .block_on(watch::next_of_two(
-                    &mut self.nodes,
-                    Some(&mut self.pods),
-                    Duration::ZERO,
-                ))
+                .block_on(self.watches.next(Duration::ZERO))
                 .map_err(|(what, e)| ControllersError::Kube(what, e))?;
             if let Some(c) = change {
                 self.apply(c)?;
             }
         }
-        self.collect()
+        self.collect()?;
+        self.release_sticky()?;
+        self.apply_floating()
     }
 
     /// Runs until `stop` (or the leadership is lost): events as they come, Calico Node
@@ -429,14 +511,10 @@ impl Controllers<'_> {
             }
             let result = self
                 .kube
-                .block_on(watch::next_of_two(
-                    &mut self.nodes,
-                    Some(&mut self.pods),
-                    TICK,
-                ))
+                .block_on(self.watches.next(TICK))
                 .map_err(|(what, e)| ControllersError::Kube(what, e))
                 .and_then(|c| c.map_or(Ok(()), |c| self.apply(c)));
-            let gone = self.nodes.relists + self.pods.relists;
+            let gone = self.watches.relists();
             if gone != relists {
                 relists = gone;
                 log(
@@ -445,13 +523,25 @@ impl Controllers<'_> {
                 );
             }
             let result = result.and_then(|()| {
+                let synced = self.watches.synced();
                 if last_tick.elapsed() >= TICK {
                     last_tick = Instant::now();
                     let kube = self.kube;
                     self.node
                         .refresh(&mut |n| Self::confirm_gone(kube, n), log)?;
+                    // At most once a TICK, however many events come.
+                    if synced && (self.sticky.dirty || Instant::now() >= self.next_sticky) {
+                        self.next_sticky = Instant::now() + self.gc_every;
+                        self.release_sticky()?;
+                    }
+                    let retry =
+                        self.floating.waiting() && Instant::now() >= self.next_floating_retry;
+                    if synced && (self.floating.due() || retry) {
+                        self.next_floating_retry = Instant::now() + FLOATING_RETRY;
+                        self.apply_floating()?;
+                    }
                 }
-                if Instant::now() >= self.next_gc && self.nodes.synced() && self.pods.synced() {
+                if Instant::now() >= self.next_gc && synced {
                     self.next_gc = Instant::now() + self.gc_every;
                     self.collect()?;
                 }

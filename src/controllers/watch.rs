@@ -5,6 +5,8 @@
 
 use crate::k8s::KubeError;
 use futures::stream::{BoxStream, StreamExt};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Node as KubeNode, Pod};
 use kube::Resource;
 use kube::api::{Api, ListParams, WatchEvent, WatchParams};
 use serde::de::DeserializeOwned;
@@ -131,40 +133,65 @@ where
     }
 }
 
-/// Waits up to `wait` for the next change of either reflector (listing or opening watches
-/// first when needed). Errors are tagged with which resource failed.
-pub(crate) async fn next_of_two<A, B>(
-    a: &mut Reflector<A>,
-    b: Option<&mut Reflector<B>>,
-    wait: Duration,
-) -> Result<Option<Either<Change<A>, Change<B>>>, (&'static str, KubeError)>
-where
-    A: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
-    B: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
-{
-    if let Some(c) = a.prepare().await.map_err(|e| ("nodes", e))? {
-        return Ok(Some(Either::A(c)));
-    }
-    let Some(b) = b else {
-        return tokio::time::timeout(wait, a.next())
-            .await
-            .map_or(Ok(None), |r| {
-                r.map(|c| c.map(Either::A)).map_err(|e| ("nodes", e))
-            });
-    };
-    if let Some(c) = b.prepare().await.map_err(|e| ("pods", e))? {
-        return Ok(Some(Either::B(c)));
-    }
-    tokio::select! {
-        r = a.next() => r.map(|c| c.map(Either::A)).map_err(|e| ("nodes", e)),
-        r = b.next() => r.map(|c| c.map(Either::B)).map_err(|e| ("pods", e)),
-        () = tokio::time::sleep(wait) => Ok(None),
-    }
+/// The controllers' three watches: Kubernetes Nodes, Pods and StatefulSets.
+pub(crate) struct Reflectors {
+    pub(crate) nodes: Reflector<KubeNode>,
+    pub(crate) pods: Reflector<Pod>,
+    pub(crate) sets: Reflector<StatefulSet>,
 }
 
-/// A change of one of two resources.
+/// A change of one of the watched resources.
 #[derive(Debug)]
-pub(crate) enum Either<A, B> {
-    A(A),
-    B(B),
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one event at a time, moved straight into its controller, never stored"
+)]
+pub(crate) enum Event {
+    Node(Change<KubeNode>),
+    Pod(Change<Pod>),
+    Set(Change<StatefulSet>),
+}
+
+impl Reflectors {
+    /// Every Node, Pod and StatefulSet of the cluster.
+    pub(crate) fn new(client: &kube::Client) -> Reflectors {
+        Reflectors {
+            nodes: Reflector::new(Api::all(client.clone())),
+            pods: Reflector::new(Api::all(client.clone())),
+            sets: Reflector::new(Api::all(client.clone())),
+        }
+    }
+
+    /// Whether all three have been listed (and not invalidated by a 410 since).
+    pub(crate) fn synced(&self) -> bool {
+        self.nodes.synced() && self.pods.synced() && self.sets.synced()
+    }
+
+    /// How many times a 410 Gone made one of them list again.
+    pub(crate) fn relists(&self) -> u64 {
+        self.nodes.relists + self.pods.relists + self.sets.relists
+    }
+
+    /// Waits up to `wait` for the next change of any of them (listing or opening watches
+    /// first when needed). Errors are tagged with which resource failed.
+    pub(crate) async fn next(
+        &mut self,
+        wait: Duration,
+    ) -> Result<Option<Event>, (&'static str, KubeError)> {
+        if let Some(c) = self.nodes.prepare().await.map_err(|e| ("nodes", e))? {
+            return Ok(Some(Event::Node(c)));
+        }
+        if let Some(c) = self.pods.prepare().await.map_err(|e| ("pods", e))? {
+            return Ok(Some(Event::Pod(c)));
+        }
+        if let Some(c) = self.sets.prepare().await.map_err(|e| ("statefulsets", e))? {
+            return Ok(Some(Event::Set(c)));
+        }
+        tokio::select! {
+            r = self.nodes.next() => r.map(|c| c.map(Event::Node)).map_err(|e| ("nodes", e)),
+            r = self.pods.next() => r.map(|c| c.map(Event::Pod)).map_err(|e| ("pods", e)),
+            r = self.sets.next() => r.map(|c| c.map(Event::Set)).map_err(|e| ("statefulsets", e)),
+            () = tokio::time::sleep(wait) => Ok(None),
+        }
+    }
 }

@@ -7,6 +7,8 @@
 //! [`Kube`] owns a current-thread runtime and offers blocking calls; a controller that watches
 //! runs its own futures with [`Kube::block_on`].
 
+pub(crate) mod floating;
+
 use std::fmt::Debug;
 use std::future::Future;
 use std::path::{Path, PathBuf};

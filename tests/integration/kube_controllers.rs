@@ -23,13 +23,13 @@ use std::time::{Duration, Instant};
 const KUBECTL: &str = "/usr/bin/kubectl";
 
 /// Where the Calico data lives.
-enum Store {
+pub(crate) enum Store {
     Etcd(Box<EtcdServer>),
     Embedded(PathBuf),
 }
 
 impl Store {
-    fn env(&self, c: &mut Command) {
+    pub(crate) fn env(&self, c: &mut Command) {
         match self {
             Store::Etcd(e) => {
                 c.env("DATASTORE_TYPE", "etcdv3")
@@ -43,7 +43,7 @@ impl Store {
     }
 
     /// The store itself, to look at its keys.
-    fn open(&self) -> calico::datastore::Store {
+    pub(crate) fn open(&self) -> calico::datastore::Store {
         let cfg = match self {
             Store::Etcd(e) => calico::datastore::DatastoreConfig::Etcd(e.config()),
             Store::Embedded(p) => calico::datastore::DatastoreConfig::Embedded {
@@ -69,14 +69,14 @@ impl Store {
     }
 }
 
-struct Env {
+pub(crate) struct Env {
     dir: TestDir,
-    api: KubeApiServer,
-    kubeconfig: PathBuf,
-    store: Store,
+    pub(crate) api: KubeApiServer,
+    pub(crate) kubeconfig: PathBuf,
+    pub(crate) store: Store,
 }
 
-fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
         if ok() {
@@ -88,17 +88,17 @@ fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
 }
 
 /// A running `calico-kube-controllers`, its stderr in a file; killed on drop.
-struct Controllers {
+pub(crate) struct Controllers {
     child: Child,
     log: PathBuf,
 }
 
 impl Controllers {
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    fn wait_log(&self, needle: &str, timeout: Duration) {
+    pub(crate) fn wait_log(&self, needle: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if self.log().contains(needle) {
@@ -112,7 +112,20 @@ impl Controllers {
         );
     }
 
-    fn kill9(&mut self) {
+    /// Stops it as Kubernetes does (SIGTERM): it resigns the leadership and exits.
+    pub(crate) fn stop(&mut self) {
+        let pid = self.child.id().to_string();
+        let out = Command::new("kill").args(["-TERM", &pid]).output().unwrap();
+        assert!(out.status.success(), "kill -TERM {pid}: {}", text(&out));
+        let status = self.child.wait().unwrap();
+        assert!(
+            status.success(),
+            "stopped by SIGTERM: {status}\n{}",
+            self.log()
+        );
+    }
+
+    pub(crate) fn kill9(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -125,7 +138,7 @@ impl Drop for Controllers {
 }
 
 impl Env {
-    fn new(etcd: bool) -> Env {
+    pub(crate) fn new(etcd: bool) -> Env {
         let dir = TestDir::new("kube-controllers");
         let api = KubeApiServer::start();
         let kubeconfig = dir.path().join("kubeconfig");
@@ -152,7 +165,7 @@ impl Env {
         env
     }
 
-    fn kubectl(&self, args: &[&str]) -> String {
+    pub(crate) fn kubectl(&self, args: &[&str]) -> String {
         let out = Command::new(KUBECTL)
             .arg("--kubeconfig")
             .arg(&self.kubeconfig)
@@ -163,7 +176,7 @@ impl Env {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn calicoctl(&self, args: &[&str]) -> String {
+    pub(crate) fn calicoctl(&self, args: &[&str]) -> String {
         let mut c = calicoctl();
         self.store.env(&mut c);
         let out = c.args(args).output().unwrap();
@@ -171,7 +184,7 @@ impl Env {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn calicoctl_apply(&self, yaml: &str) {
+    pub(crate) fn calicoctl_apply(&self, yaml: &str) {
         let file = self.dir.path().join("apply.yaml");
         std::fs::write(&file, yaml).unwrap();
         self.calicoctl(&["apply", "-f", file.to_str().unwrap()]);
@@ -192,7 +205,7 @@ impl Env {
         Some(v["metadata"]["labels"].clone())
     }
 
-    fn kube_node(&self, name: &str) {
+    pub(crate) fn kube_node(&self, name: &str) {
         self.api.apply(json!({
             "apiVersion": "v1", "kind": "Node",
             "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}}
@@ -200,7 +213,7 @@ impl Env {
     }
 
     /// `calico-node --once` registering `node` as Kubernetes Node `node`.
-    fn register(&self, node: &str) {
+    pub(crate) fn register(&self, node: &str) {
         let mut c = calico_node();
         self.store.env(&mut c);
         let out = c
@@ -213,7 +226,7 @@ impl Env {
         assert!(out.status.success(), "calico-node {node}: {}", text(&out));
     }
 
-    fn start(&self, extra: &[&str]) -> Controllers {
+    pub(crate) fn start(&self, extra: &[&str]) -> Controllers {
         let log = self
             .dir
             .path()
@@ -231,7 +244,7 @@ impl Env {
     }
 
     /// `calico-ipam` ADD for pod `pod` on `node`; the address it returned.
-    fn cni_add(&self, node: &str, pod: &str) -> String {
+    pub(crate) fn cni_add(&self, node: &str, pod: &str) -> String {
         let conf = format!(
             r#"{{"cniVersion": "1.0.0", "name": "k8s-pod-network", "type": "calico-ipam",
                 {}, "nodename": "{node}", "ipam_lock_file": "{}",

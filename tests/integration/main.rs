@@ -18,5 +18,6 @@ mod netns;
 mod pipes;
 mod policy_interop;
 mod reliability;
+mod sticky_controllers;
 mod stress;
 mod walkthrough;

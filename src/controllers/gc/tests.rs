@@ -7,7 +7,7 @@ use crate::datastore::{KvStore as _, Store, Txn, keys};
 use crate::ipam::tests::CountingStore;
 use crate::ipam::{AssignIpRequest, AutoAssignRequest};
 use crate::model::node::OrchRef;
-use crate::model::{IpPool, Node};
+use crate::model::{ClusterInformation, IpPool, Node};
 use std::sync::Arc;
 
 const NS: &str = "default";
@@ -475,6 +475,100 @@ fn whole_handle_and_unreadable_block(store: Store) {
 /// A scenario: its name and its body, run on a fresh store.
 type Scenario = (&'static str, fn(Store));
 
+/// A StatefulSet replica's sticky addresses (handle `<network>.sticky.<ns>.<sts>-<ord>`) are
+/// never collected, though the pod they name is gone; the sticky controller releases them,
+/// guarded, once its identity is gone (confirmed), and an address re-assigned since it read
+/// the block stays.
+fn sticky_handles_are_the_sticky_controllers(store: Store) {
+    use crate::controllers::sticky::{SetView, StickyController};
+    let fx = Fx::new(store);
+    let sticky = |ord: u32| {
+        let handle = format!("k8s-pod-network.sticky.default.web-{ord}");
+        let id = format!("default/web-{ord}");
+        let pod = format!("web-{ord}");
+        fx.assign("node-1", &handle, &[("pod", &pod), ("sticky", &id)])
+    };
+    let (a0, a1, a2) = (sticky(0), sticky(1), sticky(2));
+    let mut gc = LeakCollector::new(MIN);
+    let t0 = Instant::now();
+    let view = live(&[], LIVE_NODES);
+    for t in [t0, t0 + 2 * MIN] {
+        let r = gc.pass(&fx.client, &view, t, false).unwrap();
+        assert!(r.candidates.is_empty(), "{:?}", r.candidates);
+        assert_eq!(r.allocations, 3);
+    }
+
+    // The StatefulSet scaled to 1 with releaseOnScaleDown, web-2's pod still running: web-1
+    // goes, web-0 (a replica) and web-2 (its pod exists) stay.
+    let mut c = StickyController::default();
+    let scaled = SetView {
+        replicas: 1,
+        start: 0,
+        release_on_scale_down: true,
+    };
+    let mut asked = Vec::new();
+    let r = c
+        .pass(&fx.client, false, &mut |id| {
+            asked.push(id.to_string());
+            Ok((Some(scaled), id.ordinal == 2))
+        })
+        .unwrap();
+    asked.sort();
+    assert_eq!(
+        asked,
+        ["default/web-0", "default/web-1", "default/web-2"],
+        "each confirmed live"
+    );
+    assert_eq!(
+        r.released.iter().map(|r| r.ip).collect::<Vec<_>>(),
+        vec![a1]
+    );
+    assert_eq!(
+        r.released[0].released_line(),
+        format!(
+            "Released sticky IP address {a1} (identity default/web-1, handle k8s-pod-network.sticky.default.web-1, StatefulSet scaled down to 1 replicas, cni.projectcalico.org/releaseOnScaleDown)"
+        )
+    );
+    assert_eq!(fx.holder(a1), None);
+    assert!(fx.holder(a0).is_some() && fx.holder(a2).is_some());
+
+    // An API error keeps the addresses; a dry run releases nothing.
+    let r = c
+        .pass(&fx.client, false, &mut |_| Err("503".into()))
+        .unwrap();
+    assert!(r.released.is_empty() && r.unconfirmed.len() == 2, "{r:?}");
+    let r = c
+        .pass(&fx.client, true, &mut |_| Ok((None, false)))
+        .unwrap();
+    assert_eq!(r.confirmed.len(), 2);
+    assert!(r.released.is_empty());
+    assert!(fx.holder(a0).is_some() && fx.holder(a2).is_some());
+
+    // Locked datastore: nothing.
+    fx.set_ready(false);
+    let r = c
+        .pass(&fx.client, false, &mut |_| Ok((None, false)))
+        .unwrap();
+    assert!(r.locked && fx.holder(a0).is_some());
+    fx.set_ready(true);
+
+    // StatefulSet deleted: both go, and their handles with them.
+    let r = c
+        .pass(&fx.client, false, &mut |_| Ok((None, false)))
+        .unwrap();
+    let mut got: Vec<IpAddr> = r.released.iter().map(|r| r.ip).collect();
+    got.sort();
+    let mut want = vec![a0, a2];
+    want.sort();
+    assert_eq!(got, want);
+    assert!(
+        r.released[0]
+            .released_line()
+            .ends_with("StatefulSet deleted)")
+    );
+    assert!(fx.ipam.list_handles().unwrap().is_empty());
+}
+
 const SCENARIOS: &[Scenario] = &[
     (
         "released_after_grace_not_before",
@@ -497,6 +591,10 @@ const SCENARIOS: &[Scenario] = &[
     (
         "whole_handle_and_unreadable_block",
         whole_handle_and_unreadable_block,
+    ),
+    (
+        "sticky_handles_are_the_sticky_controllers",
+        sticky_handles_are_the_sticky_controllers,
     ),
 ];
 
