@@ -15,8 +15,11 @@
 //!
 //! Which pods are looked at: those whose annotation changed (added, changed, removed) since the
 //! last pass, the refused ones, and, after a full listing, every pod carrying the annotation.
-//! A pod never seen with the annotation is left alone (its endpoint's `ipNATs` may come from
-//! the plugin's `args.k8s` stand-in). An invalid annotation (not JSON, not an address, outside
+//! A live pod without the annotation whose endpoint holds a floating IP that a pod looked at
+//! asks for lets go of it (its annotation was removed, perhaps while no controller ran: a
+//! restarted controller, or `--once`, still completes the move); otherwise a pod never seen
+//! with the annotation is left alone (its endpoint's `ipNATs` may come from the plugin's
+//! `args.k8s` stand-in). An invalid annotation (not JSON, not an address, outside
 //! every IPPool) changes nothing and is reported. calico-node re-programs the NAT when an
 //! endpoint's `ipNATs` change.
 
@@ -214,6 +217,18 @@ impl FloatingController {
                 if let Ok(ip) = n.external_ip.parse::<IpAddr>() {
                     let wep = format!("{}/{}", w.metadata.namespace, w.metadata.name);
                     holders.entry(ip).or_default().push((owner.clone(), wep));
+                }
+            }
+        }
+        // A live pod without the annotation whose endpoint holds a floating IP a pod asks for
+        // has had its annotation removed (perhaps while no controller watched): it lets go,
+        // in the same transaction as the pod that takes it. Uncontested, such an endpoint is
+        // left alone (its `ipNATs` may come from the plugin's `args.k8s`).
+        let wanted: BTreeSet<IpAddr> = desired.values().flatten().copied().collect();
+        for ip in &wanted {
+            for (h, _) in holders.get(ip).into_iter().flatten() {
+                if live.contains(h) && !self.annotations.contains_key(h) {
+                    desired.entry(h.clone()).or_default();
                 }
             }
         }

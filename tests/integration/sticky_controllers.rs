@@ -399,6 +399,35 @@ fn floating_ip_moves(etcd: bool) {
         "cni.projectcalico.org/floatingIPs of pod default/pod-b not applied: floating IP 10.99.0.1 is not within a configured IP pool",
         Duration::from_secs(20),
     );
+
+    // Moved while no controller runs: A's annotation removed (not emptied), B's added. A
+    // controller started afterwards (here `--once`) never saw A with the annotation, yet
+    // completes the move: A lets go of what B asks for.
+    let mut ctl = ctl;
+    ctl.stop();
+    env.kubectl(&[
+        "annotate",
+        "pod",
+        "pod-a",
+        "cni.projectcalico.org/floatingIPs-",
+    ]);
+    annotate("pod-b", &format!(r#"["{FIP}"]"#));
+    let mut c = calico_kube_controllers();
+    env.store.env(&mut c);
+    let out = c
+        .env("KUBECONFIG", &env.kubeconfig)
+        .arg("--once")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let kvs = snapshot();
+    assert!(held_by(&kvs, "pod-a").is_empty(), "{}", text(&out));
+    assert_eq!(
+        held_by(&kvs, "pod-b"),
+        BTreeSet::from([format!("{FIP}>{b}")]),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
