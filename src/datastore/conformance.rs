@@ -15,8 +15,9 @@ use super::deferred::DeferredStore;
 use super::embedded::EmbeddedStore;
 use super::etcd::EtcdStore;
 use super::memory::MemoryStore;
-use super::{DatastoreError, KvStore, MAX_TXN_OPS, Read, Txn};
+use super::{Change, Changes, DatastoreError, KvStore, MAX_TXN_OPS, Read, Txn};
 use crate::testing::{EtcdServer, SharedEtcd, shared_etcd};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// Calls `$callback!` with the backend it is given and every case: those that need a store
@@ -48,14 +49,17 @@ macro_rules! with_every_case {
                 empty_key_rejected,
                 prefix_compares,
                 wait_for_change,
+                changes_follow_a_listing,
             ];
+            compacting: [changes_after_compaction];
         }
     };
 }
 
 /// One `#[test]` per case, each on a new `$backend` store.
 macro_rules! case_tests {
-    ($backend:ty; fresh: [$($fresh:ident),*]; empty: [$($empty:ident),* $(,)?];) => {
+    ($backend:ty; fresh: [$($fresh:ident),*]; empty: [$($empty:ident),* $(,)?];
+     compacting: [$($compacting:ident),*];) => {
         $(
             #[test]
             fn $fresh() {
@@ -68,13 +72,25 @@ macro_rules! case_tests {
                 super::run_case(<$backend as super::Backend>::empty(), super::$empty);
             }
         )*
+        $(
+            #[test]
+            fn $compacting() {
+                let backend = <$backend as super::Backend>::empty();
+                super::$compacting(super::Backend::store(&backend), &|revision| {
+                    super::Backend::compact(&backend, revision)
+                });
+                super::Backend::after_case(&backend);
+            }
+        )*
     };
 }
 
 /// The names of the listed cases, for [`every_case_is_listed`].
 macro_rules! case_names {
-    (; fresh: [$($fresh:ident),*]; empty: [$($empty:ident),* $(,)?];) => {
+    (; fresh: [$($fresh:ident),*]; empty: [$($empty:ident),* $(,)?];
+     compacting: [$($compacting:ident),*];) => {
         const LISTED: &[&str] = &[$(stringify!($fresh),)* $(stringify!($empty),)*];
+        const LISTED_COMPACTING: &[&str] = &[$(stringify!($compacting),)*];
     };
 }
 
@@ -90,6 +106,8 @@ trait Backend: Sized {
         Self::fresh()
     }
     fn store(&self) -> &dyn KvStore;
+    /// Drops the store's history of `revision` and before (etcd's compaction).
+    fn compact(&self, revision: i64);
     /// Checks what the backend promises beyond the case's answers, after the case.
     fn after_case(&self) {}
 }
@@ -108,6 +126,10 @@ impl Backend for Memory {
 
     fn store(&self) -> &dyn KvStore {
         &self.0
+    }
+
+    fn compact(&self, revision: i64) {
+        self.0.compact(revision);
     }
 }
 
@@ -136,6 +158,10 @@ impl Backend for Embedded {
         &self.store
     }
 
+    fn compact(&self, revision: i64) {
+        self.store.compact(revision).unwrap();
+    }
+
     /// Whatever the case did, SQLite finds the file sound.
     fn after_case(&self) {
         assert_eq!(self.store.integrity_check().unwrap(), "ok");
@@ -152,6 +178,10 @@ impl Backend for Deferred {
 
     fn store(&self) -> &dyn KvStore {
         &self.store
+    }
+
+    fn compact(&self, revision: i64) {
+        self.store.compact(revision).unwrap();
     }
 }
 
@@ -186,6 +216,10 @@ impl Backend for Etcd {
     fn store(&self) -> &dyn KvStore {
         &self.store
     }
+
+    fn compact(&self, revision: i64) {
+        self.store.compact(revision).unwrap();
+    }
 }
 
 mod memory {
@@ -215,6 +249,15 @@ fn every_case_is_listed() {
         .filter_map(|rest| rest.strip_suffix("(store: &dyn KvStore) {"))
         .collect();
     assert!(defined.len() > 10, "no cases found: {defined:?}");
+    let compacting: Vec<&str> = source
+        .lines()
+        .filter_map(|line| line.strip_prefix("fn "))
+        .filter_map(|rest| rest.strip_suffix("(store: &dyn KvStore, compact: &dyn Fn(i64)) {"))
+        .collect();
+    assert_eq!(
+        compacting, LISTED_COMPACTING,
+        "compacting cases defined and listed in with_every_case!"
+    );
     let unlisted: Vec<&&str> = defined.iter().filter(|d| !LISTED.contains(d)).collect();
     let not_cases: Vec<&&str> = LISTED.iter().filter(|l| !defined.contains(l)).collect();
     assert!(
@@ -1097,6 +1140,155 @@ fn wait_for_change(store: &dyn KvStore) {
         assert_eq!(r, written + 1);
         assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
     });
+}
+
+/// Follows `prefix` from `after` until every change up to `until` has been delivered,
+/// applying the events to `view` (key -> value); the events, in the order received.
+fn follow(
+    store: &dyn KvStore,
+    prefix: &str,
+    mut after: i64,
+    until: i64,
+    view: &mut BTreeMap<String, Vec<u8>>,
+) -> Vec<Change> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut all = Vec::new();
+    while after < until {
+        assert!(
+            Instant::now() < deadline,
+            "changes up to {until} never came"
+        );
+        match store
+            .changes(prefix, after, Duration::from_secs(5))
+            .unwrap()
+        {
+            Changes::Events { events, revision } => {
+                assert!(revision >= after, "{revision} < {after}");
+                for e in &events {
+                    assert!(e.key.starts_with(prefix), "{e:?}");
+                    assert!(
+                        e.mod_revision > after && e.mod_revision <= revision,
+                        "{e:?}"
+                    );
+                    match &e.value {
+                        Some(v) => view.insert(e.key.clone(), v.clone()),
+                        None => view.remove(&e.key),
+                    };
+                }
+                all.extend(events);
+                after = revision;
+            }
+            Changes::Compacted { revision } => panic!("compacted at {revision}"),
+        }
+    }
+    let revisions: Vec<i64> = all.iter().map(|e| e.mod_revision).collect();
+    assert!(revisions.is_sorted(), "in revision order: {revisions:?}");
+    all
+}
+
+/// The key -> value map of a listing.
+fn listed(store: &dyn KvStore, prefix: &str) -> (BTreeMap<String, Vec<u8>>, i64) {
+    let list = store.list(prefix).unwrap();
+    let map = list.kvs.into_iter().map(|kv| (kv.key, kv.value)).collect();
+    (map, list.revision)
+}
+
+fn changes_follow_a_listing(store: &dyn KvStore) {
+    put(store, "/f/a", "1");
+    put(store, "/f/b", "1");
+    put(store, "/g/x", "1");
+    let (mut view, start) = listed(store, "/f/");
+    let initial = view.clone();
+    put(store, "/f/a", "2");
+    put(store, "/g/y", "outside");
+    let r = store.txn(Txn::new().delete("/f/b").put("/f/c", b"1".to_vec()));
+    assert!(r.unwrap().succeeded);
+    put(store, "/f/c", "2");
+    let c_deleted = store.txn(Txn::new().delete("/f/c")).unwrap().revision;
+    let last = put(store, "/f/d", "1");
+    put(store, "/f0", "outside");
+    let events = follow(store, "/f/", start, last, &mut view);
+    assert_eq!(view, listed(store, "/f/").0, "the listing plus the changes");
+    let final_state = |key: &str| events.iter().rev().find(|e| e.key == key).cloned();
+    assert_eq!(final_state("/f/b").unwrap().value, None, "deleted");
+    let c = final_state("/f/c").unwrap();
+    assert_eq!((c.value, c.mod_revision), (None, c_deleted));
+    let d = final_state("/f/d").unwrap();
+    assert_eq!((d.value, d.mod_revision), (Some(b"1".to_vec()), last));
+    assert_eq!(final_state("/f/a").unwrap().value, Some(b"2".to_vec()));
+
+    // Asked again from the listing's revision: the same changes.
+    let mut again = initial;
+    follow(store, "/f/", start, last, &mut again);
+    assert_eq!(again, view);
+
+    // Nothing new: the wait lasts its timeout and delivers nothing.
+    let t = Instant::now();
+    match store
+        .changes("/f/", last, Duration::from_millis(300))
+        .unwrap()
+    {
+        Changes::Events { events, revision } => {
+            assert!(events.is_empty(), "{events:?}");
+            assert!(revision >= last);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        t.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        t.elapsed()
+    );
+    // A write outside the prefix is not a change under it; one inside wakes the follower.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(200));
+            put(store, "/g/z", "1");
+            std::thread::sleep(Duration::from_millis(200));
+            put(store, "/f/e", "1");
+        });
+        let t = Instant::now();
+        let mut after = last;
+        loop {
+            match store
+                .changes("/f/", after, Duration::from_secs(10))
+                .unwrap()
+            {
+                Changes::Events { events, revision } if events.is_empty() => after = revision,
+                Changes::Events { events, .. } => {
+                    let keys: Vec<&str> = events.iter().map(|e| e.key.as_str()).collect();
+                    assert_eq!(keys, ["/f/e"]);
+                    break;
+                }
+                other => panic!("{other:?}"),
+            }
+            assert!(t.elapsed() < Duration::from_secs(10));
+        }
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    });
+}
+
+fn changes_after_compaction(store: &dyn KvStore, compact: &dyn Fn(i64)) {
+    let first = put(store, "/c/a", "1");
+    let second = put(store, "/c/b", "1");
+    let last = put(store, "/c/a", "2");
+    compact(second);
+    // The history from `first` is gone: the follower is told so, and lists again.
+    assert_eq!(
+        store.changes("/c/", first, Duration::from_secs(5)).unwrap(),
+        Changes::Compacted { revision: second }
+    );
+    let mut view = BTreeMap::new();
+    let events = follow(store, "/c/", second, last, &mut view);
+    assert_eq!(
+        events.last().map(|e| (e.key.as_str(), e.value.clone())),
+        Some(("/c/a", Some(b"2".to_vec())))
+    );
+    // Listing again and following from there works as usual.
+    let (mut view, at) = listed(store, "/c/");
+    let next = put(store, "/c/c", "1");
+    follow(store, "/c/", at, next, &mut view);
+    assert_eq!(view, listed(store, "/c/").0);
 }
 
 /// Increments the counter under `prefix` `count` times by compare-and-swap, retrying on

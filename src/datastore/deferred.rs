@@ -14,7 +14,7 @@
 
 use super::embedded::EmbeddedStore;
 use super::{
-    DatastoreError, KeyValue, KvStore, ListResponse, Read, ReadManyResponse, Result, Txn,
+    Changes, DatastoreError, KeyValue, KvStore, ListResponse, Read, ReadManyResponse, Result, Txn,
     TxnResponse,
 };
 use std::ops::ControlFlow;
@@ -84,6 +84,13 @@ impl DeferredStore {
         };
         store.existing()?;
         Ok(store)
+    }
+
+    /// Drops the change log's history of `revision` and before (the file is created if
+    /// need be).
+    #[cfg(test)]
+    pub(crate) fn compact(&self, revision: i64) -> Result<()> {
+        self.opened()?.compact(revision)
     }
 
     /// Whether the file has been opened (it exists).
@@ -191,15 +198,39 @@ impl KvStore for DeferredStore {
     }
 
     fn wait_for_change(&self, prefix: &str, after: i64, timeout: Duration) -> Result<i64> {
+        match self.wait_for_file(timeout)? {
+            Some((s, left)) => s.wait_for_change(prefix, after, left),
+            None => Ok(EMPTY_REVISION),
+        }
+    }
+
+    fn changes(&self, prefix: &str, after: i64, timeout: Duration) -> Result<Changes> {
+        match self.wait_for_file(timeout)? {
+            Some((s, left)) => s.changes(prefix, after, left),
+            // Nothing was ever written: no changes after any revision.
+            None => Ok(Changes::Events {
+                events: Vec::new(),
+                revision: after.max(EMPTY_REVISION),
+            }),
+        }
+    }
+}
+
+impl DeferredStore {
+    /// The store once its file exists (another process may create it meanwhile), with what
+    /// is left of `timeout`; `None` when it still does not exist after `timeout`.
+    fn wait_for_file(&self, timeout: Duration) -> Result<Option<(&EmbeddedStore, Duration)>> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(s) = self.existing()? {
-                let left = deadline.saturating_duration_since(Instant::now());
-                return s.wait_for_change(prefix, after, left);
+                return Ok(Some((
+                    s,
+                    deadline.saturating_duration_since(Instant::now()),
+                )));
             }
             let now = Instant::now();
             if now >= deadline {
-                return Ok(EMPTY_REVISION);
+                return Ok(None);
             }
             std::thread::sleep(POLL_INTERVAL.min(deadline - now));
         }

@@ -1,6 +1,6 @@
 //! The embedded backend: one SQLite file with etcd's revision semantics.
 //!
-//! Schema (version 4, recorded in `PRAGMA user_version`; the file is marked as ours with
+//! Schema (version 5, recorded in `PRAGMA user_version`; the file is marked as ours with
 //! `PRAGMA application_id`):
 //! - `meta(id = 0, revision)`: the global revision, 1 in a fresh store as in a fresh etcd;
 //! - `kv(key BLOB PRIMARY KEY, create_revision, mod_revision, version, value_id, value)`, a
@@ -10,7 +10,12 @@
 //!   two is set;
 //! - `kv_value(id INTEGER PRIMARY KEY, value BLOB)`: the big values (IPAM blocks, mostly);
 //! - the index `kv_mod_revision` of `kv` by `mod_revision` (version 4): a comparison over a key
-//!   range (IPPool creates compare the whole pool set) reads only the rows written since.
+//!   range (IPPool creates compare the whole pool set) reads only the rows written since;
+//! - `changes(revision, key)`, a `WITHOUT ROWID` table in revision order (version 5): the keys
+//!   each revision wrote or deleted, written in the same transaction as the write, for
+//!   [`KvStore::changes`]. It keeps the last [`CHANGE_LOG_REVISIONS`] revisions (pruned every
+//!   [`PRUNE_EVERY`]); `meta.compacted` is the revision up to which it was pruned. A reader
+//!   gets each changed key once, with its value as of the read (the log keeps no old values).
 //!
 //! Why big values live apart: a `WITHOUT ROWID` table's B-tree is searched by comparing whole
 //! rows, and SQLite reads every overflow page of a row it compares with, so a row that does not
@@ -53,8 +58,8 @@
 //! fails with a message saying so. Writes fail at once with a message naming the file.
 
 use super::{
-    DatastoreError, KeyValue, KvStore, ListResponse, Op, Read, ReadManyResponse, Result, Txn,
-    TxnResponse, check_key, prefix_end,
+    Change, Changes, DatastoreError, KeyValue, KvStore, ListResponse, Op, Read, ReadManyResponse,
+    Result, Txn, TxnResponse, check_key, prefix_end,
 };
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use std::ops::ControlFlow;
@@ -78,6 +83,13 @@ const RECENT_REVISIONS: i64 = 256;
 
 /// How often [`KvStore::wait_for_change`] looks at the revision.
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// How many revisions of history the change log keeps (a follower further behind re-lists).
+const CHANGE_LOG_REVISIONS: i64 = 10_000;
+
+/// The change log is pruned when the revision is a multiple of this (so it holds between
+/// [`CHANGE_LOG_REVISIONS`] and that plus this many revisions).
+const PRUNE_EVERY: i64 = 1_000;
 
 /// A value is kept in its key's row when key and value together are at most this many bytes
 /// (the row then fits in its B-tree page; see the module's comment).
@@ -279,6 +291,16 @@ impl EmbeddedStore {
         self.writable
     }
 
+    /// Drops the change log's history of `revision` and before (what pruning does).
+    #[cfg(test)]
+    pub(crate) fn compact(&self, revision: i64) -> Result<()> {
+        self.with_retry("compact", |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            compact_log(&tx, revision)?;
+            tx.commit()
+        })
+    }
+
     /// The error of a write through a read-only store.
     fn read_only_error(&self, what: &str) -> DatastoreError {
         self.err(format!(
@@ -418,6 +440,89 @@ fn describe(what: &str, e: &rusqlite::Error) -> String {
         Some(ErrorCode::CannotOpen) => format!("{what}: cannot open the file ({e})"),
         _ => format!("{what}: {e}"),
     }
+}
+
+/// Records in the change log that revision `revision` wrote or deleted `key`.
+fn log_change(conn: &Connection, revision: i64, key: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT OR REPLACE INTO changes (revision, key) VALUES (?1, ?2)")?
+        .execute(params![revision, key.as_bytes()])?;
+    Ok(())
+}
+
+/// Drops the change log's history of `revision` and before.
+fn compact_log(conn: &Connection, revision: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM changes WHERE revision <= ?1")?
+        .execute(params![revision])?;
+    conn.prepare_cached("UPDATE meta SET compacted = max(compacted, ?1) WHERE id = 0")?
+        .execute(params![revision])?;
+    Ok(())
+}
+
+/// The keys under `prefix` (up to `end`) changed after `after`, each once with its state now,
+/// in the order of their last change; in one read transaction.
+fn read_changes(
+    conn: &mut Connection,
+    prefix: &str,
+    end: Option<&[u8]>,
+    after: i64,
+) -> rusqlite::Result<Changes> {
+    let tx = conn.transaction()?;
+    let (revision, compacted): (i64, i64) = tx
+        .prepare_cached("SELECT revision, compacted FROM meta WHERE id = 0")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if after < compacted {
+        return Ok(Changes::Compacted {
+            revision: compacted,
+        });
+    }
+    let range = if end.is_some() {
+        "key >= ?2 AND key < ?3"
+    } else {
+        "key >= ?2"
+    };
+    let sql = format!(
+        "SELECT c.key, c.rev, k.key IS NOT NULL, coalesce(k.value, v.value), k.mod_revision \
+         FROM (SELECT key, max(revision) AS rev FROM changes \
+         WHERE revision > ?1 AND {range} GROUP BY key) AS c \
+         LEFT JOIN kv AS k ON k.key = c.key LEFT JOIN kv_value AS v ON v.id = k.value_id \
+         ORDER BY c.rev, c.key"
+    );
+    let mut events = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(&sql)?;
+        stmt.raw_bind_parameter(1, after)?;
+        stmt.raw_bind_parameter(2, prefix.as_bytes())?;
+        if let Some(e) = end {
+            stmt.raw_bind_parameter(3, e)?;
+        }
+        let mut rows = stmt.raw_query();
+        while let Some(row) = rows.next()? {
+            let key: Vec<u8> = row.get(0)?;
+            let key = String::from_utf8(key).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    0,
+                    rusqlite::types::Type::Blob,
+                    Box::new(e),
+                )
+            })?;
+            let exists: bool = row.get(2)?;
+            events.push(if exists {
+                Change {
+                    key,
+                    value: Some(row.get(3)?),
+                    mod_revision: row.get(4)?,
+                }
+            } else {
+                Change {
+                    key,
+                    value: None,
+                    mod_revision: row.get(1)?,
+                }
+            });
+        }
+    }
+    tx.commit()?;
+    Ok(Changes::Events { events, revision })
 }
 
 fn read_revision(conn: &Connection) -> rusqlite::Result<i64> {
@@ -740,6 +845,7 @@ impl KvStore for EmbeddedStore {
                             row_value,
                             next
                         ])?;
+                        log_change(&tx, next, key)?;
                         changed = true;
                     }
                     Op::Delete { key } => {
@@ -754,6 +860,7 @@ impl KvStore for EmbeddedStore {
                                 tx.prepare_cached("DELETE FROM kv_value WHERE id = ?1")?
                                     .execute(params![id])?;
                             }
+                            log_change(&tx, next, key)?;
                             changed = true;
                         }
                     }
@@ -763,6 +870,9 @@ impl KvStore for EmbeddedStore {
             let revision = if changed {
                 tx.prepare_cached("UPDATE meta SET revision = ?1 WHERE id = 0")?
                     .execute(params![next])?;
+                if next % PRUNE_EVERY == 0 && next > CHANGE_LOG_REVISIONS {
+                    compact_log(&tx, next - CHANGE_LOG_REVISIONS)?;
+                }
                 next
             } else {
                 revision
@@ -777,6 +887,24 @@ impl KvStore for EmbeddedStore {
 
     fn revision(&self) -> Result<i64> {
         self.with_retry("read the revision", |conn| read_revision(conn))
+    }
+
+    /// Reads the change log every 20 ms until it has something (see the module's comment).
+    fn changes(&self, prefix: &str, after: i64, timeout: Duration) -> Result<Changes> {
+        let end = prefix_end(prefix.as_bytes());
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let found = self.with_retry("read the change log", |conn| {
+                read_changes(conn, prefix, end.as_deref(), after)
+            })?;
+            let now = std::time::Instant::now();
+            match &found {
+                Changes::Events { events, .. } if events.is_empty() && now < deadline => {
+                    std::thread::sleep(POLL_INTERVAL.min(deadline - now));
+                }
+                _ => return Ok(found),
+            }
+        }
     }
 
     /// Polls the revision every 20 ms without holding the connection in between. (Reading one
@@ -811,6 +939,52 @@ mod tests {
         let (dir, store) = temp_store();
         let writer = EmbeddedStore::open(&dir.path().join("datastore.db")).unwrap();
         conformance::scan_is_one_snapshot(&store, &writer);
+    }
+
+    #[test]
+    fn the_change_log_keeps_a_bounded_window() {
+        let (_dir, store) = temp_store();
+        let start = store.revision().unwrap();
+        // Enough writes to pass a pruning point beyond the window.
+        let writes = CHANGE_LOG_REVISIONS + PRUNE_EVERY;
+        // (Durability is not what this test is about: no sync per write.)
+        store
+            .lock()
+            .conn
+            .pragma_update(None, "synchronous", "OFF")
+            .unwrap();
+        for chunk in 0..writes / 500 {
+            for i in 0..500 {
+                store
+                    .txn(Txn::new().put(format!("/w/{}", i % 7), chunk.to_le_bytes().to_vec()))
+                    .unwrap();
+            }
+        }
+        let now = store.revision().unwrap();
+        assert_eq!(now, start + writes);
+        let rows: i64 = store
+            .lock()
+            .conn
+            .query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
+            .unwrap();
+        assert!(
+            (CHANGE_LOG_REVISIONS..=CHANGE_LOG_REVISIONS + PRUNE_EVERY).contains(&rows),
+            "{rows} rows"
+        );
+        let pruned_to = now / PRUNE_EVERY * PRUNE_EVERY - CHANGE_LOG_REVISIONS;
+        assert_eq!(
+            store.changes("/w/", start, Duration::ZERO).unwrap(),
+            Changes::Compacted {
+                revision: pruned_to
+            }
+        );
+        match store.changes("/w/", pruned_to, Duration::ZERO).unwrap() {
+            Changes::Events { events, revision } => {
+                assert_eq!(revision, now);
+                assert_eq!(events.len(), 7, "each key once, with its latest value");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -15,7 +15,11 @@
 //! - a scan is a series of range requests pinned to the first one's revision, each bounded by
 //!   an end key the pager guesses (`pager`: etcd 3.4 walks a request's whole range whatever
 //!   its limit), fetched one page ahead of the visitor on a helper thread;
-//! - [`KvStore::wait_for_change`] is a watch on the prefix from `after + 1`.
+//! - [`KvStore::wait_for_change`] is a watch on the prefix from `after + 1`;
+//! - [`KvStore::changes`] keeps a watch stream open per followed prefix (from `after + 1`),
+//!   and reads on from it while the caller asks from where the last answer ended; a caller
+//!   that asks from elsewhere gets a new watch. etcd cancels a watch whose start revision was
+//!   compacted, with the compaction's revision: [`super::Changes::Compacted`].
 //!
 //! Every request has a deadline (the configured timeout, 10 s by default) on top of the
 //! connect timeout (5 s by default), so an unreachable cluster fails with "context deadline
@@ -30,8 +34,8 @@ use error::{DEADLINE_EXCEEDED, Failure, explain_tls};
 
 use super::pager::{Page, Pager};
 use super::{
-    DatastoreError, KeyValue, KvStore, ListResponse, MAX_TXN_OPS, Op, Read, ReadManyResponse,
-    Result, Txn, TxnResponse, check_key, keys,
+    Change, Changes, DatastoreError, KeyValue, KvStore, ListResponse, MAX_TXN_OPS, Op, Read,
+    ReadManyResponse, Result, Txn, TxnResponse, check_key, keys,
 };
 use etcd_client::{
     Certificate, Client, Compare, CompareOp, ConnectOptions, GetOptions, Identity, KvClient,
@@ -141,6 +145,8 @@ pub struct EtcdStore {
     request_timeout: Duration,
     kv: KvClient,
     watch: WatchClient,
+    /// The watch streams of [`KvStore::changes`], by prefix.
+    follows: std::sync::Mutex<std::collections::HashMap<String, Follow>>,
     /// Kept for the clients above: it owns the channel that feeds endpoints to the balancer.
     _client: Client,
     // Declared last: dropped after the clients whose background tasks it runs.
@@ -222,6 +228,7 @@ impl EtcdStore {
             watch: client
                 .watch_client()
                 .max_decoding_message_size(MAX_RESPONSE_BYTES),
+            follows: std::sync::Mutex::new(std::collections::HashMap::new()),
             _client: client,
             endpoint_count: config.endpoints.len(),
             fail_fast: config.fail_fast,
@@ -460,6 +467,79 @@ impl EtcdStore {
     }
 }
 
+/// An open watch of [`KvStore::changes`], and how far its changes have been handed out.
+struct Follow {
+    stream: etcd_client::WatchStream,
+    /// Every change under the prefix up to this revision has been handed out.
+    delivered: i64,
+}
+
+/// What a watch stream said next.
+enum Watched {
+    /// Changes (never an empty list).
+    Events(Vec<etcd_client::Event>),
+    /// The start revision was compacted; the oldest revision etcd has.
+    Compacted(i64),
+    /// etcd cancelled the watch, or closed the stream, for this reason.
+    Ended(String),
+}
+
+impl Follow {
+    /// The next answer of the stream that is not only the confirmation of its creation (or a
+    /// progress notice).
+    async fn next(&mut self) -> std::result::Result<Watched, etcd_client::Error> {
+        loop {
+            let Some(response) = self.stream.message().await? else {
+                return Ok(Watched::Ended("etcd closed the watch stream".to_string()));
+            };
+            if response.canceled() {
+                return Ok(match response.compact_revision() {
+                    0 => Watched::Ended(format!(
+                        "etcd cancelled the watch: {}",
+                        response.cancel_reason()
+                    )),
+                    revision => Watched::Compacted(revision),
+                });
+            }
+            if !response.events().is_empty() {
+                return Ok(Watched::Events(response.events().to_vec()));
+            }
+        }
+    }
+}
+
+impl EtcdStore {
+    /// A watch of every key under `prefix` from revision `after + 1`.
+    fn open_follow(&self, prefix: &str, after: i64) -> Result<Follow> {
+        let options = WatchOptions::new()
+            .with_prefix()
+            .with_start_revision(after + 1);
+        let stream = self.run(true, || {
+            let (mut watch, prefix, options) =
+                (self.watch.clone(), prefix.to_string(), options.clone());
+            async move { watch.watch(prefix, Some(options)).await }
+        })?;
+        Ok(Follow {
+            stream,
+            delivered: after,
+        })
+    }
+
+    fn change(&self, event: etcd_client::Event) -> Result<Change> {
+        let deleted = event.event_type() == etcd_client::EventType::Delete;
+        let kv = event
+            .kv()
+            .cloned()
+            .ok_or_else(|| self.err("etcd sent a watch event without its key"))?;
+        let kv = self.convert(kv)?;
+        Ok(Change {
+            key: kv.key,
+            value: (!deleted).then_some(kv.value),
+            mod_revision: kv.mod_revision,
+        })
+    }
+}
+
 /// Runs `future` to completion on `runtime`. From a thread that has a tokio context already,
 /// where tokio would panic on a nested `block_on`, it runs on a helper thread.
 fn block_on<F>(runtime: &tokio::runtime::Runtime, future: F) -> F::Output
@@ -542,6 +622,18 @@ impl EtcdStore {
             _ => None,
         });
         Ok(Some(current.unwrap_or_default()))
+    }
+}
+
+#[cfg(test)]
+impl EtcdStore {
+    /// Drops etcd's history of `revision` and before (etcd's compaction at `revision + 1`,
+    /// which keeps the events of that revision on; it must not be past the store's).
+    pub(crate) fn compact(&self, revision: i64) -> Result<()> {
+        self.run(false, || {
+            let mut kv = self.kv.clone();
+            async move { kv.compact(revision + 1, None).await.map(|_| ()) }
+        })
     }
 }
 
@@ -792,6 +884,46 @@ impl KvStore for EtcdStore {
             Ok(Ok(None)) | Err(_) => self.revision(),
             Ok(Err(e)) => Err(Failure::from_client(e).into_error(&self.endpoints)),
         }
+    }
+
+    fn changes(&self, prefix: &str, after: i64, timeout: Duration) -> Result<Changes> {
+        let mut follows = self.follows.lock().unwrap_or_else(|p| p.into_inner());
+        let mut follow = match follows.remove(prefix) {
+            Some(f) if f.delivered == after => f,
+            _ => self.open_follow(prefix, after)?,
+        };
+        // (`Timeout` polls the watch first: what etcd has sent already is read even with a
+        // zero timeout.)
+        let next = block_on(&self.runtime, async {
+            tokio::time::timeout(timeout, follow.next()).await
+        });
+        let events = match next {
+            Err(_) => Vec::new(),
+            Ok(Ok(Watched::Events(events))) => events,
+            // etcd keeps the events from its compaction revision on: the history after the
+            // revision before it.
+            Ok(Ok(Watched::Compacted(revision))) => {
+                return Ok(Changes::Compacted {
+                    revision: revision - 1,
+                });
+            }
+            Ok(Ok(Watched::Ended(why))) => {
+                return Err(
+                    Failure::new(EtcdErrorKind::Disconnected, why).into_error(&self.endpoints)
+                );
+            }
+            Ok(Err(e)) => return Err(Failure::from_client(e).into_error(&self.endpoints)),
+        };
+        let events = events
+            .into_iter()
+            .map(|e| self.change(e))
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(last) = events.last() {
+            follow.delivered = last.mod_revision;
+        }
+        let revision = follow.delivered;
+        follows.insert(prefix.to_string(), follow);
+        Ok(Changes::Events { events, revision })
     }
 }
 

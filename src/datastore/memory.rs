@@ -1,16 +1,25 @@
-//! An in-memory [`KvStore`] for unit tests: a sorted map behind a mutex.
+//! An in-memory [`KvStore`] for unit tests: a sorted map behind a mutex, and the last
+//! [`HISTORY`] revisions' changes for [`KvStore::changes`].
 
 use super::{
-    Compare, KeyValue, KvStore, ListResponse, Op, Read, ReadManyResponse, Result, Txn, TxnResponse,
-    check_key,
+    Change, Changes, Compare, KeyValue, KvStore, ListResponse, Op, Read, ReadManyResponse, Result,
+    Txn, TxnResponse, check_key,
 };
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// How many revisions of changes the store keeps; older ones are compacted.
+const HISTORY: i64 = 10_000;
 
 #[derive(Default)]
 struct State {
     revision: i64,
     kvs: BTreeMap<String, KeyValue>,
+    /// Every change after `compacted`, in revision order.
+    history: VecDeque<Change>,
+    /// The history of this revision and before is gone.
+    compacted: i64,
 }
 
 impl State {
@@ -27,6 +36,8 @@ impl State {
 #[derive(Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
+    /// Signalled after every write that changed something.
+    written: Condvar,
 }
 
 impl MemoryStore {
@@ -35,13 +46,52 @@ impl MemoryStore {
         MemoryStore {
             state: Mutex::new(State {
                 revision: 1,
-                kvs: BTreeMap::new(),
+                ..State::default()
             }),
+            written: Condvar::new(),
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Drops the history of `revision` and before, as etcd's compaction does.
+    #[cfg(test)]
+    pub(crate) fn compact(&self, revision: i64) {
+        self.lock().compact(revision);
+    }
+}
+
+impl State {
+    fn compact(&mut self, revision: i64) {
+        while self
+            .history
+            .front()
+            .is_some_and(|c| c.mod_revision <= revision)
+        {
+            self.history.pop_front();
+        }
+        self.compacted = self.compacted.max(revision);
+    }
+
+    /// The changes under `prefix` after `after`.
+    fn changes_since(&self, prefix: &str, after: i64) -> Changes {
+        if after < self.compacted {
+            return Changes::Compacted {
+                revision: self.compacted,
+            };
+        }
+        let start = self.history.partition_point(|c| c.mod_revision <= after);
+        Changes::Events {
+            events: self
+                .history
+                .range(start..)
+                .filter(|c| c.key.starts_with(prefix))
+                .cloned()
+                .collect(),
+            revision: self.revision,
+        }
     }
 }
 
@@ -110,6 +160,11 @@ impl KvStore for MemoryStore {
                         None => (rev, 1),
                     };
                     changed = true;
+                    state.history.push_back(Change {
+                        key: key.clone(),
+                        value: Some(value.clone()),
+                        mod_revision: rev,
+                    });
                     state.kvs.insert(
                         key.clone(),
                         KeyValue {
@@ -122,12 +177,21 @@ impl KvStore for MemoryStore {
                     );
                 }
                 Op::Delete { key } => {
-                    changed |= state.kvs.remove(&key).is_some();
+                    if state.kvs.remove(&key).is_some() {
+                        changed = true;
+                        state.history.push_back(Change {
+                            key,
+                            value: None,
+                            mod_revision: rev,
+                        });
+                    }
                 }
             }
         }
         if changed {
             state.revision = rev;
+            state.compact(rev - HISTORY);
+            self.written.notify_all();
         }
         Ok(TxnResponse {
             succeeded: true,
@@ -137,6 +201,43 @@ impl KvStore for MemoryStore {
 
     fn revision(&self) -> Result<i64> {
         Ok(self.lock().revision)
+    }
+
+    fn wait_for_change(&self, prefix: &str, after: i64, timeout: Duration) -> Result<i64> {
+        let _ = prefix;
+        let deadline = Instant::now() + timeout;
+        let mut state = self.lock();
+        while state.revision <= after {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                break;
+            };
+            state = self
+                .written
+                .wait_timeout(state, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        Ok(state.revision)
+    }
+
+    fn changes(&self, prefix: &str, after: i64, timeout: Duration) -> Result<Changes> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.lock();
+        loop {
+            let found = state.changes_since(prefix, after);
+            let empty = matches!(&found, Changes::Events { events, .. } if events.is_empty());
+            let left = deadline.checked_duration_since(Instant::now());
+            match left {
+                Some(left) if empty && !left.is_zero() => {
+                    state = self
+                        .written
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                }
+                _ => return Ok(found),
+            }
+        }
     }
 }
 

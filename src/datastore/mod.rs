@@ -19,6 +19,12 @@
 //!   [`MAX_TXN_BYTES`], an empty key, or one key written twice (see [`Txn::validate`]). So code
 //!   tested against the embedded or memory store cannot build a transaction etcd would reject.
 //!
+//! Change feed: [`KvStore::changes`] follows the keys under a prefix from a revision (a
+//! [`scan`](KvStore::scan)'s, say): each [`Change`] is a key, its new value or its deletion,
+//! and the revision of the write. When the history from that revision is gone (etcd
+//! compacted it, the embedded store pruned its change log), the answer is
+//! [`Changes::Compacted`]: the caller lists again and follows from the listing's revision.
+//!
 //! The API is synchronous. The etcd backend runs its own single-threaded tokio runtime, so
 //! async stays inside the one module that needs it.
 
@@ -369,6 +375,38 @@ pub struct ReadManyResponse {
     pub revision: i64,
 }
 
+/// One change of a key under a followed prefix ([`KvStore::changes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The key.
+    pub key: String,
+    /// The value written, or `None`: the key was deleted.
+    pub value: Option<Vec<u8>>,
+    /// The revision of the write (of the deletion, for a deleted key).
+    pub mod_revision: i64,
+}
+
+/// What [`KvStore::changes`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changes {
+    /// The changes after the revision asked for, in revision order; none when the wait timed
+    /// out. Every change under the prefix up to `revision` has been delivered: ask from
+    /// `revision` next.
+    Events {
+        /// The changes.
+        events: Vec<Change>,
+        /// The revision to follow from next.
+        revision: i64,
+    },
+    /// The history after the revision asked for is gone: list the prefix again and follow
+    /// from the listing's revision.
+    Compacted {
+        /// The oldest revision the store still has the history after: follow from it or
+        /// later (0 when unknown).
+        revision: i64,
+    },
+}
+
 /// Errors of the key/value layer. Messages name the datastore and where it is.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -503,6 +541,33 @@ pub trait KvStore: Send + Sync {
             }
             std::thread::sleep(Duration::from_millis(100).min(timeout));
         }
+    }
+
+    /// The changes under `prefix` after revision `after`, waiting up to `timeout` for the
+    /// first one (a zero timeout does not wait; etcd then answers with what its watch has
+    /// already sent, which may be nothing yet).
+    ///
+    /// Each key changed after `after` appears; its last [`Change`] is its state as of the
+    /// returned revision, so applying the events in order to a listing taken at `after` gives
+    /// the listing at that revision. Intermediate states of a key written several times may be
+    /// left out (the embedded store keeps which keys changed, not their old values).
+    /// [`Changes::Compacted`] when the store no longer has the history from `after`.
+    ///
+    /// etcd keeps one watch stream open per followed prefix and goes on reading it while the
+    /// caller asks from where the last answer ended; the embedded store reads its change log
+    /// (a bounded window of revisions); the memory store keeps the last events. The default,
+    /// for stores that keep no history, waits with [`wait_for_change`](KvStore::wait_for_change)
+    /// and answers [`Changes::Compacted`] whenever the store changed: the caller re-lists.
+    fn changes(&self, prefix: &str, after: i64, timeout: Duration) -> Result<Changes> {
+        let revision = self.wait_for_change(prefix, after, timeout)?;
+        Ok(if revision > after {
+            Changes::Compacted { revision: 0 }
+        } else {
+            Changes::Events {
+                events: Vec::new(),
+                revision: after,
+            }
+        })
     }
 }
 

@@ -1,13 +1,20 @@
 //! The agent's loop: start-up, then keep the node's floating-IP NAT in step with its
 //! WorkloadEndpoints until asked to stop.
+//!
+//! The endpoints come from the node's [`View`]: one paged listing, then the store's change
+//! feed, so that a change anywhere in the cluster costs the agent that change's size. The
+//! rules are rendered again only when this node's endpoints or the FelixConfigurations
+//! changed; the tunnel addresses' inputs (pools, the Node) are read again only when one of
+//! them changed.
 
 use super::floating::FloatingIps;
 use super::nat::{self, Ruleset};
 use super::startup::{self, DefaultPools, Registration};
 use super::tunnel::TunnelAddressAllocator;
+use super::view::{Followed, Touched, View};
 use super::{NodeError, log};
+use crate::datastore::Read;
 use crate::datastore::api::{Client, ClientError, Stored};
-use crate::datastore::{Read, keys};
 use crate::model::{IpPool, Node, WorkloadEndpoint};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -74,26 +81,6 @@ pub struct ReconcileOutcome {
     pub applied: bool,
 }
 
-/// This node's WorkloadEndpoints (`spec.node == nodename`, all namespaces), the store revision
-/// they were read at, and a message for each stored value that could not be decoded (such
-/// values are skipped rather than stopping the node's NAT).
-pub(crate) fn local_endpoints(
-    client: &Client,
-    nodename: &str,
-) -> Result<(Vec<WorkloadEndpoint>, i64, Vec<String>), NodeError> {
-    let resp = client.store().list(&WorkloadEndpoint::list_prefix(None))?;
-    let mut weps = Vec::new();
-    let mut bad = Vec::new();
-    for kv in &resp.kvs {
-        match WorkloadEndpoint::decode(kv) {
-            Ok(w) if w.spec.node == nodename => weps.push(w),
-            Ok(_) => {}
-            Err(e) => bad.push(e.to_string()),
-        }
-    }
-    Ok((weps, resp.revision, bad))
-}
-
 /// Reads this node's endpoints, renders their NAT and applies it (inside `netns` when given),
 /// unconditionally. The one-shot form of the agent's loop, for tools and tests. As in the
 /// loop, floating IPs are programmed only when FelixConfiguration `floatingIPs` is `Enabled`
@@ -103,9 +90,10 @@ pub fn reconcile_nat(
     nodename: &str,
     netns: Option<&str>,
 ) -> Result<Ruleset, NodeError> {
-    let (weps, _, _) = local_endpoints(client, nodename)?;
+    let mut view = View::new(nodename);
+    view.load(client.store().as_ref())?;
     let floating = FloatingIps::read(client, nodename)?;
-    let (rules, waiting) = render_if_enabled(&weps, nodename, &floating);
+    let (rules, waiting) = render_if_enabled(&view.endpoints(), nodename, &floating);
     if waiting > 0 {
         log("WARN", &floating.why_not(waiting));
     }
@@ -193,6 +181,12 @@ pub struct Agent {
     /// The `floatingIPs` setting last reported as keeping floating IPs unprogrammed (reported
     /// once while it stays so).
     floating_reported: Option<FloatingIps>,
+    /// This node's endpoints, kept by the change feed.
+    view: View,
+    /// The `floatingIPs` in force, read again when a FelixConfiguration changes.
+    floating: Option<FloatingIps>,
+    /// A pool or the Node changed since the tunnel addresses' inputs were last compared.
+    tunnel_inputs_touched: bool,
 }
 
 impl Agent {
@@ -205,7 +199,6 @@ impl Agent {
     ) -> Agent {
         Agent {
             client,
-            config,
             tunnels,
             out,
             current: None,
@@ -215,6 +208,10 @@ impl Agent {
             tunnel_notice_logged: false,
             bad_endpoints: BTreeSet::new(),
             floating_reported: None,
+            view: View::new(&config.nodename),
+            floating: None,
+            tunnel_inputs_touched: false,
+            config,
         }
     }
 
@@ -315,18 +312,76 @@ impl Agent {
         Ok(())
     }
 
-    /// One pass: read the node's endpoints, render, and apply (or print, in a dry run) when
-    /// the rules differ from the last ones, or when `force` is set.
+    /// One pass: bring the node's endpoints up to date (the first pass lists them; later
+    /// ones apply the changes the feed has already delivered, without waiting), render, and
+    /// apply (or print, in a dry run) when the rules differ from the last ones, or when
+    /// `force` is set.
     pub fn reconcile(&mut self, force: bool) -> Result<ReconcileOutcome, NodeError> {
+        self.catch_up(Duration::ZERO)?;
+        self.render(force)
+    }
+
+    /// One pass of the loop: waits up to `wait` for changes, and renders only when they may
+    /// change the rules (or `force` is set, or nothing was rendered yet).
+    fn pass(&mut self, force: bool, wait: Duration) -> Result<ReconcileOutcome, NodeError> {
+        let touched = self.catch_up(wait)?;
+        if touched.rules() || force || self.current.is_none() {
+            return self.render(force);
+        }
+        Ok(ReconcileOutcome {
+            revision: self.view.revision(),
+            endpoints: self.view.len(),
+            changed: false,
+            applied: false,
+        })
+    }
+
+    /// Applies what the change feed has (waiting up to `timeout` for it), and re-reads
+    /// `floatingIPs` when a FelixConfiguration changed.
+    fn catch_up(&mut self, timeout: Duration) -> Result<Touched, NodeError> {
+        let touched = match self.view.follow(self.client.store().as_ref(), timeout)? {
+            Followed::Changes(touched) => touched,
+            Followed::Relisted {
+                from,
+                compacted,
+                revision,
+            } => {
+                log(
+                    "WARN",
+                    &format!(
+                        "the datastore no longer has the changes after revision {from} \
+                         (compacted up to {compacted}): listed this node's endpoints again at \
+                         revision {revision}"
+                    ),
+                );
+                Touched::ALL
+            }
+        };
+        self.tunnel_inputs_touched |= touched.tunnel_inputs;
+        if touched.felix {
+            self.floating = None;
+        }
+        if self.floating.is_none() {
+            self.floating = Some(FloatingIps::read(&self.client, &self.config.nodename)?);
+        }
+        Ok(touched)
+    }
+
+    /// Renders the view's endpoints, and applies (or prints) the rules when they differ from
+    /// the last ones, or when `force` is set.
+    fn render(&mut self, force: bool) -> Result<ReconcileOutcome, NodeError> {
         let nodename = self.config.nodename.clone();
-        let (weps, revision, bad) = local_endpoints(&self.client, &nodename)?;
         // Each unreadable endpoint is reported once, not on every pass while it stays.
-        let bad: BTreeSet<String> = bad.into_iter().collect();
+        let bad: BTreeSet<String> = self.view.bad().cloned().collect();
         for b in bad.difference(&self.bad_endpoints) {
             log("WARN", &format!("skipping endpoint: {b}"));
         }
         self.bad_endpoints = bad;
-        let floating = FloatingIps::read(&self.client, &nodename)?;
+        let floating = match &self.floating {
+            Some(f) => f.clone(),
+            None => FloatingIps::read(&self.client, &nodename)?,
+        };
+        let weps = self.view.endpoints();
         let (rules, waiting) = render_if_enabled(&weps, &nodename, &floating);
         self.report_floating(&floating, waiting);
         let changed = self.current.as_ref().is_none_or(|c| !c.same_rules(&rules));
@@ -360,7 +415,7 @@ impl Agent {
             self.current = Some(rules);
         }
         Ok(ReconcileOutcome {
-            revision,
+            revision: self.view.revision(),
             endpoints: weps.len(),
             changed,
             applied,
@@ -393,8 +448,9 @@ impl Agent {
 
     /// True when the tunnel addresses are due: their own resync interval has passed, or a
     /// pool or this node's Node changed since they were last brought up to date (Calico's
-    /// allocateip follows every pool and Node update).
-    fn tunnels_due(&self) -> bool {
+    /// allocateip follows every pool and Node update). The inputs are read only after the
+    /// change feed reported a change to one of them.
+    fn tunnels_due(&mut self) -> bool {
         if self.config.dry_run || self.current.is_none() {
             return false;
         }
@@ -404,34 +460,14 @@ impl Agent {
         {
             return true;
         }
+        if !std::mem::take(&mut self.tunnel_inputs_touched) {
+            return false;
+        }
         match self.read_tunnel_inputs() {
             Ok(inputs) => self.tunnel_inputs.as_ref() != Some(&inputs),
-            Err(_) => false,
-        }
-    }
-
-    /// Waits until a resource (an endpoint, a pool, a Node) may have changed after `revision`,
-    /// `poll_interval` passes, or `stop` is set. Datastore errors end the wait (the next
-    /// reconcile reports).
-    fn wait(&self, revision: i64, stop: &AtomicBool) {
-        let prefix = keys::RESOURCES_PREFIX;
-        let deadline = Instant::now() + self.config.poll_interval;
-        // Short slices keep SIGTERM handling prompt even on backends that block for the
-        // whole timeout.
-        let slice = self.config.poll_interval.min(Duration::from_secs(1));
-        while !stop.load(Ordering::Relaxed) {
-            let now = Instant::now();
-            if now >= deadline {
-                return;
-            }
-            match self
-                .client
-                .store()
-                .wait_for_change(prefix, revision, slice.min(deadline - now))
-            {
-                Ok(r) if r > revision => return,
-                Ok(_) => {}
-                Err(_) => return,
+            Err(_) => {
+                self.tunnel_inputs_touched = true;
+                false
             }
         }
     }
@@ -458,11 +494,10 @@ impl Agent {
             {
                 log("ERROR", &format!("tunnel addresses: {e}"));
             }
-            match self.reconcile(resync && !self.config.dry_run) {
-                Ok(outcome) => {
-                    backoff.reset();
-                    self.wait(outcome.revision, stop);
-                }
+            // Short waits keep SIGTERM handling prompt.
+            let wait = self.config.poll_interval.min(Duration::from_secs(1));
+            match self.pass(resync && !self.config.dry_run, wait) {
+                Ok(_) => backoff.reset(),
                 Err(e) => {
                     let d = backoff.next_delay();
                     log(
@@ -556,28 +591,6 @@ mod tests {
         assert_eq!(ms, [500, 1000, 2000, 3000, 3000]);
         b.reset();
         assert_eq!(b.next_delay(), Duration::from_millis(500));
-    }
-
-    #[test]
-    fn local_endpoints_filters_by_node_and_skips_bad_values() {
-        let client = Client::new(Arc::new(MemoryStore::new()));
-        client
-            .create(wep("a", "node-a", "10.65.0.5", "10.0.0.1"))
-            .unwrap();
-        client
-            .create(wep("b", "node-b", "10.65.0.6", "10.0.0.2"))
-            .unwrap();
-        let bad = "/calico/resources/v3/projectcalico.org/workloadendpoints/default/broken";
-        client
-            .store()
-            .txn(crate::datastore::Txn::new().put(bad, b"{not json".to_vec()))
-            .unwrap();
-        let (weps, rev, errs) = local_endpoints(&client, "node-a").unwrap();
-        assert_eq!(weps.len(), 1);
-        assert_eq!(weps[0].spec.pod, "a");
-        assert_eq!(rev, client.store().revision().unwrap());
-        assert_eq!(errs.len(), 1);
-        assert!(errs[0].contains("broken"), "{errs:?}");
     }
 
     #[test]
@@ -729,16 +742,20 @@ mod tests {
         );
         agent.startup().unwrap();
         assert_eq!(passes.load(Ordering::SeqCst), 1);
-        // As after the first NAT pass of `run`.
+        // As after the first NAT pass of `run`: the view listed.
+        agent.catch_up(Duration::ZERO).unwrap();
         agent.current = Some(nat::render(&[], "node-a"));
         assert!(!agent.tunnels_due());
-        // Endpoints come and go: nothing for the tunnels.
+        // Endpoints come and go: nothing for the tunnels (their inputs are not even read).
         client
             .create(wep("a", "node-a", "10.65.0.5", "10.0.0.1"))
             .unwrap();
+        agent.catch_up(Duration::ZERO).unwrap();
+        assert!(!agent.tunnel_inputs_touched);
         assert!(!agent.tunnels_due());
         // A pool appears, changes, goes; the Node changes: each time the tunnels are due.
         let pool = client.create(IpPool::new("p", "10.65.0.0/16")).unwrap();
+        agent.catch_up(Duration::ZERO).unwrap();
         let mut changes: Vec<Box<dyn Fn()>> = Vec::new();
         let c = client.clone();
         changes.push(Box::new(move || {
@@ -762,6 +779,7 @@ mod tests {
         assert!(!agent.tunnels_due());
         for change in changes {
             change();
+            agent.catch_up(Duration::ZERO).unwrap();
             assert!(agent.tunnels_due());
             agent.sync_tunnels().unwrap();
             assert!(!agent.tunnels_due());

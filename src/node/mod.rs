@@ -3,9 +3,10 @@
 //! At start it registers its Node (labels merged), creates the default IP pools when a family
 //! has none, initialises ClusterInformation `default` and brings its tunnel addresses up to
 //! date (through the [`tunnel`] seam, which the IPAM engine fills). Then it keeps the node's
-//! floating-IP NAT ([`nat`]) in step with the WorkloadEndpoints scheduled on it: it lists them,
-//! renders one nftables table, applies it atomically with `nft -f -` when it changed, and
-//! waits for the next datastore change. Datastore or `nft` errors are logged and retried with
+//! floating-IP NAT ([`nat`]) in step with the WorkloadEndpoints scheduled on it: it lists them
+//! once, then follows the datastore's change feed, keeping only its own endpoints (`view`);
+//! when they change it renders one nftables table and applies it atomically with `nft -f -`
+//! if it changed. Datastore or `nft` errors are logged and retried with
 //! exponential back-off; SIGTERM and SIGINT stop it cleanly (the NAT stays in place, as
 //! Felix's does, so restarting the agent does not interrupt traffic).
 //!
@@ -26,6 +27,7 @@ mod floating;
 pub mod nat;
 pub mod startup;
 pub mod tunnel;
+mod view;
 
 use crate::config::{self, Overrides};
 use crate::datastore::DatastoreError;

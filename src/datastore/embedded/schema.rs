@@ -12,8 +12,26 @@ use std::path::Path;
 pub(super) const APPLICATION_ID: i32 = 0x4341_4c49;
 
 /// The schema this code writes and reads: 3 split large values out of the key table; 4 added
-/// the index on `mod_revision` (see [`MOD_REVISION_INDEX`]).
-const SCHEMA_VERSION: i32 = 4;
+/// the index on `mod_revision` (see [`MOD_REVISION_INDEX`]); 5 the change log (see
+/// [`CHANGE_LOG`]).
+const SCHEMA_VERSION: i32 = 5;
+
+/// [`CHANGE_LOG`]'s SQL, as a literal for `concat!`.
+macro_rules! change_log {
+    () => {
+        "CREATE TABLE changes (
+            revision INTEGER NOT NULL,
+            key BLOB NOT NULL,
+            PRIMARY KEY (revision, key)
+        ) WITHOUT ROWID;"
+    };
+}
+
+/// The change log (version 5): which keys each revision wrote or deleted, for
+/// [`crate::datastore::KvStore::changes`]; `meta.compacted` is the revision up to which it
+/// has been pruned (a file converted from an older version has no history before the
+/// conversion).
+const CHANGE_LOG: &str = change_log!();
 
 /// An index of the key table by `mod_revision`, so that a comparison over a whole key range
 /// ("no key under the IP pools' prefix written since revision R", what every IPPool create
@@ -47,12 +65,14 @@ macro_rules! kv_tables {
 const SCHEMA: &str = concat!(
     "CREATE TABLE meta (
         id INTEGER PRIMARY KEY CHECK (id = 0),
-        revision INTEGER NOT NULL
+        revision INTEGER NOT NULL,
+        compacted INTEGER NOT NULL DEFAULT 0
     );
     INSERT INTO meta (id, revision) VALUES (0, 1);
     ",
     kv_tables!("kv"),
-    "CREATE INDEX kv_mod_revision ON kv (mod_revision);"
+    "CREATE INDEX kv_mod_revision ON kv (mod_revision);",
+    change_log!()
 );
 
 /// Converts a version-1 or version-2 file (one `kv` table of keys, values and revisions) to
@@ -174,6 +194,13 @@ impl EmbeddedStore {
             }
             if (1..=3).contains(&version) {
                 tx.execute_batch(MOD_REVISION_INDEX)?;
+            }
+            if (1..=4).contains(&version) {
+                tx.execute_batch(CHANGE_LOG)?;
+                tx.execute_batch(
+                    "ALTER TABLE meta ADD COLUMN compacted INTEGER NOT NULL DEFAULT 0;
+                     UPDATE meta SET compacted = revision;",
+                )?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             }
             tx.commit()
@@ -377,8 +404,10 @@ mod tests {
         store.txn(Txn::new().put("/p/a", b"1".to_vec())).unwrap();
         drop(store);
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("DROP INDEX kv_mod_revision; PRAGMA user_version = 3;")
-            .unwrap();
+        conn.execute_batch(&format!(
+            "DROP INDEX kv_mod_revision; {AS_VERSION_4} PRAGMA user_version = 3;"
+        ))
+        .unwrap();
         drop(conn);
         let store = EmbeddedStore::open(&path).unwrap();
         let held = Txn {
@@ -395,6 +424,57 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    /// Turns a current file back into a version-4 one: no change log.
+    const AS_VERSION_4: &str =
+        "DROP TABLE changes; ALTER TABLE meta DROP COLUMN compacted; PRAGMA user_version = 4;";
+
+    #[test]
+    fn a_version_4_store_gains_the_change_log_with_history_from_its_conversion() {
+        use crate::datastore::Changes;
+        use std::time::Duration;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v4.db");
+        let store = EmbeddedStore::open(&path).unwrap();
+        let first = store.txn(Txn::new().put("/p/a", b"1".to_vec())).unwrap();
+        let converted_at = store.txn(Txn::new().put("/p/b", b"1".to_vec())).unwrap();
+        drop(store);
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(AS_VERSION_4)
+            .unwrap();
+        let store = EmbeddedStore::open(&path).unwrap();
+        let changes = |after| store.changes("/p/", after, Duration::ZERO).unwrap();
+        // No history from before the conversion: a follower from then lists again.
+        assert_eq!(
+            changes(first.revision),
+            Changes::Compacted {
+                revision: converted_at.revision
+            }
+        );
+        assert_eq!(
+            changes(converted_at.revision),
+            Changes::Events {
+                events: vec![],
+                revision: converted_at.revision
+            }
+        );
+        let next = store.txn(Txn::new().put("/p/a", b"2".to_vec())).unwrap();
+        match changes(converted_at.revision) {
+            Changes::Events { events, revision } => {
+                assert_eq!(revision, next.revision);
+                assert_eq!(events.len(), 1);
+                assert_eq!(events[0].value.as_deref(), Some(&b"2"[..]));
+            }
+            other => panic!("{other:?}"),
+        }
+        let version: i32 = Connection::open(&path)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(store.integrity_check().unwrap(), "ok");
     }
 
     /// A value too big to be kept in its key's row.
