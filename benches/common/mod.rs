@@ -156,6 +156,11 @@ impl KvStore for Counting {
     fn list(&self, prefix: &str) -> Result<ListResponse> {
         self.call(&self.lists, &self.read_nanos, || self.inner.list(prefix))
     }
+    fn list_keys(&self, prefix: &str) -> Result<ListResponse> {
+        self.call(&self.lists, &self.read_nanos, || {
+            self.inner.list_keys(prefix)
+        })
+    }
     fn read_many(&self, reads: &[Read]) -> Result<ReadManyResponse> {
         // One round trip, counted as one read.
         self.call(&self.gets, &self.read_nanos, || self.inner.read_many(reads))

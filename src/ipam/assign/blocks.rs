@@ -12,31 +12,35 @@ use crate::ipam::{
 };
 use crate::model::{Cidr, IpPool};
 
+/// How many CIDRs of a walk are read first, with the host's affinities; later batches of
+/// values (borrowing) double up to [`MAX_TXN_OPS`].
+const FIRST_BATCH: usize = 8;
+
 impl Family<'_> {
-    /// Lists every block of the family with its value, once.
-    fn load_block_values(&mut self) -> Result<()> {
-        if self.blocks_complete {
+    /// Lists the keys of every block of the family, once: which blocks exist, without their
+    /// values (a block is tens of bytes here, against up to ten kilobytes with its value).
+    fn list_block_keys(&mut self) -> Result<()> {
+        if self.listed.is_some() {
             return Ok(());
         }
-        let resp = self.ipam.store().list(&keys::blocks_prefix(self.version))?;
-        self.blocks.clear();
-        for kv in resp.kvs {
-            if let Some(cidr) = keys::parse_block(&kv.key) {
-                self.blocks.insert(
-                    cidr.network(),
-                    Some(LazyBlock::stored(kv.value, kv.mod_revision)),
-                );
-            }
-        }
-        self.blocks_complete = true;
+        let resp = self
+            .ipam
+            .store()
+            .list_keys(&keys::blocks_prefix(self.version))?;
+        let listed: std::collections::HashSet<Cidr> = resp
+            .kvs
+            .iter()
+            .filter_map(|kv| keys::parse_block(&kv.key).map(|c| c.network()))
+            .collect();
+        // The listing is newer than what was read absent before it.
+        self.blocks
+            .retain(|cidr, block| block.is_some() || !listed.contains(cidr));
+        self.listed = Some(listed);
         Ok(())
     }
 
-    /// Those of `cidrs` whose block we have not read (none once every block is listed).
+    /// Those of `cidrs` whose block we have not read.
     fn unread(&self, cidrs: &[Cidr]) -> Vec<Cidr> {
-        if self.blocks_complete {
-            return Vec::new();
-        }
         cidrs
             .iter()
             .filter(|c| !self.blocks.contains_key(c))
@@ -52,9 +56,12 @@ impl Family<'_> {
         Ok(())
     }
 
-    /// True when block `cidr` is known to exist (read, or listed).
+    /// True when block `cidr` is known to exist (read, or listed and not read since).
     fn exists(&self, cidr: &Cidr) -> bool {
-        matches!(self.blocks.get(cidr), Some(Some(_)))
+        match self.blocks.get(cidr) {
+            Some(block) => block.is_some(),
+            None => self.listed.as_ref().is_some_and(|l| l.contains(cidr)),
+        }
     }
 
     /// The block as read, decoded (None when absent, not read, or undecodable).
@@ -106,11 +113,12 @@ impl Family<'_> {
     /// became ours since we listed our affinities (another process on this host claimed it)
     /// and has room is taken instead of claiming one more.
     ///
-    /// Reads: our affinities and the first CIDRs of the walk in one round trip, then batches
-    /// of the walk twice as large each time (a dense pool) — never a listing of every block,
-    /// whose cost would grow with the cluster.
+    /// Reads: our affinities and the first CIDRs of the walk (with their values) in one round
+    /// trip; when none of those is free (a dense pool), the keys of the family's blocks in one
+    /// more, and the rest of the walk in memory. Never the values of every block, whose cost
+    /// grows with the cluster (at 10,000 nodes, a walk over a nearly full pool read thousands
+    /// of values in batches, and a borrow listed them all).
     pub(super) fn find_usable_block(&mut self) -> Result<Option<Candidate>> {
-        const FIRST_BATCH: usize = 8;
         let mut walks: Vec<(usize, BlockWalk)> = (0..self.pools.len())
             .filter(|&pi| self.pools[pi].block_size() >= self.pools[pi].cidr.prefix())
             .map(|pi| {
@@ -160,18 +168,23 @@ impl Family<'_> {
             }
         }
 
+        // The first CIDRs of the first walk were read with the affinities.
+        if let Some((pi, walk)) = walks.first_mut() {
+            let next = self.next_not_ours(walk, FIRST_BATCH);
+            self.read_missing(&next)?;
+            if let Some(free) = next.iter().find(|c| !self.exists(c)) {
+                return Ok(Some(Candidate::Fresh(*free, *pi)));
+            }
+        }
+        if walks.is_empty() {
+            return Ok(None);
+        }
+        self.list_block_keys()?;
         for (pi, walk) in &mut walks {
-            let mut batch = FIRST_BATCH;
-            loop {
-                let next = self.next_not_ours(walk, batch);
-                if next.is_empty() {
-                    break;
+            while let Some(cidr) = walk.next_unreserved(&self.reservations) {
+                if !self.owned.contains(&cidr) && !self.exists(&cidr) {
+                    return Ok(Some(Candidate::Fresh(cidr, *pi)));
                 }
-                self.read_missing(&next)?;
-                if let Some(free) = next.iter().find(|c| !self.exists(c)) {
-                    return Ok(Some(Candidate::Fresh(*free, *pi)));
-                }
-                batch = (batch * 2).min(MAX_TXN_OPS);
             }
         }
         Ok(None)
@@ -235,9 +248,11 @@ impl Family<'_> {
 
     /// Borrowing (strict affinity off): addresses from any existing block of the usable pools,
     /// visited in the host's random order. Calico probes every block-sized CIDR of each pool;
-    /// we walk only the blocks that exist (the same result, without thousands of reads).
+    /// we walk only the blocks that exist (the same result, without thousands of reads): their
+    /// keys are listed, and their values read in that order, in batches twice as large each
+    /// time, only as far as needed.
     pub(super) fn borrow(&mut self) -> Result<()> {
-        self.load_block_values()?;
+        self.list_block_keys()?;
         let mut exhausted = Vec::new();
         for pi in 0..self.pools.len() {
             if self.remaining() == 0 {
@@ -245,16 +260,28 @@ impl Family<'_> {
             }
             let pool_cidr = self.pools[pi].cidr;
             let walk = BlockWalk::new(pool_cidr, self.pools[pi].block_size(), self.host);
-            let mut candidates: Vec<(u128, Cidr)> = self
+            let listed = self.listed.iter().flatten();
+            let read = self
                 .blocks
                 .iter()
-                .filter(|(c, b)| b.is_some() && pool_cidr.contains(c))
-                .map(|(c, _)| (walk.rank(c), *c))
+                .filter(|(_, b)| b.is_some())
+                .map(|(c, _)| c);
+            let mut candidates: Vec<(u128, Cidr)> = listed
+                .chain(read)
+                .filter(|c| pool_cidr.contains(c) && self.exists(c))
+                .map(|c| (walk.rank(c), *c))
                 .collect();
             candidates.sort_unstable();
-            for (_, cidr) in candidates {
+            candidates.dedup();
+            let mut batch = FIRST_BATCH;
+            for (i, &(_, cidr)) in candidates.iter().enumerate() {
                 if self.remaining() == 0 {
                     break;
+                }
+                if !self.blocks.contains_key(&cidr) {
+                    let next: Vec<Cidr> = candidates[i..].iter().take(batch).map(|c| c.1).collect();
+                    self.read_missing(&next)?;
+                    batch = (batch * 2).min(MAX_TXN_OPS);
                 }
                 if self.reservations.covers_whole(&cidr) {
                     continue;
