@@ -460,24 +460,29 @@ impl EtcdStore {
         })
     }
 
-    /// How many keys each range holds at `revision`, in one request (etcd's count-only
-    /// ranges: its index is walked, no value is read).
+    /// One transaction of reads only (retried as reads are, see [`EtcdStore::run`]).
+    fn read_txn(&self, ops: Vec<TxnOp>) -> Result<etcd_client::TxnResponse> {
+        let request = etcd_client::Txn::new().and_then(ops);
+        self.run(true, || {
+            let (mut kv, request) = (self.kv.clone(), request.clone());
+            async move { kv.txn(request).await }
+        })
+    }
+
+    /// How many keys each range holds at `revision` (0: the current one), in one request
+    /// (etcd's count-only ranges: its index is walked, no value is read).
     fn count_ranges(&self, ranges: &[(Vec<u8>, Vec<u8>)], revision: i64) -> Result<Vec<usize>> {
         let ops: Vec<TxnOp> = ranges
             .iter()
             .map(|(start, end)| {
-                let options = GetOptions::new()
-                    .with_range(end.clone())
-                    .with_count_only()
-                    .with_revision(revision);
+                let mut options = GetOptions::new().with_range(end.clone()).with_count_only();
+                if revision > 0 {
+                    options = options.with_revision(revision);
+                }
                 TxnOp::get(start.clone(), Some(options))
             })
             .collect();
-        let request = etcd_client::Txn::new().and_then(ops);
-        let response = self.run(true, || {
-            let (mut kv, request) = (self.kv.clone(), request.clone());
-            async move { kv.txn(request).await }
-        })?;
+        let response = self.read_txn(ops)?;
         let counts: Vec<usize> = response
             .op_responses()
             .into_iter()
@@ -878,6 +883,21 @@ impl KvStore for EtcdStore {
         self.scan_range(prefix.as_bytes(), end, 0, visit)
     }
 
+    fn count_keys(&self, prefixes: &[String]) -> Result<Vec<usize>> {
+        let ranges: Vec<(Vec<u8>, Vec<u8>)> = prefixes
+            .iter()
+            .map(|p| {
+                let end = super::prefix_end(p.as_bytes()).unwrap_or_else(|| vec![0]);
+                (p.as_bytes().to_vec(), end)
+            })
+            .collect();
+        let mut counts = Vec::with_capacity(ranges.len());
+        for chunk in ranges.chunks(MAX_TXN_OPS) {
+            counts.extend(self.count_ranges(chunk, 0)?);
+        }
+        Ok(counts)
+    }
+
     fn read_at_one_revision(
         &self,
         read: &mut dyn FnMut(&dyn super::Snapshot) -> Result<()>,
@@ -913,11 +933,7 @@ impl KvStore for EtcdStore {
                     TxnOp::get(key.as_str(), Some(options))
                 })
                 .collect();
-            let request = etcd_client::Txn::new().and_then(ops);
-            let response = self.run(true, || {
-                let (mut kv, request) = (self.kv.clone(), request.clone());
-                async move { kv.txn(request).await }
-            })?;
+            let response = self.read_txn(ops)?;
             if out.revision == 0 {
                 out.revision = header_revision(response.header());
             }

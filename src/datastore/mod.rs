@@ -571,6 +571,16 @@ pub trait KvStore: Send + Sync {
         Ok(resp)
     }
 
+    /// How many keys start with each of `prefixes`, all in one request where the store can
+    /// (etcd: count-only ranges, which walk its index and read no value). The default lists
+    /// the keys.
+    fn count_keys(&self, prefixes: &[String]) -> Result<Vec<usize>> {
+        prefixes
+            .iter()
+            .map(|p| self.list_keys(p).map(|r| r.kvs.len()))
+            .collect()
+    }
+
     /// Visits every key starting with `prefix`, in key order, all as of one revision (which
     /// it returns), without holding the whole listing in memory: etcd is read in pages pinned
     /// to the revision of the first, the embedded store in one read transaction. `visit`

@@ -417,8 +417,11 @@ impl InUse {
     }
 }
 
-/// What [`Ipam::read_owners`] reads: the pools, the nodes and every address in use.
+/// What [`Ipam::read_owners`] reads: ClusterInformation, the handles, the pools, the nodes
+/// and every address in use.
 struct Owners {
+    info: ClusterInformation,
+    handles: Handles,
     pools: Vec<IpPool>,
     nodes: Vec<Node>,
     in_use: InUse,
@@ -676,7 +679,7 @@ impl Ipam {
     /// the pools and the nodes, the handles, and the WorkloadEndpoints (in as many ranges as
     /// [`endpoint_parts`], where the store can split them). Who uses which address: Nodes'
     /// tunnel addresses, then WorkloadEndpoints in key order.
-    fn read_owners(&self, snap: &dyn Snapshot) -> Result<(ClusterInformation, Handles, Owners)> {
+    fn read_owners(&self, snap: &dyn Snapshot) -> Result<Owners> {
         let info_key = <ClusterInformation as Stored>::key(None, "default");
         let (mut info, mut pools, mut nodes) = (Vec::new(), Vec::new(), Vec::new());
         let mut handles = Handles::default();
@@ -780,17 +783,15 @@ impl Ipam {
             in_use.append(part.in_use);
         }
         in_use.finish();
-        Ok((
+        Ok(Owners {
             info,
             handles,
-            Owners {
-                pools,
-                nodes,
-                in_use,
-                node_tunnel_count,
-                workload_ips,
-            },
-        ))
+            pools,
+            nodes,
+            in_use,
+            node_tunnel_count,
+            workload_ips,
+        })
     }
 
     /// The addresses among `candidates` that a WorkloadEndpoint or a Node's tunnel address
@@ -898,17 +899,15 @@ impl Ipam {
     ) -> Result<CheckResult> {
         // Endpoints (and handles) before blocks, so that each allocation's owner is known as
         // its block is read; the blocks are read last, decoded one at a time.
-        let (
+        let Owners {
             info,
             mut handles,
-            Owners {
-                pools,
-                nodes,
-                in_use,
-                node_tunnel_count,
-                workload_ips,
-            },
-        ) = self.read_owners(snap)?;
+            pools,
+            nodes,
+            in_use,
+            node_tunnel_count,
+            workload_ips,
+        } = self.read_owners(snap)?;
 
         let active_pools: Vec<Cidr> = pools
             .iter()

@@ -97,6 +97,7 @@ impl BlockWalk {
     }
 
     /// The index of the block holding `cidr` in visiting order (0 = visited first).
+    #[cfg(test)]
     pub(crate) fn rank(&self, cidr: &Cidr) -> u128 {
         let host_bits = u32::from(self.pool.bits() - self.prefix);
         let idx = if host_bits >= 128 {

@@ -176,6 +176,9 @@ impl Family<'_> {
                 return Ok(Some(Candidate::Fresh(*free, *pi)));
             }
         }
+        // Pools whose every block exists (counted, not listed) have nothing to claim.
+        let full = self.full_pools(walks.iter().map(|w| w.0))?;
+        walks.retain(|(pi, _)| !full.contains(pi));
         if walks.is_empty() {
             return Ok(None);
         }
@@ -188,6 +191,34 @@ impl Family<'_> {
             }
         }
         Ok(None)
+    }
+
+    /// Those of the pools `pis` whose every block exists, by counting the block keys in each
+    /// (one request; etcd walks its index and reads no value). IPv4 pools of /24 or larger;
+    /// others are never found full here.
+    fn full_pools(&self, pis: impl Iterator<Item = usize>) -> Result<Vec<usize>> {
+        let mut prefixes = Vec::new();
+        let mut spans = Vec::new();
+        for pi in pis {
+            let pool = &self.pools[pi];
+            if let Some(p) = pool_block_prefixes(&pool.cidr) {
+                spans.push((pi, prefixes.len()..prefixes.len() + p.len()));
+                prefixes.extend(p);
+            }
+        }
+        if prefixes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let counts = self.ipam.store().count_keys(&prefixes)?;
+        Ok(spans
+            .into_iter()
+            .filter(|(pi, span)| {
+                let pool = &self.pools[*pi];
+                let blocks: usize = counts[span.clone()].iter().sum();
+                blocks as u128 >= pool.cidr.subnet_count(pool.block_size())
+            })
+            .map(|(pi, _)| pi)
+            .collect())
     }
 
     /// Claims a block nobody has: one transaction creating our confirmed affinity and the block
@@ -247,41 +278,49 @@ impl Family<'_> {
     }
 
     /// Borrowing (strict affinity off): addresses from any existing block of the usable pools,
-    /// visited in the host's random order. Calico probes every block-sized CIDR of each pool;
-    /// we walk only the blocks that exist (the same result, without thousands of reads): their
-    /// keys are listed, and their values read in that order, in batches twice as large each
-    /// time, only as far as needed.
+    /// visited in the host's random order, as Calico probes every block-sized CIDR of each
+    /// pool: the walk's CIDRs are read (with their values) in batches twice as large each
+    /// time, only as far as needed to find room; absent ones cost etcd no value.
     pub(super) fn borrow(&mut self) -> Result<()> {
-        self.list_block_keys()?;
         let mut exhausted = Vec::new();
         for pi in 0..self.pools.len() {
             if self.remaining() == 0 {
                 break;
             }
             let pool_cidr = self.pools[pi].cidr;
-            let walk = BlockWalk::new(pool_cidr, self.pools[pi].block_size(), self.host);
-            let listed = self.listed.iter().flatten();
-            let read = self
-                .blocks
-                .iter()
-                .filter(|(_, b)| b.is_some())
-                .map(|(c, _)| c);
-            let mut candidates: Vec<(u128, Cidr)> = listed
-                .chain(read)
-                .filter(|c| pool_cidr.contains(c) && self.exists(c))
-                .map(|c| (walk.rank(c), *c))
-                .collect();
-            candidates.sort_unstable();
-            candidates.dedup();
+            let mut walk = BlockWalk::new(pool_cidr, self.pools[pi].block_size(), self.host);
             let mut batch = FIRST_BATCH;
-            for (i, &(_, cidr)) in candidates.iter().enumerate() {
+            let mut next: Vec<Cidr> = Vec::new();
+            loop {
                 if self.remaining() == 0 {
                     break;
                 }
-                if !self.blocks.contains_key(&cidr) {
-                    let next: Vec<Cidr> = candidates[i..].iter().take(batch).map(|c| c.1).collect();
-                    self.read_missing(&next)?;
+                if next.is_empty() {
+                    while next.len() < batch {
+                        match walk.next_unreserved(&self.reservations) {
+                            Some(c) => next.push(c),
+                            None => break,
+                        }
+                    }
+                    if next.is_empty() {
+                        break;
+                    }
+                    // Already read: the first CIDRs of the walk, and blocks known since; known
+                    // absent from the listing: no need to read.
+                    let unknown: Vec<Cidr> = next
+                        .iter()
+                        .filter(|c| self.listed.as_ref().is_none_or(|l| l.contains(c)))
+                        .copied()
+                        .collect();
+                    self.read_missing(&unknown)?;
                     batch = (batch * 2).min(MAX_TXN_OPS);
+                    next.reverse();
+                }
+                let Some(cidr) = next.pop() else {
+                    break;
+                };
+                if !self.exists(&cidr) {
+                    continue;
                 }
                 if self.reservations.covers_whole(&cidr) {
                     continue;
@@ -313,5 +352,56 @@ impl Family<'_> {
             ));
         }
         Ok(())
+    }
+}
+
+/// Key prefixes that together hold exactly the block keys inside the IPv4 pool `pool` (one
+/// per value of its first octet that is not fixed: `…/block/10.3.`), or `None` for an IPv6
+/// pool or one smaller than a /24.
+fn pool_block_prefixes(pool: &Cidr) -> Option<Vec<String>> {
+    let std::net::IpAddr::V4(addr) = pool.addr() else {
+        return None;
+    };
+    let prefix = usize::from(pool.prefix());
+    let octet = prefix / 8;
+    if octet >= 3 {
+        return None;
+    }
+    let octets = addr.octets();
+    let fixed: String = octets[..octet].iter().map(|o| format!("{o}.")).collect();
+    let values = 1usize << (8 - prefix % 8);
+    let first = usize::from(octets[octet]) & !(values - 1);
+    let base = keys::blocks_prefix(4);
+    Some(
+        (first..first + values)
+            .map(|v| format!("{base}{fixed}{v}."))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_prefixes_hold_exactly_the_pools_blocks() {
+        let base = keys::blocks_prefix(4);
+        let p = pool_block_prefixes(&Cidr::parse("10.0.0.0/12").unwrap()).unwrap();
+        assert_eq!(p.len(), 16);
+        assert_eq!(p[0], format!("{base}10.0."));
+        assert_eq!(p[15], format!("{base}10.15."));
+        // "10.1." does not reach "10.10.": each prefix holds one value of the octet.
+        assert!(!format!("{base}10.10.0.0-26").starts_with(&p[1]));
+        let p = pool_block_prefixes(&Cidr::parse("172.16.32.0/20").unwrap()).unwrap();
+        assert_eq!(p.first().unwrap(), &format!("{base}172.16.32."));
+        assert_eq!(p.last().unwrap(), &format!("{base}172.16.47."));
+        assert_eq!(
+            pool_block_prefixes(&Cidr::parse("10.0.0.0/8").unwrap())
+                .unwrap()
+                .len(),
+            256
+        );
+        assert!(pool_block_prefixes(&Cidr::parse("10.0.0.0/25").unwrap()).is_none());
+        assert!(pool_block_prefixes(&Cidr::parse("fd00::/64").unwrap()).is_none());
     }
 }
