@@ -25,7 +25,10 @@
 //!   value, which is what each claim cost before claims stopped listing the blocks.
 //!
 //! First, as the floor for anything that reads everything, one in-process `KvStore::scan`
-//! of every key under `/calico/` (its time, and the MiB of keys and values read).
+//! of every key under `/calico/` (its time, and the MiB of keys and values read). On etcd,
+//! also the floor `ipam check` is held to (issue 24): `etcdctl get --prefix` of each range the
+//! check reads, run one after another in the same launcher (their summed time, their largest
+//! peak RSS, their output's size, drained), and each `ipam check` row gives its ratio to it.
 //!
 //! Each run's output is checked: the block count and the leak count must be the seeded ones.
 //!
@@ -51,8 +54,19 @@ use common::seed::{BLOCK, seed};
 struct Run {
     wall: Duration,
     max_rss_kib: i64,
+    out_bytes: usize,
     stdout: Vec<u8>,
 }
+
+/// Every range `ipam check` reads: ClusterInformation, pools, nodes, endpoints, handles, blocks.
+const CHECK_PREFIXES: [&str; 6] = [
+    "/calico/resources/v3/projectcalico.org/clusterinformations/default",
+    "/calico/resources/v3/projectcalico.org/ippools/",
+    "/calico/resources/v3/projectcalico.org/nodes/",
+    "/calico/resources/v3/projectcalico.org/workloadendpoints/",
+    "/calico/ipam/v2/handle/",
+    "/calico/ipam/v2/assignment/",
+];
 
 /// The environment variable that makes this program the launcher (see [`Launcher`]).
 const LAUNCHER_ENV: &str = "BENCH_SCALE_LAUNCHER";
@@ -76,11 +90,18 @@ impl Launcher {
 
     /// Runs calicoctl with `args` against `backend`; panics on failure.
     fn calicoctl(&mut self, backend: &Backend, args: &[&str]) -> Run {
-        use std::io::{BufRead, Write};
         let mut argv = vec![env!("CARGO_BIN_EXE_calicoctl").to_string()];
         argv.extend(args.iter().map(|a| a.to_string()));
         argv.extend(["--datastore-timeout".to_string(), "120".to_string()]);
-        let request = serde_json::json!({"argv": argv, "env": backend.env()});
+        self.run(argv, backend.env(), false)
+    }
+
+    /// Runs `argv` with `env`; panics on failure. With `count_only`, the output is drained and
+    /// only its size kept ([`Run::stdout`] is then empty and `out_bytes` says how much).
+    fn run(&mut self, argv: Vec<String>, env: Vec<(String, String)>, count_only: bool) -> Run {
+        use std::io::{BufRead, Write};
+        let args = &argv[1..];
+        let request = serde_json::json!({"argv": argv, "env": env, "count_only": count_only});
         writeln!(self.to, "{request}").unwrap();
         self.to.flush().unwrap();
         let mut line = String::new();
@@ -95,6 +116,7 @@ impl Launcher {
         Run {
             wall: Duration::from_secs_f64(answer["wall"].as_f64().unwrap()),
             max_rss_kib: answer["max_rss_kib"].as_i64().unwrap(),
+            out_bytes: answer["out_bytes"].as_u64().unwrap() as usize,
             stdout: answer["stdout"]
                 .as_str()
                 .unwrap_or_default()
@@ -138,7 +160,19 @@ fn launcher_main() {
             s
         });
         let mut text = Vec::new();
-        out.read_to_end(&mut text).unwrap();
+        let mut out_bytes = 0;
+        if request["count_only"].as_bool().unwrap_or(false) {
+            let mut chunk = vec![0u8; 1 << 20];
+            loop {
+                match out.read(&mut chunk).unwrap() {
+                    0 => break,
+                    n => out_bytes += n,
+                }
+            }
+        } else {
+            out.read_to_end(&mut text).unwrap();
+            out_bytes = text.len();
+        }
         let pid = child.id() as libc::pid_t;
         let mut status = 0;
         // SAFETY: an all-zero rusage is a valid value of this plain C struct.
@@ -155,6 +189,7 @@ fn launcher_main() {
             "status": status.to_string(),
             "wall": wall.as_secs_f64(),
             "max_rss_kib": usage.ru_maxrss,
+            "out_bytes": out_bytes,
             "stdout": String::from_utf8_lossy(&text),
             "stderr": err_reader.join().unwrap(),
         });
@@ -231,6 +266,49 @@ fn main() {
                 "-",
                 bytes as f64 / (1024.0 * 1024.0)
             );
+            // The floor `ipam check` is held to on etcd (issue 24): `etcdctl get --prefix` of
+            // every range the check reads, one after another, output drained.
+            let floor = match &backend {
+                Backend::Etcd(e) => {
+                    let mut walls = Vec::new();
+                    let (mut rss, mut out) = (0, 0);
+                    for _ in 0..runs {
+                        let mut wall = Duration::ZERO;
+                        out = 0;
+                        for prefix in CHECK_PREFIXES {
+                            let argv = [
+                                "etcdctl",
+                                "--endpoints",
+                                &e.endpoint(),
+                                "get",
+                                "--prefix",
+                                prefix,
+                            ];
+                            let r = launcher.run(
+                                argv.iter().map(|a| a.to_string()).collect(),
+                                vec![("ETCDCTL_API".into(), "3".into())],
+                                true,
+                            );
+                            wall += r.wall;
+                            rss = rss.max(r.max_rss_kib);
+                            out += r.out_bytes;
+                        }
+                        walls.push(wall.as_secs_f64());
+                    }
+                    let floor = common::median(walls);
+                    println!(
+                        "{:<9} {:>9} {:<31} {:>9.2} {:>10.1} {:>10.1}",
+                        backend.name(),
+                        n,
+                        "etcdctl get --prefix, serial",
+                        floor,
+                        rss as f64 / 1024.0,
+                        out as f64 / (1024.0 * 1024.0)
+                    );
+                    Some(floor)
+                }
+                _ => None,
+            };
             let dir = calico::testing::TestDir::new("calico-bench-scale");
             let report = dir.path().join("report.json");
             let report_s = report.display().to_string();
@@ -301,12 +379,19 @@ fn main() {
                     assert!(size > 0);
                     out_bytes = size as usize;
                 }
+                let median = common::median(walls);
+                let ratio = match floor {
+                    Some(f) if label.starts_with("ipam check") => {
+                        format!("  ({:.2}x etcdctl)", median / f)
+                    }
+                    _ => String::new(),
+                };
                 println!(
-                    "{:<9} {:>9} {:<31} {:>9.2} {:>10.1} {:>10.1}",
+                    "{:<9} {:>9} {:<31} {:>9.2} {:>10.1} {:>10.1}{ratio}",
                     backend.name(),
                     n,
                     label,
-                    common::median(walls),
+                    median,
                     rss as f64 / 1024.0,
                     out_bytes as f64 / (1024.0 * 1024.0)
                 );

@@ -156,6 +156,17 @@ impl KvStore for Counting {
     fn list(&self, prefix: &str) -> Result<ListResponse> {
         self.call(&self.lists, &self.read_nanos, || self.inner.list(prefix))
     }
+    fn list_keys(&self, prefix: &str) -> Result<ListResponse> {
+        self.call(&self.lists, &self.read_nanos, || {
+            self.inner.list_keys(prefix)
+        })
+    }
+    fn count_keys(&self, prefixes: &[String]) -> Result<Vec<usize>> {
+        // One request on etcd (count-only ranges), counted as one read.
+        self.call(&self.lists, &self.read_nanos, || {
+            self.inner.count_keys(prefixes)
+        })
+    }
     fn read_many(&self, reads: &[Read]) -> Result<ReadManyResponse> {
         // One round trip, counted as one read.
         self.call(&self.gets, &self.read_nanos, || self.inner.read_many(reads))

@@ -1414,3 +1414,118 @@ pub(crate) fn scan_is_one_snapshot(scanner: &dyn KvStore, writer: &dyn KvStore) 
     assert!(!seen.iter().any(|(k, _)| k == "/snap/99999"));
     assert_eq!(scanner.revision().unwrap(), before + 1);
 }
+
+/// [`KvStore::read_at_one_revision`]: ranges read together, and a range read after them, all
+/// see the store as it was at the snapshot's revision, though `writer` changes every range
+/// while the first is read; the ranges cut at [`Snapshot::split_points`](super::Snapshot)
+/// cover their range once, in order.
+pub(crate) fn snapshot_reads_agree(reader: &dyn KvStore, writer: &dyn KvStore) {
+    let n = 2_100;
+    let mut txn = Txn::new();
+    for range in ["a", "b", "c"] {
+        for i in 0..n {
+            txn = txn.put(format!("/one-rev/{range}/{i:05}"), b"old".to_vec());
+            if txn.ops.len() == MAX_TXN_OPS {
+                assert!(reader.txn(std::mem::take(&mut txn)).unwrap().succeeded);
+            }
+        }
+    }
+    assert!(reader.txn(txn).unwrap().succeeded);
+    let before = reader.revision().unwrap();
+    let wrote = std::sync::atomic::AtomicBool::new(false);
+    let write_once = || {
+        if !wrote.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            let mut txn = Txn::new();
+            for range in ["a", "b", "c"] {
+                txn = txn
+                    .put(format!("/one-rev/{range}/02000"), b"new".to_vec())
+                    .delete(format!("/one-rev/{range}/01500"))
+                    .put(format!("/one-rev/{range}/99999"), b"new".to_vec());
+            }
+            assert!(writer.txn(txn).unwrap().succeeded);
+        }
+    };
+    let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+    let mut snapshot_revision = 0;
+    let revision = reader
+        .read_at_one_revision(&mut |snap| {
+            snapshot_revision = snap.revision();
+            let mut keep_a = |kv: super::KeyValue| {
+                write_once();
+                a.push((kv.key, kv.value));
+                std::ops::ControlFlow::Continue(())
+            };
+            let mut keep_b = |kv: super::KeyValue| {
+                b.push((kv.key, kv.value));
+                std::ops::ControlFlow::Continue(())
+            };
+            snap.scan_ranges(&mut [
+                super::ScanRange::prefix("/one-rev/a/", &mut keep_a),
+                super::ScanRange::prefix("/one-rev/b/", &mut keep_b),
+            ])?;
+            write_once();
+            snap.scan("/one-rev/c/", &mut |kv| {
+                c.push((kv.key, kv.value));
+                std::ops::ControlFlow::Continue(())
+            })
+        })
+        .unwrap();
+    assert_eq!(
+        revision, before,
+        "the snapshot is at the revision it started at"
+    );
+    assert_eq!(snapshot_revision, before);
+    for (name, seen) in [("a", &a), ("b", &b), ("c", &c)] {
+        assert_eq!(seen.len(), n, "range {name} as it was at the snapshot");
+        assert!(seen.iter().all(|(_, v)| v == b"old"), "range {name}");
+        assert!(
+            seen.windows(2).all(|w| w[0].0 < w[1].0),
+            "range {name} in order"
+        );
+        assert!(
+            !seen.iter().any(|(k, _)| k.ends_with("99999")),
+            "range {name}"
+        );
+    }
+    assert_eq!(reader.revision().unwrap(), before + 1);
+
+    // Cut a range where the store says, read the parts together: every key once.
+    let (start, end) = (b"/one-rev/".to_vec(), b"/one-rev0".to_vec());
+    let mut keys = Vec::new();
+    reader
+        .read_at_one_revision(&mut |snap| {
+            let cuts = snap.split_points(&start, &end, 3)?;
+            assert!(cuts.windows(2).all(|w| w[0] < w[1]), "{cuts:?}");
+            assert!(cuts.iter().all(|c| c > &start && c < &end), "{cuts:?}");
+            let mut bounds = vec![start.clone()];
+            bounds.extend(cuts);
+            bounds.push(end.clone());
+            let mut parts: Vec<Vec<String>> = vec![Vec::new(); bounds.len() - 1];
+            let mut visitors: Vec<_> = parts
+                .iter_mut()
+                .map(|part| {
+                    move |kv: super::KeyValue| {
+                        part.push(kv.key);
+                        std::ops::ControlFlow::Continue(())
+                    }
+                })
+                .collect();
+            let mut ranges: Vec<super::ScanRange<'_>> = visitors
+                .iter_mut()
+                .zip(bounds.windows(2))
+                .map(|(visit, w)| super::ScanRange {
+                    start: w[0].clone(),
+                    end: Some(w[1].clone()),
+                    visit,
+                })
+                .collect();
+            snap.scan_ranges(&mut ranges)?;
+            drop(ranges);
+            drop(visitors);
+            keys = parts.concat();
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(keys.len(), 3 * n, "every key once");
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "in order");
+}

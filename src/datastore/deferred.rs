@@ -171,6 +171,22 @@ impl KvStore for DeferredStore {
         }
     }
 
+    fn read_at_one_revision(
+        &self,
+        read: &mut dyn FnMut(&dyn super::Snapshot) -> Result<()>,
+    ) -> Result<i64> {
+        match self.existing()? {
+            Some(s) => s.read_at_one_revision(read),
+            None => {
+                read(&super::Copied {
+                    kvs: Vec::new(),
+                    revision: EMPTY_REVISION,
+                })?;
+                Ok(EMPTY_REVISION)
+            }
+        }
+    }
+
     fn read_many(&self, reads: &[Read]) -> Result<ReadManyResponse> {
         match self.existing()? {
             Some(s) => s.read_many(reads),

@@ -583,7 +583,7 @@ fn visit_prefix(
     end: Option<&[u8]>,
     visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>,
 ) -> std::result::Result<(), (rusqlite::Error, bool)> {
-    visit_rows(conn, Columns::All, prefix, end, visit)
+    visit_rows(conn, Columns::All, prefix.as_bytes(), end, visit)
 }
 
 /// Whether one comparison of a transaction holds, read inside the write transaction.
@@ -650,7 +650,7 @@ fn compare_holds(conn: &Connection, compare: &super::Compare) -> rusqlite::Resul
 fn visit_rows(
     conn: &Connection,
     columns: Columns,
-    prefix: &str,
+    start: &[u8],
     end: Option<&[u8]>,
     visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>,
 ) -> std::result::Result<(), (rusqlite::Error, bool)> {
@@ -670,8 +670,7 @@ fn visit_rows(
         }
     };
     let mut stmt = conn.prepare_cached(sql).map_err(|e| (e, false))?;
-    stmt.raw_bind_parameter(1, prefix.as_bytes())
-        .map_err(|e| (e, false))?;
+    stmt.raw_bind_parameter(1, start).map_err(|e| (e, false))?;
     if let Some(e) = end {
         stmt.raw_bind_parameter(2, e).map_err(|e| (e, false))?;
     }
@@ -688,6 +687,49 @@ fn visit_rows(
             Ok(None) => return Ok(()),
             Err(e) => return Err((e, visited)),
         }
+    }
+}
+
+/// The embedded store's [`Snapshot`](super::Snapshot): one read transaction, its ranges read
+/// one after another.
+struct InReadTxn<'a> {
+    store: &'a EmbeddedStore,
+    conn: &'a Connection,
+    revision: i64,
+    visited: &'a std::cell::Cell<bool>,
+}
+
+impl InReadTxn<'_> {
+    fn visit(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>,
+    ) -> Result<()> {
+        let visit = &mut |kv| {
+            self.visited.set(true);
+            visit(kv)
+        };
+        visit_rows(self.conn, Columns::All, start, end, visit)
+            .map_err(|(e, _)| self.store.err(describe("list", &e)))
+    }
+}
+
+impl super::Snapshot for InReadTxn<'_> {
+    fn revision(&self) -> i64 {
+        self.revision
+    }
+
+    fn scan(&self, prefix: &str, visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>) -> Result<()> {
+        let end = prefix_end(prefix.as_bytes());
+        self.visit(prefix.as_bytes(), end.as_deref(), visit)
+    }
+
+    fn scan_ranges(&self, ranges: &mut [super::ScanRange<'_>]) -> Result<()> {
+        for range in ranges {
+            self.visit(&range.start, range.end.as_deref(), &mut *range.visit)?;
+        }
+        Ok(())
     }
 }
 
@@ -743,10 +785,16 @@ impl KvStore for EmbeddedStore {
             let tx = conn.transaction()?;
             let revision = read_revision(&tx)?;
             let mut kvs = Vec::new();
-            visit_rows(&tx, Columns::KeysOnly, prefix, end.as_deref(), &mut |kv| {
-                kvs.push(kv);
-                ControlFlow::Continue(())
-            })
+            visit_rows(
+                &tx,
+                Columns::KeysOnly,
+                prefix.as_bytes(),
+                end.as_deref(),
+                &mut |kv| {
+                    kvs.push(kv);
+                    ControlFlow::Continue(())
+                },
+            )
             .map_err(|(e, _)| e)?;
             tx.commit()?;
             Ok(ListResponse { kvs, revision })
@@ -784,6 +832,30 @@ impl KvStore for EmbeddedStore {
             Some(e) => Err(self.err(describe("list", &e))),
             None => Ok(revision),
         }
+    }
+
+    fn read_at_one_revision(
+        &self,
+        read: &mut dyn FnMut(&dyn super::Snapshot) -> Result<()>,
+    ) -> Result<i64> {
+        // A failure once something was visited is not retried (the visitors would see keys
+        // twice): `read`'s own result is kept here and returned as it is.
+        let visited = std::cell::Cell::new(false);
+        let mut outcome = Ok(());
+        let revision = self.with_retry_if("list", &|| !visited.get(), |conn| {
+            // One read transaction: every range is read from the same snapshot.
+            let tx = conn.transaction()?;
+            let revision = read_revision(&tx)?;
+            outcome = read(&InReadTxn {
+                store: self,
+                conn: &tx,
+                revision,
+                visited: &visited,
+            });
+            tx.commit()?;
+            Ok(revision)
+        })?;
+        outcome.map(|()| revision)
     }
 
     fn txn(&self, txn: Txn) -> Result<TxnResponse> {
@@ -985,6 +1057,13 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn reads_at_one_revision_agree() {
+        let (dir, store) = temp_store();
+        let writer = EmbeddedStore::open(&dir.path().join("datastore.db")).unwrap();
+        conformance::snapshot_reads_agree(&store, &writer);
     }
 
     #[test]

@@ -383,17 +383,19 @@ impl EtcdStore {
         Ok(ListResponse { kvs, revision })
     }
 
-    /// The pages of [`KvStore::scan`], each handed to `deliver` with the scan's revision (an
-    /// empty scan delivers one empty page); `deliver` returns false to stop the scan.
+    /// The pages of a scan of `start..end` (`None`: every key from `start` on) at `revision`
+    /// (0: the current one), each handed to `deliver` with the scan's revision (an empty scan
+    /// delivers one empty page); `deliver` returns false to stop the scan.
     fn scan_pages(
         &self,
-        prefix: &str,
+        start: &[u8],
+        end: Option<Vec<u8>>,
+        mut revision: i64,
         deliver: &mut dyn FnMut(i64, Vec<KeyValue>) -> bool,
     ) -> Result<()> {
-        // Pages all read at the revision of the first, so the scan is one consistent
-        // snapshot, over ranges the pager bounds (see `pager`).
-        let mut pager = Pager::new(prefix.as_bytes(), super::prefix_end(prefix.as_bytes()));
-        let mut revision = 0;
+        // Pages all read at the revision of the first (or the one given), so the scan is one
+        // consistent snapshot, over ranges the pager bounds (see `pager`).
+        let mut pager = Pager::new(start, end);
         loop {
             let mut response = self.run(true, || {
                 let (mut kv, start) = (self.kv.clone(), pager.start.clone());
@@ -427,6 +429,110 @@ impl EtcdStore {
                 return Ok(());
             }
         }
+    }
+
+    /// Visits the keys of `start..end` at `revision` (0: the current one), returning the
+    /// revision read at. A helper thread fetches the pages, one ahead of the caller, which
+    /// visits them: etcd prepares the next page while the caller decodes this one. A visitor
+    /// that stops the scan drops the receiver, and the helper stops after the page it is
+    /// fetching.
+    fn scan_range(
+        &self,
+        start: &[u8],
+        end: Option<Vec<u8>>,
+        revision: i64,
+        visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>,
+    ) -> Result<i64> {
+        let (pages, received) = std::sync::mpsc::sync_channel::<Result<(i64, Vec<KeyValue>)>>(1);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let fetched = self.scan_pages(start, end, revision, &mut |revision, page| {
+                    pages.send(Ok((revision, page))).is_ok()
+                });
+                if let Err(e) = fetched {
+                    let _ = pages.send(Err(e));
+                }
+            });
+            let mut revision = revision;
+            for page in received {
+                let (at, kvs) = page?;
+                revision = at;
+                for kv in kvs {
+                    if visit(kv).is_break() {
+                        return Ok(revision);
+                    }
+                }
+            }
+            Ok(revision)
+        })
+    }
+
+    /// One transaction of reads only (retried as reads are, see [`EtcdStore::run`]).
+    fn read_txn(&self, ops: Vec<TxnOp>) -> Result<etcd_client::TxnResponse> {
+        let request = etcd_client::Txn::new().and_then(ops);
+        self.run(true, || {
+            let (mut kv, request) = (self.kv.clone(), request.clone());
+            async move { kv.txn(request).await }
+        })
+    }
+
+    /// How many keys each range holds at `revision` (0: the current one), in one request
+    /// (etcd's count-only ranges: its index is walked, no value is read).
+    fn count_ranges(&self, ranges: &[(Vec<u8>, Vec<u8>)], revision: i64) -> Result<Vec<usize>> {
+        let ops: Vec<TxnOp> = ranges
+            .iter()
+            .map(|(start, end)| {
+                let mut options = GetOptions::new().with_range(end.clone()).with_count_only();
+                if revision > 0 {
+                    options = options.with_revision(revision);
+                }
+                TxnOp::get(start.clone(), Some(options))
+            })
+            .collect();
+        let response = self.read_txn(ops)?;
+        let counts: Vec<usize> = response
+            .op_responses()
+            .into_iter()
+            .filter_map(|op| match op {
+                etcd_client::TxnOpResponse::Get(get) => Some(get.count().max(0) as usize),
+                _ => None,
+            })
+            .collect();
+        if counts.len() != ranges.len() {
+            return Err(self.err(format!(
+                "etcd answered {} of {} counts",
+                counts.len(),
+                ranges.len()
+            )));
+        }
+        Ok(counts)
+    }
+
+    /// The first key of `start..end` at `revision` and how many keys the range holds.
+    fn first_key(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        revision: i64,
+    ) -> Result<(Option<Vec<u8>>, usize)> {
+        let mut response = self.run(true, || {
+            let (mut kv, start) = (self.kv.clone(), start.to_vec());
+            let options = GetOptions::new()
+                .with_range(end.to_vec())
+                .with_keys_only()
+                .with_limit(1)
+                .with_revision(revision);
+            async move { kv.get(start, Some(options)).await }
+        })?;
+        let count = response.count().max(0) as usize;
+        Ok((
+            response
+                .take_kvs()
+                .into_iter()
+                .next()
+                .map(|kv| kv.key().to_vec()),
+            count,
+        ))
     }
 
     fn send_txn(&self, txn: Txn) -> Result<TxnResponse> {
@@ -537,6 +643,124 @@ impl EtcdStore {
             value: (!deleted).then_some(kv.value),
             mod_revision: kv.mod_revision,
         })
+    }
+}
+
+/// The etcd [`Snapshot`](super::Snapshot): every request pinned to one revision, each range
+/// read on its own thread.
+struct Pinned<'a> {
+    store: &'a EtcdStore,
+    revision: i64,
+}
+
+/// Ranges with fewer keys than this are not split (a split costs two walks of etcd's index
+/// over the range). Tests split small ones.
+const SPLIT_MIN_KEYS: usize = if cfg!(test) { 1_000 } else { 50_000 };
+
+impl super::Snapshot for Pinned<'_> {
+    fn revision(&self) -> i64 {
+        self.revision
+    }
+
+    fn scan(&self, prefix: &str, visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>) -> Result<()> {
+        let end = super::prefix_end(prefix.as_bytes());
+        self.store
+            .scan_range(prefix.as_bytes(), end, self.revision, visit)
+            .map(drop)
+    }
+
+    fn scan_ranges(&self, ranges: &mut [super::ScanRange<'_>]) -> Result<()> {
+        let (store, revision) = (self.store, self.revision);
+        let results: Vec<Result<i64>> = std::thread::scope(|scope| {
+            let running: Vec<_> = ranges
+                .iter_mut()
+                .map(|range| {
+                    scope.spawn(move || {
+                        store.scan_range(
+                            &range.start,
+                            range.end.clone(),
+                            revision,
+                            &mut *range.visit,
+                        )
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        results.into_iter().try_for_each(|r| r.map(drop))
+    }
+
+    /// Finds where the range's keys first differ (all keys of the range share what its first
+    /// key and the rest of the range have in common: one count per byte of the first key,
+    /// over disjoint ranges), then counts the keys per value of the byte there and cuts
+    /// between bytes. Two walks of etcd's index over the range, no value read. Keys that
+    /// share a long prefix beyond that byte are not told apart: a cut falls between bytes.
+    fn split_points(&self, start: &[u8], end: &[u8], parts: usize) -> Result<Vec<Vec<u8>>> {
+        let (store, revision) = (self.store, self.revision);
+        let (Some(first), total) = store.first_key(start, end, revision)? else {
+            return Ok(Vec::new());
+        };
+        if parts < 2 || total < SPLIT_MIN_KEYS {
+            return Ok(Vec::new());
+        }
+        // Keys after `first` that share its first `l` bytes but not `l + 1`: the ranges
+        // [first[..=l] + 1, first[..l] + 1), disjoint, one per byte of `first` past `start`.
+        let past = |p: &[u8]| super::prefix_end(p).unwrap_or_else(|| end.to_vec());
+        // Every key of the range shares what `start` and `end` have in common.
+        let common = start.iter().zip(end).take_while(|(a, b)| a == b).count();
+        let mut ranges = Vec::new();
+        for l in common..first.len() {
+            let hi = past(&first[..l]).min(end.to_vec());
+            let lo = past(&first[..=l]);
+            if lo < hi {
+                ranges.push((l, lo, hi));
+            }
+        }
+        let pairs: Vec<(Vec<u8>, Vec<u8>)> = ranges
+            .iter()
+            .map(|(_, lo, hi)| (lo.clone(), hi.clone()))
+            .collect();
+        let mut counts = Vec::new();
+        for chunk in pairs.chunks(MAX_TXN_OPS) {
+            counts.extend(store.count_ranges(chunk, revision)?);
+        }
+        // The shortest prefix of `first` that some other key does not share.
+        let Some(at) = ranges
+            .iter()
+            .zip(&counts)
+            .find(|(_, n)| **n > 0)
+            .map(|((l, _, _), _)| *l)
+        else {
+            return Ok(Vec::new());
+        };
+        // Every key shares first[..at]; count them by their byte at `at`.
+        let shared = &first[..at];
+        let buckets: Vec<(Vec<u8>, Vec<u8>)> = (0..=255u8)
+            .map(|b| {
+                let lo = [shared, &[b]].concat();
+                let hi = past(&lo).min(end.to_vec());
+                (lo, hi)
+            })
+            .collect();
+        let mut per_byte = Vec::new();
+        for chunk in buckets.chunks(MAX_TXN_OPS) {
+            per_byte.extend(store.count_ranges(chunk, revision)?);
+        }
+        let all: usize = per_byte.iter().sum();
+        let mut cuts = Vec::new();
+        let mut seen = 0;
+        for ((lo, _), n) in buckets.iter().zip(&per_byte) {
+            // Cut before this byte's keys when the next share ends before their middle.
+            let target = all * (cuts.len() + 1) / parts;
+            if seen > 0 && seen + n / 2 >= target && cuts.len() + 1 < parts {
+                cuts.push(lo.clone());
+            }
+            seen += n;
+        }
+        Ok(cuts)
     }
 }
 
@@ -747,31 +971,35 @@ impl KvStore for EtcdStore {
         prefix: &str,
         visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>,
     ) -> Result<i64> {
-        // A helper thread fetches the pages, one ahead of the caller, which visits them: etcd
-        // prepares the next page while the caller decodes this one. A visitor that stops the
-        // scan drops the receiver, and the helper stops after the page it is fetching.
-        let (pages, received) = std::sync::mpsc::sync_channel::<Result<(i64, Vec<KeyValue>)>>(1);
-        std::thread::scope(|scope| {
-            scope.spawn(move || {
-                let fetched = self.scan_pages(prefix, &mut |revision, page| {
-                    pages.send(Ok((revision, page))).is_ok()
-                });
-                if let Err(e) = fetched {
-                    let _ = pages.send(Err(e));
-                }
-            });
-            let mut revision = 0;
-            for page in received {
-                let (at, kvs) = page?;
-                revision = at;
-                for kv in kvs {
-                    if visit(kv).is_break() {
-                        return Ok(revision);
-                    }
-                }
-            }
-            Ok(revision)
-        })
+        let end = super::prefix_end(prefix.as_bytes());
+        self.scan_range(prefix.as_bytes(), end, 0, visit)
+    }
+
+    fn count_keys(&self, prefixes: &[String]) -> Result<Vec<usize>> {
+        let ranges: Vec<(Vec<u8>, Vec<u8>)> = prefixes
+            .iter()
+            .map(|p| {
+                let end = super::prefix_end(p.as_bytes()).unwrap_or_else(|| vec![0]);
+                (p.as_bytes().to_vec(), end)
+            })
+            .collect();
+        let mut counts = Vec::with_capacity(ranges.len());
+        for chunk in ranges.chunks(MAX_TXN_OPS) {
+            counts.extend(self.count_ranges(chunk, 0)?);
+        }
+        Ok(counts)
+    }
+
+    fn read_at_one_revision(
+        &self,
+        read: &mut dyn FnMut(&dyn super::Snapshot) -> Result<()>,
+    ) -> Result<i64> {
+        let revision = self.revision()?;
+        read(&Pinned {
+            store: self,
+            revision,
+        })?;
+        Ok(revision)
     }
 
     fn read_many(&self, reads: &[Read]) -> Result<ReadManyResponse> {
@@ -797,11 +1025,7 @@ impl KvStore for EtcdStore {
                     TxnOp::get(key.as_str(), Some(options))
                 })
                 .collect();
-            let request = etcd_client::Txn::new().and_then(ops);
-            let response = self.run(true, || {
-                let (mut kv, request) = (self.kv.clone(), request.clone());
-                async move { kv.txn(request).await }
-            })?;
+            let response = self.read_txn(ops)?;
             if out.revision == 0 {
                 out.revision = header_revision(response.header());
             }
@@ -940,6 +1164,14 @@ mod tests {
         let store = EtcdStore::connect(&etcd.config()).unwrap();
         let writer = EtcdStore::connect(&etcd.config()).unwrap();
         conformance::scan_is_one_snapshot(&store, &writer);
+    }
+
+    #[test]
+    fn reads_at_one_revision_agree() {
+        let etcd = crate::testing::shared_etcd();
+        let store = EtcdStore::connect(&etcd.config()).unwrap();
+        let writer = EtcdStore::connect(&etcd.config()).unwrap();
+        conformance::snapshot_reads_agree(&store, &writer);
     }
 
     #[test]

@@ -128,6 +128,21 @@ impl KvStore for MemoryStore {
         })
     }
 
+    fn read_at_one_revision(
+        &self,
+        read: &mut dyn FnMut(&dyn super::Snapshot) -> Result<()>,
+    ) -> Result<i64> {
+        let snapshot = {
+            let state = self.lock();
+            super::Copied {
+                kvs: state.kvs.values().cloned().collect(),
+                revision: state.revision,
+            }
+        };
+        read(&snapshot)?;
+        Ok(snapshot.revision)
+    }
+
     fn txn(&self, txn: Txn) -> Result<TxnResponse> {
         txn.validate()?;
         let mut state = self.lock();
@@ -250,6 +265,12 @@ mod tests {
     fn a_scan_is_one_snapshot() {
         let store = MemoryStore::new();
         conformance::scan_is_one_snapshot(&store, &store);
+    }
+
+    #[test]
+    fn reads_at_one_revision_agree() {
+        let store = MemoryStore::new();
+        conformance::snapshot_reads_agree(&store, &store);
     }
 
     #[test]

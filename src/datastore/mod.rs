@@ -407,6 +407,146 @@ pub enum Changes {
     },
 }
 
+/// One key range of a [`Snapshot::scan_ranges`] call, with its visitor.
+pub struct ScanRange<'a> {
+    /// The first key of the range (inclusive).
+    pub start: Vec<u8>,
+    /// The end of the range (exclusive); `None`: every key from `start` on.
+    pub end: Option<Vec<u8>>,
+    /// Called with each key of the range, in key order, possibly on another thread; returns
+    /// [`ControlFlow::Break`] to stop reading this range (the others go on). It must not call
+    /// into the store.
+    pub visit: &'a mut (dyn FnMut(KeyValue) -> ControlFlow<()> + Send),
+}
+
+impl<'a> ScanRange<'a> {
+    /// Every key starting with `prefix`.
+    pub fn prefix(
+        prefix: &str,
+        visit: &'a mut (dyn FnMut(KeyValue) -> ControlFlow<()> + Send),
+    ) -> ScanRange<'a> {
+        ScanRange {
+            start: prefix.as_bytes().to_vec(),
+            end: prefix_end(prefix.as_bytes()),
+            visit,
+        }
+    }
+
+    /// Whether `key` lies in the range.
+    fn contains(&self, key: &[u8]) -> bool {
+        key >= self.start.as_slice() && self.end.as_deref().is_none_or(|e| key < e)
+    }
+}
+
+/// The store as of one revision, for reads that must agree with each other (see
+/// [`KvStore::read_at_one_revision`]).
+pub trait Snapshot {
+    /// The revision every read of this snapshot is at.
+    fn revision(&self) -> i64;
+
+    /// Visits the keys of each range, all as of [`revision`](Snapshot::revision). The ranges
+    /// may be read concurrently (etcd: each on its own thread, in pages pinned to the
+    /// revision); each visitor sees its range's keys in key order. The first failure is
+    /// returned once every range has stopped.
+    fn scan_ranges(&self, ranges: &mut [ScanRange<'_>]) -> Result<()>;
+
+    /// Visits every key starting with `prefix`, in key order, as of
+    /// [`revision`](Snapshot::revision), on this thread (as [`KvStore::scan`]).
+    fn scan(&self, prefix: &str, visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>) -> Result<()>;
+
+    /// Keys that cut the range `start..end` into up to `parts` ranges of about as many keys
+    /// each, in ascending order (fewer, or none, when the range is small or the backend reads
+    /// one range at a time anyway, as the embedded store does). What a caller reading one
+    /// large range on several threads splits it at.
+    fn split_points(&self, start: &[u8], end: &[u8], parts: usize) -> Result<Vec<Vec<u8>>> {
+        let _ = (start, end, parts);
+        Ok(Vec::new())
+    }
+}
+
+/// The [`Snapshot`] of a store that cannot pin its reads to a revision: each range is a
+/// [`KvStore::scan`] of its own (wrappers that count or intercept reads see them). Not one
+/// snapshot.
+struct Unpinned<'a, S: ?Sized> {
+    store: &'a S,
+    revision: i64,
+}
+
+impl<S: KvStore + ?Sized> Snapshot for Unpinned<'_, S> {
+    fn revision(&self) -> i64 {
+        self.revision
+    }
+
+    fn scan(&self, prefix: &str, visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>) -> Result<()> {
+        self.store.scan(prefix, visit).map(drop)
+    }
+
+    fn scan_ranges(&self, ranges: &mut [ScanRange<'_>]) -> Result<()> {
+        for range in ranges {
+            // The longest prefix every key of the range starts with.
+            let end = range.end.clone().unwrap_or_default();
+            let common = range
+                .start
+                .iter()
+                .zip(&end)
+                .take_while(|(a, b)| a == b)
+                .count();
+            let prefix = String::from_utf8_lossy(&range.start[..common]).into_owned();
+            let prefix = if prefix.len() == common {
+                prefix
+            } else {
+                String::new()
+            };
+            self.store.scan(&prefix, &mut |kv| {
+                if kv.key.as_bytes() < range.start.as_slice() {
+                    ControlFlow::Continue(())
+                } else if range.contains(kv.key.as_bytes()) {
+                    (range.visit)(kv)
+                } else {
+                    ControlFlow::Break(())
+                }
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// The [`Snapshot`] of keys copied out of a store in one atomic step (the memory store).
+pub(crate) struct Copied {
+    pub(crate) kvs: Vec<KeyValue>,
+    pub(crate) revision: i64,
+}
+
+impl Snapshot for Copied {
+    fn revision(&self) -> i64 {
+        self.revision
+    }
+
+    fn scan(&self, prefix: &str, visit: &mut dyn FnMut(KeyValue) -> ControlFlow<()>) -> Result<()> {
+        let from = self.kvs.partition_point(|kv| kv.key.as_str() < prefix);
+        for kv in &self.kvs[from..] {
+            if !kv.key.starts_with(prefix) || visit(kv.clone()).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn scan_ranges(&self, ranges: &mut [ScanRange<'_>]) -> Result<()> {
+        for range in ranges {
+            let from = self
+                .kvs
+                .partition_point(|kv| kv.key.as_bytes() < range.start.as_slice());
+            for kv in &self.kvs[from..] {
+                if !range.contains(kv.key.as_bytes()) || (range.visit)(kv.clone()).is_break() {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Errors of the key/value layer. Messages name the datastore and where it is.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -469,6 +609,16 @@ pub trait KvStore: Send + Sync {
         Ok(resp)
     }
 
+    /// How many keys start with each of `prefixes`, all in one request where the store can
+    /// (etcd: count-only ranges, which walk its index and read no value). The default lists
+    /// the keys.
+    fn count_keys(&self, prefixes: &[String]) -> Result<Vec<usize>> {
+        prefixes
+            .iter()
+            .map(|p| self.list_keys(p).map(|r| r.kvs.len()))
+            .collect()
+    }
+
     /// Visits every key starting with `prefix`, in key order, all as of one revision (which
     /// it returns), without holding the whole listing in memory: etcd is read in pages pinned
     /// to the revision of the first, the embedded store in one read transaction. `visit`
@@ -517,6 +667,25 @@ pub trait KvStore: Send + Sync {
             out.revision = self.revision()?;
         }
         Ok(out)
+    }
+
+    /// Runs `read` with a view of the whole store at one revision (which it returns), so that
+    /// several ranges read through it agree with each other: etcd pins every request to one
+    /// revision and reads ranges concurrently; the embedded store reads in one read
+    /// transaction; the memory store copies itself. `read` must not call into the store other
+    /// than through the snapshot.
+    ///
+    /// The default is not one snapshot: each range is a [`scan`](KvStore::scan) of its own.
+    fn read_at_one_revision(
+        &self,
+        read: &mut dyn FnMut(&dyn Snapshot) -> Result<()>,
+    ) -> Result<i64> {
+        let revision = self.revision()?;
+        read(&Unpinned {
+            store: self,
+            revision,
+        })?;
+        Ok(revision)
     }
 
     /// Applies a transaction atomically.

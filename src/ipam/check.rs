@@ -13,16 +13,16 @@
 //! instead of staying in memory. About 250 bytes per address, mostly names and handle IDs
 //! (`cargo bench --bench scale`: 1,000,000 addresses in about 250 MB).
 //!
-//! Order of reading: handles (on a helper thread) beside pools, nodes and endpoints, then
-//! blocks. Handles come before blocks (see `check_with`). Endpoints come before
-//! blocks so that each allocation's owner is known as its block is read. An assignment that
-//! completes between the two reads shows as allocated-but-unused in this report; that is safe,
-//! because `ipam release --from-report` looks at the endpoints again before it frees anything
-//! (Calico's own order, blocks first, has the mirror case: a pod deleted in between).
+//! Order of reading: everything at one revision of the store (etcd: every request pinned to
+//! it; the embedded store: one read transaction), so the report is one state of the store.
+//! First, at once (on etcd, each on its own thread): ClusterInformation, pools, nodes,
+//! handles, and the WorkloadEndpoints, the largest kind, in one range per core where the store
+//! can split them; then the blocks, so that each allocation's owner is known as its block is
+//! read.
 
 use super::{Ipam, Result};
-use crate::datastore::api::Stored;
-use crate::datastore::keys;
+use crate::datastore::api::{Client, Stored};
+use crate::datastore::{KeyValue, ScanRange, Snapshot, keys};
 use crate::model::{Cidr, ClusterInformation, IpPool, Node, WorkloadEndpoint};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -370,6 +370,19 @@ impl InUse {
         self.entries.sort_by_key(|e| e.0);
     }
 
+    /// Adds `other`'s entries (not yet finished) after this one's, as if read after them.
+    fn append(&mut self, other: InUse) {
+        let (owners, names) = (self.ends.len() as u32, self.names.len() as u32);
+        self.names.push_str(&other.names);
+        self.ends.extend(other.ends.iter().map(|e| e + names));
+        self.entries.extend(
+            other
+                .entries
+                .iter()
+                .map(|&(ip, owner)| (ip, owner + owners)),
+        );
+    }
+
     fn owner(&self, i: u32) -> &str {
         let start = if i == 0 { 0 } else { self.ends[i as usize - 1] };
         &self.names[start as usize..self.ends[i as usize] as usize]
@@ -417,8 +430,11 @@ impl InUse {
     }
 }
 
-/// What [`Ipam::read_owners`] reads: the pools, the nodes and every address in use.
+/// What [`Ipam::read_owners`] reads: ClusterInformation, the handles, the pools, the nodes
+/// and every address in use.
 struct Owners {
+    info: ClusterInformation,
+    handles: Handles,
     pools: Vec<IpPool>,
     nodes: Vec<Node>,
     in_use: InUse,
@@ -637,6 +653,52 @@ fn parse_addr(s: &str) -> Option<IpAddr> {
     crate::model::cidr::parse_ip(s)
 }
 
+/// One stored WorkloadEndpoint, decoding only its name, addresses and floating IPs.
+fn decode_endpoint(kv: &KeyValue) -> Result<EndpointAddresses> {
+    serde_json::from_slice(&kv.value).map_err(|e| super::decode_err(&kv.key, e))
+}
+
+impl EndpointAddresses {
+    fn addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        self.spec.ip_networks.iter().filter_map(|n| parse_addr(n))
+    }
+
+    /// `Workload(<namespace>/<name>)`, as the check names an endpoint.
+    fn owner(&self) -> String {
+        format!(
+            "Workload({}/{})",
+            self.metadata.namespace, self.metadata.name
+        )
+    }
+}
+
+/// Resources of kind `K` as [`Client::list`](crate::datastore::api::Client::list) decodes
+/// them, from keys read elsewhere.
+fn decode_all<K: Stored>(kvs: &[KeyValue]) -> Result<Vec<K>> {
+    let mut items = kvs
+        .iter()
+        .map(Client::from_kv::<K>)
+        .collect::<std::result::Result<Vec<K>, _>>()?;
+    items.extend(K::built_in());
+    Ok(items)
+}
+
+/// How many ranges the WorkloadEndpoints (the largest kind) are read in at once: one per
+/// core, at most 4.
+fn endpoint_parts() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// The endpoints read from one range of their keys.
+#[derive(Default)]
+struct EndpointPart {
+    in_use: InUse,
+    workload_ips: usize,
+    /// Floating IPs and the endpoints holding them, in key order.
+    floating: BTreeMap<IpAddr, Vec<String>>,
+    failed: Option<super::IpamError>,
+}
+
 impl Ipam {
     /// Visits every address of every WorkloadEndpoint, reading one endpoint at a time and
     /// only its name and addresses.
@@ -644,36 +706,118 @@ impl Ipam {
         &self,
         mut visit: impl FnMut(&EndpointAddresses, IpAddr),
     ) -> Result<()> {
-        self.scan_endpoints(|w| {
-            for net in &w.spec.ip_networks {
-                if let Some(ip) = parse_addr(net) {
-                    visit(w, ip);
-                }
-            }
-        })
-    }
-
-    /// Visits every WorkloadEndpoint, reading one at a time and only its name, addresses
-    /// and floating IPs.
-    fn scan_endpoints(&self, mut visit: impl FnMut(&EndpointAddresses)) -> Result<()> {
         super::scan_fallible(
             self.store(),
             &<WorkloadEndpoint as Stored>::list_prefix(None),
             |kv| {
-                let w: EndpointAddresses =
-                    serde_json::from_slice(&kv.value).map_err(|e| super::decode_err(&kv.key, e))?;
-                visit(&w);
+                let w = decode_endpoint(&kv)?;
+                for ip in w.addresses() {
+                    visit(&w, ip);
+                }
                 Ok(())
             },
         )?;
         Ok(())
     }
 
-    /// The pools, the nodes, and who uses which address: Nodes' tunnel addresses, then
-    /// WorkloadEndpoints.
-    fn read_owners(&self) -> Result<Owners> {
-        let pools = self.client().list::<IpPool>(None)?.items;
-        let nodes = self.client().list::<Node>(None)?.items;
+    /// What the check reads before the blocks, all from `snap` and at once: ClusterInformation,
+    /// the pools and the nodes, the handles, and the WorkloadEndpoints (in as many ranges as
+    /// [`endpoint_parts`], where the store can split them). Who uses which address: Nodes'
+    /// tunnel addresses, then WorkloadEndpoints in key order.
+    fn read_owners(&self, snap: &dyn Snapshot) -> Result<Owners> {
+        let info_key = <ClusterInformation as Stored>::key(None, "default");
+        let (mut info, mut pools, mut nodes) = (Vec::new(), Vec::new(), Vec::new());
+        let mut handles = Handles::default();
+        let endpoints = <WorkloadEndpoint as Stored>::list_prefix(None);
+        let endpoints_end = crate::datastore::prefix_end(endpoints.as_bytes()).unwrap_or_default();
+        let mut bounds = vec![endpoints.as_bytes().to_vec()];
+        bounds.extend(snap.split_points(endpoints.as_bytes(), &endpoints_end, endpoint_parts())?);
+        bounds.push(endpoints_end);
+        let mut parts: Vec<EndpointPart> =
+            bounds.windows(2).map(|_| EndpointPart::default()).collect();
+
+        let mut keep_info = |kv: KeyValue| {
+            if kv.key == info_key {
+                info.push(kv);
+            }
+            ControlFlow::Continue(())
+        };
+        let mut keep_pool = |kv| {
+            pools.push(kv);
+            ControlFlow::Continue(())
+        };
+        let mut keep_node = |kv| {
+            nodes.push(kv);
+            ControlFlow::Continue(())
+        };
+        // A handle is only its ID (from the key) and revision: its value is not needed. Scans
+        // come in key order (every backend's contract, checked by the conformance suite), so
+        // the table is sorted for `Handles::reference`'s binary search.
+        let mut keep_handle = |kv: KeyValue| {
+            if let Some(id) = keys::parse_handle(&kv.key) {
+                handles.push(id, kv.mod_revision);
+            }
+            ControlFlow::Continue(())
+        };
+        let mut endpoint_visitors: Vec<_> = parts
+            .iter_mut()
+            .map(|part| {
+                move |kv: KeyValue| match decode_endpoint(&kv) {
+                    Ok(w) => {
+                        for ip in w.addresses() {
+                            part.workload_ips += 1;
+                            part.in_use.push(
+                                ip,
+                                format_args!(
+                                    "Workload({}/{})",
+                                    w.metadata.namespace, w.metadata.name
+                                ),
+                            );
+                        }
+                        for ip in w
+                            .spec
+                            .ip_nats
+                            .iter()
+                            .filter_map(|n| parse_addr(&n.external_ip))
+                        {
+                            let holders = part.floating.entry(ip).or_default();
+                            let owner = w.owner();
+                            if !holders.contains(&owner) {
+                                holders.push(owner);
+                            }
+                        }
+                        ControlFlow::Continue(())
+                    }
+                    Err(e) => {
+                        part.failed = Some(e);
+                        ControlFlow::Break(())
+                    }
+                }
+            })
+            .collect();
+        let mut ranges = vec![
+            ScanRange::prefix(&info_key, &mut keep_info),
+            ScanRange::prefix(&<IpPool as Stored>::list_prefix(None), &mut keep_pool),
+            ScanRange::prefix(&<Node as Stored>::list_prefix(None), &mut keep_node),
+            ScanRange::prefix(keys::HANDLES_PREFIX, &mut keep_handle),
+        ];
+        for (visit, range) in endpoint_visitors.iter_mut().zip(bounds.windows(2)) {
+            ranges.push(ScanRange {
+                start: range[0].clone(),
+                end: Some(range[1].clone()),
+                visit,
+            });
+        }
+        snap.scan_ranges(&mut ranges)?;
+        drop(ranges);
+        drop(endpoint_visitors);
+
+        let info = decode_all::<ClusterInformation>(&info)?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let pools = decode_all::<IpPool>(&pools)?;
+        let nodes = decode_all::<Node>(&nodes)?;
         let mut in_use = InUse::default();
         let mut node_tunnel_count = 0;
         for n in &nodes {
@@ -684,29 +828,33 @@ impl Ipam {
                 }
             }
         }
+        // Room for every part at once, so that appending them does not double the buffers.
+        let names: usize = parts.iter().map(|p| p.in_use.names.len()).sum();
+        let entries: usize = parts.iter().map(|p| p.in_use.entries.len()).sum();
+        in_use.names.reserve(names);
+        in_use.ends.reserve(entries);
+        in_use.entries.reserve(entries);
         let mut workload_ips = 0;
         let mut floating: BTreeMap<IpAddr, Vec<String>> = BTreeMap::new();
-        self.scan_endpoints(|w| {
-            let owner = || format!("Workload({}/{})", w.metadata.namespace, w.metadata.name);
-            for ip in w.spec.ip_networks.iter().filter_map(|n| parse_addr(n)) {
-                workload_ips += 1;
-                in_use.push(
-                    ip,
-                    format_args!("Workload({}/{})", w.metadata.namespace, w.metadata.name),
-                );
+        for part in parts {
+            if let Some(e) = part.failed {
+                return Err(e);
             }
-            for nat in &w.spec.ip_nats {
-                if let Some(ip) = parse_addr(&nat.external_ip) {
-                    let holders = floating.entry(ip).or_default();
-                    let owner = owner();
-                    if !holders.contains(&owner) {
-                        holders.push(owner);
+            workload_ips += part.workload_ips;
+            in_use.append(part.in_use);
+            for (ip, holders) in part.floating {
+                let all = floating.entry(ip).or_default();
+                for h in holders {
+                    if !all.contains(&h) {
+                        all.push(h);
                     }
                 }
             }
-        })?;
+        }
         in_use.finish();
         Ok(Owners {
+            info,
+            handles,
             pools,
             nodes,
             in_use,
@@ -796,53 +944,41 @@ impl Ipam {
         options: &CheckOptions<'_>,
         mut each_allocation: Option<&mut dyn FnMut(Allocation) -> std::io::Result<()>>,
     ) -> Result<CheckResult> {
-        let info = self
-            .client()
-            .get_opt::<ClusterInformation>(None, "default")?
-            .unwrap_or_default();
-        // Handles before blocks. The check takes no lock, and a handle the blocks do not
-        // mention is reported leaked and deleted by `ipam release --from-report` (guarded only
-        // by the handle's own revision). Read after the blocks, the handles could include one
-        // created by an assignment that landed in between, whose allocation the blocks read
-        // missed: a live pod's handle, which the release would delete (its address then leaks
-        // on the pod's DEL). Read before the blocks, every handle listed existed when the blocks
-        // were read, so a handle with an allocation is seen referenced; one that gains an
-        // allocation later has a new revision, and its deletion fails.
-        //
-        // A handle is only its ID (from the key) and revision: its value is not needed.
-        // Scans come in key order (every backend's contract, checked by the conformance
-        // suite), so the table is sorted for `Handles::reference`'s binary search.
-        //
-        // The handles are read on a helper thread while this one reads the pools, nodes and
-        // endpoints (on etcd, the two scans keep both of its cores busy); both are done before
-        // the blocks are read.
-        let store = self.store();
-        let (handles, endpoints) = std::thread::scope(|scope| {
-            let handles = scope.spawn(|| {
-                let mut handles = Handles::default();
-                store.scan(keys::HANDLES_PREFIX, &mut |kv| {
-                    if let Some(id) = keys::parse_handle(&kv.key) {
-                        handles.push(id, kv.mod_revision);
-                    }
-                    ControlFlow::Continue(())
-                })?;
-                Ok::<_, super::IpamError>(handles)
-            });
-            let endpoints = self.read_owners();
-            let handles = handles
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (handles, endpoints)
-        });
-        let mut handles = handles?;
+        // Everything is read at one revision, so the report is one state of the store: every
+        // handle the blocks mention is seen, every handle reported leaked had no allocation
+        // then (and `ipam release --from-report` deletes it only if its revision is still the
+        // one reported), and every allocation's owner is looked up in the endpoints of the
+        // same moment.
+        let mut checked = None;
+        self.store().read_at_one_revision(&mut |snap| {
+            checked = Some(self.check_in(snap, version, options, each_allocation.take()));
+            Ok(())
+        })?;
+        checked.unwrap_or(Err(super::IpamError::Aborted(
+            "the datastore was not read".to_string(),
+        )))
+    }
+
+    /// [`Ipam::check_with`] over one snapshot of the store.
+    fn check_in(
+        &self,
+        snap: &dyn Snapshot,
+        version: &str,
+        options: &CheckOptions<'_>,
+        mut each_allocation: Option<&mut dyn FnMut(Allocation) -> std::io::Result<()>>,
+    ) -> Result<CheckResult> {
+        // Endpoints (and handles) before blocks, so that each allocation's owner is known as
+        // its block is read; the blocks are read last, decoded one at a time.
         let Owners {
+            info,
+            mut handles,
             pools,
             nodes,
             in_use,
             node_tunnel_count,
             workload_ips,
             floating,
-        } = endpoints?;
+        } = self.read_owners(snap)?;
 
         let active_pools: Vec<Cidr> = pools
             .iter()
@@ -866,7 +1002,8 @@ impl Ipam {
         };
         let mut per_node: HashMap<String, usize> = HashMap::new();
         let mut missing_handles: std::collections::BTreeSet<String> = Default::default();
-        let datastore_revision = self.for_each_block_or_unreadable(|b| {
+        let datastore_revision = snap.revision();
+        let mut visit_block = |b: Result<super::AllocationBlock>| -> Result<()> {
             let b = match b {
                 Ok(b) => b,
                 Err(super::IpamError::Decode { key, message }) => {
@@ -1013,7 +1150,21 @@ impl Ipam {
             }
             result.blocks.push(checked);
             Ok(())
-        })?;
+        };
+        let mut failed = None;
+        snap.scan(
+            keys::BLOCKS_PREFIX,
+            &mut |kv| match super::read::listed_block(&kv).map(&mut visit_block) {
+                Some(Err(e)) => {
+                    failed = Some(e);
+                    ControlFlow::Break(())
+                }
+                _ => ControlFlow::Continue(()),
+            },
+        )?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
         result.leaked.sort_by_key(|l| l.ip);
         let mut start = 0;
         for (ip, owners) in in_use.iter() {

@@ -74,7 +74,7 @@ pub(crate) fn start_index(host: &str, block_prefix: u8, bits: u8, n: u128) -> u1
 /// Visits every block-sized CIDR of a pool once, from the host's start index, wrapping, and
 /// jumps over runs of wholly reserved blocks without visiting them one by one.
 #[derive(Debug, Clone)]
-pub(crate) struct BlockWalk {
+pub struct BlockWalk {
     pool: Cidr,
     prefix: u8,
     n: u128,
@@ -84,7 +84,7 @@ pub(crate) struct BlockWalk {
 
 impl BlockWalk {
     /// The walk over `pool`'s blocks of length `prefix` for `host`.
-    pub(crate) fn new(pool: Cidr, prefix: u8, host: &str) -> BlockWalk {
+    pub fn new(pool: Cidr, prefix: u8, host: &str) -> BlockWalk {
         let pool = pool.network();
         let n = pool.subnet_count(prefix);
         BlockWalk {
@@ -97,6 +97,7 @@ impl BlockWalk {
     }
 
     /// The index of the block holding `cidr` in visiting order (0 = visited first).
+    #[cfg(test)]
     pub(crate) fn rank(&self, cidr: &Cidr) -> u128 {
         let host_bits = u32::from(self.pool.bits() - self.prefix);
         let idx = if host_bits >= 128 {
@@ -112,7 +113,7 @@ impl BlockWalk {
     }
 
     /// The next block that is not wholly reserved.
-    pub(crate) fn next_unreserved(&mut self, reservations: &Reservations) -> Option<Cidr> {
+    pub fn next_unreserved(&mut self, reservations: &Reservations) -> Option<Cidr> {
         let host_bits = u32::from(self.pool.bits() - self.prefix);
         while self.visited < self.n {
             let i = self.start.wrapping_add(self.visited) % self.n;

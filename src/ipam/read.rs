@@ -5,7 +5,7 @@ use super::{
     AllocationAttribute, AllocationBlock, Ipam, IpamError, IpamHandle, Result, Stored,
     StoredHandle, decode_err, lazy_decode,
 };
-use crate::datastore::keys;
+use crate::datastore::{KeyValue, keys};
 use crate::model::Cidr;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -105,10 +105,10 @@ impl Ipam {
         mut visit: impl FnMut(Result<AllocationBlock>) -> Result<()>,
     ) -> Result<i64> {
         super::scan_fallible(self.store(), keys::BLOCKS_PREFIX, |kv| {
-            if keys::parse_block(&kv.key).is_none() {
-                return Ok(());
+            match listed_block(&kv) {
+                Some(block) => visit(block),
+                None => Ok(()),
             }
-            visit(AllocationBlock::from_json(&kv.value).map_err(|e| decode_err(&kv.key, e)))
         })
     }
 
@@ -307,4 +307,11 @@ impl Ipam {
             })
             .collect())
     }
+}
+
+/// A key read under [`keys::BLOCKS_PREFIX`] as a block: `None` for a key that names no block,
+/// [`IpamError::Decode`] for a value that does not decode.
+pub(crate) fn listed_block(kv: &KeyValue) -> Option<Result<AllocationBlock>> {
+    keys::parse_block(&kv.key)?;
+    Some(AllocationBlock::from_json(&kv.value).map_err(|e| decode_err(&kv.key, e)))
 }

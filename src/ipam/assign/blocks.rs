@@ -12,31 +12,35 @@ use crate::ipam::{
 };
 use crate::model::{Cidr, IpPool};
 
+/// How many CIDRs of a walk are read first, with the host's affinities; later batches of
+/// values (borrowing) double up to [`MAX_TXN_OPS`].
+const FIRST_BATCH: usize = 8;
+
 impl Family<'_> {
-    /// Lists every block of the family with its value, once.
-    fn load_block_values(&mut self) -> Result<()> {
-        if self.blocks_complete {
+    /// Lists the keys of every block of the family, once: which blocks exist, without their
+    /// values (a block is tens of bytes here, against up to ten kilobytes with its value).
+    fn list_block_keys(&mut self) -> Result<()> {
+        if self.listed.is_some() {
             return Ok(());
         }
-        let resp = self.ipam.store().list(&keys::blocks_prefix(self.version))?;
-        self.blocks.clear();
-        for kv in resp.kvs {
-            if let Some(cidr) = keys::parse_block(&kv.key) {
-                self.blocks.insert(
-                    cidr.network(),
-                    Some(LazyBlock::stored(kv.value, kv.mod_revision)),
-                );
-            }
-        }
-        self.blocks_complete = true;
+        let resp = self
+            .ipam
+            .store()
+            .list_keys(&keys::blocks_prefix(self.version))?;
+        let listed: std::collections::HashSet<Cidr> = resp
+            .kvs
+            .iter()
+            .filter_map(|kv| keys::parse_block(&kv.key).map(|c| c.network()))
+            .collect();
+        // The listing is newer than what was read absent before it.
+        self.blocks
+            .retain(|cidr, block| block.is_some() || !listed.contains(cidr));
+        self.listed = Some(listed);
         Ok(())
     }
 
-    /// Those of `cidrs` whose block we have not read (none once every block is listed).
+    /// Those of `cidrs` whose block we have not read.
     fn unread(&self, cidrs: &[Cidr]) -> Vec<Cidr> {
-        if self.blocks_complete {
-            return Vec::new();
-        }
         cidrs
             .iter()
             .filter(|c| !self.blocks.contains_key(c))
@@ -52,9 +56,12 @@ impl Family<'_> {
         Ok(())
     }
 
-    /// True when block `cidr` is known to exist (read, or listed).
+    /// True when block `cidr` is known to exist (read, or listed and not read since).
     fn exists(&self, cidr: &Cidr) -> bool {
-        matches!(self.blocks.get(cidr), Some(Some(_)))
+        match self.blocks.get(cidr) {
+            Some(block) => block.is_some(),
+            None => self.listed.as_ref().is_some_and(|l| l.contains(cidr)),
+        }
     }
 
     /// The block as read, decoded (None when absent, not read, or undecodable).
@@ -106,11 +113,12 @@ impl Family<'_> {
     /// became ours since we listed our affinities (another process on this host claimed it)
     /// and has room is taken instead of claiming one more.
     ///
-    /// Reads: our affinities and the first CIDRs of the walk in one round trip, then batches
-    /// of the walk twice as large each time (a dense pool) — never a listing of every block,
-    /// whose cost would grow with the cluster.
+    /// Reads: our affinities and the first CIDRs of the walk (with their values) in one round
+    /// trip; when none of those is free (a dense pool), the keys of the family's blocks in one
+    /// more, and the rest of the walk in memory. Never the values of every block, whose cost
+    /// grows with the cluster (at 10,000 nodes, a walk over a nearly full pool read thousands
+    /// of values in batches, and a borrow listed them all).
     pub(super) fn find_usable_block(&mut self) -> Result<Option<Candidate>> {
-        const FIRST_BATCH: usize = 8;
         let mut walks: Vec<(usize, BlockWalk)> = (0..self.pools.len())
             .filter(|&pi| self.pools[pi].block_size() >= self.pools[pi].cidr.prefix())
             .map(|pi| {
@@ -160,21 +168,57 @@ impl Family<'_> {
             }
         }
 
+        // The first CIDRs of the first walk were read with the affinities.
+        if let Some((pi, walk)) = walks.first_mut() {
+            let next = self.next_not_ours(walk, FIRST_BATCH);
+            self.read_missing(&next)?;
+            if let Some(free) = next.iter().find(|c| !self.exists(c)) {
+                return Ok(Some(Candidate::Fresh(*free, *pi)));
+            }
+        }
+        // Pools whose every block exists (counted, not listed) have nothing to claim.
+        let full = self.full_pools(walks.iter().map(|w| w.0))?;
+        walks.retain(|(pi, _)| !full.contains(pi));
+        if walks.is_empty() {
+            return Ok(None);
+        }
+        self.list_block_keys()?;
         for (pi, walk) in &mut walks {
-            let mut batch = FIRST_BATCH;
-            loop {
-                let next = self.next_not_ours(walk, batch);
-                if next.is_empty() {
-                    break;
+            while let Some(cidr) = walk.next_unreserved(&self.reservations) {
+                if !self.owned.contains(&cidr) && !self.exists(&cidr) {
+                    return Ok(Some(Candidate::Fresh(cidr, *pi)));
                 }
-                self.read_missing(&next)?;
-                if let Some(free) = next.iter().find(|c| !self.exists(c)) {
-                    return Ok(Some(Candidate::Fresh(*free, *pi)));
-                }
-                batch = (batch * 2).min(MAX_TXN_OPS);
             }
         }
         Ok(None)
+    }
+
+    /// Those of the pools `pis` whose every block exists, by counting the block keys in each
+    /// (one request; etcd walks its index and reads no value). IPv4 pools of /24 or larger;
+    /// others are never found full here.
+    fn full_pools(&self, pis: impl Iterator<Item = usize>) -> Result<Vec<usize>> {
+        let mut prefixes = Vec::new();
+        let mut spans = Vec::new();
+        for pi in pis {
+            let pool = &self.pools[pi];
+            if let Some(p) = pool_block_prefixes(&pool.cidr) {
+                spans.push((pi, prefixes.len()..prefixes.len() + p.len()));
+                prefixes.extend(p);
+            }
+        }
+        if prefixes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let counts = self.ipam.store().count_keys(&prefixes)?;
+        Ok(spans
+            .into_iter()
+            .filter(|(pi, span)| {
+                let pool = &self.pools[*pi];
+                let blocks: usize = counts[span.clone()].iter().sum();
+                blocks as u128 >= pool.cidr.subnet_count(pool.block_size())
+            })
+            .map(|(pi, _)| pi)
+            .collect())
     }
 
     /// Claims a block nobody has: one transaction creating our confirmed affinity and the block
@@ -234,27 +278,49 @@ impl Family<'_> {
     }
 
     /// Borrowing (strict affinity off): addresses from any existing block of the usable pools,
-    /// visited in the host's random order. Calico probes every block-sized CIDR of each pool;
-    /// we walk only the blocks that exist (the same result, without thousands of reads).
+    /// visited in the host's random order, as Calico probes every block-sized CIDR of each
+    /// pool: the walk's CIDRs are read (with their values) in batches twice as large each
+    /// time, only as far as needed to find room; absent ones cost etcd no value.
     pub(super) fn borrow(&mut self) -> Result<()> {
-        self.load_block_values()?;
         let mut exhausted = Vec::new();
         for pi in 0..self.pools.len() {
             if self.remaining() == 0 {
                 break;
             }
             let pool_cidr = self.pools[pi].cidr;
-            let walk = BlockWalk::new(pool_cidr, self.pools[pi].block_size(), self.host);
-            let mut candidates: Vec<(u128, Cidr)> = self
-                .blocks
-                .iter()
-                .filter(|(c, b)| b.is_some() && pool_cidr.contains(c))
-                .map(|(c, _)| (walk.rank(c), *c))
-                .collect();
-            candidates.sort_unstable();
-            for (_, cidr) in candidates {
+            let mut walk = BlockWalk::new(pool_cidr, self.pools[pi].block_size(), self.host);
+            let mut batch = FIRST_BATCH;
+            let mut next: Vec<Cidr> = Vec::new();
+            loop {
                 if self.remaining() == 0 {
                     break;
+                }
+                if next.is_empty() {
+                    while next.len() < batch {
+                        match walk.next_unreserved(&self.reservations) {
+                            Some(c) => next.push(c),
+                            None => break,
+                        }
+                    }
+                    if next.is_empty() {
+                        break;
+                    }
+                    // Already read: the first CIDRs of the walk, and blocks known since; known
+                    // absent from the listing: no need to read.
+                    let unknown: Vec<Cidr> = next
+                        .iter()
+                        .filter(|c| self.listed.as_ref().is_none_or(|l| l.contains(c)))
+                        .copied()
+                        .collect();
+                    self.read_missing(&unknown)?;
+                    batch = (batch * 2).min(MAX_TXN_OPS);
+                    next.reverse();
+                }
+                let Some(cidr) = next.pop() else {
+                    break;
+                };
+                if !self.exists(&cidr) {
+                    continue;
                 }
                 if self.reservations.covers_whole(&cidr) {
                     continue;
@@ -286,5 +352,56 @@ impl Family<'_> {
             ));
         }
         Ok(())
+    }
+}
+
+/// Key prefixes that together hold exactly the block keys inside the IPv4 pool `pool` (one
+/// per value of its first octet that is not fixed: `…/block/10.3.`), or `None` for an IPv6
+/// pool or one smaller than a /24.
+fn pool_block_prefixes(pool: &Cidr) -> Option<Vec<String>> {
+    let std::net::IpAddr::V4(addr) = pool.addr() else {
+        return None;
+    };
+    let prefix = usize::from(pool.prefix());
+    let octet = prefix / 8;
+    if octet >= 3 {
+        return None;
+    }
+    let octets = addr.octets();
+    let fixed: String = octets[..octet].iter().map(|o| format!("{o}.")).collect();
+    let values = 1usize << (8 - prefix % 8);
+    let first = usize::from(octets[octet]) & !(values - 1);
+    let base = keys::blocks_prefix(4);
+    Some(
+        (first..first + values)
+            .map(|v| format!("{base}{fixed}{v}."))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_prefixes_hold_exactly_the_pools_blocks() {
+        let base = keys::blocks_prefix(4);
+        let p = pool_block_prefixes(&Cidr::parse("10.0.0.0/12").unwrap()).unwrap();
+        assert_eq!(p.len(), 16);
+        assert_eq!(p[0], format!("{base}10.0."));
+        assert_eq!(p[15], format!("{base}10.15."));
+        // "10.1." does not reach "10.10.": each prefix holds one value of the octet.
+        assert!(!format!("{base}10.10.0.0-26").starts_with(&p[1]));
+        let p = pool_block_prefixes(&Cidr::parse("172.16.32.0/20").unwrap()).unwrap();
+        assert_eq!(p.first().unwrap(), &format!("{base}172.16.32."));
+        assert_eq!(p.last().unwrap(), &format!("{base}172.16.47."));
+        assert_eq!(
+            pool_block_prefixes(&Cidr::parse("10.0.0.0/8").unwrap())
+                .unwrap()
+                .len(),
+            256
+        );
+        assert!(pool_block_prefixes(&Cidr::parse("10.0.0.0/25").unwrap()).is_none());
+        assert!(pool_block_prefixes(&Cidr::parse("fd00::/64").unwrap()).is_none());
     }
 }

@@ -84,10 +84,11 @@ pub(super) struct Family<'a> {
     pub(super) retry: Retry,
     /// Pools usable for this request, in order.
     pub(super) pools: Vec<PoolEntry>,
-    /// Blocks of the family read so far (`None`: known to be absent); every block once
-    /// `blocks_complete` (borrowing lists them all).
+    /// Blocks of the family read so far (`None`: known to be absent).
     pub(super) blocks: HashMap<Cidr, Option<LazyBlock>>,
-    pub(super) blocks_complete: bool,
+    /// The family's blocks that existed when their keys were listed (once, when a short walk
+    /// found no free block), for those not in `blocks`.
+    pub(super) listed: Option<std::collections::HashSet<Cidr>>,
     /// Revisions of our own affinity keys as last seen (absent: 0).
     pub(super) affinity_revs: HashMap<Cidr, i64>,
     /// Blocks affine to us in the usable pools.
@@ -139,7 +140,7 @@ impl<'a> Family<'a> {
             retry: Retry::new(),
             pools: Vec::new(),
             blocks: HashMap::new(),
-            blocks_complete: false,
+            listed: None,
             affinity_revs: HashMap::new(),
             owned: BTreeSet::new(),
             namespace_labels: req.namespace_labels.clone(),
