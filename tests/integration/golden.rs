@@ -176,6 +176,9 @@ fn bin(name: &str) -> Option<PathBuf> {
         "calico-node" => Some(PathBuf::from(env!("CARGO_BIN_EXE_calico-node"))),
         // Debian's kubectl, for the walkthrough's Kubernetes section (its stand-in API server).
         "kubectl" => Some(PathBuf::from("/usr/bin/kubectl")),
+        "calico-kube-controllers" => {
+            Some(PathBuf::from(env!("CARGO_BIN_EXE_calico-kube-controllers")))
+        }
         _ => None,
     }
 }

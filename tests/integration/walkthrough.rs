@@ -7,7 +7,7 @@
 //! `$ kubectl ...` lines run Debian's kubectl against a stand-in Kubernetes API server
 //! (`calico::testing::kube_api`) started for the walkthrough, with namespace `default`; its
 //! kubeconfig is the scratch directory's `kubeconfig` file, and `KUBECONFIG` names it for
-//! kubectl. The other programs get no `KUBECONFIG` (`calico-ipam` would read every pod from
+//! kubectl and `calico-kube-controllers`. The other programs get no `KUBECONFIG` (`calico-ipam` would read every pod from
 //! the API then; sections 1 to 5 give their annotations in the network configuration), so a
 //! configuration that wants the API names the file (`"kubernetes": {"kubeconfig": ...}`).
 
@@ -140,7 +140,9 @@ fn walkthrough() {
             Block::File { name, body, .. } => std::fs::write(dir.path().join(name), body).unwrap(),
             Block::Console { commands } => {
                 for (command, expected) in commands.iter_mut() {
-                    let env = if command.starts_with("kubectl ") {
+                    let env = if command.starts_with("kubectl ")
+                        || command.starts_with("calico-kube-controllers ")
+                    {
                         &kube_env
                     } else {
                         &env
