@@ -280,6 +280,9 @@ fn main() {
                                 "etcdctl",
                                 "--endpoints",
                                 &e.endpoint(),
+                                // Its default (5 s) is shorter than one range of 1,000,000
+                                // endpoints takes.
+                                "--command-timeout=600s",
                                 "get",
                                 "--prefix",
                                 prefix,
