@@ -16,13 +16,16 @@
 //! the pod just before the release (a watch event not yet seen cannot release a replica's
 //! addresses). Each release is guarded by the handle and the sequence number read
 //! ([`release_guarded`], the garbage collector's path): an address re-assigned in between is
-//! not released. The garbage collector ([`super::gc`]) never touches sticky handles.
+//! not released. An address that a WorkloadEndpoint still lists is kept whatever the API says
+//! (a pod orphaned from its StatefulSet with `--cascade=orphan` no longer counts as a replica,
+//! yet uses it), with a warning. The garbage collector ([`super::gc`]) never touches sticky
+//! handles.
 
 use super::guarded::{Released, Told, datastore_ready, release_guarded};
 use crate::datastore::api::Client;
 use crate::ipam::sticky::StickyId;
 use crate::ipam::{Ipam, IpamError, ReleaseOptions, attr};
-use crate::model::Cidr;
+use crate::model::{Cidr, WorkloadEndpoint};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 use std::collections::HashMap;
@@ -275,6 +278,8 @@ impl StickyController {
         let ipam = Ipam::new(client.clone());
         let mut identities: HashMap<StickyId, Option<Gone>> = HashMap::new();
         let mut wanted: Vec<(Cidr, ReleaseOptions)> = Vec::new();
+        // Each namespace's endpoints, read when one of its identities is gone.
+        let mut endpoints: HashMap<String, Vec<WorkloadEndpoint>> = HashMap::new();
         for h in ipam.list_handles()? {
             let Some(id) = sticky_handle(&h.id) else {
                 continue;
@@ -319,6 +324,31 @@ impl StickyController {
                         continue;
                     }
                     let ip = b.ip_of(ordinal);
+                    // An endpoint still lists it (a pod orphaned from its StatefulSet, say by
+                    // `kubectl delete --cascade=orphan`, or a node not yet cleaned up): kept,
+                    // so that no second pod is ever given an address in use.
+                    let listed = match endpoints.get(&id.namespace) {
+                        Some(l) => l,
+                        None => {
+                            let l = client.list::<WorkloadEndpoint>(Some(&id.namespace))?.items;
+                            endpoints.entry(id.namespace.clone()).or_insert(l)
+                        }
+                    };
+                    if let Some(w) = listed.iter().find(|w| {
+                        w.spec
+                            .ip_networks
+                            .iter()
+                            .any(|n| Cidr::parse(n).is_ok_and(|c| c.addr() == ip))
+                    }) {
+                        report.unconfirmed.push((
+                            id.clone(),
+                            format!(
+                                "{ip} is still listed by WorkloadEndpoint {}/{} (pod {})",
+                                w.metadata.namespace, w.metadata.name, w.spec.pod
+                            ),
+                        ));
+                        continue;
+                    }
                     report.confirmed.push(Release {
                         ip,
                         handle: h.id.clone(),

@@ -439,3 +439,49 @@ fn a_floating_ip_moves_between_pods_in_one_transaction_on_etcd() {
 fn a_floating_ip_moves_between_pods_in_one_transaction_on_the_embedded_store() {
     floating_ip_moves(false);
 }
+
+/// A pod orphaned from its StatefulSet (`kubectl delete statefulset --cascade=orphan` strips
+/// its ownerReference) is no replica, yet its endpoint still lists the identity's address:
+/// the address is kept, with a warning, until the endpoint goes.
+#[test]
+fn an_address_an_endpoint_still_lists_is_never_released() {
+    let env = setup(true);
+    let ip = sticky_assign(&env, "orphan", 0);
+    pod(&env, "orphan-0", None);
+    env.calicoctl_apply(&format!(
+        "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata:\n  name: node--1-k8s-orphan--0-eth0\n  namespace: default\nspec:\n  node: node-1\n  orchestrator: k8s\n  endpoint: eth0\n  pod: orphan-0\n  interfaceName: cali0123456789a\n  ipNetworks:\n  - {ip}/32\n"
+    ));
+    let once = || {
+        let mut c = calico_kube_controllers();
+        env.store.env(&mut c);
+        let out = c
+            .env("KUBECONFIG", &env.kubeconfig)
+            .arg("--once")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        text(&out)
+    };
+    let out = once();
+    assert!(in_use(&env, &ip), "{out}");
+    assert!(
+        out.contains(&format!(
+            "Cannot confirm that sticky identity default/orphan-0 is gone, keeping its addresses: {ip} is still listed by WorkloadEndpoint default/node--1-k8s-orphan--0-eth0 (pod orphan-0)"
+        )),
+        "{out}"
+    );
+    // The endpoint goes (the pod's DEL): released.
+    env.calicoctl(&[
+        "delete",
+        "workloadendpoint",
+        "node--1-k8s-orphan--0-eth0",
+        "-n",
+        "default",
+    ]);
+    let out = once();
+    assert!(!in_use(&env, &ip), "{out}");
+    assert!(
+        out.contains(&format!("Released sticky IP address {ip} ")),
+        "{out}"
+    );
+}
