@@ -29,7 +29,7 @@ pub mod startup;
 pub mod tunnel;
 mod view;
 
-use crate::config::{self, Overrides};
+use crate::config;
 use crate::datastore::DatastoreError;
 use crate::datastore::api::{Client, ClientError};
 use clap::{CommandFactory, Parser};
@@ -112,33 +112,9 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 #[derive(Debug, Parser)]
 #[command(name = "calico-node", version = VERSION)]
 pub struct NodeArgs {
-    /// Path to the file containing connection configuration in YAML or JSON format.
-    #[arg(short = 'c', long = "config", value_name = "CONFIG")]
-    pub config: Option<PathBuf>,
-    /// Datastore type: etcdv3 or embedded [env: DATASTORE_TYPE].
-    #[arg(long, value_name = "TYPE")]
-    pub datastore_type: Option<String>,
-    /// Comma-separated etcd endpoints [env: ETCD_ENDPOINTS].
-    #[arg(long, value_name = "URLS")]
-    pub etcd_endpoints: Option<String>,
-    /// etcd user name [env: ETCD_USERNAME].
-    #[arg(long, value_name = "USER")]
-    pub etcd_username: Option<String>,
-    /// etcd client key file [env: ETCD_KEY_FILE].
-    #[arg(long, value_name = "FILE")]
-    pub etcd_key_file: Option<String>,
-    /// etcd client certificate file [env: ETCD_CERT_FILE].
-    #[arg(long, value_name = "FILE")]
-    pub etcd_cert_file: Option<String>,
-    /// etcd CA certificate file [env: ETCD_CA_CERT_FILE].
-    #[arg(long, value_name = "FILE")]
-    pub etcd_ca_cert_file: Option<String>,
-    /// The embedded datastore's file [env: CALICO_DATASTORE_PATH].
-    #[arg(long, value_name = "FILE")]
-    pub datastore_path: Option<String>,
-    /// Timeout for each datastore request, in seconds.
-    #[arg(long, value_name = "SECONDS")]
-    pub(crate) datastore_timeout: Option<u64>,
+    /// Where the datastore is: the same flags (and the same rules) as calicoctl's.
+    #[command(flatten)]
+    pub datastore: crate::cli::DatastoreArgs,
 
     /// This node's name (else the nodename file, else the host name).
     #[arg(long, env = "NODENAME", value_name = "NAME")]
@@ -179,21 +155,6 @@ pub struct NodeArgs {
 }
 
 impl NodeArgs {
-    fn overrides(&self) -> Overrides {
-        Overrides {
-            datastore_type: self.datastore_type.clone(),
-            etcd_endpoints: self.etcd_endpoints.clone(),
-            etcd_username: self.etcd_username.clone(),
-            etcd_password: None,
-            etcd_key_file: self.etcd_key_file.clone(),
-            etcd_cert_file: self.etcd_cert_file.clone(),
-            etcd_ca_cert_file: self.etcd_ca_cert_file.clone(),
-            datastore_path: self.datastore_path.clone(),
-            timeout: self.datastore_timeout.map(Duration::from_secs),
-            fail_fast: false,
-        }
-    }
-
     /// The agent's configuration from these flags and the environment.
     pub(crate) fn agent_config(&self) -> Result<agent::AgentConfig, NodeError> {
         let nodename = startup::determine_nodename(self.nodename.as_deref(), &self.nodename_file)?;
@@ -244,7 +205,10 @@ pub(crate) fn program_main<A: Parser, E: std::fmt::Display>(
 /// Runs the agent for parsed arguments.
 pub fn run(args: &NodeArgs) -> Result<(), NodeError> {
     let cfg = args.agent_config()?;
-    let ds = config::resolve(&args.overrides(), args.config.as_deref())?;
+    let ds = config::resolve(
+        &args.datastore.overrides(false),
+        args.datastore.config.as_deref(),
+    )?;
     // A mistyped store path is fatal at once, not waited for like an unreachable etcd.
     if let Some(e) = ds.missing_directory() {
         return Err(e.into());

@@ -41,7 +41,14 @@ fn man_pages(cmd: clap::Command, prefix: &str, dir: &Path, out: &mut Vec<(PathBu
         format!("{prefix}-{}", cmd.get_name())
     };
     let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
-    let cmd = cmd.name(leaked);
+    // A flag kept out of `-h` (`hide_short_help`, the datastore flags) is still described in
+    // the man page: clap_mangen prints only the long help of such an argument.
+    let cmd = cmd.name(leaked).mut_args(|a| match a.get_help().cloned() {
+        Some(help) if a.is_hide_short_help_set() && a.get_long_help().is_none() => {
+            a.long_help(help)
+        }
+        _ => a,
+    });
     let mut buf = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut buf).unwrap();
     out.push((dir.join(format!("{name}.1")), buf));
